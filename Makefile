@@ -1,0 +1,52 @@
+# The two commands of the README: `make demo` and `make test`. Everything else is for developers.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test test-postgres test-browser lint format bench serve clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/okrs migrate
+	$(BIN)/okrs demo
+	$(BIN)/okrs serve --host 127.0.0.1 --port 8000
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -m "not browser"
+
+# The suite again on PostgreSQL and Redis (CI runs this; the services must be running).
+test-postgres: $(STAMP)
+	OKRS_DATABASE_URL=$${OKRS_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} \
+	OKRS_QUEUE_URL=$${OKRS_TEST_QUEUE_URL:-redis://127.0.0.1:6379/0} \
+	$(BIN)/python -m pytest -m "not browser"
+
+test-browser: $(STAMP)
+	$(BIN)/python -m pytest -m browser
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy okrs
+	OKRS_DATA_DIR=$$(mktemp -d) $(BIN)/okrs manage check
+	OKRS_DATA_DIR=$$(mktemp -d) $(BIN)/okrs manage makemigrations --check --dry-run
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(STAMP)
+	$(BIN)/python -m okrs.bench
+
+serve: $(STAMP)
+	$(BIN)/okrs serve
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,5 @@
+import sys
+
+from okrs.cli import main
+
+sys.exit(main())

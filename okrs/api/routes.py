@@ -1,0 +1,269 @@
+"""The HTTP API under /api/v1/ (section 6). Handlers parse, check permission, call one service."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from ninja import NinjaAPI, Status
+from ninja.errors import HttpError
+
+from okrs.api import schemas
+from okrs.api.auth import AUTH
+from okrs.checkins.services import CheckInInvalid, record_checkin
+from okrs.goals.alignment import build_alignment
+from okrs.goals.dashboard import build_dashboard
+from okrs.goals.evaluation import CycleState, current_cycle, evaluate_cycle, team_subtree
+from okrs.goals.models import Cycle, KeyResult, Objective
+from okrs.goals.present import key_result_json, objective_json, status_json
+from okrs.org.audit import Actor
+from okrs.org.models import Organisation, Person, Team
+from okrs.org.permissions import PermissionDenied
+from okrs.timeutil import parse_instant
+
+api = NinjaAPI(
+    title="okrs",
+    version="1",
+    description="Objectives, key results, check-ins, dashboard and alignment of one organisation.",
+    urls_namespace="api",
+    auth=AUTH,
+)
+
+
+@api.exception_handler(PermissionDenied)
+def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc)}, status=403)
+
+
+@api.exception_handler(CheckInInvalid)
+def checkin_invalid(request: HttpRequest, exc: CheckInInvalid) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc)}, status=422)
+
+
+def _as_of(text: str | None, org: Organisation) -> dt.datetime:
+    if not text:
+        return timezone.now()
+    try:
+        return parse_instant(text, org.timezone)
+    except ValueError as exc:
+        raise HttpError(400, f"as_of: {exc}") from exc
+
+
+def _cycle(key: str | None, as_of: dt.datetime, org: Organisation) -> Cycle:
+    if key:
+        cycle = Cycle.objects.filter(key=key).first()
+        if cycle is None:
+            raise HttpError(404, f"no cycle {key!r}")
+        return cycle
+    found = current_cycle(as_of, org)
+    if found is None:
+        raise HttpError(404, "there are no cycles yet: create one with `okrs apply`")
+    return found
+
+
+def _team(key: str | None) -> Team | None:
+    if not key:
+        return None
+    team = Team.objects.select_related("parent").filter(key=key).first()
+    if team is None:
+        raise HttpError(404, f"no team {key!r}")
+    return team
+
+
+def _evaluate(
+    request: HttpRequest,
+    cycle: str | None,
+    as_of: str | None,
+    team: str | None = None,
+    level: str | None = None,
+) -> CycleState:
+    org = Organisation.current()
+    moment = _as_of(as_of, org)
+    if level is not None and level not in ("company", "team", "individual"):
+        raise HttpError(400, "level must be company, team or individual")
+    return evaluate_cycle(
+        _cycle(cycle, moment, org), as_of=moment, team=_team(team), level=level, organisation=org
+    )
+
+
+def _key_result(ref: str) -> KeyResult:
+    query = KeyResult.objects.select_related("objective__cycle", "owner", "objective__team")
+    if ref.isdigit():
+        return get_object_or_404(query, pk=int(ref))
+    objective_key, _, kr_key = ref.partition("/")
+    if not kr_key:
+        raise HttpError(400, "a key-result reference is OBJECTIVE_KEY/KR_KEY or a numeric id")
+    return get_object_or_404(query, objective__key=objective_key, key=kr_key)
+
+
+def _find(state: CycleState, key_result: KeyResult) -> dict[str, Any]:
+    for objective in state.objectives:
+        for kr in objective.key_results:
+            if kr.key_result.pk == key_result.pk:
+                return key_result_json(kr)
+    raise Http404
+
+
+def _checkin_json(checkin: Any) -> dict[str, Any]:
+    return {
+        "id": checkin.pk,
+        "at": checkin.at,
+        "value": checkin.value,
+        "confidence": checkin.confidence,
+        "note": checkin.note,
+        "author": checkin.author.email if checkin.author else None,
+        "source": checkin.source,
+    }
+
+
+def _initiative_json(initiative: Any) -> dict[str, Any]:
+    return {
+        "key": initiative.key,
+        "title": initiative.title,
+        "status": initiative.status,
+        "key_result": initiative.key_result.key if initiative.key_result else None,
+        "owner": initiative.owner.email if initiative.owner else None,
+        "completed_on": initiative.completed_on,
+    }
+
+
+@api.get("/cycles", response=list[schemas.CycleOut], tags=["plan"])
+def list_cycles(request: HttpRequest) -> list[dict[str, Any]]:
+    org = Organisation.current()
+    current = current_cycle(timezone.now(), org)
+    return [
+        {
+            "key": c.key,
+            "name": c.name or c.key,
+            "start": c.start,
+            "end": c.end,
+            "parent": c.parent.key if c.parent else None,
+            "current": current is not None and c.pk == current.pk,
+        }
+        for c in Cycle.objects.select_related("parent")
+    ]
+
+
+@api.get("/objectives", response=schemas.ObjectiveList, tags=["plan"])
+def list_objectives(
+    request: HttpRequest,
+    cycle: str | None = None,
+    team: str | None = None,
+    level: str | None = None,
+    as_of: str | None = None,
+) -> dict[str, Any]:
+    """Objectives of a cycle (default: the current one) with scores and statuses at `as_of`."""
+    return status_json(_evaluate(request, cycle, as_of, team, level))
+
+
+@api.get(
+    "/objectives/{key}",
+    response={200: schemas.ObjectiveDetail, 404: schemas.Error},
+    tags=["plan"],
+)
+def get_objective(request: HttpRequest, key: str, as_of: str | None = None) -> dict[str, Any]:
+    objective = get_object_or_404(Objective.objects.select_related("cycle"), key=key)
+    state = _evaluate(request, objective.cycle.key, as_of)
+    found = state.by_key()[key]
+    initiatives = objective.initiatives.select_related("key_result", "owner")
+    links = objective.contribution_links.select_related("to_objective", "to_key_result__objective")
+    return {
+        **objective_json(found),
+        "cycle": objective.cycle.key,
+        "description": objective.description,
+        "contributes_to": [link.target_ref for link in links],
+        "initiatives": [_initiative_json(i) for i in initiatives],
+    }
+
+
+@api.post(
+    "/key-results/{path:ref}/check-ins",
+    response={
+        201: schemas.CheckInResult,
+        400: schemas.Error,
+        403: schemas.Error,
+        404: schemas.Error,
+        422: schemas.Error,
+    },
+    tags=["check-ins"],
+)
+def create_checkin(
+    request: HttpRequest, ref: str, body: schemas.CheckInIn
+) -> Status[dict[str, Any]]:
+    """Record a check-in; the response carries the key result's new status.
+
+    Declared before the key-result route: `{path:ref}` would otherwise swallow `/check-ins`.
+    """
+    kr = _key_result(ref)
+    person = request.user  # set by either scheme: the bearer token or the session
+    assert isinstance(person, Person)
+    channel = "api" if request.headers.get("Authorization") else "web"
+    checkin = record_checkin(
+        key_result=kr,
+        value=body.value,
+        confidence=body.confidence,
+        note=body.note,
+        actor=Actor(person, channel),
+    )
+    state = _evaluate(request, kr.objective.cycle.key, None)
+    return Status(201, {"check_in": _checkin_json(checkin), "key_result": _find(state, kr)})
+
+
+@api.get(
+    "/key-results/{path:ref}",
+    response={200: schemas.KeyResultDetail, 400: schemas.Error, 404: schemas.Error},
+    tags=["plan"],
+)
+def get_key_result(request: HttpRequest, ref: str, as_of: str | None = None) -> dict[str, Any]:
+    """One key result (`OBJECTIVE_KEY/KR_KEY`, URL-encoded, or its id) with its history."""
+    kr = _key_result(ref)
+    state = _evaluate(request, kr.objective.cycle.key, as_of)
+    history = kr.checkins.filter(at__lte=state.as_of).select_related("author")
+    return {
+        **_find(state, kr),
+        "id": kr.pk,
+        "objective": kr.objective.key,
+        "cycle": kr.objective.cycle.key,
+        "weight": kr.weight,
+        "source": kr.source,
+        "last_sync_error": kr.last_sync_error,
+        "initiatives": [
+            _initiative_json(i) for i in kr.initiatives.select_related("key_result", "owner")
+        ],
+        "history": [_checkin_json(c) for c in history.order_by("at", "id")],
+    }
+
+
+@api.get("/dashboard", response={200: schemas.Dashboard, 404: schemas.Error}, tags=["views"])
+def dashboard(
+    request: HttpRequest,
+    cycle: str | None = None,
+    team: str | None = None,
+    as_of: str | None = None,
+) -> dict[str, Any]:
+    """Counts by status, what needs attention and why, check-in compliance, what moved."""
+    state = _evaluate(request, cycle, as_of, team)
+    teams = Team.objects.select_related("parent")
+    root = _team(team)
+    if root is not None:
+        teams = teams.filter(id__in=team_subtree(root))
+    return build_dashboard(state, list(teams))
+
+
+@api.get(
+    "/alignment",
+    response={200: schemas.Alignment, 404: schemas.Error},
+    by_alias=True,
+    tags=["views"],
+)
+def alignment(
+    request: HttpRequest,
+    cycle: str | None = None,
+    team: str | None = None,
+    as_of: str | None = None,
+) -> dict[str, Any]:
+    """The alignment tree of a cycle: nodes with status, edges, and orphaned objectives."""
+    return build_alignment(_evaluate(request, cycle, as_of, team))

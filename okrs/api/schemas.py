@@ -1,0 +1,202 @@
+"""Response and request shapes of the API, so that the OpenAPI document says what we return."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Schema
+from pydantic import Field
+
+
+class Error(Schema):
+    detail: str
+
+
+class CycleOut(Schema):
+    key: str
+    name: str
+    start: dt.date
+    end: dt.date
+    parent: str | None
+    current: bool
+
+
+class KeyResultOut(Schema):
+    ref: str
+    key: str
+    title: str
+    owner: str
+    kind: str
+    unit: str
+    baseline: float | None
+    target: float | None
+    current: float | None
+    progress: float
+    score: float
+    expected: float
+    pace: str
+    confidence: str | None
+    status: str
+    stale: bool
+    forecast: float | None
+    forecast_score: float | None
+
+
+class ObjectiveOut(Schema):
+    key: str
+    title: str
+    level: str
+    team: str | None
+    owner: str
+    score: float | None
+    status: str | None
+    aligns_to: str | None
+    key_results: list[KeyResultOut]
+
+
+class ObjectiveList(Schema):
+    cycle: str
+    as_of: str
+    objectives: list[ObjectiveOut]
+
+
+class InitiativeOut(Schema):
+    key: str
+    title: str
+    status: str
+    key_result: str | None
+    owner: str | None
+    completed_on: dt.date | None
+
+
+class ObjectiveDetail(ObjectiveOut):
+    cycle: str
+    description: str
+    contributes_to: list[str]
+    initiatives: list[InitiativeOut]
+
+
+class CheckInOut(Schema):
+    id: int
+    at: dt.datetime
+    value: float
+    confidence: str | None
+    note: str
+    author: str | None
+    source: str
+
+
+class KeyResultDetail(KeyResultOut):
+    id: int
+    objective: str
+    cycle: str
+    weight: float
+    source: dict[str, object] | None
+    last_sync_error: str
+    initiatives: list[InitiativeOut]
+    history: list[CheckInOut]
+
+
+class CheckInIn(Schema):
+    value: float | None = Field(
+        default=None, description="the new value; omit for 'no change' (keeps the current value)"
+    )
+    confidence: str | None = Field(default=None, description="on_track, at_risk or off_track")
+    note: str = Field(default="", max_length=5000)
+
+
+class CheckInResult(Schema):
+    check_in: CheckInOut
+    key_result: KeyResultOut
+
+
+class StatusCounts(Schema):
+    on_track: int
+    at_risk: int
+    off_track: int
+
+
+class Counts(Schema):
+    key_results: StatusCounts
+    objectives: StatusCounts
+
+
+class Compliance(Schema):
+    checked_in: int
+    due: int
+    rate: float | None
+
+
+class AttentionItem(Schema):
+    ref: str
+    title: str
+    owner: str
+    team: str | None
+    status: str
+    score: float
+    reasons: list[str]
+    severity: int
+    forecast_score: float | None
+    last_checkin_at: str | None
+
+
+class MovedItem(Schema):
+    ref: str
+    title: str
+    owner: str
+    status: str
+    score: float
+    score_before: float
+    change: float
+    note: str
+
+
+class TeamObjective(Schema):
+    key: str
+    title: str
+    score: float | None
+    status: str | None
+
+
+class TeamRow(Schema):
+    team: str
+    name: str
+    parent: str | None
+    checkin_compliance: Compliance
+    objectives: list[TeamObjective]
+
+
+class Dashboard(Schema):
+    cycle: str
+    as_of: str
+    counts: Counts
+    needs_attention: list[AttentionItem]
+    checkin_compliance: Compliance
+    what_moved: list[MovedItem]
+    teams: list[TeamRow]
+
+
+class AlignmentNode(Schema):
+    id: str
+    type: str
+    level: str | None
+    key: str
+    title: str
+    team: str | None
+    owner: str | None
+    score: float | None
+    status: str | None
+
+
+class AlignmentEdge(Schema):
+    source: str = Field(alias="from")
+    to: str
+    kind: str
+
+
+class Alignment(Schema):
+    cycle: str
+    as_of: str
+    nodes: list[AlignmentNode]
+    edges: list[AlignmentEdge]
+    orphans: list[str]

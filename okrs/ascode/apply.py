@@ -1,0 +1,858 @@
+"""Making the database match a plan file (product.md section 4): `okrs apply FILE`.
+
+What apply does, in one transaction, after the whole file validated:
+
+- the organisation gets the file's `organisation` name and `timezone` (when given);
+- cycles, people, teams, objectives, key results, initiatives and `contributes_to` links that the
+  file lists are created, or updated field by field where they differ. A field the file leaves
+  out means its default (blank, `email`, `monday`, `planned`, weight 1, no team lead...), because
+  the file is the plan: deleting a line from it must undo what the line did;
+- identity is the key: people by email (lowercased), teams, cycles and objectives by key, key
+  results and initiatives by their objective's key and their own. A key result keeps its
+  check-ins when it is updated, since it is the same row;
+- a team's members become exactly the file's `members` list;
+- people apply creates get an unusable password (nobody can sign in as them until a password is
+  set) and the default role; apply never changes anyone's role or password;
+- positions follow the file's order. Rows whose stored order already matches the file keep their
+  stored positions, so a database filled through the web app exports and re-applies with no
+  change at all.
+
+What `prune` removes, and nothing else:
+
+- within the cycles the file speaks for (those listed under `cycles` or used by one of its
+  objectives): objectives absent from the file, and, under the file's objectives, key results,
+  initiatives and `contributes_to` links absent from the file. A removed key result takes its
+  check-ins with it; the change says how many;
+- teams absent from the file, when the file has a `teams` section. A team that objectives in
+  other cycles still belong to is kept and reported, not removed;
+- never people (they are only reported) and never cycles.
+
+Removing something that rows outside the file point to (an objective in another cycle aligned
+to a pruned key result, a link from it) unlinks those rows explicitly, so the audit log and the
+list of changes show every row that changed, not only the ones the file names.
+
+Every write is recorded in the audit log with before and after snapshots, through the actor's
+channel (`apply` unless the caller says otherwise). A dry run performs the same writes inside a
+savepoint and rolls them back, so it reports exactly what a real run would do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from django.db import models, transaction
+
+from okrs.ascode.parse import (
+    CycleSpec,
+    InitiativeSpec,
+    KeyResultSpec,
+    ObjectiveSpec,
+    PersonSpec,
+    Plan,
+    TeamSpec,
+    load_plan_file,
+)
+from okrs.ascode.problems import PlanInvalid
+from okrs.ascode.validate import (
+    check_plan,
+    effective_kind,
+    effective_target,
+    number_text,
+    prune_scope,
+)
+from okrs.checkins.models import CheckIn
+from okrs.goals.models import ContributionLink, Cycle, Initiative, KeyResult, Objective
+from okrs.org.audit import Actor, record, snapshot
+from okrs.org.models import Organisation, Person, Team
+
+__all__ = [
+    "ApplyResult",
+    "Change",
+    "PlanInvalid",
+    "apply_file",
+    "apply_plan",
+    "format_changes",
+]
+
+Action = Literal["create", "update", "delete"]
+K = TypeVar("K")
+
+APPLY_ACTOR = Actor(person=None, channel="apply")
+
+
+@dataclass
+class Change:
+    """One row created, updated or deleted. `fields` maps a field to (before, after), with
+    related rows shown by key or email; for a creation `before` is None."""
+
+    action: Action
+    # organisation, cycle, person, team, objective, key_result, initiative or contribution
+    entity: str
+    ref: str
+    fields: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    note: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready, for `--format json`."""
+        return {
+            "action": self.action,
+            "entity": self.entity,
+            "ref": self.ref,
+            "fields": {
+                name: {"before": _json_value(old), "after": _json_value(new)}
+                for name, (old, new) in self.fields.items()
+            },
+            "note": self.note,
+        }
+
+
+@dataclass
+class ApplyResult:
+    changes: list[Change]
+    notes: list[str]  # what apply chose not to do, e.g. people absent from a pruned file
+    dry_run: bool = False
+    prune: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.changes)
+
+    def count(self, action: Action) -> int:
+        return sum(1 for change in self.changes if change.action == action)
+
+
+def apply_file(
+    path: str | Path,
+    *,
+    actor: Actor = APPLY_ACTOR,
+    prune: bool = False,
+    dry_run: bool = False,
+) -> ApplyResult:
+    """Parse, validate and apply a plan file; raises PlanInvalid (all problems) writing nothing."""
+    plan = load_plan_file(path)
+    return apply_plan(plan, actor=actor, prune=prune, dry_run=dry_run)
+
+
+def apply_plan(
+    plan: Plan, *, actor: Actor = APPLY_ACTOR, prune: bool = False, dry_run: bool = False
+) -> ApplyResult:
+    """Make the database match `plan`; raises PlanInvalid, writing nothing, if it has errors."""
+    with transaction.atomic():
+        check_plan(plan, prune=prune)
+        applier = _Applier(plan, actor=actor, prune=prune)
+        applier.run()
+        if dry_run:
+            transaction.set_rollback(True)
+    return ApplyResult(changes=applier.changes, notes=applier.notes, dry_run=dry_run, prune=prune)
+
+
+def format_changes(result: ApplyResult) -> list[str]:
+    """Lines for people: `create objective x`, `update key_result x/y: target 6 -> 5`, ..."""
+    lines = []
+    for change in result.changes:
+        line = f"{change.action} {change.entity} {change.ref}"
+        if change.action == "update":
+            line += ": " + ", ".join(
+                f"{name} {_show(old)} -> {_show(new)}" for name, (old, new) in change.fields.items()
+            )
+        if change.note:
+            line += f" ({change.note})"
+        lines.append(line)
+    lines.extend(f"note: {note}" for note in result.notes)
+    if not result.changes:
+        lines.append("No changes.")
+    else:
+        summary = (
+            f"{result.count('create')} created, {result.count('update')} updated, "
+            f"{result.count('delete')} deleted"
+        )
+        lines.append(summary + ".")
+    return lines
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return number_text(float(value))
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return "[" + ", ".join(_show(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return json.dumps(value, separators=(", ", ": "))
+    text = str(value)
+    if text and all(not ch.isspace() for ch in text) and '"' not in text:
+        return text
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _same(old: Any, new: Any) -> bool:
+    if isinstance(old, int | float) and isinstance(new, int | float):
+        return float(old) == float(new)
+    return bool(old == new)
+
+
+def _diff(current: dict[str, Any], desired: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    return {
+        name: (current.get(name), value)
+        for name, value in desired.items()
+        if not _same(current.get(name), value)
+    }
+
+
+def _positions(wanted: Sequence[K], stored: dict[K, tuple[int, int]]) -> dict[K, int]:
+    """Position for each of `wanted` (file order); `stored` holds (position, id) of existing rows.
+
+    When every row exists and the stored order already is the file's, the stored numbers stay:
+    the web app may number rows differently (all 0, or gaps), and rewriting them would make a
+    faithful export look changed on its next apply.
+    """
+    unchanged = all(key in stored for key in wanted) and (
+        sorted(wanted, key=lambda key: stored[key]) == list(wanted)
+    )
+    if unchanged:
+        return {key: stored[key][0] for key in wanted}
+    return {key: index for index, key in enumerate(wanted)}
+
+
+def _in_parent_order(specs: Sequence[CycleSpec] | Sequence[TeamSpec]) -> list[Any]:
+    """Specs ordered so that a parent declared in the file comes before its children."""
+    by_key = {spec.key: spec for spec in specs}
+    ordered: list[Any] = []
+    done: set[str] = set()
+
+    def visit(spec: Any) -> None:
+        if spec.key in done:
+            return
+        done.add(spec.key)  # loops were rejected by validation; this only guards recursion
+        if spec.parent in by_key:
+            visit(by_key[spec.parent])
+        ordered.append(spec)
+
+    for spec in specs:
+        visit(spec)
+    return ordered
+
+
+@dataclass
+class _Tracked:
+    change: Change
+    instance: models.Model | None
+    before: dict[str, Any] | None
+
+
+class _Applier:
+    def __init__(self, plan: Plan, *, actor: Actor, prune: bool) -> None:
+        self.plan = plan
+        self.actor = actor
+        self.prune = prune
+        self.changes: list[Change] = []
+        self.notes: list[str] = []
+        self.tracked: dict[tuple[str, str], _Tracked] = {}
+        self.people: dict[str, Person] = {}
+        self.cycles: dict[str, Cycle] = {}
+        self.teams: dict[str, Team] = {}
+        self.objectives: dict[str, Objective] = {}
+        self.key_results: dict[tuple[str, str], KeyResult] = {}
+
+    # -- bookkeeping --------------------------------------------------------------------------
+
+    def entity_snapshot(self, entity: str, instance: models.Model) -> dict[str, Any]:
+        data = snapshot(instance)
+        if isinstance(instance, Team) and instance.pk is not None:
+            # A fresh query: a prefetched member list would be the one from before the write.
+            members = Person.objects.filter(teams=instance).values_list("email", flat=True)
+            data["members"] = sorted(email.lower() for email in members)
+        return data
+
+    def track(
+        self,
+        action: Action,
+        entity: str,
+        ref: str,
+        instance: models.Model,
+        fields: dict[str, tuple[Any, Any]],
+        before: dict[str, Any] | None = None,
+        note: str = "",
+    ) -> None:
+        """Note a write; updates to a row already written in this run merge into its change."""
+        existing = self.tracked.get((entity, ref))
+        if existing is not None and existing.change.action != "delete":
+            for name, (old, new) in fields.items():
+                first_old = existing.change.fields.get(name, (old, new))[0]
+                if existing.change.action == "update" and _same(first_old, new):
+                    existing.change.fields.pop(name, None)
+                else:
+                    existing.change.fields[name] = (first_old, new)
+            return
+        change = Change(action, entity, ref, dict(fields), note)
+        self.changes.append(change)
+        self.tracked[(entity, ref)] = _Tracked(change, instance, before)
+
+    def update(
+        self,
+        entity: str,
+        ref: str,
+        instance: models.Model,
+        current: dict[str, Any],
+        desired: dict[str, Any],
+        assign: dict[str, dict[str, Any]] | None = None,
+    ) -> dict[str, tuple[Any, Any]]:
+        """Write only the fields whose value differs, track the change and return it.
+
+        `desired` holds values as people read them (related rows by key or email); `assign`
+        says which model attributes a field sets when that is not the field itself, e.g.
+        `{"owner": {"owner": person}}`. A field mapped to `{}` is written by the caller.
+        """
+        diff = _diff(current, desired)
+        if not diff:
+            return diff
+        tracked = self.tracked.get((entity, ref))
+        before = None if tracked is not None else self.entity_snapshot(entity, instance)
+        assign = assign or {}
+        update_fields: list[str] = []
+        for name, (_, new) in diff.items():
+            attributes = assign.get(name, {name: new})
+            for attribute, value in attributes.items():
+                setattr(instance, attribute, value)
+                update_fields.append(attribute)
+        if update_fields:
+            instance.save(update_fields=update_fields)
+        self.track("update", entity, ref, instance, diff, before)
+        return diff
+
+    def delete(self, entity: str, ref: str, instance: models.Model, note: str = "") -> None:
+        before = self.entity_snapshot(entity, instance)
+        instance.delete()
+        change = Change("delete", entity, ref, {}, note)
+        self.changes.append(change)
+        self.tracked[(entity, ref)] = _Tracked(change, None, before)
+
+    def write_audit(self) -> None:
+        for key, tracked in self.tracked.items():
+            change = tracked.change
+            if change.action == "update" and not change.fields:
+                continue  # changed, then changed back within this run
+            after = None
+            if tracked.instance is not None:
+                tracked.instance.refresh_from_db()
+                after = self.entity_snapshot(key[0], tracked.instance)
+            record(
+                self.actor,
+                action=change.action,
+                entity=change.entity,
+                ref=change.ref,
+                before=tracked.before,
+                after=after,
+            )
+        self.changes = [c for c in self.changes if c.action != "update" or c.fields]
+
+    # -- the run ------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        self.people = {p.email.lower(): p for p in Person.objects.all()}
+        self.cycles = {c.key: c for c in Cycle.objects.select_related("parent")}
+        self.teams = {
+            t.key: t
+            for t in Team.objects.select_related("parent", "lead").prefetch_related("members")
+        }
+        self.objectives = {
+            o.key: o
+            for o in Objective.objects.select_related(
+                "cycle", "team", "owner", "aligns_to_objective", "aligns_to_key_result__objective"
+            )
+        }
+        self.key_results = {
+            (kr.objective.key, kr.key): kr
+            for kr in KeyResult.objects.select_related("objective", "owner")
+        }
+        self.apply_organisation()
+        for cycle_spec in _in_parent_order(self.plan.cycles):
+            self.apply_cycle(cycle_spec)
+        for person_spec in self.plan.people:
+            self.apply_person(person_spec)
+        for team_spec in _in_parent_order(self.plan.teams):
+            self.apply_team(team_spec)
+        self.apply_objectives()
+        for objective_spec in self.plan.objectives:
+            self.apply_alignment(objective_spec)
+        for objective_spec in self.plan.objectives:
+            self.apply_contributions(objective_spec)
+        if self.prune:
+            self.prune_rows()
+        self.write_audit()
+
+    def apply_organisation(self) -> None:
+        desired: dict[str, Any] = {}
+        if self.plan.organisation is not None:
+            desired["name"] = self.plan.organisation
+        if self.plan.timezone is not None:
+            desired["timezone"] = self.plan.timezone
+        # The row is created with its defaults on first use anywhere in the product, so its
+        # creation is not a change the file made; only the values the file sets are.
+        org = Organisation.current()
+        current = {"name": org.name, "timezone": org.timezone}
+        self.update("organisation", org.name, org, current, desired)
+
+    def apply_cycle(self, spec: CycleSpec) -> None:
+        desired = {"name": spec.name, "start": spec.start, "end": spec.end, "parent": spec.parent}
+        cycle = self.cycles.get(spec.key)
+        parent = self.cycles.get(spec.parent) if spec.parent else None
+        if cycle is None:
+            assert spec.start is not None and spec.end is not None  # validated
+            cycle = Cycle.objects.create(
+                key=spec.key, name=spec.name, start=spec.start, end=spec.end, parent=parent
+            )
+            self.cycles[spec.key] = cycle
+            self.track("create", "cycle", spec.key, cycle, _created(desired))
+            return
+        current = {
+            "name": cycle.name,
+            "start": cycle.start,
+            "end": cycle.end,
+            "parent": cycle.parent.key if cycle.parent else None,
+        }
+        self.update("cycle", spec.key, cycle, current, desired, {"parent": {"parent": parent}})
+
+    def apply_person(self, spec: PersonSpec) -> None:
+        desired = {"name": spec.name, "timezone": spec.timezone, "channel": spec.channel}
+        person = self.people.get(spec.email)
+        if person is None:
+            person = Person.objects.create_user(
+                spec.email, name=spec.name, timezone=spec.timezone, channel=spec.channel
+            )
+            self.people[spec.email] = person
+            self.track("create", "person", spec.email, person, _created(desired))
+            return
+        current = {"name": person.name, "timezone": person.timezone, "channel": person.channel}
+        self.update("person", spec.email, person, current, desired)
+
+    def apply_team(self, spec: TeamSpec) -> None:
+        members = sorted(set(spec.members))
+        desired = {
+            "name": spec.name,
+            "parent": spec.parent,
+            "lead": spec.lead,
+            "timezone": spec.timezone,
+            "checkin_day": spec.checkin_day,
+            "members": members,
+        }
+        parent = self.teams.get(spec.parent) if spec.parent else None
+        lead = self.people[spec.lead] if spec.lead else None
+        team = self.teams.get(spec.key)
+        if team is None:
+            team = Team.objects.create(
+                key=spec.key,
+                name=spec.name,
+                parent=parent,
+                lead=lead,
+                timezone=spec.timezone,
+                checkin_day=spec.checkin_day,
+            )
+            team.members.set([self.people[email] for email in members])
+            self.teams[spec.key] = team
+            self.track("create", "team", spec.key, team, _created(desired))
+            return
+        current = {
+            "name": team.name,
+            "parent": team.parent.key if team.parent else None,
+            "lead": team.lead.email.lower() if team.lead else None,
+            "timezone": team.timezone,
+            "checkin_day": team.checkin_day,
+            "members": sorted(p.email.lower() for p in team.members.all()),
+        }
+        assign: dict[str, dict[str, Any]] = {
+            "parent": {"parent": parent},
+            "lead": {"lead": lead},
+            "members": {},
+        }
+        if "members" in self.update("team", spec.key, team, current, desired, assign):
+            team.members.set([self.people[email] for email in members])
+
+    # -- objectives, key results, initiatives -------------------------------------------------
+
+    def apply_objectives(self) -> None:
+        by_cycle: dict[str, list[str]] = {}
+        for spec in self.plan.objectives:
+            by_cycle.setdefault(spec.cycle or "", []).append(spec.key)
+        positions: dict[str, int] = {}
+        for keys in by_cycle.values():
+            stored = {
+                key: (self.objectives[key].position, self.objectives[key].pk)
+                for key in keys
+                if key in self.objectives
+            }
+            positions.update(_positions(keys, stored))
+        for spec in self.plan.objectives:
+            objective = self.apply_objective(spec, positions[spec.key])
+            kr_positions = _positions(
+                [kr.key for kr in spec.key_results],
+                {
+                    kr.key: (row.position, row.pk)
+                    for kr in spec.key_results
+                    if (row := self.key_results.get((spec.key, kr.key))) is not None
+                },
+            )
+            for kr_spec in spec.key_results:
+                self.apply_key_result(objective, kr_spec, kr_positions[kr_spec.key])
+            existing = {
+                i.key: i for i in objective.initiatives.select_related("key_result", "owner")
+            }
+            initiative_positions = _positions(
+                [i.key for i in spec.initiatives],
+                {
+                    i.key: (existing[i.key].position, existing[i.key].pk)
+                    for i in spec.initiatives
+                    if i.key in existing
+                },
+            )
+            for initiative_spec in spec.initiatives:
+                self.apply_initiative(
+                    objective,
+                    initiative_spec,
+                    existing.get(initiative_spec.key),
+                    initiative_positions[initiative_spec.key],
+                )
+
+    def apply_objective(self, spec: ObjectiveSpec, position: int) -> Objective:
+        assert spec.cycle is not None and spec.owner is not None  # validated
+        desired = {
+            "cycle": spec.cycle,
+            "level": spec.level,
+            "team": spec.team,
+            "title": spec.title,
+            "description": spec.description,
+            "owner": spec.owner,
+            "position": position,
+        }
+        cycle = self.cycles[spec.cycle]
+        team = self.teams[spec.team] if spec.team else None
+        owner = self.people[spec.owner]
+        objective = self.objectives.get(spec.key)
+        if objective is None:
+            objective = Objective.objects.create(
+                key=spec.key,
+                cycle=cycle,
+                level=spec.level,
+                team=team,
+                title=spec.title,
+                description=spec.description,
+                owner=owner,
+                position=position,
+            )
+            self.objectives[spec.key] = objective
+            self.track("create", "objective", spec.key, objective, _created(desired))
+            return objective
+        current = {
+            "cycle": objective.cycle.key,
+            "level": objective.level,
+            "team": objective.team.key if objective.team else None,
+            "title": objective.title,
+            "description": objective.description,
+            "owner": objective.owner.email.lower(),
+            "position": objective.position,
+        }
+        assign: dict[str, dict[str, Any]] = {
+            "cycle": {"cycle": cycle},
+            "team": {"team": team},
+            "owner": {"owner": owner},
+        }
+        self.update("objective", spec.key, objective, current, desired, assign)
+        return objective
+
+    def apply_key_result(self, objective: Objective, spec: KeyResultSpec, position: int) -> None:
+        assert spec.owner is not None
+        ref = f"{objective.key}/{spec.key}"
+        kind = effective_kind(spec)
+        assert kind is not None  # validated
+        target = effective_target(spec)
+        source = spec.source or None
+        desired = {
+            "title": spec.title,
+            "owner": spec.owner,
+            "kind": kind,
+            "baseline": spec.baseline,
+            "target": target,
+            "unit": spec.unit,
+            "weight": spec.weight,
+            "source": source,
+            "position": position,
+        }
+        owner = self.people[spec.owner]
+        kr = self.key_results.get((objective.key, spec.key))
+        if kr is None:
+            kr = KeyResult.objects.create(
+                objective=objective,
+                key=spec.key,
+                title=spec.title,
+                owner=owner,
+                kind=kind,
+                baseline=spec.baseline,
+                target=target,
+                unit=spec.unit,
+                weight=spec.weight,
+                source=source,
+                position=position,
+            )
+            self.key_results[(objective.key, spec.key)] = kr
+            self.track("create", "key_result", ref, kr, _created(desired))
+            return
+        current = {
+            "title": kr.title,
+            "owner": kr.owner.email.lower(),
+            "kind": kr.kind,
+            "baseline": kr.baseline,
+            "target": kr.target,
+            "unit": kr.unit,
+            "weight": kr.weight,
+            "source": kr.source or None,
+            "position": kr.position,
+        }
+        self.update("key_result", ref, kr, current, desired, {"owner": {"owner": owner}})
+
+    def apply_initiative(
+        self,
+        objective: Objective,
+        spec: InitiativeSpec,
+        initiative: Initiative | None,
+        position: int,
+    ) -> None:
+        ref = f"{objective.key}/{spec.key}"
+        desired = {
+            "title": spec.title,
+            "key_result": spec.key_result,
+            "owner": spec.owner,
+            "status": spec.status,
+            "completed_on": spec.completed_on,
+            "position": position,
+        }
+        kr = self.key_results[(objective.key, spec.key_result)] if spec.key_result else None
+        owner = self.people[spec.owner] if spec.owner else None
+        if initiative is None:
+            initiative = Initiative.objects.create(
+                objective=objective,
+                key=spec.key,
+                title=spec.title,
+                key_result=kr,
+                owner=owner,
+                status=spec.status,
+                completed_on=spec.completed_on,
+                position=position,
+            )
+            self.track("create", "initiative", ref, initiative, _created(desired))
+            return
+        current = {
+            "title": initiative.title,
+            "key_result": initiative.key_result.key if initiative.key_result else None,
+            "owner": initiative.owner.email.lower() if initiative.owner else None,
+            "status": initiative.status,
+            "completed_on": initiative.completed_on,
+            "position": initiative.position,
+        }
+        assign: dict[str, dict[str, Any]] = {
+            "key_result": {"key_result": kr},
+            "owner": {"owner": owner},
+        }
+        self.update("initiative", ref, initiative, current, desired, assign)
+
+    # -- links --------------------------------------------------------------------------------
+
+    def resolve(self, ref: str) -> Objective | KeyResult:
+        objective_key, _, kr_key = ref.partition("/")
+        if kr_key:
+            return self.key_results[(objective_key, kr_key)]
+        return self.objectives[objective_key]
+
+    def apply_alignment(self, spec: ObjectiveSpec) -> None:
+        objective = self.objectives[spec.key]
+        target = self.resolve(spec.aligns_to) if spec.aligns_to else None
+        current = {"aligns_to": _aligns_to_ref(objective)}
+        aligns = {
+            "aligns_to_objective": target if isinstance(target, Objective) else None,
+            "aligns_to_key_result": target if isinstance(target, KeyResult) else None,
+        }
+        desired = {"aligns_to": spec.aligns_to}
+        self.update("objective", spec.key, objective, current, desired, {"aligns_to": aligns})
+
+    def apply_contributions(self, spec: ObjectiveSpec) -> None:
+        objective = self.objectives[spec.key]
+        existing: dict[str, ContributionLink] = {}
+        extra: list[ContributionLink] = []
+        for link in objective.contribution_links.select_related(
+            "to_objective", "to_key_result__objective"
+        ):
+            ref = _link_target_ref(link)
+            if ref in existing:
+                extra.append(link)  # a duplicate made outside apply: the file lists it once
+            else:
+                existing[ref] = link
+        positions = _positions(
+            spec.contributes_to,
+            {
+                ref: (existing[ref].position, existing[ref].pk)
+                for ref in spec.contributes_to
+                if ref in existing
+            },
+        )
+        for ref in spec.contributes_to:
+            link_ref = f"{spec.key} -> {ref}"
+            if ref in existing:
+                stored = existing.pop(ref)
+                current = {"position": stored.position}
+                desired = {"position": positions[ref]}
+                self.update("contribution", link_ref, stored, current, desired)
+                continue
+            target = self.resolve(ref)
+            created = ContributionLink.objects.create(
+                objective=objective,
+                to_objective=target if isinstance(target, Objective) else None,
+                to_key_result=target if isinstance(target, KeyResult) else None,
+                position=positions[ref],
+            )
+            fields = {"to": (None, ref), "position": (None, positions[ref])}
+            self.track("create", "contribution", link_ref, created, fields)
+        if self.prune:
+            for ref, stale in [*existing.items(), *((_link_target_ref(x), x) for x in extra)]:
+                self.delete("contribution", f"{spec.key} -> {ref}", stale)
+
+    # -- prune --------------------------------------------------------------------------------
+
+    def prune_rows(self) -> None:
+        file_objectives = {spec.key: spec for spec in self.plan.objectives}
+        scope = prune_scope(self.plan)
+        doomed_objectives = [
+            objective
+            for key, objective in self.objectives.items()
+            if key not in file_objectives and objective.cycle.key in scope
+        ]
+        doomed_ids = {objective.pk for objective in doomed_objectives}
+
+        for spec in self.plan.objectives:
+            objective = self.objectives[spec.key]
+            keep_initiatives = {i.key for i in spec.initiatives}
+            for initiative in objective.initiatives.all():
+                if initiative.key not in keep_initiatives:
+                    self.delete("initiative", f"{spec.key}/{initiative.key}", initiative)
+            keep_krs = {kr.key for kr in spec.key_results}
+            for kr in list(objective.key_results.all()):
+                if kr.key not in keep_krs:
+                    self.delete_key_result(kr, doomed_ids)
+        for objective in doomed_objectives:
+            self.delete_objective(objective, doomed_ids)
+        self.prune_teams()
+        if self.plan.has("people"):
+            listed = {spec.email for spec in self.plan.people}
+            for email in sorted(self.people):
+                if email not in listed:
+                    self.notes.append(
+                        f"person {email} is not in the file; apply never removes people"
+                    )
+
+    def delete_objective(self, objective: Objective, doomed_ids: set[int]) -> None:
+        for initiative in objective.initiatives.all():
+            self.delete("initiative", f"{objective.key}/{initiative.key}", initiative)
+        for kr in list(objective.key_results.all()):
+            self.delete_key_result(kr, doomed_ids)
+        for link in objective.contribution_links.select_related(
+            "to_objective", "to_key_result__objective"
+        ):
+            self.delete("contribution", f"{objective.key} -> {_link_target_ref(link)}", link)
+        incoming = ContributionLink.objects.filter(to_objective=objective).exclude(
+            objective_id__in=doomed_ids
+        )
+        aligned = Objective.objects.filter(aligns_to_objective=objective).exclude(pk__in=doomed_ids)
+        self.unlink(objective, incoming.select_related("objective"), aligned)
+        self.delete("objective", objective.key, objective)
+
+    def delete_key_result(self, kr: KeyResult, doomed_ids: set[int]) -> None:
+        ref = f"{kr.objective.key}/{kr.key}"
+        # Rows of objectives that prune removes anyway are left to go with them.
+        incoming = ContributionLink.objects.filter(to_key_result=kr).exclude(
+            objective_id__in=doomed_ids
+        )
+        aligned = Objective.objects.filter(aligns_to_key_result=kr).exclude(pk__in=doomed_ids)
+        self.unlink(kr, incoming.select_related("objective"), aligned)
+        initiatives = Initiative.objects.filter(key_result=kr).exclude(objective_id__in=doomed_ids)
+        for initiative in initiatives.exclude(objective=kr.objective).select_related("objective"):
+            self.update(
+                "initiative",
+                f"{initiative.objective.key}/{initiative.key}",
+                initiative,
+                {"key_result": kr.key},
+                {"key_result": None},
+            )
+        checkins = CheckIn.objects.filter(key_result=kr).count()
+        note = f"and its {checkins} check-in{'s' if checkins != 1 else ''}" if checkins else ""
+        self.delete("key_result", ref, kr, note)
+
+    def unlink(
+        self,
+        target: Objective | KeyResult,
+        links: Iterable[ContributionLink],
+        aligned: Iterable[Objective],
+    ) -> None:
+        """Rows outside the file that point at `target`, which prune is about to remove."""
+        target_ref = target.key if isinstance(target, Objective) else target.ref
+        for link in links:
+            self.delete("contribution", f"{link.objective.key} -> {target_ref}", link)
+        unaligned = {"aligns_to": {"aligns_to_objective": None, "aligns_to_key_result": None}}
+        for child in aligned:
+            current = {"aligns_to": target_ref}
+            self.update("objective", child.key, child, current, {"aligns_to": None}, unaligned)
+
+    def prune_teams(self) -> None:
+        if not self.plan.has("teams"):
+            return  # a file without a teams section does not speak for teams
+        listed = {spec.key for spec in self.plan.teams}
+        doomed = [team for key, team in self.teams.items() if key not in listed]
+        kept: list[Team] = []
+        for team in doomed:
+            users = list(Objective.objects.filter(team=team).values_list("key", flat=True)[:5])
+            if users:
+                kept.append(team)
+                self.notes.append(
+                    f"team {team.key} is not in the file but objectives in other cycles belong "
+                    f"to it ({', '.join(users)}); kept"
+                )
+        kept_ids = {team.pk for team in kept}
+        for team in doomed:
+            if team.pk in kept_ids:
+                continue
+            for child in Team.objects.filter(parent=team, pk__in=kept_ids):
+                self.update("team", child.key, child, {"parent": team.key}, {"parent": None})
+            self.delete("team", team.key, team)
+
+
+def _created(desired: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    return {name: (None, value) for name, value in desired.items()}
+
+
+def _aligns_to_ref(objective: Objective) -> str | None:
+    if objective.aligns_to_key_result is not None:
+        kr = objective.aligns_to_key_result
+        return f"{kr.objective.key}/{kr.key}"
+    if objective.aligns_to_objective is not None:
+        return objective.aligns_to_objective.key
+    return None
+
+
+def _link_target_ref(link: ContributionLink) -> str:
+    if link.to_key_result is not None:
+        return f"{link.to_key_result.objective.key}/{link.to_key_result.key}"
+    if link.to_objective is not None:
+        return link.to_objective.key
+    return ""

@@ -1,0 +1,545 @@
+"""Checking a plan against itself and against the database, collecting every error.
+
+A plan may refer to things the file does not declare: a person who signed up through the web
+app, a team or cycle managed in another file, a company objective that a team's file aligns to.
+So references resolve against the file first and then the database. With `prune`, whatever
+prune would remove no longer counts as existing (see apply.py for what prune removes), so a
+file cannot both drop a team and keep pointing at it.
+
+Every check appends to one list and carries on, so a CI run shows all the errors at once.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import zoneinfo
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from okrs.ascode.parse import CycleSpec, KeyResultSpec, ObjectiveSpec, Plan, TeamSpec
+from okrs.ascode.problems import PlanInvalid, Problem
+from okrs.goals.models import Cycle, InitiativeStatus, KeyResult, Kind, Level, Objective
+from okrs.org.models import WEEKDAYS, Channel, Person, Team
+
+__all__ = [
+    "DatabaseState",
+    "Problem",
+    "check_plan",
+    "effective_kind",
+    "effective_target",
+    "number_text",
+    "prune_scope",
+    "validate_plan",
+]
+
+KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# Cycle keys name periods, and section 4's own example (`2026-Q4`) uses a capital letter.
+CYCLE_KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
+KEY_RULE = "use lowercase letters, digits and '-', starting with a letter or digit"
+
+_LEVELS = tuple(Level.values)
+_KINDS = tuple(Kind.values)
+_CHANNELS = tuple(Channel.values)
+_STATUSES = tuple(InitiativeStatus.values)
+_DISTANCE_KINDS = ("increase", "decrease")
+
+
+def validate_plan(plan: Plan, *, prune: bool = False) -> list[Problem]:
+    """Every problem in the plan (shape and meaning), in file order; empty when it can apply."""
+    problems = list(plan.problems)
+    problems.extend(_Validator(plan, DatabaseState.load(), prune=prune).run())
+    return sorted(problems, key=lambda problem: problem.line)
+
+
+def check_plan(plan: Plan, *, prune: bool = False) -> None:
+    """Raise PlanInvalid listing every problem, or return when the plan is valid."""
+    problems = validate_plan(plan, prune=prune)
+    if problems:
+        raise PlanInvalid(problems, plan.filename)
+
+
+def prune_scope(plan: Plan) -> set[str]:
+    """The cycles whose objectives the file speaks for: listed under `cycles` or used."""
+    scope = {cycle.key for cycle in plan.cycles if cycle.key}
+    scope.update(objective.cycle for objective in plan.objectives if objective.cycle)
+    return scope
+
+
+def effective_kind(kr: KeyResultSpec) -> str | None:
+    """The kind as written, or inferred from the direction of baseline -> target."""
+    if kr.kind is not None:
+        return kr.kind
+    if kr.baseline is None or kr.target is None or kr.target == kr.baseline:
+        return None
+    return "increase" if kr.target > kr.baseline else "decrease"
+
+
+def effective_target(kr: KeyResultSpec) -> float | None:
+    # A milestone is done at 1 (section 3), so a file need not say so.
+    if effective_kind(kr) == "milestone" and kr.target is None:
+        return 1.0
+    return kr.target
+
+
+def number_text(value: float | None) -> str:
+    if value is None:
+        return "none"
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _timezone_ok(name: str) -> bool:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
+def _choices(values: Iterable[str]) -> str:
+    items = list(values)
+    return ", ".join(items[:-1]) + " or " + items[-1]
+
+
+@dataclass
+class DatabaseState:
+    """What the database already holds, reduced to the keys that references resolve against."""
+
+    people: set[str]
+    team_parents: dict[str, str | None]
+    cycle_parents: dict[str, str | None]
+    # objective key -> (cycle key, key of the objective it rolls up into, directly or via a KR)
+    objectives: dict[str, tuple[str, str | None]]
+    key_results: set[tuple[str, str]]
+
+    @classmethod
+    def load(cls) -> DatabaseState:
+        people = {email.lower() for email in Person.objects.values_list("email", flat=True)}
+        team_parents: dict[str, str | None] = dict(Team.objects.values_list("key", "parent__key"))
+        cycle_parents: dict[str, str | None] = dict(Cycle.objects.values_list("key", "parent__key"))
+        objectives: dict[str, tuple[str, str | None]] = {}
+        rows = Objective.objects.values_list(
+            "key", "cycle__key", "aligns_to_objective__key", "aligns_to_key_result__objective__key"
+        )
+        for key, cycle_key, parent_key, parent_kr_objective_key in rows:
+            objectives[key] = (cycle_key, parent_key or parent_kr_objective_key)
+        key_results = set(KeyResult.objects.values_list("objective__key", "key"))
+        return cls(people, team_parents, cycle_parents, objectives, key_results)
+
+
+class _Validator:
+    def __init__(self, plan: Plan, db: DatabaseState, *, prune: bool) -> None:
+        self.plan = plan
+        self.db = db
+        self.prune = prune
+        self.problems: list[Problem] = []
+        self.scope = prune_scope(plan)
+        self.file_people = {person.email for person in plan.people if person.email}
+        # The first of duplicated keys is the one references resolve to; the others are errors.
+        self.file_teams = _first_by_key(plan.teams)
+        self.file_cycles = _first_by_key(plan.cycles)
+        self.file_objectives = _first_by_key(plan.objectives)
+
+    def problem(self, line: int, message: str) -> None:
+        self.problems.append(Problem(line, message))
+
+    def run(self) -> list[Problem]:
+        self.check_organisation()
+        self.check_cycles()
+        self.check_people()
+        self.check_teams()
+        self.check_objectives()
+        self.check_alignment_loops()
+        return self.problems
+
+    # -- generic checks -----------------------------------------------------------------------
+
+    def check_key(self, key: str, line: int, *, pattern: re.Pattern[str] = KEY_PATTERN) -> None:
+        if key and not pattern.match(key):
+            rule = KEY_RULE if pattern is KEY_PATTERN else "use letters, digits and '-'"
+            self.problem(line, f"invalid key '{key}': {rule}")
+
+    def check_length(self, value: str, limit: int, line: int, name: str) -> None:
+        if len(value) > limit:
+            self.problem(line, f"'{name}' is too long ({len(value)} characters, at most {limit})")
+
+    def check_duplicates(
+        self, items: Sequence[tuple[str, int]], label: str, where: str = ""
+    ) -> None:
+        """`label` names what is duplicated ("team key"), `where` adds " in objective 'x'"."""
+        first_line: dict[str, int] = {}
+        for key, line in items:
+            if not key:
+                continue
+            if key in first_line:
+                self.problem(
+                    line,
+                    f"duplicate {label} '{key}'{where} (first defined on line {first_line[key]})",
+                )
+            else:
+                first_line[key] = line
+
+    def check_timezone(self, name: str, line: int) -> None:
+        if name and not _timezone_ok(name):
+            self.problem(line, f"unknown timezone '{name}' (use an IANA name like Europe/London)")
+
+    def check_choice(self, value: str, allowed: Sequence[str], line: int, name: str) -> None:
+        if value not in allowed:
+            self.problem(line, f"unknown {name} '{value}' (use {_choices(allowed)})")
+
+    def team_exists(self, key: str) -> bool:
+        # With prune, teams absent from the file are removed, so only the file's teams count.
+        return key in self.file_teams or (not self.prune and key in self.db.team_parents)
+
+    def check_person(self, email: str, line: int, role: str) -> None:
+        """`role` completes "... needs a named person as its owner", e.g. "a key result"."""
+        if email in self.file_people or email in self.db.people:
+            return
+        if email in self.file_teams or email in self.db.team_parents:
+            self.problem(
+                line, f"'{email}' is a team, not a person: {role} needs a named person (an email)"
+            )
+            return
+        self.problem(line, f"unknown person '{email}' (not in the file's people or the database)")
+
+    def check_owner(self, email: str | None, line: int, what: str) -> None:
+        if email is None:
+            return
+        if email in self.file_people or email in self.db.people:
+            return
+        if email in self.file_teams or email in self.db.team_parents:
+            self.problem(
+                line,
+                f"owner '{email}' is a team, not a person: {what} needs a named person as its "
+                "owner",
+            )
+            return
+        self.problem(line, f"unknown owner '{email}' (not in the file's people or the database)")
+
+    # -- sections -----------------------------------------------------------------------------
+
+    def check_organisation(self) -> None:
+        plan = self.plan
+        if plan.organisation is not None:
+            if not plan.organisation.strip():
+                self.problem(plan.at("organisation"), "'organisation' cannot be blank")
+            self.check_length(plan.organisation, 200, plan.at("organisation"), "organisation")
+        if plan.timezone is not None:
+            self.check_timezone(plan.timezone, plan.at("timezone"))
+
+    def check_cycles(self) -> None:
+        cycles = self.plan.cycles
+        self.check_duplicates([(c.key, c.line) for c in cycles], "cycle key")
+        for cycle in cycles:
+            self.check_key(cycle.key, cycle.at("key"), pattern=CYCLE_KEY_PATTERN)
+            self.check_length(cycle.key, 64, cycle.at("key"), "key")
+            self.check_length(cycle.name, 200, cycle.at("name"), "name")
+            if cycle.start and cycle.end and cycle.end < cycle.start:
+                self.problem(
+                    cycle.at("end"),
+                    f"cycle '{cycle.key}' ends ({cycle.end}) before it starts ({cycle.start})",
+                )
+            if cycle.parent is not None and not self.cycle_exists(cycle.parent):
+                self.problem(
+                    cycle.at("parent"),
+                    f"unknown parent cycle '{cycle.parent}' (not in the file or the database)",
+                )
+
+        def parent_of(key: str) -> str | None:
+            if key in self.file_cycles:
+                return self.file_cycles[key].parent
+            return self.db.cycle_parents.get(key)
+
+        for loop in _loops([c.key for c in cycles if c.key], parent_of):
+            cycle = self.file_cycles[loop[0]]
+            self.problem(cycle.at("parent"), "cycle parent loop: " + " -> ".join(loop))
+
+    def cycle_exists(self, key: str) -> bool:
+        return key in self.file_cycles or key in self.db.cycle_parents
+
+    def check_people(self) -> None:
+        people = self.plan.people
+        self.check_duplicates([(p.email, p.at("email")) for p in people], "person email")
+        for person in people:
+            if person.email:
+                try:
+                    validate_email(person.email)
+                except ValidationError:
+                    self.problem(person.at("email"), f"invalid email '{person.email}'")
+                self.check_length(person.email, 254, person.at("email"), "email")
+            self.check_length(person.name, 200, person.at("name"), "name")
+            self.check_timezone(person.timezone, person.at("timezone"))
+            self.check_choice(person.channel, _CHANNELS, person.at("channel"), "channel")
+
+    def check_teams(self) -> None:
+        teams = self.plan.teams
+        self.check_duplicates([(t.key, t.line) for t in teams], "team key")
+        for team in teams:
+            self.check_key(team.key, team.at("key"))
+            self.check_length(team.key, 64, team.at("key"), "key")
+            self.check_length(team.name, 200, team.at("name"), "name")
+            if team.has("name") and not team.name.strip():
+                self.problem(team.at("name"), "'name' cannot be blank")
+            if team.parent is not None and not self.team_exists(team.parent):
+                self.problem(team.at("parent"), self.missing_team(team.parent, "parent team"))
+            if team.lead is not None:
+                self.check_person(team.lead, team.at("lead"), "a team lead")
+            self.check_duplicates(
+                list(zip(team.members, team.member_lines, strict=True)),
+                "member",
+                f" in team '{team.key}'",
+            )
+            for email, line in zip(team.members, team.member_lines, strict=True):
+                self.check_person(email, line, "a team member")
+            self.check_timezone(team.timezone, team.at("timezone"))
+            self.check_choice(team.checkin_day, WEEKDAYS, team.at("checkin_day"), "checkin_day")
+
+        def parent_of(key: str) -> str | None:
+            if key in self.file_teams:
+                return self.file_teams[key].parent
+            return self.db.team_parents.get(key)
+
+        for loop in _loops([t.key for t in teams if t.key], parent_of):
+            team = self.file_teams[loop[0]]
+            self.problem(team.at("parent"), "team parent loop: " + " -> ".join(loop))
+
+    def missing_team(self, key: str, what: str) -> str:
+        if self.prune and key in self.db.team_parents:
+            return (
+                f"{what} '{key}' is not in the file, and --prune removes teams absent from the "
+                "file; add it to 'teams'"
+            )
+        return f"unknown {what} '{key}' (not in the file's teams or the database)"
+
+    # -- objectives ---------------------------------------------------------------------------
+
+    def objective_survives(self, key: str) -> bool:
+        if key in self.file_objectives:
+            return True
+        if key not in self.db.objectives:
+            return False
+        return not (self.prune and self.db.objectives[key][0] in self.scope)
+
+    def key_result_survives(self, objective_key: str, kr_key: str) -> bool:
+        objective = self.file_objectives.get(objective_key)
+        if objective is not None and any(kr.key == kr_key for kr in objective.key_results):
+            return True
+        if not self.objective_survives(objective_key):
+            return False
+        if self.prune and objective is not None:
+            return False  # prune removes a file objective's key results that the file dropped
+        return (objective_key, kr_key) in self.db.key_results
+
+    def reference_problem(self, ref: str) -> str | None:
+        """Why `ref` (OBJECTIVE_KEY or OBJECTIVE_KEY/KR_KEY) does not resolve, or None."""
+        objective_key, _, kr_key = ref.partition("/")
+        pruned = " (it is not in the file, and --prune removes it)"
+        if "/" in ref:
+            if self.key_result_survives(objective_key, kr_key):
+                return None
+            if (objective_key, kr_key) in self.db.key_results and self.prune:
+                return f"key result '{ref}' would not exist after apply{pruned}"
+            return f"no key result '{ref}' (in the file or the database)"
+        if self.objective_survives(objective_key):
+            return None
+        if objective_key in self.db.objectives and self.prune:
+            return f"objective '{ref}' would not exist after apply{pruned}"
+        return f"no objective '{ref}' (in the file or the database)"
+
+    def check_objectives(self) -> None:
+        objectives = self.plan.objectives
+        self.check_duplicates([(o.key, o.line) for o in objectives], "objective key")
+        for objective in objectives:
+            self.check_objective(objective)
+
+    def check_objective(self, objective: ObjectiveSpec) -> None:
+        at = objective.at
+        self.check_key(objective.key, at("key"))
+        self.check_length(objective.key, 100, at("key"), "key")
+        self.check_length(objective.title, 500, at("title"), "title")
+        if objective.cycle is not None and not self.cycle_exists(objective.cycle):
+            self.problem(
+                at("cycle"),
+                f"unknown cycle '{objective.cycle}' (not in the file's cycles or the database)",
+            )
+        self.check_choice(objective.level, _LEVELS, at("level"), "level")
+        if objective.team is not None:
+            if not self.team_exists(objective.team):
+                self.problem(at("team"), self.missing_team(objective.team, "team"))
+        elif objective.level == "team":
+            self.problem(
+                at("level"),
+                f"objective '{objective.key}' has level team but no 'team' "
+                "(name the team, or use level company or individual)",
+            )
+        self.check_owner(objective.owner, at("owner"), "an objective")
+        if objective.aligns_to is not None:
+            why = self.reference_problem(objective.aligns_to)
+            if why:
+                self.problem(at("aligns_to"), f"aligns_to '{objective.aligns_to}': {why}")
+        seen: dict[str, int] = {}
+        for ref, line in zip(objective.contributes_to, objective.contributes_lines, strict=True):
+            if ref in seen:
+                self.problem(line, f"contributes_to '{ref}' is listed twice")
+                continue
+            seen[ref] = line
+            if ref.partition("/")[0] == objective.key:
+                self.problem(line, f"objective '{objective.key}' cannot contribute to itself")
+                continue
+            why = self.reference_problem(ref)
+            if why:
+                self.problem(line, f"contributes_to '{ref}': {why}")
+
+        self.check_duplicates(
+            [(kr.key, kr.line) for kr in objective.key_results],
+            "key result key",
+            f" in objective '{objective.key}'",
+        )
+        for kr in objective.key_results:
+            self.check_key_result(kr)
+
+        self.check_duplicates(
+            [(i.key, i.line) for i in objective.initiatives],
+            "initiative key",
+            f" in objective '{objective.key}'",
+        )
+        kr_keys = {kr.key for kr in objective.key_results}
+        for initiative in objective.initiatives:
+            iat = initiative.at
+            self.check_key(initiative.key, iat("key"))
+            self.check_length(initiative.key, 100, iat("key"), "key")
+            self.check_length(initiative.title, 500, iat("title"), "title")
+            self.check_choice(initiative.status, _STATUSES, iat("status"), "status")
+            self.check_owner(initiative.owner, iat("owner"), "an initiative")
+            kr_key = initiative.key_result
+            if kr_key is not None and kr_key not in kr_keys:
+                in_db = not self.prune and (objective.key, kr_key) in self.db.key_results
+                if not in_db:
+                    self.problem(
+                        iat("key_result"),
+                        f"initiative '{initiative.key}': key_result '{kr_key}' is not a key "
+                        f"result of objective '{objective.key}'",
+                    )
+
+    def check_key_result(self, kr: KeyResultSpec) -> None:
+        at = kr.at
+        self.check_key(kr.key, at("key"))
+        self.check_length(kr.key, 100, at("key"), "key")
+        self.check_length(kr.title, 500, at("title"), "title")
+        self.check_length(kr.unit, 32, at("unit"), "unit")
+        self.check_owner(kr.owner, at("owner"), "a key result")
+        if kr.has("weight") and kr.weight <= 0:
+            self.problem(
+                at("weight"), f"weight must be greater than 0 (got {number_text(kr.weight)})"
+            )
+        baseline, target = kr.baseline, kr.target
+        if kr.invalid & {"kind", "baseline", "target"}:
+            return  # the value's type is reported already; what it would mean is unknowable
+        if kr.kind is not None and kr.kind not in _KINDS:
+            self.check_choice(kr.kind, _KINDS, at("kind"), "kind")
+            return
+        if kr.kind is None:
+            if target is None:
+                self.problem(at("key"), f"key result '{kr.key}' is missing a target")
+            elif baseline is None:
+                self.problem(
+                    at("target"),
+                    f"key result '{kr.key}' needs a kind: with no baseline it cannot be inferred "
+                    "(use increase, decrease, stay_above, stay_below or milestone)",
+                )
+            elif target == baseline:
+                self.problem(
+                    at("target"),
+                    f"target equals baseline ({number_text(target)}): nothing to increase or "
+                    "decrease (use kind stay_above or stay_below to hold a level)",
+                )
+            return
+        kind = kr.kind
+        if kind != "milestone" and target is None:
+            self.problem(at("key"), f"key result '{kr.key}' ({kind}) is missing a target")
+            return
+        if kind in _DISTANCE_KINDS and baseline is not None and target is not None:
+            if target == baseline:
+                self.problem(
+                    at("target"),
+                    f"target equals baseline ({number_text(target)}) for kind {kind}: "
+                    "nothing to move (use stay_above or stay_below to hold a level)",
+                )
+            elif kind == "increase" and target < baseline:
+                self.problem(
+                    at("kind"),
+                    f"kind increase contradicts baseline {number_text(baseline)} and target "
+                    f"{number_text(target)}: the target is below the baseline (use decrease)",
+                )
+            elif kind == "decrease" and target > baseline:
+                self.problem(
+                    at("kind"),
+                    f"kind decrease contradicts baseline {number_text(baseline)} and target "
+                    f"{number_text(target)}: the target is above the baseline (use increase)",
+                )
+        if kind == "milestone" and target is not None and target != 1:
+            self.problem(
+                at("target"),
+                f"a milestone is done at 1, so its target must be 1 or left out "
+                f"(got {number_text(target)})",
+            )
+
+    def check_alignment_loops(self) -> None:
+        def parent_of(key: str) -> str | None:
+            objective = self.file_objectives.get(key)
+            if objective is not None:
+                ref = objective.aligns_to
+                if ref is None or self.reference_problem(ref) is not None:
+                    return None
+                return ref.partition("/")[0]
+            if key in self.db.objectives and self.objective_survives(key):
+                return self.db.objectives[key][1]
+            return None
+
+        def shown_ref(key: str) -> str | None:
+            # What `key` aligns to as written (OBJ/KR when through a key result).
+            objective = self.file_objectives.get(key)
+            return objective.aligns_to if objective is not None else parent_of(key)
+
+        keys = list(dict.fromkeys(o.key for o in self.plan.objectives if o.key))
+        for loop in _loops(keys, parent_of):
+            steps = [shown_ref(key) or parent for key, parent in itertools.pairwise(loop)]
+            objective = self.file_objectives[loop[0]]
+            self.problem(
+                objective.at("aligns_to"), "alignment loop: " + " -> ".join([loop[0], *steps])
+            )
+
+
+N = TypeVar("N", CycleSpec, TeamSpec, ObjectiveSpec)
+
+
+def _first_by_key(nodes: Iterable[N]) -> dict[str, N]:
+    found: dict[str, N] = {}
+    for node in nodes:
+        if node.key and node.key not in found:
+            found[node.key] = node
+    return found
+
+
+def _loops(starts: Sequence[str], parent_of: Callable[[str], str | None]) -> list[list[str]]:
+    """Each loop in a parent relation once, as [a, b, ..., a] starting from its first start."""
+    found: list[list[str]] = []
+    in_a_loop: set[str] = set()
+    for start in starts:
+        if start in in_a_loop:
+            continue
+        path = [start]
+        seen = {start}
+        current = parent_of(start)
+        while current is not None and current not in seen:
+            path.append(current)
+            seen.add(current)
+            current = parent_of(current)
+        if current == start:
+            found.append([*path, start])
+            in_a_loop.update(path)
+    return found

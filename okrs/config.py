@@ -1,0 +1,117 @@
+"""Configuration read from the environment (and an optional `.env` file).
+
+Parsing is strict: a value that is not understood is an error at start-up with the variable's
+name, never a silent default, because a misread setting on a server is found much later.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+
+class ConfigError(ValueError):
+    """A setting in the environment cannot be used as given."""
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    """Read NAME, or the contents of the file that NAME_FILE points to (for secrets)."""
+    file_path = os.environ.get(f"{name}_FILE")
+    if file_path:
+        try:
+            return Path(file_path).read_text().strip()
+        except OSError as exc:
+            raise ConfigError(f"{name}_FILE: cannot read {file_path}: {exc.strerror}") from exc
+    value = os.environ.get(name)
+    return default if value is None or value == "" else value
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = env(name)
+    if value is None:
+        return default
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, not {value!r}")
+
+
+def data_dir() -> Path:
+    path = Path(env("OKRS_DATA_DIR", "var") or "var").resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def secret_key(directory: Path) -> str:
+    """OKRS_SECRET_KEY, or a key generated once and kept in the data dir.
+
+    Keeping it in the data dir means sessions and signed links survive restarts without the
+    admin having to invent a key for a first try-out.
+    """
+    configured = env("OKRS_SECRET_KEY")
+    if configured:
+        return configured
+    key_file = directory / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    key = secrets.token_urlsafe(50)
+    # Create with 0600 so the key is never readable by other users of the machine.
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def database_settings(url: str | None, directory: Path) -> dict[str, object]:
+    """Django DATABASES['default'] for OKRS_DATABASE_URL (sqlite:///path or postgresql://...)."""
+    if not url:
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(directory / "okrs.sqlite3"),
+            "OPTIONS": {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"},
+        }
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        name = unquote(parts.path)
+        # sqlite:////abs/path has path "//abs/path"; sqlite:///rel has "/rel".
+        name = name[1:] if name.startswith("//") else name.lstrip("/")
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": name or ":memory:",
+            "OPTIONS": {"timeout": 20},
+        }
+    if parts.scheme in ("postgres", "postgresql"):
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": unquote(parts.path.lstrip("/")) or "okrs",
+            "USER": unquote(parts.username or ""),
+            "PASSWORD": unquote(parts.password or ""),
+            "HOST": parts.hostname or "",
+            "PORT": str(parts.port or ""),
+            "CONN_MAX_AGE": 60,
+            "CONN_HEALTH_CHECKS": True,
+        }
+    raise ConfigError(
+        f"OKRS_DATABASE_URL must start with sqlite:// or postgresql://, not {parts.scheme}://"
+    )
+
+
+@dataclass(frozen=True)
+class QueueConfig:
+    kind: str  # "sqlite" or "redis"
+    location: str
+
+
+def queue_config(url: str | None, directory: Path) -> QueueConfig:
+    if not url:
+        return QueueConfig("sqlite", str(directory / "queue.sqlite3"))
+    scheme = urlsplit(url).scheme
+    if scheme in ("redis", "rediss"):
+        return QueueConfig("redis", url)
+    if scheme == "sqlite":
+        return QueueConfig("sqlite", urlsplit(url).path)
+    raise ConfigError(f"OKRS_QUEUE_URL must start with redis:// or sqlite://, not {scheme}://")

@@ -1,0 +1,559 @@
+"""Loading the demo organisation: the plan through `apply`, then weeks of check-in history.
+
+The history is written after the fact, so it is designed rather than random: each key result
+follows a story (on pace, slipping, blocked, gone quiet, levelling off) that shows one thing the
+product does with it. Values follow the story as a share of the way from baseline to target at
+each point's place in the cycle, and the history ends at the week of the day it is loaded, so
+the statuses come out much the same whenever in the cycle that is (on the demo's date,
+2026-11-27, they are the ones the tests check). Noise comes from a random generator seeded by
+the key result's reference: two loads on the same day write the same numbers.
+
+Loading is idempotent: `apply` changes nothing the second time, and history is only written for
+a key result that has no check-in at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+import zlib
+import zoneinfo
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from okrs.ascode.apply import apply_file
+from okrs.checkins.models import CheckIn
+from okrs.checkins.services import record_checkin
+from okrs.goals.models import Cycle, Initiative, KeyResult, Objective
+from okrs.goals.scoring import expected_fraction
+from okrs.org.audit import Actor
+from okrs.org.models import WEEKDAYS, Organisation, Person, Team
+
+PLAN_PATH = Path(__file__).with_name("plan.yaml")
+DEMO_CYCLE = "2026-Q4"
+HISTORY_WEEKS = 10
+# The plan is loaded by the system on the operator's command, not by any one person.
+LOADER = Actor(None, "cli", trusted=True)
+
+
+@dataclass(frozen=True)
+class Story:
+    """How one key result's quarter goes, as seen through its owner's weekly check-ins.
+
+    For increase and decrease, the value at a point is `pace` times the straight line from
+    baseline to target (1 is exactly on schedule), or levels off at `plateau` of the way. For the
+    other kinds, `values` are the readings, the last one being the latest check-in.
+    """
+
+    pace: float = 1.0
+    plateau: float | None = None
+    values: tuple[float, ...] = ()
+    decimals: int = 1
+    noise: float = 0.03
+    # The last `turned_at` check-ins carry `confidence`, the ones before `earlier`; None means
+    # the owner only types numbers, so the status falls back to pace.
+    confidence: str | None = "on_track"
+    earlier: str | None = "on_track"
+    turned_at: int = 2
+    # Weeks at the end without a check-in: the key result goes stale.
+    silent_weeks: int = 0
+    # Never checked in at all.
+    untouched: bool = False
+    # The latest notes, oldest first; earlier check-ins get a short everyday note or none.
+    notes: tuple[str, ...] = ()
+    source: str = "web"
+
+
+STORIES: dict[str, Story] = {
+    # -- company ---------------------------------------------------------------------------------
+    "grow-revenue/self-serve-arr": Story(
+        decimals=2,
+        notes=(
+            "October renewals landed as forecast.",
+            "Annual plans added £40k ARR in their first week.",
+            "Two larger self-serve accounts moved to the Business plan.",
+        ),
+    ),
+    "grow-revenue/trial-conversion": Story(
+        pace=0.55,
+        confidence="at_risk",
+        turned_at=3,
+        notes=(
+            "Flat since the pricing change; waiting for the in-app upgrade experiment to read out.",
+            "Experiment inconclusive. The new trial email sequence would help but is stuck in "
+            "legal review for the updated terms.",
+            "Still blocked on legal for the trial emails; asked Helen to escalate.",
+        ),
+    ),
+    "keep-customers/net-revenue-retention": Story(
+        notes=(
+            "Expansion from the success plans is starting to show.",
+            "Two downgrades in EMEA offset by the Globex expansion.",
+        ),
+    ),
+    # On track by the owner's word, but the trend ends the quarter short of the target.
+    "keep-customers/logo-churn": Story(
+        pace=0.55,
+        decimals=2,
+        notes=(
+            "Churn down a little. The save campaign for at-risk accounts starts in December, "
+            "so I expect the real drop then.",
+            "Holding steady; the December campaign is still on, confident we land it.",
+        ),
+    ),
+    "product-adoption/weekly-active-teams": Story(
+        pace=1.25,
+        decimals=0,
+        notes=(
+            "Guided setup is paying off: new teams come back in week two.",
+            "Best week of the year, helped by the Slack check-ins launch.",
+        ),
+    ),
+    "product-adoption/integration-adoption": Story(
+        pace=0.6,
+        confidence="at_risk",
+        notes=(
+            "The Jira integration slipped to January; it was half of the planned uplift.",
+            "Looking at the GitHub integration to make up the gap, but it needs a partner "
+            "review we do not control.",
+        ),
+    ),
+    "time-to-market/idea-to-customer": Story(
+        decimals=0,
+        notes=(
+            "Platform's pipeline templates cut a week off the median.",
+            "On plan; checkout and growth now release without a platform ticket.",
+        ),
+    ),
+    "time-to-market/roadmap-predictability": Story(pace=0.95, decimals=0),
+    # -- engineering -----------------------------------------------------------------------------
+    "engineering-flow/deploy-frequency": Story(pace=1.1, source="cli"),
+    "engineering-flow/time-to-restore": Story(
+        source="cli",
+        notes=("Automatic rollback would halve this; platform has it planned for December.",),
+    ),
+    "deploys-advantage/lead-time": Story(
+        pace=1.05,
+        decimals=0,
+        source="cli",
+        notes=(
+            "Remote build cache is live: CI for the monorepo went from 41 to 12 minutes.",
+            "Canary deployments on 9 of 31 services; approvals are now the slowest step.",
+            "Canary on 14 services. Change advisory board now skips canaried changes.",
+        ),
+    ),
+    "deploys-advantage/change-failure-rate": Story(
+        values=(9.1, 8.6, 7.8, 7.2, 6.4, 5.9, 5.3, 4.8, 4.6, 4.3),
+        source="cli",
+        notes=(
+            "Under 5% for the first time; canaries caught two bad releases this week.",
+            "Holding under 5%. Config changes are now the main source of failures.",
+        ),
+    ),
+    "deploys-advantage/platform-dependency": Story(
+        pace=0.6,
+        decimals=0,
+        confidence="at_risk",
+        turned_at=3,
+        notes=(
+            "Pipeline templates shipped; new services no longer need us.",
+            "Database provisioning is still a platform ticket: self-service is waiting on "
+            "security sign-off for the IAM roles.",
+            "Still blocked on the security review; 21 of last month's releases needed us, "
+            "most for databases.",
+        ),
+    ),
+    # The deliverable written as a key result: never done, so pace is off track every week.
+    "kubernetes-migration/complete-migration": Story(
+        values=(0,) * HISTORY_WEEKS,
+        confidence="at_risk",
+        turned_at=3,
+        source="cli",
+        notes=(
+            "38 of 52 services on Kubernetes.",
+            "Stateless services done. Search and the billing ledger are blocked: persistent "
+            "volume latency is too high for the ledger's write load.",
+            "Still blocked on storage; testing local NVMe volumes with the vendor.",
+        ),
+    ),
+    "kubernetes-migration/decommission-vms": Story(
+        pace=0.4,
+        decimals=0,
+        silent_weeks=2,
+        notes=(
+            "Three hosts gone. The rest wait for the network team to move the VPN endpoints.",
+            "No change; VPN move scheduled for next sprint.",
+        ),
+    ),
+    "safer-config/config-rollbacks": Story(
+        pace=1.1,
+        decimals=0,
+        source="cli",
+        notes=("Config changes now go through the same canary as code.",),
+    ),
+    "dependable-service/customer-incidents": Story(
+        pace=0.6,
+        decimals=0,
+        confidence="at_risk",
+        source="cli",
+        notes=(
+            "Two incidents came from the payment provider's outage; not ours, but they count.",
+            "Game days keep slipping because of on-call load; without them we will not get to 4.",
+        ),
+    ),
+    "dependable-service/p95-latency": Story(
+        pace=1.05,
+        decimals=0,
+        source="cli",
+        notes=(
+            "Edge caching of catalogue queries shipped: P95 down 120 ms.",
+            "Connection pooling fix in the checkout API; on plan.",
+        ),
+    ),
+    "dependable-service/oncall-escalations": Story(
+        pace=0.25,
+        decimals=0,
+        confidence="off_track",
+        earlier="at_risk",
+        turned_at=3,
+        source="cli",
+        notes=(
+            "SLO burn-rate alerts helped for checkout, but every alert from the legacy "
+            "monitoring stack still pages.",
+            "Retiring legacy monitoring is dropped for this quarter: the data team's ETL "
+            "alerts depend on it. That was most of the reduction.",
+            "No way to 10 this quarter without legacy monitoring gone; proposing to move the "
+            "target or the ETL alerts. Needs a decision from Hannah and Ravi.",
+        ),
+    ),
+    "dependable-service/availability": Story(
+        values=(99.93, 99.97, 99.91, 99.96, 99.98, 99.95, 99.97, 99.96, 99.97, 99.98),
+        decimals=2,
+        source="cli",
+        notes=("Back above target after the certificate expiry incident.",),
+    ),
+    # -- business-facing teams -------------------------------------------------------------------
+    "effortless-checkout/checkout-completion": Story(
+        notes=(
+            "Shorter address form is live in the UK and Ireland.",
+            "On plan; address autocomplete next.",
+        )
+    ),
+    # The numbers are on pace, but the owner knows the gain is about to disappear.
+    "effortless-checkout/payment-failures": Story(
+        pace=0.95,
+        decimals=2,
+        confidence="off_track",
+        turned_at=1,
+        notes=(
+            "Smart retries are doing most of the work.",
+            "Our acquirer is retiring the retry API that smart retries use. Once it goes, "
+            "failed payments go back to about 3.5%, and the replacement cannot ship this quarter.",
+        ),
+    ),
+    # A big early jump, then flat: on track today, short of the target by the end.
+    "effortless-checkout/mobile-conversion": Story(
+        plateau=0.42,
+        notes=(
+            "Apple Pay and Google Pay gave us a big jump.",
+            "Flat this week, expecting the next step from the new product pages.",
+        ),
+    ),
+    "first-week-wins/activation-rate": Story(
+        pace=1.3,
+        notes=("Template plans in guided setup: new teams check in on day two.",),
+    ),
+    "first-week-wins/time-to-first-objective": Story(decimals=0),
+    # The owner types numbers but never a confidence, so the status is pace: off track.
+    "first-week-wins/invites-per-account": Story(
+        pace=0.2,
+        decimals=2,
+        confidence=None,
+        earlier=None,
+        notes=("", "Invite from Slack still in review with Slack's marketplace team."),
+    ),
+    "self-serve-upgrades/monthly-upgrades": Story(
+        decimals=0,
+        notes=("In-app upgrade is now the top upgrade path.",),
+    ),
+    "self-serve-upgrades/pricing-page-conversion": Story(
+        pace=0.55,
+        confidence="at_risk",
+        notes=(
+            "Annual plans delayed: billing cannot prorate mid-term changes yet.",
+            "Still waiting on billing for proration; the page test alone moved us 0.3 points.",
+        ),
+    ),
+    "same-day-numbers/dashboard-freshness": Story(
+        pace=1.2,
+        notes=("Billing events now stream in; revenue dashboards refresh hourly.",),
+    ),
+    "same-day-numbers/self-serve-answers": Story(
+        pace=0.9,
+        decimals=0,
+        silent_weeks=2,
+        notes=("Metrics layer in Looker covers revenue and usage questions.",),
+    ),
+    # Never checked in: stale and off track, the first thing a lead should ask about.
+    "same-day-numbers/churn-early-warning": Story(untouched=True),
+    "warehouse-rebuild/pipeline-failures": Story(decimals=0),
+    "warehouse-rebuild/warehouse-cost": Story(
+        pace=0.15,
+        confidence="off_track",
+        turned_at=2,
+        notes=(
+            "The reserved capacity contract runs until March, so most of the saving cannot "
+            "land this quarter.",
+            "Finance confirmed: no early exit from the contract. Proposing to carry this to Q1.",
+        ),
+    ),
+    "build-what-customers-use/validated-opportunities": Story(decimals=0),
+    "build-what-customers-use/feature-usage": Story(
+        pace=0.6,
+        decimals=0,
+        confidence="at_risk",
+        notes=(
+            "Usage analytics only cover web releases; mobile releases are invisible to us.",
+            "Blocked on the mobile analytics SDK upgrade, planned for mid-December.",
+        ),
+    ),
+    "support-reason-to-stay/first-response": Story(
+        pace=1.2,
+        notes=("Follow-the-sun with the Kolkata team covers the US evening.",),
+    ),
+    "support-reason-to-stay/csat": Story(
+        values=(91.8, 92.4, 93.1, 92.6, 91.9, 92.8, 91.2, 90.9, 90.4, 90.8),
+        confidence="at_risk",
+        turned_at=3,
+        notes=(
+            "Dip from the billing migration tickets.",
+            "Billing tickets are still a third of our volume; agreed a fix list with checkout.",
+            "Recovering slowly; not back above 92% until the invoice fix ships.",
+        ),
+    ),
+    "support-reason-to-stay/expansion-revenue": Story(decimals=0),
+}
+
+# Earlier weeks' notes: what people write when nothing much happened (or nothing at all).
+EVERYDAY_NOTES: dict[str | None, tuple[str, ...]] = {
+    "on_track": ("On plan.", "Moving as expected.", "Good week.", "", "", ""),
+    "at_risk": ("Slower than planned; looking at options with the team.", "", ""),
+    "off_track": ("Behind; see the blocker from last week.", ""),
+    None: ("", "", "Updated from the weekly report."),
+}
+
+
+@dataclass(frozen=True)
+class HistoryPoint:
+    at: dt.datetime
+    value: float
+    confidence: str | None
+    note: str
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    people: int
+    teams: int
+    objectives: int
+    key_results: int
+    initiatives: int
+    plan_changes: int
+    checkins_added: int
+    cycle: str
+    history_until: dt.datetime | None
+
+
+def load_demo(*, today: dt.datetime | None = None) -> DemoResult:
+    """Apply the demo plan and write check-in history up to `today` (default: now).
+
+    History never goes past now, since check-ins cannot be in the future, nor outside the
+    demo's cycle. Loading again changes nothing.
+    """
+    now = timezone.now()
+    if today is not None and timezone.is_naive(today):
+        raise ValueError("today needs a timezone")
+    until = min(today or now, now)
+    applied = apply_file(PLAN_PATH, actor=LOADER)
+    cycle = Cycle.objects.get(key=DEMO_CYCLE)
+    added, history_until = record_history(cycle, until=until)
+    return DemoResult(
+        people=Person.objects.count(),
+        teams=Team.objects.count(),
+        objectives=Objective.objects.filter(cycle=cycle).count(),
+        key_results=KeyResult.objects.filter(objective__cycle=cycle).count(),
+        initiatives=Initiative.objects.filter(objective__cycle=cycle).count(),
+        plan_changes=len(applied.changes),
+        checkins_added=added,
+        cycle=cycle.key,
+        history_until=history_until,
+    )
+
+
+@transaction.atomic
+def record_history(cycle: Cycle, *, until: dt.datetime) -> tuple[int, dt.datetime | None]:
+    """Weekly check-ins for each demo key result of `cycle` that has none yet.
+
+    Key results without a story are someone's real plan in the demo's cycle: they are left
+    alone. Returns how many check-ins were written and the instant the history runs to (None
+    before the cycle starts).
+    """
+    org = Organisation.current()
+    start, end = cycle.bounds(org.timezone)
+    until = min(until, end - dt.timedelta(seconds=1))
+    if until < start:
+        return 0, None
+    checked_in = set(
+        CheckIn.objects.filter(key_result__objective__cycle=cycle).values_list(
+            "key_result_id", flat=True
+        )
+    )
+    key_results = (
+        KeyResult.objects.filter(objective__cycle=cycle)
+        .exclude(pk__in=checked_in)
+        .select_related("objective__team", "owner")
+        .order_by("objective__position", "objective_id", "position", "id")
+    )
+    added = 0
+    for kr in key_results:
+        story = STORIES.get(kr.ref)
+        if story is None:
+            continue
+        team = kr.objective.team
+        points = history_points(
+            ref=kr.ref,
+            kind=kr.kind,
+            baseline=kr.baseline,
+            target=kr.target,
+            story=story,
+            checkin_day=team.checkin_day if team else "monday",
+            tz_name=kr.owner.timezone or org.timezone,
+            cycle_start=start,
+            cycle_end=end,
+            until=until,
+        )
+        for point in points:
+            record_checkin(
+                key_result=kr,
+                value=point.value,
+                confidence=point.confidence,
+                note=point.note,
+                at=point.at,
+                actor=Actor(kr.owner, story.source, trusted=True),
+            )
+            added += 1
+    return added, until
+
+
+def history_points(
+    *,
+    ref: str,
+    kind: str,
+    baseline: float | None,
+    target: float | None,
+    story: Story,
+    checkin_day: str,
+    tz_name: str,
+    cycle_start: dt.datetime,
+    cycle_end: dt.datetime,
+    until: dt.datetime,
+) -> list[HistoryPoint]:
+    """The check-ins one key result's owner made, weekly, in the cycle and up to `until`."""
+    if story.untouched:
+        return []
+    # crc32 rather than hash(): str hashes change with every interpreter run.
+    rng = random.Random(zlib.crc32(ref.encode()))
+    times = weekly_times(
+        rng,
+        weekday=WEEKDAYS.index(checkin_day),
+        tz=zoneinfo.ZoneInfo(tz_name),
+        start=cycle_start,
+        until=until,
+    )
+    if story.silent_weeks:
+        times = times[: -story.silent_weeks]
+    count = len(times)
+    points = []
+    for index, at in enumerate(times):
+        from_end = count - 1 - index
+        latest_turn = from_end < story.turned_at
+        confidence = story.confidence if latest_turn else story.earlier
+        if from_end < len(story.notes):
+            note = story.notes[len(story.notes) - 1 - from_end]
+        else:
+            note = rng.choice(EVERYDAY_NOTES[confidence])
+        value = story_value(
+            story,
+            rng,
+            kind=kind,
+            baseline=baseline,
+            target=target,
+            elapsed=expected_fraction(cycle_start, cycle_end, at),
+            from_end=from_end,
+        )
+        points.append(HistoryPoint(at, value, confidence, note))
+    return points
+
+
+def weekly_times(
+    rng: random.Random,
+    *,
+    weekday: int,
+    tz: zoneinfo.ZoneInfo,
+    start: dt.datetime,
+    until: dt.datetime,
+) -> list[dt.datetime]:
+    """One working-hours instant per week on the team's check-in day (sometimes a day late)."""
+    local_until = until.astimezone(tz)
+    last_day = local_until.date() - dt.timedelta(days=(local_until.weekday() - weekday) % 7)
+    times = []
+    for week in range(HISTORY_WEEKS):
+        late = 1 if rng.random() < 0.15 else 0
+        minute = rng.randrange(9 * 60 + 15, 17 * 60)
+        day = last_day - dt.timedelta(weeks=week, days=-late)
+        local = dt.datetime.combine(day, dt.time(minute // 60, minute % 60), tzinfo=tz)
+        at = local.astimezone(dt.UTC)
+        if start <= at <= until:
+            times.append(at)
+    return sorted(times)
+
+
+def story_value(
+    story: Story,
+    rng: random.Random,
+    *,
+    kind: str,
+    baseline: float | None,
+    target: float | None,
+    elapsed: float,
+    from_end: int,
+) -> float:
+    """The value at one check-in: `elapsed` is the cycle's fraction gone at that point."""
+    noise = rng.uniform(-story.noise, story.noise)
+    if kind in ("increase", "decrease") and target is not None:
+        origin = baseline if baseline is not None else 0.0
+        if story.plateau is not None:
+            # Most of the gain in the first weeks, then almost nothing.
+            share = story.plateau * (1 - math.exp(-elapsed / 0.08))
+        else:
+            share = story.pace * elapsed
+        share = max(share + noise * min(1.0, elapsed * 4), 0.0)
+        # Teams ahead of plan overshoot a little, never into nonsense like negative hours.
+        share = min(share, 1.1)
+        value = origin + share * (target - origin)
+        if kind == "decrease" and target > 0:
+            value = max(value, target * 0.75)
+        return round(value, story.decimals)
+    if story.values:
+        values = story.values
+        return float(values[max(len(values) - 1 - from_end, 0)])
+    if kind == "milestone":
+        return 0.0
+    # stay_above / stay_below without a story: comfortably on the right side of the target.
+    level = target if target is not None else 0.0
+    margin = abs(level) * 0.02 or 1.0
+    return round(level + margin if kind == "stay_above" else level - margin, story.decimals)

@@ -1,0 +1,114 @@
+"""The alignment tree: company goals -> team objectives -> key results -> initiatives."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from okrs.goals.evaluation import CycleState
+from okrs.goals.models import ContributionLink, Initiative
+from okrs.goals.present import iso
+
+
+def build_alignment(state: CycleState) -> dict[str, Any]:
+    """Nodes and edges of the cycle's plan with statuses, and the orphans.
+
+    An orphan is a team or individual objective that aligns to nothing, so nobody can see which
+    business goal it serves. Edge kinds: `key_result` (objective -> its key result), `aligns_to`
+    (parent -> child objective, rolled up), `contributes_to` (not rolled up) and `initiative`
+    (key result or objective -> initiative).
+    """
+    nodes: list[dict[str, Any]] = []
+    edges: list[dict[str, Any]] = []
+    orphans: list[str] = []
+    objective_ids = {o.objective.pk for o in state.objectives}
+
+    for o in state.objectives:
+        obj = o.objective
+        node_id = f"objective:{obj.key}"
+        nodes.append(
+            {
+                "id": node_id,
+                "type": "objective",
+                "level": obj.level,
+                "key": obj.key,
+                "title": obj.title,
+                "team": obj.team.key if obj.team else None,
+                "owner": obj.owner.email,
+                "score": o.score,
+                "status": o.status,
+            }
+        )
+        parent = obj.aligns_to_ref
+        if parent is not None:
+            kind = "key_result" if "/" in parent else "objective"
+            edges.append({"from": f"{kind}:{parent}", "to": node_id, "kind": "aligns_to"})
+        elif obj.level != "company":
+            orphans.append(obj.key)
+        for kr in o.key_results:
+            k = kr.key_result
+            nodes.append(
+                {
+                    "id": f"key_result:{k.ref}",
+                    "type": "key_result",
+                    "level": None,
+                    "key": k.ref,
+                    "title": k.title,
+                    "team": obj.team.key if obj.team else None,
+                    "owner": k.owner.email,
+                    "score": kr.result.score,
+                    "status": kr.result.status,
+                }
+            )
+            edges.append({"from": node_id, "to": f"key_result:{k.ref}", "kind": "key_result"})
+
+    # Filter by cycle in SQL and by the selection here: an IN list of thousands of ids would
+    # exceed SQLite's limit on query parameters.
+    initiatives = Initiative.objects.filter(objective__cycle=state.cycle).select_related(
+        "objective", "key_result", "owner"
+    )
+    for initiative in initiatives:
+        if initiative.objective_id not in objective_ids:
+            continue
+        ref = f"{initiative.objective.key}/{initiative.key}"
+        nodes.append(
+            {
+                "id": f"initiative:{ref}",
+                "type": "initiative",
+                "level": None,
+                "key": ref,
+                "title": initiative.title,
+                "team": None,
+                "owner": initiative.owner.email if initiative.owner else None,
+                "score": None,
+                "status": initiative.status,
+            }
+        )
+        if initiative.key_result is not None:
+            parent_id = f"key_result:{initiative.objective.key}/{initiative.key_result.key}"
+        else:
+            parent_id = f"objective:{initiative.objective.key}"
+        edges.append({"from": parent_id, "to": f"initiative:{ref}", "kind": "initiative"})
+
+    links = ContributionLink.objects.filter(objective__cycle=state.cycle).select_related(
+        "objective", "to_objective", "to_key_result__objective"
+    )
+    for link in links:
+        if link.objective_id not in objective_ids:
+            continue
+        target = link.target_ref
+        kind = "key_result" if "/" in target else "objective"
+        edges.append(
+            {
+                "from": f"objective:{link.objective.key}",
+                "to": f"{kind}:{target}",
+                "kind": "contributes_to",
+            }
+        )
+
+    return {
+        "cycle": state.cycle.key,
+        "as_of": iso(state.as_of),
+        "nodes": nodes,
+        "edges": edges,
+        "orphans": orphans,
+    }

@@ -1,0 +1,65 @@
+"""Who may write what (section 12). Every write path calls one of these on the server.
+
+admin: everything. lead: their team's and its sub-teams' OKRs. member: what they own, and
+check-ins on their own key results. viewer: nothing.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Model
+
+from okrs.goals.models import KeyResult, Objective
+from okrs.org.models import Person, Role, Team
+
+
+class PermissionDenied(Exception):
+    """The person may not make this write; the message says why, for the 403 body."""
+
+
+def led_team_ids(person: Person) -> set[int]:
+    """Ids of the teams the person leads and every team below them."""
+    ids = set(Team.objects.filter(lead=person).values_list("id", flat=True))
+    if not ids:
+        return ids
+    parents = dict(Team.objects.values_list("id", "parent_id"))
+    for team_id in parents:
+        ancestor = parents.get(team_id)
+        seen: set[int] = set()
+        while ancestor is not None and ancestor not in seen:
+            if ancestor in ids:
+                ids.add(team_id)
+                break
+            seen.add(ancestor)
+            ancestor = parents.get(ancestor)
+    return ids
+
+
+def _leads(person: Person, team_id: int | None) -> bool:
+    return person.role == Role.LEAD and team_id is not None and team_id in led_team_ids(person)
+
+
+def can_edit_objective(person: Person, objective: Objective) -> bool:
+    if not person.is_active or person.role == Role.VIEWER:
+        return False
+    if person.role == Role.ADMIN:
+        return True
+    return objective.owner_id == person.pk or _leads(person, objective.team_id)
+
+
+def can_edit_key_result(person: Person, key_result: KeyResult) -> bool:
+    if key_result.owner_id == person.pk and person.role != Role.VIEWER and person.is_active:
+        return True
+    return can_edit_objective(person, key_result.objective)
+
+
+def can_check_in(person: Person, key_result: KeyResult) -> bool:
+    if not person.is_active or person.role == Role.VIEWER:
+        return False
+    if person.role == Role.ADMIN or key_result.owner_id == person.pk:
+        return True
+    return _leads(person, key_result.objective.team_id)
+
+
+def require(allowed: bool, person: Person, action: str, target: Model) -> None:
+    if not allowed:
+        raise PermissionDenied(f"{person.email} ({person.role}) may not {action} {target}")

@@ -1,0 +1,145 @@
+"""One shared world for the tests: an organisation with a plan, and a person of every role.
+
+acme: engineering (lead: erin) > platform (lead: lena) and checkout (lead: carl).
+Objectives in 2026-Q4: a company goal, the platform objective aligned to it (two key results
+owned by maya, a member of platform), and a checkout objective (one key result owned by owen).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from okrs.goals.models import Cycle, KeyResult, Objective
+from okrs.org.models import ApiToken, Organisation, Person, Team
+
+NOW = dt.datetime(2026, 11, 16, 12, 0, tzinfo=dt.UTC)
+
+
+@dataclass
+class World:
+    org: Organisation
+    admin: Person
+    lead: Person  # leads engineering (the parent of platform and checkout)
+    platform_lead: Person
+    checkout_lead: Person
+    member: Person  # maya, on platform, owns the platform key results
+    other_member: Person  # owen, on checkout
+    viewer: Person
+    engineering: Team
+    platform: Team
+    checkout: Team
+    cycle: Cycle
+    company_goal: Objective
+    platform_objective: Objective
+    checkout_objective: Objective
+    lead_time: KeyResult
+    change_failure_rate: KeyResult
+    conversion: KeyResult
+
+    def client_for(self, person: Person) -> Client:
+        _, token = ApiToken.issue(person, "tests")
+        return Client(headers={"Authorization": f"Bearer {token}"})
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    org = Organisation.objects.create(name="Acme", timezone="Europe/London")
+
+    def person(email: str, name: str, role: str) -> Person:
+        return Person.objects.create_user(email, "correct-horse-battery", name=name, role=role)
+
+    admin = person("ada@acme.test", "Ada Admin", "admin")
+    lead = person("erin@acme.test", "Erin Lead", "lead")
+    platform_lead = person("lena@acme.test", "Lena Lead", "lead")
+    checkout_lead = person("carl@acme.test", "Carl Lead", "lead")
+    member = person("maya@acme.test", "Maya Patel", "member")
+    other_member = person("owen@acme.test", "Owen Member", "member")
+    viewer = person("vic@acme.test", "Vic Viewer", "viewer")
+
+    engineering = Team.objects.create(key="engineering", name="Engineering", lead=lead)
+    platform = Team.objects.create(
+        key="platform", name="Platform", parent=engineering, lead=platform_lead
+    )
+    checkout = Team.objects.create(
+        key="checkout", name="Checkout", parent=engineering, lead=checkout_lead
+    )
+    platform.members.set([platform_lead, member])
+    checkout.members.set([checkout_lead, other_member])
+
+    cycle = Cycle.objects.create(
+        key="2026-Q4", start=dt.date(2026, 10, 1), end=dt.date(2026, 12, 31)
+    )
+    company_goal = Objective.objects.create(
+        key="grow-self-serve",
+        cycle=cycle,
+        level="company",
+        title="Grow revenue from self-serve customers",
+        owner=admin,
+    )
+    platform_objective = Objective.objects.create(
+        key="deploys-advantage",
+        cycle=cycle,
+        level="team",
+        team=platform,
+        title="Make our deployment infrastructure a competitive advantage",
+        owner=platform_lead,
+        aligns_to_objective=company_goal,
+    )
+    checkout_objective = Objective.objects.create(
+        key="checkout-conversion",
+        cycle=cycle,
+        level="team",
+        team=checkout,
+        title="Make checkout effortless",
+        owner=checkout_lead,
+        aligns_to_objective=company_goal,
+    )
+    lead_time = KeyResult.objects.create(
+        objective=platform_objective,
+        key="lead-time",
+        title="Reduce deployment lead time from 4 days to 6 hours",
+        owner=member,
+        kind="decrease",
+        baseline=96,
+        target=6,
+        unit="hours",
+        position=0,
+    )
+    change_failure_rate = KeyResult.objects.create(
+        objective=platform_objective,
+        key="change-failure-rate",
+        title="Keep the change failure rate below 5%",
+        owner=member,
+        kind="stay_below",
+        target=5,
+        unit="%",
+        position=1,
+    )
+    conversion = KeyResult.objects.create(
+        objective=checkout_objective,
+        key="conversion",
+        title="Raise checkout conversion from 2% to 3%",
+        owner=other_member,
+        kind="increase",
+        baseline=2,
+        target=3,
+        unit="%",
+    )
+    return World(
+        org, admin, lead, platform_lead, checkout_lead, member, other_member, viewer,
+        engineering, platform, checkout, cycle, company_goal, platform_objective,
+        checkout_objective, lead_time, change_failure_rate, conversion,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def frozen_now() -> Iterator[dt.datetime]:
+    import time_machine
+
+    with time_machine.travel(NOW, tick=False):
+        yield NOW

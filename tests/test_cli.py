@@ -1,0 +1,129 @@
+"""The command line of section 5: status, checkin, token create, user create."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+
+import pytest
+from django.contrib.auth import authenticate
+from django.test import Client
+
+from okrs.checkins.models import CheckIn
+from okrs.cli import main
+from okrs.org.models import AuditEntry, Person
+
+KR_FIELDS = [
+    "ref", "key", "title", "owner", "kind", "unit", "baseline", "target", "current", "progress",
+    "score", "expected", "pace", "confidence", "status", "stale", "forecast", "forecast_score",
+]  # fmt: skip
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_status_json_prints_every_field(world, capsys) -> None:
+    for days, value in ((30, 90), (20, 70), (8, 55)):
+        CheckIn.objects.create(
+            key_result=world.lead_time,
+            value=value,
+            source="cli",
+            at=dt.datetime(2026, 11, 16, tzinfo=dt.UTC) - dt.timedelta(days=days),
+        )
+    code, out, _ = run(capsys, "status", "--cycle", "2026-Q4", "--as-of", "2026-11-16",
+                       "--format", "json")  # fmt: skip
+    assert code == 0
+    data = json.loads(out)
+    assert list(data) == ["cycle", "as_of", "objectives"]
+    objective = next(o for o in data["objectives"] if o["key"] == "deploys-advantage")
+    for name in ("key", "title", "level", "team", "owner", "score", "status", "key_results"):
+        assert name in objective
+    lead_time = objective["key_results"][0]
+    assert list(lead_time) == KR_FIELDS
+    assert lead_time["current"] == 55
+    assert isinstance(lead_time["forecast"], float)  # three points in the cycle
+    assert lead_time["stale"] is False
+
+
+def test_status_text_and_team_filter(world, capsys) -> None:
+    code, out, _ = run(capsys, "status", "--team", "checkout", "--as-of", "2026-11-16")
+    assert code == 0
+    assert "Make checkout effortless" in out
+    assert "checkout-conversion/conversion" in out
+    assert "deploys-advantage" not in out
+
+
+def test_status_unknown_cycle_is_an_error(world, capsys) -> None:
+    code, _, err = run(capsys, "status", "--cycle", "1999")
+    assert code == 1 and "no cycle '1999'" in err
+    code, _, err = run(capsys, "status", "--as-of", "someday")
+    assert code == 2 and "--as-of" in err
+
+
+def test_checkin_with_backfill(world, capsys) -> None:
+    code, out, _ = run(
+        capsys, "checkin", "deploys-advantage/lead-time", "--value", "60",
+        "--confidence", "at_risk", "--note", "imported from the sheet",
+        "--as", "maya@acme.test", "--at", "2026-10-20",
+    )  # fmt: skip
+    assert code == 0, out
+    assert "Checked in deploys-advantage/lead-time = 60 hours" in out
+    checkin = CheckIn.objects.get()
+    assert checkin.source == "cli" and checkin.author == world.member
+    assert checkin.at == dt.datetime(2026, 10, 20, 11, tzinfo=dt.UTC)  # noon in London (BST)
+    assert AuditEntry.objects.get(entity="checkin").channel == "cli"
+
+
+def test_checkin_refuses_the_future_and_unknown_refs(world, capsys) -> None:
+    code, _, err = run(capsys, "checkin", "deploys-advantage/lead-time", "--value", "1",
+                       "--at", "2999-01-01T00:00:00Z")  # fmt: skip
+    assert code == 1 and "cannot be in the future" in err
+    code, _, err = run(capsys, "checkin", "deploys-advantage/nope", "--value", "1")
+    assert code == 1 and "no key result" in err
+    assert CheckIn.objects.count() == 0
+
+
+def test_token_create_prints_a_working_token_once(world, capsys) -> None:
+    code, out, _ = run(capsys, "token", "create", "maya@acme.test", "--name", "ci")
+    assert code == 0
+    token = out.strip()
+    assert token.startswith("okrs_")
+    client = Client(headers={"Authorization": f"Bearer {token}"})
+    assert client.get("/api/v1/cycles").status_code == 200
+    # Only a hash is stored; the token itself appears nowhere in the database.
+    from okrs.org.models import ApiToken
+
+    assert not ApiToken.objects.filter(digest=token).exists()
+    assert token not in json.dumps(list(AuditEntry.objects.values("before", "after")))
+
+
+def test_user_create_with_password_from_stdin(db, capsys, monkeypatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("a-long-enough-passphrase\n"))
+    code, out, _ = run(
+        capsys, "user", "create", "New.Person@Acme.test", "--role", "lead", "--password-stdin"
+    )
+    assert code == 0, out
+    person = Person.objects.get(email="new.person@acme.test")
+    assert person.role == "lead"
+    assert person.password.startswith("argon2")
+    assert authenticate(email="new.person@acme.test", password="a-long-enough-passphrase")
+    entry = AuditEntry.objects.get(entity="person")
+    assert "password" not in entry.after
+
+
+def test_user_create_rejects_a_weak_password(db, capsys, monkeypatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    code, _, err = run(capsys, "user", "create", "x@acme.test", "--password-stdin")
+    assert code == 2 and "password" in err
+    assert not Person.objects.exists()
+
+
+@pytest.mark.parametrize("args", [["nonsense"], ["token"], ["checkin"]])
+def test_usage_errors_exit_2(args, capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    assert exit_info.value.code == 2

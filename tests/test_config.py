@@ -1,0 +1,58 @@
+"""Settings come from the environment, strictly: a value we do not understand is an error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from okrs import config
+
+
+def test_database_urls(tmp_path: Path) -> None:
+    default = config.database_settings(None, tmp_path)
+    assert default["ENGINE"] == "django.db.backends.sqlite3"
+    assert default["NAME"] == str(tmp_path / "okrs.sqlite3")
+    pg = config.database_settings("postgresql://okrs:p%40ss@db.internal:5433/okrs_prod", tmp_path)
+    assert pg["ENGINE"] == "django.db.backends.postgresql"
+    assert (pg["USER"], pg["PASSWORD"], pg["HOST"], pg["PORT"], pg["NAME"]) == (
+        "okrs", "p@ss", "db.internal", "5433", "okrs_prod",
+    )  # fmt: skip
+    assert config.database_settings("sqlite:////srv/okrs/db.sqlite3", tmp_path)["NAME"] == (
+        "/srv/okrs/db.sqlite3"
+    )
+    with pytest.raises(config.ConfigError, match="OKRS_DATABASE_URL"):
+        config.database_settings("mysql://x@y/z", tmp_path)
+
+
+def test_queue_urls(tmp_path: Path) -> None:
+    assert config.queue_config(None, tmp_path).kind == "sqlite"
+    assert config.queue_config("redis://127.0.0.1:6379/2", tmp_path).kind == "redis"
+    with pytest.raises(config.ConfigError, match="OKRS_QUEUE_URL"):
+        config.queue_config("amqp://guest@localhost", tmp_path)
+
+
+def test_booleans_are_strict(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OKRS_DEBUG", "yes")
+    assert config.env_bool("OKRS_DEBUG", False) is True
+    monkeypatch.setenv("OKRS_DEBUG", "maybe")
+    with pytest.raises(config.ConfigError, match="OKRS_DEBUG must be true or false"):
+        config.env_bool("OKRS_DEBUG", False)
+
+
+def test_secrets_from_files(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    secret = tmp_path / "key"
+    secret.write_text("from-a-file\n")
+    monkeypatch.setenv("OKRS_SECRET_KEY_FILE", str(secret))
+    assert config.secret_key(tmp_path) == "from-a-file"
+    monkeypatch.setenv("OKRS_SECRET_KEY_FILE", str(tmp_path / "missing"))
+    with pytest.raises(config.ConfigError, match="OKRS_SECRET_KEY_FILE"):
+        config.secret_key(tmp_path)
+
+
+def test_generated_secret_key_is_kept_private(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("OKRS_SECRET_KEY", raising=False)
+    monkeypatch.delenv("OKRS_SECRET_KEY_FILE", raising=False)
+    first = config.secret_key(tmp_path)
+    assert config.secret_key(tmp_path) == first
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0

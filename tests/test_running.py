@@ -1,0 +1,171 @@
+"""`okrs serve` and `okrs worker` as an admin runs them: real processes, real ports, real queues.
+
+These start the installed command in a fresh data directory, so they test what a new install
+does: migrate, generate a secret key, serve the API, and run background work.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.services import require_service
+
+OKRS = [sys.executable, "-m", "okrs"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def okrs(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
+    result = subprocess.run(
+        [*OKRS, *args], env=env, input=stdin, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@pytest.fixture
+def fresh_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OKRS_")}
+    env["OKRS_DATA_DIR"] = str(tmp_path / "data")
+    return env
+
+
+def wait_for(url: str, process: subprocess.Popen[str], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"okrs serve exited early: {process.stdout.read()}")  # type: ignore[union-attr]
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise AssertionError(f"{url} did not answer within {timeout} s")
+
+
+@pytest.fixture
+def served(fresh_env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    port = free_port()
+    process = subprocess.Popen(
+        [*OKRS, "serve", "--port", str(port)],
+        env=fresh_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{base}/api/v1/openapi.json", process)
+        yield base, process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def get_json(url: str, token: str) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status, response.read()
+
+
+def test_serve_on_a_fresh_data_dir(served, fresh_env) -> None:
+    base, process = served
+    data_dir = Path(fresh_env["OKRS_DATA_DIR"])
+    # The embedded default: SQLite database and queue, and a secret key kept for the next start.
+    assert (data_dir / "okrs.sqlite3").exists()
+    key_file = data_dir / "secret_key"
+    assert key_file.exists() and oct(key_file.stat().st_mode & 0o777) == "0o600"
+    okrs(fresh_env, "user", "create", "admin@acme.test", "--role", "admin", "--password-stdin",
+         stdin="a-long-enough-passphrase\n")  # fmt: skip
+    token = okrs(fresh_env, "token", "create", "admin@acme.test").strip()
+    status, body = get_json(f"{base}/api/v1/cycles", token)
+    assert status == 200 and body == b"[]"
+    docs = urllib.request.urlopen(f"{base}/api/v1/docs", timeout=10).read().decode()
+    assert "swagger" in docs.lower()
+    process.terminate()
+    output, _ = process.communicate(timeout=20)
+    assert "Huey consumer started" in output  # background work runs in the same process
+
+
+def test_secret_key_survives_restarts(fresh_env) -> None:
+    script = "from django.conf import settings; print(settings.SECRET_KEY)"
+    first = okrs(fresh_env, "manage", "shell", "--no-imports", "-c", script)
+    second = okrs(fresh_env, "manage", "shell", "--no-imports", "-c", script)
+    assert first == second and len(first.strip()) > 40
+
+
+def run_worker_until_frozen(env: dict[str, str]) -> None:
+    """Enqueue the freeze task from one process and let `okrs worker` run it in another."""
+    plan = Path(env["OKRS_DATA_DIR"]).parent / "plan.yaml"
+    plan.write_text(
+        "organisation: Acme\ntimezone: UTC\n"
+        "cycles:\n  - {key: 2025-Q1, start: 2025-01-01, end: 2025-03-31}\n"
+        "people:\n  - {email: a@acme.test, name: A}\n"
+        "objectives:\n  - key: old\n    cycle: 2025-Q1\n    level: company\n"
+        "    title: An old goal\n    owner: a@acme.test\n    key_results:\n"
+        "      - {key: kr, title: Raise x from 0 to 10, owner: a@acme.test, baseline: 0,"
+        " target: 10}\n"
+    )
+    okrs(env, "migrate")
+    okrs(env, "apply", str(plan))
+    okrs(env, "checkin", "old/kr", "--value", "5", "--at", "2025-02-01")
+    okrs(env, "manage", "shell", "--no-imports", "-c",
+         "from okrs.goals.tasks import freeze_ended_cycles_hourly as t; t()")  # fmt: skip
+    worker = subprocess.Popen(
+        [*OKRS, "worker"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    check = (
+        "from okrs.goals.models import KeyResult as K; print(K.objects.get(key='kr').final_score)"
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if okrs(env, "manage", "shell", "--no-imports", "-c", check).strip() == "0.5":
+                return
+            time.sleep(0.5)
+        raise AssertionError("the worker did not freeze the ended cycle")
+    finally:
+        worker.terminate()
+        worker.wait(timeout=20)
+
+
+def test_worker_runs_queued_work_on_the_embedded_queue(fresh_env) -> None:
+    run_worker_until_frozen(fresh_env)
+
+
+@pytest.mark.redis
+def test_worker_runs_queued_work_on_redis(fresh_env) -> None:
+    require_service("Redis", "127.0.0.1", 6379)
+    fresh_env["OKRS_QUEUE_URL"] = f"redis://127.0.0.1:6379/{os.getpid() % 15 + 1}"
+    run_worker_until_frozen(fresh_env)
+
+
+def test_production_settings_pass_djangos_deploy_checks(fresh_env) -> None:
+    fresh_env["OKRS_BASE_URL"] = "https://okrs.acme.test"
+    output = okrs(fresh_env, "manage", "check", "--deploy", "--fail-level", "WARNING")
+    assert "no issues" in output
+
+
+def test_a_misread_setting_stops_the_command_with_its_name(fresh_env) -> None:
+    fresh_env["OKRS_DEBUG"] = "perhaps"
+    result = subprocess.run(
+        [*OKRS, "status"], env=fresh_env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert "OKRS_DEBUG must be true or false" in result.stderr
