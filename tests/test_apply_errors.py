@@ -31,6 +31,7 @@ EXPECTED = [
     (14, "invalid key 'q4_2026': use letters, digits and '-'"),
     (15, "'start' must be a date (YYYY-MM-DD)"),
     (18, "unknown channel 'pigeon' (use email, slack or teams)"),
+    (18, "unknown role 'boss' (use admin, lead, member or viewer)"),
     (19, "duplicate person email 'maya@acme.test' (first defined on line 18)"),
     (20, "unknown timezone 'Moon/Base' (use an IANA name like Europe/London)"),
     (24, "unknown parent team 'no-such-team' (not in the file's teams or the database)"),

@@ -65,6 +65,7 @@ class PersonSpec(Node):
     name: str = ""
     timezone: str = ""  # blank: the organisation's timezone
     channel: str = "email"
+    role: str | None = None  # None: leave the person's role as it is
 
 
 @dataclass(kw_only=True)
@@ -262,6 +263,7 @@ _PERSON_FIELDS = {
     "name": _Field(_text),
     "timezone": _Field(_text),
     "channel": _Field(_text),
+    "role": _Field(_text),
 }
 _TEAM_FIELDS = {
     "key": _Field(_text, required=True),
