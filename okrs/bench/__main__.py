@@ -1,0 +1,3 @@
+from okrs.bench.run import main
+
+raise SystemExit(main())

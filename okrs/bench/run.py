@@ -1,0 +1,481 @@
+"""Time the heaviest routes against a large organisation on every database we support.
+
+    python -m okrs.bench [--quick] [--databases sqlite,postgresql] [--profile DIR]
+
+Each database runs in a subprocess of its own (`--worker`), because Django reads its settings
+once per process from OKRS_DATABASE_URL and OKRS_DATA_DIR. The worker migrates a fresh
+database, generates the organisation (okrs.bench.generate), issues an admin token and times
+the routes through django.test.Client, so the numbers include URL routing, middleware,
+authentication and JSON rendering, but no network or web server.
+
+SQLite runs on the embedded default (a file in a fresh OKRS_DATA_DIR, WAL mode), which is what
+`okrs serve` uses; PostgreSQL on OKRS_BENCH_POSTGRES_URL (default below), skipped with a note
+when it cannot be reached.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import math
+import os
+import pstats
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
+
+from okrs.bench.sizes import FULL, QUICK, Sizes
+
+if TYPE_CHECKING:
+    from django.http.response import HttpResponseBase
+    from django.test import Client
+
+DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/okrs_bench"
+DEFAULT_OUTPUT = Path("var/bench/results.json")
+DATABASES = ("sqlite", "postgresql")
+# p95 in milliseconds that each route must stay under.
+TARGETS_MS = {"dashboard": 250.0, "alignment": 400.0, "check-in": 30.0}
+WARMUP_RUNS = 3
+WORKER_TIMEOUT_SECONDS = 1800
+
+
+@dataclass(frozen=True)
+class Timing:
+    database: str
+    route: str
+    runs: int
+    median_ms: float
+    p95_ms: float
+    target_ms: float
+    queries: int
+    # Median CPU time of this process per request: unlike wall time it barely moves when other
+    # work shares the machine, so it tells a slow route from a busy host (on SQLite it includes
+    # the database's own work; on PostgreSQL the server's share is not in it).
+    cpu_median_ms: float
+
+    @property
+    def passed(self) -> bool:
+        return self.p95_ms < self.target_ms
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "result": "PASS" if self.passed else "MISS"}
+
+
+def percentile(samples: Sequence[float], fraction: float) -> float:
+    """Nearest-rank percentile: the smallest sample with at least `fraction` of them at or below."""
+    ordered = sorted(samples)
+    rank = max(1, math.ceil(fraction * len(ordered)))
+    return ordered[rank - 1]
+
+
+# --- the parent: one subprocess per database, then the table ------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    options = _parser().parse_args(argv)
+    if options.worker:
+        return _worker(options)
+
+    sizes = QUICK if options.quick else FULL
+    get_runs = options.runs or (10 if options.quick else 30)
+    post_runs = options.post_runs or (20 if options.quick else 100)
+    timings: list[Timing] = []
+    databases: dict[str, Any] = {}
+    skipped: dict[str, str] = {}
+    failed = False
+    for name in options.databases.split(","):
+        name = name.strip()
+        if name not in DATABASES:
+            print(f"unknown database {name!r}; choose from {', '.join(DATABASES)}", file=sys.stderr)
+            return 2
+        data_dir = Path(tempfile.mkdtemp(prefix=f"okrs-bench-{name}-"))
+        try:
+            env = _worker_env(data_dir)
+            if name == "postgresql":
+                problem = ensure_postgres_database(options.postgres_url)
+                if problem is not None:
+                    print(f"skipping postgresql: {options.postgres_url} unreachable ({problem})")
+                    skipped[name] = problem
+                    continue
+                env["OKRS_DATABASE_URL"] = options.postgres_url
+            print(f"== {name}: generating {sizes} and timing", flush=True)
+            report = _run_worker(name, env, data_dir, sizes, get_runs, post_runs, options)
+        finally:
+            shutil.rmtree(data_dir, ignore_errors=True)
+        if report is None:
+            skipped[name] = "the benchmark failed, see the output above"
+            failed = True
+            continue
+        databases[name] = {k: v for k, v in report.items() if k != "timings"}
+        timings += [Timing(**t) for t in report["timings"]]
+
+    print()
+    print(format_table(timings))
+    for name, reason in skipped.items():
+        print(f"{name}: skipped ({reason})")
+    output = Path(options.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    document = {
+        "quick": options.quick,
+        "sizes": asdict(sizes),
+        "databases": databases,
+        "skipped": skipped,
+        "results": [t.as_dict() for t in timings],
+    }
+    output.write_text(json.dumps(document, indent=2) + "\n")
+    print(f"wrote {output}")
+    if failed or (options.strict and not all(t.passed for t in timings)):
+        return 1
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m okrs.bench",
+        description="Time the dashboard, the alignment map and a check-in on a large organisation.",
+    )
+    parser.add_argument("--quick", action="store_true", help="a small organisation, fewer runs")
+    parser.add_argument(
+        "--databases", default=",".join(DATABASES), help="comma-separated: sqlite,postgresql"
+    )
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("OKRS_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL),
+        help="database to (re)fill; created when missing, emptied when it holds data",
+    )
+    parser.add_argument("--runs", type=int, default=0, help="timed runs per GET (default 30)")
+    parser.add_argument("--post-runs", type=int, default=0, help="timed check-ins (default 100)")
+    parser.add_argument("--output", default=str(DEFAULT_OUTPUT), help="where to write the JSON")
+    parser.add_argument(
+        "--profile", metavar="DIR", help="cProfile the routes that miss their target into DIR"
+    )
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a route misses")
+    parser.add_argument("--seed", type=int, default=1)
+    # Internal: the subprocess that runs one database.
+    parser.add_argument("--worker", metavar="DATABASE", help=argparse.SUPPRESS)
+    parser.add_argument("--result-file", help=argparse.SUPPRESS)
+    parser.add_argument("--sizes", help=argparse.SUPPRESS)
+    parser.add_argument("--expect-database", help=argparse.SUPPRESS)
+    return parser
+
+
+def _worker_env(data_dir: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            # Empty means the embedded default in the data dir. A URL from the caller's
+            # environment would point the benchmark at their real data, and an empty value
+            # (unlike a missing one) is not filled in from a .env file.
+            "OKRS_DATABASE_URL": "",
+            "OKRS_QUEUE_URL": "",
+            "DJANGO_SETTINGS_MODULE": "okrs.settings",
+            "OKRS_DATA_DIR": str(data_dir),
+            "OKRS_DEBUG": "false",  # DEBUG keeps every query in memory and slows each one down
+            "OKRS_BASE_URL": "http://testserver",
+            "OKRS_ALLOWED_HOSTS": "testserver",
+            "OKRS_LOG_LEVEL": "WARNING",
+        }
+    )
+    return env
+
+
+def _run_worker(
+    name: str,
+    env: dict[str, str],
+    data_dir: Path,
+    sizes: Sizes,
+    get_runs: int,
+    post_runs: int,
+    options: argparse.Namespace,
+) -> dict[str, Any] | None:
+    result_file = data_dir / "result.json"
+    command = [
+        sys.executable,
+        "-m",
+        "okrs.bench.run",
+        "--worker",
+        name,
+        "--result-file",
+        str(result_file),
+        "--sizes",
+        json.dumps(asdict(sizes)),
+        "--runs",
+        str(get_runs),
+        "--post-runs",
+        str(post_runs),
+        "--seed",
+        str(options.seed),
+        "--expect-database",
+        _expected_database(env, data_dir),
+    ]
+    if options.profile:
+        command += ["--profile", str(Path(options.profile).resolve())]
+    try:
+        completed = subprocess.run(command, env=env, timeout=WORKER_TIMEOUT_SECONDS, check=False)
+    except subprocess.TimeoutExpired:
+        print(f"{name}: gave up after {WORKER_TIMEOUT_SECONDS} s", file=sys.stderr)
+        return None
+    if completed.returncode != 0 or not result_file.exists():
+        print(f"{name}: the worker exited with status {completed.returncode}", file=sys.stderr)
+        return None
+    report: dict[str, Any] = json.loads(result_file.read_text())
+    return report
+
+
+def _expected_database(env: dict[str, str], data_dir: Path) -> str:
+    """The database NAME the worker must end up on; anything else is someone's real data."""
+    url = env.get("OKRS_DATABASE_URL")
+    if url:
+        return unquote(urlsplit(url).path.lstrip("/"))
+    return str(data_dir.resolve() / "okrs.sqlite3")
+
+
+def ensure_postgres_database(url: str) -> str | None:
+    """Create the benchmark database when missing; returns why PostgreSQL is unusable, or None."""
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(url)
+    name = unquote(parts.path.lstrip("/"))
+    if not name:
+        return "the URL names no database"
+    maintenance = urlunsplit(parts._replace(path="/postgres"))
+    try:
+        with psycopg.connect(maintenance, connect_timeout=3, autocommit=True) as conn:
+            found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+            if found is None:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    except psycopg.Error as exc:
+        return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return None
+
+
+def format_table(timings: Sequence[Timing]) -> str:
+    header = (
+        "database",
+        "route",
+        "runs",
+        "median ms",
+        "p95 ms",
+        "target ms",
+        "cpu ms",
+        "queries",
+        "result",
+    )
+    rows = [
+        (
+            t.database,
+            t.route,
+            str(t.runs),
+            f"{t.median_ms:.1f}",
+            f"{t.p95_ms:.1f}",
+            f"< {t.target_ms:.0f}",
+            f"{t.cpu_median_ms:.1f}",
+            str(t.queries),
+            "PASS" if t.passed else "MISS",
+        )
+        for t in timings
+    ]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    lines = []
+    for row in [header, *rows]:
+        cells = [
+            cell.ljust(width) if i < 2 else cell.rjust(width)
+            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+        ]
+        lines.append("  ".join(cells))
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+# --- the worker: one database, in a process of its own ------------------------------------------
+
+
+def _worker(options: argparse.Namespace) -> int:
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "okrs.settings")
+    django.setup()
+
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+
+    from okrs.bench.generate import EMAIL_DOMAIN, generate_large_org
+    from okrs.org.models import ApiToken, Person
+    from okrs.runtime import tune_for_serving
+
+    name: str = options.worker
+    sizes = Sizes(**json.loads(options.sizes))
+    actual = str(connection.settings_dict["NAME"])
+    if options.expect_database and actual != options.expect_database:
+        print(f"{name}: configured for {actual}, not {options.expect_database}", file=sys.stderr)
+        return 1
+    call_command("migrate", interactive=False, verbosity=0)
+    if Person.objects.exists():
+        if Person.objects.exclude(email__endswith=f"@{EMAIL_DOMAIN}").exists():
+            print(f"{name}: {actual} holds people the benchmark did not create", file=sys.stderr)
+            return 1
+        # A PostgreSQL database left by an earlier run: empty it (and reset its sequences).
+        call_command("flush", interactive=False, verbosity=0)
+
+    started = time.perf_counter()
+    org = generate_large_org(seed=options.seed, **asdict(sizes))
+    generate_seconds = time.perf_counter() - started
+    if connection.vendor == "postgresql":
+        # A server would have run autovacuum's ANALYZE after a load this size by now; without
+        # statistics the planner guesses and the timings say nothing about production.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    print(f"{name}: generated in {generate_seconds:.1f} s", flush=True)
+
+    # Time the routes as `okrs serve` runs them: the same process set-up, after the load.
+    tune_for_serving()
+
+    admin = Person.objects.get(email=org.admin_email)
+    _, token = ApiToken.issue(admin, "bench")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    routes = _routes(client, org.current_cycle, org.today.strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+    timings: list[Timing] = []
+    runs = {"dashboard": options.runs, "alignment": options.runs, "check-in": options.post_runs}
+    for route, call in routes.items():
+        samples, cpu = _time(call, runs[route])
+        timing = Timing(
+            database=name,
+            route=route,
+            runs=len(samples),
+            median_ms=round(statistics.median(samples), 2),
+            p95_ms=round(percentile(samples, 0.95), 2),
+            target_ms=TARGETS_MS[route],
+            queries=_count_queries(call),
+            cpu_median_ms=round(statistics.median(cpu), 2),
+        )
+        print(
+            f"{name}: {route}: median {timing.median_ms:.1f} ms, p95 {timing.p95_ms:.1f} ms, "
+            f"cpu {timing.cpu_median_ms:.1f} ms, {timing.queries} queries",
+            flush=True,
+        )
+        timings.append(timing)
+        if options.profile and not timing.passed:
+            _profile(call, Path(options.profile), f"{name}-{route}", runs=10)
+
+    report = {
+        "database": name,
+        "vendor": connection.vendor,
+        "server_version": _server_version(connection),
+        "generate_seconds": round(generate_seconds, 1),
+        "org": org.as_dict(),
+        "timings": [asdict(t) for t in timings],
+    }
+    Path(options.result_file).write_text(json.dumps(report, indent=2))
+    return 0
+
+
+def _routes(client: Client, cycle: str, as_of: str) -> dict[str, Callable[[int], HttpResponseBase]]:
+    """One callable per timed route; the argument tells repeated calls apart."""
+    from okrs.goals.models import KeyResult
+
+    # Check in on different key results of the current quarter, spread over the whole plan, so
+    # that no single key result's history grows and no cache of one row flatters the numbers.
+    targets = list(
+        KeyResult.objects.filter(objective__cycle__key=cycle)
+        .select_related("objective")
+        .order_by("id")
+    )
+    step = max(1, len(targets) // 97)
+
+    def get(path: str) -> Callable[[int], HttpResponseBase]:
+        def call(_: int) -> HttpResponseBase:
+            return _expect(client.get(path), 200)
+
+        return call
+
+    def check_in(n: int) -> HttpResponseBase:
+        kr = targets[(n * step) % len(targets)]
+        body = {
+            "value": kr.target if kr.target is not None else 1.0,
+            "confidence": ("on_track", "at_risk")[n % 2],
+            "note": f"bench check-in {n}",
+        }
+        path = f"/api/v1/key-results/{quote(kr.ref, safe='')}/check-ins"
+        return _expect(client.post(path, body, content_type="application/json"), 201)
+
+    query = f"cycle={quote(cycle)}&as_of={quote(as_of)}"
+    return {
+        "dashboard": get(f"/api/v1/dashboard?{query}"),
+        "alignment": get(f"/api/v1/alignment?{query}"),
+        "check-in": check_in,
+    }
+
+
+def _expect(response: HttpResponseBase, status: int) -> HttpResponseBase:
+    if response.status_code != status:
+        body = getattr(response, "content", b"")[:500]
+        raise RuntimeError(f"expected HTTP {status}, got {response.status_code}: {body!r}")
+    return response
+
+
+def _time(call: Callable[[int], HttpResponseBase], runs: int) -> tuple[list[float], list[float]]:
+    """Wall-clock and CPU milliseconds of each of `runs` calls, after a warm-up."""
+    for n in range(WARMUP_RUNS):
+        call(n)
+    wall, cpu = [], []
+    for n in range(WARMUP_RUNS, WARMUP_RUNS + runs):
+        started, started_cpu = time.perf_counter(), time.process_time()
+        call(n)
+        wall.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
+    return wall, cpu
+
+
+def _count_queries(call: Callable[[int], HttpResponseBase]) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        call(10_000)
+    return len(captured.captured_queries)
+
+
+def _profile(
+    call: Callable[[int], HttpResponseBase], directory: Path, label: str, runs: int
+) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for n in range(runs):
+        call(20_000 + n)
+    profiler.disable()
+    path = directory / f"{label}.prof"
+    profiler.dump_stats(str(path))
+    text = io.StringIO()
+    stats = pstats.Stats(profiler, stream=text)
+    stats.sort_stats("cumulative").print_stats(r"okrs|django/db|ninja|pydantic", 30)
+    stats.sort_stats("tottime").print_stats(15)
+    print(f"--- profile of {label} over {runs} runs ({path}) ---\n{text.getvalue()}", flush=True)
+
+
+def _server_version(connection: Any) -> str:
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        return sqlite3.sqlite_version
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        row = cursor.fetchone()
+    return str(row[0]) if row else ""
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
