@@ -10,7 +10,6 @@ from django.apps import apps
 from django.utils import timezone
 
 from okrs.ascode.apply import apply_file, apply_plan, format_changes
-from okrs.ascode.export import export_plan
 from okrs.ascode.parse import load_plan
 from okrs.checkins.models import CheckIn
 from okrs.goals.models import ContributionLink, Cycle, Initiative, KeyResult, Objective
@@ -191,20 +190,6 @@ def test_existing_people_keep_their_role_and_password(actor: Actor) -> None:
         'update person maya@acme.test: name "" -> "Maya Patel", timezone "" -> Europe/London, '
         "channel email -> slack"
     ) in format_changes(result)
-
-
-def test_a_role_in_the_file_is_applied_and_exported(actor: Actor) -> None:
-    text = SECTION4.read_text().replace(
-        "{email: sam@acme.test, name: Sam Reyes, timezone: America/Chicago}",
-        "{email: sam@acme.test, name: Sam Reyes, timezone: America/Chicago, role: lead}",
-    )
-    assert "role: lead" in text
-    apply_plan(load_plan(text), actor=actor)
-    assert Person.objects.get(email="sam@acme.test").role == Role.LEAD
-    assert "role: lead" in export_plan()
-    # Without a role in the file, a later apply leaves the role alone.
-    assert apply_file(SECTION4, actor=actor).changed is False
-    assert Person.objects.get(email="sam@acme.test").role == Role.LEAD
 
 
 def test_team_members_become_exactly_the_files_list(actor: Actor) -> None:

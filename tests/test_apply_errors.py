@@ -31,7 +31,6 @@ EXPECTED = [
     (14, "invalid key 'q4_2026': use letters, digits and '-'"),
     (15, "'start' must be a date (YYYY-MM-DD)"),
     (18, "unknown channel 'pigeon' (use email, slack or teams)"),
-    (18, "unknown role 'boss' (use admin, lead, member or viewer)"),
     (19, "duplicate person email 'maya@acme.test' (first defined on line 18)"),
     (20, "unknown timezone 'Moon/Base' (use an IANA name like Europe/London)"),
     (24, "unknown parent team 'no-such-team' (not in the file's teams or the database)"),
@@ -254,6 +253,14 @@ def test_shapes_that_are_not_a_plan(text: str, expected: list[str]) -> None:
     plan = load_plan(text, filename="p.yaml")
     lines = [problem.format("p.yaml") for problem in validate_plan(plan)]
     assert [line[: len(want)] for line, want in zip(lines, expected, strict=True)] == expected
+
+
+def test_a_nul_character_in_text_is_an_error_with_its_line() -> None:
+    text = 'organisation: Acme\npeople:\n  - {email: a@acme.test, name: "A\\0B"}\n'
+    problems = validate_plan(load_plan(text, filename="p.yaml"))
+    assert [p.format("p.yaml") for p in problems] == [
+        "p.yaml:3: 'name' must not contain a NUL character"
+    ]
 
 
 def test_json_is_accepted_and_its_errors_have_lines_too() -> None:

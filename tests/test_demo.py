@@ -111,6 +111,18 @@ def test_the_organisation_has_realistic_size(demo: DemoResult) -> None:
     assert current_cycle(TODAY) == quarter
 
 
+def test_team_leads_are_leads_and_the_ceo_is_admin(demo: DemoResult) -> None:
+    from okrs.org.models import Role
+
+    leads = set(Team.objects.values_list("lead__email", flat=True))
+    assert set(Person.objects.filter(role=Role.LEAD).values_list("email", flat=True)) == leads
+    assert Person.objects.get(email="ceo@acme.test").role == Role.ADMIN
+    # An admin made by hand is not lowered by loading the demo again.
+    Person.objects.filter(email="maya@acme.test").update(role=Role.ADMIN)
+    load_demo(today=TODAY)
+    assert Person.objects.get(email="maya@acme.test").role == Role.ADMIN
+
+
 def test_company_goals_cover_the_business(demo: DemoResult) -> None:
     company = Objective.objects.filter(level="company")
     assert set(company.values_list("key", flat=True)) == {

@@ -267,9 +267,15 @@ def test_the_shared_world_exports_and_applies_with_no_change(world: object) -> N
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(
-    title=st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=40),
-    description=st.text(st.characters(exclude_categories=("Cs",)), max_size=40),
-    unit=st.text(st.characters(exclude_categories=("Cs",)), max_size=8),
+    title=st.text(
+        st.characters(exclude_categories=("Cs",), exclude_characters="\x00"),
+        min_size=1,
+        max_size=40,
+    ),
+    description=st.text(
+        st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=40
+    ),
+    unit=st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=8),
     target=st.floats(allow_nan=False, allow_infinity=False, min_value=-1e12, max_value=1e12),
 )
 def test_any_text_and_number_survive_export_then_apply(

@@ -12,9 +12,7 @@ What apply does, in one transaction, after the whole file validated:
   check-ins when it is updated, since it is the same row;
 - a team's members become exactly the file's `members` list;
 - people apply creates get an unusable password (nobody can sign in as them until a password is
-  set). A person's `role` is applied only when the file states it: leaving it out keeps the role
-  they have (so an admin made with `okrs user create` is never demoted); apply never changes a
-  password;
+  set) and the default role; apply never changes anyone's role or password;
 - positions follow the file's order. Rows whose stored order already matches the file keep their
   stored positions, so a database filled through the web app exports and re-applies with no
   change at all.
@@ -431,22 +429,16 @@ class _Applier:
         self.update("cycle", spec.key, cycle, current, desired, {"parent": {"parent": parent}})
 
     def apply_person(self, spec: PersonSpec) -> None:
-        desired: dict[str, Any] = {
-            "name": spec.name,
-            "timezone": spec.timezone,
-            "channel": spec.channel,
-        }
-        if spec.role is not None:
-            # Only a role the file states is applied: leaving it out must never demote an
-            # admin created with `okrs user create`.
-            desired["role"] = spec.role
+        desired = {"name": spec.name, "timezone": spec.timezone, "channel": spec.channel}
         person = self.people.get(spec.email)
         if person is None:
-            person = Person.objects.create_user(spec.email, **desired)
+            person = Person.objects.create_user(
+                spec.email, name=spec.name, timezone=spec.timezone, channel=spec.channel
+            )
             self.people[spec.email] = person
             self.track("create", "person", spec.email, person, _created(desired))
             return
-        current = {name: getattr(person, name) for name in desired}
+        current = {"name": person.name, "timezone": person.timezone, "channel": person.channel}
         self.update("person", spec.email, person, current, desired)
 
     def apply_team(self, spec: TeamSpec) -> None:

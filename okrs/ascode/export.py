@@ -242,8 +242,6 @@ def _person(person: Person) -> CommentedMap:
         data["timezone"] = person.timezone
     if person.channel != "email":
         data["channel"] = person.channel
-    if person.role != "member":
-        data["role"] = person.role
     return _flow_map(data)
 
 

@@ -65,7 +65,6 @@ class PersonSpec(Node):
     name: str = ""
     timezone: str = ""  # blank: the organisation's timezone
     channel: str = "email"
-    role: str | None = None  # None: leave the person's role as it is
 
 
 @dataclass(kw_only=True)
@@ -180,6 +179,9 @@ Converter = Callable[[Any], Any]
 def _text(value: Any) -> str:
     # A bare number where text is expected (`name: 2026`) is what the person meant as text.
     if isinstance(value, str):
+        # PostgreSQL cannot store NUL in text: refuse it here, with its line, not at write time.
+        if "\x00" in value:
+            raise _BadValue("must not contain a NUL character")
         return str(value)
     if isinstance(value, int) and not isinstance(value, bool):
         return str(int(value))
@@ -263,7 +265,6 @@ _PERSON_FIELDS = {
     "name": _Field(_text),
     "timezone": _Field(_text),
     "channel": _Field(_text),
-    "role": _Field(_text),
 }
 _TEAM_FIELDS = {
     "key": _Field(_text, required=True),

@@ -24,7 +24,7 @@ from django.core.validators import validate_email
 from okrs.ascode.parse import CycleSpec, KeyResultSpec, ObjectiveSpec, Plan, TeamSpec
 from okrs.ascode.problems import PlanInvalid, Problem
 from okrs.goals.models import Cycle, InitiativeStatus, KeyResult, Kind, Level, Objective
-from okrs.org.models import WEEKDAYS, Channel, Person, Role, Team
+from okrs.org.models import WEEKDAYS, Channel, Person, Team
 
 __all__ = [
     "DatabaseState",
@@ -45,7 +45,6 @@ KEY_RULE = "use lowercase letters, digits and '-', starting with a letter or dig
 _LEVELS = tuple(Level.values)
 _KINDS = tuple(Kind.values)
 _CHANNELS = tuple(Channel.values)
-_ROLES = tuple(Role.values)
 _STATUSES = tuple(InitiativeStatus.values)
 _DISTANCE_KINDS = ("increase", "decrease")
 
@@ -275,8 +274,6 @@ class _Validator:
             self.check_length(person.name, 200, person.at("name"), "name")
             self.check_timezone(person.timezone, person.at("timezone"))
             self.check_choice(person.channel, _CHANNELS, person.at("channel"), "channel")
-            if person.role is not None:
-                self.check_choice(person.role, _ROLES, person.at("role"), "role")
 
     def check_teams(self) -> None:
         teams = self.plan.teams

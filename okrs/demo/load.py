@@ -30,8 +30,9 @@ from okrs.checkins.models import CheckIn
 from okrs.checkins.services import record_checkin
 from okrs.goals.models import Cycle, Initiative, KeyResult, Objective
 from okrs.goals.scoring import expected_fraction
+from okrs.org import audit
 from okrs.org.audit import Actor
-from okrs.org.models import WEEKDAYS, Organisation, Person, Team
+from okrs.org.models import WEEKDAYS, Organisation, Person, Role, Team
 
 PLAN_PATH = Path(__file__).with_name("plan.yaml")
 DEMO_CYCLE = "2026-Q4"
@@ -379,6 +380,7 @@ def load_demo(*, today: dt.datetime | None = None) -> DemoResult:
         raise ValueError("today needs a timezone")
     until = min(today or now, now)
     applied = apply_file(PLAN_PATH, actor=LOADER)
+    assign_roles()
     cycle = Cycle.objects.get(key=DEMO_CYCLE)
     added, history_until = record_history(cycle, until=until)
     return DemoResult(
@@ -392,6 +394,29 @@ def load_demo(*, today: dt.datetime | None = None) -> DemoResult:
         cycle=cycle.key,
         history_until=history_until,
     )
+
+
+DEMO_ADMIN = "ceo@acme.test"
+
+
+@transaction.atomic
+def assign_roles() -> None:
+    """Make the demo's team leads `lead` and its CEO `admin`, as an admin would by hand.
+
+    Plan files carry no roles (a change to a plan repository must not grant anyone rights), so
+    the demo sets them here. Only members are promoted: nobody's role is ever lowered.
+    """
+    wanted = {DEMO_ADMIN: Role.ADMIN}
+    for lead_email in Team.objects.filter(lead__isnull=False).values_list("lead__email", flat=True):
+        wanted.setdefault(lead_email, Role.LEAD)
+    for person in Person.objects.filter(email__in=wanted, role=Role.MEMBER):
+        before = audit.snapshot(person)
+        person.role = wanted[person.email]
+        person.save(update_fields=["role"])
+        audit.record(
+            LOADER, action="update", entity="person", ref=person.email,
+            before=before, after=audit.snapshot(person),
+        )  # fmt: skip
 
 
 @transaction.atomic
