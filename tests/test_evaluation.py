@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 
 from okrs.checkins.models import CheckIn
 from okrs.goals.evaluation import current_cycle, evaluate_cycle
@@ -69,3 +70,39 @@ def test_freezing_an_ended_cycle_keeps_its_final_scores(world) -> None:
     assert world.lead_time.final_score == pytest.approx(0.5)
     # A second worker (or the next hour) finds nothing left to freeze.
     assert freeze_ended_cycles(now=at(2027, 1, 2)) == []
+
+
+def test_a_yearly_goal_rolls_up_its_quarterly_objectives(world) -> None:
+    year = Cycle.objects.create(key="2026", start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31))
+    world.cycle.parent = year
+    world.cycle.save()
+    world.company_goal.cycle = year
+    world.company_goal.save()
+    CheckIn.objects.create(key_result=world.lead_time, value=51, source="web", at=at(2026, 11, 10))
+    yearly = evaluate_cycle(year, as_of=at(2026, 11, 16)).by_key()
+    assert list(yearly) == ["grow-self-serve"]  # only the year's own objectives are listed
+    # platform: (0.5 + 0) / 2 = 0.25; checkout: 0; the goal is their mean.
+    assert yearly["grow-self-serve"].score == pytest.approx(0.125)
+    quarter = evaluate_cycle(world.cycle, as_of=at(2026, 11, 16)).by_key()
+    assert "grow-self-serve" not in quarter
+    assert quarter["deploys-advantage"].score == pytest.approx(0.25)
+
+
+def test_a_frozen_cycle_keeps_its_results_and_refuses_check_ins(world) -> None:
+    from okrs.checkins.services import CheckInInvalid, record_checkin
+    from okrs.org.audit import Actor
+
+    CheckIn.objects.create(key_result=world.lead_time, value=51, source="web", at=at(2026, 12, 20))
+    freeze_ended_cycles(now=at(2027, 1, 2))
+    CheckIn.objects.create(key_result=world.lead_time, value=6, source="web", at=at(2027, 1, 5))
+    later = evaluate_cycle(Cycle.objects.get(pk=world.cycle.pk), as_of=at(2027, 2, 1))
+    assert later.by_key()["deploys-advantage"].key_results[0].result.score == pytest.approx(0.5)
+    world.lead_time.refresh_from_db()
+    with (
+        time_machine.travel(at(2027, 1, 3), tick=False),
+        pytest.raises(CheckInInvalid, match="frozen"),
+    ):
+        record_checkin(
+            key_result=world.lead_time, value=1, actor=Actor(world.member, "web"),
+            at=at(2026, 12, 30),
+        )  # fmt: skip

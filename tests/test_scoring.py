@@ -324,10 +324,12 @@ def test_a_check_in_exactly_at_as_of_counts():
 
 
 def test_naive_times_and_unknown_confidence_are_refused():
+    naive = Reading(at=datetime(2026, 10, 1), value=1, confidence=None, human=True)
     with pytest.raises(ValueError, match="timezone-aware"):
-        Reading(at=datetime(2026, 10, 1), value=1, confidence=None, human=True)
+        evaluate("increase", 0, 100, [naive], as_of_day=30)
+    blank = Reading(at=START, value=1, confidence="", human=True)
     with pytest.raises(ValueError, match="confidence"):
-        Reading(at=START, value=1, confidence="", human=True)
+        evaluate("increase", 0, 100, [blank], as_of_day=30)
 
 
 # --- forecast ----------------------------------------------------------------------------------

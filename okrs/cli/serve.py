@@ -9,6 +9,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 
+from okrs.runtime import tune_for_serving
+
 log = logging.getLogger("okrs.serve")
 
 
@@ -49,6 +51,7 @@ def run(options: argparse.Namespace) -> int:
         # One command on a fresh machine: the embedded database is created or upgraded here.
         # Scaled-out deployments run `okrs migrate` once instead of racing from every process.
         call_command("migrate", interactive=False, verbosity=0)
+    tune_for_serving()
     run_worker = options.worker
     if run_worker is None:
         run_worker = settings.HUEY["huey_class"] == "huey.SqliteHuey"

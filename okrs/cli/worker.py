@@ -8,6 +8,8 @@ from typing import Any, cast
 from django.conf import settings
 from huey.consumer import Consumer
 
+from okrs.runtime import tune_for_serving
+
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("worker", help="run background work only")
@@ -33,5 +35,6 @@ def start_consumer() -> Consumer:
 
 
 def run(options: argparse.Namespace) -> int:
+    tune_for_serving()
     make_consumer(options.workers).run()
     return 0

@@ -158,6 +158,13 @@ class KeyResult(models.Model):
     def ref(self) -> str:
         return f"{self.objective.key}/{self.key}"
 
+    @property
+    def initial_value(self) -> float | None:
+        """The value before any check-in (section 3): the baseline, or 0 for a milestone."""
+        if self.baseline is not None:
+            return self.baseline
+        return 0.0 if self.kind == Kind.MILESTONE else None
+
 
 class InitiativeStatus(models.TextChoices):
     PLANNED = "planned"

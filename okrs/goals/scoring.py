@@ -15,7 +15,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Final, Literal
+from typing import Final, Literal, NamedTuple
 
 Kind = Literal["increase", "decrease", "stay_above", "stay_below", "milestone"]
 Status = Literal["on_track", "at_risk", "off_track"]
@@ -51,24 +51,29 @@ class Thresholds:
 DEFAULT_THRESHOLDS: Final = Thresholds()
 
 
-@dataclass(frozen=True)
-class Reading:
-    """One check-in reduced to what scoring needs."""
+class Reading(NamedTuple):
+    """One check-in reduced to what scoring needs.
+
+    A named tuple rather than a dataclass: a whole organisation's dashboard builds tens of
+    thousands of these per request, and a tuple is several times cheaper to make. They are
+    checked where they are used (`evaluate_key_result`).
+    """
 
     at: datetime  # aware; when the value was true
     value: float
     confidence: str | None  # on_track | at_risk | off_track | None
     human: bool  # False for source "sync": a sync has a value but no opinion
 
-    def __post_init__(self) -> None:
-        # Fail at construction rather than let a bad row turn into a status like "" on a
-        # dashboard, or a naive time silently compare against UTC.
-        if self.at.tzinfo is None or self.at.utcoffset() is None:
-            raise ValueError(f"reading time must be timezone-aware, got {self.at!r}")
-        if self.confidence is not None and self.confidence not in _STATUS_RANK:
-            raise ValueError(
-                f"confidence must be one of {', '.join(STATUSES)} or None, got {self.confidence!r}"
-            )
+
+def _check_reading(reading: Reading) -> None:
+    # Fail loudly rather than let a bad row turn into a status like "" on a dashboard, or a
+    # naive time silently compare against UTC.
+    if reading.at.tzinfo is None:
+        raise ValueError(f"reading time must be timezone-aware, got {reading.at!r}")
+    if reading.confidence is not None and reading.confidence not in _STATUS_RANK:
+        raise ValueError(
+            f"confidence must be one of {', '.join(STATUSES)} or None, got {reading.confidence!r}"
+        )
 
 
 @dataclass(frozen=True)
@@ -263,9 +268,13 @@ def evaluate_key_result(
     for name, instant in (("cycle_start", cycle_start), ("cycle_end", cycle_end), ("as_of", as_of)):
         _require_aware(name, instant)
 
+    for reading in readings:
+        _check_reading(reading)
     # sorted() is stable: among readings at the same instant the one given later stays later,
-    # and so wins as "latest".
-    known = sorted((r for r in readings if r.at <= as_of), key=lambda r: r.at)
+    # and so wins as "latest". Callers mostly pass sorted readings; checking is cheaper then.
+    known = [r for r in readings if r.at <= as_of]
+    if any(known[i].at > known[i + 1].at for i in range(len(known) - 1)):
+        known.sort(key=lambda r: r.at)
     latest = known[-1] if known else None
     latest_human = next((r for r in reversed(known) if r.human), None)
 
@@ -334,12 +343,16 @@ def objective_score(own: Sequence[tuple[float, float]], children: Sequence[float
         # A negative weight would let the "mean" leave [0, 1]; that is corrupt data, not a score.
         if not math.isfinite(weight) or weight < 0:
             raise ValueError(f"key result weight must be a finite number >= 0, got {weight!r}")
-    total_weight = math.fsum([weight for _, weight in own] + [1.0] * len(children))
-    if total_weight == 0:
+    weights = [weight for _, weight in own] + [1.0] * len(children)
+    scores = [score for score, _ in own] + list(children)
+    largest = max(weights, default=0.0)
+    if largest == 0:
         return None
+    # Weights relative to the largest: a tiny weight times a score must not underflow to 0.
+    relative = [weight / largest for weight in weights]
     # fsum keeps the sums correctly rounded, so the mean of equal scores is exactly that score.
-    weighted = math.fsum([score * weight for score, weight in own] + list(children))
-    return weighted / total_weight
+    weighted = math.fsum(score * weight for score, weight in zip(scores, relative, strict=True))
+    return weighted / math.fsum(relative)
 
 
 def worst_status(statuses: Iterable[str | None]) -> Status | None:
