@@ -6,11 +6,13 @@ name, never a silent default, because a misread setting on a server is found muc
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 
 class ConfigError(ValueError):
@@ -56,14 +58,19 @@ def secret_key(directory: Path) -> str:
     if configured:
         return configured
     key_file = directory / "secret_key"
-    if key_file.exists():
-        return key_file.read_text().strip()
-    key = secrets.token_urlsafe(50)
-    # Create with 0600 so the key is never readable by other users of the machine.
-    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key)
-    return key
+    if not key_file.exists():
+        # Write a private temporary file, then link it into place: the link fails if another
+        # process (a worker starting beside the server) got there first, and a reader never
+        # sees a half-written key.
+        fd, temporary = tempfile.mkstemp(dir=directory, prefix=".secret_key.")
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(50))
+            with contextlib.suppress(FileExistsError):
+                os.link(temporary, key_file)
+        finally:
+            os.unlink(temporary)
+    return key_file.read_text().strip()
 
 
 def database_settings(url: str | None, directory: Path) -> dict[str, object]:
@@ -75,13 +82,11 @@ def database_settings(url: str | None, directory: Path) -> dict[str, object]:
             "OPTIONS": {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"},
         }
     parts = urlsplit(url)
+    options = dict(parse_qsl(parts.query))
     if parts.scheme == "sqlite":
-        name = unquote(parts.path)
-        # sqlite:////abs/path has path "//abs/path"; sqlite:///rel has "/rel".
-        name = name[1:] if name.startswith("//") else name.lstrip("/")
         return {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": name or ":memory:",
+            "NAME": _sqlite_path(parts.path) or ":memory:",
             "OPTIONS": {"timeout": 20},
         }
     if parts.scheme in ("postgres", "postgresql"):
@@ -94,10 +99,18 @@ def database_settings(url: str | None, directory: Path) -> dict[str, object]:
             "PORT": str(parts.port or ""),
             "CONN_MAX_AGE": 60,
             "CONN_HEALTH_CHECKS": True,
+            # sslmode=require, connect_timeout=5, ...: handed to libpq as they are.
+            "OPTIONS": options,
         }
     raise ConfigError(
         f"OKRS_DATABASE_URL must start with sqlite:// or postgresql://, not {parts.scheme}://"
     )
+
+
+def _sqlite_path(path: str) -> str:
+    """sqlite:////abs/path has the path "//abs/path"; sqlite:///rel has "/rel" (relative)."""
+    name = unquote(path)
+    return name[1:] if name.startswith("//") else name.lstrip("/")
 
 
 @dataclass(frozen=True)
@@ -113,5 +126,5 @@ def queue_config(url: str | None, directory: Path) -> QueueConfig:
     if scheme in ("redis", "rediss"):
         return QueueConfig("redis", url)
     if scheme == "sqlite":
-        return QueueConfig("sqlite", urlsplit(url).path)
+        return QueueConfig("sqlite", _sqlite_path(urlsplit(url).path))
     raise ConfigError(f"OKRS_QUEUE_URL must start with redis:// or sqlite://, not {scheme}://")

@@ -15,19 +15,41 @@ def parse_instant(text: str, tz_name: str, *, date_means: str = "end") -> dt.dat
     """
     tz = zoneinfo.ZoneInfo(tz_name)
     text = text.strip()
+    bare = is_bare_date(text)
     try:
-        if is_bare_date(text):
-            day = dt.date.fromisoformat(text)
-            if date_means == "end":
-                moment = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=tz)
-                return (moment - dt.timedelta(microseconds=1)).astimezone(dt.UTC)
-            return dt.datetime.combine(day, dt.time(), tzinfo=tz).astimezone(dt.UTC)
-        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        if bare:
+            moment = dt.datetime.combine(dt.date.fromisoformat(text), dt.time())
+        else:
+            moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as exc:
         raise ValueError(f"{text!r} is not an ISO date or date-time") from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
-    return moment.astimezone(dt.UTC)
+    start = _in_range(moment, text)
+    if bare and date_means == "end":
+        midnight_after = dt.datetime.combine(moment.date() + dt.timedelta(days=1), dt.time(), tz)
+        return (midnight_after - dt.timedelta(microseconds=1)).astimezone(dt.UTC)
+    return start
+
+
+# Week arithmetic and time zones overflow at the ends of the calendar; no plan lives there.
+EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(9000, 1, 1, tzinfo=dt.UTC)
+
+
+def _in_range(moment: dt.datetime, text: str) -> dt.datetime:
+    try:
+        utc = moment.astimezone(dt.UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or not EARLIEST <= utc < LATEST:
+        raise ValueError(f"{text!r} is outside the years 1900 to 8999")
+    return utc
+
+
+def is_id(text: str) -> bool:
+    """A numeric database id as people type it: ASCII digits, of a sane length ("²" is not)."""
+    return text.isascii() and text.isdigit() and len(text) <= 18
 
 
 def is_bare_date(text: str) -> bool:

@@ -1,7 +1,15 @@
-from django.urls import path
+from django.http import HttpRequest, JsonResponse
+from django.urls import path, re_path
 
 from okrs.api.routes import api
 
+
+def api_not_found(request: HttpRequest, rest: str) -> JsonResponse:
+    """Unknown paths under the API answer in the API's own JSON error shape, not HTML."""
+    return JsonResponse({"detail": f"no such API route: /api/v1/{rest}"}, status=404)
+
+
 urlpatterns = [
     path("api/v1/", api.urls),
+    re_path(r"^api/v1/(?P<rest>.*)$", api_not_found),
 ]

@@ -13,11 +13,20 @@ from dataclasses import dataclass
 
 import pytest
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
+
+from tests.services import IN_CI
 
 from okrs.goals.models import Cycle, KeyResult, Objective
 from okrs.org.models import ApiToken, Organisation, Person, Team
 
 NOW = dt.datetime(2026, 11, 16, 12, 0, tzinfo=dt.UTC)
+
+# No deadlines: a loaded CI machine must not fail a correct property. In CI the examples are
+# derandomised, so a run there is reproducible; locally each run explores new ones.
+hypothesis_settings.register_profile("dev", deadline=None)
+hypothesis_settings.register_profile("ci", deadline=None, derandomize=True)
+hypothesis_settings.load_profile("ci" if IN_CI else "dev")
 
 
 @dataclass

@@ -264,3 +264,107 @@ def test_alignment_tree_and_orphans(world) -> None:
         "initiative",
     ) in edges
     assert body["orphans"] == ["lonely"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/key-results/%C2%B2",  # a superscript two is a digit to Python, not an id
+        "/api/v1/key-results/" + "9" * 400,
+        "/api/v1/objectives?as_of=9999-12-31",
+        "/api/v1/objectives?as_of=0001-01-01T00:00%2B05:00",
+        "/api/v1/dashboard?as_of=0001-01-03",
+    ],
+)
+def test_odd_references_and_instants_are_4xx_not_500(world, url) -> None:
+    response = world.client_for(world.viewer).get(url)
+    assert 400 <= response.status_code < 500
+    assert "detail" in response.json()
+
+
+def test_unknown_api_routes_answer_in_json(world) -> None:
+    response = world.client_for(world.viewer).get("/api/v1/no/such/thing")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "no such API route: /api/v1/no/such/thing"}
+
+
+def test_every_answer_carries_a_content_security_policy(world, client) -> None:
+    for response in (
+        client.get("/api/v1/docs"),
+        world.client_for(world.viewer).get("/api/v1/cycles"),
+    ):
+        policy = response.headers["Content-Security-Policy"]
+        assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+
+
+@pytest.mark.parametrize("body", ["[]", "null", "[1, 2]"])
+def test_a_checkin_body_must_be_an_object(world, body) -> None:
+    response = world.client_for(world.member).post(
+        "/api/v1/key-results/deploys-advantage%2Flead-time/check-ins",
+        body,
+        content_type="application/json",
+    )
+    assert response.status_code in (400, 422)
+    assert CheckIn.objects.count() == 0
+
+
+def test_a_nul_character_in_a_note_is_refused(world) -> None:
+    response = world.client_for(world.member).post(
+        "/api/v1/key-results/deploys-advantage%2Flead-time/check-ins",
+        {"value": 5, "note": "bad\u0000byte"},
+        content_type="application/json",
+    )
+    assert response.status_code == 422 and "NUL" in response.json()["detail"]
+    assert CheckIn.objects.count() == 0
+
+
+def test_no_change_on_a_milestone_without_history_records_not_done(world) -> None:
+    from okrs.goals.models import KeyResult
+
+    KeyResult.objects.create(
+        objective=world.platform_objective, key="runbook", title="Runbook published",
+        owner=world.member, kind="milestone",
+    )  # fmt: skip
+    response = world.client_for(world.member).post(
+        "/api/v1/key-results/deploys-advantage%2Frunbook/check-ins",
+        {"confidence": "at_risk"},
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    assert response.json()["check_in"]["value"] == 0
+
+
+def test_credentials_in_a_source_are_never_shown(world) -> None:
+    world.lead_time.source = {
+        "kind": "sql",
+        "url": "postgresql://reader:s3cret@warehouse:5432/dw",
+        "api_token": "tok-123",
+        "query": "select 1",
+    }
+    world.lead_time.save()
+    body = world.client_for(world.viewer).get("/api/v1/key-results/deploys-advantage%2Flead-time")
+    text = body.content.decode()
+    assert "s3cret" not in text and "tok-123" not in text
+    source = body.json()["source"]
+    assert source["kind"] == "sql" and source["query"] == "select 1"
+    assert source["url"] == "postgresql://(hidden)@warehouse:5432/dw"
+
+
+def test_a_progress_too_large_for_json_is_null(world) -> None:
+    world.conversion.baseline, world.conversion.target = 0, 1e-300
+    world.conversion.save()
+    checkin(world, world.conversion, 1e300, days_ago=1)
+    body = world.client_for(world.viewer).get(
+        "/api/v1/key-results/checkout-conversion%2Fconversion"
+    )
+    assert body.status_code == 200
+    assert body.json()["progress"] is None and body.json()["score"] == 1
+
+
+def test_a_teams_alignment_shows_the_goal_it_serves_as_context(world) -> None:
+    body = world.client_for(world.viewer).get("/api/v1/alignment", {"team": "platform"}).json()
+    ids = {node["id"]: node for node in body["nodes"]}
+    assert ids["objective:grow-self-serve"]["context"] is True
+    assert ids["objective:deploys-advantage"]["context"] is False
+    for edge in body["edges"]:
+        assert edge["from"] in ids and edge["to"] in ids

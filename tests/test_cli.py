@@ -127,3 +127,10 @@ def test_usage_errors_exit_2(args, capsys) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(args)
     assert exit_info.value.code == 2
+
+
+def test_checkin_refuses_a_future_day(world, capsys) -> None:
+    code, _, err = run(capsys, "checkin", "deploys-advantage/lead-time", "--value", "1",
+                       "--at", "2999-01-01")  # fmt: skip
+    assert code == 1 and "cannot be in the future" in err
+    assert CheckIn.objects.count() == 0

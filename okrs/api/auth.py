@@ -13,6 +13,7 @@ class BearerToken(HttpBearer):
         person = ApiToken.authenticate(token)
         if person is not None:
             request.user = person
+            request.okrs_channel = "api"  # type: ignore[attr-defined]
         return person
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import NinjaAPI, Status
@@ -16,13 +17,19 @@ from okrs.api.auth import AUTH
 from okrs.checkins.services import CheckInInvalid, record_checkin
 from okrs.goals.alignment import build_alignment
 from okrs.goals.dashboard import build_dashboard
-from okrs.goals.evaluation import CycleState, current_cycle, evaluate_cycle, team_subtree
+from okrs.goals.evaluation import (
+    CycleState,
+    current_cycle,
+    evaluate_cycle,
+    evaluate_key_result,
+    team_subtree,
+)
 from okrs.goals.models import Cycle, KeyResult, Objective
-from okrs.goals.present import key_result_json, objective_json, status_json
+from okrs.goals.present import key_result_json, objective_json, public_source, status_json
 from okrs.org.audit import Actor
 from okrs.org.models import Organisation, Person, Team
 from okrs.org.permissions import PermissionDenied
-from okrs.timeutil import parse_instant
+from okrs.timeutil import is_id, parse_instant
 
 api = NinjaAPI(
     title="okrs",
@@ -91,7 +98,7 @@ def _evaluate(
 
 def _key_result(ref: str) -> KeyResult:
     query = KeyResult.objects.select_related("objective__cycle", "owner", "objective__team")
-    if ref.isdigit():
+    if is_id(ref):
         return get_object_or_404(query, pk=int(ref))
     objective_key, _, kr_key = ref.partition("/")
     if not kr_key:
@@ -99,12 +106,15 @@ def _key_result(ref: str) -> KeyResult:
     return get_object_or_404(query, objective__key=objective_key, key=kr_key)
 
 
-def _find(state: CycleState, key_result: KeyResult) -> dict[str, Any]:
-    for objective in state.objectives:
-        for kr in objective.key_results:
-            if kr.key_result.pk == key_result.pk:
-                return key_result_json(kr)
-    raise Http404
+def _require_json_object(request: HttpRequest) -> None:
+    # ninja reads an empty list or a bare `null` as "no fields given", which for a check-in
+    # would mean "no change": refuse anything but an object instead of guessing.
+    try:
+        data = json.loads(request.body or b"{}")
+    except ValueError:
+        return  # ninja has already answered malformed JSON with a 4xx
+    if not isinstance(data, dict):
+        raise HttpError(422, 'the body must be a JSON object, like {"value": 12}')
 
 
 def _checkin_json(checkin: Any) -> dict[str, Any]:
@@ -197,10 +207,12 @@ def create_checkin(
 
     Declared before the key-result route: `{path:ref}` would otherwise swallow `/check-ins`.
     """
+    _require_json_object(request)
     kr = _key_result(ref)
     person = request.user  # set by either scheme: the bearer token or the session
     assert isinstance(person, Person)
-    channel = "api" if request.headers.get("Authorization") else "web"
+    # The scheme that let the request in says where it came from: a token, or the browser.
+    channel = getattr(request, "okrs_channel", "web")
     checkin = record_checkin(
         key_result=kr,
         value=body.value,
@@ -208,8 +220,8 @@ def create_checkin(
         note=body.note,
         actor=Actor(person, channel),
     )
-    state = _evaluate(request, kr.objective.cycle.key, None)
-    return Status(201, {"check_in": _checkin_json(checkin), "key_result": _find(state, kr)})
+    state = evaluate_key_result(kr, as_of=max(timezone.now(), checkin.at))
+    return Status(201, {"check_in": _checkin_json(checkin), "key_result": key_result_json(state)})
 
 
 @api.get(
@@ -220,15 +232,15 @@ def create_checkin(
 def get_key_result(request: HttpRequest, ref: str, as_of: str | None = None) -> dict[str, Any]:
     """One key result (`OBJECTIVE_KEY/KR_KEY`, URL-encoded, or its id) with its history."""
     kr = _key_result(ref)
-    state = _evaluate(request, kr.objective.cycle.key, as_of)
-    history = kr.checkins.filter(at__lte=state.as_of).select_related("author")
+    state = evaluate_key_result(kr, as_of=_as_of(as_of, Organisation.current()))
+    history = kr.checkins.filter(at__lte=state.moment).select_related("author")
     return {
-        **_find(state, kr),
+        **key_result_json(state),
         "id": kr.pk,
         "objective": kr.objective.key,
         "cycle": kr.objective.cycle.key,
         "weight": kr.weight,
-        "source": kr.source,
+        "source": public_source(kr.source),
         "last_sync_error": kr.last_sync_error,
         "initiatives": [
             _initiative_json(i) for i in kr.initiatives.select_related("key_result", "owner")

@@ -50,9 +50,17 @@ def record_checkin(
         raise CheckInInvalid("the check-in time needs a timezone")
     if when > now + FUTURE_TOLERANCE:
         raise CheckInInvalid("a check-in cannot be in the future")
+    if "\x00" in note:
+        raise CheckInInvalid("the note contains a NUL character")
+    cycle = key_result.objective.cycle
+    if cycle.frozen_at is not None:
+        raise CheckInInvalid(
+            f"cycle {cycle.key} has ended and its final scores are frozen: "
+            "check in on the key results of the current cycle"
+        )
     if value is None:
         latest = key_result.checkins.filter(at__lte=when).order_by("-at", "-id").first()
-        value = latest.value if latest else key_result.baseline
+        value = latest.value if latest else key_result.initial_value
         if value is None:
             raise CheckInInvalid(f"{key_result.ref} has no value yet: give one")
     if not math.isfinite(value):

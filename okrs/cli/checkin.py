@@ -11,7 +11,7 @@ from django.utils import timezone
 from okrs.checkins.services import CheckInInvalid, record_checkin
 from okrs.cli import CommandError
 from okrs.cli.common import instant, key_result, number, person
-from okrs.goals.evaluation import evaluate_cycle
+from okrs.goals.evaluation import evaluate_key_result
 from okrs.org.audit import Actor
 from okrs.org.models import Organisation
 from okrs.timeutil import is_bare_date, parse_instant
@@ -41,6 +41,8 @@ def run(options: argparse.Namespace) -> int:
             start = parse_instant(options.at, org.timezone, date_means="start")
         except ValueError as exc:
             raise CommandError(f"--at: {exc}", status=2) from exc
+        if start > at:
+            raise CommandError(f"--at {options.at}: a check-in cannot be in the future")
         at = min(start + dt.timedelta(hours=12), at)
     elif options.at:
         at = instant(options.at, org, option="--at")
@@ -55,8 +57,7 @@ def run(options: argparse.Namespace) -> int:
         )
     except CheckInInvalid as exc:
         raise CommandError(str(exc)) from exc
-    state = evaluate_cycle(kr.objective.cycle, as_of=max(timezone.now(), checkin.at))
-    result = next(k.result for k in state.key_results() if k.key_result.pk == kr.pk)
+    result = evaluate_key_result(kr, as_of=max(timezone.now(), checkin.at)).result
     print(
         f"Checked in {kr.ref} = {number(checkin.value, kr.unit)} at {checkin.at:%Y-%m-%d %H:%M} "
         f"UTC by {author.email}; status {result.status}, score {round(result.score * 100)}%."

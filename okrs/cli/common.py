@@ -9,7 +9,7 @@ from django.utils import timezone
 from okrs.cli import CommandError
 from okrs.goals.models import KeyResult
 from okrs.org.models import Organisation, Person
-from okrs.timeutil import parse_instant
+from okrs.timeutil import is_id, parse_instant
 
 
 def instant(text: str | None, org: Organisation, *, option: str) -> dt.datetime:
@@ -33,7 +33,7 @@ def key_result(ref: str) -> KeyResult:
     objective_key, _, kr_key = ref.partition("/")
     found = (
         query.filter(pk=int(ref)).first()
-        if ref.isdigit()
+        if is_id(ref)
         else query.filter(objective__key=objective_key, key=kr_key).first()
     )
     if found is None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Q
+
 from okrs.goals.evaluation import CycleState
-from okrs.goals.models import ContributionLink, Initiative
+from okrs.goals.models import ContributionLink, Initiative, KeyResult, Objective
 from okrs.goals.present import iso
 
 
@@ -105,10 +107,58 @@ def build_alignment(state: CycleState) -> dict[str, Any]:
             }
         )
 
+    nodes.extend(_context_nodes(state, nodes, edges))
     return {
         "cycle": state.cycle.key,
         "as_of": iso(state.as_of),
         "nodes": nodes,
         "edges": edges,
         "orphans": orphans,
+    }
+
+
+def _context_nodes(
+    state: CycleState, nodes: list[dict[str, Any]], edges: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Nodes for the far ends of edges that leave the selection.
+
+    A team's map shows the company goal its objectives align to, and a quarter's map the
+    yearly goal: such a parent is outside the team or the cycle, so it comes as a `context`
+    node (no score of its own here) rather than as an edge to nowhere.
+    """
+    present = {node["id"] for node in nodes}
+    missing = {end for edge in edges for end in (edge["from"], edge["to"])} - present
+    objective_keys = {m.split(":", 1)[1] for m in missing if m.startswith("objective:")}
+    kr_refs = {m.split(":", 1)[1] for m in missing if m.startswith("key_result:")}
+    context = []
+    for objective in Objective.objects.filter(key__in=objective_keys).select_related(
+        "team", "owner", "cycle"
+    ):
+        context.append(_context_node("objective", objective.key, objective, objective.level))
+    kr_query = Q(pk__in=[])
+    for ref in kr_refs:
+        objective_key, _, kr_key = ref.partition("/")
+        kr_query |= Q(objective__key=objective_key, key=kr_key)
+    if kr_refs:
+        for kr in KeyResult.objects.filter(kr_query).select_related(
+            "objective__team", "objective__cycle", "owner"
+        ):
+            context.append(_context_node("key_result", kr.ref, kr, None))
+    return context
+
+
+def _context_node(kind: str, key: str, row: Any, level: str | None) -> dict[str, Any]:
+    objective = row if kind == "objective" else row.objective
+    return {
+        "id": f"{kind}:{key}",
+        "type": kind,
+        "level": level,
+        "key": key,
+        "title": row.title,
+        "team": objective.team.key if objective.team else None,
+        "owner": row.owner.email,
+        "score": None,
+        "status": None,
+        "context": True,
+        "cycle": objective.cycle.key,
     }

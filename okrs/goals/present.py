@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 
 from okrs.goals.evaluation import CycleState, KeyResultState, ObjectiveState
@@ -20,7 +21,8 @@ def key_result_json(state: KeyResultState) -> dict[str, Any]:
         "baseline": kr.baseline,
         "target": kr.target,
         "current": r.current,
-        "progress": r.progress,
+        # A target a hair from the baseline can overflow the ratio; JSON has no Infinity.
+        "progress": r.progress if math.isfinite(r.progress) else None,
         "score": r.score,
         "expected": r.expected,
         "pace": r.pace,
@@ -45,6 +47,28 @@ def objective_json(state: ObjectiveState) -> dict[str, Any]:
         "aligns_to": o.aligns_to_ref,
         "key_results": [key_result_json(k) for k in state.key_results],
     }
+
+
+# Source configurations may hold credentials (a DSN, a token) until the metric-source registry
+# marks its secret parameters; anything that looks like one is never shown to readers.
+SECRET_WORDS = ("secret", "token", "password", "passwd", "key", "dsn", "auth", "credential")
+
+
+def public_source(source: dict[str, Any] | None) -> dict[str, Any] | None:
+    if source is None:
+        return None
+    shown: dict[str, Any] = {}
+    for name, value in source.items():
+        if any(word in name.lower() for word in SECRET_WORDS):
+            shown[name] = "(hidden)"
+        elif isinstance(value, str) and "://" in value and "@" in value.split("://", 1)[1]:
+            scheme, rest = value.split("://", 1)
+            shown[name] = f"{scheme}://(hidden)@{rest.rsplit('@', 1)[1]}"
+        elif isinstance(value, dict):
+            shown[name] = public_source(value)
+        else:
+            shown[name] = value
+    return shown
 
 
 def status_json(state: CycleState) -> dict[str, Any]:
