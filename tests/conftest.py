@@ -15,10 +15,9 @@ import pytest
 from django.test import Client
 from hypothesis import settings as hypothesis_settings
 
-from tests.services import IN_CI
-
 from okrs.goals.models import Cycle, KeyResult, Objective
 from okrs.org.models import ApiToken, Organisation, Person, Team
+from tests.services import IN_CI
 
 NOW = dt.datetime(2026, 11, 16, 12, 0, tzinfo=dt.UTC)
 

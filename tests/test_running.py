@@ -169,3 +169,74 @@ def test_a_misread_setting_stops_the_command_with_its_name(fresh_env) -> None:
     )
     assert result.returncode == 2
     assert "OKRS_DEBUG must be true or false" in result.stderr
+
+
+@pytest.fixture
+def scaled_out_env(fresh_env: dict[str, str]) -> Iterator[dict[str, str]]:
+    """A database of its own on the real PostgreSQL server, and a Redis queue."""
+    require_service("PostgreSQL", "127.0.0.1", 5432)
+    require_service("Redis", "127.0.0.1", 6379)
+    import psycopg
+
+    name = f"okrs_scaleout_{os.getpid()}"
+    admin = "postgresql://postgres@127.0.0.1:5432/postgres"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    fresh_env["OKRS_DATABASE_URL"] = f"postgresql://postgres@127.0.0.1:5432/{name}"
+    fresh_env["OKRS_QUEUE_URL"] = f"redis://127.0.0.1:6379/{os.getpid() % 15 + 1}"
+    fresh_env["OKRS_SECRET_KEY"] = "a-shared-secret-key-for-every-process-of-this-test"
+    try:
+        yield fresh_env
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_two_web_processes_share_everything_through_postgresql(scaled_out_env) -> None:
+    env = scaled_out_env
+    okrs(env, "migrate")
+    plan = Path(env["OKRS_DATA_DIR"]).parent / "plan.yaml"
+    plan.write_text(
+        "organisation: Acme\ntimezone: UTC\n"
+        "cycles:\n  - {key: now, start: 2020-01-01, end: 2099-12-31}\n"
+        "people:\n  - {email: a@acme.test, name: A}\n"
+        "objectives:\n  - key: goal\n    cycle: now\n    level: company\n"
+        "    title: A goal\n    owner: a@acme.test\n    key_results:\n"
+        "      - {key: kr, title: Raise x from 0 to 10, owner: a@acme.test, baseline: 0,"
+        " target: 10}\n"
+    )
+    okrs(env, "apply", str(plan))
+    token = okrs(env, "token", "create", "a@acme.test").strip()
+    servers = []
+    try:
+        for _ in range(2):
+            port = free_port()
+            process = subprocess.Popen(
+                [*OKRS, "serve", "--port", str(port)],
+                env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            )  # fmt: skip
+            servers.append((f"http://127.0.0.1:{port}", process))
+        for base, process in servers:
+            wait_for(f"{base}/api/v1/openapi.json", process)
+        first, second = servers[0][0], servers[1][0]
+        request = urllib.request.Request(
+            f"{first}/api/v1/key-results/goal%2Fkr/check-ins",
+            data=b'{"value": 4, "confidence": "at_risk"}',
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 201
+        # The other process sees the check-in at once: nothing lives in process memory.
+        _, body = get_json(f"{second}/api/v1/key-results/goal%2Fkr", token)
+        assert b'"current": 4.0' in body and b'"status": "at_risk"' in body
+    finally:
+        outputs = []
+        for _, process in servers:
+            process.terminate()
+            outputs.append(process.communicate(timeout=20)[0])
+    # With the Redis queue, web processes leave background work to `okrs worker`.
+    assert all("Huey consumer started" not in output for output in outputs)
