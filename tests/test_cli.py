@@ -134,3 +134,17 @@ def test_checkin_refuses_a_future_day(world, capsys) -> None:
                        "--at", "2999-01-01")  # fmt: skip
     assert code == 1 and "cannot be in the future" in err
     assert CheckIn.objects.count() == 0
+
+
+def test_apply_reads_standard_input_with_a_dash(db, capsys, monkeypatch) -> None:
+    plan = (
+        "organisation: Acme\ntimezone: UTC\n"
+        "cycles:\n  - {key: 2026-Q4, start: 2026-10-01, end: 2026-12-31}\n"
+        "people:\n  - {email: a@acme.test, name: A}\n"
+    )
+    monkeypatch.setattr("sys.stdin", io.StringIO(plan))
+    code, out, _ = run(capsys, "apply", "-")
+    assert code == 0 and "create person a@acme.test" in out
+    monkeypatch.setattr("sys.stdin", io.StringIO(plan.replace("a@acme", "a@@acme")))
+    code, _, err = run(capsys, "apply", "-")
+    assert code == 1 and err.startswith("-:6: ")

@@ -6,7 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from okrs.ascode.apply import apply_file, format_changes
+from okrs.ascode.apply import apply_file, apply_plan, format_changes
+from okrs.ascode.parse import load_plan
 from okrs.ascode.problems import PlanInvalid
 from okrs.cli import CommandError
 from okrs.org.audit import Actor
@@ -14,7 +15,7 @@ from okrs.org.audit import Actor
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("apply", help="make the database match a plan file")
-    parser.add_argument("file", metavar="FILE")
+    parser.add_argument("file", metavar="FILE", help="the plan; - reads standard input")
     parser.add_argument(
         "--prune", action="store_true", help="also remove what the file no longer holds"
     )
@@ -25,13 +26,15 @@ def register(subparsers: Any) -> None:
 
 
 def run(options: argparse.Namespace) -> int:
+    actor = Actor(None, "cli", trusted=True)
     try:
-        result = apply_file(
-            options.file,
-            actor=Actor(None, "cli", trusted=True),
-            prune=options.prune,
-            dry_run=options.dry_run,
-        )
+        if options.file == "-":
+            plan = load_plan(sys.stdin.read(), filename="-")
+            result = apply_plan(plan, actor=actor, prune=options.prune, dry_run=options.dry_run)
+        else:
+            result = apply_file(
+                options.file, actor=actor, prune=options.prune, dry_run=options.dry_run
+            )
     except PlanInvalid as exc:
         for line in exc.lines():
             print(line, file=sys.stderr)

@@ -63,7 +63,11 @@ def run(options: argparse.Namespace) -> int:
         "in this process" if consumer else "not in this process",
     )
     try:
-        uvicorn.run(application, host=options.host, port=options.port, log_level="info")
+        # Django's ASGI handler has no start-up or shutdown hooks: say so instead of letting
+        # uvicorn probe for them and log that the protocol "appears unsupported".
+        uvicorn.run(
+            application, host=options.host, port=options.port, log_level="info", lifespan="off"
+        )
     finally:
         if consumer is not None:
             consumer.stop(graceful=True)

@@ -406,9 +406,3 @@ def _roll_up(states: dict[int, ObjectiveState], children: dict[int, list[int]]) 
 
     for objective_id in states:
         visit(objective_id, frozenset({objective_id}))
-
-
-def key_result_history(key_result: KeyResult, as_of: dt.datetime) -> list[CheckIn]:
-    return list(
-        key_result.checkins.filter(Q(at__lte=as_of)).select_related("author").order_by("at", "id")
-    )
