@@ -37,9 +37,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "ninja",
     "huey.contrib.djhuey",
+    "django_htmx",
+    "allauth",
+    "allauth.account",
     "okrs.org",
     "okrs.goals",
     "okrs.checkins",
+    "okrs.web",
 ]
 
 MIDDLEWARE = [
@@ -52,6 +56,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 ROOT_URLCONF = "okrs.urls"
@@ -81,6 +87,36 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+# Sign-in with email and password. People are added by an admin (`okrs user create`, plan
+# files), never by signing up; failed sign-ins are rate-limited by allauth's defaults.
+ACCOUNT_ADAPTER = "okrs.web.auth.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_SESSION_REMEMBER = True
+ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+ACCOUNT_LOGOUT_REDIRECT_URL = "/accounts/login/"
+
+# Mail: the console in the demo and in development; SMTP when OKRS_SMTP_HOST is set.
+DEFAULT_FROM_EMAIL = config.env("OKRS_EMAIL_FROM", "okrs <okrs@localhost>")
+if config.env("OKRS_SMTP_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = config.env("OKRS_SMTP_HOST")
+    EMAIL_PORT = int(config.env("OKRS_SMTP_PORT", "587") or "587")
+    EMAIL_HOST_USER = config.env("OKRS_SMTP_USER", "")
+    EMAIL_HOST_PASSWORD = config.env("OKRS_SMTP_PASSWORD", "")
+    EMAIL_USE_TLS = config.env_bool("OKRS_SMTP_STARTTLS", True)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -125,6 +161,19 @@ if _queue.kind == "redis":
     HUEY["url"] = _queue.location
 else:
     HUEY["filename"] = _queue.location
+
+# Rate limits (failed sign-ins) live in the cache, so with several web processes it must be
+# shared: Redis when the queue is on Redis, process memory for the one-process embedded default.
+if _queue.kind == "redis":
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _queue.location,
+            "KEY_PREFIX": "okrs-cache",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 NINJA_PAGINATION_PER_PAGE = 100
 

@@ -1,6 +1,5 @@
 from django.http import HttpRequest, JsonResponse
-from django.urls import path, re_path
-from django.views.generic import RedirectView
+from django.urls import include, path, re_path
 
 from okrs.api.routes import api
 
@@ -11,8 +10,8 @@ def api_not_found(request: HttpRequest, rest: str) -> JsonResponse:
 
 
 urlpatterns = [
-    # Until the web app's pages exist, the front door is the interactive API documentation.
-    path("", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
     path("api/v1/", api.urls),
     re_path(r"^api/v1/(?P<rest>.*)$", api_not_found),
+    path("accounts/", include("allauth.urls")),
+    path("", include("okrs.web.urls")),
 ]

@@ -8,8 +8,10 @@ owned by maya, a member of platform), and a checkout objective (one key result o
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -17,7 +19,7 @@ from hypothesis import settings as hypothesis_settings
 
 from okrs.goals.models import Cycle, KeyResult, Objective
 from okrs.org.models import ApiToken, Organisation, Person, Team
-from tests.services import IN_CI
+from tests.services import IN_CI, require
 
 NOW = dt.datetime(2026, 11, 16, 12, 0, tzinfo=dt.UTC)
 
@@ -151,3 +153,59 @@ def frozen_now() -> Iterator[dt.datetime]:
 
     with time_machine.travel(NOW, tick=False):
         yield NOW
+
+
+# --- the browser: Debian's Chromium driven by Playwright (no downloaded browser builds) ---------
+
+CHROMIUM = os.environ.get("OKRS_CHROMIUM", "/usr/bin/chromium")
+# Without these, Chromium keeps trying to reach Google's hosts, which this network refuses.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    require("Chromium", os.path.exists(CHROMIUM), f"{CHROMIUM} is not installed")
+    # Playwright's sync API keeps an event loop in this thread; Django would then refuse the
+    # test database's set-up and teardown, which are safe here (the documented work-around).
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context()
+    page = context.new_page()
+    failed: list[str] = []
+    page.on("requestfailed", lambda request: failed.append(request.url))
+    yield page
+    context.close()
+    # Every asset is served by us: a request to anywhere else would fail on this network.
+    assert failed == []
+
+
+@pytest.fixture
+def signed_in_page(page: Any, live_server: Any, client: Client) -> Any:
+    """Returns a function that signs a person in by session cookie and gives back the page."""
+
+    def sign_in(person: Person) -> Any:
+        client.force_login(person)
+        cookie = client.cookies["sessionid"]
+        page.context.add_cookies(
+            [{"name": "sessionid", "value": cookie.value, "url": live_server.url}]
+        )
+        return page
+
+    return sign_in

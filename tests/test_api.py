@@ -370,6 +370,6 @@ def test_a_teams_alignment_shows_the_goal_it_serves_as_context(world) -> None:
         assert edge["from"] in ids and edge["to"] in ids
 
 
-def test_the_front_door_leads_to_the_api_documentation(client: Client, db) -> None:
+def test_the_front_door_asks_a_stranger_to_sign_in(client: Client, db) -> None:
     response = client.get("/")
-    assert response.status_code == 302 and response["Location"] == "/api/v1/docs"
+    assert response.status_code == 302 and response["Location"] == "/accounts/login/?next=/"

@@ -282,7 +282,12 @@ def test_the_command_prints_a_summary_and_how_to_sign_in(
     assert demo_command.run(argparse.Namespace(today=None)) == 0
     first = capsys.readouterr().out
     assert "60 people, 8 teams" in first
-    assert "okrs user create maya@acme.test" in first
+    assert "maya@acme.test / okrs-demo" in first
+    from django.contrib.auth import authenticate
+
+    # The printed credentials work, for the lead and for the admin.
+    assert authenticate(email="maya@acme.test", password="okrs-demo") is not None
+    assert authenticate(email="ceo@acme.test", password="okrs-demo") is not None
     assert demo_command.run(argparse.Namespace(today="2026-11-27")) == 0
     second = capsys.readouterr().out
     assert "nothing changed" in second

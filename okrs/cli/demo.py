@@ -29,7 +29,7 @@ def run(options: argparse.Namespace) -> int:
     # Safe on a fresh data directory: `make demo` migrates first, but `okrs demo` alone works too.
     call_command("migrate", interactive=False, verbosity=0)
     from okrs.ascode.problems import PlanInvalid
-    from okrs.demo.load import load_demo
+    from okrs.demo.load import DEMO_ADMIN, DEMO_LEAD, DEMO_PASSWORD, load_demo
 
     today = None
     if options.today:
@@ -53,10 +53,11 @@ def run(options: argparse.Namespace) -> int:
     )
     print(f"  {result.plan_changes} plan changes, {result.checkins_added} check-ins added")
     print()
-    print("Sign in as Maya Patel, who leads the platform team (the password is read from stdin):")
-    print("  okrs user create maya@acme.test --role admin --password-stdin")
-    print("Or get an API token for her:")
-    print("  okrs token create maya@acme.test")
+    print("Sign in at http://127.0.0.1:8000 (demo credentials):")
+    print(f"  {DEMO_LEAD} / {DEMO_PASSWORD}  Maya Patel, lead of the platform team")
+    print(f"  {DEMO_ADMIN} / {DEMO_PASSWORD}  Alex Chen, CEO (admin)")
+    print("Or get an API token:")
+    print(f"  okrs token create {DEMO_LEAD}")
     print("Then see where the quarter stands:")
     print(f"  okrs status --cycle {result.cycle}")
     return 0

@@ -397,6 +397,9 @@ def load_demo(*, today: dt.datetime | None = None) -> DemoResult:
 
 
 DEMO_ADMIN = "ceo@acme.test"
+DEMO_LEAD = "maya@acme.test"
+# A try-out password, printed by `okrs demo`: never run the demo on a real organisation's server.
+DEMO_PASSWORD = "okrs-demo"  # noqa: S105 - printed on purpose, for the demo only
 
 
 @transaction.atomic
@@ -409,6 +412,11 @@ def assign_roles() -> None:
     wanted = {DEMO_ADMIN: Role.ADMIN}
     for lead_email in Team.objects.filter(lead__isnull=False).values_list("lead__email", flat=True):
         wanted.setdefault(lead_email, Role.LEAD)
+    for person in Person.objects.filter(email__in=[DEMO_ADMIN, DEMO_LEAD]):
+        # The two demo sign-ins get the printed password, once: a password set since stays.
+        if not person.has_usable_password():
+            person.set_password(DEMO_PASSWORD)
+            person.save(update_fields=["password"])
     for person in Person.objects.filter(email__in=wanted, role=Role.MEMBER):
         before = audit.snapshot(person)
         person.role = wanted[person.email]

@@ -1,0 +1,11 @@
+"""The web app's pages. Each area of the product keeps its routes beside its views."""
+
+from django.urls import include, path
+
+urlpatterns: list = [
+    path("", include("okrs.web.views.editor")),
+    path("", include("okrs.web.views.settings")),
+    path("", include("okrs.web.views.alignment")),
+    path("", include("okrs.web.views.keyresults")),
+    path("", include("okrs.web.views.dashboard")),
+]

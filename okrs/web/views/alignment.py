@@ -1,0 +1,114 @@
+"""The alignment map ("/alignment/"): goals -> team objectives -> key results -> initiatives.
+
+The view renders only the page shell: the cycle picker, the choices of the filters and the list of
+orphans. The map itself is drawn in the browser (static/web/alignment.js, cytoscape) from
+`GET /api/v1/alignment`, so that the page and the API show the same tree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path
+
+from okrs.goals.models import Level, Objective
+from okrs.org.models import Person, Team
+from okrs.web.views.common import page_scope
+
+STATUS_CHOICES = (
+    ("on_track", "On track"),
+    ("at_risk", "At risk"),
+    ("off_track", "Off track"),
+    ("none", "No status"),
+)
+
+
+@dataclass(frozen=True)
+class TeamChoice:
+    key: str
+    name: str
+    parent: str | None
+    depth: int
+
+    @property
+    def label(self) -> str:
+        """The name indented by its depth: a <select> cannot nest lists."""
+        return "\u2014 " * self.depth + self.name
+
+
+def _team_choices(teams: list[Team]) -> list[TeamChoice]:
+    """Teams depth first, each parent before its sub-teams."""
+    by_id = {t.pk: t for t in teams}
+    children: dict[int | None, list[Team]] = {}
+    for team in teams:
+        parent = team.parent_id if team.parent_id in by_id else None
+        children.setdefault(parent, []).append(team)
+    choices: list[TeamChoice] = []
+    seen: set[int] = set()
+
+    def visit(team: Team, depth: int) -> None:
+        if team.pk in seen:
+            return  # a loop of parents must not recurse forever
+        seen.add(team.pk)
+        parent = by_id.get(team.parent_id) if team.parent_id else None
+        choices.append(TeamChoice(team.key, team.name, parent.key if parent else None, depth))
+        for child in sorted(children.get(team.pk, []), key=lambda t: t.name.lower()):
+            visit(child, depth + 1)
+
+    for team in sorted(children.get(None, []), key=lambda t: t.name.lower()):
+        visit(team, 0)
+    return choices
+
+
+@login_required
+def alignment(request: HttpRequest) -> HttpResponse:
+    """The page around the map: what to pick and filter, and the objectives aligned to nothing."""
+    scope = page_scope(request)
+    cycle = scope.cycle
+    teams = _team_choices(list(Team.objects.only("key", "name", "parent_id")))
+    selected = {name: request.GET.get(name, "") for name in ("team", "status", "owner", "q")}
+    context: dict[str, Any] = {
+        "nav": "alignment",
+        "scope": scope,
+        "cycle": cycle,
+        "teams": teams,
+        "statuses": STATUS_CHOICES,
+        "selected": selected,
+    }
+    if cycle is not None:
+        # Only people who own something in this cycle: thousands of others would bury them.
+        owners = (
+            Person.objects.filter(
+                Q(objectives__cycle=cycle) | Q(key_results__objective__cycle=cycle)
+            )
+            .distinct()
+            .only("email", "name")
+            .order_by("name", "email")
+        )
+        # The same rule as the API's `orphans`: a team or individual objective aligned to nothing.
+        orphans = (
+            Objective.objects.filter(
+                cycle=cycle, aligns_to_objective__isnull=True, aligns_to_key_result__isnull=True
+            )
+            .exclude(level=Level.COMPANY)
+            .select_related("team", "owner")
+            .order_by("team__name", "key")
+        )
+        context.update(
+            owners=list(owners),
+            orphans=list(orphans),
+            map_config={
+                "api": "/api/v1/alignment",
+                "cycle": cycle.key,
+                "teams": [{"key": t.key, "parent": t.parent} for t in teams],
+            },
+        )
+    return render(request, "web/alignment/page.html", context)
+
+
+urlpatterns = [path("alignment/", alignment, name="alignment")]

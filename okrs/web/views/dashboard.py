@@ -1,0 +1,268 @@
+"""The dashboard ("/") and the team page ("/teams/<key>/").
+
+Both read one evaluation of the cycle (`evaluate_cycle`) and the dashboard's numbers from
+`build_dashboard`, the same ones the API gives, so the page and `/api/v1/dashboard` agree. The
+dashboard's live part re-fetches itself every 10 seconds with htmx; the view answers those polls
+with the partial alone, or with 204 when nothing changed so that the page (and the keyboard
+focus in it) is left alone.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import path
+from django_htmx.middleware import HtmxDetails
+
+from okrs.goals.dashboard import build_dashboard
+from okrs.goals.evaluation import CycleState, KeyResultState, evaluate_cycle
+from okrs.org.models import Team
+from okrs.web.views.common import PageScope, page_scope, signed_in
+from okrs.web.views.editor import may_create_objectives
+
+# A longer list stops being read; the rest is counted and the API has all of it.
+ATTENTION_SHOWN = 25
+STATUSES = ("off_track", "at_risk", "on_track")
+REASONS = {
+    "off_track": "Off track",
+    "at_risk": "At risk",
+    "drifting": "Drifting: the trend ends the cycle below target",
+    "stale": "Stale: no recent check-in",
+    "missed_checkin": "Missed this week's check-in",
+}
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+@dataclass(frozen=True)
+class TeamNode:
+    team: Team
+    depth: int
+
+    @property
+    def label(self) -> str:
+        """The name indented by its depth, for a <select> that cannot nest lists."""
+        return "\u2014 " * self.depth + self.team.name
+
+
+def team_tree(teams: list[Team], root: Team | None = None) -> list[TeamNode]:
+    """The teams depth first (each parent before its sub-teams); only `root`'s subtree if given."""
+    known = {t.pk for t in teams}
+    children: dict[int | None, list[Team]] = {}
+    for team in teams:
+        parent = team.parent_id if team.parent_id in known else None
+        children.setdefault(parent, []).append(team)
+    nodes: list[TeamNode] = []
+    seen: set[int] = set()
+
+    def visit(team: Team, depth: int) -> None:
+        if team.pk in seen:
+            return  # a loop of parents cannot be saved through apply; never recurse forever
+        seen.add(team.pk)
+        nodes.append(TeamNode(team, depth))
+        for child in sorted(children.get(team.pk, []), key=lambda t: t.name.lower()):
+            visit(child, depth + 1)
+
+    starts = [root] if root else sorted(children.get(None, []), key=lambda t: t.name.lower())
+    for team in starts:
+        visit(team, 0)
+    return nodes
+
+
+def signin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """`login_required`, except that a poll whose session ended sends the whole page to sign-in
+    instead of swapping the sign-in form into the dashboard."""
+    guarded = login_required(view)
+
+    @functools.wraps(view)
+    def wrapper(request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.htmx and not request.user.is_authenticated:
+            current = request.htmx.current_url_abs_path or "/"
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = redirect_to_login(current).url
+            return response
+        return guarded(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _team_from_query(request: HttpRequest, teams: list[Team]) -> Team | None:
+    key = request.GET.get("team")
+    if not key:
+        return None
+    team = next((t for t in teams if t.key == key), None)
+    if team is None:
+        raise Http404(f"no team {key!r}")
+    return team
+
+
+def _display_name(person: Any) -> str:
+    return person.name or person.email
+
+
+def _live_context(
+    state: CycleState, data: dict[str, Any], nodes: list[TeamNode], team: Team | None
+) -> dict[str, Any]:
+    """What the dashboard's live part shows, from `build_dashboard`'s data."""
+    by_ref: dict[str, KeyResultState] = {kr.key_result.ref: kr for kr in state.key_results()}
+
+    def with_people(row: dict[str, Any]) -> dict[str, Any]:
+        kr = by_ref[row["ref"]]
+        return {**row, "owner_name": _display_name(kr.key_result.owner), "state": kr}
+
+    attention = [
+        {**with_people(row), "reason_labels": [REASONS[r] for r in row["reasons"]]}
+        for row in data["needs_attention"][:ATTENTION_SHOWN]
+    ]
+    moved = [with_people(row) for row in data["what_moved"]]
+    depth = {n.team.key: n.depth for n in nodes}
+    team_rows = [{**row, "depth": depth.get(row["team"], 0)} for row in data["teams"]]
+
+    # Company objectives belong to no team: they get a row of their own on the whole picture.
+    company = [o for o in state.objectives if o.objective.team_id is None]
+    company_row = None
+    if team is None and company:
+        overall = data["checkin_compliance"]
+        checked = overall["checked_in"] - sum(
+            r["checkin_compliance"]["checked_in"] for r in team_rows
+        )
+        due = overall["due"] - sum(r["checkin_compliance"]["due"] for r in team_rows)
+        company_row = {
+            "checkin_compliance": {
+                "checked_in": checked,
+                "due": due,
+                "rate": checked / due if due else None,
+            },
+            "objectives": [
+                {"key": o.objective.key, "title": o.objective.title, "score": o.score,
+                 "status": o.status}
+                for o in company
+            ],
+        }  # fmt: skip
+
+    counts = data["counts"]
+    return {
+        "kr_counts": [(s, counts["key_results"][s]) for s in STATUSES],
+        "objective_counts": [(s, counts["objectives"][s]) for s in STATUSES],
+        "kr_total": len(by_ref),
+        "objective_total": len(state.objectives),
+        "compliance": data["checkin_compliance"],
+        "attention": attention,
+        "attention_total": len(data["needs_attention"]),
+        "attention_more": max(0, len(data["needs_attention"]) - ATTENTION_SHOWN),
+        "moved": moved,
+        "team_rows": team_rows,
+        "company_row": company_row,
+        # Changes whenever anything shown changes; a poll that sends the same one gets a 204.
+        "fingerprint": hashlib.sha256(
+            json.dumps({**data, "as_of": None}, sort_keys=True, default=str).encode()
+        ).hexdigest()[:32],
+    }
+
+
+def _scope_query(scope: PageScope, team: Team | None) -> str:
+    params = {"cycle": scope.cycle.key} if scope.cycle else {}
+    if team is not None:
+        params["team"] = team.key
+    return urlencode(params)
+
+
+@signin_required
+def dashboard(request: HtmxHttpRequest) -> HttpResponse:
+    """The cycle at a glance for the organisation or one team and its sub-teams."""
+    scope = page_scope(request)
+    teams = list(Team.objects.only("key", "name", "parent_id", "timezone", "checkin_day"))
+    team = _team_from_query(request, teams)
+    nodes = team_tree(teams, team)
+    context: dict[str, Any] = {
+        "nav": "dashboard",
+        "scope": scope,
+        "cycle": scope.cycle,
+        "team": team,
+        "team_choices": team_tree(teams),
+        "poll_url": f"{request.path}?{_scope_query(scope, team)}",
+        "may_create": may_create_objectives(signed_in(request)),
+    }
+    if scope.cycle is not None:
+        state = evaluate_cycle(
+            scope.cycle, as_of=scope.as_of, team=team, organisation=scope.organisation
+        )
+        # build_dashboard reads `team.parent`: hand it the teams already loaded.
+        by_id = {t.pk: t for t in teams}
+        for t in teams:
+            t.parent = by_id.get(t.parent_id) if t.parent_id else None
+        data = build_dashboard(state, [n.team for n in nodes])
+        context.update(_live_context(state, data, nodes, team))
+    if request.htmx:
+        if scope.cycle is None or request.GET.get("seen") == context["fingerprint"]:
+            return HttpResponse(status=204)
+        return render(request, "web/dashboard/_live.html", context)
+    return render(request, "web/dashboard/page.html", context)
+
+
+@signin_required
+def team_page(request: HttpRequest, key: str) -> HttpResponse:
+    """A team: who is in it, its sub-teams, and its and its sub-teams' objectives this cycle."""
+    scope = page_scope(request)
+    team = get_object_or_404(Team.objects.select_related("lead"), key=key)
+    teams = list(Team.objects.only("key", "name", "parent_id", "timezone", "checkin_day"))
+    by_id = {t.pk: t for t in teams}
+    for t in teams:
+        t.parent = by_id.get(t.parent_id) if t.parent_id else None
+    nodes = team_tree(teams, by_id[team.pk])
+    context: dict[str, Any] = {
+        "nav": "dashboard",
+        "scope": scope,
+        "cycle": scope.cycle,
+        "team": team,
+        "parent": by_id.get(team.parent_id) if team.parent_id else None,
+        "members": sorted(team.members.all(), key=lambda p: _display_name(p).lower()),
+        "sub_teams": [n.team for n in nodes if n.depth == 1],
+        "dashboard_url": f"/?{_scope_query(scope, team)}",
+    }
+    if scope.cycle is not None:
+        state = evaluate_cycle(
+            scope.cycle, as_of=scope.as_of, team=team, organisation=scope.organisation
+        )
+        data = build_dashboard(state, [n.team for n in nodes])
+        by_team: dict[int | None, list[Any]] = {}
+        for objective in state.objectives:
+            by_team.setdefault(objective.objective.team_id, []).append(objective)
+        compliance = {row["team"]: row["checkin_compliance"] for row in data["teams"]}
+        counts = data["counts"]
+        context.update(
+            {
+                "kr_counts": [(s, counts["key_results"][s]) for s in STATUSES],
+                "objective_counts": [(s, counts["objectives"][s]) for s in STATUSES],
+                "compliance": data["checkin_compliance"],
+                "attention_total": len(data["needs_attention"]),
+                "groups": [
+                    {
+                        "team": n.team,
+                        "depth": n.depth,
+                        "compliance": compliance.get(n.team.key),
+                        "objectives": by_team.get(n.team.pk, []),
+                    }
+                    for n in nodes
+                ],
+            }
+        )
+    return render(request, "web/dashboard/team.html", context)
+
+
+urlpatterns = [
+    path("", dashboard, name="dashboard"),
+    path("teams/<slug:key>/", team_page, name="team"),
+]

@@ -1,0 +1,441 @@
+"""The objective page, the key-result page with its check-in form, and "my check-ins".
+
+"My check-ins" is where nudge emails and chat messages land: every key result the person owns
+that is due, each prefilled, all saved with one submit. Every write goes through
+`record_checkin`, which checks the role again and audits it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+from django_htmx.middleware import HtmxDetails
+
+from okrs.checkins.models import CheckIn, Confidence
+from okrs.checkins.services import CheckInInvalid, record_checkin
+from okrs.goals import scoring
+from okrs.goals.evaluation import KeyResultState, evaluate_cycle, evaluate_key_result
+from okrs.goals.models import Cycle, KeyResult, Objective
+from okrs.goals.present import public_source
+from okrs.org.audit import Actor
+from okrs.org.models import Organisation, Person
+from okrs.org.permissions import (
+    PermissionDenied,
+    can_check_in,
+    can_edit_key_result,
+    can_edit_objective,
+)
+from okrs.web.views.common import page_scope, signed_in
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+# A key result checked in on by a person within this long is not asked about again (section 7).
+DUE_AFTER = dt.timedelta(days=3)
+
+
+def plain_number(value: float | None) -> str:
+    """A value as typed into a number field: 47, not 47.0."""
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else repr(value)
+
+
+class CheckInForm(forms.Form):
+    """One check-in. The hidden initial values tell a row the person touched from one left alone."""
+
+    value = forms.FloatField(
+        required=False,
+        show_hidden_initial=True,
+        help_text="Leave empty to keep the current value.",
+        error_messages={"invalid": "Enter a number, like 42 or 3.5."},
+    )
+    confidence = forms.ChoiceField(
+        required=False,
+        show_hidden_initial=True,
+        choices=[
+            ("", "No opinion"),
+            (Confidence.ON_TRACK, "✓ On track"),
+            (Confidence.AT_RISK, "! At risk"),
+            (Confidence.OFF_TRACK, "✕ Off track"),
+        ],
+    )
+    note = forms.CharField(
+        required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["value"].widget.attrs.update({"inputmode": "decimal"})
+        self.fields["note"].widget.attrs.update({"placeholder": "What moved it, what blocks it"})
+
+
+def _initial(state: KeyResultState) -> dict[str, str]:
+    return {
+        "value": plain_number(state.result.current),
+        "confidence": state.result.confidence or "",
+    }
+
+
+def _cycle_is_active(cycle: Cycle, org: Organisation, now: dt.datetime) -> bool:
+    start, end = cycle.bounds(org.timezone)
+    return cycle.frozen_at is None and start <= now < end
+
+
+def _is_due(state: KeyResultState, now: dt.datetime) -> bool:
+    last = state.last_human_checkin_at
+    return last is None or now - last >= DUE_AFTER
+
+
+# --- the objective page ----------------------------------------------------------------------
+
+
+@login_required
+def objective_page(request: HttpRequest, key: str) -> HttpResponse:
+    objective = get_object_or_404(
+        Objective.objects.select_related("cycle", "team", "owner"), key=key
+    )
+    person = signed_in(request)
+    org = Organisation.current()
+    state = evaluate_cycle(objective.cycle, as_of=timezone.now(), organisation=org)
+    by_key = state.by_key()
+    found = by_key[key]
+    # Read the parent from the evaluated copy: it comes with its objective already loaded.
+    evaluated = found.objective
+    kr_ids = [k.key_result.pk for k in found.key_results]
+    children = list(
+        Objective.objects.filter(
+            Q(aligns_to_objective=objective) | Q(aligns_to_key_result_id__in=kr_ids)
+        ).select_related("team", "owner", "aligns_to_key_result")
+    )
+    initiatives = list(objective.initiatives.select_related("key_result", "owner"))
+    links = list(
+        objective.contribution_links.select_related("to_objective", "to_key_result__objective")
+    )
+    return render(
+        request,
+        "web/keyresults/objective.html",
+        {
+            "nav": "dashboard",
+            "objective": objective,
+            "state": found,
+            "aligns_to_objective": evaluated.aligns_to_objective,
+            "aligns_to_key_result": evaluated.aligns_to_key_result,
+            "children": [(child, by_key.get(child.key)) for child in children],
+            "initiatives": initiatives,
+            "links": links,
+            "can_edit": can_edit_objective(person, objective),
+        },
+    )
+
+
+# --- the key-result page ---------------------------------------------------------------------
+
+
+@dataclass
+class CheckInOutcome:
+    form: CheckInForm
+    status: int = 200
+    error: str = ""
+    saved: CheckIn | None = None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def key_result_page(request: HtmxHttpRequest, objective_key: str, kr_key: str) -> HttpResponse:
+    key_result = get_object_or_404(
+        KeyResult.objects.select_related("objective__cycle", "objective__team", "owner"),
+        objective__key=objective_key,
+        key=kr_key,
+    )
+    person = signed_in(request)
+    org = Organisation.current()
+    outcome: CheckInOutcome | None = None
+    if request.method == "POST":
+        outcome = _check_in(request, key_result, person)
+        if outcome.saved is not None and not request.htmx:
+            return redirect(request.path)  # after a plain form post, a reload must not repost
+    context = _key_result_context(key_result, person, org, outcome)
+    template = "web/keyresults/_kr_live.html" if request.htmx else "web/keyresults/key_result.html"
+    return render(request, template, context, status=outcome.status if outcome else 200)
+
+
+def _check_in(request: HttpRequest, key_result: KeyResult, person: Person) -> CheckInOutcome:
+    data = request.POST.copy()
+    no_change = "no_change" in data
+    if no_change:
+        data["value"] = ""  # "No change" keeps the value, whatever is in the field
+    form = CheckInForm(data)
+    if not can_check_in(person, key_result):
+        return CheckInOutcome(form, 403, f"You may not check in on {key_result.ref}.")
+    if not form.is_valid():
+        return CheckInOutcome(form, 400, "The check-in was not saved: see the fields below.")
+    try:
+        checkin = record_checkin(
+            key_result=key_result,
+            value=form.cleaned_data["value"],
+            confidence=form.cleaned_data["confidence"] or None,
+            note=form.cleaned_data["note"],
+            actor=Actor(person, "web"),
+        )
+    except PermissionDenied:
+        return CheckInOutcome(form, 403, f"You may not check in on {key_result.ref}.")
+    except CheckInInvalid as exc:
+        return CheckInOutcome(form, 400, f"The check-in was not saved: {exc}.")
+    return CheckInOutcome(form, 200, saved=checkin)
+
+
+def _key_result_context(
+    key_result: KeyResult, person: Person, org: Organisation, outcome: CheckInOutcome | None
+) -> dict[str, Any]:
+    now = timezone.now()
+    cycle = key_result.objective.cycle
+    state = evaluate_key_result(key_result, as_of=now, organisation=org)
+    history = list(key_result.checkins.select_related("author").order_by("-at", "-id"))
+    may_check_in = can_check_in(person, key_result) and cycle.frozen_at is None
+    if outcome is None or outcome.saved is not None:
+        form = CheckInForm(initial=_initial(state))  # fresh, prefilled with the new value
+    else:
+        form = outcome.form
+    return {
+        "nav": "checkins" if key_result.owner_id == person.pk else "dashboard",
+        "kr": key_result,
+        "objective": key_result.objective,
+        "state": state,
+        "r": state.result,
+        "history": history,
+        "chart": _chart_data(key_result, state, history, org),
+        "source": public_source(key_result.source),
+        "form": form,
+        "may_check_in": may_check_in,
+        "outcome": outcome,
+        "can_edit": can_edit_key_result(person, key_result),
+        "stale_after_days": plain_number(org.stale_after_days),
+        "person_tz": person.timezone or org.timezone,
+    }
+
+
+def _millis(moment: dt.datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def _chart_data(
+    key_result: KeyResult,
+    state: KeyResultState,
+    history: list[CheckIn],
+    org: Organisation,
+) -> dict[str, Any]:
+    """The value history, the expected line and the forecast, in milliseconds since 1970."""
+    start, end = key_result.objective.cycle.bounds(org.timezone)
+    known = sorted((c for c in history if c.at <= state.moment), key=lambda c: (c.at, c.pk))
+    expected: list[dict[str, float]] = []
+    if key_result.kind in ("increase", "decrease"):
+        if key_result.baseline is not None and key_result.target is not None:
+            expected = [
+                {"x": _millis(start), "y": key_result.baseline},
+                {"x": _millis(end), "y": key_result.target},
+            ]
+    elif key_result.target is not None:
+        expected = [
+            {"x": _millis(start), "y": key_result.target},
+            {"x": _millis(end), "y": key_result.target},
+        ]
+    forecast: list[dict[str, float]] = []
+    # The same points and line as the forecast in section 3: check-ins inside the cycle, with
+    # time in days since its start.
+    points = [
+        ((c.at - start) / dt.timedelta(days=1), c.value) for c in known if start <= c.at < end
+    ]
+    if state.result.forecast is not None and len(points) >= 3:
+        line = scoring.theil_sen(points)
+        if line is not None:
+            slope, intercept = line
+            last_day = points[-1][0]
+            forecast = [
+                {
+                    "x": _millis(start + dt.timedelta(days=last_day)),
+                    "y": intercept + slope * last_day,
+                },
+                {"x": _millis(end), "y": state.result.forecast},
+            ]
+    return {
+        "unit": key_result.unit,
+        "start": _millis(start),
+        "end": _millis(end),
+        "values": [{"x": _millis(c.at), "y": c.value} for c in known],
+        "expected": expected,
+        "forecast": forecast,
+    }
+
+
+# --- my check-ins ----------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    """One key result on "my check-ins", with its form."""
+
+    key_result: KeyResult
+    state: KeyResultState
+    form: CheckInForm
+    error: str = ""
+
+
+@dataclass
+class Saved:
+    key_result: KeyResult
+    checkin: CheckIn
+    state: KeyResultState | None = None
+
+
+@dataclass
+class MyCheckIns:
+    due: list[Row] = field(default_factory=list)
+    done: list[Row] = field(default_factory=list)
+    saved: list[Saved] = field(default_factory=list)
+    error: str = ""
+    notice: str = ""
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_checkins(request: HtmxHttpRequest) -> HttpResponse:
+    person = signed_in(request)
+    scope = page_scope(request)
+    org = scope.organisation
+    cycle = scope.cycle
+    key_results = (
+        list(
+            KeyResult.objects.filter(owner=person, objective__cycle=cycle)
+            .select_related("objective__cycle", "objective__team", "owner")
+            .order_by("objective__position", "objective_id", "position", "id")
+        )
+        if cycle is not None
+        else []
+    )
+    page = MyCheckIns()
+    status = 200
+    if request.method == "POST":
+        status = _save_rows(request, person, key_results, org, page)
+    _fill_rows(key_results, org, page, keep_typed=status >= 400)
+    active = cycle is not None and _cycle_is_active(cycle, org, timezone.now())
+    context = {
+        "nav": "checkins",
+        "page": page,
+        "cycle": cycle,
+        "cycles": scope.cycles,
+        "active": active,
+        "due_after_days": DUE_AFTER.days,
+    }
+    template = (
+        "web/keyresults/_my_checkins.html" if request.htmx else "web/keyresults/my_checkins.html"
+    )
+    return render(request, template, context, status=status)
+
+
+def _fill_rows(
+    key_results: list[KeyResult],
+    org: Organisation,
+    page: MyCheckIns,
+    *,
+    keep_typed: bool,
+) -> None:
+    """Sort the key results into due and done; after a refused submit, keep what was typed."""
+    now = timezone.now()
+    typed = {row.key_result.pk: row for row in page.due}
+    page.due = []
+    for kr in key_results:
+        state = evaluate_key_result(kr, as_of=now, organisation=org)
+        if keep_typed and kr.pk in typed:
+            row = typed[kr.pk]
+            row.state = state
+            page.due.append(row)
+            continue
+        row = Row(kr, state, CheckInForm(prefix=f"kr{kr.pk}", initial=_initial(state)))
+        active = _cycle_is_active(kr.objective.cycle, org, now)
+        (page.due if active and _is_due(state, now) else page.done).append(row)
+    for saved in page.saved:
+        saved.state = next(
+            (r.state for r in [*page.due, *page.done] if r.key_result.pk == saved.key_result.pk),
+            None,
+        )
+
+
+def _save_rows(
+    request: HttpRequest,
+    person: Person,
+    key_results: list[KeyResult],
+    org: Organisation,
+    page: MyCheckIns,
+) -> int:
+    """Record one check-in per touched row, all or none; the HTTP status of the answer."""
+    now = timezone.now()
+    submitted = set(request.POST.getlist("row"))
+    no_change = request.POST.get("no_change", "")
+    rows: list[Row] = []
+    for kr in key_results:
+        if str(kr.pk) not in submitted:
+            continue
+        state = evaluate_key_result(kr, as_of=now, organisation=org)
+        data = request.POST.copy()
+        if no_change == str(kr.pk):
+            data[f"kr{kr.pk}-value"] = ""
+        rows.append(Row(kr, state, CheckInForm(data, prefix=f"kr{kr.pk}", initial=_initial(state))))
+    page.due = rows
+    invalid = [row for row in rows if not row.form.is_valid()]
+    if invalid:
+        page.error = "Nothing was saved: correct the fields marked below."
+        return 400
+    chosen = [row for row in rows if no_change == str(row.key_result.pk) or row.form.has_changed()]
+    if not chosen:
+        page.notice = "Nothing to save: change a value, choose a confidence, or use No change."
+        return 200
+    actor = Actor(person, "web")
+    failing = chosen[0]
+    try:
+        with transaction.atomic():
+            for failing in chosen:
+                cleaned = failing.form.cleaned_data
+                checkin = record_checkin(
+                    key_result=failing.key_result,
+                    value=cleaned["value"],
+                    confidence=cleaned["confidence"] or None,
+                    note=cleaned["note"],
+                    actor=actor,
+                )
+                page.saved.append(Saved(failing.key_result, checkin))
+    except PermissionDenied:
+        page.saved = []
+        failing.error = f"You may not check in on {failing.key_result.ref}."
+        page.error = "Nothing was saved."
+        return 403
+    except CheckInInvalid as exc:
+        page.saved = []
+        failing.error = f"{exc}."
+        page.error = "Nothing was saved: correct the row marked below."
+        return 400
+    return 200
+
+
+urlpatterns = [
+    path("objectives/<slug:key>/", objective_page, name="objective"),
+    path(
+        "key-results/<slug:objective_key>/<slug:kr_key>/",
+        key_result_page,
+        name="key_result",
+    ),
+    path("checkins/", my_checkins, name="my_checkins"),
+]

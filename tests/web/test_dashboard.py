@@ -1,0 +1,259 @@
+"""The dashboard ("/") and the team page ("/teams/<key>/") as a signed-in person sees them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from okrs.checkins.services import record_checkin
+from okrs.goals.models import KeyResult, Objective
+from okrs.org.audit import Actor
+from tests.conftest import NOW, World
+
+
+def check_in(world: World, kr: KeyResult, value: float, confidence: str | None = None,
+             note: str = "", at: dt.datetime | None = None) -> None:  # fmt: skip
+    record_checkin(
+        key_result=kr, value=value, actor=Actor(world.admin, "web"), confidence=confidence,
+        note=note, at=at,
+    )  # fmt: skip
+
+
+def counts(html: str, box: str) -> dict[str, int]:
+    """The numbers shown per status in one of the count boxes (#kr-counts, #objective-counts)."""
+    section = html.split(f'id="{box}"', 1)[1].split("</ul>", 1)[0]
+    found = re.findall(
+        r'data-status="(\w+)">.*?<strong class="count">(\d+)</strong>', section, re.S
+    )
+    return {status: int(n) for status, n in found}
+
+
+def section(html: str, section_id: str) -> str:
+    return html.split(f'id="{section_id}"', 1)[1].split("</section>", 1)[0]
+
+
+@pytest.fixture
+def signed_in(client: Client, world: World) -> Client:
+    client.force_login(world.member)
+    return client
+
+
+@pytest.fixture
+def mixed(world: World, frozen_now: dt.datetime) -> World:
+    """lead-time on track (checked in today), conversion at risk, change-failure-rate off track
+    and never checked in."""
+    check_in(world, world.lead_time, 40, "on_track", "Canary deploys halved the queue",
+             at=NOW - dt.timedelta(hours=2))  # fmt: skip
+    check_in(world, world.conversion, 2.3, "at_risk", "Payment page still slow",
+             at=NOW - dt.timedelta(hours=1))  # fmt: skip
+    return world
+
+
+def test_pages_require_sign_in(client: Client, world: World) -> None:
+    for url in ("/", "/teams/platform/"):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/?next=")
+
+
+def test_a_poll_after_the_session_ended_sends_the_whole_page_to_sign_in(
+    client: Client, world: World
+) -> None:
+    response = client.get(
+        "/?cycle=2026-Q4",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/?team=platform"},
+    )
+    assert response.status_code == 204
+    assert response["HX-Redirect"].startswith("/accounts/login/?next=")
+    assert "team%3Dplatform" in response["HX-Redirect"]
+
+
+def test_counts_by_status(signed_in: Client, mixed: World) -> None:
+    html = signed_in.get("/").content.decode()
+    assert counts(html, "kr-counts") == {"off_track": 1, "at_risk": 1, "on_track": 1}
+    # deploys-advantage has an off-track key result; checkout-conversion an at-risk one; the
+    # company goal has no key results of its own and so no status.
+    assert counts(html, "objective-counts") == {"off_track": 1, "at_risk": 1, "on_track": 0}
+    assert "2026-Q4" in html
+
+
+def test_needs_attention_lists_reasons_by_severity(signed_in: Client, mixed: World) -> None:
+    attention = section(signed_in.get("/").content.decode(), "needs-attention")
+    cfr = attention.index("Keep the change failure rate below 5%")
+    conversion = attention.index("Raise checkout conversion")
+    assert cfr < conversion  # off track before at risk
+    assert "Reduce deployment lead time" not in attention  # on track and checked in
+    reasons_of_cfr = attention[cfr:conversion]
+    assert "Off track" in reasons_of_cfr
+    assert "Stale: no recent check-in" in reasons_of_cfr
+    assert 'href="/key-results/deploys-advantage/change-failure-rate/"' in attention
+    assert 'href="/key-results/checkout-conversion/conversion/"' in attention
+
+
+def test_a_missed_check_in_is_a_reason(signed_in: Client, world: World) -> None:
+    # Wednesday: everyone was due since Monday; only conversion was checked in this week.
+    with time_machine.travel(NOW + dt.timedelta(days=2), tick=False):
+        check_in(world, world.conversion, 2.8, "on_track")
+        html = signed_in.get("/").content.decode()
+    attention = section(html, "needs-attention")
+    assert attention.count("Missed this week&#x27;s check-in") == 2
+    assert "Raise checkout conversion" not in attention
+    compliance = section(html, "compliance")
+    assert "1 of 3 key results checked in" in compliance
+    assert "33%" in compliance
+    teams = section(html, "teams")
+    assert "Check-ins 0/2 (0%)" in teams.split('data-team="platform"')[1].split("</li>")[0]
+    assert "Check-ins 1/1 (100%)" in teams.split('data-team="checkout"')[1].split("</li>")[0]
+
+
+def test_needs_attention_shows_at_most_25(
+    signed_in: Client, world: World, frozen_now: dt.datetime
+) -> None:
+    extra = Objective.objects.create(
+        key="many", cycle=world.cycle, team=world.platform, title="Many", owner=world.member
+    )
+    for i in range(30):
+        KeyResult.objects.create(
+            objective=extra, key=f"kr-{i}", title=f"Extra result {i}", owner=world.member,
+            kind="increase", baseline=0, target=10,
+        )  # fmt: skip
+    attention = section(signed_in.get("/").content.decode(), "needs-attention")
+    assert 'Needs attention <span class="muted">(33)</span>' in attention
+    assert attention.count('<li>\n        <div class="row-main">') == 25
+    assert "and 8 more" in attention
+
+
+def test_what_moved_this_week_with_the_owners_note(signed_in: Client, mixed: World) -> None:
+    moved = section(signed_in.get("/").content.decode(), "what-moved")
+    assert "Reduce deployment lead time" in moved
+    assert "0% → <strong>62%</strong>" in moved
+    assert "Canary deploys halved the queue" in moved
+    assert "Maya Patel" in moved
+    # The largest change comes first.
+    assert moved.index("Reduce deployment lead time") < moved.index("Raise checkout conversion")
+
+
+def test_team_rows_with_their_objectives(signed_in: Client, mixed: World) -> None:
+    teams = section(signed_in.get("/").content.decode(), "teams")
+    for key in ("engineering", "platform", "checkout"):
+        assert f'href="/teams/{key}/"' in teams
+    platform = teams.split('data-team="platform"')[1].split("</li>\n      \n")[0]
+    assert 'href="/objectives/deploys-advantage/"' in platform
+    assert "Off track" in platform
+    # The company goal gets its own row, with its rolled-up score.
+    assert 'href="/objectives/grow-self-serve/"' in teams.split('data-team="')[0]
+
+
+def test_team_filter_shows_the_team_and_its_sub_teams(signed_in: Client, mixed: World) -> None:
+    html = signed_in.get("/?team=platform").content.decode()
+    assert counts(html, "kr-counts") == {"off_track": 1, "at_risk": 0, "on_track": 1}
+    assert "Raise checkout conversion" not in html
+    assert 'data-team="checkout"' not in html
+    assert '<option value="platform" selected>' in html
+
+    html = signed_in.get("/?team=engineering").content.decode()
+    assert counts(html, "kr-counts") == {"off_track": 1, "at_risk": 1, "on_track": 1}
+    assert 'data-team="checkout"' in html and 'data-team="platform"' in html
+
+
+def test_unknown_team_or_cycle_is_not_found(signed_in: Client, world: World) -> None:
+    assert signed_in.get("/?team=nope").status_code == 404
+    assert signed_in.get("/?cycle=1999-Q1").status_code == 404
+    assert signed_in.get("/teams/nope/").status_code == 404
+    assert signed_in.get("/teams/platform/?cycle=1999-Q1").status_code == 404
+
+
+def test_no_cycles_yet(client: Client, world: World) -> None:
+    world.cycle.objectives.all().delete()
+    world.cycle.delete()
+    client.force_login(world.admin)
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "There are no cycles yet" in response.content.decode()
+
+
+def test_a_poll_gets_the_live_part_only_keeping_cycle_and_team(
+    signed_in: Client, mixed: World
+) -> None:
+    page = signed_in.get("/?team=platform").content.decode()
+    poll_url = re.search(r'hx-get="([^"]+)"', page)
+    assert poll_url is not None
+    url = poll_url.group(1).replace("&amp;", "&")
+    assert url == "/?cycle=2026-Q4&team=platform"
+    assert 'hx-trigger="every 10s"' in page
+
+    live = signed_in.get(url, headers={"HX-Request": "true"})
+    body = live.content.decode()
+    assert live.status_code == 200
+    assert "<html" not in body and 'id="dashboard-live"' in body
+    assert counts(body, "kr-counts") == {"off_track": 1, "at_risk": 0, "on_track": 1}
+
+    # Nothing changed since: no swap, so focus and scroll stay where they are.
+    seen = re.search(r'"seen": "(\w+)"', body)
+    assert seen is not None
+    again = signed_in.get(f"{url}&seen={seen.group(1)}", headers={"HX-Request": "true"})
+    assert again.status_code == 204
+
+    check_in(mixed, mixed.change_failure_rate, 3, "on_track")
+    changed = signed_in.get(f"{url}&seen={seen.group(1)}", headers={"HX-Request": "true"})
+    assert changed.status_code == 200
+    assert counts(changed.content.decode(), "kr-counts") == {
+        "off_track": 0, "at_risk": 0, "on_track": 2,
+    }  # fmt: skip
+
+
+def test_team_page(signed_in: Client, mixed: World) -> None:
+    html = signed_in.get("/teams/engineering/").content.decode()
+    assert "<h1>Engineering</h1>" in html
+    assert "Erin Lead" in section(html, "team-lead")
+    assert 'href="/teams/platform/"' in section(html, "sub-teams")
+    assert 'href="/teams/checkout/"' in section(html, "sub-teams")
+    assert counts(html, "kr-counts") == {"off_track": 1, "at_risk": 1, "on_track": 1}
+    assert 'href="/objectives/deploys-advantage/"' in html
+    assert 'href="/key-results/deploys-advantage/lead-time/"' in html
+    assert "now 40 hours, target 6 hours" in html
+
+    html = signed_in.get("/teams/platform/").content.decode()
+    assert "Lena Lead" in section(html, "team-lead")
+    members = section(html, "team-members")
+    assert "Maya Patel" in members and "Lena Lead" in members
+    assert 'href="/teams/engineering/"' in html  # its parent
+    assert "Raise checkout conversion" not in html
+    assert "Check-ins" in html or "No check-ins due" in html
+    assert 'href="/?cycle=2026-Q4&amp;team=platform"' in html
+
+
+def add_objectives(world: World, n: int, start: int = 0) -> None:
+    for i in range(start, start + n):
+        objective = Objective.objects.create(
+            key=f"extra-{i}", cycle=world.cycle, team=world.checkout if i % 2 else world.platform,
+            title=f"Extra objective {i}", owner=world.platform_lead,
+        )  # fmt: skip
+        for j in range(2):
+            kr = KeyResult.objects.create(
+                objective=objective, key=f"kr-{j}", title=f"Extra {i}.{j}",
+                owner=world.other_member if j else world.member, kind="increase", baseline=0,
+                target=10,
+            )  # fmt: skip
+            check_in(world, kr, 3, "at_risk", "steady", at=NOW - dt.timedelta(days=j + 1))
+
+
+@pytest.mark.parametrize("url", ["/", "/?team=engineering", "/teams/engineering/"])
+def test_queries_do_not_grow_with_the_plan(
+    signed_in: Client, world: World, frozen_now: dt.datetime, url: str
+) -> None:
+    add_objectives(world, 1)
+    with CaptureQueriesContext(connection) as small:
+        assert signed_in.get(url).status_code == 200
+    add_objectives(world, 12, start=1)
+    with CaptureQueriesContext(connection) as large:
+        response = signed_in.get(url)
+    assert response.status_code == 200
+    assert "Extra objective 12" in response.content.decode()
+    assert len(large) == len(small), [q["sql"] for q in large.captured_queries]

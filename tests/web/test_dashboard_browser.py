@@ -1,0 +1,72 @@
+"""The dashboard in a real browser: sign in, read it, watch it update, and at 360 px wide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from okrs.checkins.services import record_checkin
+from okrs.org.audit import Actor
+from tests.conftest import World
+
+pytestmark = pytest.mark.browser
+
+
+def kr_count(page: Any, status: str) -> str:
+    return str(page.locator(f'#kr-counts [data-status="{status}"] .count').inner_text())
+
+
+def test_sign_in_through_the_form_and_read_the_counts(
+    transactional_db: None, world: World, live_server: Any, page: Any
+) -> None:
+    page.goto(f"{live_server.url}/")
+    assert "/accounts/login/" in page.url  # everything needs sign-in
+    page.fill('input[name="login"]', "erin@acme.test")
+    page.fill('input[name="password"]', "correct-horse-battery")
+    page.locator('form button[type="submit"]').last.click()
+    page.wait_for_selector("#kr-counts")
+    assert page.url.rstrip("/") == live_server.url
+    assert page.locator("h1").inner_text() == "Dashboard"
+    # No check-ins yet, weeks into the cycle: all three key results are behind.
+    assert kr_count(page, "off_track") == "3"
+    assert kr_count(page, "at_risk") == "0"
+    assert kr_count(page, "on_track") == "0"
+    assert page.get_by_role("link", name="Keep the change failure rate below 5%").count() >= 1
+
+
+def test_dashboard_updates_without_a_reload_after_a_check_in(
+    transactional_db: None, world: World, live_server: Any, signed_in_page: Any
+) -> None:
+    page = signed_in_page(world.lead)
+    page.goto(f"{live_server.url}/?team=platform")
+    assert kr_count(page, "on_track") == "0"
+    page.evaluate("window.__notReloaded = true")
+
+    record_checkin(
+        key_result=world.lead_time, value=20, actor=Actor(world.member, "web"),
+        confidence="on_track", note="Canary deploys everywhere",
+    )  # fmt: skip
+
+    # The page polls every 10 s; the product promises a new check-in shows within 15 s.
+    expect(page.locator('#kr-counts [data-status="on_track"] .count')).to_have_text(
+        "1", timeout=15_000
+    )
+    assert page.evaluate("window.__notReloaded") is True
+    assert kr_count(page, "off_track") == "1"
+    assert "Canary deploys everywhere" in page.locator("#what-moved").inner_text()
+    # The poll kept the chosen team: checkout's key result is still not shown.
+    assert "Raise checkout conversion" not in page.locator("#dashboard-live").inner_text()
+
+
+@pytest.mark.parametrize("url", ["/", "/teams/engineering/"])
+def test_no_sideways_scrolling_at_360_px(
+    transactional_db: None, world: World, live_server: Any, signed_in_page: Any, url: str
+) -> None:
+    page = signed_in_page(world.admin)
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(f"{live_server.url}{url}")
+    page.wait_for_selector("#kr-counts")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=f"/tmp/okrs-dashboard-360{url.replace('/', '-')}.png", full_page=True)
