@@ -1,0 +1,82 @@
+"""Refresh the README's screenshots from the demo organisation.
+
+    .venv/bin/python scripts/screenshots.py
+
+Loads the demo into a temporary data directory, serves it, signs in as the demo lead in
+Debian's Chromium (Playwright) and saves docs/screenshots/*.png.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "screenshots"
+CHROMIUM = os.environ.get("OKRS_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+PAGES = {
+    "dashboard.png": "/",
+    "alignment.png": "/alignment/",
+    "key-result.png": "/key-results/deploys-advantage/lead-time/",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def main() -> int:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OKRS_")}
+    env["OKRS_DATA_DIR"] = tempfile.mkdtemp(prefix="okrs-screens-")
+    okrs = [sys.executable, "-m", "okrs"]
+    subprocess.run([*okrs, "demo"], env=env, check=True, capture_output=True)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [*okrs, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}/accounts/login/", timeout=2).close()  # noqa: S310
+                break
+            except OSError:
+                time.sleep(0.3)
+        OUT.mkdir(parents=True, exist_ok=True)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(f"{base}/accounts/login/")
+            page.fill("input[name=login]", "maya@acme.test")
+            page.fill("input[name=password]", "okrs-demo")
+            page.click("button[type=submit]")
+            page.wait_for_load_state("networkidle")
+            for name, path in PAGES.items():
+                page.goto(f"{base}{path}")
+                page.wait_for_load_state("networkidle")
+                page.wait_for_timeout(800)  # let charts and the map finish drawing
+                page.screenshot(path=str(OUT / name), full_page=True)
+                print(f"wrote {OUT / name}")
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
