@@ -105,7 +105,8 @@ LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/accounts/login/"
 
-# Mail: the console in the demo and in development; SMTP when OKRS_SMTP_HOST is set.
+# Mail: SMTP when OKRS_SMTP_HOST is set; printed in full only with OKRS_DEBUG=true; otherwise
+# only logged as unsent, since bodies carry secrets (reset links) and output lands in logs.
 DEFAULT_FROM_EMAIL = config.env("OKRS_EMAIL_FROM", "okrs <okrs@localhost>")
 if config.env("OKRS_SMTP_HOST"):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -114,8 +115,10 @@ if config.env("OKRS_SMTP_HOST"):
     EMAIL_HOST_USER = config.env("OKRS_SMTP_USER", "")
     EMAIL_HOST_PASSWORD = config.env("OKRS_SMTP_PASSWORD", "")
     EMAIL_USE_TLS = config.env_bool("OKRS_SMTP_STARTTLS", True)
-else:
+elif DEBUG:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+else:
+    EMAIL_BACKEND = "okrs.web.mail.UnsentMailBackend"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -8,6 +8,7 @@ owned by maya, a member of platform), and a checkout objective (one key result o
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -56,12 +57,21 @@ class World:
         return Client(headers={"Authorization": f"Bearer {token}"})
 
 
+@functools.cache
+def _password_hash() -> str:
+    # Argon2 is slow on purpose; hashing once, not once per person per test, saves minutes.
+    from django.contrib.auth.hashers import make_password
+
+    return make_password("correct-horse-battery")
+
+
 @pytest.fixture
 def world(db: None) -> World:
+    password_hash = _password_hash()
     org = Organisation.objects.create(name="Acme", timezone="Europe/London")
 
     def person(email: str, name: str, role: str) -> Person:
-        return Person.objects.create_user(email, "correct-horse-battery", name=name, role=role)
+        return Person.objects.create(email=email, name=name, role=role, password=password_hash)
 
     admin = person("ada@acme.test", "Ada Admin", "admin")
     lead = person("erin@acme.test", "Erin Lead", "lead")

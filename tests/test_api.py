@@ -336,18 +336,27 @@ def test_no_change_on_a_milestone_without_history_records_not_done(world) -> Non
 
 def test_credentials_in_a_source_are_never_shown(world) -> None:
     world.lead_time.source = {
-        "kind": "sql",
-        "url": "postgresql://reader:s3cret@warehouse:5432/dw",
+        "kind": "http_json",
+        "metric": "p95",
+        "url": "https://reader:s3cret@metrics.acme.test:8443/api?access_token=tok-456",
         "api_token": "tok-123",
-        "query": "select 1",
+        "headers": [{"name": "Authorization", "value": "Bearer tok-789"}],
     }
     world.lead_time.save()
     body = world.client_for(world.viewer).get("/api/v1/key-results/deploys-advantage%2Flead-time")
     text = body.content.decode()
-    assert "s3cret" not in text and "tok-123" not in text
+    for secret in ("s3cret", "tok-123", "tok-456", "tok-789"):
+        assert secret not in text
     source = body.json()["source"]
-    assert source["kind"] == "sql" and source["query"] == "select 1"
-    assert source["url"] == "postgresql://(hidden)@warehouse:5432/dw"
+    assert (source["kind"], source["metric"]) == ("http_json", "p95")
+    assert source["url"] == "(hidden)" and source["headers"] == "(hidden)"
+
+
+def test_the_audit_log_keeps_no_source_credentials(world) -> None:
+    from okrs.org.audit import snapshot
+
+    world.lead_time.source = {"kind": "sql", "dsn": "postgresql://u:s3cret@db/x"}
+    assert "s3cret" not in str(snapshot(world.lead_time))
 
 
 def test_a_progress_too_large_for_json_is_null(world) -> None:

@@ -25,7 +25,8 @@ from okrs.goals.evaluation import (
     team_subtree,
 )
 from okrs.goals.models import Cycle, KeyResult, Objective
-from okrs.goals.present import key_result_json, objective_json, public_source, status_json
+from okrs.goals.present import key_result_json, objective_json, status_json
+from okrs.goals.sources import public_source
 from okrs.org.audit import Actor
 from okrs.org.models import Organisation, Person, Team
 from okrs.org.permissions import PermissionDenied

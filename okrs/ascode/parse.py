@@ -198,9 +198,9 @@ def _number(value: Any) -> float:
             number = float(value)
         except OverflowError:
             number = math.inf
-        if math.isfinite(number):
+        if math.isfinite(number) and abs(number) <= 1e15:
             return number
-        raise _BadValue("must be a finite number")
+        raise _BadValue("must be a finite number between -10^15 and 10^15")
     raise _BadValue("must be a number")
 
 

@@ -18,6 +18,9 @@ class CheckInInvalid(ValueError):
     """The check-in cannot be recorded as given; the message is meant for the person."""
 
 
+# No key result measures anything larger; beyond it, the scoring arithmetic overflows.
+LARGEST_VALUE = 1e15
+
 # A clock that runs a little fast on the client must not make "now" look like the future.
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 
@@ -63,8 +66,8 @@ def record_checkin(
         value = latest.value if latest else key_result.initial_value
         if value is None:
             raise CheckInInvalid(f"{key_result.ref} has no value yet: give one")
-    if not math.isfinite(value):
-        raise CheckInInvalid("the value must be a finite number")
+    if not math.isfinite(value) or abs(value) > LARGEST_VALUE:
+        raise CheckInInvalid("the value must be a number between -10^15 and 10^15")
     if actor.channel not in Source.values:
         raise CheckInInvalid(f"unknown check-in source {actor.channel!r}")
     checkin = CheckIn.objects.create(

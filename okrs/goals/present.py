@@ -49,28 +49,6 @@ def objective_json(state: ObjectiveState) -> dict[str, Any]:
     }
 
 
-# Source configurations may hold credentials (a DSN, a token) until the metric-source registry
-# marks its secret parameters; anything that looks like one is never shown to readers.
-SECRET_WORDS = ("secret", "token", "password", "passwd", "key", "dsn", "auth", "credential")
-
-
-def public_source(source: dict[str, Any] | None) -> dict[str, Any] | None:
-    if source is None:
-        return None
-    shown: dict[str, Any] = {}
-    for name, value in source.items():
-        if any(word in name.lower() for word in SECRET_WORDS):
-            shown[name] = "(hidden)"
-        elif isinstance(value, str) and "://" in value and "@" in value.split("://", 1)[1]:
-            scheme, rest = value.split("://", 1)
-            shown[name] = f"{scheme}://(hidden)@{rest.rsplit('@', 1)[1]}"
-        elif isinstance(value, dict):
-            shown[name] = public_source(value)
-        else:
-            shown[name] = value
-    return shown
-
-
 def status_json(state: CycleState) -> dict[str, Any]:
     return {
         "cycle": state.cycle.key,

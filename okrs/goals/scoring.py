@@ -314,8 +314,11 @@ def evaluate_key_result(
         line = theil_sen(points)
         if line is not None:
             slope, intercept = line
-            forecast = intercept + slope * _days_since(cycle_start, cycle_end)
-            forecast_score = clamp(progress(kind, baseline, target, forecast))
+            projected = intercept + slope * _days_since(cycle_start, cycle_end)
+            # Extreme values can overflow the line; no forecast beats a NaN on every page.
+            if math.isfinite(projected):
+                forecast = projected
+                forecast_score = clamp(progress(kind, baseline, target, forecast))
 
     return KeyResultScore(
         current=current,

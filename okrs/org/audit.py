@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import models
 
+from okrs.goals.sources import public_source
 from okrs.org.models import AuditEntry, Person
 
 
@@ -39,6 +40,8 @@ def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dic
         if name in ("password", "digest", "last_login"):
             continue  # never copy secrets or noise into the log
         value = getattr(instance, name)
+        if name == "source" and isinstance(value, dict):
+            value = public_source(value)  # a source's credentials never enter the log
         if isinstance(value, dt.datetime | dt.date):
             value = value.isoformat()
         data[name] = value

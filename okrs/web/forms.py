@@ -16,6 +16,7 @@ from typing import Any
 
 from django import forms
 
+from okrs.checkins.services import LARGEST_VALUE
 from okrs.goals.models import InitiativeStatus, Kind, Level
 from okrs.org.models import Channel
 
@@ -45,7 +46,13 @@ def _number(name: str, *, label: str | None = None, help_text: str = "") -> form
         required=False,
         label=label,
         help_text=help_text,
-        error_messages={"invalid": f"'{name}' must be a finite number"},
+        min_value=-LARGEST_VALUE,
+        max_value=LARGEST_VALUE,
+        error_messages={
+            "invalid": f"'{name}' must be a finite number",
+            "min_value": f"'{name}' must be at least -10^15",
+            "max_value": f"'{name}' must be at most 10^15",
+        },
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
 

@@ -81,3 +81,14 @@ def test_password_reset_by_email(world, client: Client) -> None:
 def test_pages_need_sign_in(db, client: Client) -> None:
     response = client.get("/settings/")
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_without_smtp_mail_bodies_never_reach_the_log(caplog) -> None:
+    from django.core.mail import EmailMessage
+
+    from okrs.web.mail import UnsentMailBackend
+
+    message = EmailMessage("Reset your password", "https://okrs/reset/key/SECRET", to=["a@x.test"])
+    assert UnsentMailBackend().send_messages([message]) == 0
+    assert "a@x.test" in caplog.text and "Reset your password" in caplog.text
+    assert "SECRET" not in caplog.text

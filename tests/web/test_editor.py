@@ -200,12 +200,12 @@ def test_the_owner_of_a_key_result_edits_it(world: Any, client: Client) -> None:
             baseline="96",
             target="12",
             unit="hours",
-            weight="2",
+            weight="1",
         ),
     )
     assert response.status_code == 302
     kr = KeyResult.objects.get(pk=world.lead_time.pk)
-    assert (kr.key, kr.target, kr.weight) == ("lead-time", 12, 2)
+    assert (kr.key, kr.target, kr.weight) == ("lead-time", 12, 1)
     entry = last_audit("key_result", "deploys-advantage/lead-time")
     assert entry.action == "update" and entry.actor == world.member
     assert (entry.before["target"], entry.after["target"]) == (6, 12)
@@ -641,3 +641,31 @@ def test_a_member_edits_their_individual_objective_within_their_rights(
         assert response.status_code == 403
     mine.refresh_from_db()
     assert (mine.level, mine.owner) == ("individual", world.member)
+
+
+def test_a_member_cannot_file_an_individual_objective_under_another_team(world, client) -> None:
+    client.force_login(world.member)  # maya is on platform, not on checkout
+    response = client.post(
+        "/new/objective/",
+        {
+            "key": "mayas-own", "cycle": "2026-Q4", "level": "individual", "team": "checkout",
+            "title": "Learn the checkout code", "owner": "maya@acme.test",
+        },
+    )  # fmt: skip
+    assert response.status_code == 403
+    assert not Objective.objects.filter(key="mayas-own").exists()
+
+
+def test_a_key_results_owner_cannot_hand_it_over_or_reweight_it(world, client) -> None:
+    client.force_login(world.member)  # owns lead-time, may not edit the platform objective
+    url = "/key-results/deploys-advantage/lead-time/edit/"
+    base = {
+        "title": world.lead_time.title, "owner": "maya@acme.test", "kind": "decrease",
+        "baseline": "96", "target": "6", "unit": "hours", "weight": "1",
+    }  # fmt: skip
+    for change in ({"owner": "owen@acme.test"}, {"weight": "1000"}):
+        assert client.post(url, {**base, **change}).status_code == 403
+    world.lead_time.refresh_from_db()
+    assert (world.lead_time.owner, world.lead_time.weight) == (world.member, 1)
+    # Sharpening the target is still hers to do.
+    assert client.post(url, {**base, "target": "5"}).status_code == 302

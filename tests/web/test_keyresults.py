@@ -495,3 +495,15 @@ def test_objective_and_my_check_ins_queries_do_not_grow_with_the_plan(
     small = {url: _queries(client, url) for url in (OBJECTIVE, "/checkins/")}
     _add_objectives(world, 12)
     assert {url: _queries(client, url) for url in (OBJECTIVE, "/checkins/")} == small
+
+
+def test_a_value_beyond_what_scoring_can_hold_is_refused(world, client) -> None:
+    from okrs.checkins.models import CheckIn
+
+    client.force_login(world.member)
+    response = client.post(
+        "/key-results/deploys-advantage/lead-time/", {"value": "1e308", "confidence": "on_track"}
+    )
+    assert response.status_code == 400
+    assert CheckIn.objects.count() == 0
+    assert client.get("/key-results/deploys-advantage/lead-time/").status_code == 200

@@ -3,6 +3,8 @@ never by colour alone."""
 
 from __future__ import annotations
 
+import math
+
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -33,13 +35,15 @@ def status_badge(status: str | None) -> SafeString:
 
 @register.filter
 def percent(value: float | None) -> str:
-    return NONE if value is None else f"{round(value * 100)}%"
+    if value is None or not math.isfinite(value * 100):
+        return NONE
+    return f"{round(value * 100)}%"
 
 
 @register.filter
 def amount(value: float | None, unit: str = "") -> str:
     """A value with its unit: 6 hours, 4.5%, 1,200 users."""
-    if value is None:
+    if value is None or not math.isfinite(value):
         return NONE
     text = f"{value:,.2f}".rstrip("0").rstrip(".") if value != int(value) else f"{int(value):,}"
     if not unit:

@@ -58,7 +58,12 @@ def can_create_objective(
         return False
     if person.role == Role.ADMIN:
         return True
-    if level == Level.INDIVIDUAL and owner_id == person.pk:
+    if (
+        level == Level.INDIVIDUAL
+        and owner_id == person.pk
+        # Filed under one of their own teams, or none: not under a team they are not part of.
+        and (team_id is None or person.teams.filter(pk=team_id).exists())
+    ):
         return True
     if person.role == Role.LEAD and level in (Level.TEAM, Level.INDIVIDUAL):
         return team_id is not None and team_id in led_team_ids(person)
@@ -582,6 +587,18 @@ def _key_result_form_page(
             weight=1.0 if data["weight"] is None else data["weight"],
         )
         parent.key_results.append(spec)
+        if (
+            key_result is not None
+            and not can_edit_objective(person, objective)
+            and (spec.owner != key_result.owner.email.lower() or spec.weight != key_result.weight)
+        ):
+            # The owner may sharpen their key result, but its owner and weight shape the
+            # objective's score: those are for whoever may edit the objective.
+            return _forbidden(
+                request,
+                "Only someone who may edit the objective can change a key result's owner or "
+                "weight.",
+            )
         if check_with_apply_rules(form, _plan(parent), lines):
             try:
                 save_key_result(

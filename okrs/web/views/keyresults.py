@@ -23,11 +23,11 @@ from django.views.decorators.http import require_http_methods
 from django_htmx.middleware import HtmxDetails
 
 from okrs.checkins.models import CheckIn, Confidence
-from okrs.checkins.services import CheckInInvalid, record_checkin
+from okrs.checkins.services import LARGEST_VALUE, CheckInInvalid, record_checkin
 from okrs.goals import scoring
 from okrs.goals.evaluation import KeyResultState, evaluate_cycle, evaluate_key_result
 from okrs.goals.models import Cycle, KeyResult, Objective
-from okrs.goals.present import public_source
+from okrs.goals.sources import public_source
 from okrs.org.audit import Actor
 from okrs.org.models import Organisation, Person
 from okrs.org.permissions import (
@@ -60,8 +60,14 @@ class CheckInForm(forms.Form):
     value = forms.FloatField(
         required=False,
         show_hidden_initial=True,
+        min_value=-LARGEST_VALUE,
+        max_value=LARGEST_VALUE,
         help_text="Leave empty to keep the current value.",
-        error_messages={"invalid": "Enter a number, like 42 or 3.5."},
+        error_messages={
+            "invalid": "Enter a number, like 42 or 3.5.",
+            "min_value": "Enter a number no smaller than -10^15.",
+            "max_value": "Enter a number no larger than 10^15.",
+        },
     )
     confidence = forms.ChoiceField(
         required=False,
