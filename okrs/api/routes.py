@@ -259,11 +259,12 @@ def dashboard(
 ) -> dict[str, Any]:
     """Counts by status, what needs attention and why, check-in compliance, what moved."""
     state = _evaluate(request, cycle, as_of, team)
-    teams = Team.objects.select_related("parent")
+    teams = sorted(state.teams.values(), key=lambda t: t.key)
     root = _team(team)
     if root is not None:
-        teams = teams.filter(id__in=team_subtree(root))
-    return build_dashboard(state, list(teams))
+        subtree = team_subtree(root)
+        teams = [t for t in teams if t.pk in subtree]
+    return build_dashboard(state, teams)
 
 
 @api.get(

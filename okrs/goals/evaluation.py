@@ -54,6 +54,8 @@ class CycleState:
     start: dt.datetime
     end: dt.datetime
     objectives: list[ObjectiveState]
+    # Every team, each with `.parent` set from this dict: for callers that list teams too.
+    teams: dict[int, Team] = field(default_factory=dict)
 
     def key_results(self) -> list[KeyResultState]:
         return [kr for o in self.objectives for kr in o.key_results]
@@ -162,7 +164,7 @@ def _evaluate_cycle(
     }
     family_ids = list(bounds)
 
-    objectives, key_results = _load_plan(family_ids)
+    objectives, key_results, teams = _load_plan(family_ids)
     objectives_by_id = {o.pk: o for o in objectives}
 
     readings: dict[int, list[scoring.Reading]] = defaultdict(list)
@@ -202,10 +204,12 @@ def _evaluate_cycle(
     if level is not None:
         selected = [s for s in selected if s.objective.level == level]
     start, end = bounds[cycle.pk]
-    return CycleState(cycle, moments[cycle.pk], org, start, end, selected)
+    return CycleState(cycle, moments[cycle.pk], org, start, end, selected, teams)
 
 
-def _load_plan(cycle_ids: list[int]) -> tuple[list[Objective], list[KeyResult]]:
+def _load_plan(
+    cycle_ids: list[int],
+) -> tuple[list[Objective], list[KeyResult], dict[int, Team]]:
     """The objectives and key results of the cycles, with owners, teams and alignment parents.
 
     Owners, teams and parents are loaded once each and shared between rows rather than joined
@@ -260,7 +264,9 @@ def _load_plan(cycle_ids: list[int]) -> tuple[list[Objective], list[KeyResult]]:
                 key_results_by_id.get(o.aligns_to_key_result_id)
                 or parent_key_results[o.aligns_to_key_result_id]
             )
-    return objectives, key_results
+    for team in teams.values():
+        team.parent = teams.get(team.parent_id) if team.parent_id else None
+    return objectives, key_results, teams
 
 
 def _raw_rows(queryset: QuerySet[Any], *fields: str) -> list[tuple[Any, ...]]:
