@@ -43,6 +43,10 @@ INSTALLED_APPS = [
     "okrs.org",
     "okrs.goals",
     "okrs.checkins",
+    "okrs.nudges",
+    "okrs.channels.slack",
+    "okrs.delivery",
+    "okrs.sources",
     "okrs.web",
 ]
 
@@ -188,3 +192,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": config.env("OKRS_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Slack (docs/slack.md). The Web API base URL is a setting for GovSlack and for tests.
+SLACK_CLIENT_ID = config.env("OKRS_SLACK_CLIENT_ID", "")
+SLACK_CLIENT_SECRET = config.env("OKRS_SLACK_CLIENT_SECRET", "")
+SLACK_SIGNING_SECRET = config.env("OKRS_SLACK_SIGNING_SECRET", "")
+SLACK_API_URL = (config.env("OKRS_SLACK_API_URL", "https://slack.com/api/") or "").rstrip("/") + "/"

@@ -13,5 +13,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     re_path(r"^api/v1/(?P<rest>.*)$", api_not_found),
     path("accounts/", include("allauth.urls")),
+    path("slack/", include("okrs.channels.slack.urls")),
     path("", include("okrs.web.urls")),
 ]

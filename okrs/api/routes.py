@@ -281,3 +281,11 @@ def alignment(
 ) -> dict[str, Any]:
     """The alignment tree of a cycle: nodes with status, edges, and orphaned objectives."""
     return build_alignment(_evaluate(request, cycle, as_of, team))
+
+
+# Delivery events arrive signed by their provider, not with our tokens (okrs.delivery).
+from okrs.delivery.api_dora import router as dora_router  # noqa: E402
+from okrs.delivery.api_events import router as events_router  # noqa: E402
+
+api.add_router("/events", events_router)
+api.add_router("/dora", dora_router)

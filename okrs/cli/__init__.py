@@ -18,6 +18,8 @@ COMMANDS = (
     "export",
     "status",
     "checkin",
+    "nudges",
+    "dora",
     "token",
     "user",
     "manage",

@@ -8,4 +8,7 @@ urlpatterns: list = [
     path("", include("okrs.web.views.alignment")),
     path("", include("okrs.web.views.keyresults")),
     path("", include("okrs.web.views.dashboard")),
+    path("", include("okrs.nudges.urls")),
+    path("", include("okrs.delivery.urls")),
+    path("", include("okrs.sources.urls")),
 ]

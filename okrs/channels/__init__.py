@@ -1,0 +1,1 @@
+"""Chat and mail channels behind one interface (section 8). See okrs.channels.base."""

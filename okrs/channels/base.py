@@ -1,0 +1,120 @@
+"""The one interface every channel implements, and the registry that finds them by name.
+
+Adding a channel means one new package with a `Channel` subclass and one line in CHANNELS
+(docs/channels.md has the checklist). The nudge sender only ever talks to this interface: it
+builds a `NudgeMessage`, asks `channel_for(person)` for the channel, and maps a `DeliveryError`
+to the nudge row's next state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from okrs.org.models import Person
+
+# channel name (Person.channel) -> dotted path of its Channel subclass
+CHANNELS: dict[str, str] = {
+    "email": "okrs.channels.email.EmailChannel",
+    "slack": "okrs.channels.slack.channel.SlackChannel",
+}
+
+
+class DeliveryError(Exception):
+    """A message could not be delivered.
+
+    `permanent` failures (revoked token, unknown user, bad address) will not get better by
+    retrying: the nudge is marked failed, falls back to email and the error is shown to admins.
+    Temporary ones are retried with backoff, or after `retry_after` seconds when the provider
+    said so (HTTP 429 with Retry-After).
+    """
+
+    def __init__(
+        self, message: str, *, permanent: bool = False, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class DueKeyResult:
+    """One key result in a nudge, as the person will see it."""
+
+    id: int
+    ref: str
+    title: str
+    unit: str
+    current: float | None  # the value to prefill: latest check-in or synced value
+    target: float | None
+    status: str  # on_track | at_risk | off_track | not_started | ...
+    automatic: bool  # bound to a metric source: ask only for confidence and a note
+    confidence: str | None = None
+
+
+@dataclass(frozen=True)
+class NudgeMessage:
+    """Everything a channel needs to render one nudge. One message lists all of a person's
+    due key results."""
+
+    nudge_id: int
+    person_id: int
+    cycle_key: str
+    key_results: tuple[DueKeyResult, ...]
+    checkin_url: str  # absolute URL of the signed "my check-ins" link (used by email)
+    reminder: bool = False
+    week_start: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class AlertMessage:
+    """A short notice to one person: a drifting or off-track key result, a lead's digest."""
+
+    subject: str
+    text: str  # plain text, complete on its own
+    url: str = ""  # where to act on it
+    lines: tuple[str, ...] = field(default_factory=tuple)
+
+
+class Channel:
+    """Base class of a channel. Implementations raise DeliveryError on failure."""
+
+    name: str = ""
+
+    def is_configured(self) -> bool:
+        """Whether the channel can deliver at all (credentials installed)."""
+        return True
+
+    def can_reach(self, person: Person) -> bool:
+        """Whether this person can be reached here (e.g. matched to a Slack user)."""
+        return self.is_configured()
+
+    def send_nudge(self, person: Person, message: NudgeMessage) -> str:
+        """Deliver a nudge; return the provider's message id (or "" when there is none)."""
+        raise NotImplementedError
+
+    def send_alert(self, person: Person, message: AlertMessage) -> str:
+        raise NotImplementedError
+
+
+def load_channel(name: str) -> Channel:
+    try:
+        dotted = CHANNELS[name]
+    except KeyError:
+        raise LookupError(f"no channel named {name!r}") from None
+    module_name, _, class_name = dotted.rpartition(".")
+    channel_class = getattr(importlib.import_module(module_name), class_name)
+    channel: Channel = channel_class()
+    return channel
+
+
+def channel_for(person: Person) -> Channel:
+    """The person's own channel when it can reach them, else email (the fallback)."""
+    if person.channel != "email" and person.channel in CHANNELS:
+        channel = load_channel(person.channel)
+        if channel.can_reach(person):
+            return channel
+    return load_channel("email")

@@ -1,0 +1,1 @@
+"""Delivery events and DORA."""
