@@ -9,6 +9,7 @@ urlpatterns: list = [
     path("", include("okrs.web.views.keyresults")),
     path("", include("okrs.web.views.dashboard")),
     path("", include("okrs.nudges.urls")),
+    path("", include("okrs.channels.slack.settings_urls")),
     path("", include("okrs.delivery.urls")),
     path("", include("okrs.sources.urls")),
 ]

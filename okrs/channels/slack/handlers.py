@@ -1,0 +1,272 @@
+"""What okrs does when someone clicks, types `/okr` or opens the App Home.
+
+Every listener acknowledges at once; the work that reads or writes the database or calls Slack
+runs in a lazy listener after the acknowledgement. The one exception is the modal submission:
+Slack takes field errors only in the acknowledgement itself, so the check-ins are validated and
+recorded (a few rows, in one transaction) before ack(), and the nudge message is updated after.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.utils import timezone
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from okrs.channels.base import DueKeyResult
+from okrs.channels.slack import blocks
+from okrs.channels.slack.people import person_for_slack_user
+from okrs.channels.slack.services import (
+    SubmissionRefused,
+    claim_click,
+    forget_workspace,
+    record_modal_checkins,
+    record_no_change,
+    states_of,
+)
+from okrs.nudges.selectors import due_key_results, my_key_results
+from okrs.nudges.services import snooze_nudge
+from okrs.org.models import Person
+
+logger = logging.getLogger(__name__)
+
+NOT_REACHABLE = "I could not check who you are in Slack just now. Please try again in a minute."
+USAGE = "`/okr` lists your key results; `/okr checkin` opens the check-in form."
+
+
+def register(app: App) -> None:
+    app.action(blocks.ACTION_UPDATE)(ack=acknowledge, lazy=[open_checkin])
+    app.action(blocks.ACTION_OPEN_CHECKIN)(ack=acknowledge, lazy=[open_checkin])
+    app.action(blocks.ACTION_NO_CHANGE)(ack=acknowledge, lazy=[confirm_no_change])
+    app.action(blocks.ACTION_SNOOZE)(ack=acknowledge, lazy=[snooze])
+    app.view(blocks.CHECKIN_CALLBACK)(submit_checkin)
+    app.command("/okr")(ack=acknowledge, lazy=[okr_command])
+    app.event("app_home_opened")(ack=acknowledge, lazy=[publish_home])
+    app.event("app_uninstalled")(ack=acknowledge, lazy=[workspace_gone])
+    app.event("tokens_revoked")(ack=acknowledge, lazy=[tokens_revoked])
+
+
+def acknowledge(ack: Ack) -> None:
+    ack()
+
+
+def _person(client: WebClient, context: BoltContext) -> tuple[Person | None, str]:
+    """The person behind the Slack user of this request, or None and what to tell them."""
+    try:
+        person = person_for_slack_user(
+            client=client, team_id=context.team_id or "", user_id=context.user_id or ""
+        )
+    except (SlackApiError, OSError) as exc:
+        logger.warning("slack: users.info failed: %s", type(exc).__name__)
+        return None, NOT_REACHABLE
+    return person, "" if person else blocks.NOT_MATCHED
+
+
+def _tell(
+    body: dict[str, Any], respond: Respond, client: WebClient, user_id: str, text: str
+) -> None:
+    """An answer only the person sees: ephemeral where Slack gave a response_url (messages,
+    commands), else a DM (the App Home has no response_url)."""
+    if body.get("response_url"):
+        respond(text=text, response_type="ephemeral", replace_original=False)
+    else:
+        client.chat_postMessage(channel=user_id, text=text)
+
+
+def _message_of(body: dict[str, Any]) -> tuple[str, str]:
+    """The channel and ts of the message whose button was clicked ("", "" for the App Home)."""
+    container = body.get("container") or {}
+    if container.get("type") != "message":
+        return "", ""
+    return str(container.get("channel_id") or ""), str(container.get("message_ts") or "")
+
+
+def modal_key_results(person: Person, ids: tuple[int, ...]) -> list[DueKeyResult]:
+    """The nudge's key results that the person still owns; else what is due; else all theirs."""
+    now = timezone.now()
+    mine = my_key_results(person=person, now=now)
+    if ids:
+        wanted = set(ids)
+        chosen = [kr for kr in mine if kr.id in wanted]
+        if chosen:
+            return chosen
+    return due_key_results(person=person, now=now) or mine
+
+
+def open_checkin(
+    body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
+) -> None:
+    user_id = context.user_id or ""
+    person, problem = _person(client, context)
+    if person is None:
+        _tell(body, respond, client, user_id, problem)
+        return
+    value = blocks.read_button_value((body.get("actions") or [{}])[0].get("value"))
+    krs = modal_key_results(person, value.key_result_ids)
+    if not krs:
+        _tell(body, respond, client, user_id, "You own no key results in a running cycle.")
+        return
+    channel, ts = _message_of(body)
+    view = blocks.checkin_modal(krs, nudge_id=value.nudge_id, channel=channel, ts=ts)
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def submit_checkin(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, view: dict[str, Any]
+) -> None:
+    metadata = blocks.ModalMetadata.load(view.get("private_metadata"))
+    entries, errors = blocks.read_submission(view.get("state", {}).get("values", {}), metadata)
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    person, problem = _person(client, context)
+    if person is None:
+        ack(response_action="update", view=blocks.message_view(problem))
+        return
+    try:
+        recorded = record_modal_checkins(person=person, entries=entries)
+    except SubmissionRefused as exc:
+        ack(response_action="errors", errors=exc.errors)
+        return
+    count = len(recorded)
+    heading = f"Recorded {count} check-in{'s' if count != 1 else ''}. Thank you!"
+    states = states_of([entry.key_result_id for entry in entries], timezone.now())
+    ack(response_action="update", view=blocks.result_view(heading, states))
+    # Slack has its answer; now the nudge loses its buttons so nobody answers it twice.
+    if metadata.channel and metadata.ts:
+        _update_message(client, metadata.channel, metadata.ts, heading, states)
+
+
+def _update_message(
+    client: WebClient,
+    channel: str,
+    ts: str,
+    heading: str,
+    states: list[DueKeyResult],
+    problems: list[str] | None = None,
+) -> None:
+    try:
+        client.chat_update(
+            channel=channel,
+            ts=ts,
+            text=heading,
+            blocks=blocks.confirmation_blocks(heading, states, problems or []),
+        )
+    except (SlackApiError, OSError) as exc:
+        # The check-ins are recorded; a stale message is cosmetic.
+        logger.warning("slack: chat.update failed: %s", type(exc).__name__)
+
+
+def confirm_no_change(
+    body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
+) -> None:
+    user_id = context.user_id or ""
+    person, problem = _person(client, context)
+    if person is None:
+        _tell(body, respond, client, user_id, problem)
+        return
+    channel, ts = _message_of(body)
+    if channel and ts and not claim_click(key=f"{context.team_id}/{channel}/{ts}/no_change"):
+        return  # a double click: the first request records and updates the message
+    value = blocks.read_button_value((body.get("actions") or [{}])[0].get("value"))
+    ids = value.key_result_ids or tuple(
+        kr.id for kr in due_key_results(person=person, now=timezone.now())
+    )
+    result = record_no_change(person=person, key_result_ids=ids)
+    recorded_ids = [checkin.key_result_id for checkin in result.recorded]
+    states = states_of(recorded_ids, timezone.now())
+    heading = (
+        "No change: values kept, confidence confirmed." if recorded_ids else "Nothing was recorded."
+    )
+    if channel and ts:
+        _update_message(client, channel, ts, heading, states, result.problems)
+    elif result.problems:
+        _tell(body, respond, client, user_id, "\n".join(result.problems))
+
+
+def snooze(body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond) -> None:
+    user_id = context.user_id or ""
+    person, problem = _person(client, context)
+    if person is None:
+        _tell(body, respond, client, user_id, problem)
+        return
+    value = blocks.read_button_value((body.get("actions") or [{}])[0].get("value"))
+    if value.nudge_id is None:
+        _tell(body, respond, client, user_id, "This message cannot be snoozed.")
+        return
+    try:
+        until = snooze_nudge(nudge_id=value.nudge_id, person=person, channel="slack")
+    except LookupError:
+        _tell(body, respond, client, user_id, "This nudge is not yours to snooze.")
+        return
+    epoch = int(until.timestamp())
+    # Slack shows the date in the reader's own timezone; the fallback is UTC.
+    when = f"<!date^{epoch}^{{date_short_pretty}} at {{time}}|{until:%Y-%m-%d %H:%M} UTC>"
+    text = f"Snoozed. I will ask again {when}. `/okr checkin` if you get to it sooner."
+    channel, ts = _message_of(body)
+    if channel and ts:
+        try:
+            client.chat_update(
+                channel=channel,
+                ts=ts,
+                text=f"Snoozed until {until:%Y-%m-%d %H:%M} UTC.",
+                blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
+            )
+        except (SlackApiError, OSError) as exc:
+            logger.warning("slack: chat.update failed: %s", type(exc).__name__)
+    else:
+        _tell(body, respond, client, user_id, text)
+
+
+def okr_command(
+    body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
+) -> None:
+    person, problem = _person(client, context)
+    if person is None:
+        respond(text=problem, response_type="ephemeral")
+        return
+    words = str(body.get("text") or "").strip().lower().split()
+    if not words or words[0] in {"list", "ls", "mine"}:
+        krs = my_key_results(person=person, now=timezone.now())
+        respond(
+            text=f"Your key results ({len(krs)})",
+            blocks=blocks.list_blocks(krs),
+            response_type="ephemeral",
+        )
+    elif words[0] in {"checkin", "check-in", "update"}:
+        krs = modal_key_results(person, ())
+        if not krs:
+            respond(text="You own no key results in a running cycle.", response_type="ephemeral")
+            return
+        client.views_open(
+            trigger_id=body["trigger_id"], view=blocks.checkin_modal(krs, nudge_id=None)
+        )
+    else:
+        respond(text=USAGE, response_type="ephemeral")
+
+
+def publish_home(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    if event.get("tab", "home") != "home":
+        return  # the Messages tab opened: nothing to draw
+    person, _ = _person(client, context)
+    user_id = context.user_id or str(event.get("user") or "")
+    if person is None:
+        client.views_publish(user_id=user_id, view=blocks.home_view(None))
+        return
+    now = timezone.now()
+    krs = my_key_results(person=person, now=now)
+    due = {kr.id for kr in due_key_results(person=person, now=now)}
+    client.views_publish(user_id=user_id, view=blocks.home_view(krs, due_ids=due))
+
+
+def workspace_gone(context: BoltContext) -> None:
+    forget_workspace(enterprise_id=context.enterprise_id or "", team_id=context.team_id or "")
+
+
+def tokens_revoked(event: dict[str, Any], context: BoltContext) -> None:
+    # Only the bot token matters: okrs holds no user tokens.
+    if (event.get("tokens") or {}).get("bot"):
+        workspace_gone(context)

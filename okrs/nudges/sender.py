@@ -1,0 +1,264 @@
+"""Sending nudges exactly once.
+
+A worker claims a row with one conditional UPDATE (pending and due -> sending, or a claim older
+than CLAIM_TIMEOUT taken over from a worker that died) and checks the row count: only the
+worker whose UPDATE changed the row talks to the provider. The claim is committed before the
+provider is called, so two workers, a retry of the task, or a restart all find the row taken.
+Every outcome is written with another conditional UPDATE on (state = sending, claimed_by = me),
+so a worker that lost its claim to a takeover can never overwrite the newer result.
+
+Failures: a provider's Retry-After puts the row back to pending at that time (not counted as
+an attempt); a temporary failure retries with exponential backoff; a permanent one (or too many
+temporary ones) marks the row failed with its error, shown to admins on /settings/nudges/, and
+queues an email copy of the same message as a row of its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from okrs.channels.base import Channel, DeliveryError, channel_for, load_channel
+from okrs.nudges import schedule
+from okrs.nudges.models import Nudge, NudgeKind, NudgeState
+from okrs.nudges.services import build_alert, build_message
+
+log = logging.getLogger(__name__)
+
+SENT = "sent"
+FAILED = "failed"
+RETRY = "retry"
+CANCELLED = "cancelled"
+SKIPPED = "skipped"  # someone else holds the row
+
+
+def worker_name() -> str:
+    """Who holds a claim: host, process and thread, for admins reading a stuck row."""
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"[:100]
+
+
+def claimable(now: dt.datetime) -> Q:
+    return Q(state=NudgeState.PENDING, next_attempt_at__lte=now) | Q(
+        state=NudgeState.SENDING, claimed_at__lt=now - schedule.CLAIM_TIMEOUT
+    )
+
+
+def claim(nudge_id: int, *, worker: str, now: dt.datetime) -> bool:
+    """Take the row for sending; True only for the one worker whose UPDATE changed it."""
+    changed = Nudge.objects.filter(claimable(now), pk=nudge_id).update(
+        state=NudgeState.SENDING,
+        claimed_at=now,
+        claimed_by=worker,
+        attempts=F("attempts") + 1,
+        updated_at=now,
+    )
+    return changed == 1
+
+
+def describe(channel_name: str, exc: BaseException) -> str:
+    """The error as admins read it, naming the channel once."""
+    text = str(exc)
+    if not channel_name or text.startswith(f"{channel_name}:"):
+        return text
+    return f"{channel_name}: {text}"
+
+
+def _finish(nudge_id: int, worker: str, **fields: object) -> bool:
+    """Write an outcome, only while we still hold the claim."""
+    changed = Nudge.objects.filter(pk=nudge_id, state=NudgeState.SENDING, claimed_by=worker).update(
+        claimed_at=None, claimed_by="", **fields
+    )
+    if changed != 1:
+        log.warning(
+            "nudge %s: claim lost to another worker before its result was written", nudge_id
+        )
+    return changed == 1
+
+
+def _channel(nudge: Nudge) -> Channel:
+    # An email copy stays email, whatever the person's channel has become since.
+    if nudge.fallback_of_id is not None:
+        return load_channel("email")
+    return channel_for(nudge.person)
+
+
+@dataclass
+class Pauses:
+    """Channels that answered "slow down" during this pass, and until when."""
+
+    until: dict[str, dt.datetime] = field(default_factory=dict)
+
+
+def send_one(
+    nudge_id: int,
+    *,
+    worker: str | None = None,
+    now: dt.datetime | None = None,
+    pauses: Pauses | None = None,
+) -> str:
+    """Claim and send one row; the outcome (SENT, RETRY, FAILED, CANCELLED or SKIPPED)."""
+    worker = worker or worker_name()
+    now = now or timezone.now()
+    if not claim(nudge_id, worker=worker, now=now):
+        return SKIPPED
+    nudge = Nudge.objects.select_related("person", "cycle").get(pk=nudge_id)
+    person = nudge.person
+    if nudge.expires_at is not None and now >= nudge.expires_at:
+        _finish(nudge_id, worker, state=NudgeState.CANCELLED, updated_at=now,
+                last_error="its check-in week ended before it could be sent")  # fmt: skip
+        return CANCELLED
+    if not person.is_active:
+        _finish(nudge_id, worker, state=NudgeState.CANCELLED, updated_at=now,
+                last_error="the person is no longer active")  # fmt: skip
+        return CANCELLED
+    try:
+        channel = _channel(nudge)
+    except Exception as exc:  # a broken channel package must not stop the other nudges
+        log.exception("nudge %s: choosing a channel failed", nudge_id)
+        return _failed_temporarily(nudge, worker, now, "", DeliveryError(str(exc)))
+    if pauses is not None and channel.name in pauses.until and pauses.until[channel.name] > now:
+        # The provider asked us to wait: hand the row back untouched rather than be refused.
+        _finish(nudge_id, worker, state=NudgeState.PENDING, updated_at=now,
+                next_attempt_at=pauses.until[channel.name], attempts=F("attempts") - 1)  # fmt: skip
+        return RETRY
+    try:
+        if nudge.kind == NudgeKind.DIGEST:
+            message_id = channel.send_alert(person, build_alert(nudge, now=now))
+        else:
+            message = build_message(nudge, now=now)
+            if not message.key_results:
+                _finish(nudge_id, worker, state=NudgeState.CANCELLED, channel=channel.name,
+                        updated_at=now, last_error="")  # fmt: skip
+                log.info("nudge %s cancelled: nothing is due any more", nudge_id)
+                return CANCELLED
+            message_id = channel.send_nudge(person, message)
+    except DeliveryError as exc:
+        return _delivery_failed(nudge, worker, now, channel.name, exc, pauses)
+    except Exception as exc:  # an unexpected bug in a channel: retry, never lose the nudge
+        log.exception("nudge %s: channel %s raised", nudge_id, channel.name)
+        return _failed_temporarily(nudge, worker, now, channel.name, DeliveryError(repr(exc)))
+    # `now` is the pass's clock (the tests' and the benchmark's too), a few ms before the send.
+    _finish(nudge_id, worker, state=NudgeState.SENT, sent_at=now, channel=channel.name,
+            provider_message_id=(message_id or "")[:200], updated_at=now)  # fmt: skip
+    return SENT
+
+
+def _delivery_failed(
+    nudge: Nudge,
+    worker: str,
+    now: dt.datetime,
+    channel_name: str,
+    exc: DeliveryError,
+    pauses: Pauses | None,
+) -> str:
+    error = describe(channel_name, exc)
+    if exc.retry_after is not None and not exc.permanent:
+        resume = now + dt.timedelta(seconds=max(0.0, float(exc.retry_after)))
+        if pauses is not None:
+            pauses.until[channel_name] = max(resume, pauses.until.get(channel_name, resume))
+        # A rate limit is not the message's fault: it does not count as an attempt.
+        _finish(nudge.pk, worker, state=NudgeState.PENDING, next_attempt_at=resume,
+                attempts=F("attempts") - 1, channel=channel_name, last_error=error,
+                updated_at=now)  # fmt: skip
+        return RETRY
+    if not exc.permanent and nudge.attempts < schedule.MAX_ATTEMPTS:
+        return _failed_temporarily(nudge, worker, now, channel_name, exc)
+    return _failed_permanently(nudge, worker, now, channel_name, error)
+
+
+def _failed_temporarily(
+    nudge: Nudge, worker: str, now: dt.datetime, channel_name: str, exc: DeliveryError
+) -> str:
+    _finish(nudge.pk, worker, state=NudgeState.PENDING,
+            next_attempt_at=now + schedule.backoff(nudge.attempts), channel=channel_name,
+            last_error=describe(channel_name, exc),
+            updated_at=now)  # fmt: skip
+    return RETRY
+
+
+@transaction.atomic
+def _failed_permanently(
+    nudge: Nudge, worker: str, now: dt.datetime, channel_name: str, error: str
+) -> str:
+    if not _finish(nudge.pk, worker, state=NudgeState.FAILED, channel=channel_name,
+                   last_error=error, updated_at=now):  # fmt: skip
+        return SKIPPED
+    log.warning("nudge %s to person %s failed: %s", nudge.pk, nudge.person_id, error)
+    if channel_name != "email" and nudge.fallback_of_id is None:
+        # The same message by email, as a row of its own: claimed, retried and counted like
+        # any other, so the fallback is exactly-once too.
+        try:
+            with transaction.atomic():
+                Nudge.objects.create(
+                    person_id=nudge.person_id,
+                    kind=nudge.kind,
+                    week_start=nudge.week_start,
+                    cycle_id=nudge.cycle_id,
+                    key_result_ids=nudge.key_result_ids,
+                    team_keys=nudge.team_keys,
+                    due_at=now,
+                    next_attempt_at=now,
+                    expires_at=nudge.expires_at,
+                    channel="email",
+                    fallback_of=nudge,
+                    created_at=now,
+                    updated_at=now,
+                )
+        except IntegrityError:
+            pass  # already queued
+    return FAILED
+
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    cancelled: int = 0
+    skipped: int = 0
+
+    def add(self, outcome: str) -> None:
+        attribute = {SENT: "sent", RETRY: "retried", FAILED: "failed", CANCELLED: "cancelled"}
+        name = attribute.get(outcome, "skipped")
+        setattr(self, name, getattr(self, name) + 1)
+
+    def __str__(self) -> str:
+        return (
+            f"{self.sent} sent, {self.retried} to retry, {self.failed} failed, "
+            f"{self.cancelled} cancelled, {self.skipped} taken by another worker"
+        )
+
+
+def due_ids(now: dt.datetime, limit: int | None = None) -> list[int]:
+    query = Nudge.objects.filter(claimable(now)).order_by("next_attempt_at", "id")
+    ids = query.values_list("id", flat=True)
+    return list(ids[:limit] if limit else ids)
+
+
+def send_due(
+    *,
+    now: Callable[[], dt.datetime] = timezone.now,
+    worker: str | None = None,
+    limit: int | None = None,
+) -> SendReport:
+    """Send every row due now (and every email fallback they queue); returns the counts."""
+    worker = worker or worker_name()
+    report = SendReport()
+    pauses = Pauses()
+    seen: set[int] = set()
+    while True:
+        batch = [i for i in due_ids(now(), limit) if i not in seen]
+        if not batch:
+            return report
+        for nudge_id in batch:
+            seen.add(nudge_id)
+            report.add(send_one(nudge_id, worker=worker, now=now(), pauses=pauses))

@@ -1,0 +1,174 @@
+"""Writes on nudges that people trigger (snooze), and the message a nudge row becomes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from okrs.channels.base import AlertMessage, NudgeMessage
+from okrs.checkins.models import CheckIn
+from okrs.checkins.services import record_checkin
+from okrs.goals.models import KeyResult
+from okrs.nudges import links, schedule
+from okrs.nudges.models import Nudge, NudgeKind, NudgeState
+from okrs.nudges.selectors import active_cycles, due_key_results
+from okrs.org.audit import Actor, record, snapshot
+from okrs.org.models import Organisation, Person
+
+AUDITED_FIELDS = ("kind", "state", "week_start", "due_at", "person")
+
+
+def person_zone_name(person: Person, org: Organisation | None = None) -> str:
+    """The person's timezone, else their first team's, else the organisation's."""
+    org = org or Organisation.current()
+    team_tz = next((t.timezone for t in person.teams.order_by("key") if t.timezone), "")
+    return schedule.owner_timezone(person.timezone, team_tz, org.timezone)
+
+
+@transaction.atomic
+def snooze_nudge(
+    *, nudge_id: int, person: Person, now: dt.datetime | None = None, channel: str | None = None
+) -> dt.datetime:
+    """The nudge comes back a day later (same wall-clock time); returns when.
+
+    Raises LookupError when there is no such nudge for this person: a chat button or link of
+    someone else's nudge must not tell whether it exists. Pressing Snooze twice keeps one copy.
+    """
+    now = now or timezone.now()
+    nudge = Nudge.objects.filter(pk=nudge_id, person=person).first()
+    if nudge is None:
+        raise LookupError(f"no nudge {nudge_id} for {person.email}")
+    until = schedule.snoozed_until(now, schedule.zone(person_zone_name(person)))
+    actor = Actor(person, channel or nudge.channel or "web")
+    copy, created = Nudge.objects.select_for_update().get_or_create(
+        person=person,
+        kind=NudgeKind.SNOOZED,
+        week_start=nudge.week_start,
+        fallback_of=None,
+        defaults={
+            "cycle": nudge.cycle,
+            "key_result_ids": nudge.key_result_ids,
+            "due_at": until,
+            "next_attempt_at": until,
+            "expires_at": nudge.expires_at,
+        },
+    )
+    if created:
+        record(actor, action="create", entity="nudge", ref=f"nudge/{copy.pk}", after=_audit(copy))
+        return until
+    if copy.state == NudgeState.SENDING:
+        return copy.due_at  # being delivered right now: that is the copy the person gets
+    before = _audit(copy)
+    # A copy already sent (or given up) is armed again: snoozing the snoozed nudge is allowed.
+    Nudge.objects.filter(pk=copy.pk).exclude(state=NudgeState.SENDING).update(
+        state=NudgeState.PENDING,
+        due_at=until,
+        next_attempt_at=until,
+        attempts=0,
+        claimed_at=None,
+        claimed_by="",
+        updated_at=now,
+    )
+    copy.refresh_from_db()
+    record(
+        actor,
+        action="update",
+        entity="nudge",
+        ref=f"nudge/{copy.pk}",
+        before=before,
+        after=_audit(copy),
+    )
+    return until
+
+
+def _audit(nudge: Nudge) -> dict[str, object]:
+    return snapshot(nudge, AUDITED_FIELDS)
+
+
+def link_expiry(nudge: Nudge) -> dt.datetime:
+    """End of the nudge's cycle week (or of its cycle, when that comes first)."""
+    if nudge.expires_at is not None:
+        return nudge.expires_at
+    tz = schedule.zone(person_zone_name(nudge.person))
+    return schedule.week_of(nudge.week_start, tz).end
+
+
+def build_message(nudge: Nudge, *, now: dt.datetime | None = None) -> NudgeMessage:
+    """What the person is asked, computed at sending time: what is due now, not at planning."""
+    now = now or timezone.now()
+    person = nudge.person
+    due = due_key_results(person=person, now=now)
+    cycle = nudge.cycle
+    if cycle is None:
+        running = active_cycles(now)
+        cycle = running[0] if running else None
+    return NudgeMessage(
+        nudge_id=nudge.pk,
+        person_id=person.pk,
+        cycle_key=cycle.key if cycle else "",
+        key_results=tuple(due),
+        checkin_url=links.checkin_url(
+            person_id=person.pk, nudge_id=nudge.pk, expires_at=link_expiry(nudge)
+        ),
+        reminder=nudge.kind == NudgeKind.REMINDER,
+        week_start=nudge.week_start,
+    )
+
+
+def build_alert(nudge: Nudge, *, now: dt.datetime | None = None) -> AlertMessage:
+    """A lead's digest: what is still missing this week in the teams they lead."""
+    from okrs.nudges.planner import missing_for_digest  # the planner imports this module
+
+    now = now or timezone.now()
+    missing = missing_for_digest(team_keys=list(nudge.team_keys), now=now)
+    teams = ", ".join(nudge.team_keys)
+    lines = tuple(
+        f"{item.owner_name}: {item.title} ({item.ref}) — {item.since}" for item in missing
+    )
+    if lines:
+        text = (
+            f"Still missing this week in {teams}: {len(lines)} key result"
+            f"{'s' if len(lines) != 1 else ''} without a check-in.\n" + "\n".join(lines)
+        )
+    else:
+        text = f"Everyone in {teams} has checked in this week."
+    from django.conf import settings
+
+    return AlertMessage(
+        subject=f"Check-ins missing this week: {teams}",
+        text=text,
+        url=f"{settings.BASE_URL}/",
+        lines=lines,
+    )
+
+
+@dataclass(frozen=True)
+class LinkCheckIn:
+    """One row submitted from an email link: value None keeps the current value."""
+
+    key_result: KeyResult
+    value: float | None
+    confidence: str | None
+    note: str
+
+
+@transaction.atomic
+def record_link_checkins(*, person: Person, entries: list[LinkCheckIn]) -> list[CheckIn]:
+    """Record every check-in of one submit from an email link, all or none, as source email.
+
+    Raises PermissionDenied or CheckInInvalid (from record_checkin) and nothing is saved.
+    """
+    actor = Actor(person, "email")
+    return [
+        record_checkin(
+            key_result=entry.key_result,
+            value=entry.value,
+            confidence=entry.confidence,
+            note=entry.note,
+            actor=actor,
+        )
+        for entry in entries
+    ]

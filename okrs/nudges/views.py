@@ -1,0 +1,188 @@
+"""The pages of nudges: the signed check-in link from an email, and the admins' failure list.
+
+The link's GET only shows the prefilled form: mail scanners and link previews follow links,
+so a GET must never record anything. The POST records every touched row as source `email`
+(okrs.nudges.services.record_link_checkins, which checks the role and audits each check-in).
+The form carries a CSRF token like every form; the token is tied to a cookie set by the GET,
+not to a session, so the POST works without signing in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from okrs.checkins.models import CheckIn
+from okrs.checkins.services import CheckInInvalid
+from okrs.goals.evaluation import KeyResultState, evaluate_key_result
+from okrs.goals.models import KeyResult
+from okrs.nudges import links
+from okrs.nudges.models import Nudge, NudgeState
+from okrs.nudges.selectors import due_key_result_models
+from okrs.nudges.services import LinkCheckIn, record_link_checkins, snooze_nudge
+from okrs.org.models import Organisation, Person, Role
+from okrs.org.permissions import PermissionDenied
+from okrs.web.views.common import signed_in
+from okrs.web.views.keyresults import CheckInForm, plain_number
+
+
+@dataclass
+class LinkRow:
+    key_result: KeyResult
+    state: KeyResultState
+    form: CheckInForm
+    error: str = ""
+
+
+def _initial(state: KeyResultState) -> dict[str, str]:
+    return {
+        "value": plain_number(state.result.current),
+        "confidence": state.result.confidence or "",
+    }
+
+
+def _refused(request: HttpRequest, title: str, reason: str, status: int) -> HttpResponse:
+    return render(
+        request, "nudges/link_refused.html", {"title": title, "reason": reason}, status=status
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def checkin_link(request: HttpRequest, token: str) -> HttpResponse:
+    now = timezone.now()
+    try:
+        link = links.read_token(token, now=now)
+    except links.LinkExpired as exc:
+        return _refused(
+            request,
+            "This link has expired",
+            f"{str(exc).capitalize()}. Open My check-ins in okrs, or wait for next week's nudge.",
+            410,
+        )
+    except links.LinkInvalid as exc:
+        return _refused(request, "This link is not valid", f"{str(exc).capitalize()}.", 400)
+    nudge = (
+        Nudge.objects.select_related("person")
+        .filter(pk=link.nudge_id, person_id=link.person_id, person__is_active=True)
+        .first()
+    )
+    if nudge is None:
+        return _refused(
+            request, "This link is not valid", "The nudge it belongs to no longer exists.", 404
+        )
+    person = nudge.person
+    org = Organisation.current()
+    key_results = due_key_result_models(person=person, now=now)
+    rows = [
+        LinkRow(kr, state, CheckInForm(prefix=f"kr{kr.pk}", initial=_initial(state)))
+        for kr in key_results
+        for state in [evaluate_key_result(kr, as_of=now, organisation=org)]
+    ]
+    context: dict[str, Any] = {
+        "person": person,
+        "rows": rows,
+        "saved": [],
+        "error": "",
+        "notice": "",
+        "expires_at": link.expires_at,
+    }
+    status = 200
+    if request.method == "POST":
+        if "snooze" in request.POST:
+            until = snooze_nudge(nudge_id=nudge.pk, person=person, now=now, channel="email")
+            context["notice"] = f"Snoozed: we will ask again at {until:%A %H:%M} UTC."
+        else:
+            status = _save(request, person, rows, context)
+            if status == 200 and context["saved"]:
+                done = {c.key_result_id for c in context["saved"]}
+                context["rows"] = [r for r in rows if r.key_result.pk not in done]
+    return render(request, "nudges/checkin_link.html", context, status=status)
+
+
+def _save(
+    request: HttpRequest, person: Person, rows: list[LinkRow], context: dict[str, Any]
+) -> int:
+    """Record the touched rows, all or none; the HTTP status of the answer."""
+    submitted = set(request.POST.getlist("row"))
+    no_change = request.POST.get("no_change", "")
+    chosen: list[LinkRow] = []
+    for row in rows:
+        kr = row.key_result
+        if str(kr.pk) not in submitted:
+            continue
+        data = request.POST.copy()
+        if no_change == str(kr.pk) or kr.source:
+            # "No change" keeps the value; an automatic key result's value comes from its sync.
+            data[f"kr{kr.pk}-value"] = ""
+        row.form = CheckInForm(data, prefix=f"kr{kr.pk}", initial=_initial(row.state))
+        chosen.append(row)
+    if any(not row.form.is_valid() for row in chosen):
+        context["error"] = "Nothing was saved: correct the fields marked below."
+        return 400
+    touched = [r for r in chosen if no_change == str(r.key_result.pk) or r.form.has_changed()]
+    if not touched:
+        context["notice"] = (
+            "Nothing to save: change a value, choose a confidence, or use No change."
+        )
+        return 200
+    entries = [
+        LinkCheckIn(
+            key_result=row.key_result,
+            value=row.form.cleaned_data["value"],
+            confidence=row.form.cleaned_data["confidence"] or None,
+            note=row.form.cleaned_data["note"],
+        )
+        for row in touched
+    ]
+    try:
+        saved: list[CheckIn] = record_link_checkins(person=person, entries=entries)
+    except PermissionDenied as exc:
+        context["error"] = f"Nothing was saved: {exc}."
+        return 403
+    except CheckInInvalid as exc:
+        context["error"] = f"Nothing was saved: {exc}."
+        return 400
+    context["saved"] = saved
+    return 200
+
+
+@login_required
+def failed_deliveries(request: HttpRequest) -> HttpResponse:
+    """Admins only: nudges that failed, and ones waiting to be retried, with the last error."""
+    person = signed_in(request)
+    if person.role != Role.ADMIN:
+        return render(
+            request,
+            "web/editor/forbidden.html",
+            {"reason": "Only admins see failed nudge deliveries."},
+            status=403,
+        )
+    failed = list(
+        Nudge.objects.filter(state=NudgeState.FAILED)
+        .select_related("person", "fallback")
+        .order_by("-updated_at", "-id")[:200]
+    )
+    retrying = list(
+        Nudge.objects.filter(state=NudgeState.PENDING)
+        .exclude(last_error="")
+        .select_related("person")
+        .order_by("next_attempt_at", "id")[:200]
+    )
+    stuck = list(
+        Nudge.objects.filter(state=NudgeState.SENDING)
+        .select_related("person")
+        .order_by("claimed_at", "id")[:200]
+    )
+    return render(
+        request,
+        "nudges/failed.html",
+        {"nav": "settings", "failed": failed, "retrying": retrying, "stuck": stuck},
+    )
