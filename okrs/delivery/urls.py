@@ -1,1 +1,5 @@
-urlpatterns: list = []
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("okrs.delivery.views_settings")),
+]

@@ -1,0 +1,1 @@
+"""Delivery event ingestion: one module per provider, the shared records, and the services."""

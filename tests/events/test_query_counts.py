@@ -1,0 +1,132 @@
+"""Ingestion costs a small fixed number of queries per event, however much history there is.
+
+Counted statements exclude the transaction's own (SAVEPOINT/RELEASE or BEGIN/COMMIT).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from okrs.delivery.ingest.services import ingest
+from okrs.delivery.models import Change, Deployment, Incident, Service
+from tests.events.conftest import encode, generic_headers
+
+T0 = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def send(secrets):
+    Service.objects.create(key="checkout", name="Checkout")
+
+    def send(payload: dict[str, Any]) -> int:
+        body = encode(payload)
+        headers = generic_headers(body, secrets["generic"])
+        with CaptureQueriesContext(connection) as queries:
+            ingest(provider="generic", headers=headers, body=body)
+        return sum(
+            1
+            for query in queries.captured_queries
+            if not query["sql"].startswith(("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN"))
+        )
+
+    return send
+
+
+def history(send, n: int) -> None:
+    for i in range(n):
+        at = T0 + dt.timedelta(hours=i)
+        send(
+            {
+                "id": f"hc{i}",
+                "type": "change",
+                "service": "checkout",
+                "commit": f"h{i}",
+                "first_commit_at": at.isoformat(),
+            }
+        )
+        send(
+            {
+                "id": f"hd{i}",
+                "type": "deployment",
+                "service": "checkout",
+                "status": "success",
+                "environment": "production",
+                "finished_at": at.isoformat(),
+                "commit": f"h{i}",
+            }
+        )
+        send(
+            {
+                "id": f"hi{i}",
+                "type": "incident",
+                "service": "checkout",
+                "opened_at": (at + dt.timedelta(minutes=30)).isoformat(),
+            }
+        )
+
+
+def costs(send, tag: str) -> tuple[int, int, int, int]:
+    at = T0 + dt.timedelta(days=30)
+    change = send(
+        {
+            "id": f"c-{tag}",
+            "type": "change",
+            "service": "checkout",
+            "commit": f"new-{tag}",
+            "first_commit_at": at.isoformat(),
+        }
+    )
+    deploy = send(
+        {
+            "id": f"d-{tag}",
+            "type": "deployment",
+            "service": "checkout",
+            "status": "success",
+            "environment": "production",
+            "finished_at": (at + dt.timedelta(hours=1)).isoformat(),
+        }
+    )
+    incident = send(
+        {
+            "id": f"i-{tag}",
+            "type": "incident",
+            "service": "checkout",
+            "opened_at": (at + dt.timedelta(hours=2)).isoformat(),
+        }
+    )
+    duplicate = send(
+        {
+            "id": f"i-{tag}",
+            "type": "incident",
+            "service": "checkout",
+            "opened_at": (at + dt.timedelta(hours=2)).isoformat(),
+        }
+    )
+    return change, deploy, incident, duplicate
+
+
+def test_each_new_event_is_a_handful_of_statements(send):
+    change, deploy, incident, duplicate = costs(send, "a")
+
+    # The secret; the raw event with its service resolved in the same statement; then the
+    # change with the deployment that shipped it (1), or the deployment's context, itself, its
+    # changes and its incidents (4), or the incident with its suspect (1).
+    assert (change, deploy, incident) == (3, 6, 3)
+    # A redelivery stops at the raw event.
+    assert duplicate == 2
+    assert Change.objects.get(commit_sha="new-a").deployment == Deployment.objects.get(
+        external_id="d-a"
+    )
+    assert Incident.objects.get(external_id="i-a").attribution == "time_window"
+
+
+def test_the_cost_does_not_grow_with_history(send):
+    before = costs(send, "a")
+    history(send, 40)
+
+    assert costs(send, "b") == before
