@@ -30,6 +30,7 @@ from okrs.goals.sources import public_source
 from okrs.org.audit import Actor
 from okrs.org.models import Organisation, Person, Team
 from okrs.org.permissions import PermissionDenied
+from okrs.sources.sync import sync_summary
 from okrs.timeutil import is_id, parse_instant
 
 api = NinjaAPI(
@@ -242,7 +243,7 @@ def get_key_result(request: HttpRequest, ref: str, as_of: str | None = None) -> 
         "cycle": kr.objective.cycle.key,
         "weight": kr.weight,
         "source": public_source(kr.source),
-        "last_sync_error": kr.last_sync_error,
+        **sync_summary(kr),
         "initiatives": [
             _initiative_json(i) for i in kr.initiatives.select_related("key_result", "owner")
         ],

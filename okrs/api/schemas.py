@@ -97,6 +97,8 @@ class KeyResultDetail(KeyResultOut):
     weight: float
     source: dict[str, object] | None
     last_sync_error: str
+    last_synced_at: dt.datetime | None
+    sync_stopped: bool
     initiatives: list[InitiativeOut]
     history: list[CheckInOut]
 

@@ -90,6 +90,8 @@ class KeyResultSpec(Node):
     unit: str = ""
     weight: float = 1.0
     source: dict[str, Any] | None = None
+    # The line of each parameter inside `source`, so that a problem points at its line.
+    source_lines: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass(kw_only=True)
@@ -485,7 +487,15 @@ class _PlanReader:
 
     def key_result(self, mapping: Mapping[str, Any], line: int) -> KeyResultSpec:
         values, lines, invalid = self.fields(mapping, line, "a key result", _KEY_RESULT_FIELDS)
-        return KeyResultSpec(line=line, lines=lines, invalid=invalid, **values)
+        source_lines: dict[str, int] = {}
+        raw_source = mapping.get("source")
+        if "source" in values and isinstance(raw_source, Mapping):
+            source_lines = {
+                str(key): _line_of_key(raw_source, key, lines["source"]) for key in raw_source
+            }
+        return KeyResultSpec(
+            line=line, lines=lines, invalid=invalid, source_lines=source_lines, **values
+        )
 
     def initiative(self, mapping: Mapping[str, Any], line: int) -> InitiativeSpec:
         values, lines, invalid = self.fields(mapping, line, "an initiative", _INITIATIVE_FIELDS)

@@ -15,7 +15,7 @@ import itertools
 import re
 import zoneinfo
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from django.core.exceptions import ValidationError
@@ -25,6 +25,8 @@ from okrs.ascode.parse import CycleSpec, KeyResultSpec, ObjectiveSpec, Plan, Tea
 from okrs.ascode.problems import PlanInvalid, Problem
 from okrs.goals.models import Cycle, InitiativeStatus, KeyResult, Kind, Level, Objective
 from okrs.org.models import WEEKDAYS, Channel, Person, Team
+from okrs.sources.models import Credential
+from okrs.sources.registry import source_problems
 
 __all__ = [
     "DatabaseState",
@@ -115,6 +117,8 @@ class DatabaseState:
     # objective key -> (cycle key, key of the objective it rolls up into, directly or via a KR)
     objectives: dict[str, tuple[str, str | None]]
     key_results: set[tuple[str, str]]
+    # credential name -> the source kind it is for (okrs/sources/models.py)
+    credentials: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls) -> DatabaseState:
@@ -128,7 +132,8 @@ class DatabaseState:
         for key, cycle_key, parent_key, parent_kr_objective_key in rows:
             objectives[key] = (cycle_key, parent_key or parent_kr_objective_key)
         key_results = set(KeyResult.objects.values_list("objective__key", "key"))
-        return cls(people, team_parents, cycle_parents, objectives, key_results)
+        credentials: dict[str, str] = dict(Credential.objects.values_list("name", "kind"))
+        return cls(people, team_parents, cycle_parents, objectives, key_results, credentials)
 
 
 class _Validator:
@@ -436,6 +441,8 @@ class _Validator:
             self.problem(
                 at("weight"), f"weight must be greater than 0 (got {number_text(kr.weight)})"
             )
+        if kr.source is not None and "source" not in kr.invalid:
+            self.check_source(kr)
         baseline, target = kr.baseline, kr.target
         if kr.invalid & {"kind", "baseline", "target"}:
             return  # the value's type is reported already; what it would mean is unknowable
@@ -487,6 +494,15 @@ class _Validator:
                 f"a milestone is done at 1, so its target must be 1 or left out "
                 f"(got {number_text(target)})",
             )
+
+    def check_source(self, kr: KeyResultSpec) -> None:
+        """The source against the registry: known kind, required and known parameters, no
+        secret written out (okrs/sources/registry.py), credentials that exist."""
+        assert kr.source is not None
+        source_line = kr.at("source")
+        for problem in source_problems(kr.source, credentials=self.db.credentials):
+            line = kr.source_lines.get(problem.param or "", source_line)
+            self.problem(line, f"source of key result '{kr.key}': {problem.message}")
 
     def check_alignment_loops(self) -> None:
         def parent_of(key: str) -> str | None:

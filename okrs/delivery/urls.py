@@ -2,4 +2,5 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("okrs.delivery.views_settings")),
+    path("", include("okrs.delivery.views_dora")),
 ]

@@ -28,6 +28,7 @@ from django.utils import timezone
 from okrs.ascode.apply import apply_file
 from okrs.checkins.models import CheckIn
 from okrs.checkins.services import record_checkin
+from okrs.demo.delivery import load_delivery
 from okrs.goals.models import Cycle, Initiative, KeyResult, Objective
 from okrs.goals.scoring import expected_fraction
 from okrs.org import audit
@@ -367,6 +368,8 @@ class DemoResult:
     checkins_added: int
     cycle: str
     history_until: dt.datetime | None
+    # Deployments, changes and incidents written for the DORA metrics (okrs.demo.delivery).
+    delivery_rows_added: int = 0
 
 
 def load_demo(*, today: dt.datetime | None = None) -> DemoResult:
@@ -383,6 +386,7 @@ def load_demo(*, today: dt.datetime | None = None) -> DemoResult:
     assign_roles()
     cycle = Cycle.objects.get(key=DEMO_CYCLE)
     added, history_until = record_history(cycle, until=until)
+    delivery_added = load_delivery(until=until)
     return DemoResult(
         people=Person.objects.count(),
         teams=Team.objects.count(),
@@ -393,6 +397,7 @@ def load_demo(*, today: dt.datetime | None = None) -> DemoResult:
         checkins_added=added,
         cycle=cycle.key,
         history_until=history_until,
+        delivery_rows_added=delivery_added,
     )
 
 

@@ -1,18 +1,22 @@
 """What of a key result's automatic `source` configuration may be shown to readers.
 
-A source configuration can hold credentials (a database URL with a password, a token in a URL's
-query, a header). Until the metric-source registry marks each backend's secret parameters, only
-an allow-list of descriptive fields is ever shown, in pages, API answers and the audit log; URLs
-lose their user, password and query.
+Each backend of the metric-source registry (okrs/sources/registry.py) marks its secret
+parameters; those are hidden in pages, API answers and the audit log, even when they only hold
+an `env:VARIABLE` reference. Everything else a backend declares is shown: what a number
+measures (the query, the JQL, the service) is what readers need to trust it, and the name of
+the credential used says where the secret lives without giving it away. URLs lose any user
+and password (validation refuses them, but older rows may hold one).
+
+A kind the registry does not know (a backend removed, a typo stored before validation), or a
+source that does not validate, falls back to an allow-list of descriptive fields.
 """
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
-# Queries are shown: what a number measures is what readers need to trust it, and a query
-# holds no credentials (those belong in the connection settings, which stay hidden).
+# The fallback for unknown kinds. Queries are shown: a query holds no credentials.
 SHOWN_FIELDS = frozenset(
     {
         "kind", "metric", "service", "team", "window", "schedule", "unit", "repository",
@@ -25,10 +29,58 @@ HIDDEN = "(hidden)"
 def public_source(source: dict[str, Any] | None) -> dict[str, Any] | None:
     if source is None:
         return None
-    return {name: _shown(name, value) for name, value in source.items()}
+    if not isinstance(source, dict):
+        return {"kind": HIDDEN}
+    known = _declared_params(source)
+    if known is None:
+        return {name: _fallback(name, value) for name, value in source.items()}
+    shown_names, secret_names = known
+    shown: dict[str, Any] = {}
+    for name, value in source.items():
+        if name in secret_names or name not in shown_names:
+            shown[name] = HIDDEN
+        elif isinstance(value, list):
+            shown[name] = [_scalar(item) for item in value]
+        else:
+            shown[name] = _scalar(value)
+    return shown
 
 
-def _shown(name: str, value: Any) -> Any:
+def _declared_params(source: dict[str, Any]) -> tuple[frozenset[str], frozenset[str]] | None:
+    """(names that may be shown, secret names) of a valid source of a registered kind, or None.
+
+    A source that does not validate (saved around the validator, or from before it) may hold
+    a raw secret anywhere, so it gets the conservative allow-list instead."""
+    # Imported here: the registry's backends import the ORM models, which import this module.
+    from okrs.sources.registry import COMMON_PARAMS, REGISTRY, source_problems
+
+    kind = source.get("kind")
+    backend = REGISTRY.get(kind) if isinstance(kind, str) else None
+    if backend is None or source_problems(source):
+        return None
+    secret = frozenset(param.name for param in backend.params if param.secret)
+    shown = frozenset(COMMON_PARAMS) | frozenset(p.name for p in backend.params if not p.secret)
+    return shown, secret
+
+
+def _scalar(value: Any) -> Any:
+    if not isinstance(value, str | int | float | bool):
+        return HIDDEN
+    if isinstance(value, str) and "://" in value:
+        return _without_userinfo(value)
+    return value
+
+
+def _without_userinfo(value: str) -> str:
+    parts = urlsplit(value)
+    if not (parts.username or parts.password):
+        return value
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return urlunsplit((parts.scheme, f"{host}{port}", parts.path, parts.query, parts.fragment))
+
+
+def _fallback(name: str, value: Any) -> Any:
     if name not in SHOWN_FIELDS or not isinstance(value, str | int | float | bool):
         return HIDDEN
     if isinstance(value, str) and "://" in value:

@@ -1,3 +1,5 @@
+from importlib import import_module
+
 from django.apps import AppConfig
 
 
@@ -5,3 +7,10 @@ class SourcesConfig(AppConfig):
     name = "okrs.sources"
     label = "sources"
     verbose_name = "Metric sources"
+
+    def ready(self) -> None:
+        from okrs.sources.registry import BACKEND_MODULES
+
+        # Each backend module registers itself when imported.
+        for module in BACKEND_MODULES:
+            import_module(module)

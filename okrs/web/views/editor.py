@@ -35,13 +35,17 @@ from okrs.goals.models import Cycle, Initiative, KeyResult, Level, Objective
 from okrs.org.audit import Actor, record, snapshot
 from okrs.org.models import Person, Role, Team
 from okrs.org.permissions import can_edit_key_result, can_edit_objective, led_team_ids
+from okrs.sources.forms import SourceForm, param_field_name
+from okrs.sources.models import Credential
 from okrs.web.forms import EditorForm, InitiativeForm, KeyResultForm, ObjectiveForm
 from okrs.web.views.common import signed_in
 
 CHANNEL = "web"
 
 OBJECTIVE_FIELDS = ("key", "cycle", "level", "team", "title", "description", "owner", "aligns_to")
-KEY_RESULT_FIELDS = ("key", "title", "owner", "kind", "baseline", "target", "unit", "weight")
+KEY_RESULT_FIELDS = (
+    "key", "title", "owner", "kind", "baseline", "target", "unit", "weight", "source",
+)  # fmt: skip
 INITIATIVE_FIELDS = ("key", "title", "key_result", "owner", "status", "completed_on")
 
 
@@ -99,8 +103,13 @@ class _Lines:
         line = self._take(node, None)
         return {"line": line, "lines": {name: self._take(node, name) for name in names}}
 
+    def place_source(self, node: str, source: dict[str, Any] | None) -> dict[str, int]:
+        """A line per parameter of a key result's source, named `source:PARAM`."""
+        return {param: self._take(node, f"{SOURCE_PREFIX}{param}") for param in source or {}}
+
 
 EDITED = "edited"
+SOURCE_PREFIX = "source:"
 _LINE_REFERENCE = re.compile(r" \(first defined on line \d+\)")
 
 
@@ -115,8 +124,11 @@ def _field_of(name: str | None, message: str) -> str | None:
     return name or "key"
 
 
-def check_with_apply_rules(form: EditorForm, plan: Plan, lines: _Lines) -> bool:
-    """Run apply's validator over `plan` and put the edited node's problems on `form`'s fields.
+def check_with_apply_rules(
+    form: EditorForm, plan: Plan, lines: _Lines, *, source_form: SourceForm | None = None
+) -> bool:
+    """Run apply's validator over `plan` and put the edited node's problems on `form`'s fields
+    (problems of a key result's source go on `source_form`'s).
 
     Returns True when there were none."""
     clean = True
@@ -126,6 +138,14 @@ def check_with_apply_rules(form: EditorForm, plan: Plan, lines: _Lines) -> bool:
             continue
         # A line number means nothing in a web form: "(first defined on line 7)" goes.
         message = _LINE_REFERENCE.sub("", problem.message)
+        if source_form is not None and (name == "source" or str(name).startswith(SOURCE_PREFIX)):
+            param = str(name)[len(SOURCE_PREFIX) :] if name != "source" else None
+            field = param_field_name(param)
+            # "source of key result 'x': " says where in a file; the form shows it beside it.
+            message = message.split(": ", 1)[1] if message.startswith("source of ") else message
+            source_form.add_error(field if field in source_form.fields else None, message)
+            clean = False
+            continue
         target = _field_of(name, message)
         form.add_error(target if target in form.fields else None, message)
         clean = False
@@ -237,6 +257,7 @@ def save_key_result(
         "target": effective_target(spec),
         "unit": spec.unit,
         "weight": spec.weight,
+        "source": spec.source or None,
     }
     if key_result is None:
         key_result = KeyResult.objects.create(
@@ -563,11 +584,20 @@ def _key_result_form_page(
             "unit": key_result.unit,
             "weight": _shown(key_result.weight),
         }
+    # "Show its fields" after choosing another kind of source: the form again, as typed,
+    # nothing saved and nothing judged yet.
+    choosing = request.method == "POST" and "source-choose" in request.POST
+    if choosing:
+        initial = {**initial, **request.POST.dict()}
     form = KeyResultForm(
-        request.POST if request.method == "POST" else None, initial=initial, creating=creating
+        request.POST if request.method == "POST" and not choosing else None,
+        initial=initial,
+        creating=creating,
     )
     form.set_choices("owner", people_choices())
-    if request.method == "POST" and form.is_valid():
+    source_form = _source_form(request, key_result)
+    source_ok = not source_form.is_bound or source_form.is_valid()
+    if request.method == "POST" and not choosing and form.is_valid() and source_ok:
         data = form.cleaned_data
         lines = _Lines()
         parent = _objective_node(objective, lines)
@@ -585,7 +615,9 @@ def _key_result_form_page(
             target=data["target"],
             unit=data["unit"],
             weight=1.0 if data["weight"] is None else data["weight"],
+            source=_edited_source(request, source_form, key_result),
         )
+        spec.source_lines = lines.place_source(EDITED, spec.source)
         parent.key_results.append(spec)
         if (
             key_result is not None
@@ -599,7 +631,7 @@ def _key_result_form_page(
                 "Only someone who may edit the objective can change a key result's owner or "
                 "weight.",
             )
-        if check_with_apply_rules(form, _plan(parent), lines):
+        if check_with_apply_rules(form, _plan(parent), lines, source_form=source_form):
             try:
                 save_key_result(
                     actor=Actor(person, CHANNEL),
@@ -617,8 +649,38 @@ def _key_result_form_page(
         "objective": objective,
         "key_result": key_result,
         "creating": creating,
+        "source_form": source_form,
     }
-    return render(request, "web/editor/key_result_form.html", context, status=_status(form, False))
+    status = _status(form, False)
+    if source_form.is_bound and source_form.errors and not choosing:
+        status = 400
+    return render(request, "web/editor/key_result_form.html", context, status=status)
+
+
+def _source_form(request: HttpRequest, key_result: KeyResult | None) -> SourceForm:
+    stored = key_result.source if key_result is not None else None
+    stored_kind = stored.get("kind", "") if isinstance(stored, dict) else ""
+    posted = request.method == "POST" and "source-kind" in request.POST
+    kind = request.POST.get("source-kind", "") if posted else stored_kind
+    credentials = list(Credential.objects.order_by("name").values_list("name", "kind"))
+    # A form posted without the source fields (an older page, a script) leaves it unbound, and
+    # the stored source unchanged.
+    form = SourceForm(
+        request.POST if posted and "source-choose" not in request.POST else None,
+        kind=kind,
+        stored=stored,
+        credentials=credentials,
+    )
+    form.fields["kind"].widget.attrs["hx-post"] = request.path
+    return form
+
+
+def _edited_source(
+    request: HttpRequest, source_form: SourceForm, key_result: KeyResult | None
+) -> dict[str, Any] | None:
+    if not source_form.is_bound:
+        return key_result.source if key_result is not None else None
+    return source_form.source()
 
 
 @login_required

@@ -36,6 +36,7 @@ from okrs.org.permissions import (
     can_edit_key_result,
     can_edit_objective,
 )
+from okrs.sources.sync import fingerprint
 from okrs.web.views.common import page_scope, signed_in
 
 
@@ -225,12 +226,35 @@ def _key_result_context(
         "history": history,
         "chart": _chart_data(key_result, state, history, org),
         "source": public_source(key_result.source),
+        "sync": sync_state(key_result, running=_cycle_is_active(cycle, org, now)),
         "form": form,
         "may_check_in": may_check_in,
         "outcome": outcome,
         "can_edit": can_edit_key_result(person, key_result),
         "stale_after_days": plain_number(org.stale_after_days),
         "person_tz": person.timezone or org.timezone,
+    }
+
+
+def sync_state(key_result: KeyResult, *, running: bool) -> dict[str, Any]:
+    """What the page says about the source's sync. The stored state belongs to the source it
+    was recorded for: after an edit of the source, it is a new source waiting for its sync."""
+    current = bool(key_result.source) and key_result.sync_fingerprint == fingerprint(
+        key_result.source
+    )
+    shown = public_source(key_result.source) or {}
+    return {
+        "shown": [
+            (name, ", ".join(map(str, value)) if isinstance(value, list) else value)
+            for name, value in shown.items()
+        ],
+        "running": running,
+        "last_synced_at": key_result.last_synced_at,
+        "next_sync_at": key_result.next_sync_at,
+        "pending": not current,
+        "flagged": current and key_result.sync_flagged,
+        "failures": key_result.sync_failures if current else 0,
+        "error": key_result.last_sync_error if current else "",
     }
 
 

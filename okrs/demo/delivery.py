@@ -1,0 +1,298 @@
+"""Ninety days of delivery events for the demo organisation, so its DORA key results compute.
+
+Seven services of the demo's engineering teams deploy on working days, in working hours of
+their team's time zone. Each deployment ships a few changes; a few deployments fail (an
+incident, a hotfix or a rollback), and a few incidents have nothing to do with a deployment.
+The story matches the plan's: checkout's lead time falls from about four days before the
+quarter to about a day and a half now (the platform team's `lead-time` key result reads it), and
+the organisation's change failure rate falls from about 9% to under 5% (`change-failure-rate`).
+
+Failures are placed by accumulating each deployment's failure probability and failing the
+deployment that tips the sum over one: the failure count of any window is then the sum of the
+probabilities give or take one, so the story holds whichever day the demo is loaded, where
+coin flips would wander. Everything else comes from a generator seeded by the service's key.
+
+The rows are written as normalised events would leave them (provider `generic`, external ids
+starting `demo-`); loading again changes nothing once they exist.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+import zlib
+import zoneinfo
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from okrs.delivery.models import Change, Deployment, Incident, Service, ServiceAlias
+from okrs.delivery.selectors import team_timezones
+from okrs.org.models import Team
+
+DAYS = 90
+PREFIX = "demo-"
+
+
+@dataclass(frozen=True)
+class DemoService:
+    key: str
+    name: str
+    team: str
+    deploys_per_weekday: float
+    # Median change lead time in hours before the quarter's improvements, and at the end.
+    lead_hours_before: float
+    lead_hours_now: float
+
+
+SERVICES = (
+    DemoService("checkout", "Checkout", "checkout", 2.2, 96, 26),
+    DemoService("payments", "Payments", "checkout", 1.2, 60, 40),
+    DemoService("platform-api", "Platform API", "platform", 1.6, 30, 14),
+    DemoService("build-pipeline", "Build pipeline", "platform", 1.0, 20, 10),
+    DemoService("onboarding", "Onboarding", "growth", 1.5, 48, 30),
+    DemoService("warehouse-etl", "Warehouse ETL", "data", 0.6, 72, 60),
+    DemoService("alerting", "Alerting", "reliability", 0.5, 40, 24),
+)
+
+
+def improvement(fraction: float) -> float:
+    """How far the improvements have got at `fraction` of the ninety days (0 to 1).
+
+    Nothing changes in the first third (the summer, before the quarter); then steadily.
+    """
+    return 0.0 if fraction < 1 / 3 else (fraction - 1 / 3) / (2 / 3)
+
+
+def failure_probability(fraction: float) -> float:
+    return 0.095 - 0.062 * improvement(fraction)
+
+
+def recovery_hours(fraction: float) -> float:
+    return 5.0 - 3.6 * improvement(fraction)
+
+
+@dataclass
+class _Rows:
+    deployments: list[Deployment] = field(default_factory=list)
+    changes: list[tuple[int, Change]] = field(default_factory=list)  # index of its deployment
+    incidents: list[tuple[int | None, Incident]] = field(default_factory=list)
+    # While a service is being repaired its team holds other releases.
+    blocked_until: dict[str, dt.datetime] = field(default_factory=dict)
+
+
+def load_delivery(*, until: dt.datetime) -> int:
+    """Write the demo's delivery history for the 90 days before `until`; returns rows added."""
+    if Deployment.objects.filter(external_id__startswith=PREFIX).exists():
+        return 0
+    return _write(until)
+
+
+@transaction.atomic
+def _write(until: dt.datetime) -> int:
+    teams = {t.key: t for t in Team.objects.filter(key__in={s.team for s in SERVICES})}
+    zones = team_timezones()
+    start = until - dt.timedelta(days=DAYS)
+    rows = _Rows()
+    debt = [0.5]  # shared by all services: the failure rate is the organisation's
+    services = []
+    for spec in SERVICES:
+        team = teams.get(spec.team)
+        service, _ = Service.objects.get_or_create(
+            key=spec.key, defaults={"name": spec.name, "team": team}
+        )
+        ServiceAlias.objects.get_or_create(
+            provider="github", external=f"acme/{spec.key}", defaults={"service": service}
+        )
+        tz = zoneinfo.ZoneInfo(zones.get(team.pk, "Europe/London") if team else "Europe/London")
+        services.append((spec, service, tz))
+    # Day by day across the services, so the shared failure sum follows time.
+    for day in range(DAYS + 1):
+        for spec, service, tz in services:
+            _one_day(spec, service, tz, start, until, day, debt, rows)
+    _save(rows)
+    return len(rows.deployments) + len(rows.changes) + len(rows.incidents)
+
+
+def _rng(*parts: object) -> random.Random:
+    # crc32 rather than hash(): str hashes change with every interpreter run.
+    return random.Random(zlib.crc32(":".join(map(str, parts)).encode()))
+
+
+def _one_day(
+    spec: DemoService,
+    service: Service,
+    tz: zoneinfo.ZoneInfo,
+    start: dt.datetime,
+    until: dt.datetime,
+    day: int,
+    debt: list[float],
+    rows: _Rows,
+) -> None:
+    local_day = (start.astimezone(tz) + dt.timedelta(days=day)).date()
+    if local_day.weekday() >= 5:
+        return  # nobody deploys at the weekend
+    rng = _rng(spec.key, local_day.isoformat())
+    count = int(spec.deploys_per_weekday + rng.random())
+    minutes = sorted(rng.randrange(9 * 60 + 30, 17 * 60 + 30) for _ in range(count))
+    for minute in minutes:
+        finished = dt.datetime.combine(local_day, dt.time(minute // 60, minute % 60), tz)
+        finished = finished.astimezone(dt.UTC)
+        if finished < start or finished >= until:
+            continue
+        if finished < rows.blocked_until.get(spec.key, start):
+            continue
+        fraction = (finished - start) / (until - start)
+        if rng.random() < 0.03:
+            # A pipeline that failed before reaching production: counted nowhere.
+            _deployment(rows, spec, service, finished, rng, status="failure")
+            continue
+        index = _deployment(rows, spec, service, finished, rng)
+        lead_median = spec.lead_hours_before + (
+            spec.lead_hours_now - spec.lead_hours_before
+        ) * improvement(fraction)
+        for _ in range(rng.randint(1, 4)):
+            lead = rng.lognormvariate(math.log(lead_median), 0.45)
+            _change(rows, index, service, finished, dt.timedelta(hours=lead), rng)
+        debt[0] += failure_probability(fraction)
+        if debt[0] >= 1:
+            debt[0] -= 1
+            _failure(rows, spec, service, finished, fraction, until, rng)
+        elif rng.random() < 0.02:
+            # Incidents that no deployment caused (a provider outage, a full disk).
+            opened = finished + dt.timedelta(hours=rng.uniform(30, 40))
+            _incident(rows, None, service, opened, until, rng.uniform(0.5, 3), "Upstream outage")
+
+
+def _failure(
+    rows: _Rows,
+    spec: DemoService,
+    service: Service,
+    finished: dt.datetime,
+    fraction: float,
+    until: dt.datetime,
+    rng: random.Random,
+) -> None:
+    index = len(rows.deployments) - 1
+    recovery = rng.lognormvariate(math.log(recovery_hours(fraction)), 0.5)
+    kind = rng.random()
+    if kind < 0.55:
+        opened = finished + dt.timedelta(minutes=rng.uniform(10, 180))
+        resolved = _incident(rows, index, service, opened, until, recovery, "Error rate above SLO")
+        if rng.random() < 0.4:
+            rollback_at = opened + dt.timedelta(hours=recovery * 0.6)
+            if rollback_at < until:
+                _deployment(rows, spec, service, rollback_at, rng, remediation="rollback")
+        rows.blocked_until[spec.key] = resolved + dt.timedelta(minutes=10)
+        return
+    remediation = "hotfix" if kind < 0.85 else "rollback"
+    fixed_at = finished + dt.timedelta(hours=recovery if remediation == "hotfix" else recovery / 3)
+    if fixed_at < until:
+        fix = _deployment(rows, spec, service, fixed_at, rng, remediation=remediation)
+        if remediation == "hotfix":
+            _change(rows, fix, service, fixed_at, dt.timedelta(hours=rng.uniform(0.5, 2)), rng)
+    rows.blocked_until[spec.key] = fixed_at + dt.timedelta(minutes=10)
+
+
+def _deployment(
+    rows: _Rows,
+    spec: DemoService,
+    service: Service,
+    finished: dt.datetime,
+    rng: random.Random,
+    *,
+    status: str = "success",
+    remediation: str = "",
+) -> int:
+    sha = f"{rng.getrandbits(160):040x}"
+    refs = {"": "main", "hotfix": f"hotfix/{sha[:7]}", "rollback": "main", "revert": "main"}
+    rows.deployments.append(
+        Deployment(
+            provider="generic",
+            external_id=f"{PREFIX}{spec.key}-{len(rows.deployments) + 1}",
+            service=service,
+            environment="production",
+            is_production=True,
+            status=status,
+            started_at=finished - dt.timedelta(minutes=rng.uniform(4, 15)),
+            finished_at=finished,
+            commit_sha=sha,
+            ref=refs[remediation],
+            is_remediation=bool(remediation),
+            remediation_kind=remediation,
+        )
+    )
+    return len(rows.deployments) - 1
+
+
+def _change(
+    rows: _Rows,
+    deployment: int,
+    service: Service,
+    deployed: dt.datetime,
+    lead: dt.timedelta,
+    rng: random.Random,
+) -> None:
+    first_commit = deployed - lead
+    rows.changes.append(
+        (
+            deployment,
+            Change(
+                service=service,
+                commit_sha=f"{rng.getrandbits(160):040x}",
+                first_commit_at=first_commit,
+                merged_at=first_commit + lead * rng.uniform(0.6, 0.95),
+                pull_request=rng.randrange(100, 9999),
+            ),
+        )
+    )
+
+
+def _incident(
+    rows: _Rows,
+    deployment: int | None,
+    service: Service,
+    opened: dt.datetime,
+    until: dt.datetime,
+    hours: float,
+    title: str,
+) -> dt.datetime:
+    resolved = opened + dt.timedelta(hours=hours)
+    if opened >= until:
+        return resolved
+    explicit = deployment is not None and len(rows.incidents) % 5 < 3
+    attribution = "none" if deployment is None else ("explicit" if explicit else "time_window")
+    rows.incidents.append(
+        (
+            deployment,
+            Incident(
+                provider="generic",
+                external_id=f"{PREFIX}incident-{len(rows.incidents) + 1}",
+                service=service,
+                title=title,
+                opened_at=opened,
+                resolved_at=resolved if resolved < until else None,  # still open now
+                caused_by_ref="" if not explicit else "deployment",
+                attribution=attribution,
+            ),
+        )
+    )
+    return resolved
+
+
+def _save(rows: _Rows) -> None:
+    created = Deployment.objects.bulk_create(rows.deployments)
+    changes = []
+    for index, change in rows.changes:
+        change.deployment = created[index]
+        changes.append(change)
+    Change.objects.bulk_create(changes)
+    incidents = []
+    for cause, incident in rows.incidents:
+        if cause is not None:
+            incident.caused_by = created[cause]
+            if incident.caused_by_ref:
+                incident.caused_by_ref = created[cause].external_id
+        incidents.append(incident)
+    Incident.objects.bulk_create(incidents)

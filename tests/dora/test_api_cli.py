@@ -1,0 +1,151 @@
+"""GET /api/v1/dora and `okrs dora`: the same document, with clear errors."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from okrs.cli import main
+from tests.conftest import World
+from tests.dora.conftest import Delivery
+
+NOVEMBER = "from=2026-11-02&to=2026-11-16"
+
+
+def get(client: Client, query: str) -> tuple[int, dict[str, Any]]:
+    response = client.get(f"/api/v1/dora?{query}")
+    return response.status_code, response.json()
+
+
+def test_the_api_gives_the_five_metrics_with_bands(world: World, delivery: Delivery) -> None:
+    status, body = get(world.client_for(world.viewer), f"service=checkout&{NOVEMBER}")
+    assert status == 200
+    assert body["scope"] == {
+        "kind": "service",
+        "key": "checkout",
+        "name": "Checkout",
+        "team": "checkout",
+    }
+    assert body["window"] == {
+        "from": "2026-11-02T00:00:00Z",
+        "to": "2026-11-16T00:00:00Z",
+        "days": 14,
+    }
+    assert body["timezone"] == "Europe/London"
+    assert body["deployment_frequency"] == {
+        "per_day": round(4 / 14, 3),
+        "per_week": 2.0,
+        "deployments": 4,
+        "deploy_days_per_week": 2.0,
+        "whole_weeks": 2,
+        "band": "high",
+    }
+    assert body["lead_time"] == {
+        "median_hours": 24.0,
+        "p90_hours": 96.0,
+        "changes": 3,
+        "band": "high",
+    }
+    assert body["change_failure_rate"] == {
+        "percent": 25.0,
+        "failed_deployments": 1,
+        "deployments": 4,
+        "band": "low",
+    }
+    assert body["recovery_time"] == {
+        "median_hours": 23.0,
+        "p90_hours": 23.0,
+        "failures": 1,
+        "unresolved": 0,
+        "band": "high",
+    }
+    assert body["rework_rate"] == {
+        "percent": 25.0,
+        "remediation_deployments": 1,
+        "deployments": 4,
+        "band": None,
+    }
+    assert "2023" in body["bands_source"]
+
+
+def test_the_api_reads_a_team_and_the_organisation(world: World, delivery: Delivery) -> None:
+    client = world.client_for(world.member)
+    status, body = get(client, f"team=engineering&{NOVEMBER}")
+    assert status == 200
+    assert body["services"] == ["checkout", "platform-api"]
+    assert body["change_failure_rate"]["failed_deployments"] == 2
+    status, body = get(client, NOVEMBER)
+    assert (status, body["scope"]["kind"], body["services"]) == (
+        200,
+        "organisation",
+        ["checkout", "platform-api", "search"],
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "detail"),
+    [
+        ("service=nope", 404, "no service 'nope'"),
+        ("team=nope", 404, "no team 'nope'"),
+        ("from=2026-11-16&to=2026-11-02", 400, "before"),
+        ("from=2026-11-02&to=2026-11-02", 400, "before"),
+        ("from=yesterday", 400, "not an ISO date"),
+        ("service=checkout&team=checkout", 400, "not both"),
+    ],
+)
+def test_the_api_refuses_bad_queries_with_a_reason(
+    world: World, delivery: Delivery, query: str, status: int, detail: str
+) -> None:
+    got_status, body = get(world.client_for(world.viewer), query)
+    assert got_status == status
+    assert detail in body["detail"]
+
+
+def test_the_api_needs_a_signed_in_person(delivery: Delivery) -> None:
+    assert Client().get("/api/v1/dora").status_code == 401
+
+
+def test_the_cli_prints_what_the_api_gives(world: World, delivery: Delivery, capsys: Any) -> None:
+    code = main(
+        [
+            "dora",
+            "--team",
+            "platform",
+            "--from",
+            "2026-11-02",
+            "--to",
+            "2026-11-16",
+            "--format",
+            "json",
+        ]
+    )
+    out, _ = capsys.readouterr()
+    assert code == 0
+    _, api = get(world.client_for(world.viewer), f"team=platform&{NOVEMBER}")
+    assert json.loads(out) == api
+
+
+def test_the_cli_text_is_for_people(delivery: Delivery, capsys: Any) -> None:
+    code = main(["dora", "--service", "checkout", "--from", "2026-11-02", "--to", "2026-11-16"])
+    out, _ = capsys.readouterr()
+    assert code == 0
+    assert "DORA metrics for service checkout (Checkout)" in out
+    assert "change lead time         median 24.0 h, p90 4.0 days (3 changes)  [high]" in out
+    assert "change failure rate      25.0% (1 of 4 deployments)  [low]" in out
+
+
+def test_the_cli_reports_errors_in_one_line(delivery: Delivery, capsys: Any) -> None:
+    assert main(["dora", "--service", "nope"]) == 1
+    assert "okrs: no service 'nope'" in capsys.readouterr().err
+    assert main(["dora", "--from", "2026-11-16", "--to", "2026-11-01"]) == 2
+    assert "before" in capsys.readouterr().err
+
+
+def test_the_openapi_document_describes_the_route(world: World) -> None:
+    response = world.client_for(world.viewer).get("/api/v1/openapi.json")
+    operation = response.json()["paths"]["/api/v1/dora"]["get"]
+    assert {p["name"] for p in operation["parameters"]} == {"service", "team", "from", "to"}
+    assert set(operation["responses"]) >= {"200", "400", "404"}

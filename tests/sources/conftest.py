@@ -1,0 +1,43 @@
+"""Helpers for the metric-source tests: binding a key result, storing a credential."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from okrs.goals.models import KeyResult
+from okrs.sources.models import Credential
+from tests.conftest import NOW
+
+
+def bind(key_result: KeyResult, **source: Any) -> KeyResult:
+    key_result.source = source
+    key_result.save()
+    return key_result
+
+
+def store_credential(name: str, kind: str, **secrets: str) -> Credential:
+    credential = Credential(name=name, kind=kind)
+    credential.set_secrets(secrets)
+    credential.save()
+    return credential
+
+
+def fresh(key_result: KeyResult) -> KeyResult:
+    return KeyResult.objects.select_related("objective__cycle").get(pk=key_result.pk)
+
+
+@pytest.fixture
+def clock() -> Iterator[Any]:
+    """Time stands at NOW (inside the world's cycle) until the test moves it."""
+    import time_machine
+
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+def later(minutes: float = 0, hours: float = 0, days: float = 0) -> dt.datetime:
+    return NOW + dt.timedelta(minutes=minutes, hours=hours, days=days)
