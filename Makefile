@@ -17,7 +17,7 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/okrs migrate
 	$(BIN)/okrs demo
-	$(BIN)/okrs serve --host 127.0.0.1 --port 8000
+	OKRS_MAIL_CONSOLE=true $(BIN)/okrs serve --host 127.0.0.1 --port 8000
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -m "not browser"
@@ -44,6 +44,8 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m okrs.bench
+	$(BIN)/python -m okrs.bench.nudges
+	$(BIN)/python -m okrs.bench.dora
 
 serve: $(STAMP)
 	$(BIN)/okrs serve

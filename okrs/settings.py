@@ -15,6 +15,13 @@ DATA_DIR = config.data_dir()
 BASE_DIR = Path(__file__).resolve().parent
 
 SECRET_KEY = config.secret_key(DATA_DIR)
+# Old keys, comma-separated, while rotating: sessions, signed links and stored credentials
+# made with them stay readable (okrs/crypto.py) until they are renewed.
+SECRET_KEY_FALLBACKS = [
+    key.strip()
+    for key in (config.env("OKRS_SECRET_KEY_FALLBACKS", "") or "").split(",")
+    if key.strip()
+]
 DEBUG = config.env_bool("OKRS_DEBUG", False)
 BASE_URL = (config.env("OKRS_BASE_URL", "http://127.0.0.1:8000") or "").rstrip("/")
 

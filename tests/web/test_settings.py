@@ -189,3 +189,32 @@ def test_a_token_needs_a_name_of_sensible_length(world: Any, client: Client) -> 
     assert "'name' is too long (101 characters, at most 100)" in field_html(long, "name")
     assert not ApiToken.objects.exists()
     assert TOKEN.search(long.content.decode()) is None
+
+
+# --- integrations --------------------------------------------------------------------------------
+
+
+def test_admins_find_every_integration_page_from_settings(world: Any, client: Client) -> None:
+    client.force_login(world.admin)
+    page = client.get("/settings/").content.decode()
+    links = re.findall(r'href="(/settings/[a-z]+/)"', page)
+    assert links == [
+        "/settings/slack/",
+        "/settings/nudges/",
+        "/settings/webhooks/",
+        "/settings/sources/",
+    ]
+    for link in links:
+        assert client.get(link).status_code == 200, link
+
+
+def test_other_roles_see_no_integrations_and_cannot_open_them(world: Any, client: Client) -> None:
+    client.force_login(world.platform_lead)
+    assert "Integrations" not in client.get("/settings/").content.decode()
+    for link in (
+        "/settings/slack/",
+        "/settings/nudges/",
+        "/settings/webhooks/",
+        "/settings/sources/",
+    ):
+        assert client.get(link).status_code == 403, link
