@@ -14,5 +14,6 @@ urlpatterns = [
     re_path(r"^api/v1/(?P<rest>.*)$", api_not_found),
     path("accounts/", include("allauth.urls")),
     path("slack/", include("okrs.channels.slack.urls")),
+    path("", include("okrs.channels.teams.urls")),
     path("", include("okrs.web.urls")),
 ]

@@ -290,3 +290,8 @@ from okrs.delivery.api_events import router as events_router  # noqa: E402
 
 api.add_router("/events", events_router)
 api.add_router("/dora", dora_router)
+
+# POST /api/v1/okrs:lint, the coach over a plan document (okrs.coach).
+from okrs.coach.api import router as coach_router  # noqa: E402
+
+api.add_router("", coach_router)

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 CHANNELS: dict[str, str] = {
     "email": "okrs.channels.email.EmailChannel",
     "slack": "okrs.channels.slack.channel.SlackChannel",
+    "teams": "okrs.channels.teams.channel.TeamsChannel",
 }
 
 

@@ -12,4 +12,7 @@ urlpatterns: list = [
     path("", include("okrs.channels.slack.settings_urls")),
     path("", include("okrs.delivery.urls")),
     path("", include("okrs.sources.urls")),
+    path("", include("okrs.coach.urls")),
+    path("", include("okrs.insights.urls")),
+    path("", include("okrs.reports.urls")),
 ]

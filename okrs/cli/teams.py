@@ -1,0 +1,9 @@
+"""okrs teams (being built)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    subparsers.add_parser("teams", help="(being built)")

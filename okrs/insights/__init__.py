@@ -1,0 +1,1 @@
+"""Insights: alerts, digests, end of cycle."""

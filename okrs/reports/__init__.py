@@ -1,0 +1,1 @@
+"""Quarterly business review."""
