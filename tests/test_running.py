@@ -240,3 +240,19 @@ def test_two_web_processes_share_everything_through_postgresql(scaled_out_env) -
             outputs.append(process.communicate(timeout=20)[0])
     # With the Redis queue, web processes leave background work to `okrs worker`.
     assert all("Huey consumer started" not in output for output in outputs)
+
+
+def test_the_worker_knows_every_periodic_task(fresh_env) -> None:
+    """A task module nobody imports at start-up never runs: the syncs, nudges, alerts and the
+    end of cycle must all be registered in a process that only set Django up."""
+    listing = (
+        "from huey.contrib.djhuey import HUEY; "
+        "print(' '.join(sorted(t.name for t in HUEY._registry.periodic_tasks)))"
+    )
+    names = okrs(fresh_env, "manage", "shell", "--no-imports", "-c", listing).split()
+    assert names == [
+        "freeze_ended_cycles_hourly",
+        "plan_and_send_nudges_every_minute",
+        "plan_insights_hourly",
+        "sync_due_key_results",
+    ]

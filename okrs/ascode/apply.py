@@ -69,6 +69,7 @@ from okrs.checkins.models import CheckIn
 from okrs.goals.models import ContributionLink, Cycle, Initiative, KeyResult, Objective
 from okrs.org.audit import Actor, record, snapshot
 from okrs.org.models import Organisation, Person, Team
+from okrs.sources.permissions import require_source_permission
 
 __all__ = [
     "ApplyResult",
@@ -594,6 +595,8 @@ class _Applier:
         }
         owner = self.people[spec.owner]
         kr = self.key_results.get((objective.key, spec.key))
+        # Sources are an admin's (okrs/sources/permissions.py); the command line is trusted.
+        require_source_permission(self.actor, before=kr.source if kr else None, after=source)
         if kr is None:
             kr = KeyResult.objects.create(
                 objective=objective,

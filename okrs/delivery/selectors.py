@@ -25,6 +25,9 @@ from okrs.org.models import Organisation, Team
 from okrs.timeutil import is_bare_date, parse_instant
 
 DEFAULT_DAYS = 30
+# The longest window one request may ask for: three years (one of them leap). The report reads
+# every row of the window, so a window of centuries would hold a worker for minutes.
+MAX_DAYS = 1096
 BANDS_SOURCE = (
     "DORA, Accelerate State of DevOps Report 2023, software delivery performance levels "
     "(https://dora.dev/research/2023/dora-report/)"
@@ -216,6 +219,10 @@ def parse_window(
         raise DoraQueryInvalid(str(exc)) from exc
     if start >= end:
         raise DoraQueryInvalid("`from` must be before `to` (the window is [from, to))")
+    if end - start > dt.timedelta(days=MAX_DAYS):
+        raise DoraQueryInvalid(
+            f"the window is longer than {MAX_DAYS} days (3 years): ask for a shorter one"
+        )
     return Window(start.timestamp(), end.timestamp())
 
 

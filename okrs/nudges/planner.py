@@ -106,13 +106,26 @@ def load_facts(now: dt.datetime) -> Facts:
     existing: dict[int, dict[tuple[str, dt.date], rules.ExistingNudge]] = defaultdict(dict)
     since = (now - dt.timedelta(days=schedule.WEEK_DAYS + 1)).date()
     for row in Nudge.objects.filter(week_start__gte=since, fallback_of__isnull=True).values(
-        "person_id", "kind", "state", "week_start", "due_at", "sent_at", "key_result_ids"
+        "person_id",
+        "kind",
+        "state",
+        "week_start",
+        "due_at",
+        "sent_at",
+        "key_result_ids",
+        "fallback__state",
+        "fallback__sent_at",
     ):
+        state, sent_at = row["state"], row["sent_at"]
+        if row["fallback__state"] is not None:
+            # The chat message failed for good and an email copy took over: the person was
+            # asked when (and if) the copy went out, and gets the reminder two days later.
+            state, sent_at = row["fallback__state"], row["fallback__sent_at"]
         existing[row["person_id"]][(row["kind"], row["week_start"])] = rules.ExistingNudge(
             kind=row["kind"],
-            state=row["state"],
+            state=state,
             due_at=row["due_at"],
-            sent_at=row["sent_at"],
+            sent_at=sent_at,
             key_result_ids=tuple(row["key_result_ids"] or ()),
         )
 

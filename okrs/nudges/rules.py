@@ -121,7 +121,9 @@ def _decide_reminder(
     if facts.existing.get((REMINDER, week.start_date)) is not None:
         return Decision(pid, None, ALREADY_REMINDED, week, next_at=next_week)
     if nudge.state not in ("sent", "pending", "sending"):
-        # A nudge cancelled (nothing was due when sending) or failed gets no reminder.
+        # A nudge cancelled (nothing was due when sending) or failed gets no reminder. One whose
+        # chat message failed but whose email copy went out arrives here as sent (the planner
+        # reads the copy's state and time).
         return Decision(pid, None, ALREADY_NUDGED, week, next_at=next_week)
     sent = nudge.sent_at or nudge.due_at
     reminder_at = max(week.reminder_at, sent + REMINDER_MIN_GAP)

@@ -80,7 +80,11 @@ def checkin_link(request: HttpRequest, token: str) -> HttpResponse:
         )
     person = nudge.person
     org = Organisation.current()
-    key_results = due_key_result_models(person=person, now=now)
+    # The link answers for its own nudge: the key results it asked about, still owned by the
+    # person and still due. Another key result (one due since, one handed over) is neither
+    # shown nor saved through it.
+    listed = {int(pk) for pk in nudge.key_result_ids or ()}
+    key_results = [kr for kr in due_key_result_models(person=person, now=now) if kr.pk in listed]
     rows = [
         LinkRow(kr, state, CheckInForm(prefix=f"kr{kr.pk}", initial=_initial(state)))
         for kr in key_results

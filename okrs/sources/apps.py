@@ -14,3 +14,5 @@ class SourcesConfig(AppConfig):
         # Each backend module registers itself when imported.
         for module in BACKEND_MODULES:
             import_module(module)
+        # The worker (okrs worker, okrs serve) knows only the tasks imported at start-up.
+        import_module("okrs.sources.tasks")

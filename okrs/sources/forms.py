@@ -44,6 +44,20 @@ class CredentialForm(forms.Form):
             del self.fields["name"]
         self.secret_names: list[str] = []
         backend: type[SourceBackend] | None = REGISTRY.get(kind)
+        if backend is not None and backend.url_param:
+            # The secrets go to this site only: a source elsewhere cannot use the credential.
+            default = next((p.default for p in backend.params if p.name == backend.url_param), None)
+            self.fields["site"] = forms.CharField(
+                max_length=500,
+                required=default is None,
+                label="site",
+                help_text=(
+                    "The only site its secrets are sent to: sources using it must have their "
+                    f"'{backend.url_param}' there (https://host[:port][/path])."
+                    + (f" Blank: {default}." if default else "")
+                ),
+                widget=forms.URLInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+            )
         for param in backend.params if backend else ():
             if not param.secret:
                 continue
@@ -53,6 +67,9 @@ class CredentialForm(forms.Form):
             )
             self.fields[f"secret_{param.name}"].label = param.name
             self.secret_names.append(param.name)
+
+    def site(self) -> str:
+        return str(self.cleaned_data.get("site") or "").strip()
 
     def secrets(self) -> dict[str, str]:
         return {name: self.cleaned_data.get(f"secret_{name}") or "" for name in self.secret_names}
@@ -119,10 +136,14 @@ class SourceForm(forms.Form):
         kind: str,
         stored: dict[str, Any] | None,
         credentials: list[tuple[str, str]],
+        read_only: bool = False,
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("label_suffix", "")
         stored = stored if isinstance(stored, dict) else None
+        # Shown, not editable: only admins bind sources (okrs/sources/permissions.py). The
+        # server refuses a change whatever the page allowed; this only says so up front.
+        self.read_only = read_only
         same_kind = stored is not None and stored.get("kind") == kind
         initial = {"kind": kind}
         if same_kind and stored is not None:
@@ -169,11 +190,14 @@ class SourceForm(forms.Form):
                     widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
                 )
             self.fields[name].label = param.name
-        if any(param.secret for param in self.params) and self.stored:
+        if any(param.secret for param in self.params) and self.stored and not read_only:
             self.fields["forget_env"] = forms.BooleanField(
                 required=False,
                 label="Forget the environment variables of the secret parameters",
             )
+        if read_only:
+            for field in self.fields.values():
+                field.disabled = True
 
     def source(self) -> dict[str, Any] | None:
         """The source mapping as typed; None when the kind is 'nothing'."""

@@ -2,7 +2,12 @@
 
 The standard library's urllib is enough for a JSON request and keeps the dependencies small.
 Error messages name the host and path only: a URL's query or a request header may hold a
-credential, and these messages are shown on the key-result page.
+credential, and these messages are shown on the key-result page to everyone who may read it.
+For the same reason they never quote what a server answered (an error body, a fetched value):
+the status code and a reason of our own, nothing else.
+
+Redirects are never followed: urllib would send the Authorization header on to wherever the
+Location points, another host included, so a credential could leave its own site.
 """
 
 from __future__ import annotations
@@ -19,8 +24,19 @@ from okrs.sources.registry import SourceError
 
 TIMEOUT_SECONDS = 15.0
 USER_AGENT = "okrs-metric-sync/1"
-# Enough of an error body to show the provider's own reason ("parse error at char 5").
+# How much of an error body is read to sort a failure (GitHub's rate limit); never shown.
 ERROR_BODY_CHARS = 300
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """Turns every 3xx into an HTTPError instead of following it."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+# urllib's usual handlers (proxies from the environment included), minus following Location.
+_OPENER = urllib.request.build_opener(_NoRedirects())
 
 
 def where(url: str) -> str:
@@ -41,11 +57,19 @@ class HttpFailure(SourceError):
     """An HTTP answer other than 2xx, kept so that a backend can look closer (GitHub's 403)."""
 
     def __init__(
-        self, message: str, *, permanent: bool, status: int, headers: Mapping[str, str]
+        self,
+        message: str,
+        *,
+        permanent: bool,
+        status: int,
+        headers: Mapping[str, str],
+        reason: str = "",
     ) -> None:
         super().__init__(message, permanent=permanent)
         self.status = status
         self.headers = headers
+        # The provider's own words, for a backend to sort the failure by; never in a message.
+        self.reason = reason
 
 
 def request_json(
@@ -74,7 +98,7 @@ def request_json(
     # The scheme is checked above: no file:// or ftp:// reaches urlopen.
     request = urllib.request.Request(url, data=data, headers=all_headers, method=method)  # noqa: S310
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        with _OPENER.open(request, timeout=timeout) as response:
             raw = response.read()
     except urllib.error.HTTPError as exc:
         raise _http_failure(exc, what, url) from None
@@ -90,7 +114,10 @@ def request_json(
             message = f"{what} cannot be reached at {where(url)}: {reason}"
         raise SourceError(message, permanent=False) from None
     except (OSError, ValueError) as exc:
-        raise SourceError(f"{what} at {where(url)}: {exc}", permanent=False) from None
+        # The exception's text may hold part of the answer: its class says enough.
+        raise SourceError(
+            f"{what} at {where(url)} failed: {type(exc).__name__}", permanent=False
+        ) from None
     try:
         return json.loads(raw)
     except ValueError:
@@ -108,14 +135,20 @@ def _http_failure(exc: urllib.error.HTTPError, what: str, url: str) -> HttpFailu
         text = ""
     detail = _provider_reason(text)
     headers = {key.lower(): value for key, value in (exc.headers or {}).items()}
-    if status in (401, 403):
+    if 300 <= status < 400:
+        message = (
+            f"{what} at {where(url)} answered with a redirect (HTTP {status}): okrs does not "
+            "follow redirects, so that credentials never leave their own site; use the final URL"
+        )
+        permanent = True
+    elif status in (401, 403):
         message = f"{what} refused the credentials (HTTP {status})"
         permanent = True
     elif status == 429:
         message = f"{what} is rate limiting us (HTTP 429)"
         permanent = False
     elif status >= 500:
-        message = f"{what} failed (HTTP {status})"
+        message = f"{what} failed (HTTP {status} from {where(url)})"
         permanent = False
     elif status == 404:
         message = f"{what} has nothing at {where(url)} (HTTP 404)"
@@ -123,13 +156,12 @@ def _http_failure(exc: urllib.error.HTTPError, what: str, url: str) -> HttpFailu
     else:
         message = f"{what} refused the request (HTTP {status})"
         permanent = True
-    if detail:
-        message = f"{message}: {detail}"
-    return HttpFailure(message, permanent=permanent, status=status, headers=headers)
+    return HttpFailure(message, permanent=permanent, status=status, headers=headers, reason=detail)
 
 
 def _provider_reason(text: str) -> str:
-    """The reason a JSON error body gives, in the shapes our providers use."""
+    """The reason a JSON error body gives, in the shapes our providers use (kept on the
+    failure for the backend to look at, never shown)."""
     try:
         body = json.loads(text)
     except ValueError:

@@ -23,6 +23,9 @@ class Credential(models.Model):
     # A JSON object of secret parameter name -> value, encrypted as a whole.
     secret_values = EncryptedTextField(blank=True)
     description = models.CharField(max_length=200, blank=True)
+    # For a backend that sends its secrets over HTTP: the only site they are sent to (scheme,
+    # host, port and path prefix). Blank: the backend's default site (api.github.com, ...).
+    site = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     updated_by = models.ForeignKey(
@@ -50,5 +53,6 @@ class Credential(models.Model):
             "name": self.name,
             "kind": self.kind,
             "description": self.description,
+            "site": self.site,
             "parameters_set": sorted(self.secrets()),
         }

@@ -8,7 +8,9 @@ subclass decorated with `@register` (docs/metrics.md has the checklist).
 Secrets never sit in a source mapping, so a plan file can be kept in git: a secret parameter is
 filled from a named credential (`credential: prod-prometheus`, stored encrypted and managed by
 admins on /settings/sources/), or written as `env:VARIABLE` to read it from the server's
-environment at fetch time. `parse_source` turns a mapping into a typed `SourceConfig` or lists
+environment at fetch time; only variables the operator lists in OKRS_SOURCE_ENV_ALLOWLIST may be
+read that way, and never okrs's own OKRS_* settings (the server's key, its database URL).
+`parse_source` turns a mapping into a typed `SourceConfig` or lists
 every problem; `resolve_secrets` fills in the secret values just before a fetch.
 """
 
@@ -24,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlsplit
 
+from okrs.config import env
 from okrs.sources.schedule import DEFAULT_SCHEDULE, BadDuration, parse_duration, parse_schedule
 
 REGISTRY: dict[str, type[SourceBackend]] = {}
@@ -46,6 +49,12 @@ CREDENTIAL = "credential"
 COMMON_PARAMS = (KIND, SCHEDULE, CREDENTIAL)
 
 ENV_PREFIX = "env:"
+# The operator's list of environment variables sources may read (comma-separated). Empty by
+# default: the server's environment holds its own secrets, and whoever binds a source decides
+# where the value is sent.
+ENV_ALLOWLIST_SETTING = "OKRS_SOURCE_ENV_ALLOWLIST"
+# okrs's own settings (OKRS_SECRET_KEY, OKRS_DATABASE_URL, ...) are never readable, even listed.
+_RESERVED_ENV_PREFIX = "OKRS_"
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _CREDENTIAL_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _SECRET_QUERY_NAME = re.compile(r"token|key|secret|passw|auth|sig", re.IGNORECASE)
@@ -98,11 +107,15 @@ class SourceBackend:
 
     `config` holds every declared parameter with its typed value (defaults filled in, secrets
     resolved), plus `kind` and `schedule` as written.
+
+    `url_param` names the parameter holding the URL the secrets are sent to (an HTTP backend's
+    base URL or site): a credential is bound to one site and is only sent there.
     """
 
     kind: ClassVar[str] = ""
     label: ClassVar[str] = ""
     params: ClassVar[tuple[Param, ...]] = ()
+    url_param: ClassVar[str | None] = None
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.config = config
@@ -154,7 +167,11 @@ class SourceConfig:
 def _number(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError("must be a number")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        # An integer of hundreds of digits has no float: a plain error, not a crash of apply.
+        raise ValueError("is too large a number") from None
     if not math.isfinite(number):
         raise ValueError("must be a finite number")
     return number
@@ -230,6 +247,54 @@ def _convert(param: Param, value: Any) -> Any:
 
 def is_env_reference(value: Any) -> bool:
     return isinstance(value, str) and value.startswith(ENV_PREFIX)
+
+
+def env_allowlist() -> frozenset[str]:
+    """The environment variables sources may read, as the operator listed them."""
+    listed = env(ENV_ALLOWLIST_SETTING) or ""
+    return frozenset(name.strip() for name in listed.split(",") if name.strip())
+
+
+def env_refusal(variable: str) -> str | None:
+    """Why a source may not read `variable` from the server's environment; None if it may."""
+    if variable.upper().startswith(_RESERVED_ENV_PREFIX):
+        return (
+            f"the environment variable {variable} is one of okrs's own settings: sources "
+            "never read OKRS_* variables"
+        )
+    if variable not in env_allowlist():
+        return (
+            f"the environment variable {variable} is not in {ENV_ALLOWLIST_SETTING}: the "
+            "server's operator lists there the variables sources may read (or an admin stores "
+            "the secret in a credential on /settings/sources/)"
+        )
+    return None
+
+
+def same_site(url: str, site: str) -> bool:
+    """Whether `url` lies on `site`: the same scheme, host and port, and under its path.
+
+    A credential's secret goes only to the site it was stored for, so that whoever binds a
+    source cannot point a credential at a server of their own."""
+    target, bound = urlsplit(url), urlsplit(site)
+    if (target.scheme, target.hostname, _port(target)) != (
+        bound.scheme,
+        bound.hostname,
+        _port(bound),
+    ):
+        return False
+    prefix = bound.path.rstrip("/")
+    return not prefix or target.path == prefix or target.path.startswith(prefix + "/")
+
+
+def _port(parts: Any) -> int | None:
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    if port is None:
+        return {"http": 80, "https": 443}.get(parts.scheme)
+    return int(port)
 
 
 def parse_source(
@@ -314,6 +379,8 @@ def parse_source(
                 )
             elif not _ENV_NAME.match(value[len(ENV_PREFIX) :]):
                 problem(name, f"'{name}': '{value}' is not an environment variable name")
+            elif refusal := env_refusal(value[len(ENV_PREFIX) :]):
+                problem(name, f"'{name}': {refusal}")
             else:
                 values[name] = value
             continue
@@ -362,12 +429,18 @@ def resolve_secrets(
     environ = os.environ if environ is None else environ
     resolved: dict[str, Any] = {KIND: config.kind, SCHEDULE: config.schedule_text}
     resolved.update(config.values)
+    resolved[CREDENTIAL] = config.credential
     for param in config.backend.params:
         if not param.secret:
             continue
         value = config.values.get(param.name)
         if is_env_reference(value):
             variable = str(value)[len(ENV_PREFIX) :]
+            # Checked again at each fetch: the allow-list may have shrunk since the source
+            # was bound.
+            refusal = env_refusal(variable)
+            if refusal:
+                raise SourceError(f"'{param.name}': {refusal}", permanent=True)
             if variable not in environ:
                 raise SourceError(
                     f"'{param.name}' reads the environment variable {variable}, which is not "

@@ -12,7 +12,7 @@ from okrs.org.audit import Actor, record
 from okrs.org.models import Person, Role
 from okrs.org.permissions import PermissionDenied
 from okrs.sources.models import Credential
-from okrs.sources.registry import REGISTRY, secret_params
+from okrs.sources.registry import REGISTRY, _url, secret_params
 from okrs.sources.sync import resume_after_credential_change
 
 
@@ -52,6 +52,7 @@ def save_credential(
     kind: str,
     description: str,
     secrets: Mapping[str, str],
+    site: str = "",
 ) -> Credential:
     """Create a credential, or update one: a secret left blank keeps its stored value.
 
@@ -64,6 +65,7 @@ def save_credential(
     unknown = set(secrets) - allowed
     if unknown:
         raise CredentialInvalid(f"a {kind} credential has no {', '.join(sorted(unknown))}")
+    site = _checked_site(kind, site)
     if credential is None:
         if Credential.objects.filter(name=name).exists():
             raise CredentialInvalid(f"a credential named '{name}' exists already")
@@ -84,6 +86,7 @@ def save_credential(
             values[param] = value
     credential.set_secrets(values)
     credential.description = description
+    credential.site = site
     credential.updated_at = timezone.now()
     credential.updated_by = actor.person
     credential.save()
@@ -100,6 +103,24 @@ def save_credential(
     )
     resume_after_credential_change(credential_name=credential.name)
     return credential
+
+
+def _checked_site(kind: str, site: str) -> str:
+    """The site the credential's secrets may go to, for backends that send them over HTTP."""
+    backend = REGISTRY[kind]
+    if backend.url_param is None:
+        return ""
+    if not site.strip():
+        default = next((p.default for p in backend.params if p.name == backend.url_param), None)
+        if default is None:
+            raise CredentialInvalid(
+                f"a {kind} credential needs its site: the URL its secrets may be sent to"
+            )
+        return ""
+    try:
+        return str(_url(site))
+    except ValueError as exc:
+        raise CredentialInvalid(f"the site {exc}") from None
 
 
 @transaction.atomic

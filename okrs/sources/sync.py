@@ -30,6 +30,7 @@ import math
 import traceback
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.db import transaction
 from django.db.models import Q
@@ -41,12 +42,14 @@ from okrs.org.audit import Actor
 from okrs.org.models import Organisation
 from okrs.sources.models import Credential
 from okrs.sources.registry import (
+    REGISTRY,
     SourceBackend,
     SourceConfig,
     SourceConfigInvalid,
     SourceError,
     parse_source,
     resolve_secrets,
+    same_site,
 )
 from okrs.sources.schedule import retry_delay
 
@@ -114,12 +117,52 @@ def backend_for_source(source: dict[str, Any]) -> tuple[SourceConfig, SourceBack
     values = None
     if config.credential:
         credential = Credential.objects.get(name=config.credential)
+        check_credential_site(config, credential)
         try:
             values = credential.secrets()
         except DecryptionFailed as exc:
             raise SourceError(f"credential '{credential.name}': {exc}", permanent=True) from None
     resolved = resolve_secrets(config, credential_values=values)
     return config, config.backend(resolved)
+
+
+def credential_site(credential: Credential) -> str:
+    """The site a credential's secrets may be sent to: the one stored with it, or its
+    backend's default (api.github.com, api.pagerduty.com, ...); "" when there is none."""
+    if credential.site:
+        return credential.site
+    backend = REGISTRY.get(credential.kind)
+    if backend is None or backend.url_param is None:
+        return ""
+    param = next((p for p in backend.params if p.name == backend.url_param), None)
+    return str(param.default) if param is not None and param.default else ""
+
+
+def check_credential_site(config: SourceConfig, credential: Credential) -> None:
+    """A credential's secret goes only to its own site (SourceError, permanent, otherwise):
+    whoever binds a source must not be able to send an admin's token to a host of theirs."""
+    url_param = config.backend.url_param
+    if url_param is None:
+        return  # the secret is not sent over HTTP (a database URL carries its own host)
+    site = credential_site(credential)
+    if not site:
+        raise SourceError(
+            f"credential '{credential.name}' names no site to send its secrets to: an admin "
+            "sets it on /settings/sources/",
+            permanent=True,
+        )
+    url = str(config.values.get(url_param) or "")
+    if not same_site(url, site):
+        raise SourceError(
+            f"credential '{credential.name}' is for {where_site(site)}, not "
+            f"{where_site(url)}: its secrets are only sent to its own site",
+            permanent=True,
+        )
+
+
+def where_site(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}" if parts.netloc else "(no site)"
 
 
 # ---------------------------------------------------------------------------------------------

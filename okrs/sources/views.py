@@ -33,7 +33,7 @@ from okrs.sources.services import (
     kinds_with_secrets,
     save_credential,
 )
-from okrs.sources.sync import active_cycle_ids, fingerprint, sync_key_result
+from okrs.sources.sync import SyncOutcome, active_cycle_ids, fingerprint, sync_key_result
 from okrs.web.views.common import signed_in
 
 CHANNEL = "web"
@@ -122,6 +122,7 @@ def sources_settings(request: HttpRequest) -> HttpResponse:
                 kind=form.cleaned_data["kind"],
                 description=form.cleaned_data["description"],
                 secrets=form.secrets(),
+                site=form.site(),
             )
         except CredentialInvalid as exc:
             form.add_error(None, str(exc))
@@ -139,7 +140,7 @@ def credential_edit(request: HttpRequest, name: str) -> HttpResponse:
     credential = get_object_or_404(Credential, name=name)
     kind = _kind(request, credential.kind)
     kinds = kinds_with_secrets()
-    initial = {"kind": kind, "description": credential.description}
+    initial = {"kind": kind, "description": credential.description, "site": credential.site}
     data = request.POST if request.method == "POST" else None
     form = CredentialForm(data, initial=initial, kinds=kinds, kind=kind, creating=False)
     status = 200
@@ -154,6 +155,7 @@ def credential_edit(request: HttpRequest, name: str) -> HttpResponse:
                     kind=form.cleaned_data["kind"],
                     description=form.cleaned_data["description"],
                     secrets=form.secrets(),
+                    site=form.site(),
                 )
             except CredentialInvalid as exc:
                 form.add_error(None, str(exc))
@@ -211,14 +213,25 @@ def key_result_sync_now(request: HttpRequest, objective_key: str, kr_key: str) -
         ref=key_result.ref,
         after={"status": outcome.status, "error": outcome.message},
     )
-    text = {
-        "recorded": f"Synced: {outcome.value:g} recorded.",
-        "unchanged": f"Synced: still {outcome.value:g}.",
-        "fetched": f"Read {outcome.value:g}; {outcome.message}.",
-        "busy": "A sync of this key result is already running.",
-    }.get(outcome.status, f"Sync failed: {outcome.message}")
-    if outcome.status in ("failed", "flagged", "busy"):
+    text = sync_message(outcome)
+    if outcome.value is None:
         messages.error(request, text)
     else:
         messages.success(request, text)
     return HttpResponseRedirect(page)
+
+
+def sync_message(outcome: SyncOutcome) -> str:
+    """What "Sync now" says. Only an outcome with a value can show one: failed, flagged and
+    busy outcomes have none."""
+    if outcome.value is not None:
+        if outcome.status == "recorded":
+            return f"Synced: {outcome.value:g} recorded."
+        if outcome.status == "unchanged":
+            return f"Synced: still {outcome.value:g}."
+        return f"Read {outcome.value:g}; {outcome.message}."
+    if outcome.status == "busy":
+        return "A sync of this key result is already running."
+    if outcome.status == "flagged":
+        return f"Sync stopped: {outcome.message}"
+    return f"Sync failed: {outcome.message}"

@@ -19,8 +19,8 @@ def bind(key_result: KeyResult, **source: Any) -> KeyResult:
     return key_result
 
 
-def store_credential(name: str, kind: str, **secrets: str) -> Credential:
-    credential = Credential(name=name, kind=kind)
+def store_credential(name: str, kind: str, *, site: str = "", **secrets: str) -> Credential:
+    credential = Credential(name=name, kind=kind, site=site)
     credential.set_secrets(secrets)
     credential.save()
     return credential
@@ -28,6 +28,16 @@ def store_credential(name: str, kind: str, **secrets: str) -> Credential:
 
 def fresh(key_result: KeyResult) -> KeyResult:
     return KeyResult.objects.select_related("objective__cycle").get(pk=key_result.pk)
+
+
+# The environment variables the tests' sources read: the operator's allow-list
+# (OKRS_SOURCE_ENV_ALLOWLIST). A test of the allow-list itself sets its own.
+ALLOWED_ENV = "WAREHOUSE_URL,WAREHOUSE_SECRET_NAME,TEST_WAREHOUSE,JIRA_EMAIL,JIRA_TOKEN,PD_TOKEN,X"
+
+
+@pytest.fixture(autouse=True)
+def env_allowlist(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OKRS_SOURCE_ENV_ALLOWLIST", ALLOWED_ENV)
 
 
 @pytest.fixture

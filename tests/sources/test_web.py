@@ -44,9 +44,9 @@ def signed_in(client: Client, person: Any) -> Client:
 # --- the editor ------------------------------------------------------------------------------
 
 
-def test_the_owner_binds_a_source_in_the_editor(world, client) -> None:
+def test_an_admin_binds_a_source_in_the_editor(world, client) -> None:
     store_credential("gh", "github", token="ghp-secret")
-    signed_in(client, world.member)
+    signed_in(client, world.admin)
     chosen = client.post(EDIT, {**kr_fields(), "source-kind": "github", "source-choose": "1"})
     html = chosen.content.decode()
     assert chosen.status_code == 200 and 'name="source-p_query"' in html
@@ -74,7 +74,7 @@ def test_the_owner_binds_a_source_in_the_editor(world, client) -> None:
 
 
 def test_the_editor_refuses_a_raw_secret_and_never_echoes_it(world, client) -> None:
-    signed_in(client, world.member)
+    signed_in(client, world.admin)
     response = client.post(
         EDIT,
         {
@@ -92,7 +92,7 @@ def test_the_editor_refuses_a_raw_secret_and_never_echoes_it(world, client) -> N
 
 
 def test_the_editor_reports_registry_problems_beside_their_field(world, client) -> None:
-    signed_in(client, world.member)
+    signed_in(client, world.admin)
     response = client.post(
         EDIT,
         {
@@ -111,7 +111,7 @@ def test_the_editor_reports_registry_problems_beside_their_field(world, client) 
 
 def test_an_environment_reference_is_write_only_and_kept_when_left_blank(world, client) -> None:
     bind(world.lead_time, kind="sql", query="select 1", database_url="env:WAREHOUSE_URL")
-    signed_in(client, world.member)
+    signed_in(client, world.admin)
     page = client.get(EDIT).content.decode()
     assert "WAREHOUSE_URL" not in page and 'value="select 1"' in page
     response = client.post(
@@ -134,7 +134,7 @@ def test_an_environment_reference_is_write_only_and_kept_when_left_blank(world, 
 
 def test_unbinding_and_a_post_without_source_fields(world, client) -> None:
     bind(world.lead_time, kind="prometheus", url="http://prom:9090", query="up")
-    signed_in(client, world.member)
+    signed_in(client, world.admin)
     assert client.post(EDIT, kr_fields(target="7")).status_code == 302
     assert fresh(world.lead_time).source["kind"] == "prometheus"  # untouched by an old form
     assert client.post(EDIT, {**kr_fields(), "source-kind": ""}).status_code == 302
@@ -153,8 +153,8 @@ def test_a_viewer_cannot_bind_a_source(world, client) -> None:
 
 
 def test_the_page_shows_the_source_last_sync_and_a_stopped_sync(world, client, clock) -> None:
-    store_credential("metrics", "http_json", token="tok-page-secret")
     with FakeJsonEndpoint({"v": 1}, token="other") as fake:
+        store_credential("metrics", "http_json", site=fake.url, token="tok-page-secret")
         bind(
             world.lead_time,
             kind="http_json",
@@ -171,8 +171,8 @@ def test_the_page_shows_the_source_last_sync_and_a_stopped_sync(world, client, c
 
 
 def test_sync_now_by_the_owner_records_the_value(world, client, clock) -> None:
-    store_credential("metrics", "http_json", token="tok")
     with FakeJsonEndpoint({"v": 42}, token="tok") as fake:
+        store_credential("metrics", "http_json", site=fake.url, token="tok")
         bind(
             world.lead_time,
             kind="http_json",
@@ -211,6 +211,7 @@ def test_an_admin_adds_a_credential_stored_encrypted_and_audited_without_its_val
             "name": "jira-cloud",
             "kind": "jira",
             "description": "bot account",
+            "site": "https://acme.atlassian.net",
             "secret_email": "bot@acme.test",
             "secret_api_token": "atl-very-secret",
         },
@@ -233,7 +234,13 @@ def test_an_admin_adds_a_credential_stored_encrypted_and_audited_without_its_val
 
 
 def test_editing_a_credential_keeps_blank_secrets_and_never_shows_them(world, client) -> None:
-    store_credential("jira-cloud", "jira", email="bot@acme.test", api_token="old-token")
+    store_credential(
+        "jira-cloud",
+        "jira",
+        site="https://acme.atlassian.net",
+        email="bot@acme.test",
+        api_token="old-token",
+    )
     signed_in(client, world.admin)
     page = client.get("/settings/sources/credentials/jira-cloud/").content.decode()
     assert "old-token" not in page and "bot@acme.test" not in page
@@ -242,6 +249,7 @@ def test_editing_a_credential_keeps_blank_secrets_and_never_shows_them(world, cl
         {
             "kind": "jira",
             "description": "",
+            "site": "https://acme.atlassian.net",
             "secret_email": "",
             "secret_api_token": "new-token",
         },
@@ -273,8 +281,8 @@ def test_only_admins_see_the_sources_settings(world, client) -> None:
 
 
 def test_the_admin_list_shows_every_failing_and_stopped_key_result(world, client, clock) -> None:
-    store_credential("metrics", "http_json", token="tok")
     with FakeJsonEndpoint({"v": 1}, token="tok") as fake:
+        store_credential("metrics", "http_json", site=fake.url, token="tok")
         url = fake.url + "/metrics.json"
         bind(world.lead_time, kind="http_json", url=url, jsonpath="$.gone", credential="metrics")
         bind(world.conversion, kind="http_json", url=url, jsonpath="$.v", credential="metrics")
@@ -295,9 +303,9 @@ def test_secret_parameters_never_leave_the_server(world, client) -> None:
         "kind": "sql",
         "credential": "warehouse",
         "query": "select count(*) from orders",
-        "database_url": "env:OKRS_WAREHOUSE_SECRET_NAME",
+        "database_url": "env:WAREHOUSE_SECRET_NAME",
     }
-    signed_in(client, world.member)
+    signed_in(client, world.admin)
     response = client.post(
         EDIT,
         {
@@ -316,7 +324,7 @@ def test_secret_parameters_never_leave_the_server(world, client) -> None:
     page = client.get(PAGE).content.decode()
     audit = str(list(AuditEntry.objects.values_list("before", "after")))
     for text in (api.content.decode(), page, audit):
-        assert "pw-secret" not in text and "OKRS_WAREHOUSE_SECRET_NAME" not in text
+        assert "pw-secret" not in text and "WAREHOUSE_SECRET_NAME" not in text
     exported = export_plan()
     assert "pw-secret" not in exported  # the plan keeps the reference, never the value
     assert KeyResult.objects.get(pk=world.lead_time.pk).source["credential"] == "warehouse"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -179,7 +180,9 @@ def ingest(
     form = _is_form(lowered)
     document = _form_payload(body) if form else body
     try:
-        payload = json.loads(document)
+        payload = json.loads(document, parse_constant=_no_constant, parse_float=_finite_float)
+    except BodyMalformed:
+        raise
     except (UnicodeDecodeError, ValueError) as exc:
         raise BodyMalformed(f"the body is not JSON: {exc}") from exc
     except RecursionError as exc:
@@ -212,6 +215,20 @@ def ingest(
             # transaction rolled back, nothing is stored, and the sender is told.
             raise BodyMalformed(f"the body holds data the database cannot store: {exc}") from exc
     raise AssertionError("unreachable")
+
+
+def _no_constant(name: str) -> float:
+    # Python's json reads NaN and Infinity, which JSON does not have: SQLite's JSON check and
+    # PostgreSQL's jsonb would refuse the stored body, and no metric can use them anyway.
+    raise BodyMalformed(f"the body is not JSON: {name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    # 1e999 is JSON but reads as infinity, which json.dumps (form bodies) writes as Infinity.
+    value = float(text)
+    if not math.isfinite(value):
+        raise BodyMalformed(f"the body holds the number {text[:40]}, too large to store")
+    return value
 
 
 def _is_form(headers: Mapping[str, str]) -> bool:

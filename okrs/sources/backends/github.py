@@ -19,6 +19,7 @@ from okrs.sources.schedule import parse_duration
 class GitHubSource(SourceBackend):
     kind = "github"
     label = "GitHub search count"
+    url_param = "api_url"
     params = (
         Param("query", "a GitHub search, e.g. repo:acme/shop is:issue is:open label:bug"),
         Param(
@@ -62,7 +63,7 @@ class GitHubSource(SourceBackend):
         except HttpFailure as exc:
             # GitHub answers 403 (not 429) when a rate limit is used up: that heals by itself.
             limited = exc.headers.get("x-ratelimit-remaining") == "0" or (
-                "rate limit" in str(exc).lower()
+                "rate limit" in exc.reason.lower()
             )
             if exc.status == 403 and limited:
                 raise SourceError(

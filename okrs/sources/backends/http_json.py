@@ -17,6 +17,7 @@ from okrs.sources.registry import ConfigProblem, Param, SourceBackend, SourceErr
 class HttpJsonSource(SourceBackend):
     kind = "http_json"
     label = "JSON over HTTP (a URL and a JSONPath)"
+    url_param = "url"
     params = (
         Param("url", "the JSON document's URL", type="url"),
         Param("jsonpath", "where the number is, e.g. $.data.active_customers"),
@@ -71,9 +72,29 @@ def pick_number(document: Any, path: str) -> float:
         try:
             value = float(text)
         except ValueError:
-            raise SourceError(f"{path} is '{text[:40]}', not a number", permanent=True) from None
+            # The text itself is not quoted: it is whatever the endpoint holds, and errors are
+            # shown to everyone who may read the key result.
+            raise SourceError(
+                f"the JSONPath {path} matched a string, not a number", permanent=True
+            ) from None
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise SourceError(f"{path} is {type(value).__name__}, not a number", permanent=True)
+        raise SourceError(
+            f"the JSONPath {path} matched {_json_type(value)}, not a number", permanent=True
+        )
     if not math.isfinite(float(value)):
-        raise SourceError(f"{path} is not a finite number", permanent=True)
+        raise SourceError(
+            f"the JSONPath {path} matched a number that is not finite", permanent=True
+        )
     return float(value)
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true or false"
+    if value is None:
+        return "null"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "an array"
+    return "something else"

@@ -19,6 +19,7 @@ from okrs.sources.registry import Param, SourceBackend, SourceError, register
 class JiraSource(SourceBackend):
     kind = "jira"
     label = "Jira JQL count"
+    url_param = "site"
     params = (
         Param("site", "the Jira site, e.g. https://acme.atlassian.net", type="url"),
         Param("jql", "a bounded JQL query, e.g. project = OPS AND type = Bug AND created >= -30d"),

@@ -20,6 +20,7 @@ URGENCIES = ("high", "low")
 class PagerDutySource(SourceBackend):
     kind = "pagerduty"
     label = "PagerDuty incident count"
+    url_param = "api_url"
     params = (
         Param("token", "a REST API key (read-only is enough)", secret=True),
         Param(

@@ -21,6 +21,7 @@ from okrs.sources.registry import Param, SourceBackend, SourceError, register
 class PrometheusSource(SourceBackend):
     kind = "prometheus"
     label = "Prometheus (PromQL instant query)"
+    url_param = "url"
     params = (
         Param(
             "url",
@@ -58,16 +59,21 @@ class PrometheusSource(SourceBackend):
 
 def number_from_answer(answer: Any) -> float:
     if not isinstance(answer, dict) or answer.get("status") != "success":
-        reason = answer.get("error", "") if isinstance(answer, dict) else ""
-        raise SourceError(f"Prometheus answered with an error: {reason}", permanent=True)
+        # Prometheus's own words are not quoted: an error page is the server's text, shown
+        # here to everyone who may read the key result.
+        raise SourceError(
+            "Prometheus answered with an error (check the query in Prometheus itself)",
+            permanent=True,
+        )
     data = answer.get("data") or {}
     result_type = data.get("resultType")
     result = data.get("result")
     if result_type == "scalar":
         return _sample_value(result)
     if result_type != "vector":
+        shown = result_type if result_type in ("matrix", "string") else "an unknown result type"
         raise SourceError(
-            f"the query gives a {result_type}, not one number: use an instant vector or a "
+            f"the query gives a {shown}, not one number: use an instant vector or a "
             "scalar (no [range] selector at the end)",
             permanent=True,
         )

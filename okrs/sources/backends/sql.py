@@ -2,9 +2,12 @@
 
 Read-only is enforced by the database, not by looking at the query text: PostgreSQL runs it in
 a `READ ONLY` transaction on a session whose default is read-only too (so not even a COMMIT
-inside the query could open a writable one), with `statement_timeout`; SQLite opens the file
-with `mode=ro` and `query_only`, and a progress handler interrupts a query that runs past the
-timeout. Give the source a database role that can only read, all the same.
+inside the query could open a writable one), with `statement_timeout`, and refuses a role that
+is a superuser or may run programs or touch files on the database server (those step outside
+any transaction: `COPY ... TO PROGRAM`). SQLite opens the file with `mode=ro` and `query_only`,
+an authorizer allows nothing but reading (no ATTACH, no VACUUM INTO, no PRAGMA: each would
+create or change files before a read-only check), and a progress handler interrupts a query
+that runs past the timeout. Give the source a database role that can only read, all the same.
 """
 
 from __future__ import annotations
@@ -16,13 +19,19 @@ import sqlite3
 import time
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from okrs.sources.registry import ConfigProblem, Param, SourceBackend, SourceError, register
 
 SCHEMES = ("postgresql", "postgres", "sqlite")
 # How often (in SQLite virtual machine instructions) the progress handler looks at the clock.
 _SQLITE_CHECK_EVERY = 10_000
+# What a SQLite query may do: read tables and call functions. WITH RECURSIVE only reads too.
+_SQLITE_ALLOWED = frozenset(
+    {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE}
+)
+# Roles that can reach outside a read-only transaction (run programs, write server files).
+_DANGEROUS_PG_ROLES = ("pg_execute_server_program", "pg_write_server_files", "pg_read_server_files")
 
 
 @register
@@ -58,7 +67,7 @@ class SqlSource(SourceBackend):
         timeout = float(self.config.get("timeout") or 10)
         scheme = urlsplit(url).scheme
         if scheme in ("postgresql", "postgres"):
-            rows = _postgresql(url, query, timeout)
+            rows = _postgresql(url, query, timeout, _whose(self.config))
         elif scheme == "sqlite":
             rows = _sqlite(url, query, timeout)
         else:
@@ -93,7 +102,13 @@ def one_number(rows: list[tuple[Any, ...]]) -> float:
     return number
 
 
-def _postgresql(url: str, query: str, timeout: float) -> list[tuple[Any, ...]]:
+def _whose(config: Mapping[str, Any]) -> str:
+    """Which database, for messages: the credential's name, never the URL's host or user."""
+    credential = config.get("credential")
+    return f"the database of credential '{credential}'" if credential else "the database"
+
+
+def _postgresql(url: str, query: str, timeout: float, whose: str) -> list[tuple[Any, ...]]:
     import psycopg
     from psycopg import errors
 
@@ -108,10 +123,9 @@ def _postgresql(url: str, query: str, timeout: float) -> list[tuple[Any, ...]]:
     except psycopg.OperationalError as exc:
         text = str(exc)
         permanent = "authentication" in text or "does not exist" in text
-        first_line = text.strip().splitlines()[-1] if text.strip() else "connection failed"
-        raise SourceError(
-            f"cannot connect to PostgreSQL: {_without_url(first_line, url)}", permanent=permanent
-        ) from None
+        # PostgreSQL's words name the host, the port and the user: not for the key-result page.
+        reason = " (credentials refused or no such database)" if permanent else ""
+        raise SourceError(f"could not connect to {whose}{reason}", permanent=permanent) from None
     except (psycopg.ProgrammingError, ValueError) as exc:
         raise SourceError(
             f"the database URL is not usable: {type(exc).__name__}", permanent=True
@@ -119,6 +133,7 @@ def _postgresql(url: str, query: str, timeout: float) -> list[tuple[Any, ...]]:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SET TRANSACTION READ ONLY")
+            _refuse_powerful_role(cursor)
             cursor.execute("SELECT set_config('statement_timeout', %s, true)", (str(millis),))
             # A prepared statement (the extended protocol) holds exactly one statement: no
             # `SELECT 1; COMMIT; ...` sneaking a second one in.
@@ -126,6 +141,8 @@ def _postgresql(url: str, query: str, timeout: float) -> list[tuple[Any, ...]]:
             if cursor.description is None:
                 raise SourceError("the query returns no rows: use a SELECT", permanent=True)
             return [tuple(row) for row in cursor.fetchall()]
+    except SourceError:
+        raise
     except errors.QueryCanceled:
         raise SourceError(
             f"the query was cut off after {timeout:g} s (statement_timeout)", permanent=False
@@ -145,15 +162,38 @@ def _postgresql(url: str, query: str, timeout: float) -> list[tuple[Any, ...]]:
     except psycopg.OperationalError as exc:
         raise SourceError(f"PostgreSQL failed: {type(exc).__name__}", permanent=False) from None
     except psycopg.Error as exc:
-        message = exc.diag.message_primary if exc.diag else type(exc).__name__
-        raise SourceError(f"the query failed: {message}", permanent=True) from None
+        # Other errors (a failed cast, a division by zero...) may quote a value read from the
+        # database: only their kind and SQLSTATE are shown.
+        code = f" (SQLSTATE {exc.sqlstate})" if exc.sqlstate else ""
+        raise SourceError(f"the query failed: {type(exc).__name__}{code}", permanent=True) from None
     finally:
         connection.rollback()
         connection.close()
 
 
-def _without_url(text: str, url: str) -> str:
-    return text.replace(url, "(database URL)")
+def _refuse_powerful_role(cursor: Any) -> None:
+    """A superuser, or a role that may run programs or touch files on the server, could step
+    outside the read-only transaction (COPY ... TO PROGRAM): refuse to run any query as one."""
+    checks = ", ".join("pg_has_role(current_user, %s, 'MEMBER')" for _ in _DANGEROUS_PG_ROLES)
+    cursor.execute(
+        f"SELECT rolsuper, {checks} FROM pg_roles WHERE rolname = current_user",  # noqa: S608
+        _DANGEROUS_PG_ROLES,
+    )
+    row = cursor.fetchone()
+    if row is None:
+        return
+    if row[0]:
+        raise SourceError(
+            "the database role is a superuser: give the source a role that can only read",
+            permanent=True,
+        )
+    for role, member in zip(_DANGEROUS_PG_ROLES, row[1:], strict=True):
+        if member:
+            raise SourceError(
+                f"the database role is a member of {role}: give the source a role that can "
+                "only read",
+                permanent=True,
+            )
 
 
 def _sqlite(url: str, query: str, timeout: float) -> list[tuple[Any, ...]]:
@@ -162,9 +202,18 @@ def _sqlite(url: str, query: str, timeout: float) -> list[tuple[Any, ...]]:
     path = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
     if not path:
         raise SourceError("the sqlite:/// URL names no file", permanent=True)
+    if "?" in path or "#" in path or parts.query or parts.fragment:
+        # A '?' would start SQLite's own URI parameters (mode=rwc) after our mode=ro.
+        raise SourceError(
+            "the sqlite:/// URL must name a file only: no '?', '#' or parameters",
+            permanent=True,
+        )
     try:
         connection = sqlite3.connect(
-            f"file:{path}?mode=ro", uri=True, timeout=timeout, check_same_thread=False
+            f"file:{quote(path, safe='/')}?mode=ro",
+            uri=True,
+            timeout=timeout,
+            check_same_thread=False,
         )
     except sqlite3.OperationalError as exc:
         raise SourceError(f"cannot open the SQLite file: {exc}", permanent=True) from None
@@ -173,15 +222,30 @@ def _sqlite(url: str, query: str, timeout: float) -> list[tuple[Any, ...]]:
     def past_deadline() -> int:
         return 1 if time.monotonic() > deadline else 0
 
+    def only_reading(action: int, *args: Any) -> int:
+        return sqlite3.SQLITE_OK if action in _SQLITE_ALLOWED else sqlite3.SQLITE_DENY
+
     connection.set_progress_handler(past_deadline, _SQLITE_CHECK_EVERY)
     try:
         connection.execute("PRAGMA query_only = ON")
+        # Judged while the query is prepared, before any of it runs: ATTACH and VACUUM INTO
+        # would create their file first and fail on read-only only afterwards.
+        connection.set_authorizer(only_reading)
         cursor = connection.execute(query)
         if cursor.description is None:
             raise SourceError("the query returns no rows: use a SELECT", permanent=True)
         return [tuple(row) for row in cursor.fetchall()]
-    except sqlite3.OperationalError as exc:
+    except sqlite3.DatabaseError as exc:
         text = str(exc)
+        if "not authorized" in text or "authorization denied" in text:
+            # The authorizer's refusal, while the statement was prepared: nothing ran.
+            raise SourceError(
+                "the query tried to write or to do more than read (ATTACH, PRAGMA, VACUUM "
+                "INTO...): sources are read-only",
+                permanent=True,
+            ) from None
+        if not isinstance(exc, sqlite3.OperationalError):
+            raise SourceError(f"the query failed: {text}", permanent=True) from None
         if "interrupted" in text:
             raise SourceError(
                 f"the query was cut off after {timeout:g} s", permanent=False
@@ -193,7 +257,7 @@ def _sqlite(url: str, query: str, timeout: float) -> list[tuple[Any, ...]]:
                 "the query tried to write: sources are read-only", permanent=True
             ) from None
         raise SourceError(f"the query failed: {text}", permanent=True) from None
-    except (sqlite3.DatabaseError, sqlite3.Warning, ValueError) as exc:
+    except (sqlite3.Warning, ValueError) as exc:
         raise SourceError(f"the query failed: {exc}", permanent=True) from None
     finally:
         connection.close()

@@ -34,9 +34,15 @@ from okrs.goals.evaluation import current_cycle
 from okrs.goals.models import Cycle, Initiative, KeyResult, Level, Objective
 from okrs.org.audit import Actor, record, snapshot
 from okrs.org.models import Person, Role, Team
-from okrs.org.permissions import can_edit_key_result, can_edit_objective, led_team_ids
+from okrs.org.permissions import (
+    PermissionDenied,
+    can_edit_key_result,
+    can_edit_objective,
+    led_team_ids,
+)
 from okrs.sources.forms import SourceForm, param_field_name
 from okrs.sources.models import Credential
+from okrs.sources.permissions import REFUSAL, may_bind_sources, require_source_permission
 from okrs.web.forms import EditorForm, InitiativeForm, KeyResultForm, ObjectiveForm
 from okrs.web.views.common import signed_in
 
@@ -259,6 +265,9 @@ def save_key_result(
         "weight": spec.weight,
         "source": spec.source or None,
     }
+    require_source_permission(
+        actor, before=key_result.source if key_result else None, after=values["source"]
+    )
     if key_result is None:
         key_result = KeyResult.objects.create(
             objective=objective,
@@ -595,7 +604,16 @@ def _key_result_form_page(
         creating=creating,
     )
     form.set_choices("owner", people_choices())
-    source_form = _source_form(request, key_result)
+    may_bind = may_bind_sources(person)
+    if (
+        request.method == "POST"
+        and not choosing
+        and not may_bind
+        and _source_change_requested(request, key_result)
+    ):
+        # Checked before anything is judged or saved: nothing is written, nothing fetched.
+        return _forbidden(request, REFUSAL)
+    source_form = _source_form(request, key_result, read_only=not may_bind)
     source_ok = not source_form.is_bound or source_form.is_valid()
     if request.method == "POST" and not choosing and form.is_valid() and source_ok:
         data = form.cleaned_data
@@ -639,6 +657,8 @@ def _key_result_form_page(
                     key_result=key_result,
                     spec=spec,
                 )
+            except PermissionDenied as exc:
+                return _forbidden(request, str(exc))
             except IntegrityError:
                 form.add_error("key", f"duplicate key result key '{spec.key}'")
             else:
@@ -657,10 +677,24 @@ def _key_result_form_page(
     return render(request, "web/editor/key_result_form.html", context, status=status)
 
 
-def _source_form(request: HttpRequest, key_result: KeyResult | None) -> SourceForm:
+def _source_change_requested(request: HttpRequest, key_result: KeyResult | None) -> bool:
+    """Whether a posted form asks for another source than the stored one (a form posted as
+    the page drew it for a non-admin, with the fields disabled, carries none of them)."""
+    if "source-kind" not in request.POST:
+        return False
+    asked = _source_form(request, key_result)
+    if not asked.is_valid():
+        return True
+    stored = key_result.source if key_result is not None else None
+    return (asked.source() or None) != (stored or None)
+
+
+def _source_form(
+    request: HttpRequest, key_result: KeyResult | None, *, read_only: bool = False
+) -> SourceForm:
     stored = key_result.source if key_result is not None else None
     stored_kind = stored.get("kind", "") if isinstance(stored, dict) else ""
-    posted = request.method == "POST" and "source-kind" in request.POST
+    posted = request.method == "POST" and "source-kind" in request.POST and not read_only
     kind = request.POST.get("source-kind", "") if posted else stored_kind
     credentials = list(Credential.objects.order_by("name").values_list("name", "kind"))
     # A form posted without the source fields (an older page, a script) leaves it unbound, and
@@ -670,6 +704,7 @@ def _source_form(request: HttpRequest, key_result: KeyResult | None) -> SourceFo
         kind=kind,
         stored=stored,
         credentials=credentials,
+        read_only=read_only,
     )
     form.fields["kind"].widget.attrs["hx-post"] = request.path
     return form
