@@ -1,3 +1,108 @@
+"""POST /api/v1/okrs:lint: the coach over a plan document sent as the body (section 6).
+
+The body is the section-4 document itself, as YAML (application/yaml, text/yaml) or JSON
+(application/json: the plan as an object, or a string holding the YAML). JSON objects are
+linted as text, since JSON is YAML, so the line numbers of the findings point into the body
+as sent.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.http import HttpRequest, JsonResponse
 from ninja import Router
 
-router = Router(tags=["coach"])
+from okrs.api.auth import AUTH
+from okrs.coach.lint import MAX_DOCUMENT_BYTES, lint_text
+
+router = Router(tags=["coach"], auth=AUTH)
+
+YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
+JSON_TYPES = ("application/json",)
+
+_BODY_DOC = {
+    "required": True,
+    "content": {
+        "application/yaml": {"schema": {"type": "string"}},
+        "application/json": {"schema": {"oneOf": [{"type": "object"}, {"type": "string"}]}},
+    },
+}
+
+
+def _detail(status: int, detail: str, **extra: Any) -> JsonResponse:
+    return JsonResponse({"detail": detail, **extra}, status=status)
+
+
+def _document_text(request: HttpRequest) -> str | JsonResponse:
+    """The plan document as text, or the 4xx answer that explains why there is none."""
+    content_type = (request.content_type or "").lower()
+    if content_type not in YAML_TYPES + JSON_TYPES:
+        return _detail(415, "send the plan as application/yaml, text/yaml or application/json")
+    try:
+        declared = int(request.headers.get("Content-Length") or 0)
+    except ValueError:
+        declared = 0
+    limit = f"{MAX_DOCUMENT_BYTES // 1024} kB"
+    if declared > MAX_DOCUMENT_BYTES:
+        return _detail(413, f"the document is larger than {limit}")
+    # Read one byte past the limit ourselves: a sender lying about Content-Length cannot
+    # make us read more.
+    body = request.read(MAX_DOCUMENT_BYTES + 1)
+    if len(body) > MAX_DOCUMENT_BYTES:
+        return _detail(413, f"the document is larger than {limit}")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return _detail(400, "the body is not UTF-8 text")
+    if not text.strip():
+        return _detail(400, "the body is empty; send a plan document")
+    if content_type in JSON_TYPES:
+        try:
+            document = json.loads(text)
+        except ValueError as exc:
+            return _detail(400, f"the body is not valid JSON: {exc}")
+        if isinstance(document, str):
+            return document
+        if not isinstance(document, dict):
+            return _detail(
+                422, "the JSON body must be the plan (an object) or a string holding its YAML"
+            )
+    return text
+
+
+@router.post(
+    "/okrs:lint",
+    summary="Run the OKR coach over a plan document",
+    description=(
+        "The body is a plan (docs/okrs-as-code.md) as YAML or JSON. 200: "
+        '{"findings": [{"rule", "severity", "ref", "line", "message", "suggestion"}]}; '
+        '400: not YAML/JSON (with "errors" by line); 413: over 1 MB; 415: another content '
+        'type; 422: readable but not a valid plan (with "errors" by line, and the '
+        '"findings" of the rest).'
+    ),
+    response={200: dict, 400: dict, 413: dict, 415: dict, 422: dict},
+    openapi_extra={"requestBody": _BODY_DOC},
+)
+def lint(request: HttpRequest) -> JsonResponse:
+    text = _document_text(request)
+    if isinstance(text, JsonResponse):
+        return text
+    result = lint_text(text, filename="<body>")
+    findings = [finding.as_json() for finding in result.findings]
+    errors = [
+        {"line": finding.line, "message": finding.message}
+        for finding in result.findings
+        if finding.rule == "OKR000"
+    ]
+    if result.unreadable:
+        return _detail(400, "the body is not valid YAML", errors=errors)
+    if result.invalid:
+        return _detail(
+            422,
+            "the document is not a valid plan",
+            errors=errors,
+            findings=[f for f in findings if f["rule"] != "OKR000"],
+        )
+    return JsonResponse({"findings": findings})

@@ -1,0 +1,137 @@
+"""The classifier on worked examples, with the cue that decided, and its properties."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from okrs.coach.classify import DELIVERABLE, OUTCOME, classify, normalise
+from okrs.coach.rewrite import outcome_rewrite
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("Complete the Kubernetes migration", "complete"),
+        ("Launch the new onboarding", "launch"),
+        ("Hold 5 customer interviews", "hold"),
+        ("Roll out canary deployments", "roll out"),
+        ("Kubernetes migration done", "done"),
+        ("Achieve SOC 2 compliance", "achieve"),
+        ("We will publish 3 blog posts per week.", "publish"),
+    ],
+)
+def test_deliverables_are_flagged_with_the_cue_that_decided(text: str, cue: str) -> None:
+    verdict = classify(text)
+    assert verdict.label == DELIVERABLE
+    assert verdict.cue == cue
+    assert cue in verdict.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("Reduce infrastructure cost per customer by 25% through containerisation", "reduce"),
+        ("Cut P95 checkout latency from 900 ms to 300 ms", "cut"),
+        ("Churn below 2% per month", "below 2%"),
+        ("Release 80% of committed roadmap items within their quarter (from 55%)", "(from 55%"),
+        ("Deliver 99.9% uptime", "99.9% uptime"),
+        ("Reach 10,000 paying customers", "reach … 10,000"),
+    ],
+)
+def test_outcomes_pass_with_the_cue_that_decided(text: str, cue: str) -> None:
+    verdict = classify(text)
+    assert verdict.label == OUTCOME
+    assert verdict.cue == cue
+
+
+def test_a_counted_activity_is_still_an_activity() -> None:
+    verdict = classify("Hold 5 customer interviews")
+    assert "counts the activity" in verdict.reason
+
+
+def test_a_constraint_does_not_turn_work_into_an_outcome() -> None:
+    assert classify("Migrate the database with no more than 5 minutes of downtime").label == (
+        DELIVERABLE
+    )
+    assert classify("Launch the referral programme without increasing churn").label == DELIVERABLE
+
+
+def test_the_rewrite_keeps_the_subject_and_moves_the_work_to_an_initiative() -> None:
+    verdict = classify("Complete the Kubernetes migration")
+    suggestion = outcome_rewrite("Complete the Kubernetes migration", verdict.subject)
+    assert "the Kubernetes migration" in suggestion
+    assert "Reduce infrastructure cost per customer from <baseline> to <target>" in suggestion
+    assert "Move “Complete the Kubernetes migration” to an initiative" in suggestion
+
+
+@pytest.mark.parametrize(
+    ("text", "metric"),
+    [
+        ("Launch the new onboarding", "activation rate"),
+        ("Hold 5 customer interviews", "validated with customer evidence"),
+        ("Write the incident response runbook", "MTTR"),
+        ("Organise a team offsite", "roadmap items delivered"),
+    ],
+)
+def test_the_rewrite_proposes_the_measure_the_work_usually_serves(text: str, metric: str) -> None:
+    assert metric in outcome_rewrite(text, classify(text).subject)
+
+
+CORPUS_SAMPLES = [
+    "Complete the Kubernetes migration",
+    "Hold 5 customer interviews",
+    "Reduce monthly churn from 3% to 2%",
+    "p95 API latency under 200 ms",
+    "Keep uptime at or above 99.9%",
+    "Kubernetes migration done",
+    "Grow weekly active users",
+    "Ship the new pricing page",
+]
+
+
+@given(
+    text=st.sampled_from(CORPUS_SAMPLES),
+    flips=st.lists(st.booleans(), min_size=40, max_size=40),
+    trailing=st.sampled_from(["", " ", ".", "!", "  .", ";", "\t", "...", "?"]),
+)
+def test_case_and_trailing_punctuation_never_change_the_verdict(
+    text: str, flips: list[bool], trailing: str
+) -> None:
+    shouted = "".join(
+        char.upper() if flip else char.lower() for char, flip in zip(text, flips * 3, strict=False)
+    )
+    assert classify(shouted + trailing).label == classify(text).label
+
+
+OUTCOMES = [
+    "Reduce monthly churn",
+    "Raise trial-to-paid conversion",
+    "Keep checkout availability at or above 99.95%",
+    "Churn below 2% per month",
+    "Reach 10,000 paying customers",
+    "Release 80% of committed roadmap items within their quarter (from 55%)",
+    "Cut the infrastructure bill through rightsizing",
+    "Increase the share of revenue from annual plans",
+]
+
+
+@given(text=st.sampled_from(OUTCOMES), amount=st.integers(min_value=1, max_value=95))
+def test_adding_an_amount_never_turns_an_outcome_into_a_deliverable(text: str, amount: int) -> None:
+    assert classify(text).label == OUTCOME
+    assert classify(f"{text} by {amount}%").label == OUTCOME
+
+
+@given(text=st.text(max_size=200))
+def test_any_text_gets_a_verdict_and_a_reason(text: str) -> None:
+    verdict = classify(text)
+    assert verdict.label in (OUTCOME, DELIVERABLE)
+    assert verdict.reason
+    assert normalise(normalise(text)) == normalise(text)
+
+
+def test_a_huge_text_is_judged_by_its_start() -> None:
+    # Titles are at most 500 characters where they are stored; a file or API body may hold
+    # more, and the verdict must not depend on (or wait for) the rest.
+    assert classify("Complete the migration " + "from 1 " * 200_000).label == DELIVERABLE
