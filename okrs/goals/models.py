@@ -69,6 +69,10 @@ class Objective(models.Model):
         related_name="aligned_objectives",
     )
     position = models.PositiveIntegerField(default=0)
+    # Set when the objective was carried over from an unfinished one of an earlier cycle.
+    carried_over_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="carried_over_to"
+    )
 
     class Meta:
         ordering = ("position", "id")
@@ -154,6 +158,12 @@ class KeyResult(models.Model):
     sync_fingerprint = models.CharField(max_length=64, blank=True)
     sync_running_since = models.DateTimeField(null=True, blank=True)
     final_score = models.FloatField(null=True, blank=True, help_text="frozen at the cycle's end")
+    # The owner's answer to "did it move the thing we said it would move?" after the cycle.
+    retrospective = models.TextField(blank=True)
+    retrospective_at = models.DateTimeField(null=True, blank=True)
+    retrospective_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     position = models.PositiveIntegerField(default=0)
 
     class Meta:

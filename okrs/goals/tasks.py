@@ -46,7 +46,23 @@ def freeze_ended_cycles(now: dt.datetime | None = None) -> list[str]:
             KeyResult.objects.bulk_update(final, ["final_score"], batch_size=500)
         log.info("froze the final scores of cycle %s (%d key results)", cycle.key, len(final))
         frozen.append(cycle.key)
+        after_freeze(cycle, now)
     return frozen
+
+
+def after_freeze(cycle: Cycle, now: dt.datetime) -> None:
+    """End-of-cycle work once the scores are final: the owners' retrospective prompts.
+
+    Queued as nudge rows (one per owner and cycle, a unique constraint), so running it twice
+    leaves one prompt per owner; the insights task runs it again hourly for recently frozen
+    cycles, in case a worker died between the freeze and this.
+    """
+    from okrs.insights.end_of_cycle import plan_retrospective_prompts  # insights builds on goals
+
+    try:
+        plan_retrospective_prompts(cycle=cycle, now=now)
+    except Exception:  # the freeze itself is done and committed; never undo it for a prompt
+        log.exception("queueing the retrospective prompts of %s failed", cycle.key)
 
 
 @db_periodic_task(crontab(minute="5"))

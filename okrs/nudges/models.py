@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from okrs.goals.models import Cycle
+from okrs.goals.models import Cycle, KeyResult
 from okrs.org.models import Person
 
 
@@ -31,13 +31,24 @@ class NudgeKind(models.TextChoices):
     REMINDER = "reminder"  # two days later, if still due
     SNOOZED = "snoozed"  # the nudge again, a day after the person snoozed it
     DIGEST = "digest"  # to a team lead: what is still missing this week
+    # Insights (okrs/insights): sent through the same rows, claims, retries and fallbacks.
+    DRIFT = "drift"  # to the owner: on track by status, but the trend ends below the line
+    OFF_TRACK = "off_track"  # to the owner and the objective's team lead
+    LEADERSHIP = "leadership"  # Monday's digest to leads and admins
+    RETROSPECTIVE = "retrospective"  # after a cycle is frozen: one per owner and cycle
+
+
+# Alerts are about one key result: their row names it, and the week constraint includes it.
+KEY_RESULT_KINDS = (NudgeKind.DRIFT, NudgeKind.OFF_TRACK)
+# Kinds whose message okrs/insights/messages.py builds (all sent as alerts).
+INSIGHT_KINDS = (*KEY_RESULT_KINDS, NudgeKind.LEADERSHIP, NudgeKind.RETROSPECTIVE)
 
 
 class Nudge(models.Model):
     """One message to one person about one week."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="nudges")
-    kind = models.CharField(max_length=10, choices=NudgeKind.choices, default=NudgeKind.NUDGE)
+    kind = models.CharField(max_length=20, choices=NudgeKind.choices, default=NudgeKind.NUDGE)
     state = models.CharField(
         max_length=10, choices=NudgeState.choices, default=NudgeState.PENDING, db_index=True
     )
@@ -51,6 +62,10 @@ class Nudge(models.Model):
     # Ids of the key results that were due when the row was planned (the message itself is
     # built again at sending time, so a check-in in between is not asked about).
     key_result_ids = models.JSONField(default=list, blank=True)
+    # For a drift or off-track alert: the key result it is about.
+    key_result = models.ForeignKey(
+        KeyResult, null=True, blank=True, on_delete=models.CASCADE, related_name="alerts"
+    )
     # For a digest: the keys of the teams it covers.
     team_keys = models.JSONField(default=list, blank=True)
     due_at = models.DateTimeField(help_text="when it should be sent")
@@ -80,11 +95,25 @@ class Nudge(models.Model):
         ordering = ("due_at", "id")
         constraints: ClassVar = [
             # Planning is idempotent: one nudge, one reminder, one snoozed copy per person and
-            # week, and one digest per lead and week. Fallback copies have their own row.
+            # week, one digest per lead and week, one leadership digest per person and week.
+            # Fallback copies have their own row.
             models.UniqueConstraint(
                 fields=["person", "kind", "week_start"],
-                condition=Q(fallback_of__isnull=True),
+                condition=Q(fallback_of__isnull=True, key_result__isnull=True)
+                & ~Q(kind="retrospective"),
                 name="one_nudge_per_person_kind_week",
+            ),
+            # An alert: at most one per key result, kind, recipient and week.
+            models.UniqueConstraint(
+                fields=["key_result", "person", "kind", "week_start"],
+                condition=Q(fallback_of__isnull=True, key_result__isnull=False),
+                name="one_alert_per_key_result_kind_person_week",
+            ),
+            # The retrospective prompt: once per owner and cycle.
+            models.UniqueConstraint(
+                fields=["person", "cycle"],
+                condition=Q(fallback_of__isnull=True, kind="retrospective"),
+                name="one_retrospective_prompt_per_person_cycle",
             ),
         ]
         indexes: ClassVar = [models.Index(fields=["state", "next_attempt_at"])]

@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from okrs.channels.base import Channel, DeliveryError, channel_for, load_channel
 from okrs.nudges import schedule
-from okrs.nudges.models import Nudge, NudgeKind, NudgeState
+from okrs.nudges.models import INSIGHT_KINDS, Nudge, NudgeKind, NudgeState
 from okrs.nudges.services import build_alert, build_message
 
 log = logging.getLogger(__name__)
@@ -131,7 +131,19 @@ def send_one(
                 next_attempt_at=pauses.until[channel.name], attempts=F("attempts") - 1)  # fmt: skip
         return RETRY
     try:
-        if nudge.kind == NudgeKind.DIGEST:
+        if nudge.kind in INSIGHT_KINDS:
+            # Alerts, the leadership digest, the retrospective prompt (okrs/insights): worded
+            # now from the current state; None means it no longer applies.
+            from okrs.insights.messages import build_insight
+
+            alert = build_insight(nudge, now=now)
+            if alert is None:
+                _finish(nudge_id, worker, state=NudgeState.CANCELLED, channel=channel.name,
+                        updated_at=now, last_error="")  # fmt: skip
+                log.info("%s %s cancelled: it no longer applies", nudge.kind, nudge_id)
+                return CANCELLED
+            message_id = channel.send_alert(person, alert)
+        elif nudge.kind == NudgeKind.DIGEST:
             message_id = channel.send_alert(person, build_alert(nudge, now=now))
         else:
             message = build_message(nudge, now=now)
@@ -205,6 +217,7 @@ def _failed_permanently(
                     cycle_id=nudge.cycle_id,
                     key_result_ids=nudge.key_result_ids,
                     team_keys=nudge.team_keys,
+                    key_result_id=nudge.key_result_id,
                     due_at=now,
                     next_attempt_at=now,
                     expires_at=nudge.expires_at,

@@ -100,7 +100,9 @@ def build_message(nudge: Nudge, *, now: dt.datetime | None = None) -> NudgeMessa
     """What the person is asked, computed at sending time: what is due now, not at planning."""
     now = now or timezone.now()
     person = nudge.person
-    due = due_key_results(person=person, now=now)
+    # The message lists what the nudge was planned for, like its email link (still due only).
+    listed = {int(i) for i in nudge.key_result_ids or ()}
+    due = [d for d in due_key_results(person=person, now=now) if d.id in listed]
     cycle = nudge.cycle
     if cycle is None:
         running = active_cycles(now)

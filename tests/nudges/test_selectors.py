@@ -97,7 +97,8 @@ def test_snoozing_someone_elses_nudge_is_refused(world: World):
 
 
 def test_build_message_lists_what_is_due_when_sending(world: World, frozen_now):
-    nudge = make_nudge(world, state=NudgeState.PENDING)
+    planned_for = [world.lead_time.pk, world.change_failure_rate.pk]
+    nudge = make_nudge(world, state=NudgeState.PENDING, key_result_ids=planned_for)
     checkin(world, world.lead_time, 50, NOW - dt.timedelta(hours=2))
 
     message = build_message(nudge)
@@ -107,3 +108,13 @@ def test_build_message_lists_what_is_due_when_sending(world: World, frozen_now):
     assert [kr.ref for kr in message.key_results] == ["deploys-advantage/change-failure-rate"]
     assert message.checkin_url.startswith("http")
     assert "/nudges/checkin/" in message.checkin_url
+
+
+def test_build_message_lists_only_what_the_nudge_was_planned_for(world: World, frozen_now):
+    """A key result that became due after planning waits for its own nudge: the message and its
+    email link list the same key results."""
+    nudge = make_nudge(world, state=NudgeState.PENDING, key_result_ids=[world.lead_time.pk])
+
+    message = build_message(nudge)
+
+    assert [kr.ref for kr in message.key_results] == ["deploys-advantage/lead-time"]

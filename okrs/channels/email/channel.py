@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import smtplib
 import socket
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -108,11 +109,17 @@ class EmailChannel(Channel):
 
     def send_alert(self, person: Person, message: AlertMessage) -> str:
         context = {"person": person, "message": message, "base_url": settings.BASE_URL}
+        # The HTML part lists the lines instead of the text; the text's first line is its
+        # headline ("... is off track"), which must not be lost there.
+        headline = message.text.split("\n", 1)[0]
+        shown = message
+        if message.lines and headline and headline not in message.lines:
+            shown = replace(message, lines=(headline, *message.lines))
         return self._send(
             person,
             message.subject,
             render_to_string("nudges/email/alert.txt", context),
-            render_to_string("nudges/email/alert.html", context),
+            render_to_string("nudges/email/alert.html", {**context, "message": shown}),
             tag="alert",
         )
 

@@ -158,7 +158,9 @@ def nudge_blocks(message: NudgeMessage) -> list[dict[str, Any]]:
 
 
 def alert_blocks(message: AlertMessage) -> list[dict[str, Any]]:
-    body = escape(message.text)
+    # An alert's text is complete on its own (email sends it as is); its lines repeat the
+    # detail as a list, so with lines only the headline of the text is shown here.
+    body = escape(message.text.split("\n", 1)[0] if message.lines else message.text)
     if message.lines:
         body += "\n" + "\n".join(f"• {escape(line)}" for line in message.lines)
     if message.url:

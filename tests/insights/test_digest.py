@@ -1,0 +1,92 @@
+"""The leadership digest: Monday 08:00, what moved, what is off track, who is missing."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from okrs.nudges.models import Nudge, NudgeKind, NudgeState
+from tests.conftest import World
+from tests.fakes.slack import FakeSlack
+from tests.insights.helpers import check_in, dms, on_slack, worker_pass
+from tests.nudges.smtp import LocalSmtp
+
+UTC = dt.UTC
+MONDAY_8 = dt.datetime(2026, 11, 16, 8, 0, tzinfo=UTC)  # London is on UTC in November
+DIGEST = "Weekly OKR digest"
+
+
+def a_week_of_work(world: World) -> None:
+    # Lead time moved this week (70 -> 60); conversion moved and its owner says off track;
+    # the change failure rate has never been checked in on.
+    check_in(world.lead_time, world.member, 70, dt.datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
+    check_in(world.lead_time, world.member, 60, dt.datetime(2026, 11, 10, 9, 0, tzinfo=UTC))
+    check_in(world.conversion, world.other_member, 2.1,
+             dt.datetime(2026, 11, 12, 15, 0, tzinfo=UTC), confidence="off_track")  # fmt: skip
+
+
+def test_a_lead_hears_about_their_teams_only_and_an_admin_about_everything(
+    world: World, slack: FakeSlack, smtp: LocalSmtp
+):
+    on_slack(slack, "U0LENA", world.platform_lead)  # lena by Slack; ada (admin) by email
+    a_week_of_work(world)
+
+    worker_pass(MONDAY_8 - dt.timedelta(minutes=50))  # 07:10: not yet
+    assert dms(slack, "U0LENA", DIGEST) == [] and smtp.to("ada@acme.test") == []
+
+    for moment in (
+        MONDAY_8 + dt.timedelta(minutes=10),
+        MONDAY_8 + dt.timedelta(hours=1, minutes=10),
+    ):
+        worker_pass(moment)
+
+    lena = dms(slack, "U0LENA", DIGEST)
+    assert len(lena) == 1
+    text = lena[0]
+    assert "Weekly OKR digest for platform: 1 moved, 1 off track" in text
+    assert "deploys-advantage/lead-time: 70 hours → 60 hours" in text
+    assert "deploys-advantage/change-failure-rate (Maya Patel)" in text  # off track
+    assert "Maya Patel: deploys-advantage/change-failure-rate (never)" in text  # missing
+    assert "checkout-conversion" not in text  # not her team
+
+    admin = [m for m in smtp.to("ada@acme.test") if m["Subject"].startswith(DIGEST)]
+    assert len(admin) == 1
+    assert admin[0]["Subject"].startswith("Weekly OKR digest for the whole organisation: 2 moved")
+    body = admin[0].get_body(("plain",)).get_content()
+    for expected in (
+        "deploys-advantage/lead-time: 70 hours → 60 hours",
+        "checkout-conversion/conversion: 2% → 2.1%",
+        "checkout-conversion/conversion (Owen Member): score 10%",
+        "Maya Patel: deploys-advantage/change-failure-rate (never)",
+    ):
+        assert expected in body
+    html = admin[0].get_body(("html",)).get_content()
+    assert "checkout-conversion/conversion (Owen Member)" in html
+
+    # Erin leads engineering, above both teams: she sees both.
+    erin = [m for m in smtp.to("erin@acme.test") if m["Subject"].startswith(DIGEST)]
+    assert len(erin) == 1
+    erin_body = erin[0].get_body(("plain",)).get_content()
+    assert (
+        "checkout-conversion/conversion" in erin_body and "deploys-advantage/lead-time" in erin_body
+    )
+
+    # One per person and week: leads and admins only.
+    rows = Nudge.objects.filter(kind=NudgeKind.LEADERSHIP)
+    assert {r.person.email for r in rows} == {
+        "ada@acme.test", "erin@acme.test", "lena@acme.test", "carl@acme.test",
+    }  # fmt: skip
+    assert {r.state for r in rows} == {NudgeState.SENT}
+    assert {r.week_start for r in rows} == {dt.date(2026, 11, 16)}
+
+    worker_pass(MONDAY_8 + dt.timedelta(days=1))  # Tuesday: nothing more
+    assert len(dms(slack, "U0LENA", DIGEST)) == 1
+    assert Nudge.objects.filter(kind=NudgeKind.LEADERSHIP).count() == 4
+
+
+def test_the_digest_follows_the_recipients_timezone(world: World, smtp: LocalSmtp):
+    world.admin.timezone = "America/New_York"
+    world.admin.save()
+    worker_pass(MONDAY_8 + dt.timedelta(minutes=10))  # 03:10 in New York
+    assert [m for m in smtp.to("ada@acme.test") if m["Subject"].startswith(DIGEST)] == []
+    worker_pass(MONDAY_8 + dt.timedelta(hours=5, minutes=10))  # 08:10 in New York
+    assert len([m for m in smtp.to("ada@acme.test") if m["Subject"].startswith(DIGEST)]) == 1
