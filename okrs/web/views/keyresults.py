@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
+from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 from django_htmx.middleware import HtmxDetails
@@ -26,7 +26,7 @@ from okrs.checkins.models import CheckIn, Confidence
 from okrs.checkins.services import LARGEST_VALUE, CheckInInvalid, record_checkin
 from okrs.goals import scoring
 from okrs.goals.evaluation import KeyResultState, evaluate_cycle, evaluate_key_result
-from okrs.goals.models import Cycle, KeyResult, Objective
+from okrs.goals.models import Cycle, Initiative, KeyResult, Objective
 from okrs.goals.sources import public_source
 from okrs.org.audit import Actor
 from okrs.org.models import Organisation, Person
@@ -36,6 +36,7 @@ from okrs.org.permissions import (
     can_edit_key_result,
     can_edit_objective,
 )
+from okrs.reports.impacts import impacts_for
 from okrs.sources.sync import fingerprint
 from okrs.web.views.common import page_scope, signed_in
 
@@ -107,6 +108,22 @@ def _is_due(state: KeyResultState, now: dt.datetime) -> bool:
     return last is None or now - last >= DUE_AFTER
 
 
+def optional_url(name: str, *args: str) -> str | None:
+    """The URL of a page another part of the product may not provide yet; None without it."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+def _with_impacts(
+    initiatives: list[Initiative], org: Organisation, now: dt.datetime
+) -> list[tuple[Initiative, Any]]:
+    """Each initiative with its before/after comparison (None unless it is done)."""
+    impacts = impacts_for(initiatives, tz_name=org.timezone, as_of=now)
+    return [(i, impacts.get(i.pk)) for i in initiatives]
+
+
 # --- the objective page ----------------------------------------------------------------------
 
 
@@ -128,7 +145,9 @@ def objective_page(request: HttpRequest, key: str) -> HttpResponse:
             Q(aligns_to_objective=objective) | Q(aligns_to_key_result_id__in=kr_ids)
         ).select_related("team", "owner", "aligns_to_key_result")
     )
-    initiatives = list(objective.initiatives.select_related("key_result", "owner"))
+    initiatives = list(
+        objective.initiatives.select_related("key_result__objective__cycle", "owner")
+    )
     links = list(
         objective.contribution_links.select_related("to_objective", "to_key_result__objective")
     )
@@ -142,9 +161,12 @@ def objective_page(request: HttpRequest, key: str) -> HttpResponse:
             "aligns_to_objective": evaluated.aligns_to_objective,
             "aligns_to_key_result": evaluated.aligns_to_key_result,
             "children": [(child, by_key.get(child.key)) for child in children],
-            "initiatives": initiatives,
+            "initiatives": _with_impacts(initiatives, org, timezone.now()),
             "links": links,
             "can_edit": can_edit_objective(person, objective),
+            "carry_over_url": optional_url("objective_carry_over", objective.key),
+            "later_cycles": list(Cycle.objects.filter(start__gt=objective.cycle.end)),
+            "report_url": reverse("report", args=[objective.cycle.key]),
         },
     )
 
@@ -233,6 +255,18 @@ def _key_result_context(
         "can_edit": can_edit_key_result(person, key_result),
         "stale_after_days": plain_number(org.stale_after_days),
         "person_tz": person.timezone or org.timezone,
+        "initiatives": _with_impacts(
+            list(key_result.initiatives.select_related("key_result__objective__cycle", "owner")),
+            org,
+            now,
+        ),
+        "retrospective": getattr(key_result, "retrospective", "") or "",
+        # Only the people who may answer are offered the form; its own view checks again.
+        "retrospective_url": optional_url(
+            "key_result_retrospective", key_result.objective.key, key_result.key
+        )
+        if key_result.owner_id == person.pk or can_edit_key_result(person, key_result)
+        else None,
     }
 
 
@@ -309,6 +343,35 @@ def _chart_data(
         "expected": expected,
         "forecast": forecast,
     }
+
+
+# --- the initiative page --------------------------------------------------------------------
+
+
+@login_required
+def initiative_page(request: HttpRequest, objective_key: str, initiative_key: str) -> HttpResponse:
+    """An initiative and whether its key result moved after it was done."""
+    initiative = get_object_or_404(
+        Initiative.objects.select_related(
+            "objective__cycle", "objective__team", "owner", "key_result__objective__cycle"
+        ),
+        objective__key=objective_key,
+        key=initiative_key,
+    )
+    person = signed_in(request)
+    org = Organisation.current()
+    [(_, impact)] = _with_impacts([initiative], org, timezone.now())
+    return render(
+        request,
+        "web/keyresults/initiative.html",
+        {
+            "nav": "dashboard",
+            "initiative": initiative,
+            "objective": initiative.objective,
+            "impact": impact,
+            "can_edit": can_edit_objective(person, initiative.objective),
+        },
+    )
 
 
 # --- my check-ins ----------------------------------------------------------------------------
@@ -468,4 +531,9 @@ urlpatterns = [
         name="key_result",
     ),
     path("checkins/", my_checkins, name="my_checkins"),
+    path(
+        "initiatives/<slug:objective_key>/<slug:initiative_key>/",
+        initiative_page,
+        name="initiative",
+    ),
 ]

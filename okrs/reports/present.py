@@ -1,0 +1,188 @@
+"""Words and numbers shared by the Markdown and HTML renderers of the report."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from okrs.insights.impact import VERDICT_LABEL, format_amount
+
+NONE = "\u2013"  # an en dash stands for "no value"
+STATUS_TEXT = {"on_track": "✓ On track", "at_risk": "! At risk", "off_track": "✕ Off track"}
+PHASE_TEXT = {
+    "running": "running: values are as of now, not final",
+    "upcoming": "not started yet",
+    "ended": "ended: final values (scores not frozen yet)",
+    "frozen": "ended: final scores, frozen",
+}
+KIND_TEXT = {
+    "increase": "increase",
+    "decrease": "decrease",
+    "stay_above": "stay at or above",
+    "stay_below": "stay at or below",
+    "milestone": "milestone",
+}
+SPARK_BLOCKS = "▁▂▃▄▅▆▇█"
+
+
+def status_text(status: str | None) -> str:
+    return STATUS_TEXT.get(status or "", f"{NONE} No status")
+
+
+def verdict_text(verdict: str | None) -> str:
+    return VERDICT_LABEL.get(verdict or "", NONE)
+
+
+def value(amount: float | None, unit: str = "") -> str:
+    return NONE if amount is None else format_amount(amount, unit)
+
+
+def percent(score: float | None) -> str:
+    return NONE if score is None else f"{round(score * 100)}%"
+
+
+def when(iso: str | None) -> str:
+    """An ISO instant as a short UTC date and time."""
+    if not iso:
+        return NONE
+    moment = dt.datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(dt.UTC)
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def day(iso: str | None) -> str:
+    return iso[:10] if iso else NONE
+
+
+def text_sparkline(values: list[float]) -> str:
+    """Block characters for a table cell where no picture can go (Markdown)."""
+    if not values:
+        return NONE
+    lo, hi = min(values), max(values)
+    if hi == lo:
+        return SPARK_BLOCKS[3] * len(values)
+    steps = len(SPARK_BLOCKS) - 1
+    return "".join(SPARK_BLOCKS[round((v - lo) / (hi - lo) * steps)] for v in values)
+
+
+def chain_text(objective: dict[str, Any]) -> str:
+    """What an objective serves, nearest first: "Platform goal > Company goal", with a guillemet."""
+    chain = objective["serves"]
+    if not chain:
+        return "a company goal itself" if objective["level"] == "company" else "not aligned"
+    return " \u203a ".join(link["title"] for link in chain)
+
+
+# --- DORA ----------------------------------------------------------------------------------------
+
+# (label, key in the metrics JSON, field, unit, whether lower is better)
+DORA_ROWS: tuple[tuple[str, str, str, str, bool], ...] = (
+    ("Deployment frequency", "deployment_frequency", "per_day", "/day", False),
+    ("Change lead time (median)", "lead_time", "median_hours", "h", True),
+    ("Change failure rate", "change_failure_rate", "percent", "%", True),
+    ("Recovery time (median)", "recovery_time", "median_hours", "h", True),
+    ("Deployment rework rate", "rework_rate", "percent", "%", True),
+)
+
+
+def dora_value(metrics: dict[str, Any] | None, metric: str, field: str, unit: str) -> str:
+    if metrics is None:
+        return NONE
+    number = metrics[metric][field]
+    if number is None:
+        return NONE
+    text = format_amount(number)
+    return f"{text}{unit}" if unit in ("%", "h", "/day") else f"{text} {unit}"
+
+
+def dora_band(metrics: dict[str, Any] | None, metric: str) -> str | None:
+    return None if metrics is None else metrics[metric]["band"]
+
+
+def dora_cell(metrics: dict[str, Any] | None, metric: str, field: str, unit: str) -> str:
+    text = dora_value(metrics, metric, field, unit)
+    band = dora_band(metrics, metric)
+    return f"{text} ({band})" if band and text != NONE else text
+
+
+def dora_change(
+    start: dict[str, Any] | None, end: dict[str, Any] | None, metric: str, field: str, lower: bool
+) -> str:
+    """Which way a metric went between the two windows, in words and an arrow."""
+    if start is None or end is None:
+        return NONE
+    before, after = start[metric][field], end[metric][field]
+    if before is None or after is None:
+        return NONE
+    if after == before:
+        return "= same"
+    better = (after < before) == lower
+    arrow = "↓" if after < before else "↑"
+    return f"{arrow} {'better' if better else 'worse'}"
+
+
+def dora_table(dora: dict[str, Any], metrics_of: dict[str, Any]) -> list[list[str]]:
+    """Rows of (metric, start, end, change) for one scope's two windows."""
+    rows = []
+    for label, metric, field, unit, lower in DORA_ROWS:
+        start, end = metrics_of.get("start"), metrics_of.get("end")
+        rows.append(
+            [
+                label,
+                dora_cell(start, metric, field, unit),
+                dora_cell(end, metric, field, unit),
+                dora_change(start, end, metric, field, lower),
+            ]
+        )
+    return rows
+
+
+def dora_missing(report: dict[str, Any]) -> str:
+    """Why a report has no DORA numbers."""
+    if report["cycle"]["phase"] == "upcoming":
+        return "The cycle has not started: there is no before and after to compare yet."
+    return "No services belong to this scope, so there is nothing to measure."
+
+
+def dora_window_labels(dora: dict[str, Any], phase: str) -> tuple[str, str]:
+    start, end = dora["windows"]["start"], dora["windows"]["end"]
+    closing = "now" if phase in ("running", "upcoming") else "the cycle's end"
+    return (
+        f"{dora['days']} days before the cycle ({day(start['from'])} to {day(start['to'])})",
+        f"{dora['days']} days before {closing} ({day(end['from'])} to {day(end['to'])})",
+    )
+
+
+def trend_values(key_result: dict[str, Any]) -> list[float]:
+    return [point["value"] for point in key_result["trend"]]
+
+
+def from_to(key_result: dict[str, Any]) -> str:
+    """Baseline -> final (target), e.g. "96 hours → 30 hours (target 6 hours)"."""
+    unit = key_result["unit"]
+    start = value(key_result["baseline"], unit)
+    final = value(key_result["final"], unit)
+    target = value(key_result["target"], unit)
+    if key_result["kind"] in ("stay_above", "stay_below", "milestone"):
+        return f"{final} ({KIND_TEXT[key_result['kind']]} {target})"
+    return f"{start} → {final} (target {target})"
+
+
+VERDICT_WORDS = {
+    "right_way": "moved their key result the right way",
+    "wrong_way": "the wrong way",
+    "no_clear_change": "no clear change",
+    "too_few_points": "too few points to tell",
+    "no_direction": "not comparable",
+}
+
+
+def verdict_counts(summary: dict[str, Any]) -> str:
+    """ "3 moved their key result the right way, 1 the wrong way, ..." (zeros left out but the
+    first, which is the question the review asks)."""
+    counts = summary["initiative_verdicts"]
+    parts = [
+        f"{counts[verdict]} {words}"
+        for verdict, words in VERDICT_WORDS.items()
+        if counts.get(verdict) or verdict == "right_way"
+    ]
+    return ", ".join(parts)
