@@ -200,6 +200,7 @@ def test_admins_find_every_integration_page_from_settings(world: Any, client: Cl
     links = re.findall(r'href="(/settings/[a-z]+/)"', page)
     assert links == [
         "/settings/slack/",
+        "/settings/teams/",
         "/settings/nudges/",
         "/settings/webhooks/",
         "/settings/sources/",
@@ -213,6 +214,7 @@ def test_other_roles_see_no_integrations_and_cannot_open_them(world: Any, client
     assert "Integrations" not in client.get("/settings/").content.decode()
     for link in (
         "/settings/slack/",
+        "/settings/teams/",
         "/settings/nudges/",
         "/settings/webhooks/",
         "/settings/sources/",

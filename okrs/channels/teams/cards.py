@@ -1,0 +1,319 @@
+"""The Adaptive Cards okrs sends to Teams, and the reading of a submitted check-in card.
+
+Pure functions over plain values (DueKeyResult, NudgeMessage, AlertMessage): no ORM, no
+network, so the shapes are tested directly and validated against the Adaptive Cards schema
+(tests/teams/adaptive-card.schema.json). Cards are version 1.5 and use `Action.Execute`
+(the Universal Actions model): Teams sends the press to the bot as an `adaptiveCard/action`
+invoke with the inputs merged into the action's data, and shows the card the bot answers with
+in place of the old one.
+
+Plain dicts rather than the SDK's card builders (microsoft-teams-cards): the JSON is the
+contract with Teams, and writing it as JSON keeps it readable next to the schema it must match.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from okrs.channels.base import AlertMessage, DueKeyResult, NudgeMessage
+from okrs.channels.slack.blocks import amount
+
+VERSION = "1.5"
+SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+
+VERB_SAVE = "okrs.save"
+VERB_NO_CHANGE = "okrs.no_change"
+VERB_SNOOZE = "okrs.snooze"
+VERBS = (VERB_SAVE, VERB_NO_CHANGE, VERB_SNOOZE)
+
+CONFIDENCES = ("on_track", "at_risk", "off_track")
+LABELS = {"on_track": "On track", "at_risk": "At risk", "off_track": "Off track"}
+NO_STATUS = "No status yet"
+COLORS = {"on_track": "good", "at_risk": "warning", "off_track": "attention"}
+
+# Teams refuses cards over about 28 KB: a nudge lists at most this many key results.
+MAX_KEY_RESULTS = 12
+MAX_NOTE_LENGTH = 1000
+MAX_ERROR_LENGTH = 150
+
+
+def status_label(status: str | None) -> str:
+    return LABELS.get(status or "", NO_STATUS)
+
+
+def value_id(kr_id: int) -> str:
+    return f"kr-{kr_id}-value"
+
+
+def confidence_id(kr_id: int) -> str:
+    return f"kr-{kr_id}-confidence"
+
+
+def note_id(kr_id: int) -> str:
+    return f"kr-{kr_id}-note"
+
+
+def _text(text: str, **style: Any) -> dict[str, Any]:
+    return {"type": "TextBlock", "text": text, "wrap": True, **style}
+
+
+def _error(text: str) -> dict[str, Any]:
+    return _text(short_error(text), color="attention", size="small", spacing="none")
+
+
+def _card(body: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": "AdaptiveCard", "$schema": SCHEMA, "version": VERSION, "body": body}
+
+
+def _facts(kr: DueKeyResult) -> dict[str, Any]:
+    facts = [
+        {"title": "Current", "value": amount(kr.current, kr.unit)},
+        {"title": "Target", "value": amount(kr.target, kr.unit)},
+        {"title": "Status", "value": status_label(kr.status)},
+    ]
+    if kr.confidence in CONFIDENCES:
+        facts.append({"title": "Confidence", "value": status_label(kr.confidence)})
+    if kr.automatic:
+        facts.append({"title": "Value", "value": "synced automatically"})
+    return {"type": "FactSet", "facts": facts}
+
+
+def _heading(kr: DueKeyResult) -> list[dict[str, Any]]:
+    return [
+        _text(kr.title, weight="bolder"),
+        _text(kr.ref, isSubtle=True, size="small", spacing="none"),
+    ]
+
+
+def nudge_text(message: NudgeMessage) -> str:
+    """The notification's text (the card's summary)."""
+    count = len(message.key_results)
+    things = "key result" if count == 1 else "key results"
+    lead = "Reminder: still" if message.reminder else "Time for your weekly check-in:"
+    return f"{lead} {count} {things} to update in {message.cycle_key}."
+
+
+def action_data(nudge_id: int | None, krs: Sequence[DueKeyResult]) -> dict[str, Any]:
+    """What every button carries back: the nudge and the key results the card showed (with
+    whether each is automatic, i.e. has no value input)."""
+    return {"nudge": nudge_id, "krs": [[kr.id, kr.automatic] for kr in krs]}
+
+
+def checkin_card(
+    krs: Sequence[DueKeyResult],
+    *,
+    nudge_id: int | None,
+    heading: str,
+    submitted: Mapping[str, Any] | None = None,
+    errors: Mapping[str, str] | None = None,
+    problem: str = "",
+) -> dict[str, Any]:
+    """The check-in card: one block per key result with its inputs, and the three buttons.
+
+    With `submitted` and `errors` it is the same card answered back after a refused Save: what
+    the person typed is kept and each error shows under its field."""
+    shown = list(krs[:MAX_KEY_RESULTS])
+    submitted = submitted or {}
+    errors = errors or {}
+    body: list[dict[str, Any]] = [_text(heading, weight="bolder", size="medium")]
+    if problem:
+        body.append(_text(short_error(problem), color="attention"))
+    for kr in shown:
+        items: list[dict[str, Any]] = [*_heading(kr), _facts(kr)]
+        if not kr.automatic:
+            number: dict[str, Any] = {
+                "type": "Input.Number",
+                "id": value_id(kr.id),
+                "label": f"Value ({kr.unit})" if kr.unit else "Value",
+                "isRequired": True,
+                "errorMessage": "Enter the current value.",
+            }
+            typed = submitted.get(value_id(kr.id))
+            prefill = _number_or_none(typed) if typed not in (None, "") else kr.current
+            if prefill is not None and math.isfinite(prefill):
+                number["value"] = prefill  # a typed text that is no number is not kept
+            items.append(number)
+            if value_id(kr.id) in errors:
+                items.append(_error(errors[value_id(kr.id)]))
+        chosen = submitted.get(confidence_id(kr.id))
+        if chosen not in CONFIDENCES:
+            chosen = kr.confidence if kr.confidence in CONFIDENCES else kr.status
+        choice: dict[str, Any] = {
+            "type": "Input.ChoiceSet",
+            "id": confidence_id(kr.id),
+            "label": "Confidence",
+            "style": "compact",
+            "isRequired": True,
+            "errorMessage": "Choose on track, at risk or off track.",
+            "choices": [{"title": LABELS[value], "value": value} for value in CONFIDENCES],
+        }
+        if chosen in CONFIDENCES:
+            choice["value"] = chosen
+        items.append(choice)
+        if confidence_id(kr.id) in errors:
+            items.append(_error(errors[confidence_id(kr.id)]))
+        note: dict[str, Any] = {
+            "type": "Input.Text",
+            "id": note_id(kr.id),
+            "label": "Note (blockers, context)",
+            "isMultiline": True,
+            "maxLength": MAX_NOTE_LENGTH,
+            "placeholder": "Optional",
+        }
+        typed_note = submitted.get(note_id(kr.id))
+        if isinstance(typed_note, str) and typed_note:
+            note["value"] = typed_note[:MAX_NOTE_LENGTH]
+        items.append(note)
+        if note_id(kr.id) in errors:
+            items.append(_error(errors[note_id(kr.id)]))
+        body.append({"type": "Container", "separator": True, "spacing": "medium", "items": items})
+    if len(krs) > len(shown):
+        body.append(_text(f"…and {len(krs) - len(shown)} more: check in on the web app."))
+    data = action_data(nudge_id, shown)
+    buttons: list[dict[str, Any]] = [
+        {
+            "type": "Action.Execute",
+            "title": "Save",
+            "verb": VERB_SAVE,
+            "data": data,
+            "style": "positive",
+            "associatedInputs": "auto",
+        },
+        {
+            "type": "Action.Execute",
+            "title": "No change",
+            "verb": VERB_NO_CHANGE,
+            "data": data,
+            "associatedInputs": "none",
+        },
+    ]
+    if nudge_id is not None:
+        buttons.append(
+            {
+                "type": "Action.Execute",
+                "title": "Snooze",
+                "verb": VERB_SNOOZE,
+                "data": data,
+                "associatedInputs": "none",
+            }
+        )
+    body.append({"type": "ActionSet", "actions": buttons})
+    return _card(body)
+
+
+def nudge_card(message: NudgeMessage) -> dict[str, Any]:
+    return checkin_card(message.key_results, nudge_id=message.nudge_id, heading=nudge_text(message))
+
+
+def confirmation_card(
+    heading: str, krs: Sequence[DueKeyResult], problems: Sequence[str] = ()
+) -> dict[str, Any]:
+    """What a nudge becomes once answered: the new statuses, and no buttons to press twice."""
+    body: list[dict[str, Any]] = [_text(heading, weight="bolder", size="medium")]
+    for kr in krs[:MAX_KEY_RESULTS]:
+        body.append(
+            {
+                "type": "Container",
+                "separator": True,
+                "items": [*_heading(kr), _facts(kr)],
+            }
+        )
+    body.extend(_text(f"⚠ {short_error(problem)}", color="warning") for problem in problems)
+    return _card(body)
+
+
+def message_card(text: str, *, attention: bool = False) -> dict[str, Any]:
+    return _card([_text(text, color="attention")] if attention else [_text(text)])
+
+
+def alert_card(message: AlertMessage) -> dict[str, Any]:
+    """An alert or a lead's digest: subject, text, one line per item, a link to act on it."""
+    body: list[dict[str, Any]] = [_text(message.subject, weight="bolder", size="medium")]
+    text = message.text
+    if message.lines:
+        # The digest's text repeats its lines after the first one; show them as a list instead.
+        text = text.split("\n", 1)[0]
+    body.append(_text(text))
+    if message.lines:
+        body.append(
+            {
+                "type": "Container",
+                "items": [_text(f"- {line}", spacing="none") for line in message.lines[:50]],
+            }
+        )
+    if message.url:
+        body.append(_text(f"[Open in okrs]({message.url})"))
+    return _card(body)
+
+
+# --- reading a submitted card -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActionData:
+    nudge_id: int | None
+    key_results: tuple[tuple[int, bool], ...]  # (id, automatic) in the order shown
+
+
+def read_action_data(data: Mapping[str, Any] | None) -> ActionData:
+    try:
+        data = data or {}
+        nudge = data.get("nudge")
+        pairs = tuple((int(kr_id), bool(auto)) for kr_id, auto in data.get("krs") or ())
+        return ActionData(int(nudge) if nudge is not None else None, pairs)
+    except (ValueError, TypeError, AttributeError):
+        return ActionData(None, ())
+
+
+@dataclass(frozen=True)
+class CheckInEntry:
+    key_result_id: int
+    value: float | None  # None: keep the value (an automatic key result)
+    confidence: str
+    note: str
+
+
+def _number_or_none(raw: Any) -> float | None:
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int | float):
+        return float(raw) if math.isfinite(raw) else None
+    text = str(raw).strip().replace(",", "")
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def read_submission(
+    data: Mapping[str, Any], key_results: Sequence[tuple[int, bool]]
+) -> tuple[list[CheckInEntry], dict[str, str]]:
+    """The check-ins a Save asks for, or errors keyed by input id (shown under each field)."""
+    entries: list[CheckInEntry] = []
+    errors: dict[str, str] = {}
+    for kr_id, automatic in key_results:
+        value: float | None = None
+        if not automatic:
+            raw = data.get(value_id(kr_id))
+            if raw is None or str(raw).strip() == "":
+                errors[value_id(kr_id)] = "Enter the current value."
+            else:
+                value = _number_or_none(raw)
+                if value is None:
+                    errors[value_id(kr_id)] = f"{str(raw)[:40]!r} is not a number."
+        confidence = str(data.get(confidence_id(kr_id)) or "")
+        if confidence not in CONFIDENCES:
+            errors[confidence_id(kr_id)] = "Choose on track, at risk or off track."
+        note = str(data.get(note_id(kr_id)) or "").strip()
+        if len(note) > MAX_NOTE_LENGTH:
+            errors[note_id(kr_id)] = f"Keep the note under {MAX_NOTE_LENGTH} characters."
+        entries.append(CheckInEntry(kr_id, value, confidence, note))
+    return entries, errors
+
+
+def short_error(text: str) -> str:
+    return text if len(text) <= MAX_ERROR_LENGTH else text[: MAX_ERROR_LENGTH - 1] + "…"

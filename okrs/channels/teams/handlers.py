@@ -1,0 +1,374 @@
+"""What okrs does with an activity from Teams, once its token has been verified.
+
+- `conversationUpdate` adding the bot, or `installationUpdate` "add", in a personal chat: the
+  person installed the app. Their conversation reference is stored and matched by email (asked
+  of the Bot Connector: activities carry no email).
+- `installationUpdate` "remove" (or the bot removed from the chat): the reference is dropped.
+- `invoke` `adaptiveCard/action`: a button of a card (Save, No change, Snooze). The answer is
+  an invoke response with the card that replaces the pressed one (Universal Actions): the
+  confirmation with the new statuses, or the same card with the errors under their fields.
+- Any activity carrying `localTimezone` teaches us the person's timezone if they have none.
+
+The activity is parsed with the Teams SDK's activity models (microsoft-teams-api).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils import timezone
+from microsoft_teams.api.activities import Activity
+from pydantic import TypeAdapter, ValidationError
+
+from okrs.channels.base import DeliveryError, DueKeyResult
+from okrs.channels.slack.services import states_of  # channel-neutral; see report
+from okrs.channels.teams import cards, connector, services
+from okrs.channels.teams.models import TeamsConversation
+from okrs.nudges.selectors import due_key_results, my_key_results
+from okrs.nudges.services import snooze_nudge
+from okrs.org.models import Person
+
+logger = logging.getLogger(__name__)
+
+ACTIVITY: TypeAdapter[Any] = TypeAdapter(Activity)
+CARD_RESPONSE = "application/vnd.microsoft.card.adaptive"
+
+NOT_MATCHED = (
+    "I could not match your Teams account to a person in okrs: the email address of your "
+    "Teams (Microsoft 365) account must be the one okrs knows. Ask an okrs admin to add it. "
+    "Nothing was recorded."
+)
+NOT_MATCHED_YET = (
+    "Hi! I could not match your Teams account to a person in okrs yet: the email address of your "
+    "Teams (Microsoft 365) account must be the one okrs knows. Ask an okrs admin to add it."
+)
+NOT_REACHABLE = "I could not check who you are in Teams just now. Please try again in a minute."
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: dict[str, Any] | None = None
+
+
+def card_reply(card: dict[str, Any]) -> Reply:
+    """An `adaptiveCard/action` answer: the card to show in place of the pressed one."""
+    return Reply(200, {"statusCode": 200, "type": CARD_RESPONSE, "value": card})
+
+
+def error_reply(status: int, message: str) -> Reply:
+    return Reply(
+        200,
+        {
+            "statusCode": status,
+            "type": "application/vnd.microsoft.error",
+            "value": {"code": "BadRequest", "message": message},
+        },
+    )
+
+
+def handle(raw: dict[str, Any]) -> Reply:
+    try:
+        activity = ACTIVITY.validate_python(raw)
+    except ValidationError as exc:
+        kind = raw.get("type")
+        if kind in {"invoke", "conversationUpdate", "installationUpdate"}:
+            logger.info("teams: a %s activity we cannot read: %s", kind, exc.error_count())
+            return Reply(400, {"detail": f"this {kind} activity is malformed"})
+        return Reply(200)  # an activity type okrs has no use for
+    kind = activity.type
+    if kind == "conversationUpdate":
+        return conversation_update(activity, raw)
+    if kind == "installationUpdate":
+        return installation_update(activity, raw)
+    if kind == "invoke" and activity.name == "adaptiveCard/action":
+        return card_action(activity, raw)
+    if kind == "invoke":
+        return Reply(200, {})
+    if kind == "message":
+        return message(activity, raw)
+    return Reply(200)
+
+
+def message(activity: Any, raw: dict[str, Any]) -> Reply:
+    """Anything said to the bot in the personal chat: answer with a check-in card."""
+    if not _personal(activity):
+        return Reply(200)
+    conversation = (
+        TeamsConversation.objects.filter(
+            tenant_id=_tenant(activity, raw), user_id=activity.from_.id
+        )
+        .select_related("person")
+        .first()
+    )
+    if conversation is None or conversation.person is None:
+        conversation = install(activity, raw, welcome=False)  # an install we missed
+    person = conversation.person
+    if person is None or not person.is_active:
+        _say(conversation, cards.message_card(NOT_MATCHED, attention=True), "okrs")
+        return Reply(200)
+    _learn_timezone(person, raw)
+    now = timezone.now()
+    due = due_key_results(person=person, now=now)
+    krs = due or my_key_results(person=person, now=now)
+    if not krs:
+        card = cards.message_card("You own no key results in a running cycle.")
+    else:
+        heading = (
+            f"{len(krs)} key result{'s' if len(krs) != 1 else ''} due for a check-in."
+            if due
+            else "Nothing is due; here are your key results."
+        )
+        card = cards.checkin_card(krs, nudge_id=None, heading=heading)
+    _say(conversation, card, "Check in")
+    return Reply(200)
+
+
+# --- installation ------------------------------------------------------------------------------
+
+
+def _personal(activity: Any) -> bool:
+    conversation_type = getattr(activity.conversation, "conversation_type", None)
+    return (conversation_type or "personal") == "personal"
+
+
+def _tenant(activity: Any, raw: dict[str, Any]) -> str:
+    tenant = getattr(activity.conversation, "tenant_id", None)
+    if not tenant:
+        tenant = ((raw.get("channelData") or {}).get("tenant") or {}).get("id")
+    return str(tenant or "")
+
+
+def _reference(activity: Any, raw: dict[str, Any]) -> services.Reference:
+    sender = activity.from_
+    return services.Reference(
+        service_url=str(activity.service_url).rstrip("/"),
+        conversation_id=activity.conversation.id,
+        tenant_id=_tenant(activity, raw),
+        user_id=sender.id,
+        aad_object_id=sender.aad_object_id or "",
+        bot_id=activity.recipient.id,
+    )
+
+
+def _timezone_of(raw: dict[str, Any]) -> str:
+    name = raw.get("localTimezone")
+    if not name:
+        for entity in raw.get("entities") or ():
+            if isinstance(entity, dict) and entity.get("type") == "clientInfo":
+                name = entity.get("timezone")
+    return str(name or "")
+
+
+def _learn_timezone(person: Person, raw: dict[str, Any]) -> None:
+    services.learn_timezone(person=person, name=_timezone_of(raw))
+
+
+def install(
+    activity: Any, raw: dict[str, Any], *, strict: bool = False, welcome: bool = True
+) -> TeamsConversation:
+    """Store the chat's reference; ask the connector who the user is to match them by email.
+
+    When the connector cannot answer, the reference is kept unmatched (the first button press
+    asks again); with `strict` the DeliveryError is raised instead. A new chat gets a hello
+    unless the caller answers the person itself (`welcome=False`)."""
+    reference = _reference(activity, raw)
+    member: connector.Member | None = None
+    try:
+        member = connector.get_member(
+            service_url=reference.service_url,
+            conversation_id=reference.conversation_id,
+            member_id=reference.user_id,
+        )
+    except DeliveryError as exc:
+        logger.warning("teams: could not look up a member: %s", exc)
+        if strict:
+            raise
+    linked = services.link(reference=reference, member=member)
+    conversation = linked.conversation
+    if conversation.person is not None:
+        _learn_timezone(conversation.person, raw)
+    if linked.new and welcome:
+        _say(conversation, welcome_card(conversation.person), "Welcome to okrs")
+    return conversation
+
+
+def welcome_card(person: Person | None) -> dict[str, Any]:
+    """The hello after installing (Teams asks every personal bot to introduce itself)."""
+    if person is None:
+        return cards.message_card(NOT_MATCHED_YET, attention=True)
+    return cards.message_card(
+        f"Hi {person.name or person.email}! You are linked to okrs as {person.email}. Your weekly "
+        "check-in arrives here as a card on your team's check-in day; send me any message to "
+        "check in now."
+    )
+
+
+def _say(conversation: TeamsConversation, card: dict[str, Any], text: str) -> None:
+    """Post a card into the chat; a failure is logged (the activity itself was handled)."""
+    try:
+        connector.post_card(
+            service_url=conversation.service_url,
+            conversation_id=conversation.conversation_id,
+            card=card,
+            text=text,
+        )
+    except DeliveryError as exc:
+        logger.warning("teams: posting into a chat failed: %s", exc)
+
+
+def conversation_update(activity: Any, raw: dict[str, Any]) -> Reply:
+    if not _personal(activity):
+        return Reply(200)  # okrs is a personal-scope bot; team and group chats are not used
+    bot_id = activity.recipient.id
+    added = {member.id for member in activity.members_added or ()}
+    removed = {member.id for member in activity.members_removed or ()}
+    if bot_id in added:
+        install(activity, raw)
+    elif bot_id in removed:
+        services.unlink(tenant_id=_tenant(activity, raw), user_id=activity.from_.id)
+    return Reply(200)
+
+
+def installation_update(activity: Any, raw: dict[str, Any]) -> Reply:
+    if not _personal(activity):
+        return Reply(200)
+    action = str(getattr(activity, "action", "") or raw.get("action") or "")
+    if action.startswith("add"):
+        install(activity, raw)
+    elif action.startswith("remove"):
+        services.unlink(tenant_id=_tenant(activity, raw), user_id=activity.from_.id)
+    return Reply(200)
+
+
+# --- the card's buttons ------------------------------------------------------------------------
+
+
+def _known_person(activity: Any, raw: dict[str, Any]) -> Person | None:
+    conversation = (
+        TeamsConversation.objects.filter(
+            tenant_id=_tenant(activity, raw),
+            user_id=activity.from_.id,
+            person__isnull=False,
+            person__is_active=True,
+        )
+        .select_related("person")
+        .first()
+    )
+    return conversation.person if conversation else None
+
+
+def _person(activity: Any, raw: dict[str, Any]) -> tuple[Person | None, str]:
+    """The person pressing the button, matching them now if Teams never told us of them."""
+    person = _known_person(activity, raw)
+    if person is not None:
+        return person, ""
+    try:
+        conversation = install(activity, raw, strict=True, welcome=False)
+    except DeliveryError:
+        return None, NOT_REACHABLE
+    person = conversation.person
+    if person is None or not person.is_active:
+        return None, NOT_MATCHED
+    return person, ""
+
+
+def _states(ids: list[int], now: dt.datetime) -> list[DueKeyResult]:
+    return states_of(ids, now)
+
+
+def _replace_for_all_devices(activity: Any, card: dict[str, Any], text: str) -> None:
+    """The invoke answer replaces the card where it was pressed; updating the message itself
+    (PUT) shows the answer on the person's other devices too and removes the buttons there."""
+    message_id = getattr(activity, "reply_to_id", None)
+    if not message_id:
+        return
+    try:
+        connector.update_card(
+            service_url=str(activity.service_url).rstrip("/"),
+            conversation_id=activity.conversation.id,
+            activity_id=message_id,
+            card=card,
+            text=text,
+        )
+    except DeliveryError as exc:
+        logger.warning("teams: updating the answered card failed: %s", exc)
+
+
+def card_action(activity: Any, raw: dict[str, Any]) -> Reply:
+    action = activity.value.action
+    verb = action.verb or ""
+    if verb not in cards.VERBS:
+        return error_reply(400, f"unknown action {verb[:40]!r}")
+    person, problem = _person(activity, raw)
+    if person is None:
+        return card_reply(cards.message_card(problem, attention=True))
+    _learn_timezone(person, raw)
+    data: dict[str, Any] = action.data if isinstance(action.data, dict) else {}
+    shown = cards.read_action_data(data)
+    ids = [kr_id for kr_id, _ in shown.key_results]
+    now = timezone.now()
+    key = f"{_tenant(activity, raw)}/{activity.from_.id}/{activity.id}"
+    if not services.claim_activity(key=key):
+        # The same press delivered twice: the first recorded it; show where things stand.
+        return card_reply(cards.confirmation_card("Already recorded.", _states(ids, now)))
+    if verb == cards.VERB_SAVE:
+        return save(activity, person, data, shown, key=key)
+    if verb == cards.VERB_NO_CHANGE:
+        result = services.record_no_change(person=person, key_result_ids=ids)
+        recorded = [checkin.key_result_id for checkin in result.recorded]
+        heading = (
+            "No change: values kept, confidence confirmed." if recorded else "Nothing was recorded."
+        )
+        card = cards.confirmation_card(heading, _states(recorded, now), result.problems)
+        _replace_for_all_devices(activity, card, heading)
+        return card_reply(card)
+    return snooze(activity, person, shown)
+
+
+def save(
+    activity: Any, person: Person, data: dict[str, Any], shown: cards.ActionData, *, key: str
+) -> Reply:
+    now = timezone.now()
+    ids = [kr_id for kr_id, _ in shown.key_results]
+    entries, errors = cards.read_submission(data, shown.key_results)
+    if not errors:
+        try:
+            recorded = services.record_card_checkins(person=person, entries=entries)
+        except services.SubmissionRefused as exc:
+            errors = exc.errors
+    if errors:
+        # Nothing was recorded: the same press may be sent again and must be tried again.
+        services.release_activity(key=key)
+        # Answered inside the card: the same card, what was typed kept, errors under fields.
+        card = cards.checkin_card(
+            _states(ids, now),
+            nudge_id=shown.nudge_id,
+            heading="Nothing was saved: please correct the fields marked below.",
+            submitted=data,
+            errors=errors,
+        )
+        return card_reply(card)
+    count = len(recorded)
+    heading = f"Recorded {count} check-in{'s' if count != 1 else ''}. Thank you!"
+    card = cards.confirmation_card(heading, _states(ids, timezone.now()))
+    _replace_for_all_devices(activity, card, heading)
+    return card_reply(card)
+
+
+def snooze(activity: Any, person: Person, shown: cards.ActionData) -> Reply:
+    if shown.nudge_id is None:
+        return card_reply(cards.message_card("This card cannot be snoozed.", attention=True))
+    try:
+        until = snooze_nudge(nudge_id=shown.nudge_id, person=person, channel="teams")
+    except LookupError:
+        return card_reply(cards.message_card("This nudge is not yours to snooze.", attention=True))
+    stamp = until.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # Teams formats DATE() and TIME() in the reader's own timezone.
+    text = f"Snoozed. I will ask again on {{{{DATE({stamp}, SHORT)}}}} at {{{{TIME({stamp})}}}}."
+    card = cards.message_card(text)
+    _replace_for_all_devices(activity, card, "Snoozed.")
+    return card_reply(card)

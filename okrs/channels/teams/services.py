@@ -1,0 +1,264 @@
+"""Writes made from Teams, each audited: linking a person's chat with the bot, learning their
+timezone, and the check-ins of a card.
+
+Permission to check in is decided by record_checkin, never here: a card only says which key
+results it listed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import zoneinfo
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from okrs.channels.slack.services import latest_confidence  # channel-neutral; see report
+from okrs.channels.teams import cards
+from okrs.channels.teams.connector import Member
+from okrs.channels.teams.models import HandledActivity, TeamsConversation
+from okrs.checkins.models import CheckIn
+from okrs.checkins.services import CheckInInvalid, record_checkin
+from okrs.goals.models import KeyResult
+from okrs.org.audit import Actor, record
+from okrs.org.models import Channel, Person
+from okrs.org.permissions import PermissionDenied
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "teams"
+SYSTEM = Actor(None, CHANNEL, trusted=True)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Where a personal chat with the bot is, as an activity from Teams tells it."""
+
+    service_url: str
+    conversation_id: str
+    tenant_id: str
+    user_id: str
+    aad_object_id: str
+    bot_id: str
+
+
+def _public(conversation: TeamsConversation) -> dict[str, object]:
+    return {
+        "person": conversation.person_id,
+        "tenant_id": conversation.tenant_id,
+        "user_id": conversation.user_id,
+        "aad_object_id": conversation.aad_object_id,
+        "service_url": conversation.service_url,
+        "conversation_id": conversation.conversation_id,
+    }
+
+
+def person_for_email(email: str) -> Person | None:
+    if not email:
+        return None
+    return Person.objects.filter(email__iexact=email.strip(), is_active=True).first()
+
+
+@dataclass(frozen=True)
+class Linked:
+    conversation: TeamsConversation
+    new: bool  # a chat we did not know, or a person matched to it just now: worth a hello
+
+
+@transaction.atomic
+def link(*, reference: Reference, member: Member | None) -> Linked:
+    """Store (or refresh) the reference of a person's chat with the bot, matched by email.
+
+    A person who had no chat channel yet (email) gets Teams: installing the app personally is
+    how people ask for their nudges there. Someone on Slack keeps Slack."""
+    person = person_for_email(member.email) if member else None
+    conversation = (
+        TeamsConversation.objects.select_for_update()
+        .filter(tenant_id=reference.tenant_id, user_id=reference.user_id)
+        .first()
+    )
+    before = _public(conversation) if conversation else None
+    if conversation is None:
+        conversation = TeamsConversation(tenant_id=reference.tenant_id, user_id=reference.user_id)
+    if person is not None:
+        # The same person reached through another Teams account before (a new tenant, an
+        # account recreated): the newest chat is where they read.
+        TeamsConversation.objects.filter(person=person).exclude(pk=conversation.pk).delete()
+        conversation.person = person
+    conversation.aad_object_id = reference.aad_object_id or conversation.aad_object_id
+    conversation.service_url = reference.service_url
+    conversation.conversation_id = reference.conversation_id
+    conversation.bot_id = reference.bot_id
+    if member is not None:
+        conversation.email = member.email[:254]
+    conversation.updated_at = timezone.now()
+    conversation.save()
+    after = _public(conversation)
+    if after != before:
+        record(
+            Actor(conversation.person, CHANNEL, trusted=True),
+            action="create" if before is None else "update",
+            entity="teams_conversation",
+            ref=f"{reference.tenant_id}/{reference.user_id}",
+            before=before,
+            after=after,
+        )
+    if person is not None and person.channel == Channel.EMAIL:
+        Person.objects.filter(pk=person.pk).update(channel=Channel.TEAMS)
+        record(
+            Actor(person, CHANNEL),
+            action="update",
+            entity="person",
+            ref=person.email,
+            before={"channel": Channel.EMAIL},
+            after={"channel": Channel.TEAMS},
+        )
+    matched_now = person is not None and (before is None or before["person"] != person.pk)
+    return Linked(conversation, new=before is None or matched_now)
+
+
+@transaction.atomic
+def unlink(*, tenant_id: str, user_id: str) -> None:
+    """The person removed the app (or the chat is gone): forget where to reach them."""
+    for conversation in TeamsConversation.objects.filter(tenant_id=tenant_id, user_id=user_id):
+        before = _public(conversation)
+        conversation.delete()
+        record(
+            SYSTEM,
+            action="delete",
+            entity="teams_conversation",
+            ref=f"{tenant_id}/{user_id}",
+            before=before,
+        )
+
+
+def forget_person(person: Person) -> None:
+    """Delivery said the chat is gone: the person gets email until they install the app again."""
+    for conversation in TeamsConversation.objects.filter(person=person):
+        unlink(tenant_id=conversation.tenant_id, user_id=conversation.user_id)
+
+
+def learn_timezone(*, person: Person, name: str) -> bool:
+    """Remember the timezone Teams reports for a person who has none set. Never overrides
+    what the person (or the plan file) chose."""
+    if not name or person.timezone:
+        return False
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    with transaction.atomic():
+        changed = Person.objects.filter(pk=person.pk, timezone="").update(timezone=name)
+        if changed != 1:
+            return False  # set meanwhile by someone else
+        record(
+            Actor(person, CHANNEL),
+            action="update",
+            entity="person",
+            ref=person.email,
+            before={"timezone": ""},
+            after={"timezone": name},
+        )
+    person.timezone = name
+    return True
+
+
+# --- check-ins from a card ---------------------------------------------------------------------
+
+
+class SubmissionRefused(Exception):
+    """Some check-ins of a card were refused; none was recorded. Errors keyed by input id."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(", ".join(errors.values()))
+        self.errors = errors
+
+
+def _key_results(ids: Sequence[int]) -> dict[int, KeyResult]:
+    rows = KeyResult.objects.filter(pk__in=ids).select_related("objective__cycle", "owner")
+    return {kr.pk: kr for kr in rows}
+
+
+@transaction.atomic
+def record_card_checkins(*, person: Person, entries: Sequence[cards.CheckInEntry]) -> list[CheckIn]:
+    """Record every check-in of a saved card, or none of them (SubmissionRefused)."""
+    actor = Actor(person, CHANNEL)
+    key_results = _key_results([entry.key_result_id for entry in entries])
+    recorded: list[CheckIn] = []
+    errors: dict[str, str] = {}
+    for entry in entries:
+        kr = key_results.get(entry.key_result_id)
+        # An automatic key result has no value input: its error goes under the confidence.
+        field = (
+            cards.value_id(entry.key_result_id)
+            if entry.value is not None
+            else cards.confidence_id(entry.key_result_id)
+        )
+        if kr is None:
+            errors[field] = "This key result no longer exists."
+            continue
+        try:
+            recorded.append(
+                record_checkin(
+                    key_result=kr,
+                    value=entry.value,
+                    actor=actor,
+                    confidence=entry.confidence,
+                    note=entry.note,
+                )
+            )
+        except (CheckInInvalid, PermissionDenied) as exc:
+            errors[field] = str(exc)
+    if errors:
+        raise SubmissionRefused(errors)  # leaving the atomic block rolls the others back
+    return recorded
+
+
+@dataclass(frozen=True)
+class NoChangeResult:
+    recorded: list[CheckIn]
+    problems: list[str]  # one sentence per key result that could not be confirmed
+
+
+def record_no_change(*, person: Person, key_result_ids: Sequence[int]) -> NoChangeResult:
+    """Keep each value and confirm its confidence; one refusal does not block the others."""
+    actor = Actor(person, CHANNEL)
+    key_results = _key_results(key_result_ids)
+    recorded: list[CheckIn] = []
+    problems: list[str] = []
+    for kr_id in key_result_ids:
+        kr = key_results.get(kr_id)
+        if kr is None:
+            continue  # deleted since the card went out: nothing to confirm
+        try:
+            recorded.append(
+                record_checkin(
+                    key_result=kr, value=None, actor=actor, confidence=latest_confidence(kr)
+                )
+            )
+        except (CheckInInvalid, PermissionDenied) as exc:
+            problems.append(f"{kr.title}: {exc}")
+    return NoChangeResult(recorded, problems)
+
+
+# Long after a card could still be pressed: old claims are dropped as new ones come in.
+ACTIVITY_MEMORY = dt.timedelta(days=30)
+
+
+def claim_activity(*, key: str) -> bool:
+    """True for the first delivery of this activity, False for a repeat."""
+    try:
+        with transaction.atomic():
+            HandledActivity.objects.create(key=key[:300])
+    except IntegrityError:
+        return False
+    HandledActivity.objects.filter(created_at__lt=timezone.now() - ACTIVITY_MEMORY).delete()
+    return True
+
+
+def release_activity(*, key: str) -> None:
+    """Forget a claim whose activity changed nothing (a refused Save)."""
+    HandledActivity.objects.filter(key=key[:300]).delete()
