@@ -43,7 +43,7 @@ def plan_alerts(now: dt.datetime | None = None) -> int:
     """Queue the alerts the running cycles call for now; returns how many rows were new.
 
     Safe to run any number of times and from several workers at once: a row that exists for
-    the key result, recipient, kind and week already makes the insert a no-op.
+    the key result, recipient and week (of any kind) already makes the insert a no-op.
     """
     now = now or timezone.now()
     org = Organisation.current()

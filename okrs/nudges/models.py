@@ -103,11 +103,13 @@ class Nudge(models.Model):
                 & ~Q(kind="retrospective"),
                 name="one_nudge_per_person_kind_week",
             ),
-            # An alert: at most one per key result, kind, recipient and week.
+            # An alert: at most one per key result, recipient and week, whatever its kind (a
+            # key result that drifts on Monday and goes off track on Wednesday alerts its owner
+            # once; the lead, alerted only when off track, still hears of it).
             models.UniqueConstraint(
-                fields=["key_result", "person", "kind", "week_start"],
+                fields=["key_result", "person", "week_start"],
                 condition=Q(fallback_of__isnull=True, key_result__isnull=False),
-                name="one_alert_per_key_result_kind_person_week",
+                name="one_alert_per_key_result_person_week",
             ),
             # The retrospective prompt: once per owner and cycle.
             models.UniqueConstraint(

@@ -27,14 +27,15 @@ def _team(request: HttpRequest) -> Team | None:
     key = request.GET.get("team", "").strip()
     if not key:
         return None
-    team = Team.objects.filter(key=key).first()
+    # A NUL byte is refused by PostgreSQL with an error, not a miss: not a key either way.
+    team = Team.objects.filter(key=key).first() if "\x00" not in key else None
     if team is None:
         raise Http404(f"no team {key!r}")
     return team
 
 
 def _cycle(key: str) -> Cycle:
-    cycle = Cycle.objects.filter(key=key).first()
+    cycle = Cycle.objects.filter(key=key).first() if "\x00" not in key else None
     if cycle is None:
         raise Http404(f"no cycle {key!r}")
     return cycle

@@ -7,8 +7,6 @@ import json
 import sys
 from pathlib import Path
 
-import pytest
-
 from okrs.cli import main
 from tests.coach.plans import GOOD, WEAK
 
@@ -84,7 +82,6 @@ def test_a_missing_file_is_a_clear_error(tmp_path, capsys) -> None:
     assert "nope.yaml: No such file or directory" in err
 
 
-@pytest.mark.skipif(not DEMO_PLAN.exists(), reason="the demo plan is not in this tree")
 def test_the_demo_plans_weak_okr_is_found_with_an_outcome_rewrite(capsys) -> None:
     """Done-means of issue 6: `okrs lint` on the demo finds the weak OKR and proposes a rewrite."""
     code, out, _ = run(capsys, "lint", str(DEMO_PLAN), "--format", "json")

@@ -186,3 +186,23 @@ def test_a_slack_rate_limit_delays_the_alert_and_never_drops_it(
     with time_machine.travel(tuesday + dt.timedelta(seconds=31), tick=False):
         send_due()
     assert len(dms(slack, "U0MAYA", "Drifting")) == 1
+
+
+def test_drifting_then_off_track_in_one_week_alerts_the_owner_once(
+    world: World, slack: FakeSlack, smtp: LocalSmtp
+):
+    """At most one alert a week per key result: the owner warned on Tuesday that it drifts is
+    not alerted again on Thursday when it goes off track; the lead, who hears only of off-track
+    key results, is told then."""
+    on_slack(slack, "U0MAYA", world.member)
+    on_slack(slack, "U0LENA", world.platform_lead)
+    trend_to_a_miss(world, weeks=3)
+    worker_pass(dt.datetime(2026, 10, 20, 10, 10, tzinfo=UTC))
+    assert len(dms(slack, "U0MAYA", "Drifting")) == 1
+
+    check_in(world.lead_time, world.member, 95, dt.datetime(2026, 10, 22, 9, 0, tzinfo=UTC),
+             confidence="off_track")  # fmt: skip
+    worker_pass(dt.datetime(2026, 10, 22, 10, 10, tzinfo=UTC))
+
+    assert len(dms(slack, "U0MAYA")) == 1
+    assert len(dms(slack, "U0LENA", "Off track")) == 1
