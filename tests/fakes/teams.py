@@ -23,7 +23,9 @@ Every conversation call needs ``Authorization: Bearer <an issued token>`` (else 
 public half of its signing keys, and mints tokens as the Bot Framework signs them:
 ``mint(app_id=..., service_url=..., **claims)`` (RS256, ``kid`` in the header). ``forge(...)``
 signs with a key that is not published (same kid); ``rotate()`` adds a new key and makes it the
-one ``mint`` uses; ``keys_fetches`` counts requests for the keys.
+one ``mint`` uses (``rotate(endorsements=[...])`` publishes it endorsing other channels than
+``["msteams"]``); ``keys_fetches`` and ``metadata_fetches`` count requests; with
+``metadata_down = True`` the metadata answers 503 (the keys are still served).
 """
 
 from __future__ import annotations
@@ -277,9 +279,11 @@ class FakeBotFrameworkLogin(_LocalServer):
     def __init__(self) -> None:
         super().__init__()
         self.keys: dict[str, rsa.RSAPrivateKey] = {}
+        self.endorsements: dict[str, list[str]] = {}
         self.kid = ""
         self.keys_fetches = 0
         self.metadata_fetches = 0
+        self.metadata_down = False
         self._forger = new_key()
         self.rotate()
 
@@ -287,14 +291,17 @@ class FakeBotFrameworkLogin(_LocalServer):
     def metadata_url(self) -> str:
         return self.url + self.METADATA_PATH
 
-    def rotate(self) -> str:
+    def rotate(self, *, endorsements: list[str] | None = None) -> str:
         self.kid = f"key-{len(self.keys) + 1}"
         self.keys[self.kid] = new_key()
+        self.endorsements[self.kid] = ["msteams"] if endorsements is None else endorsements
         return self.kid
 
     def route(self, method: str, path: str, headers: dict[str, str], raw: bytes) -> Response:
         if method == "GET" and path == self.METADATA_PATH:
             self.metadata_fetches += 1
+            if self.metadata_down:
+                return Response(503, {"error": "temporarily unavailable"})
             return Response(
                 200,
                 {
@@ -310,7 +317,9 @@ class FakeBotFrameworkLogin(_LocalServer):
             keys = []
             for kid, key in self.keys.items():
                 jwk = RSAAlgorithm.to_jwk(key.public_key(), as_dict=True)
-                keys.append(dict(jwk, kid=kid, use="sig", kty="RSA", endorsements=["msteams"]))
+                keys.append(
+                    dict(jwk, kid=kid, use="sig", kty="RSA", endorsements=self.endorsements[kid])
+                )
             return Response(200, {"keys": keys})
         return Response(404, {"error": "not found"})
 

@@ -121,6 +121,7 @@ def teams_settings(
         app_password=fake_connector.app_password,
         openid_metadata_url=fake_login.metadata_url,
         token_url_override=fake_connector.token_url,
+        allowed_tenants=(TENANT,),
     )
     monkeypatch.setattr(config, "settings", configured)
     settings.BASE_URL = "https://okrs.acme.test"

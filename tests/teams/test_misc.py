@@ -25,8 +25,11 @@ def ids(monkeypatch: pytest.MonkeyPatch, **values: str) -> set[str]:
 
 def test_system_checks(monkeypatch: pytest.MonkeyPatch) -> None:
     assert ids(monkeypatch) == set()
-    assert ids(monkeypatch, app_id="x", app_password="y") == set()
-    assert ids(monkeypatch, app_id="x") == {"okrs.teams.W001"}
+    assert ids(monkeypatch, app_id="x", app_password="y", tenant_id="t") == set()
+    assert ids(monkeypatch, app_id="x", app_password="y", allowed_tenants=("t",)) == set()
+    # Configured, but no tenant may use the bot: every activity would be refused.
+    assert ids(monkeypatch, app_id="x", app_password="y") == {"okrs.teams.W002"}
+    assert ids(monkeypatch, app_id="x", tenant_id="t") == {"okrs.teams.W001"}
     assert "okrs.teams.E001" in ids(
         monkeypatch, openid_metadata_url="http://login.example/v1/.well-known/openidconfiguration"
     )

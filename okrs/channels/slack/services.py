@@ -41,7 +41,14 @@ class SubmissionRefused(Exception):
         self.errors = errors
 
 
+# Row ids are positive 64-bit integers. The ids here come from a button's value, i.e. from the
+# client: one no row can have would overflow the database's integer (SQLite's OverflowError,
+# PostgreSQL's DataError) instead of finding nothing.
+MAX_ID = 2**63 - 1
+
+
 def _key_results(ids: Sequence[int]) -> dict[int, KeyResult]:
+    ids = [kr_id for kr_id in ids if 0 < kr_id <= MAX_ID]
     rows = KeyResult.objects.filter(pk__in=ids).select_related("objective__cycle", "owner")
     return {kr.pk: kr for kr in rows}
 

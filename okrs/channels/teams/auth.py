@@ -9,7 +9,10 @@ Framework. We check, before reading the activity into anything:
 - the issuer (https://api.botframework.com), the audience (our app id), the expiry and
   not-before with a small leeway for clock skew, all of them required;
 - the `serviceurl` claim against the activity's `serviceUrl`, so a token for one region
-  cannot carry an activity pointing us at another address.
+  cannot carry an activity pointing us at another address;
+- the signing key's `endorsements` (published with it in the JWKS) against the activity's
+  `channelId`: the Bot Framework signs every channel's tokens, and a key only vouches for the
+  channels it endorses ("msteams" here).
 
 The Teams SDK's `TokenValidator` does most of this too, but it is async-only, derives the JWKS
 address by rewriting the metadata URL instead of reading `jwks_uri`, accepts a token without
@@ -37,6 +40,9 @@ JWKS_TTL_SECONDS = 24 * 3600
 # tokens must not become a flood of requests to the metadata server).
 JWKS_REFRESH_COOLDOWN_SECONDS = 30.0
 FETCH_TIMEOUT_SECONDS = 10
+# After a failed refetch of the metadata, the keys we have are used for this long before the
+# next attempt: otherwise every request would wait on the dead server under the lock.
+METADATA_RETRY_SECONDS = 5 * 60
 
 
 class Unauthorized(Exception):
@@ -74,7 +80,9 @@ def _keys_for(metadata_url: str) -> _Keys:
             jwks_uri = str(metadata["jwks_uri"])
         except (OSError, ValueError, KeyError, TypeError) as exc:
             if keys is not None:
-                return keys  # keep the keys we know rather than refuse everyone
+                # Keep the keys we know rather than refuse everyone, and try again in a while.
+                keys.fetched_at = time.time() - METADATA_TTL_SECONDS + METADATA_RETRY_SECONDS
+                return keys
             raise Unauthorized(f"cannot read the OpenID metadata: {type(exc).__name__}") from exc
         client = jwt.PyJWKClient(
             jwks_uri,
@@ -100,7 +108,24 @@ def bearer_token(header: str | None) -> str:
     return token.strip()
 
 
-def validate_token(token: str, *, settings: TeamsSettings) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Verified:
+    """A token the Bot Framework signed for us: its claims, and the channels its key endorses."""
+
+    claims: dict[str, Any]
+    endorsements: frozenset[str]
+
+
+def _endorsements(signing_key: jwt.PyJWK) -> frozenset[str]:
+    # PyJWK keeps the JWKS entry it was built from but has no accessor for extra members.
+    data = getattr(signing_key, "_jwk_data", None) or {}
+    endorsements = data.get("endorsements") if isinstance(data, dict) else None
+    if not isinstance(endorsements, list):
+        return frozenset()
+    return frozenset(str(item).lower() for item in endorsements if isinstance(item, str))
+
+
+def validate_token(token: str, *, settings: TeamsSettings) -> Verified:
     """The token's claims if the Bot Framework signed it for us; else Unauthorized."""
     if not settings.app_id:
         raise Unauthorized("OKRS_TEAMS_APP_ID is not set")
@@ -126,7 +151,16 @@ def validate_token(token: str, *, settings: TeamsSettings) -> dict[str, Any]:
         raise Unauthorized("cannot fetch the signing keys") from exc
     except jwt.PyJWTError as exc:
         raise Unauthorized(f"invalid token: {type(exc).__name__}: {exc}") from exc
-    return claims
+    return Verified(claims, _endorsements(signing_key))
+
+
+def check_endorsement(verified: Verified, channel_id: object) -> None:
+    """The key that signed the token must endorse the activity's channel (Bot Framework
+    authentication: a key not endorsed for "msteams" may not vouch for a Teams activity)."""
+    if not isinstance(channel_id, str) or not channel_id:
+        raise Unauthorized("the activity has no channelId")
+    if channel_id.lower() not in verified.endorsements:
+        raise Unauthorized(f"the signing key does not endorse the channel {channel_id[:40]!r}")
 
 
 def check_service_url(claims: dict[str, Any], service_url: object) -> None:

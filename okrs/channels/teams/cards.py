@@ -14,6 +14,7 @@ contract with Teams, and writing it as JSON keeps it readable next to the schema
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -56,7 +57,28 @@ def note_id(kr_id: int) -> str:
     return f"kr-{kr_id}-note"
 
 
+# TextBlocks (and facts) render Markdown: text from people (titles, notes, units, names) is
+# escaped so that it shows as typed, never as a link, emphasis or list.
+_MARKDOWN_CHARACTERS = re.compile(r"([\\\[\]()*_~`])")
+_BLOCK_MARK = re.compile(r"^(\s*)([-#+>])", re.MULTILINE)
+_ORDERED_ITEM = re.compile(r"^(\s*\d+)\.(?=\s|$)", re.MULTILINE)  # "1. " starts a list
+
+
+def escape_markdown(text: str) -> str:
+    """`text` shown literally by a Markdown renderer (backslash escapes)."""
+    escaped = _MARKDOWN_CHARACTERS.sub(r"\\\1", text)
+    escaped = _BLOCK_MARK.sub(r"\1\\\2", escaped)
+    return _ORDERED_ITEM.sub(r"\1\\.", escaped)
+
+
 def _text(text: str, **style: Any) -> dict[str, Any]:
+    """A TextBlock showing `text` literally (escaped)."""
+    return _markdown(escape_markdown(text), **style)
+
+
+def _markdown(text: str, **style: Any) -> dict[str, Any]:
+    """A TextBlock whose text is okrs's own Markdown (a link, a bullet, DATE()); whatever of
+    it came from people must be escaped by the caller."""
     return {"type": "TextBlock", "text": text, "wrap": True, **style}
 
 
@@ -70,8 +92,8 @@ def _card(body: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _facts(kr: DueKeyResult) -> dict[str, Any]:
     facts = [
-        {"title": "Current", "value": amount(kr.current, kr.unit)},
-        {"title": "Target", "value": amount(kr.target, kr.unit)},
+        {"title": "Current", "value": escape_markdown(amount(kr.current, kr.unit))},
+        {"title": "Target", "value": escape_markdown(amount(kr.target, kr.unit))},
         {"title": "Status", "value": status_label(kr.status)},
     ]
     if kr.confidence in CONFIDENCES:
@@ -225,8 +247,10 @@ def confirmation_card(
     return _card(body)
 
 
-def message_card(text: str, *, attention: bool = False) -> dict[str, Any]:
-    return _card([_text(text, color="attention")] if attention else [_text(text)])
+def message_card(text: str, *, attention: bool = False, markdown: bool = False) -> dict[str, Any]:
+    """A card saying `text`: shown literally, or as okrs's own Markdown with `markdown`."""
+    block = _markdown if markdown else _text
+    return _card([block(text, color="attention")] if attention else [block(text)])
 
 
 def alert_card(message: AlertMessage) -> dict[str, Any]:
@@ -241,12 +265,20 @@ def alert_card(message: AlertMessage) -> dict[str, Any]:
         body.append(
             {
                 "type": "Container",
-                "items": [_text(f"- {line}", spacing="none") for line in message.lines[:50]],
+                "items": [
+                    _markdown(f"- {escape_markdown(line)}", spacing="none")
+                    for line in message.lines[:50]
+                ],
             }
         )
     if message.url:
-        body.append(_text(f"[Open in okrs]({message.url})"))
+        body.append(_markdown(f"[Open in okrs]({_link_target(message.url)})"))
     return _card(body)
+
+
+def _link_target(url: str) -> str:
+    # Our own address; spaces and parentheses would end the Markdown link early.
+    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
 
 
 # --- reading a submitted card -----------------------------------------------------------------
@@ -258,13 +290,31 @@ class ActionData:
     key_results: tuple[tuple[int, bool], ...]  # (id, automatic) in the order shown
 
 
+# Row ids are positive 64-bit integers: anything else in a card's data (which comes from the
+# client) could name no row, and would overflow the database's integer (SQLite's OverflowError,
+# PostgreSQL's DataError) before a query could say so.
+MAX_ID = 2**63 - 1
+
+
+def _row_id(raw: Any) -> int | None:
+    if isinstance(raw, bool):
+        return None
+    number = int(raw)
+    return number if 0 < number <= MAX_ID else None
+
+
 def read_action_data(data: Mapping[str, Any] | None) -> ActionData:
+    """What a button carried back, keeping only ids that can name a row."""
     try:
         data = data or {}
         nudge = data.get("nudge")
-        pairs = tuple((int(kr_id), bool(auto)) for kr_id, auto in data.get("krs") or ())
-        return ActionData(int(nudge) if nudge is not None else None, pairs)
-    except (ValueError, TypeError, AttributeError):
+        pairs = []
+        for kr_id, auto in data.get("krs") or ():
+            bounded = _row_id(kr_id)
+            if bounded is not None:
+                pairs.append((bounded, bool(auto)))
+        return ActionData(_row_id(nudge) if nudge is not None else None, tuple(pairs))
+    except (ValueError, TypeError, AttributeError, OverflowError):
         return ActionData(None, ())
 
 

@@ -31,6 +31,16 @@ def check_teams_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.
                 id="okrs.teams.W001",
             )
         )
+    if teams.app_id and not teams.tenants:
+        found.append(
+            checks.Warning(
+                "No Microsoft 365 tenant is allowed to use the Teams bot: every activity from "
+                "Teams is refused (403).",
+                hint="Set OKRS_TEAMS_ALLOWED_TENANTS to your tenant id(s), comma-separated, or "
+                "OKRS_TEAMS_TENANT_ID for a single-tenant bot (docs/teams.md).",
+                id="okrs.teams.W002",
+            )
+        )
     for name, url in (
         ("OKRS_TEAMS_OPENID_METADATA_URL", teams.openid_metadata_url),
         ("OKRS_TEAMS_TOKEN_URL", teams.token_url),

@@ -7,6 +7,7 @@ the module's `settings` object (or call `load()` after changing the environment)
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 from okrs.config import env
 
@@ -32,6 +33,10 @@ class TeamsSettings:
     issuer: str = BOT_FRAMEWORK_ISSUER
     token_url_override: str = ""
     scope: str = BOT_FRAMEWORK_SCOPE
+    # Tenants whose activities okrs accepts (OKRS_TEAMS_ALLOWED_TENANTS). People are matched by
+    # the email the Bot Connector reports, which the sender's tenant admin controls: an activity
+    # from any other tenant could claim anyone's email, so it is refused before it is read.
+    allowed_tenants: tuple[str, ...] = ()
 
     @property
     def configured(self) -> bool:
@@ -44,10 +49,21 @@ class TeamsSettings:
         tenant = self.tenant_id or "botframework.com"
         return f"{LOGIN}/{tenant}/oauth2/v2.0/token"
 
+    @property
+    def tenants(self) -> frozenset[str]:
+        """The allowed tenants: the configured list, else the single-tenant bot's own tenant;
+        empty (every activity refused) when neither is set."""
+        if self.allowed_tenants:
+            return frozenset(tenant.lower() for tenant in self.allowed_tenants)
+        return frozenset({self.tenant_id.lower()}) if self.tenant_id else frozenset()
+
+    def allows(self, tenant_id: str) -> bool:
+        return bool(tenant_id) and tenant_id.lower() in self.tenants
+
     def missing(self) -> list[str]:
         return [env_name for name, env_name in ENV_NAMES.items() if not getattr(self, name)]
 
-    def with_changes(self, **changes: str) -> TeamsSettings:
+    def with_changes(self, **changes: Any) -> TeamsSettings:
         return replace(self, **changes)
 
 
@@ -59,7 +75,13 @@ def load() -> TeamsSettings:
         openid_metadata_url=env("OKRS_TEAMS_OPENID_METADATA_URL", BOT_FRAMEWORK_OPENID_METADATA)
         or BOT_FRAMEWORK_OPENID_METADATA,
         token_url_override=env("OKRS_TEAMS_TOKEN_URL", "") or "",
+        allowed_tenants=parse_tenants(env("OKRS_TEAMS_ALLOWED_TENANTS", "") or ""),
     )
+
+
+def parse_tenants(text: str) -> tuple[str, ...]:
+    """ "a, b,,c" -> ("a", "b", "c"); tenant ids are GUIDs, compared ignoring case."""
+    return tuple(dict.fromkeys(part.strip().lower() for part in text.split(",") if part.strip()))
 
 
 settings = load()

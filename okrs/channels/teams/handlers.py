@@ -142,6 +142,19 @@ def _tenant(activity: Any, raw: dict[str, Any]) -> str:
     return str(tenant or "")
 
 
+def activity_tenants(raw: dict[str, Any]) -> set[str]:
+    """Every tenant id the raw activity names (its conversation's and its channelData's)."""
+    named: set[str] = set()
+    conversation = raw.get("conversation")
+    if isinstance(conversation, dict) and conversation.get("tenantId"):
+        named.add(str(conversation["tenantId"]))
+    channel_data = raw.get("channelData")
+    tenant = channel_data.get("tenant") if isinstance(channel_data, dict) else None
+    if isinstance(tenant, dict) and tenant.get("id"):
+        named.add(str(tenant["id"]))
+    return named
+
+
 def _reference(activity: Any, raw: dict[str, Any]) -> services.Reference:
     sender = activity.from_
     return services.Reference(
@@ -369,6 +382,6 @@ def snooze(activity: Any, person: Person, shown: cards.ActionData) -> Reply:
     stamp = until.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     # Teams formats DATE() and TIME() in the reader's own timezone.
     text = f"Snoozed. I will ask again on {{{{DATE({stamp}, SHORT)}}}} at {{{{TIME({stamp})}}}}."
-    card = cards.message_card(text)
+    card = cards.message_card(text, markdown=True)  # our own text: DATE() must stay as is
     _replace_for_all_devices(activity, card, "Snoozed.")
     return card_reply(card)

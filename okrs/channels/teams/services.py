@@ -73,7 +73,12 @@ def link(*, reference: Reference, member: Member | None) -> Linked:
     """Store (or refresh) the reference of a person's chat with the bot, matched by email.
 
     A person who had no chat channel yet (email) gets Teams: installing the app personally is
-    how people ask for their nudges there. Someone on Slack keeps Slack."""
+    how people ask for their nudges there. Someone on Slack keeps Slack.
+
+    A link is never moved automatically: the email comes from the Bot Connector, i.e. from
+    whoever administers the sender's directory, so a second Teams user claiming the email of an
+    already linked person is refused (kept unmatched, logged and audited), and a Teams user
+    already linked to someone stays linked to them. An admin unlinks on /settings/teams/."""
     person = person_for_email(member.email) if member else None
     conversation = (
         TeamsConversation.objects.select_for_update()
@@ -83,10 +88,23 @@ def link(*, reference: Reference, member: Member | None) -> Linked:
     before = _public(conversation) if conversation else None
     if conversation is None:
         conversation = TeamsConversation(tenant_id=reference.tenant_id, user_id=reference.user_id)
+    ref = f"{reference.tenant_id}/{reference.user_id}"
+    if person is not None and conversation.person_id not in (None, person.pk):
+        _refuse(ref, "this Teams user is linked to another person", person, conversation)
+        person = None
+    if person is not None and conversation.person_id is None:
+        # Lock the person: two Teams users claiming them at once must not both be linked.
+        Person.objects.select_for_update().filter(pk=person.pk).first()
+        elsewhere = (
+            TeamsConversation.objects.select_for_update()
+            .filter(person=person)
+            .exclude(pk=conversation.pk)
+            .first()
+        )
+        if elsewhere is not None:
+            _refuse(ref, "the person is linked to another Teams user", person, elsewhere)
+            person = None
     if person is not None:
-        # The same person reached through another Teams account before (a new tenant, an
-        # account recreated): the newest chat is where they read.
-        TeamsConversation.objects.filter(person=person).exclude(pk=conversation.pk).delete()
         conversation.person = person
     conversation.aad_object_id = reference.aad_object_id or conversation.aad_object_id
     conversation.service_url = reference.service_url
@@ -102,7 +120,7 @@ def link(*, reference: Reference, member: Member | None) -> Linked:
             Actor(conversation.person, CHANNEL, trusted=True),
             action="create" if before is None else "update",
             entity="teams_conversation",
-            ref=f"{reference.tenant_id}/{reference.user_id}",
+            ref=ref,
             before=before,
             after=after,
         )
@@ -120,19 +138,38 @@ def link(*, reference: Reference, member: Member | None) -> Linked:
     return Linked(conversation, new=before is None or matched_now)
 
 
+def _refuse(ref: str, reason: str, person: Person, existing: TeamsConversation) -> None:
+    """A link okrs will not make by itself: logged for the admin and kept in the audit log."""
+    logger.warning("teams: refused to link %s to %s: %s", ref, person.email, reason)
+    record(
+        SYSTEM,
+        action="refuse",
+        entity="teams_conversation",
+        ref=ref,
+        before=_public(existing) if existing.pk else None,
+        after={"claimed_person": person.pk, "reason": reason},
+    )
+
+
 @transaction.atomic
-def unlink(*, tenant_id: str, user_id: str) -> None:
-    """The person removed the app (or the chat is gone): forget where to reach them."""
-    for conversation in TeamsConversation.objects.filter(tenant_id=tenant_id, user_id=user_id):
+def unlink(*, tenant_id: str, user_id: str, actor: Actor = SYSTEM) -> int:
+    """The person removed the app (or the chat is gone, or an admin unlinked them): forget
+    where to reach them. Every deleted link is audited. Returns how many were deleted."""
+    deleted = 0
+    for conversation in TeamsConversation.objects.select_for_update().filter(
+        tenant_id=tenant_id, user_id=user_id
+    ):
         before = _public(conversation)
         conversation.delete()
+        deleted += 1
         record(
-            SYSTEM,
+            actor,
             action="delete",
             entity="teams_conversation",
             ref=f"{tenant_id}/{user_id}",
             before=before,
         )
+    return deleted
 
 
 def forget_person(person: Person) -> None:

@@ -13,12 +13,14 @@ import logging
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 
-from okrs.channels.teams import auth, config, handlers
+from okrs.channels.teams import auth, config, handlers, services
 from okrs.channels.teams.models import TeamsConversation
 from okrs.channels.teams.package import app_package
+from okrs.org.audit import Actor
 from okrs.org.models import Person, Role
 
 logger = logging.getLogger(__name__)
@@ -37,7 +39,7 @@ def messages(request: HttpRequest) -> HttpResponse:
         return JsonResponse({"detail": f"Teams is not configured: set {missing}."}, status=503)
     try:
         token = auth.bearer_token(request.headers.get("Authorization"))
-        claims = auth.validate_token(token, settings=teams)
+        verified = auth.validate_token(token, settings=teams)
     except auth.Unauthorized as exc:
         logger.info("teams: refused an activity: %s", exc)
         return JsonResponse({"detail": UNAUTHORIZED}, status=401)
@@ -48,14 +50,36 @@ def messages(request: HttpRequest) -> HttpResponse:
     if not isinstance(activity, dict):
         return JsonResponse({"detail": "The body is not an activity."}, status=400)
     try:
-        auth.check_service_url(claims, activity.get("serviceUrl"))
+        auth.check_service_url(verified.claims, activity.get("serviceUrl"))
+        auth.check_endorsement(verified, activity.get("channelId"))
     except auth.Unauthorized as exc:
         logger.info("teams: refused an activity: %s", exc)
         return JsonResponse({"detail": UNAUTHORIZED}, status=401)
+    refused = tenant_refusal(teams, activity)
+    if refused:
+        logger.warning("teams: refused an activity: %s", refused)
+        return JsonResponse({"detail": refused}, status=403)
     reply = handlers.handle(activity)
     if reply.body is None:
         return HttpResponse(status=reply.status)
     return JsonResponse(reply.body, status=reply.status)
+
+
+def tenant_refusal(teams: config.TeamsSettings, activity: dict[str, object]) -> str:
+    """Why an activity's tenant may not post to okrs, or "" when it may.
+
+    People are matched by the email the Bot Connector reports, which the sender's tenant admin
+    controls; so only the organisation's own tenants are heard (any tenant can install an app
+    with our bot's id). Both places an activity names its tenant must be allowed."""
+    if not teams.tenants:
+        return (
+            "No Microsoft 365 tenant is allowed to use this bot: set OKRS_TEAMS_ALLOWED_TENANTS "
+            "(or OKRS_TEAMS_TENANT_ID) to your tenant id."
+        )
+    named = handlers.activity_tenants(activity)
+    if not named or not all(teams.allows(tenant) for tenant in named):
+        return "This activity comes from a Microsoft 365 tenant that is not allowed to use okrs."
+    return ""
 
 
 def _admin(request: HttpRequest) -> Person | None:
@@ -85,6 +109,8 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         ],
         "app_id": teams.app_id,  # not a secret: it is in the app package and every token
         "tenant_id": teams.tenant_id,
+        "allowed_tenants": sorted(teams.tenants),
+        "links": conversations.select_related("person").order_by("tenant_id", "user_id"),
         "metadata_url": teams.openid_metadata_url,
         "endpoint": f"{settings.BASE_URL}/api/teams/messages",
         "https": settings.BASE_URL.startswith("https://"),
@@ -93,6 +119,24 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         "teams_people": Person.objects.filter(channel="teams", is_active=True).count(),
     }
     return render(request, "teams/settings.html", context)
+
+
+@login_required
+@require_POST
+def unlink(request: HttpRequest, pk: int) -> HttpResponse:
+    """An admin forgets one Teams user's link (a wrong match, a claim to move someone's link):
+    that user is unmatched until they install the app again. Audited as the admin."""
+    admin = _admin(request)
+    if admin is None:
+        return _forbidden(request)
+    conversation = TeamsConversation.objects.filter(pk=pk).first()
+    if conversation is not None:
+        services.unlink(
+            tenant_id=conversation.tenant_id,
+            user_id=conversation.user_id,
+            actor=Actor(admin, "web"),
+        )
+    return redirect("teams_settings")
 
 
 @login_required
