@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
+from typing import Protocol
 
 from django.db import transaction
 from django.utils import timezone
@@ -88,3 +90,77 @@ def record_checkin(
         after=audit.snapshot(checkin),
     )
     return checkin
+
+
+class SubmittedCheckIn(Protocol):
+    """One key result's answer in a chat form (a Slack modal, a Teams card)."""
+
+    @property
+    def key_result_id(self) -> int: ...
+    @property
+    def value(self) -> float | None: ...  # None: keep the value (an automatic key result)
+    @property
+    def confidence(self) -> str: ...
+    @property
+    def note(self) -> str: ...
+
+
+class CheckInsRefused(Exception):
+    """Some check-ins of one submission were refused, so none was recorded.
+
+    `errors` maps each refused key result's id to the reason, for the form to show beside it.
+    """
+
+    def __init__(self, errors: dict[int, str]) -> None:
+        super().__init__(", ".join(errors.values()))
+        self.errors = errors
+
+
+# Row ids are positive 64-bit integers. Ids from a chat form come from the client: one no row
+# can have would overflow the database's integer (SQLite's OverflowError, PostgreSQL's
+# DataError) instead of finding nothing.
+LARGEST_ID = 2**63 - 1
+
+
+def key_results_by_id(ids: Sequence[int]) -> dict[int, KeyResult]:
+    ids = [kr_id for kr_id in ids if 0 < kr_id <= LARGEST_ID]
+    rows = KeyResult.objects.filter(pk__in=ids).select_related("objective__cycle", "owner")
+    return {kr.pk: kr for kr in rows}
+
+
+@transaction.atomic
+def record_checkins(
+    *,
+    actor: audit.Actor,
+    entries: Sequence[SubmittedCheckIn],
+    at: dt.datetime | None = None,
+) -> list[CheckIn]:
+    """Record every check-in of one submission, or none of them (CheckInsRefused).
+
+    A person answering several key results in one form expects one outcome: a refused one
+    (no permission, a bad value, a frozen cycle) must not leave the others half-saved.
+    """
+    key_results = key_results_by_id([entry.key_result_id for entry in entries])
+    recorded: list[CheckIn] = []
+    errors: dict[int, str] = {}
+    for entry in entries:
+        kr = key_results.get(entry.key_result_id)
+        if kr is None:
+            errors[entry.key_result_id] = "This key result no longer exists."
+            continue
+        try:
+            recorded.append(
+                record_checkin(
+                    key_result=kr,
+                    value=entry.value,
+                    actor=actor,
+                    confidence=entry.confidence,
+                    note=entry.note,
+                    at=at,
+                )
+            )
+        except (CheckInInvalid, PermissionDenied) as exc:
+            errors[entry.key_result_id] = str(exc)
+    if errors:
+        raise CheckInsRefused(errors)  # leaving the atomic block rolls the others back
+    return recorded

@@ -21,7 +21,13 @@ from okrs.channels.slack import blocks
 from okrs.channels.slack.models import HandledClick, Installation, SlackAccount
 from okrs.channels.slack.people import web_client
 from okrs.checkins.models import CheckIn, Source
-from okrs.checkins.services import CheckInInvalid, record_checkin
+from okrs.checkins.services import (
+    CheckInInvalid,
+    CheckInsRefused,
+    key_results_by_id,
+    record_checkin,
+    record_checkins,
+)
 from okrs.goals.evaluation import evaluate_key_result
 from okrs.goals.models import KeyResult
 from okrs.org.audit import Actor, record
@@ -41,54 +47,25 @@ class SubmissionRefused(Exception):
         self.errors = errors
 
 
-# Row ids are positive 64-bit integers. The ids here come from a button's value, i.e. from the
-# client: one no row can have would overflow the database's integer (SQLite's OverflowError,
-# PostgreSQL's DataError) instead of finding nothing.
-MAX_ID = 2**63 - 1
-
-
-def _key_results(ids: Sequence[int]) -> dict[int, KeyResult]:
-    ids = [kr_id for kr_id in ids if 0 < kr_id <= MAX_ID]
-    rows = KeyResult.objects.filter(pk__in=ids).select_related("objective__cycle", "owner")
-    return {kr.pk: kr for kr in rows}
-
-
-@transaction.atomic
 def record_modal_checkins(
     *, person: Person, entries: Sequence[blocks.CheckInEntry], now: dt.datetime | None = None
 ) -> list[CheckIn]:
     """Record every check-in of a submitted modal, or none of them (SubmissionRefused)."""
-    actor = Actor(person, CHANNEL)
-    key_results = _key_results([entry.key_result_id for entry in entries])
-    recorded: list[CheckIn] = []
-    errors: dict[str, str] = {}
-    for entry in entries:
-        kr = key_results.get(entry.key_result_id)
+    try:
+        return record_checkins(actor=Actor(person, CHANNEL), entries=entries, at=now)
+    except CheckInsRefused as exc:
+        automatic = {entry.key_result_id for entry in entries if entry.value is None}
         # An automatic key result has no value input: its error goes beside the confidence.
-        block_id = (
-            blocks.value_block_id(entry.key_result_id)
-            if entry.value is not None
-            else blocks.confidence_block_id(entry.key_result_id)
-        )
-        if kr is None:
-            errors[block_id] = "This key result no longer exists."
-            continue
-        try:
-            recorded.append(
-                record_checkin(
-                    key_result=kr,
-                    value=entry.value,
-                    actor=actor,
-                    confidence=entry.confidence,
-                    note=entry.note,
-                    at=now,
-                )
-            )
-        except (CheckInInvalid, PermissionDenied) as exc:
-            errors[block_id] = blocks.short_error(str(exc))
-    if errors:
-        raise SubmissionRefused(errors)  # leaving the atomic block rolls the others back
-    return recorded
+        raise SubmissionRefused(
+            {
+                (
+                    blocks.confidence_block_id(kr_id)
+                    if kr_id in automatic
+                    else blocks.value_block_id(kr_id)
+                ): blocks.short_error(message)
+                for kr_id, message in exc.errors.items()
+            }
+        ) from exc
 
 
 # Long after a message could still be clicked: old claims are dropped as new ones come in.
@@ -129,7 +106,7 @@ def record_no_change(
 ) -> NoChangeResult:
     """Keep each value and confirm its confidence; one refusal does not block the others."""
     actor = Actor(person, CHANNEL)
-    key_results = _key_results(key_result_ids)
+    key_results = key_results_by_id(key_result_ids)
     recorded: list[CheckIn] = []
     problems: list[str] = []
     for kr_id in key_result_ids:
@@ -154,7 +131,7 @@ def record_no_change(
 def states_of(key_result_ids: Sequence[int], now: dt.datetime) -> list[DueKeyResult]:
     """The key results as a confirmation shows them, with their status after the check-in."""
     org = Organisation.current()
-    key_results = _key_results(key_result_ids)
+    key_results = key_results_by_id(key_result_ids)
     shown = []
     for kr_id in key_result_ids:
         kr = key_results.get(kr_id)

@@ -21,8 +21,13 @@ from okrs.channels.teams import cards
 from okrs.channels.teams.connector import Member
 from okrs.channels.teams.models import HandledActivity, TeamsConversation
 from okrs.checkins.models import CheckIn
-from okrs.checkins.services import CheckInInvalid, record_checkin
-from okrs.goals.models import KeyResult
+from okrs.checkins.services import (
+    CheckInInvalid,
+    CheckInsRefused,
+    key_results_by_id,
+    record_checkin,
+    record_checkins,
+)
 from okrs.org.audit import Actor, record
 from okrs.org.models import Channel, Person
 from okrs.org.permissions import PermissionDenied
@@ -214,44 +219,21 @@ class SubmissionRefused(Exception):
         self.errors = errors
 
 
-def _key_results(ids: Sequence[int]) -> dict[int, KeyResult]:
-    rows = KeyResult.objects.filter(pk__in=ids).select_related("objective__cycle", "owner")
-    return {kr.pk: kr for kr in rows}
-
-
-@transaction.atomic
 def record_card_checkins(*, person: Person, entries: Sequence[cards.CheckInEntry]) -> list[CheckIn]:
     """Record every check-in of a saved card, or none of them (SubmissionRefused)."""
-    actor = Actor(person, CHANNEL)
-    key_results = _key_results([entry.key_result_id for entry in entries])
-    recorded: list[CheckIn] = []
-    errors: dict[str, str] = {}
-    for entry in entries:
-        kr = key_results.get(entry.key_result_id)
+    try:
+        return record_checkins(actor=Actor(person, CHANNEL), entries=entries)
+    except CheckInsRefused as exc:
+        automatic = {entry.key_result_id for entry in entries if entry.value is None}
         # An automatic key result has no value input: its error goes under the confidence.
-        field = (
-            cards.value_id(entry.key_result_id)
-            if entry.value is not None
-            else cards.confidence_id(entry.key_result_id)
-        )
-        if kr is None:
-            errors[field] = "This key result no longer exists."
-            continue
-        try:
-            recorded.append(
-                record_checkin(
-                    key_result=kr,
-                    value=entry.value,
-                    actor=actor,
-                    confidence=entry.confidence,
-                    note=entry.note,
-                )
-            )
-        except (CheckInInvalid, PermissionDenied) as exc:
-            errors[field] = str(exc)
-    if errors:
-        raise SubmissionRefused(errors)  # leaving the atomic block rolls the others back
-    return recorded
+        raise SubmissionRefused(
+            {
+                (
+                    cards.confidence_id(kr_id) if kr_id in automatic else cards.value_id(kr_id)
+                ): message
+                for kr_id, message in exc.errors.items()
+            }
+        ) from exc
 
 
 @dataclass(frozen=True)
@@ -263,7 +245,7 @@ class NoChangeResult:
 def record_no_change(*, person: Person, key_result_ids: Sequence[int]) -> NoChangeResult:
     """Keep each value and confirm its confidence; one refusal does not block the others."""
     actor = Actor(person, CHANNEL)
-    key_results = _key_results(key_result_ids)
+    key_results = key_results_by_id(key_result_ids)
     recorded: list[CheckIn] = []
     problems: list[str] = []
     for kr_id in key_result_ids:
