@@ -1,5 +1,7 @@
 from django.http import HttpRequest, JsonResponse
+from django.templatetags.static import static
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 
 from okrs.api.routes import api
 
@@ -10,6 +12,8 @@ def api_not_found(request: HttpRequest, rest: str) -> JsonResponse:
 
 
 urlpatterns = [
+    # Browsers ask for /favicon.ico on pages that name no icon (downloads, error pages).
+    path("favicon.ico", RedirectView.as_view(url=static("web/favicon.svg"), permanent=True)),
     path("api/v1/", api.urls),
     re_path(r"^api/v1/(?P<rest>.*)$", api_not_found),
     path("accounts/", include("allauth.urls")),

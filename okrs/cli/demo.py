@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import shutil
+import sys
+from pathlib import Path
 from typing import Any
 
 from django.core.management import call_command
@@ -56,8 +59,21 @@ def run(options: argparse.Namespace) -> int:
     print("Sign in at http://127.0.0.1:8000 (demo credentials):")
     print(f"  {DEMO_LEAD} / {DEMO_PASSWORD}  Maya Patel, lead of the platform team")
     print(f"  {DEMO_ADMIN} / {DEMO_PASSWORD}  Alex Chen, CEO (admin)")
+    command = okrs_command()
     print("Or get an API token:")
-    print(f"  okrs token create {DEMO_LEAD}")
+    print(f"  {command} token create {DEMO_LEAD}")
     print("Then see where the quarter stands:")
-    print(f"  okrs status --cycle {result.cycle}")
+    print(f"  {command} status --cycle {result.cycle}")
     return 0
+
+
+def okrs_command() -> str:
+    """How the person can run okrs again: `okrs` when it is on their PATH, else the path they
+    used (`make demo` runs .venv/bin/okrs without activating the environment)."""
+    invoked = sys.argv[0] if sys.argv and sys.argv[0] else "okrs"
+    if Path(invoked).name != "okrs" or shutil.which("okrs") == str(Path(invoked).resolve()):
+        return "okrs"
+    try:
+        return str(Path(invoked).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return invoked

@@ -92,3 +92,9 @@ def test_without_smtp_mail_bodies_never_reach_the_log(caplog) -> None:
     assert UnsentMailBackend().send_messages([message]) == 0
     assert "a@x.test" in caplog.text and "Reset your password" in caplog.text
     assert "SECRET" not in caplog.text
+
+
+def test_the_favicon_is_found_where_browsers_look_for_it(client) -> None:
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("/static/web/favicon.svg")
