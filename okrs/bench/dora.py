@@ -20,6 +20,7 @@ when missing and refused when it holds anything the benchmark did not write.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import random
@@ -75,6 +76,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if options.worker:
         return _worker(options)
     sizes = QUICK if options.quick else FULL
+    if options.events:
+        sizes = dataclasses.replace(sizes, events=options.events)
     runs = options.runs or (10 if options.quick else 30)
     ingest_on = {name.strip() for name in options.ingest_on.split(",") if name.strip()}
     reports: dict[str, Any] = {}
@@ -141,6 +144,9 @@ def _parser() -> argparse.ArgumentParser:
         help="database to (re)fill; created when missing, emptied when the benchmark filled it",
     )
     parser.add_argument("--runs", type=int, default=0, help="timed runs per computation")
+    parser.add_argument(
+        "--events", type=int, default=0, help="events to ingest (default: 1,000,000; --quick 3,000)"
+    )
     parser.add_argument("--output", default=str(DEFAULT_OUTPUT))
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument("--seed", type=int, default=1)

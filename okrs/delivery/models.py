@@ -273,6 +273,15 @@ class Change(models.Model):
             models.Index(fields=("service", "merged_at"), name="delivery_change_landed"),
             # Lead times read each deployment's changes with their first commit time.
             models.Index(fields=("deployment", "first_commit_at"), name="delivery_change_lead"),
+            # Each production deployment claims its service's changes not deployed yet. Without
+            # this, PostgreSQL walks the "deployment IS NULL" end of delivery_change_lead, full of
+            # dead entries from earlier claims, and ingestion slowed from 450 to 240 events a
+            # second as history grew (57 ms -> 0.1 ms a claim at 400,000 events).
+            models.Index(
+                fields=("service", "merged_at"),
+                condition=models.Q(deployment__isnull=True),
+                name="delivery_change_undeployed",
+            ),
         ]
 
     def __str__(self) -> str:
