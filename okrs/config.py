@@ -42,6 +42,19 @@ def env_bool(name: str, default: bool) -> bool:
     raise ConfigError(f"{name} must be true or false, not {value!r}")
 
 
+def env_int(name: str, default: int, *, minimum: int = 0, maximum: int = 10_000) -> int:
+    value = env(name)
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
+    if not minimum <= number <= maximum:
+        raise ConfigError(f"{name} must be between {minimum} and {maximum}, not {number}")
+    return number
+
+
 def data_dir() -> Path:
     path = Path(env("OKRS_DATA_DIR", "var") or "var").resolve()
     path.mkdir(parents=True, exist_ok=True)
@@ -73,8 +86,26 @@ def secret_key(directory: Path) -> str:
     return key_file.read_text().strip()
 
 
-def database_settings(url: str | None, directory: Path) -> dict[str, object]:
-    """Django DATABASES['default'] for OKRS_DATABASE_URL (sqlite:///path or postgresql://...)."""
+# Database connections each process may hold on PostgreSQL (OKRS_DATABASE_POOL_SIZE). Every
+# thread that serves requests or runs tasks holds at most one at a time, so a pool at least as
+# large as a process's threads never makes a request wait; `okrs serve` refuses more threads.
+DEFAULT_POOL_SIZE = 8
+# How long a request waits for a connection before it is answered 503: with the pool sized to
+# the threads this only happens when PostgreSQL is unreachable or refuses connections.
+POOL_TIMEOUT_SECONDS = 5.0
+# Connections the pool opened for a burst are closed after this long unused, down to one.
+POOL_MAX_IDLE_SECONDS = 60.0
+
+
+def database_settings(
+    url: str | None, directory: Path, *, pool_size: int = DEFAULT_POOL_SIZE
+) -> dict[str, object]:
+    """Django DATABASES['default'] for OKRS_DATABASE_URL (sqlite:///path or postgresql://...).
+
+    PostgreSQL connections come from a pool per process (psycopg_pool through Django) and go
+    back to it at the end of every request and task. `pool_size` 0 opens a connection per
+    request instead, for deployments behind an external pooler such as PgBouncer.
+    """
     if not url:
         return {
             "ENGINE": "django.db.backends.sqlite3",
@@ -97,14 +128,32 @@ def database_settings(url: str | None, directory: Path) -> dict[str, object]:
             "PASSWORD": unquote(parts.password or ""),
             "HOST": parts.hostname or "",
             "PORT": str(parts.port or ""),
-            "CONN_MAX_AGE": 60,
+            # Pooled connections are returned, not kept per thread: a server that runs each
+            # request on a new thread would otherwise leave one connection behind per request.
+            "CONN_MAX_AGE": 0,
             "CONN_HEALTH_CHECKS": True,
             # sslmode=require, connect_timeout=5, ...: handed to libpq as they are.
-            "OPTIONS": options,
+            "OPTIONS": {**options, **_pool_options(pool_size)},
         }
     raise ConfigError(
         f"OKRS_DATABASE_URL must start with sqlite:// or postgresql://, not {parts.scheme}://"
     )
+
+
+def _pool_options(size: int) -> dict[str, object]:
+    if size == 0:
+        return {}
+    return {
+        "pool": {
+            "min_size": 1,
+            "max_size": size,
+            "timeout": POOL_TIMEOUT_SECONDS,
+            "max_idle": POOL_MAX_IDLE_SECONDS,
+            # Requests beyond this many waiting for a connection are refused at once (503)
+            # instead of piling up behind a database that is down.
+            "max_waiting": size * 4,
+        }
+    }
 
 
 def _sqlite_path(path: str) -> str:

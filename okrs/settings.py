@@ -94,7 +94,14 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": config.database_settings(config.env("OKRS_DATABASE_URL"), DATA_DIR)}
+DATABASE_POOL_SIZE = config.env_int(
+    "OKRS_DATABASE_POOL_SIZE", config.DEFAULT_POOL_SIZE, minimum=0, maximum=1000
+)
+DATABASES = {
+    "default": config.database_settings(
+        config.env("OKRS_DATABASE_URL"), DATA_DIR, pool_size=DATABASE_POOL_SIZE
+    )
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "org.Person"
@@ -182,8 +189,9 @@ if _queue.kind == "redis":
 else:
     HUEY["filename"] = _queue.location
 
-# Rate limits (failed sign-ins) live in the cache, so with several web processes it must be
-# shared: Redis when the queue is on Redis, process memory for the one-process embedded default.
+# Rate limits (failed sign-ins) live in the cache, so every web process must share it: Redis
+# when the queue is on Redis, files in the data dir for the embedded default (which runs a web
+# process per core beside its worker process).
 if _queue.kind == "redis":
     CACHES = {
         "default": {
@@ -193,7 +201,12 @@ if _queue.kind == "redis":
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+        }
+    }
 
 NINJA_PAGINATION_PER_PAGE = 100
 

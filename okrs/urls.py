@@ -11,6 +11,9 @@ def api_not_found(request: HttpRequest, rest: str) -> JsonResponse:
     return JsonResponse({"detail": f"no such API route: /api/v1/{rest}"}, status=404)
 
 
+# A database that is down for a moment answers 503 with Retry-After, not 500 (okrs/web/errors.py).
+handler500 = "okrs.web.errors.server_error"
+
 urlpatterns = [
     # Browsers ask for /favicon.ico on pages that name no icon (downloads, error pages).
     path("favicon.ico", RedirectView.as_view(url=static("web/favicon.svg"), permanent=True)),

@@ -25,6 +25,30 @@ def test_database_urls(tmp_path: Path) -> None:
         config.database_settings("mysql://x@y/z", tmp_path)
 
 
+def test_postgresql_connections_come_from_a_bounded_pool(tmp_path: Path) -> None:
+    url = "postgresql://okrs@db.internal/okrs?sslmode=require"
+    pooled = config.database_settings(url, tmp_path, pool_size=12)
+    # A pool and persistent per-thread connections exclude each other (Django refuses both).
+    assert pooled["CONN_MAX_AGE"] == 0
+    options = pooled["OPTIONS"]
+    assert isinstance(options, dict) and options["sslmode"] == "require"
+    assert options["pool"]["max_size"] == 12 and options["pool"]["min_size"] == 1
+    # 0: a connection per request, for a deployment behind PgBouncer.
+    unpooled = config.database_settings(url, tmp_path, pool_size=0)["OPTIONS"]
+    assert isinstance(unpooled, dict) and "pool" not in unpooled
+
+
+def test_whole_numbers_are_strict(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OKRS_DATABASE_POOL_SIZE", "16")
+    assert config.env_int("OKRS_DATABASE_POOL_SIZE", 8) == 16
+    monkeypatch.setenv("OKRS_DATABASE_POOL_SIZE", "lots")
+    with pytest.raises(config.ConfigError, match="must be a whole number"):
+        config.env_int("OKRS_DATABASE_POOL_SIZE", 8)
+    monkeypatch.setenv("OKRS_DATABASE_POOL_SIZE", "-1")
+    with pytest.raises(config.ConfigError, match="between 0 and"):
+        config.env_int("OKRS_DATABASE_POOL_SIZE", 8)
+
+
 def test_queue_urls(tmp_path: Path) -> None:
     assert config.queue_config(None, tmp_path).kind == "sqlite"
     assert config.queue_config("redis://127.0.0.1:6379/2", tmp_path).kind == "redis"

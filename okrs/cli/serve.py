@@ -1,17 +1,38 @@
-"""okrs serve: the web app, the API and (by default) the background worker in one process."""
+"""okrs serve: the web app, the API and (by default) the background worker, from one command.
+
+The views are synchronous Django, so they are served over WSGI by worker processes that each
+run a fixed number of threads (docs/serving.md compares the servers we measured and says why
+this one). Background work runs in a child `okrs worker` process rather than in a thread of a
+server process: web processes are forked, and forking a process whose worker threads hold
+locks is how a server hangs.
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connections
 
+from okrs.cli import CommandError
 from okrs.runtime import tune_for_serving
 
 log = logging.getLogger("okrs.serve")
+
+SERVERS = ("gunicorn", "uvicorn", "granian")
+DEFAULT_THREADS = 8
+# Seconds a request may run before its process is replaced; the heaviest page of a large
+# organisation takes well under one.
+REQUEST_TIMEOUT_SECONDS = 60
+SHARED_MEMORY = "/dev/shm"  # noqa: S108 (a directory for gunicorn's private mkstemp files)
 
 
 def register(subparsers: Any) -> None:
@@ -20,6 +41,20 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="web processes (default: one per core)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=DEFAULT_THREADS,
+        help=f"request threads per web process (default {DEFAULT_THREADS}; each holds at most "
+        "one database connection, so at most OKRS_DATABASE_POOL_SIZE)",
+    )
+    parser.add_argument("--server", choices=SERVERS, default="gunicorn", help=argparse.SUPPRESS)
     worker = parser.add_mutually_exclusive_group()
     worker.add_argument(
         "--with-worker",
@@ -41,34 +76,145 @@ def embedded_database() -> bool:
     return str(settings.DATABASES["default"]["ENGINE"]).endswith("sqlite3")
 
 
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+
+
+def check_threads_fit_the_pool(threads: int) -> None:
+    """Refuse a configuration in which request threads would queue for database connections.
+
+    Each thread holds at most one connection at a time, so with as many pooled connections as
+    threads no request ever waits for one; with fewer, requests would wait and then fail.
+    """
+    pool_size = settings.DATABASE_POOL_SIZE
+    if embedded_database() or pool_size == 0:
+        return  # no pool: SQLite, or a connection per request behind an external pooler
+    if threads > pool_size:
+        raise CommandError(
+            f"--threads {threads} is more than OKRS_DATABASE_POOL_SIZE={pool_size}: each "
+            "request thread needs a database connection of its own; raise the pool or lower "
+            "--threads",
+            status=2,
+        )
+
+
 def run(options: argparse.Namespace) -> int:
-    import uvicorn
-
-    from okrs.asgi import application
-    from okrs.cli.worker import start_consumer
-
+    if options.threads < 1 or (options.workers is not None and options.workers < 1):
+        raise CommandError("--workers and --threads must be at least 1", status=2)
+    check_threads_fit_the_pool(options.threads)
     if embedded_database():
         # One command on a fresh machine: the embedded database is created or upgraded here.
         # Scaled-out deployments run `okrs migrate` once instead of racing from every process.
         call_command("migrate", interactive=False, verbosity=0)
+    # Nothing opened here may be inherited by the forked web processes.
+    connections.close_all()
     tune_for_serving()
     run_worker = options.worker
     if run_worker is None:
         run_worker = settings.HUEY["huey_class"] == "huey.SqliteHuey"
-    consumer = start_consumer() if run_worker else None
+    workers = options.workers or default_workers()
     log.info(
-        "okrs serving on http://%s:%d/ (background worker %s)",
+        "okrs serving on http://%s:%d/ (%d web processes of %d threads; background worker %s)",
         options.host,
         options.port,
-        "in this process" if consumer else "not in this process",
+        workers,
+        options.threads,
+        "in a child process" if run_worker else "not started: run `okrs worker`",
     )
+    worker = _start_worker() if run_worker else None
     try:
-        # Django's ASGI handler has no start-up or shutdown hooks: say so instead of letting
-        # uvicorn probe for them and log that the protocol "appears unsupported".
-        uvicorn.run(
-            application, host=options.host, port=options.port, log_level="info", lifespan="off"
-        )
+        SERVE[options.server](options.host, options.port, workers, options.threads)
     finally:
-        if consumer is not None:
-            consumer.stop(graceful=True)
+        if worker is not None:
+            _stop(worker)
     return 0
+
+
+def _start_worker() -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "okrs", "worker", "--exit-with-parent", str(os.getpid())]
+    )
+
+
+def _stop(worker: subprocess.Popen[bytes]) -> None:
+    # The consumer finishes the task in hand on SIGTERM; give it the time a task may take.
+    worker.send_signal(signal.SIGTERM)
+    try:
+        worker.wait(timeout=REQUEST_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
+
+
+def _bind(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _serve_gunicorn(host: str, port: int, workers: int, threads: int) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):
+        def load_config(self) -> None:
+            for key, value in {
+                "bind": [_bind(host, port)],
+                "workers": workers,
+                "threads": threads,
+                "worker_class": "gthread",
+                "timeout": REQUEST_TIMEOUT_SECONDS,
+                "graceful_timeout": REQUEST_TIMEOUT_SECONDS,
+                # Clients and proxies reuse their connections between requests.
+                "keepalive": 5,
+                "proc_name": "okrs",
+                # Its control socket has one fixed path per user: a second server would take it
+                # over, and okrs is managed through its own commands and signals.
+                "control_socket_disable": True,
+                "errorlog": "-",
+                "loglevel": "info",
+                # Each process's heartbeat file (made with mkstemp, private) lives in memory,
+                # not on a disk that may stall and get healthy processes killed.
+                "worker_tmp_dir": SHARED_MEMORY if os.path.isdir(SHARED_MEMORY) else None,
+            }.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Callable[..., Any]:
+            from okrs.wsgi import application
+
+            return application
+
+    Server().run()
+
+
+def _serve_uvicorn(host: str, port: int, workers: int, threads: int) -> None:
+    import uvicorn
+
+    # Django's ASGI handler has no start-up or shutdown hooks: say so instead of letting
+    # uvicorn probe for them and log that the protocol "appears unsupported".
+    uvicorn.run(
+        "okrs.asgi:application",
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        lifespan="off",
+    )
+
+
+def _serve_granian(host: str, port: int, workers: int, threads: int) -> None:
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    Granian(
+        "okrs.wsgi:application",
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=workers,
+        blocking_threads=threads,
+    ).serve()
+
+
+SERVE: dict[str, Callable[[str, int, int, int], None]] = {
+    "gunicorn": _serve_gunicorn,
+    "uvicorn": _serve_uvicorn,
+    "granian": _serve_granian,
+}

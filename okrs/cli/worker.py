@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
+import signal
+import threading
+import time
 from typing import Any, cast
 
 from django.conf import settings
@@ -14,6 +18,9 @@ from okrs.runtime import tune_for_serving
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("worker", help="run background work only")
     parser.add_argument("--workers", type=int, default=2, help="worker threads (default 2)")
+    # `okrs serve` starts its worker with this, so that the worker does not outlive a server
+    # that was killed outright (SIGKILL leaves no chance to stop the child).
+    parser.add_argument("--exit-with-parent", type=int, metavar="PID", help=argparse.SUPPRESS)
     parser.set_defaults(handler=run)
 
 
@@ -27,14 +34,19 @@ def make_consumer(workers: int | None = None) -> Consumer:
     return HUEY.create_consumer(**options)
 
 
-def start_consumer() -> Consumer:
-    """Start the consumer's threads beside the web server; the caller stops it."""
-    consumer = make_consumer()
-    consumer.start()
-    return consumer
+def _stop_when_orphaned(parent: int) -> None:
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        # The consumer's own SIGTERM handler finishes the task in hand, then stops.
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="okrs-parent-watch", daemon=True).start()
 
 
 def run(options: argparse.Namespace) -> int:
     tune_for_serving()
+    if options.exit_with_parent:
+        _stop_when_orphaned(options.exit_with_parent)
     make_consumer(options.workers).run()
     return 0
