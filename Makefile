@@ -46,6 +46,7 @@ bench: $(STAMP)
 	$(BIN)/python -m okrs.bench
 	$(BIN)/python -m okrs.bench.nudges
 	$(BIN)/python -m okrs.bench.dora
+	$(BIN)/python -m okrs.bench.load
 
 serve: $(STAMP)
 	$(BIN)/okrs serve
