@@ -61,7 +61,7 @@ def test_two_web_processes_store_each_checkin_they_answer(tmp_path: Path) -> Non
 
 
 def checkin(note: str, status: int | None) -> Outcome:
-    return Outcome("check-in", 0, 0.0, 1.0, status, 201, None if status else "timeout", note)
+    return Outcome("check-in", 0, 1.0, status, 201, None if status else "timeout", note)
 
 
 def test_a_lost_or_doubled_checkin_fails_the_count() -> None:

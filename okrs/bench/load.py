@@ -936,7 +936,12 @@ class ConnectionSampler:
         if deployment.database is not None:
             import psycopg
 
-            self._connection = psycopg.connect(deployment.scenario.postgres_url, autocommit=True)
+            try:
+                self._connection = psycopg.connect(
+                    deployment.scenario.postgres_url, autocommit=True, connect_timeout=10
+                )
+            except psycopg.Error as exc:
+                raise SetupFailed(f"cannot watch pg_stat_activity: {_first_line(exc)}") from exc
             row = self._connection.execute("SHOW max_connections").fetchone()
             self.max_connections = int(row[0]) if row else 0
             self._count = self._postgresql

@@ -52,7 +52,6 @@ class Outcome:
 
     route: str
     backend: int
-    started: float  # seconds since the load began
     latency_ms: float
     status: int | None
     expect: int
@@ -171,11 +170,11 @@ class Load:
     async def run(self) -> list[Outcome]:
         began = time.perf_counter()
         deadline = began + self.seconds
-        await asyncio.gather(*(self._user(u, began, deadline) for u in range(self.users)))
+        await asyncio.gather(*(self._user(u, deadline) for u in range(self.users)))
         self.elapsed = time.perf_counter() - began
         return self.outcomes
 
-    async def _user(self, user: int, began: float, deadline: float) -> None:
+    async def _user(self, user: int, deadline: float) -> None:
         rng = random.Random(self.seed * 1_000_003 + user)
         connections = [Connection(port) for port in self.ports]
         sent = 0
@@ -186,16 +185,12 @@ class Load:
                 request = self.plan(n, rng)
                 backend = (user + sent) % len(connections)
                 sent += 1
-                self.outcomes.append(
-                    await self._send(connections[backend], backend, request, began)
-                )
+                self.outcomes.append(await self._send(connections[backend], backend, request))
         finally:
             for connection in connections:
                 await connection.close()
 
-    async def _send(
-        self, connection: Connection, backend: int, request: Request, began: float
-    ) -> Outcome:
+    async def _send(self, connection: Connection, backend: int, request: Request) -> Outcome:
         started = time.perf_counter()
         status, failure = None, None
         try:
@@ -210,7 +205,6 @@ class Load:
         return Outcome(
             route=request.route,
             backend=backend,
-            started=started - began,
             latency_ms=(finished - started) * 1000,
             status=status,
             expect=request.expect,
