@@ -318,6 +318,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             result = run_scenario(scenario, progress=print)
             print(format_result(result), flush=True)
             results.append(result)
+    if len(results) > 1:
+        print()
+        print(format_summary(results))
     output = Path(options.output)
     output.parent.mkdir(parents=True, exist_ok=True)
     document = {
@@ -447,6 +450,7 @@ def _measure(
     cpu = CpuMeter(deployment)
     try:
         asyncio.run(load.run())
+        load_ended = time.perf_counter()
         result.cpu = cpu.read()
         time.sleep(scenario.after_seconds)
     finally:
@@ -454,12 +458,12 @@ def _measure(
     outcomes = load.outcomes
     result.requests = len(outcomes)
     names = deployment.web_names()
-    result.by_process = dict(Counter(names[o.backend] for o in outcomes))
+    result.by_process = dict(sorted(Counter(names[o.backend] for o in outcomes).items()))
     result.elapsed_seconds = load.elapsed
     result.routes = summarise(outcomes, load.elapsed)
     result.errors_by_status = errors_by_status(outcomes)
     result.failures = dict(Counter(o.failure for o in outcomes if o.failure))
-    result.connections = sampler.summary(load.elapsed)
+    result.connections = sampler.summary(load_ended)
     return began_at, [o for o in outcomes if o.route == "check-in"]
 
 
@@ -993,7 +997,9 @@ class ConnectionSampler:
                         handles += os.readlink(fd.path) == database
         return handles, {}
 
-    def summary(self, load_seconds: float) -> Connections:
+    def summary(self, load_ended: float) -> Connections:
+        """The peak up to `load_ended` (a perf_counter moment) and the last sample after it."""
+        load_seconds = load_ended - self._began
         during = [s for s in self.samples if s[0] <= load_seconds]
         peak = max(during, key=lambda s: s[1]) if during else None
         after = self.samples[-1] if self.samples and self.samples[-1][0] > load_seconds else None
@@ -1033,15 +1039,16 @@ class CpuMeter:
         busy, total = (
             now - then for now, then in zip(machine_cpu_ticks(), self._machine, strict=True)
         )
-        servers = {
-            name: round(100 * (tree_cpu_seconds(pid) - self._servers.get(name, 0.0)) / wall)
+        used = {
+            name: tree_cpu_seconds(pid) - self._servers.get(name, 0.0)
             for name, pid in self._pids().items()
         }
         return {
             "load_generator_percent_of_a_core": round(
                 100 * (time.process_time() - self._own) / wall
             ),
-            "servers_percent_of_a_core": servers,
+            "servers_percent_of_a_core": {name: round(100 * t / wall) for name, t in used.items()},
+            "servers_cpu_seconds": round(sum(used.values()), 2),
             "machine_busy_percent": round(100 * busy / total) if total else None,
             "cpus": os.cpu_count(),
             "loadavg_before": self._loadavg,
@@ -1144,10 +1151,34 @@ def format_result(result: RunResult) -> str:
             f"{cpu['machine_busy_percent']}% busy on {cpu['cpus']} cores; load average "
             f"{cpu['loadavg_before']} before, {cpu['loadavg_after']} after"
         )
+        if result.requests:
+            # What bounds throughput when the servers are CPU-bound: cores / CPU per request.
+            per_request = 1000 * cpu["servers_cpu_seconds"] / result.requests
+            lines.append(f"  CPU of the okrs processes per request: {per_request:.1f} ms")
     if scenario.has_targets:
         for name, met, measured in result.targets():
             lines.append(f"  target {name}: {'MET' if met else 'MISS'} ({measured})")
     return "\n".join(lines)
+
+
+def format_summary(results: Sequence[RunResult]) -> str:
+    """One line per run: the table for the closing note of a comparison."""
+    header = ("mode", "org", "users", "s", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms",
+              "errors", "db conn peak", "after", "check-ins 2xx/stored")  # fmt: skip
+    rows = []
+    for r in results:
+        overall, c, k = r.overall, r.connections, r.checkins
+        if r.setup_error is not None or overall is None:
+            rows.append((r.scenario.mode, r.scenario.org, *["-"] * (len(header) - 3), "not run"))
+            continue
+        rows.append((
+            r.scenario.mode, r.scenario.org, str(r.scenario.users), f"{r.scenario.seconds:g}",
+            str(r.requests), f"{overall.per_second:.1f}", _ms(overall.p50_ms),
+            _ms(overall.p95_ms), _ms(overall.p99_ms), str(r.errors),
+            _count(c.peak if c else None), _count(c.after if c else None),
+            f"{k.answered}/{k.stored} {'OK' if k.ok else 'MISMATCH'}" if k else "?",
+        ))  # fmt: skip
+    return "\n".join(_table(header, rows, left=2))
 
 
 def _connections(c: Connections) -> str:
