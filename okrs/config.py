@@ -110,7 +110,14 @@ def database_settings(
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(directory / "okrs.sqlite3"),
-            "OPTIONS": {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"},
+            "OPTIONS": {
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL;",
+                # A write transaction takes the lock when it begins, so it waits for another
+                # process's write (the timeout above) instead of failing "database is locked"
+                # when its earlier read turns into a write.
+                "transaction_mode": "IMMEDIATE",
+            },
         }
     parts = urlsplit(url)
     options = dict(parse_qsl(parts.query))
