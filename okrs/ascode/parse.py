@@ -1,4 +1,4 @@
-"""Reading a plan file (product.md section 4) into plain dataclasses that remember their lines.
+"""Reading a plan file (docs/okrs-as-code.md) into plain dataclasses that remember their lines.
 
 The file is YAML, and JSON is YAML too. ruamel's round-trip loader keeps the position of every
 key and sequence item, so each error can point at the line a person has to edit.
@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import math
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -154,13 +155,24 @@ def load_plan(text: str, *, filename: str = "<plan>") -> Plan:
 
 
 def load_plan_file(path: str | Path) -> Plan:
-    """Read and parse a plan file; the problems it reports carry the path as given."""
+    """Read and parse a plan file (`-`: standard input); problems carry the path as given."""
+    return load_plan(read_plan_text(path), filename=str(path))
+
+
+def read_plan_text(path: str | Path) -> str:
+    """The text of a plan file, `-` for standard input. Raises PlanInvalid when it is not UTF-8
+    text, OSError when it cannot be read."""
     filename = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        if filename == "-":
+            # The bytes, decoded here: the console's own decoding may be lenient (surrogate
+            # escapes) or another encoding than the file's. A stream without bytes below it
+            # (a StringIO in place of stdin) is text already.
+            raw = getattr(sys.stdin, "buffer", None)
+            return raw.read().decode("utf-8") if raw is not None else sys.stdin.read()
+        return Path(path).read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise PlanInvalid([Problem(1, "the file is not UTF-8 text")], filename) from exc
-    return load_plan(text, filename=filename)
 
 
 def _one_line(text: str) -> str:
@@ -224,7 +236,18 @@ def _mapping(value: Any) -> dict[str, Any]:
         raise _BadValue("must be a mapping (key: value)")
     plain = to_plain(value)
     assert isinstance(plain, dict)
+    if not _finite(plain):
+        # Stored as JSON, which has no infinity or NaN (PostgreSQL refuses them).
+        raise _BadValue("must not hold inf or nan")
     return plain
+
+
+def _finite(value: Any) -> bool:
+    if isinstance(value, dict):
+        return all(_finite(item) for item in value.values())
+    if isinstance(value, list):
+        return all(_finite(item) for item in value)
+    return not isinstance(value, float) or math.isfinite(value)
 
 
 def to_plain(value: Any) -> Any:

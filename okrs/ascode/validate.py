@@ -16,13 +16,40 @@ import re
 import zoneinfo
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db import DatabaseError, connection
 
 from okrs.ascode.parse import CycleSpec, KeyResultSpec, ObjectiveSpec, Plan, TeamSpec
-from okrs.ascode.problems import PlanInvalid, Problem
+from okrs.ascode.problems import (
+    DUPLICATE,
+    ENDS_BEFORE_START,
+    INITIATIVE_ELSEWHERE,
+    INVALID_EMAIL,
+    INVALID_KEY,
+    KIND_CONTRADICTS_NUMBERS,
+    KIND_UNKNOWABLE,
+    LOOP,
+    MISSING_TARGET,
+    SOURCE_INVALID,
+    TARGET_EQUALS_BASELINE,
+    TEAM_AS_PERSON,
+    TEAM_OBJECTIVE_WITHOUT_TEAM,
+    TEXT_BOUNDS,
+    UNKNOWN_CHOICE,
+    UNKNOWN_CYCLE,
+    UNKNOWN_PERSON,
+    UNKNOWN_REFERENCE,
+    UNKNOWN_TEAM,
+    UNKNOWN_TIMEZONE,
+    WEIGHT_NOT_POSITIVE,
+    Check,
+    PlanInvalid,
+    Problem,
+)
 from okrs.goals.models import Cycle, InitiativeStatus, KeyResult, Kind, Level, Objective
 from okrs.org.models import WEEKDAYS, Channel, Person, Team
 from okrs.sources.models import Credential
@@ -40,7 +67,7 @@ __all__ = [
 ]
 
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-# Cycle keys name periods, and section 4's own example (`2026-Q4`) uses a capital letter.
+# Cycle keys name periods, and the format's own example (`2026-Q4`) uses a capital letter.
 CYCLE_KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
 KEY_RULE = "use lowercase letters, digits and '-', starting with a letter or digit"
 
@@ -51,16 +78,23 @@ _STATUSES = tuple(InitiativeStatus.values)
 _DISTANCE_KINDS = ("increase", "decrease")
 
 
-def validate_plan(plan: Plan, *, prune: bool = False) -> list[Problem]:
-    """Every problem in the plan (shape and meaning), in file order; empty when it can apply."""
+def validate_plan(
+    plan: Plan, *, prune: bool = False, database: DatabaseState | None = None
+) -> list[Problem]:
+    """Every problem in the plan (shape and meaning), in file order; empty when it can apply.
+
+    This is the one judgement of a plan: `okrs apply` refuses a file for exactly these problems,
+    and `okrs lint` and the lint API report exactly these as errors, so a file that lints clean
+    applies. References resolve against `database`, by default what the database holds now."""
     problems = list(plan.problems)
-    problems.extend(_Validator(plan, DatabaseState.load(), prune=prune).run())
+    state = database if database is not None else DatabaseState.load()
+    problems.extend(_Validator(plan, state, prune=prune).run())
     return sorted(problems, key=lambda problem: problem.line)
 
 
-def check_plan(plan: Plan, *, prune: bool = False) -> None:
+def check_plan(plan: Plan, *, prune: bool = False, database: DatabaseState | None = None) -> None:
     """Raise PlanInvalid listing every problem, or return when the plan is valid."""
-    problems = validate_plan(plan, prune=prune)
+    problems = validate_plan(plan, prune=prune, database=database)
     if problems:
         raise PlanInvalid(problems, plan.filename)
 
@@ -82,7 +116,7 @@ def effective_kind(kr: KeyResultSpec) -> str | None:
 
 
 def effective_target(kr: KeyResultSpec) -> float | None:
-    # A milestone is done at 1 (section 3), so a file need not say so.
+    # A milestone scores 1 when done, so a file need not say so.
     if effective_kind(kr) == "milestone" and kr.target is None:
         return 1.0
     return kr.target
@@ -135,6 +169,26 @@ class DatabaseState:
         credentials: dict[str, str] = dict(Credential.objects.values_list("name", "kind"))
         return cls(people, team_parents, cycle_parents, objectives, key_results, credentials)
 
+    @classmethod
+    def empty(cls) -> DatabaseState:
+        """A database that holds nothing: every reference must resolve within the file."""
+        return cls(set(), {}, {}, {}, set())
+
+    @classmethod
+    def load_if_present(cls) -> DatabaseState | None:
+        """What the database holds, or None when there is none to read (never created, not
+        migrated, unreachable): `okrs lint` also runs where no okrs is installed, as in CI."""
+        name = str(connection.settings_dict.get("NAME") or "")
+        in_memory = name in ("", ":memory:") or name.startswith("file:")
+        if connection.vendor == "sqlite" and not in_memory and not Path(name).exists():
+            return None  # connecting would create an empty file where `okrs serve` looks
+        try:
+            if Person._meta.db_table not in connection.introspection.table_names():
+                return None
+            return cls.load()
+        except DatabaseError:
+            return None
+
 
 class _Validator:
     def __init__(self, plan: Plan, db: DatabaseState, *, prune: bool) -> None:
@@ -149,8 +203,8 @@ class _Validator:
         self.file_cycles = _first_by_key(plan.cycles)
         self.file_objectives = _first_by_key(plan.objectives)
 
-    def problem(self, line: int, message: str) -> None:
-        self.problems.append(Problem(line, message))
+    def problem(self, check: Check, line: int, message: str) -> None:
+        self.problems.append(Problem(line, message, check.id))
 
     def run(self) -> list[Problem]:
         self.check_organisation()
@@ -166,11 +220,15 @@ class _Validator:
     def check_key(self, key: str, line: int, *, pattern: re.Pattern[str] = KEY_PATTERN) -> None:
         if key and not pattern.match(key):
             rule = KEY_RULE if pattern is KEY_PATTERN else "use letters, digits and '-'"
-            self.problem(line, f"invalid key '{key}': {rule}")
+            self.problem(INVALID_KEY, line, f"invalid key '{key}': {rule}")
 
     def check_length(self, value: str, limit: int, line: int, name: str) -> None:
         if len(value) > limit:
-            self.problem(line, f"'{name}' is too long ({len(value)} characters, at most {limit})")
+            self.problem(
+                TEXT_BOUNDS,
+                line,
+                f"'{name}' is too long ({len(value)} characters, at most {limit})",
+            )
 
     def check_duplicates(
         self, items: Sequence[tuple[str, int]], label: str, where: str = ""
@@ -182,6 +240,7 @@ class _Validator:
                 continue
             if key in first_line:
                 self.problem(
+                    DUPLICATE,
                     line,
                     f"duplicate {label} '{key}'{where} (first defined on line {first_line[key]})",
                 )
@@ -190,11 +249,17 @@ class _Validator:
 
     def check_timezone(self, name: str, line: int) -> None:
         if name and not _timezone_ok(name):
-            self.problem(line, f"unknown timezone '{name}' (use an IANA name like Europe/London)")
+            self.problem(
+                UNKNOWN_TIMEZONE,
+                line,
+                f"unknown timezone '{name}' (use an IANA name like Europe/London)",
+            )
 
     def check_choice(self, value: str, allowed: Sequence[str], line: int, name: str) -> None:
         if value not in allowed:
-            self.problem(line, f"unknown {name} '{value}' (use {_choices(allowed)})")
+            self.problem(
+                UNKNOWN_CHOICE, line, f"unknown {name} '{value}' (use {_choices(allowed)})"
+            )
 
     def team_exists(self, key: str) -> bool:
         # With prune, teams absent from the file are removed, so only the file's teams count.
@@ -206,10 +271,16 @@ class _Validator:
             return
         if email in self.file_teams or email in self.db.team_parents:
             self.problem(
-                line, f"'{email}' is a team, not a person: {role} needs a named person (an email)"
+                TEAM_AS_PERSON,
+                line,
+                f"'{email}' is a team, not a person: {role} needs a named person (an email)",
             )
             return
-        self.problem(line, f"unknown person '{email}' (not in the file's people or the database)")
+        self.problem(
+            UNKNOWN_PERSON,
+            line,
+            f"unknown person '{email}' (not in the file's people or the database)",
+        )
 
     def check_owner(self, email: str | None, line: int, what: str) -> None:
         if email is None:
@@ -218,12 +289,17 @@ class _Validator:
             return
         if email in self.file_teams or email in self.db.team_parents:
             self.problem(
+                TEAM_AS_PERSON,
                 line,
                 f"owner '{email}' is a team, not a person: {what} needs a named person as its "
                 "owner",
             )
             return
-        self.problem(line, f"unknown owner '{email}' (not in the file's people or the database)")
+        self.problem(
+            UNKNOWN_PERSON,
+            line,
+            f"unknown owner '{email}' (not in the file's people or the database)",
+        )
 
     # -- sections -----------------------------------------------------------------------------
 
@@ -231,7 +307,7 @@ class _Validator:
         plan = self.plan
         if plan.organisation is not None:
             if not plan.organisation.strip():
-                self.problem(plan.at("organisation"), "'organisation' cannot be blank")
+                self.problem(TEXT_BOUNDS, plan.at("organisation"), "'organisation' cannot be blank")
             self.check_length(plan.organisation, 200, plan.at("organisation"), "organisation")
         if plan.timezone is not None:
             self.check_timezone(plan.timezone, plan.at("timezone"))
@@ -245,11 +321,13 @@ class _Validator:
             self.check_length(cycle.name, 200, cycle.at("name"), "name")
             if cycle.start and cycle.end and cycle.end < cycle.start:
                 self.problem(
+                    ENDS_BEFORE_START,
                     cycle.at("end"),
                     f"cycle '{cycle.key}' ends ({cycle.end}) before it starts ({cycle.start})",
                 )
             if cycle.parent is not None and not self.cycle_exists(cycle.parent):
                 self.problem(
+                    UNKNOWN_CYCLE,
                     cycle.at("parent"),
                     f"unknown parent cycle '{cycle.parent}' (not in the file or the database)",
                 )
@@ -261,7 +339,7 @@ class _Validator:
 
         for loop in _loops([c.key for c in cycles if c.key], parent_of):
             cycle = self.file_cycles[loop[0]]
-            self.problem(cycle.at("parent"), "cycle parent loop: " + " -> ".join(loop))
+            self.problem(LOOP, cycle.at("parent"), "cycle parent loop: " + " -> ".join(loop))
 
     def cycle_exists(self, key: str) -> bool:
         return key in self.file_cycles or key in self.db.cycle_parents
@@ -274,7 +352,9 @@ class _Validator:
                 try:
                     validate_email(person.email)
                 except ValidationError:
-                    self.problem(person.at("email"), f"invalid email '{person.email}'")
+                    self.problem(
+                        INVALID_EMAIL, person.at("email"), f"invalid email '{person.email}'"
+                    )
                 self.check_length(person.email, 254, person.at("email"), "email")
             self.check_length(person.name, 200, person.at("name"), "name")
             self.check_timezone(person.timezone, person.at("timezone"))
@@ -288,9 +368,11 @@ class _Validator:
             self.check_length(team.key, 64, team.at("key"), "key")
             self.check_length(team.name, 200, team.at("name"), "name")
             if team.has("name") and not team.name.strip():
-                self.problem(team.at("name"), "'name' cannot be blank")
+                self.problem(TEXT_BOUNDS, team.at("name"), "'name' cannot be blank")
             if team.parent is not None and not self.team_exists(team.parent):
-                self.problem(team.at("parent"), self.missing_team(team.parent, "parent team"))
+                self.problem(
+                    UNKNOWN_TEAM, team.at("parent"), self.missing_team(team.parent, "parent team")
+                )
             if team.lead is not None:
                 self.check_person(team.lead, team.at("lead"), "a team lead")
             self.check_duplicates(
@@ -310,7 +392,7 @@ class _Validator:
 
         for loop in _loops([t.key for t in teams if t.key], parent_of):
             team = self.file_teams[loop[0]]
-            self.problem(team.at("parent"), "team parent loop: " + " -> ".join(loop))
+            self.problem(LOOP, team.at("parent"), "team parent loop: " + " -> ".join(loop))
 
     def missing_team(self, key: str, what: str) -> str:
         if self.prune and key in self.db.team_parents:
@@ -368,15 +450,17 @@ class _Validator:
         self.check_length(objective.title, 500, at("title"), "title")
         if objective.cycle is not None and not self.cycle_exists(objective.cycle):
             self.problem(
+                UNKNOWN_CYCLE,
                 at("cycle"),
                 f"unknown cycle '{objective.cycle}' (not in the file's cycles or the database)",
             )
         self.check_choice(objective.level, _LEVELS, at("level"), "level")
         if objective.team is not None:
             if not self.team_exists(objective.team):
-                self.problem(at("team"), self.missing_team(objective.team, "team"))
+                self.problem(UNKNOWN_TEAM, at("team"), self.missing_team(objective.team, "team"))
         elif objective.level == "team":
             self.problem(
+                TEAM_OBJECTIVE_WITHOUT_TEAM,
                 at("level"),
                 f"objective '{objective.key}' has level team but no 'team' "
                 "(name the team, or use level company or individual)",
@@ -385,19 +469,25 @@ class _Validator:
         if objective.aligns_to is not None:
             why = self.reference_problem(objective.aligns_to)
             if why:
-                self.problem(at("aligns_to"), f"aligns_to '{objective.aligns_to}': {why}")
+                self.problem(
+                    UNKNOWN_REFERENCE, at("aligns_to"), f"aligns_to '{objective.aligns_to}': {why}"
+                )
         seen: dict[str, int] = {}
         for ref, line in zip(objective.contributes_to, objective.contributes_lines, strict=True):
             if ref in seen:
-                self.problem(line, f"contributes_to '{ref}' is listed twice")
+                self.problem(DUPLICATE, line, f"contributes_to '{ref}' is listed twice")
                 continue
             seen[ref] = line
             if ref.partition("/")[0] == objective.key:
-                self.problem(line, f"objective '{objective.key}' cannot contribute to itself")
+                self.problem(
+                    UNKNOWN_REFERENCE,
+                    line,
+                    f"objective '{objective.key}' cannot contribute to itself",
+                )
                 continue
             why = self.reference_problem(ref)
             if why:
-                self.problem(line, f"contributes_to '{ref}': {why}")
+                self.problem(UNKNOWN_REFERENCE, line, f"contributes_to '{ref}': {why}")
 
         self.check_duplicates(
             [(kr.key, kr.line) for kr in objective.key_results],
@@ -425,6 +515,7 @@ class _Validator:
                 in_db = not self.prune and (objective.key, kr_key) in self.db.key_results
                 if not in_db:
                     self.problem(
+                        INITIATIVE_ELSEWHERE,
                         iat("key_result"),
                         f"initiative '{initiative.key}': key_result '{kr_key}' is not a key "
                         f"result of objective '{objective.key}'",
@@ -439,7 +530,9 @@ class _Validator:
         self.check_owner(kr.owner, at("owner"), "a key result")
         if kr.has("weight") and kr.weight <= 0:
             self.problem(
-                at("weight"), f"weight must be greater than 0 (got {number_text(kr.weight)})"
+                WEIGHT_NOT_POSITIVE,
+                at("weight"),
+                f"weight must be greater than 0 (got {number_text(kr.weight)})",
             )
         if kr.source is not None and "source" not in kr.invalid:
             self.check_source(kr)
@@ -451,15 +544,20 @@ class _Validator:
             return
         if kr.kind is None:
             if target is None:
-                self.problem(at("key"), f"key result '{kr.key}' is missing a target")
+                # Where the target would be: the key result itself, as the coach says too.
+                self.problem(
+                    MISSING_TARGET, at("target"), f"key result '{kr.key}' is missing a target"
+                )
             elif baseline is None:
                 self.problem(
+                    KIND_UNKNOWABLE,
                     at("target"),
                     f"key result '{kr.key}' needs a kind: with no baseline it cannot be inferred "
                     "(use increase, decrease, stay_above, stay_below or milestone)",
                 )
             elif target == baseline:
                 self.problem(
+                    TARGET_EQUALS_BASELINE,
                     at("target"),
                     f"target equals baseline ({number_text(target)}): nothing to increase or "
                     "decrease (use kind stay_above or stay_below to hold a level)",
@@ -467,29 +565,35 @@ class _Validator:
             return
         kind = kr.kind
         if kind != "milestone" and target is None:
-            self.problem(at("key"), f"key result '{kr.key}' ({kind}) is missing a target")
+            self.problem(
+                MISSING_TARGET, at("target"), f"key result '{kr.key}' ({kind}) is missing a target"
+            )
             return
         if kind in _DISTANCE_KINDS and baseline is not None and target is not None:
             if target == baseline:
                 self.problem(
+                    TARGET_EQUALS_BASELINE,
                     at("target"),
                     f"target equals baseline ({number_text(target)}) for kind {kind}: "
                     "nothing to move (use stay_above or stay_below to hold a level)",
                 )
             elif kind == "increase" and target < baseline:
                 self.problem(
+                    KIND_CONTRADICTS_NUMBERS,
                     at("kind"),
                     f"kind increase contradicts baseline {number_text(baseline)} and target "
                     f"{number_text(target)}: the target is below the baseline (use decrease)",
                 )
             elif kind == "decrease" and target > baseline:
                 self.problem(
+                    KIND_CONTRADICTS_NUMBERS,
                     at("kind"),
                     f"kind decrease contradicts baseline {number_text(baseline)} and target "
                     f"{number_text(target)}: the target is above the baseline (use increase)",
                 )
         if kind == "milestone" and target is not None and target != 1:
             self.problem(
+                KIND_CONTRADICTS_NUMBERS,
                 at("target"),
                 f"a milestone is done at 1, so its target must be 1 or left out "
                 f"(got {number_text(target)})",
@@ -502,7 +606,9 @@ class _Validator:
         source_line = kr.at("source")
         for problem in source_problems(kr.source, credentials=self.db.credentials):
             line = kr.source_lines.get(problem.param or "", source_line)
-            self.problem(line, f"source of key result '{kr.key}': {problem.message}")
+            self.problem(
+                SOURCE_INVALID, line, f"source of key result '{kr.key}': {problem.message}"
+            )
 
     def check_alignment_loops(self) -> None:
         def parent_of(key: str) -> str | None:
@@ -526,7 +632,7 @@ class _Validator:
             steps = [shown_ref(key) or parent for key, parent in itertools.pairwise(loop)]
             objective = self.file_objectives[loop[0]]
             self.problem(
-                objective.at("aligns_to"), "alignment loop: " + " -> ".join([loop[0], *steps])
+                LOOP, objective.at("aligns_to"), "alignment loop: " + " -> ".join([loop[0], *steps])
             )
 
 

@@ -1,4 +1,4 @@
-"""okrs apply FILE: make the database match a plan file (section 4)."""
+"""okrs apply FILE: make the database match a plan file (docs/okrs-as-code.md)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from okrs.ascode.apply import apply_file, apply_plan, format_changes
-from okrs.ascode.parse import load_plan
+from okrs.ascode.apply import apply_file, format_changes
 from okrs.ascode.problems import PlanInvalid
 from okrs.cli import CommandError
 from okrs.org.audit import Actor
@@ -28,13 +27,7 @@ def register(subparsers: Any) -> None:
 def run(options: argparse.Namespace) -> int:
     actor = Actor(None, "cli", trusted=True)
     try:
-        if options.file == "-":
-            plan = load_plan(sys.stdin.read(), filename="-")
-            result = apply_plan(plan, actor=actor, prune=options.prune, dry_run=options.dry_run)
-        else:
-            result = apply_file(
-                options.file, actor=actor, prune=options.prune, dry_run=options.dry_run
-            )
+        result = apply_file(options.file, actor=actor, prune=options.prune, dry_run=options.dry_run)
     except PlanInvalid as exc:
         for line in exc.lines():
             print(line, file=sys.stderr)

@@ -1,6 +1,6 @@
-"""POST /api/v1/okrs:lint: the coach over a plan document sent as the body (section 6).
+"""POST /api/v1/okrs:lint: every check of `okrs apply`, then the coach, over a plan document.
 
-The body is the section-4 document itself, as YAML (application/yaml, text/yaml) or JSON
+The body is the plan document itself, as YAML (application/yaml, text/yaml) or JSON
 (application/json: the plan as an object, or a string holding the YAML). JSON objects are
 linted as text, since JSON is YAML, so the line numbers of the findings point into the body
 as sent.
@@ -74,13 +74,16 @@ def _document_text(request: HttpRequest) -> str | JsonResponse:
 
 @router.post(
     "/okrs:lint",
-    summary="Run the OKR coach over a plan document",
+    summary="Run every check of okrs apply and the OKR coach over a plan document",
     description=(
-        "The body is a plan (docs/okrs-as-code.md) as YAML or JSON. 200: "
-        '{"findings": [{"rule", "severity", "ref", "line", "message", "suggestion"}]}; '
-        '400: not YAML/JSON (with "errors" by line); 413: over 1 MB; 415: another content '
-        'type; 422: readable but not a valid plan (with "errors" by line, and the '
-        '"findings" of the rest).'
+        "The body is a plan (docs/okrs-as-code.md) as YAML or JSON. Every finding is "
+        '{"rule", "severity", "ref", "line", "message", "suggestion"}. 200: `okrs apply` would '
+        'accept the document; {"findings": [...]} holds the coach\'s advice. 422: `okrs '
+        'apply` would refuse it; "errors" lists why ({"line", "message", "rule"}) and '
+        '"findings" holds every finding, those errors included (severity error). 400: the '
+        "body cannot be read as a plan (not YAML/JSON, nested too deep, too many values, "
+        'numbers or dates that cannot be, text that is not Unicode), with "errors" by line. '
+        "413: over 1 MB; 415: another content type."
     ),
     response={200: dict, 400: dict, 413: dict, 415: dict, 422: dict},
     openapi_extra={"requestBody": _BODY_DOC},
@@ -92,17 +95,13 @@ def lint(request: HttpRequest) -> JsonResponse:
     result = lint_text(text, filename="<body>")
     findings = [finding.as_json() for finding in result.findings]
     errors = [
-        {"line": finding.line, "message": finding.message}
-        for finding in result.findings
-        if finding.rule == "OKR000"
+        {"line": problem.line, "message": problem.message, "rule": problem.rule}
+        for problem in result.problems
     ]
     if result.unreadable:
-        return _detail(400, "the body is not valid YAML", errors=errors)
-    if result.invalid:
+        return _detail(400, "the body cannot be read as a plan", errors=errors)
+    if not result.applies:
         return _detail(
-            422,
-            "the document is not a valid plan",
-            errors=errors,
-            findings=[f for f in findings if f["rule"] != "OKR000"],
+            422, "okrs apply would refuse the document", errors=errors, findings=findings
         )
     return JsonResponse({"findings": findings})

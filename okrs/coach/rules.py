@@ -42,7 +42,6 @@ class Rule:
 RULES = {
     rule.id: rule
     for rule in (
-        Rule("OKR000", ERROR, "the file is not a valid plan (YAML or shape)"),
         Rule("OKR001", ERROR, "objective without key results"),
         Rule("OKR002", WARNING, "objective with a single key result"),
         Rule("OKR003", WARNING, "objective with more than five key results"),
@@ -361,15 +360,10 @@ def owner_load_finding(
 # A whole plan
 
 
-PLAN_FIX = "Fix the file so that `okrs apply` can read it (the format: docs/okrs-as-code.md)."
-
-
 def lint_plan(plan: Plan) -> list[Finding]:
-    """Every finding in a parsed plan file, in file order; parse problems come as OKR000."""
-    found = [
-        _finding("OKR000", None, problem.line, problem.message, PLAN_FIX)
-        for problem in plan.problems
-    ]
+    """The coach's findings over a parsed plan, in file order. What stops the plan from being
+    applied is apply's to say (okrs/coach/lint.py puts the two together)."""
+    found: list[Finding] = []
     team_keys = {team.key for team in plan.teams if team.key}
     children: dict[str, int] = defaultdict(int)
     for objective in plan.objectives:

@@ -10,6 +10,8 @@ from okrs.coach.lint import MAX_DOCUMENT_BYTES
 from tests.coach.plans import GOOD, WEAK
 
 URL = "/api/v1/okrs:lint"
+# WEAK with a person as the owner: weak OKRs, but a plan that `okrs apply` accepts.
+WEAK_APPLIES = WEAK.replace("owner: platform", "owner: maya@acme.test")
 FIELDS = ["rule", "severity", "ref", "line", "message", "suggestion"]
 
 
@@ -24,14 +26,14 @@ def test_it_needs_a_token_or_a_session(db) -> None:
 
 
 def test_yaml_gets_the_findings(world) -> None:
-    response = post(world.client_for(world.viewer), WEAK)
+    response = post(world.client_for(world.viewer), WEAK_APPLIES)
     assert response.status_code == 200
     findings = response.json()["findings"]
     assert all(list(finding) == FIELDS for finding in findings)
     deliverable = next(f for f in findings if f["rule"] == "OKR009")
     assert deliverable["ref"] == "kubernetes/migrate"
     # Lines point into the body as sent.
-    assert "Complete the Kubernetes migration" in WEAK.splitlines()[deliverable["line"] - 1]
+    assert "Complete the Kubernetes migration" in WEAK_APPLIES.splitlines()[deliverable["line"] - 1]
     assert "the Kubernetes migration" in deliverable["suggestion"]
 
 
@@ -44,9 +46,9 @@ def test_a_json_object_or_a_json_string_holding_yaml(world) -> None:
     import yaml
 
     client = world.client_for(world.member)
-    as_object = json.dumps(yaml.safe_load(WEAK), default=str, indent=1)
+    as_object = json.dumps(yaml.safe_load(WEAK_APPLIES), default=str, indent=1)
     by_object = post(client, as_object, "application/json")
-    by_string = post(client, json.dumps(WEAK), "application/json")
+    by_string = post(client, json.dumps(WEAK_APPLIES), "application/json")
     assert by_object.status_code == by_string.status_code == 200
     rules = {f["rule"] for f in by_object.json()["findings"]}
     assert rules == {f["rule"] for f in by_string.json()["findings"]}
@@ -57,7 +59,7 @@ def test_bad_yaml_is_a_400_with_the_errors_by_line(world) -> None:
     response = post(world.client_for(world.member), "objectives: [\n  - {key: x\n")
     assert response.status_code == 400
     data = response.json()
-    assert data["detail"] == "the body is not valid YAML"
+    assert data["detail"] == "the body cannot be read as a plan"
     assert data["errors"][0]["line"] >= 2
     assert "invalid YAML" in data["errors"][0]["message"]
 
@@ -69,16 +71,19 @@ def test_bad_json_is_a_400(world) -> None:
 
 
 def test_a_document_that_is_not_a_plan_is_a_422_with_the_errors(world) -> None:
-    text = WEAK.replace("    kind: milestone", "    kind: milestone\n    colour: blue")
+    text = WEAK_APPLIES.replace("    kind: milestone", "    kind: milestone\n    colour: blue")
     response = post(world.client_for(world.member), text)
     assert response.status_code == 422
     data = response.json()
-    assert data["detail"] == "the document is not a valid plan"
+    assert data["detail"] == "okrs apply would refuse the document"
     [error] = data["errors"]
+    assert error["rule"] == "OKR000"
     assert "unknown field 'colour'" in error["message"]
     assert "colour: blue" in text.splitlines()[error["line"] - 1]
-    # The rest of the plan was still coached.
-    assert "OKR009" in {f["rule"] for f in data["findings"]}
+    # The rest of the plan was still coached, and the error is among the findings too.
+    rules = {f["rule"]: f["severity"] for f in data["findings"]}
+    assert rules["OKR000"] == "error"
+    assert "OKR009" in rules
 
 
 def test_other_content_types_and_empty_bodies_are_refused(world) -> None:

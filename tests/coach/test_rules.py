@@ -7,6 +7,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from okrs.ascode.parse import KeyResultSpec, ObjectiveSpec, load_plan
+from okrs.ascode.problems import CHECKS
+from okrs.ascode.validate import DatabaseState
+from okrs.coach.lint import lint_text
 from okrs.coach.rules import (
     RULES,
     check_key_result,
@@ -158,7 +161,8 @@ def test_a_person_owning_more_than_five_key_results_in_a_cycle() -> None:
 
 def test_parse_problems_are_errors_at_their_lines() -> None:
     text = GOOD.replace("    aligns_to: grow\n", "    aligns_too: grow\n")
-    [problem] = [f for f in lint(text) if f.rule == "OKR000"]
+    linted = lint_text(text, filename="plan.yaml", database=DatabaseState.empty())
+    [problem] = [f for f in linted.findings if f.rule == "OKR000"]
     assert problem.severity == "error"
     assert problem.ref is None
     assert "unknown field 'aligns_too'" in problem.message
@@ -166,8 +170,11 @@ def test_parse_problems_are_errors_at_their_lines() -> None:
 
 
 def test_every_rule_has_a_stable_id_and_a_severity() -> None:
-    assert list(RULES) == [f"OKR{n:03d}" for n in range(13)]
+    assert list(RULES) == [f"OKR{n:03d}" for n in range(1, 13)]
     assert {rule.severity for rule in RULES.values()} <= {"error", "warning", "info"}
+    # apply's checks have ids of their own, which no coach rule reuses.
+    assert list(CHECKS) == ["OKR000"] + [f"OKR{n}" for n in range(101, 122)]
+    assert not set(CHECKS) & set(RULES)
 
 
 @given(
