@@ -25,7 +25,11 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedBase
+from ruamel.yaml.composer import Composer, MaxDepthExceededError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from ruamel.yaml.nodes import Node as YamlNode
+from ruamel.yaml.util import create_timestamp, timestamp_regexp
 
 from okrs.ascode.problems import PlanInvalid, Problem
 
@@ -140,10 +144,21 @@ class Plan(Node):
 
 
 def load_plan(text: str, *, filename: str = "<plan>") -> Plan:
-    """Parse a plan; raises PlanInvalid with the line of the first syntax error if not YAML."""
+    """Parse a plan; raises PlanInvalid, with lines, when the text cannot be read as one: not
+    YAML, or holding values that no plan can carry (see _unreadable_values)."""
     yaml = YAML(typ="rt")
+    yaml.Composer = _BoundedComposer
+    # ruamel composes nested collections recursively: stop at the bound, well before Python's
+    # recursion limit, and say where.
+    yaml.max_depth = MAX_DEPTH
     try:
         document = yaml.load(text)
+    except _Unreadable as exc:
+        raise PlanInvalid(exc.problems, filename) from exc
+    except MaxDepthExceededError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark is not None else 1
+        message = f"the document nests deeper than {MAX_DEPTH} levels"
+        raise PlanInvalid([Problem(line, message)], filename) from exc
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
@@ -151,6 +166,11 @@ def load_plan(text: str, *, filename: str = "<plan>") -> Plan:
         raise PlanInvalid([Problem(line, f"invalid YAML: {_one_line(what)}")], filename) from exc
     except YAMLError as exc:
         raise PlanInvalid([Problem(1, f"invalid YAML: {_one_line(str(exc))}")], filename) from exc
+    except (ValueError, OverflowError, RecursionError, TypeError, AttributeError) as exc:
+        # What the checks below did not foresee in ruamel's constructors is still the file's
+        # doing: a problem to fix, not a traceback.
+        message = f"invalid YAML: a value cannot be read ({_one_line(str(exc))[:200]})"
+        raise PlanInvalid([Problem(1, message)], filename) from exc
     return _PlanReader(filename).read(document)
 
 
@@ -175,6 +195,172 @@ def read_plan_text(path: str | Path) -> str:
         raise PlanInvalid([Problem(1, "the file is not UTF-8 text")], filename) from exc
 
 
+# ---------------------------------------------------------------------------------------------
+# Bounds: the most a plan can hold, so that no file makes a parse take unbounded work. Real
+# plans are far inside them.
+
+MAX_DEPTH = 50
+# Values (keys, scalars, lists, mappings) counted as a reader sees them: an alias counts the
+# whole of what it repeats, so that a few lines of anchors ("billion laughs") cannot expand into
+# billions of values. The export of the benchmark's large organisation (7,500 key results)
+# would hold about 200,000 (the demo plan: 1,800, 6 levels deep).
+MAX_VALUES = 1_000_000
+# A plan's numbers are below 10^15; an integer this long is a mistake, and converting one of
+# thousands of digits is refused by Python itself.
+MAX_INTEGER_DIGITS = 100
+
+
+class _Unreadable(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(problems)
+        self.problems = problems
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _BoundedComposer(Composer):
+    """ruamel's composer, refusing a document that no plan could be before anything is built."""
+
+    def get_single_node(self) -> Any:
+        node = super().get_single_node()
+        if node is not None:
+            problems = _unreadable_values(node)
+            if problems:
+                raise _Unreadable(problems)
+        return node
+
+
+def _unreadable_values(root: YamlNode) -> list[Problem]:
+    """Every value in the composed document that cannot become part of a plan, with its line:
+    text that no database can store (NUL, lone surrogates), integers too long to convert, dates
+    that do not exist; or one problem when the document is too deep or too large as read.
+
+    A node reached again through an alias is measured once, so the walk stays linear in the
+    size of the text."""
+    walk = _Measure()
+    try:
+        values, _ = walk.measure(root, 0)
+        if values > MAX_VALUES:
+            walk.problems.append(
+                Problem(
+                    1,
+                    f"the document holds more than {MAX_VALUES:,} values as read "
+                    "(an alias counts every value it repeats)",
+                )
+            )
+    except _TooLarge:
+        pass
+    return walk.problems
+
+
+class _Measure:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.measured: dict[int, tuple[int, int]] = {}  # id(node) -> (values, depth) as read
+        self.on_path: set[int] = set()
+
+    def measure(self, node: YamlNode, level: int, field: str | None = None) -> tuple[int, int]:
+        """`field`: the key the node is the value of, to name in a problem."""
+        known = self.measured.get(id(node))
+        if known is None:
+            if id(node) in self.on_path:
+                self.problems.append(Problem(_line(node), "an alias repeats a value that holds it"))
+                raise _TooLarge
+            self.on_path.add(id(node))
+            known = self.children(node, level, field)
+            self.on_path.discard(id(node))
+            self.measured[id(node)] = known
+        if level + known[1] > MAX_DEPTH:
+            message = f"the document nests deeper than {MAX_DEPTH} levels (through an alias)"
+            self.problems.append(Problem(_line(node), message))
+            raise _TooLarge
+        return known
+
+    def children(self, node: YamlNode, level: int, field: str | None) -> tuple[int, int]:
+        what = f"'{field}'" if field is not None else "a value"
+        tag = str(node.tag)
+        if tag not in _PLAIN_TAGS.get(type(node), ()):
+            # Explicit tags (!!set, !!binary, !!python/...) build objects no plan holds, and
+            # some crash ruamel's constructors on the wrong kind of node.
+            shown = "!!" + tag.removeprefix(_CORE) if tag.startswith(_CORE) else tag
+            self.problems.append(
+                Problem(_line(node), f"{what} has the tag {shown}: plans hold plain data")
+            )
+            return 1, 0
+        if isinstance(node, ScalarNode):
+            problem = _scalar_problem(node)
+            if problem is not None:
+                self.problems.append(Problem(_line(node), f"{what} {problem}"))
+            return 1, 0
+        children: list[tuple[YamlNode, str | None]] = []
+        if isinstance(node, MappingNode):
+            for key, value in node.value:
+                children.append((key, None))
+                children.append((value, _plain_key(key)))
+        elif isinstance(node, SequenceNode):
+            children = [(item, None) for item in node.value]
+        values, depth = 1, 0
+        for child, child_field in children:
+            child_values, child_depth = self.measure(child, level + 1, child_field)
+            values += child_values
+            depth = max(depth, child_depth + 1)
+            if values > MAX_VALUES:
+                break  # over the bound already: counting on would only cost time
+        return values, depth
+
+
+_CORE = "tag:yaml.org,2002:"
+# The tags ruamel's resolver gives plain YAML and JSON; `merge` is the `<<` key.
+_PLAIN_TAGS: dict[type, tuple[str, ...]] = {
+    ScalarNode: tuple(
+        _CORE + name for name in ("str", "int", "float", "bool", "null", "timestamp", "merge")
+    ),
+    MappingNode: (_CORE + "map",),
+    SequenceNode: (_CORE + "seq",),
+}
+
+
+def _scalar_problem(node: ScalarNode) -> str | None:
+    text = node.value
+    if not isinstance(text, str):
+        return None
+    if "\x00" in text:
+        # PostgreSQL cannot store NUL in text: refuse it here, with its line, not at write time.
+        return "must not contain a NUL character"
+    surrogate = next((ch for ch in text if "\ud800" <= ch <= "\udfff"), None)
+    if surrogate is not None:
+        # Half of a UTF-16 pair (a JSON or YAML escape like \udc00): no UTF-8 text holds it.
+        return f"must be Unicode text: it holds a lone surrogate (U+{ord(surrogate):04X})"
+    tag = str(node.tag)
+    if tag == "tag:yaml.org,2002:int":
+        digits = sum(ch.isdigit() for ch in text)
+        if digits > MAX_INTEGER_DIGITS:
+            return f"is a number of {digits} digits (at most {MAX_INTEGER_DIGITS})"
+    elif tag == "tag:yaml.org,2002:timestamp":
+        match = timestamp_regexp.match(text)
+        if match is not None:
+            try:
+                create_timestamp(**match.groupdict())
+            except (ValueError, OverflowError) as exc:
+                return f"is not a date that exists: {text} ({exc})"
+    return None
+
+
+def _plain_key(node: YamlNode) -> str | None:
+    """A mapping key as a person wrote it, when it is a short clean scalar worth quoting."""
+    if not isinstance(node, ScalarNode) or not isinstance(node.value, str):
+        return None
+    if _scalar_problem(node) is not None or len(node.value) > 100:
+        return None
+    return str(node.value)
+
+
+def _line(node: YamlNode) -> int:
+    return int(node.start_mark.line) + 1
+
+
 def _one_line(text: str) -> str:
     return " ".join(text.split())
 
@@ -193,9 +379,6 @@ Converter = Callable[[Any], Any]
 def _text(value: Any) -> str:
     # A bare number where text is expected (`name: 2026`) is what the person meant as text.
     if isinstance(value, str):
-        # PostgreSQL cannot store NUL in text: refuse it here, with its line, not at write time.
-        if "\x00" in value:
-            raise _BadValue("must not contain a NUL character")
         return str(value)
     if isinstance(value, int) and not isinstance(value, bool):
         return str(int(value))

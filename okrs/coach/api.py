@@ -60,7 +60,11 @@ def _document_text(request: HttpRequest) -> str | JsonResponse:
         return _detail(400, "the body is empty; send a plan document")
     if content_type in JSON_TYPES:
         try:
-            document = json.loads(text)
+            # Only the document's type matters here: integers are left unconverted (one of
+            # thousands of digits is the plan reader's to report, with its line).
+            document = json.loads(text, parse_int=len)
+        except RecursionError:
+            return text  # nested deeper than any plan: the plan reader says where
         except ValueError as exc:
             return _detail(400, f"the body is not valid JSON: {exc}")
         if isinstance(document, str):
