@@ -216,8 +216,9 @@ class _Unreadable(Exception):
         self.problems = problems
 
 
-class _TooLarge(Exception):
-    pass
+class _StopMeasuring(Exception):
+    """The document is too deep or loops through an alias: one problem says so, and the rest
+    of it is not worth walking."""
 
 
 class _BoundedComposer(Composer):
@@ -250,7 +251,7 @@ def _unreadable_values(root: YamlNode) -> list[Problem]:
                     "(an alias counts every value it repeats)",
                 )
             )
-    except _TooLarge:
+    except _StopMeasuring:
         pass
     return walk.problems
 
@@ -267,7 +268,7 @@ class _Measure:
         if known is None:
             if id(node) in self.on_path:
                 self.problems.append(Problem(_line(node), "an alias repeats a value that holds it"))
-                raise _TooLarge
+                raise _StopMeasuring
             self.on_path.add(id(node))
             known = self.children(node, level, field)
             self.on_path.discard(id(node))
@@ -275,7 +276,7 @@ class _Measure:
         if level + known[1] > MAX_DEPTH:
             message = f"the document nests deeper than {MAX_DEPTH} levels (through an alias)"
             self.problems.append(Problem(_line(node), message))
-            raise _TooLarge
+            raise _StopMeasuring
         return known
 
     def children(self, node: YamlNode, level: int, field: str | None) -> tuple[int, int]:

@@ -116,7 +116,7 @@ def effective_kind(kr: KeyResultSpec) -> str | None:
 
 
 def effective_target(kr: KeyResultSpec) -> float | None:
-    # A milestone scores 1 when done, so a file need not say so.
+    # A milestone is done at 1, so a file need not say so.
     if effective_kind(kr) == "milestone" and kr.target is None:
         return 1.0
     return kr.target
