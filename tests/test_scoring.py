@@ -1,4 +1,4 @@
-"""Scoring arithmetic (product.md section 3): worked examples first, then properties."""
+"""Scoring arithmetic: worked examples first, then properties."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Making the database match a plan file (product.md section 4): `okrs apply FILE`.
+"""Making the database match a plan file: `okrs apply FILE`.
 
 What apply does, in one transaction, after the whole file validated:
 

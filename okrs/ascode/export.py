@@ -1,4 +1,4 @@
-"""Writing the database as a plan file (product.md section 4): `okrs export [--cycle C]`.
+"""Writing the database as a plan file: `okrs export [--cycle C]`.
 
 The output applies back with no change: every value that differs from what `apply` assumes for a
 missing field is written, and only those are left out (a blank timezone, channel `email`,
@@ -91,7 +91,7 @@ def export_plan(cycle_key: str | None = None) -> str:
     for section in ("cycles", "people", "teams", "objectives"):
         plan.yaml_set_comment_before_after_key(section, before="\n")
     plan.yaml_set_start_comment(
-        "okrs plan (product.md section 4): apply with `okrs apply FILE`"
+        "okrs plan (format: docs/okrs-as-code.md): apply with `okrs apply FILE`"
         + (f"; objectives of cycle {cycle_key} only" if cycle_key else "")
     )
 

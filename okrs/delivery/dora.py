@@ -1,4 +1,4 @@
-"""The five DORA metrics, as pure arithmetic over plain values (product.md section 9).
+"""The five DORA metrics, as pure arithmetic over plain values.
 
 Nothing here touches the database: `okrs.delivery.selectors` reads the rows and hands over
 tuples of plain numbers, so every figure the API, the CLI, the web page and the `dora` metric

@@ -18,8 +18,8 @@ from okrs.delivery import dora
 from okrs.sources.registry import ConfigProblem, Param, SourceBackend, SourceError, register
 from okrs.sources.schedule import parse_duration
 
-# Accepted names -> the metric. The short ones are product.md section 4's; the long ones are
-# dora.dev's own names.
+# Accepted names -> the metric. The short ones are the plan format's (docs/okrs-as-code.md);
+# the long ones are dora.dev's own names.
 METRICS = {
     "deployment_frequency": "deployment_frequency",
     "lead_time": "lead_time",

@@ -1,4 +1,4 @@
-"""The arithmetic of scores, pace, status, staleness and forecast (product.md section 3).
+"""The arithmetic of scores, pace, status, staleness and forecast.
 
 Everything here is a pure function over plain values: no ORM, no settings, no clock. The caller
 passes `as_of` and the cycle's bounds explicitly, so a status shown on the dashboard, printed by

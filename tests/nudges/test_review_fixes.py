@@ -1,7 +1,7 @@
 """Two gaps a review found: the reminder after an email fallback, and what an email link offers.
 
 - A Slack nudge that failed for good is sent again by email; the person was asked, so two days
-  later they get the one reminder product.md section 7 promises, like everyone else.
+  later they get the one reminder docs/nudges.md promises, like everyone else.
 - The signed link of an email answers for its own nudge: the key results that nudge asked
   about, still owned by the person; another key result is neither shown nor saved through it.
 """
