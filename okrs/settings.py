@@ -64,6 +64,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "okrs.security.ContentSecurityPolicyMiddleware",
+    # Before anything reads a session, a static file or a parameter: a NUL or bytes that are
+    # not UTF-8 get 400 here, for every route.
+    "okrs.security.RefuseUnreadableInputMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -314,7 +314,7 @@ def test_a_nul_character_in_a_note_is_refused(world) -> None:
         {"value": 5, "note": "bad\u0000byte"},
         content_type="application/json",
     )
-    assert response.status_code == 422 and "NUL" in response.json()["detail"]
+    assert response.status_code == 400 and "NUL" in response.json()["detail"]
     assert CheckIn.objects.count() == 0
 
 
