@@ -52,7 +52,8 @@ def test_openapi_document_is_valid_and_lists_the_routes(client: Client, db) -> N
 def test_anonymous_requests_are_refused_with_json(client: Client, world) -> None:
     response = client.get("/api/v1/objectives")
     assert response.status_code == 401
-    assert response.json() == {"detail": "Unauthorized"}
+    assert response.json()["detail"].startswith("not signed in: send Authorization: Bearer")
+    assert response["WWW-Authenticate"] == "Bearer"
     wrong = Client(headers={"Authorization": "Bearer okrs_not-a-real-token"})
     assert wrong.get("/api/v1/cycles").status_code == 401
 

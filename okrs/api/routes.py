@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import NinjaAPI, Status
-from ninja.errors import HttpError
+from ninja.errors import AuthenticationError, HttpError
 
 from okrs.api import schemas
 from okrs.api.auth import AUTH
@@ -40,6 +40,16 @@ api = NinjaAPI(
     urls_namespace="api",
     auth=AUTH,
 )
+
+
+UNAUTHENTICATED = "not signed in: send Authorization: Bearer TOKEN (okrs token create) or sign in"
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    response = api.create_response(request, {"detail": UNAUTHENTICATED}, status=401)
+    response["WWW-Authenticate"] = "Bearer"
+    return response
 
 
 @api.exception_handler(PermissionDenied)
