@@ -172,7 +172,7 @@ def test_no_change_checkin_keeps_the_value(world) -> None:
 @pytest.mark.parametrize(
     ("body", "status", "phrase"),
     [
-        ({"value": 1, "confidence": "great"}, 422, "confidence must be one of"),
+        ({"value": 1, "confidence": "great"}, 422, "Input should be 'on_track', 'at_risk'"),
         ({"value": "lots"}, 422, None),
         ({"confidence": "on_track"}, 422, "has no value yet"),
     ],
@@ -187,7 +187,7 @@ def test_bad_checkins_get_a_4xx_and_change_nothing(world, body, status, phrase) 
     assert response.status_code == status
     assert "detail" in response.json()
     if phrase:
-        assert phrase in response.json()["detail"]
+        assert phrase in json.dumps(response.json()["detail"])
     assert CheckIn.objects.count() == 0
     assert AuditEntry.objects.count() == 0
 

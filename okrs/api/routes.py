@@ -14,6 +14,7 @@ from ninja.errors import AuthenticationError, HttpError
 
 from okrs.api import schemas
 from okrs.api.auth import AUTH
+from okrs.api.openapi import AsOf, Level, answers, complete
 from okrs.checkins.services import CheckInInvalid, record_checkin
 from okrs.goals.alignment import build_alignment
 from okrs.goals.dashboard import build_dashboard
@@ -33,7 +34,14 @@ from okrs.org.permissions import PermissionDenied
 from okrs.sources.sync import sync_summary
 from okrs.timeutil import is_id, parse_instant
 
-api = NinjaAPI(
+
+class OkrsAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        # Every route's shared answers (400, 401, 403) are added in one place (okrs.api.openapi).
+        return complete(super().get_openapi_schema(**kwargs))
+
+
+api = OkrsAPI(
     title="okrs",
     version="1",
     description="Objectives, key results, check-ins, dashboard and alignment of one organisation.",
@@ -152,7 +160,7 @@ def _initiative_json(initiative: Any) -> dict[str, Any]:
     }
 
 
-@api.get("/cycles", response=list[schemas.CycleOut], tags=["plan"])
+@api.get("/cycles", response={200: list[schemas.CycleOut]}, tags=["plan"])
 def list_cycles(request: HttpRequest) -> list[dict[str, Any]]:
     org = Organisation.current()
     current = current_cycle(timezone.now(), org)
@@ -169,13 +177,24 @@ def list_cycles(request: HttpRequest) -> list[dict[str, Any]]:
     ]
 
 
-@api.get("/objectives", response=schemas.ObjectiveList, tags=["plan"])
+UNKNOWN_CYCLE_OR_TEAM = "No cycle or team with that key, or no cycle at all yet"
+BAD_AS_OF = "`as_of` is not an ISO date or date-time between the years 1900 and 8999"
+
+
+@api.get(
+    "/objectives",
+    response={200: schemas.ObjectiveList, 400: schemas.Error, 404: schemas.Error},
+    openapi_extra=answers(
+        {400: f"{BAD_AS_OF}, or `level` is not one of its values", 404: UNKNOWN_CYCLE_OR_TEAM}
+    ),
+    tags=["plan"],
+)
 def list_objectives(
     request: HttpRequest,
     cycle: str | None = None,
     team: str | None = None,
-    level: str | None = None,
-    as_of: str | None = None,
+    level: Level | None = None,
+    as_of: AsOf | None = None,
 ) -> dict[str, Any]:
     """Objectives of a cycle (default: the current one) with scores and statuses at `as_of`."""
     return status_json(_evaluate(request, cycle, as_of, team, level))
@@ -183,10 +202,11 @@ def list_objectives(
 
 @api.get(
     "/objectives/{key}",
-    response={200: schemas.ObjectiveDetail, 404: schemas.Error},
+    response={200: schemas.ObjectiveDetail, 400: schemas.Error, 404: schemas.Error},
+    openapi_extra=answers({400: BAD_AS_OF, 404: "No objective with that key"}),
     tags=["plan"],
 )
-def get_objective(request: HttpRequest, key: str, as_of: str | None = None) -> dict[str, Any]:
+def get_objective(request: HttpRequest, key: str, as_of: AsOf | None = None) -> dict[str, Any]:
     objective = get_object_or_404(Objective.objects.select_related("cycle"), key=key)
     state = _evaluate(request, objective.cycle.key, as_of)
     found = state.by_key()[key]
@@ -208,8 +228,17 @@ def get_objective(request: HttpRequest, key: str, as_of: str | None = None) -> d
         400: schemas.Error,
         403: schemas.Error,
         404: schemas.Error,
-        422: schemas.Error,
+        422: schemas.CheckInRefused,
     },
+    openapi_extra=answers(
+        {
+            400: "The reference is neither OBJECTIVE_KEY/KR_KEY nor a numeric id",
+            403: "The caller may not check in on this key result",
+            404: "No key result with that reference",
+            422: "The body is not a check-in (fields of the wrong type or out of bounds), or "
+            "the key result cannot take it (its cycle is frozen, it has no value yet)",
+        }
+    ),
     tags=["check-ins"],
 )
 def create_checkin(
@@ -239,9 +268,15 @@ def create_checkin(
 @api.get(
     "/key-results/{path:ref}",
     response={200: schemas.KeyResultDetail, 400: schemas.Error, 404: schemas.Error},
+    openapi_extra=answers(
+        {
+            400: f"{BAD_AS_OF}, or the reference is neither OBJECTIVE_KEY/KR_KEY nor an id",
+            404: "No key result with that reference",
+        }
+    ),
     tags=["plan"],
 )
-def get_key_result(request: HttpRequest, ref: str, as_of: str | None = None) -> dict[str, Any]:
+def get_key_result(request: HttpRequest, ref: str, as_of: AsOf | None = None) -> dict[str, Any]:
     """One key result (`OBJECTIVE_KEY/KR_KEY`, URL-encoded, or its id) with its history."""
     kr = _key_result(ref)
     state = evaluate_key_result(kr, as_of=_as_of(as_of, Organisation.current()))
@@ -261,12 +296,17 @@ def get_key_result(request: HttpRequest, ref: str, as_of: str | None = None) -> 
     }
 
 
-@api.get("/dashboard", response={200: schemas.Dashboard, 404: schemas.Error}, tags=["views"])
+@api.get(
+    "/dashboard",
+    response={200: schemas.Dashboard, 400: schemas.Error, 404: schemas.Error},
+    openapi_extra=answers({400: BAD_AS_OF, 404: UNKNOWN_CYCLE_OR_TEAM}),
+    tags=["views"],
+)
 def dashboard(
     request: HttpRequest,
     cycle: str | None = None,
     team: str | None = None,
-    as_of: str | None = None,
+    as_of: AsOf | None = None,
 ) -> dict[str, Any]:
     """Counts by status, what needs attention and why, check-in compliance, what moved."""
     state = _evaluate(request, cycle, as_of, team)
@@ -280,7 +320,8 @@ def dashboard(
 
 @api.get(
     "/alignment",
-    response={200: schemas.Alignment, 404: schemas.Error},
+    response={200: schemas.Alignment, 400: schemas.Error, 404: schemas.Error},
+    openapi_extra=answers({400: BAD_AS_OF, 404: UNKNOWN_CYCLE_OR_TEAM}),
     by_alias=True,
     tags=["views"],
 )
@@ -288,7 +329,7 @@ def alignment(
     request: HttpRequest,
     cycle: str | None = None,
     team: str | None = None,
-    as_of: str | None = None,
+    as_of: AsOf | None = None,
 ) -> dict[str, Any]:
     """The alignment tree of a cycle: nodes with status, edges, and orphaned objectives."""
     return build_alignment(_evaluate(request, cycle, as_of, team))

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, Literal
 
 from ninja import Schema
 from pydantic import BaseModel, Field
+
+from okrs.checkins.services import LARGEST_VALUE
 
 # Responses are plain pydantic models: our handlers return dicts, and ninja's Schema reads each
 # field of each nested dict through a Python-level getter, which costs tens of milliseconds on
@@ -14,6 +17,26 @@ from pydantic import BaseModel, Field
 
 class Error(BaseModel):
     detail: str
+
+
+class ValidationIssue(BaseModel):
+    """One reason a request's parameters or body were refused, as ninja reports it."""
+
+    type: str
+    loc: list[str | int] = Field(description='where: ["body", "body", "note"], ["query", ...]')
+    msg: str
+    ctx: dict[str, Any] | None = None
+
+
+class ValidationFailed(BaseModel):
+    detail: list[ValidationIssue]
+
+
+class CheckInRefused(BaseModel):
+    """422 of a check-in: a field of the wrong shape (a list), or a value the key result cannot
+    take (a sentence: a frozen cycle, no value yet, a check-in in the future)."""
+
+    detail: str | list[ValidationIssue]
 
 
 class CycleOut(BaseModel):
@@ -105,9 +128,12 @@ class KeyResultDetail(KeyResultOut):
 
 class CheckInIn(Schema):
     value: float | None = Field(
-        default=None, description="the new value; omit for 'no change' (keeps the current value)"
+        default=None,
+        ge=-LARGEST_VALUE,
+        le=LARGEST_VALUE,
+        description="the new value; omit for 'no change' (keeps the current value)",
     )
-    confidence: str | None = Field(default=None, description="on_track, at_risk or off_track")
+    confidence: Literal["on_track", "at_risk", "off_track"] | None = None
     note: str = Field(default="", max_length=5000)
 
 

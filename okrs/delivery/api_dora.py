@@ -12,6 +12,7 @@ from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from pydantic import BaseModel, Field
 
+from okrs.api.openapi import Instant, answers
 from okrs.delivery.selectors import (
     DoraQueryInvalid,
     ScopeNotFound,
@@ -29,13 +30,13 @@ Band = Literal["elite", "high", "medium", "low"] | None
 class DoraQuery(Schema):
     service: str | None = Field(None, description="service key")
     team: str | None = Field(None, description="team key (its sub-teams' services included)")
-    from_: str | None = Field(
+    from_: Instant | None = Field(
         None,
         alias="from",
         description="ISO date or date-time, inclusive (default: 30 days before `to`); a date "
         "means its midnight in the scope's time zone",
     )
-    to: str | None = Field(None, description="ISO date or date-time, exclusive (default: now)")
+    to: Instant | None = Field(None, description="ISO date or date-time, exclusive (default: now)")
 
 
 class ScopeOut(BaseModel):
@@ -111,6 +112,13 @@ class Error(BaseModel):
 @router.get(
     "",
     response={200: DoraOut, 400: Error, 404: Error},
+    openapi_extra=answers(
+        {
+            400: "`from` or `to` is not an ISO date or date-time, `from` is not before `to`, "
+            "the window is longer than 3 years, or both a service and a team are given",
+            404: "No service or team with that key",
+        }
+    ),
     by_alias=True,
     summary="The five DORA metrics and their bands for a half-open window",
 )
