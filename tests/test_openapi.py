@@ -44,6 +44,7 @@ def test_every_operation_documents_the_answers_every_route_can_give(document) ->
     for method, path, operation in operations(document):
         answers = operation["responses"]
         assert "400" in answers, f"{method} {path}: unreadable input"
+        assert answers["503"]["headers"]["Retry-After"], f"{method} {path}: database away"
         if operation.get("security"):
             assert "401" in answers, f"{method} {path}: no credentials"
             assert answers["401"]["headers"]["WWW-Authenticate"]

@@ -2,8 +2,8 @@
 
 Each route declares its own answers (200, the 404 of an unknown key, ...). The answers that come
 from one place for every route are added here, beside the place that gives them: the 400 of
-okrs.security for unreadable input, the 401 and 403 of okrs.api.auth. schemathesis holds the
-document to the truth in CI (scripts/fuzz_api.py).
+okrs.security for unreadable input, the 401 and 403 of okrs.api.auth, the 503 of
+okrs.web.errors. schemathesis holds the document to the truth in CI (scripts/fuzz_api.py).
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ COMMON_ANSWERS = {
     400: UNREADABLE,
     401: "No valid credentials: no bearer token, a revoked one, and no signed-in session",
     403: "The caller may not do this, or a signed-in session sent no valid CSRF token",
+    503: "The database cannot be reached for a moment: retry after the Retry-After seconds",
 }
 SESSION_SCHEME = "SignedInSession"
 
@@ -65,6 +66,9 @@ def complete(document: dict[str, Any]) -> dict[str, Any]:
                 parameter["schema"] = _without_null(parameter["schema"])
             responses = operation.setdefault("responses", {})
             _answer(responses, 400, COMMON_ANSWERS[400], error)
+            # okrs.web.errors answers any request that meets an unreachable database with it.
+            _answer(responses, 503, COMMON_ANSWERS[503], error)
+            responses[503]["headers"] = {"Retry-After": {"schema": {"type": "string"}}}
             security = operation.get("security") or []
             if security:
                 _answer(responses, 401, COMMON_ANSWERS[401], error)
