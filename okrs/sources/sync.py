@@ -3,7 +3,10 @@
 Each bound key result carries its sync state (okrs/goals/models.py). A sync first claims the
 row with a conditional UPDATE on `next_sync_at` (and no live claim), so two workers, or a
 worker and a "sync now" click, never fetch the same key result at once; the row is the truth,
-the task queue only the trigger.
+the task queue only the trigger. While a sync runs, `sync_running_since` says since when (it
+names the claim) and `next_sync_at` is the end of its lease, renewed while the fetch runs
+(okrs/claims.py): a killed worker's key result is due again, and taken over, within two
+minutes. Only the claim's holder writes the outcome.
 
 What a sync records: a check-in with source `sync` when the value differs from the key
 result's current value, or when the latest check-in is a day old or more. Recording every
@@ -35,6 +38,7 @@ from urllib.parse import urlsplit
 from django.db import transaction
 from django.db.models import Q
 
+from okrs import claims
 from okrs.checkins.services import LARGEST_VALUE, CheckInInvalid, record_checkin
 from okrs.crypto import DecryptionFailed
 from okrs.goals.models import Cycle, KeyResult
@@ -55,9 +59,6 @@ from okrs.sources.schedule import retry_delay
 
 log = logging.getLogger(__name__)
 
-# A claim older than this is abandoned (a worker died mid-fetch): another may take the row.
-# Longer than any fetch can take (HTTP and SQL timeouts are at most a few minutes).
-LEASE = dt.timedelta(minutes=10)
 # An unchanged value is recorded again once the latest check-in is this old.
 HEARTBEAT = dt.timedelta(days=1)
 DEFAULT_EVERY = dt.timedelta(hours=1)
@@ -70,7 +71,8 @@ class SyncOutcome:
     """What one sync did. `status` is one of: recorded (a check-in was written), unchanged
     (the value was the current one), fetched (a value, but the cycle is not active, so nothing
     was recorded), failed (temporary: retried later), flagged (permanent), busy (another sync
-    holds the claim), unbound (no source)."""
+    holds the claim), lost (the claim was taken over or voided before the fetch ended: nothing
+    was written), unbound (no source)."""
 
     ref: str
     status: str
@@ -195,6 +197,8 @@ def due_key_results(*, now: dt.datetime) -> list[KeyResult]:
 def is_due(key_result: KeyResult, *, now: dt.datetime) -> bool:
     if not key_result.source:
         return False
+    if lease_holds(key_result, now=now):
+        return False  # a sync is running: its worker is alive and renewing
     if key_result.sync_fingerprint != fingerprint(key_result.source):
         return True  # a new or changed source: its state starts afresh, due now
     if key_result.sync_flagged:
@@ -202,16 +206,38 @@ def is_due(key_result: KeyResult, *, now: dt.datetime) -> bool:
     return key_result.next_sync_at is None or key_result.next_sync_at <= now
 
 
+def lease_holds(key_result: KeyResult, *, now: dt.datetime) -> bool:
+    """A sync holds the row and its lease (`next_sync_at` while it runs) has not run out."""
+    return (
+        key_result.sync_running_since is not None
+        and key_result.next_sync_at is not None
+        and key_result.next_sync_at > now
+    )
+
+
 def claim(key_result: KeyResult, *, now: dt.datetime) -> bool:
     """Take the row for one sync: only if nobody changed `next_sync_at` since we read it and
-    no live claim holds it. True when this caller won."""
+    no live claim holds it. True when this caller won; the claim is named by its time, `now`."""
     rows = KeyResult.objects.filter(pk=key_result.pk)
     if key_result.next_sync_at is None:
         rows = rows.filter(next_sync_at__isnull=True)
     else:
         rows = rows.filter(next_sync_at=key_result.next_sync_at)
-    rows = rows.filter(Q(sync_running_since__isnull=True) | Q(sync_running_since__lt=now - LEASE))
-    return rows.update(next_sync_at=now + LEASE, sync_running_since=now) == 1
+    # While a claim is held, `next_sync_at` is the end of its lease.
+    rows = rows.filter(
+        Q(sync_running_since__isnull=True) | Q(next_sync_at__isnull=True) | Q(next_sync_at__lte=now)
+    )
+    return rows.update(next_sync_at=now + claims.LEASE, sync_running_since=now) == 1
+
+
+def held(key_result: KeyResult, claimed_at: dt.datetime) -> Any:
+    """The row while the claim made at `claimed_at` still holds it."""
+    return KeyResult.objects.filter(pk=key_result.pk, sync_running_since=claimed_at)
+
+
+def renew(key_result: KeyResult, claimed_at: dt.datetime, at: dt.datetime) -> bool:
+    """Push the lease of our claim to `at` + LEASE; False once the claim is no longer ours."""
+    return held(key_result, claimed_at).update(next_sync_at=at + claims.LEASE) == 1
 
 
 # ---------------------------------------------------------------------------------------------
@@ -230,6 +256,19 @@ def sync_key_result(*, key_result: KeyResult, now: dt.datetime) -> SyncOutcome:
     if not claim(key_result, now=now):
         return SyncOutcome(ref, "busy", message="a sync of this key result is already running")
     source = dict(key_result.source)
+    # The claim is renewed while the source is read, however long that takes; a worker that
+    # dies stops renewing, and its key result is taken over once the lease ends.
+    with claims.kept(lambda at: renew(key_result, now, at), claimed_at=now):
+        every, fetched = _fetch(ref, source, now=now)
+    if isinstance(fetched, SourceError):
+        return _failed(key_result, source, every, now, fetched)
+    return _succeeded(key_result, source, every, now, fetched)
+
+
+def _fetch(
+    ref: str, source: dict[str, Any], *, now: dt.datetime
+) -> tuple[dt.timedelta, float | SourceError]:
+    """The source's schedule and its value, or why there is none."""
     every = DEFAULT_EVERY
     secrets: list[str] = []
     try:
@@ -244,17 +283,25 @@ def sync_key_result(*, key_result: KeyResult, now: dt.datetime) -> SyncOutcome:
         if not math.isfinite(value) or abs(value) > LARGEST_VALUE:
             raise SourceError(f"the source gave {value}, outside ±10^15", permanent=True)
     except SourceError as exc:
-        error = SourceError(without_secrets(str(exc), secrets), permanent=exc.permanent)
-        return _failed(key_result, source, every, now, error)
+        return every, SourceError(without_secrets(str(exc), secrets), permanent=exc.permanent)
     except Exception as exc:
         # A bug in a backend must not stop the other key results. Its message might quote a
         # secret, so neither the page nor the log gets it: the class and where it was raised.
         frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
         where = f" at {frame.filename}:{frame.lineno}" if frame else ""
         log.error("sync of %s failed unexpectedly: %s%s", ref, type(exc).__name__, where)
-        error = SourceError(f"unexpected {type(exc).__name__} (see the server log)")
-        return _failed(key_result, source, every, now, error)
-    return _succeeded(key_result, source, every, now, value)
+        return every, SourceError(f"unexpected {type(exc).__name__} (see the server log)")
+    return every, value
+
+
+def _lost(key_result: KeyResult) -> SyncOutcome:
+    log.warning("sync of %s: its claim was taken over before the source answered", key_result.ref)
+    return SyncOutcome(
+        key_result.ref,
+        "lost",
+        message="another sync took this one's place before the source answered: nothing was "
+        "recorded",
+    )
 
 
 def without_secrets(message: str, secrets: list[str]) -> str:
@@ -274,6 +321,18 @@ def _succeeded(
     value: float,
 ) -> SyncOutcome:
     ref = key_result.ref
+    # The state first, on the row only while our claim holds it: a sync that lost its claim
+    # records nothing (the one that took over records the value).
+    if not held(key_result, now).update(
+        last_synced_at=now,
+        next_sync_at=now + every,
+        sync_failures=0,
+        sync_flagged=False,
+        sync_fingerprint=fingerprint(source),
+        last_sync_error="",
+        sync_running_since=None,
+    ):
+        return _lost(key_result)
     cycle = Cycle.objects.get(pk=key_result.objective.cycle_id)
     status = "fetched"
     message = "the cycle is not running: the value was not recorded"
@@ -287,15 +346,6 @@ def _succeeded(
                 status, message = "fetched", str(exc)
         else:
             status, message = "unchanged", ""
-    KeyResult.objects.filter(pk=key_result.pk).update(
-        last_synced_at=now,
-        next_sync_at=now + every,
-        sync_failures=0,
-        sync_flagged=False,
-        sync_fingerprint=fingerprint(source),
-        last_sync_error="",
-        sync_running_since=None,
-    )
     log.info("synced %s: %s (%s)", ref, value, status)
     return SyncOutcome(ref, status, value, message)
 
@@ -317,24 +367,26 @@ def _failed(
     failures = (current["sync_failures"] if same_source and current else 0) + 1
     message = str(error)
     if error.permanent:
-        KeyResult.objects.filter(pk=key_result.pk).update(
+        if not held(key_result, now).update(
             sync_failures=failures,
             sync_flagged=True,
             sync_fingerprint=fingerprint(source),
             last_sync_error=message,
             next_sync_at=None,
             sync_running_since=None,
-        )
+        ):
+            return _lost(key_result)
         log.warning("sync of %s stopped (permanent failure): %s", ref, message)
         return SyncOutcome(ref, "flagged", message=message)
-    KeyResult.objects.filter(pk=key_result.pk).update(
+    if not held(key_result, now).update(
         sync_failures=failures,
         sync_flagged=False,
         sync_fingerprint=fingerprint(source),
         last_sync_error=message,
         next_sync_at=now + retry_delay(failures, every),
         sync_running_since=None,
-    )
+    ):
+        return _lost(key_result)
     log.warning("sync of %s failed (attempt %d, will retry): %s", ref, failures, message)
     return SyncOutcome(ref, "failed", message=message)
 
@@ -354,7 +406,10 @@ def sync_due(*, now: dt.datetime) -> list[SyncOutcome]:
 
 @transaction.atomic
 def resume_after_credential_change(*, credential_name: str) -> int:
-    """A changed credential may fix what made its key results fail: try them again now."""
+    """A changed credential may fix what made its key results fail: try them again now.
+
+    A sync running meanwhile read the source with the old credential: its claim is voided, so
+    its result is not written and the key result is read again at once."""
     return KeyResult.objects.filter(
         source__credential=credential_name,
-    ).update(sync_flagged=False, sync_failures=0, next_sync_at=None)
+    ).update(sync_flagged=False, sync_failures=0, next_sync_at=None, sync_running_since=None)

@@ -9,6 +9,7 @@ import pytest
 
 from okrs.checkins.models import CheckIn
 from okrs.goals.models import KeyResult
+from okrs.sources import sync
 from tests.conftest import NOW
 from tests.fakes.http_json import Answer, FakeJsonEndpoint
 from tests.sources.conftest import bind
@@ -59,7 +60,7 @@ def test_a_permanent_failure(world, client, endpoint, clock) -> None:
 
 
 def test_busy_while_another_sync_holds_the_claim(world, client, endpoint, clock) -> None:
-    KeyResult.objects.filter(pk=world.lead_time.pk).update(sync_running_since=NOW)
+    assert sync.claim(KeyResult.objects.get(pk=world.lead_time.pk), now=NOW)
     html = sync_now(client, world)
     assert "A sync of this key result is already running." in html
     assert endpoint.requests == []
