@@ -30,10 +30,6 @@ DIGEST_AFTER_DAYS = 3
 WEEK_DAYS = 7
 # A key result checked in on by a person within this long is not asked about again (section 7).
 DUE_AFTER = dt.timedelta(days=3)
-# A claim older than this belongs to a worker that died: another worker takes the row over.
-# Longer than any provider call can take (HTTP timeouts are 30 s), so a slow send is not
-# mistaken for a dead one.
-CLAIM_TIMEOUT = dt.timedelta(minutes=5)
 # Temporary failures are retried after 30 s, 1, 2, 4 ... minutes, at most an hour apart, and
 # given up (failed, with an email fallback) after this many attempts.
 BACKOFF_BASE = dt.timedelta(seconds=30)

@@ -1,9 +1,11 @@
 """Sending nudges exactly once.
 
-A worker claims a row with one conditional UPDATE (pending and due -> sending, or a claim older
-than CLAIM_TIMEOUT taken over from a worker that died) and checks the row count: only the
+A worker claims a row with one conditional UPDATE (pending and due -> sending, or a claim not
+renewed for claims.LEASE taken over from a worker that died) and checks the row count: only the
 worker whose UPDATE changed the row talks to the provider. The claim is committed before the
-provider is called, so two workers, a retry of the task, or a restart all find the row taken.
+provider is called, so two workers, a retry of the task, or a restart all find the row taken;
+while the provider is called, `claimed_at` is renewed (okrs/claims.py), so a slow provider is
+not mistaken for a dead worker and a killed worker's row is taken over within two minutes.
 Every outcome is written with another conditional UPDATE on (state = sending, claimed_by = me),
 so a worker that lost its claim to a takeover can never overwrite the newer result.
 
@@ -27,6 +29,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from okrs import claims
 from okrs.channels.base import Channel, DeliveryError, channel_for, load_channel
 from okrs.nudges import schedule
 from okrs.nudges.models import INSIGHT_KINDS, Nudge, NudgeKind, NudgeState
@@ -48,7 +51,7 @@ def worker_name() -> str:
 
 def claimable(now: dt.datetime) -> Q:
     return Q(state=NudgeState.PENDING, next_attempt_at__lte=now) | Q(
-        state=NudgeState.SENDING, claimed_at__lt=now - schedule.CLAIM_TIMEOUT
+        state=NudgeState.SENDING, claimed_at__lt=now - claims.LEASE
     )
 
 
@@ -62,6 +65,12 @@ def claim(nudge_id: int, *, worker: str, now: dt.datetime) -> bool:
         updated_at=now,
     )
     return changed == 1
+
+
+def renew(nudge_id: int, worker: str, at: dt.datetime) -> bool:
+    """Mark our claim alive at `at`; False once another worker holds the row."""
+    held = Nudge.objects.filter(pk=nudge_id, state=NudgeState.SENDING, claimed_by=worker)
+    return held.update(claimed_at=at) == 1
 
 
 def describe(channel_name: str, exc: BaseException) -> str:
@@ -110,6 +119,12 @@ def send_one(
     now = now or timezone.now()
     if not claim(nudge_id, worker=worker, now=now):
         return SKIPPED
+    # Renewed while the provider is talked to; a worker that dies stops renewing.
+    with claims.kept(lambda at: renew(nudge_id, worker, at), claimed_at=now):
+        return _send_claimed(nudge_id, worker, now, pauses)
+
+
+def _send_claimed(nudge_id: int, worker: str, now: dt.datetime, pauses: Pauses | None) -> str:
     nudge = Nudge.objects.select_related("person", "cycle").get(pk=nudge_id)
     person = nudge.person
     if nudge.expires_at is not None and now >= nudge.expires_at:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from okrs import claims
 from okrs.checkins.models import CheckIn
 from okrs.checkins.services import CheckInInvalid
 from okrs.goals.evaluation import KeyResultState, evaluate_key_result
@@ -188,5 +189,11 @@ def failed_deliveries(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "nudges/failed.html",
-        {"nav": "settings", "failed": failed, "retrying": retrying, "stuck": stuck},
+        {
+            "nav": "settings",
+            "failed": failed,
+            "retrying": retrying,
+            "stuck": stuck,
+            "lease_seconds": int(claims.LEASE.total_seconds()),
+        },
     )

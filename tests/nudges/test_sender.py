@@ -7,6 +7,7 @@ import datetime as dt
 import time_machine
 from django.test import Client
 
+from okrs import claims
 from okrs.nudges import schedule
 from okrs.nudges.models import Nudge, NudgeState
 from okrs.nudges.planner import plan_and_create
@@ -154,8 +155,8 @@ def test_only_one_claim_wins_and_a_stale_claim_is_taken_over(world: World):
     )  # fmt: skip
     assert claim(nudge.pk, worker="a", now=MONDAY_10) is True
     assert claim(nudge.pk, worker="b", now=MONDAY_10) is False
-    assert claim(nudge.pk, worker="b", now=MONDAY_10 + schedule.CLAIM_TIMEOUT) is False
-    later = MONDAY_10 + schedule.CLAIM_TIMEOUT + dt.timedelta(seconds=1)
+    assert claim(nudge.pk, worker="b", now=MONDAY_10 + claims.LEASE) is False
+    later = MONDAY_10 + claims.LEASE + dt.timedelta(seconds=1)
     assert claim(nudge.pk, worker="b", now=later) is True
     nudge.refresh_from_db()
     assert (nudge.claimed_by, nudge.attempts) == ("b", 2)

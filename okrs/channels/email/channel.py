@@ -136,7 +136,7 @@ class EmailChannel(Channel):
             headers={"Message-ID": message_id, "Auto-Submitted": "auto-generated"},
             # A fresh connection per message: a connection broken by an earlier failure must
             # not fail the next person's nudge. A bounded wait: a send hanging for longer than
-            # the sender's claim timeout would let another worker send a second copy.
+            # a claim is kept (okrs/claims.py) would let another worker send a second copy.
             connection=get_connection(
                 fail_silently=False, timeout=settings.EMAIL_TIMEOUT or SMTP_TIMEOUT_SECONDS
             ),
