@@ -47,6 +47,18 @@ def parse_schedule(text: str) -> dt.timedelta:
     return every
 
 
+def next_sync_time(started: dt.datetime, wait: dt.timedelta) -> dt.datetime:
+    """When a sync that started at `started` comes due again, `wait` later.
+
+    Counted from the start of the minute it ran in, not from the instant it finished: the
+    periodic task that finds due key results runs on each minute tick, and the sync itself
+    starts a little after it (the queue, the fetch). Counting from that instant would put a
+    `1m` source's next time just past the next tick, to be synced only at the one after: every
+    two minutes. From the minute, `1m` runs at every tick and `1h` at the same minute each hour.
+    """
+    return started.replace(second=0, microsecond=0) + wait
+
+
 def retry_delay(failures: int, every: dt.timedelta) -> dt.timedelta:
     """The wait after the `failures`-th temporary failure in a row: 1m, 2m, 4m, ...
 

@@ -55,7 +55,7 @@ from okrs.sources.registry import (
     resolve_secrets,
     same_site,
 )
-from okrs.sources.schedule import retry_delay
+from okrs.sources.schedule import next_sync_time, retry_delay
 
 log = logging.getLogger(__name__)
 
@@ -325,7 +325,7 @@ def _succeeded(
     # records nothing (the one that took over records the value).
     if not held(key_result, now).update(
         last_synced_at=now,
-        next_sync_at=now + every,
+        next_sync_at=next_sync_time(now, every),
         sync_failures=0,
         sync_flagged=False,
         sync_fingerprint=fingerprint(source),
@@ -383,7 +383,7 @@ def _failed(
         sync_flagged=False,
         sync_fingerprint=fingerprint(source),
         last_sync_error=message,
-        next_sync_at=now + retry_delay(failures, every),
+        next_sync_at=next_sync_time(now, retry_delay(failures, every)),
         sync_running_since=None,
     ):
         return _lost(key_result)

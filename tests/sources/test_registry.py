@@ -17,7 +17,7 @@ from okrs.sources.registry import (
     secret_params,
     source_problems,
 )
-from okrs.sources.schedule import BadDuration, parse_schedule, retry_delay
+from okrs.sources.schedule import BadDuration, next_sync_time, parse_schedule, retry_delay
 
 
 def messages(raw: dict, **kwargs) -> list[str]:
@@ -187,3 +187,22 @@ def test_backoff_never_shrinks_and_never_passes_the_schedule(failures: int, minu
     delay = retry_delay(failures, every)
     assert dt.timedelta(minutes=1) <= delay <= every
     assert retry_delay(failures + 1, every) >= delay
+
+
+@given(
+    started=st.datetimes(
+        min_value=dt.datetime(2020, 1, 1),
+        max_value=dt.datetime(2040, 1, 1),
+        timezones=st.just(dt.UTC),
+    ),
+    minutes=st.integers(min_value=1, max_value=31 * 24 * 60),
+)
+def test_a_schedule_counts_from_the_minute_tick_its_sync_started_in(
+    started: dt.datetime, minutes: int
+) -> None:
+    wait = dt.timedelta(minutes=minutes)
+    due = next_sync_time(started, wait)
+    # Due on a tick of the minute task: the tick `wait` after the one the sync belonged to, so
+    # a sync that starts late within its minute does not push the next one past a tick.
+    assert (due.second, due.microsecond) == (0, 0)
+    assert wait - dt.timedelta(minutes=1) < due - started <= wait

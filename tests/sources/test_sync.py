@@ -81,6 +81,24 @@ def test_the_schedule_of_the_source_is_kept(world, endpoint, clock) -> None:
     assert fresh(kr).next_sync_at == later(minutes=15)
 
 
+def test_a_one_minute_schedule_syncs_at_every_minute_tick(world, endpoint, clock) -> None:
+    store_credential("metrics", "http_json", site=endpoint.url, token="tok")
+    kr = bind_json(world.conversion, endpoint, schedule="1m")
+    for minute in range(5):
+        tick = later(minutes=minute)
+        # The periodic task looks for due key results just after the tick, and the sync it
+        # queues runs a little later (the queue, the fetch).
+        clock.move_to(tick + dt.timedelta(seconds=0.2))
+        due = [k.pk for k in due_key_results(now=tick + dt.timedelta(seconds=0.2))]
+        clock.move_to(tick + dt.timedelta(seconds=0.9))
+        endpoint.document = {"value": 2.0 + minute / 10}
+        for pk in due:
+            sync_one_key_result.call_local(pk)
+    assert len(endpoint.requests) == 5
+    assert len(sync_checkins(kr)) == 5
+    assert fresh(kr).next_sync_at == later(minutes=5)
+
+
 def test_an_unchanged_value_is_recorded_once_a_day_not_every_hour(bound, endpoint, clock) -> None:
     for hour in range(24):
         clock.move_to(later(hours=hour))
