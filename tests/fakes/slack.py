@@ -29,9 +29,10 @@ Attributes and methods:
   calls of ``method`` fail: ``status=429`` answers 429 with ``Retry-After: retry_after`` (default 1)
   and ``{"ok": false, "error": "ratelimited"}``; ``status>=500`` answers that status with an HTML
   body (as Slack's edge does); otherwise ``{"ok": false, "error": error}`` with HTTP 200.
-- ``rate_limit(method, per_second)``: at most ``per_second`` calls of ``method`` in any one-second
-  window; calls beyond it are answered 429 with ``Retry-After: 1`` and counted in ``throttled``.
-  ``rate_limit(method, None)`` removes the limit.
+- ``rate_limit(method, allowed, *, refused=1)``: Slack's rate limit, counted in calls rather than
+  in time, so that a test meets it however fast the machine is: ``allowed`` calls of ``method``
+  are answered, the next ``refused`` ones get 429 with ``Retry-After: 1`` (counted in
+  ``throttled``), then ``allowed`` again, and so on. ``rate_limit(method, None)`` removes it.
 - ``calls`` (every call, in order, as ``Call(method, token, params, status, error)``),
   ``calls_to(method)``, ``wait_for(method, count=1, timeout=5.0)`` -> the calls once ``count``
   of them arrived (for lazy listeners that answer from another thread), ``reset_calls()``.
@@ -58,7 +59,7 @@ import time
 import urllib.parse
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -95,8 +96,20 @@ class _Installation:
 
 @dataclass
 class _RateLimit:
-    per_second: int
-    recent: deque[float] = field(default_factory=deque)
+    allowed: int
+    refused: int
+    answered_in_turn: int = 0
+    refused_in_turn: int = 0
+
+    def refuses_next(self) -> bool:
+        """Whether the next call is refused; counts it either way."""
+        if self.answered_in_turn < self.allowed:
+            self.answered_in_turn += 1
+            return False
+        self.refused_in_turn += 1
+        if self.refused_in_turn >= self.refused:
+            self.answered_in_turn = self.refused_in_turn = 0
+        return True
 
 
 class SlackApiFailure(Exception):
@@ -224,12 +237,12 @@ class FakeSlack:
         with self._lock:
             self._failures[method].append(_Failure(error, status, retry_after, times))
 
-    def rate_limit(self, method: str, per_second: int | None) -> None:
+    def rate_limit(self, method: str, allowed: int | None, *, refused: int = 1) -> None:
         with self._lock:
-            if per_second is None:
+            if allowed is None:
                 self._limits.pop(method, None)
             else:
-                self._limits[method] = _RateLimit(per_second)
+                self._limits[method] = _RateLimit(allowed, refused)
 
     # --- inspection ------------------------------------------------------------------------
 
@@ -286,16 +299,10 @@ class FakeSlack:
     def _over_limit(self, method: str) -> bool:
         with self._lock:
             limit = self._limits.get(method)
-            if limit is None:
+            if limit is None or not limit.refuses_next():
                 return False
-            now = time.monotonic()
-            while limit.recent and now - limit.recent[0] >= 1.0:
-                limit.recent.popleft()
-            if len(limit.recent) >= limit.per_second:
-                self.throttled += 1
-                return True
-            limit.recent.append(now)
-            return False
+            self.throttled += 1
+            return True
 
     def _team_for(self, token: str) -> str:
         with self._lock:
