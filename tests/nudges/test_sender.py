@@ -11,7 +11,7 @@ from okrs import claims
 from okrs.nudges import schedule
 from okrs.nudges.models import Nudge, NudgeState
 from okrs.nudges.planner import plan_and_create
-from okrs.nudges.sender import claim, send_due, send_one
+from okrs.nudges.sender import claim, renew, send_due, send_one
 from tests.conftest import World
 from tests.fakes.slack import FakeSlack
 from tests.nudges.smtp import LocalSmtp
@@ -160,6 +160,21 @@ def test_only_one_claim_wins_and_a_stale_claim_is_taken_over(world: World):
     assert claim(nudge.pk, worker="b", now=later) is True
     nudge.refresh_from_db()
     assert (nudge.claimed_by, nudge.attempts) == ("b", 2)
+
+
+def test_a_renewed_claim_is_kept_and_a_dead_one_taken_over_at_the_next_tick(world: World):
+    nudge = Nudge.objects.create(
+        person=world.member, week_start=dt.date(2026, 11, 16), due_at=MONDAY_10,
+        next_attempt_at=MONDAY_10,
+    )  # fmt: skip
+    assert claim(nudge.pk, worker="a", now=MONDAY_10)
+    # Worker a is still talking to Slack two minutes later, renewing its claim all along.
+    assert renew(nudge.pk, "a", MONDAY_10 + dt.timedelta(minutes=2))
+    for tick in (1, 2):
+        assert not claim(nudge.pk, worker="b", now=MONDAY_10 + dt.timedelta(minutes=tick))
+    # Then it is killed: at the next minute's tick its row is taken over.
+    assert claim(nudge.pk, worker="b", now=MONDAY_10 + dt.timedelta(minutes=3))
+    assert not renew(nudge.pk, "a", MONDAY_10 + dt.timedelta(minutes=3))  # a lost it for good
 
 
 def test_a_nudge_with_nothing_due_any_more_is_cancelled_not_sent(world: World, smtp: LocalSmtp):
