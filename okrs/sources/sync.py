@@ -36,7 +36,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from okrs import claims
 from okrs.checkins.services import LARGEST_VALUE, CheckInInvalid, record_checkin
@@ -230,7 +230,7 @@ def claim(key_result: KeyResult, *, now: dt.datetime) -> bool:
     return rows.update(next_sync_at=now + claims.LEASE, sync_running_since=now) == 1
 
 
-def held(key_result: KeyResult, claimed_at: dt.datetime) -> Any:
+def held(key_result: KeyResult, claimed_at: dt.datetime) -> QuerySet[KeyResult]:
     """The row while the claim made at `claimed_at` still holds it."""
     return KeyResult.objects.filter(pk=key_result.pk, sync_running_since=claimed_at)
 
