@@ -76,6 +76,10 @@ class Keeper:
                 except Exception as exc:  # a database hiccup: the next renewal may pass
                     log.warning("renewing a claim failed: %s", type(exc).__name__)
                     continue
+                finally:
+                    # Back to the pool between renewals: the thread whose work this is holds a
+                    # connection already, and a web process has one per request thread only.
+                    connections.close_all()
                 if not still_ours:
                     self.lost = True
                     return

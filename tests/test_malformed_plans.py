@@ -180,14 +180,16 @@ def test_a_600_byte_body_nested_300_deep(world) -> None:
 def test_json_bodies_with_what_no_plan_holds(world) -> None:
     client = world.client_for(world.member)
     huge = '{"organisation": "Acme",\n "timezone": ' + "7" * 5000 + "}"
+    response = client.post("/api/v1/okrs:lint", data=huge, content_type="application/json")
+    assert response.status_code == 400
+    message = "'timezone' is a number of 5000 digits (at most 100)"
+    assert response.json()["errors"] == [{"line": 2, "message": message, "rule": "OKR000"}]
+    # A lone surrogate spelled as a JSON escape never reaches the plan: the request is refused
+    # before any view, as it is on every route (okrs.security).
     surrogate = '{"organisation": "Acme",\n "timezone": "\\udc00"}'
-    for body, message in (
-        (huge, "'timezone' is a number of 5000 digits (at most 100)"),
-        (surrogate, "'timezone' must be Unicode text: it holds a lone surrogate (U+DC00)"),
-    ):
-        response = client.post("/api/v1/okrs:lint", data=body, content_type="application/json")
-        assert response.status_code == 400
-        assert response.json()["errors"] == [{"line": 2, "message": message, "rule": "OKR000"}]
+    response = client.post("/api/v1/okrs:lint", data=surrogate, content_type="application/json")
+    assert response.status_code == 400
+    assert "lone surrogate" in response.json()["detail"]
 
 
 @pytest.mark.django_db
