@@ -1,10 +1,10 @@
 """okrs serve: the web app, the API and (by default) the background worker, from one command.
 
-The views are synchronous Django, so they are served over WSGI by worker processes that each
-run a fixed number of threads (docs/serving.md compares the servers we measured and says why
-this one). Background work runs in a child `okrs worker` process rather than in a thread of a
-server process: web processes are forked, and forking a process whose worker threads hold
-locks is how a server hangs.
+The views are synchronous Django, so they are served over WSGI by gunicorn's threaded workers:
+processes that each run a fixed number of threads (docs/serving.md compares the servers we
+measured under load and says why this one). Background work runs in a child `okrs worker`
+process rather than in threads of the server: web processes are forked, and forking a process
+whose worker threads hold locks is how a server hangs.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from okrs.runtime import tune_for_serving
 
 log = logging.getLogger("okrs.serve")
 
-SERVERS = ("gunicorn", "uvicorn", "granian")
 DEFAULT_THREADS = 8
 # Seconds a request may run before its process is replaced; the heaviest page of a large
 # organisation takes well under one.
@@ -54,7 +53,6 @@ def register(subparsers: Any) -> None:
         help=f"request threads per web process (default {DEFAULT_THREADS}; each holds at most "
         "one database connection, so at most OKRS_DATABASE_POOL_SIZE)",
     )
-    parser.add_argument("--server", choices=SERVERS, default="gunicorn", help=argparse.SUPPRESS)
     worker = parser.add_mutually_exclusive_group()
     worker.add_argument(
         "--with-worker",
@@ -123,7 +121,7 @@ def run(options: argparse.Namespace) -> int:
     )
     worker = _start_worker() if run_worker else None
     try:
-        SERVE[options.server](options.host, options.port, workers, options.threads)
+        serve(options.host, options.port, workers, options.threads)
     finally:
         if worker is not None:
             _stop(worker)
@@ -150,7 +148,8 @@ def _bind(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-def _serve_gunicorn(host: str, port: int, workers: int, threads: int) -> None:
+def serve(host: str, port: int, workers: int, threads: int) -> None:
+    """gunicorn's threaded workers: `workers` forked processes of `threads` threads each."""
     from gunicorn.app.base import BaseApplication
 
     class Server(BaseApplication):
@@ -182,39 +181,3 @@ def _serve_gunicorn(host: str, port: int, workers: int, threads: int) -> None:
             return application
 
     Server().run()
-
-
-def _serve_uvicorn(host: str, port: int, workers: int, threads: int) -> None:
-    import uvicorn
-
-    # Django's ASGI handler has no start-up or shutdown hooks: say so instead of letting
-    # uvicorn probe for them and log that the protocol "appears unsupported".
-    uvicorn.run(
-        "okrs.asgi:application",
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="info",
-        lifespan="off",
-    )
-
-
-def _serve_granian(host: str, port: int, workers: int, threads: int) -> None:
-    from granian import Granian
-    from granian.constants import Interfaces
-
-    Granian(
-        "okrs.wsgi:application",
-        address=host,
-        port=port,
-        interface=Interfaces.WSGI,
-        workers=workers,
-        blocking_threads=threads,
-    ).serve()
-
-
-SERVE: dict[str, Callable[[str, int, int, int], None]] = {
-    "gunicorn": _serve_gunicorn,
-    "uvicorn": _serve_uvicorn,
-    "granian": _serve_granian,
-}

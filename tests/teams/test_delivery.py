@@ -135,9 +135,10 @@ def test_status_mapping(status: int, permanent: bool, retry_after: float | None)
     assert (error.permanent, error.retry_after) == (permanent, retry_after)
 
 
-def test_sending_from_a_view_served_by_the_asgi_server(world: World, teams: TeamsDriver) -> None:
-    """`okrs serve` runs Django under ASGI: sync views run in a worker thread while the event
-    loop waits for them. The SDK's async calls must work from there as they do in a worker."""
+def test_sending_from_a_view_served_by_an_asgi_server(world: World, teams: TeamsDriver) -> None:
+    """`okrs serve` runs views on plain threads (WSGI), but okrs.asgi serves them under an ASGI
+    server too: there sync views run in a worker thread while the event loop waits for them.
+    The SDK's async calls must work from there as they do in a worker."""
     from asgiref.sync import async_to_sync, sync_to_async
 
     linked(teams, world.member)
