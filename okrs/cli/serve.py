@@ -161,8 +161,10 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
                 "worker_class": "gthread",
                 "timeout": REQUEST_TIMEOUT_SECONDS,
                 "graceful_timeout": REQUEST_TIMEOUT_SECONDS,
-                # Clients and proxies reuse their connections between requests.
-                "keepalive": 5,
+                # Clients and proxies reuse their connections between requests. Longer than a
+                # load balancer's idle timeout (60 s on most), so that a balancer never sends a
+                # request on a connection the server is closing at that moment (a reset).
+                "keepalive": 75,
                 "proc_name": "okrs",
                 # Its control socket has one fixed path per user: a second server would take it
                 # over, and okrs is managed through its own commands and signals.
