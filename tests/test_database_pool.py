@@ -22,21 +22,20 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from tests.tcp_proxy import TcpProxy
-from tests.test_running import OKRS, free_port, fresh_env, okrs, scaled_out_env, wait_for
+from tests.test_running import (
+    CURRENT_PLAN,
+    OKRS,
+    free_port,
+    fresh_env,
+    okrs,
+    scaled_out_env,
+    wait_for,
+)
 
 __all__ = ["fresh_env", "scaled_out_env"]  # fixtures, used by name
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
-PLAN = (
-    "organisation: Acme\ntimezone: UTC\n"
-    "cycles:\n  - {key: now, start: 2020-01-01, end: 2099-12-31}\n"
-    "people:\n  - {email: a@acme.test, name: A}\n"
-    "objectives:\n  - key: goal\n    cycle: now\n    level: company\n"
-    "    title: A goal\n    owner: a@acme.test\n    key_results:\n"
-    "      - {key: kr, title: Raise x from 0 to 10, owner: a@acme.test, baseline: 0,"
-    " target: 10}\n"
-)
 ROUTES = ("/api/v1/dashboard", "/api/v1/alignment", "/api/v1/objectives", "/api/v1/cycles")
 
 
@@ -44,7 +43,7 @@ def prepare(env: dict[str, str]) -> str:
     """Migrate, apply a small plan and return a token for its owner."""
     okrs(env, "migrate")
     plan = Path(env["OKRS_DATA_DIR"]).parent / "plan.yaml"
-    plan.write_text(PLAN)
+    plan.write_text(CURRENT_PLAN)
     okrs(env, "apply", str(plan))
     return okrs(env, "token", "create", "a@acme.test").strip()
 

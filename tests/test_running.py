@@ -202,21 +202,25 @@ def scaled_out_env(fresh_env: dict[str, str]) -> Iterator[dict[str, str]]:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+# One goal with one key result, owned by a@acme.test, in a cycle that is always running.
+CURRENT_PLAN = (
+    "organisation: Acme\ntimezone: UTC\n"
+    "cycles:\n  - {key: now, start: 2020-01-01, end: 2099-12-31}\n"
+    "people:\n  - {email: a@acme.test, name: A}\n"
+    "objectives:\n  - key: goal\n    cycle: now\n    level: company\n"
+    "    title: A goal\n    owner: a@acme.test\n    key_results:\n"
+    "      - {key: kr, title: Raise x from 0 to 10, owner: a@acme.test, baseline: 0,"
+    " target: 10}\n"
+)
+
+
 @pytest.mark.postgres
 @pytest.mark.redis
 def test_two_web_processes_share_everything_through_postgresql(scaled_out_env) -> None:
     env = scaled_out_env
     okrs(env, "migrate")
     plan = Path(env["OKRS_DATA_DIR"]).parent / "plan.yaml"
-    plan.write_text(
-        "organisation: Acme\ntimezone: UTC\n"
-        "cycles:\n  - {key: now, start: 2020-01-01, end: 2099-12-31}\n"
-        "people:\n  - {email: a@acme.test, name: A}\n"
-        "objectives:\n  - key: goal\n    cycle: now\n    level: company\n"
-        "    title: A goal\n    owner: a@acme.test\n    key_results:\n"
-        "      - {key: kr, title: Raise x from 0 to 10, owner: a@acme.test, baseline: 0,"
-        " target: 10}\n"
-    )
+    plan.write_text(CURRENT_PLAN)
     okrs(env, "apply", str(plan))
     token = okrs(env, "token", "create", "a@acme.test").strip()
     servers = []
