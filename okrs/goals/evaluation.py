@@ -3,23 +3,31 @@
 Every read of scores (the command line, the API, the dashboard, the alignment map) goes through
 `evaluate_cycle`, so they all agree. It loads the cycle's objectives, key results and check-ins
 in one query each and hands plain values to the pure arithmetic in `scoring`.
+
+What it loads is kept between requests in `CACHE`, per database and cycle, until a write
+replaces the generation tokens (okrs.goals.generation); each request then only scores every key
+result's prepared history (okrs.goals.history) at its own instant. docs/evaluation.md tells the
+whole story.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import gc
+import logging
+import threading
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection, models
 from django.db.models import Func, Q, QuerySet
 
 from okrs.checkins.models import CheckIn, Source
-from okrs.goals import scoring
+from okrs.goals import generation, scoring
+from okrs.goals.history import KeyResultHistory
 from okrs.goals.models import Cycle, KeyResult, Objective
 from okrs.org.models import Organisation, Person, Team
 
@@ -135,6 +143,7 @@ def evaluate_cycle(
     team: Team | None = None,
     level: str | None = None,
     organisation: Organisation | None = None,
+    cached: bool = True,
 ) -> CycleState:
     """Every objective of the cycle with its key results, scores and statuses at `as_of`.
 
@@ -142,9 +151,14 @@ def evaluate_cycle(
     rolls up its quarterly objectives), so all of those are evaluated, each against its own
     cycle's dates; the team and level filters only choose what is returned. A cycle whose final
     scores are frozen is evaluated at its end, so later check-ins never move its results.
+
+    The objectives, key results, teams and people in the answer are shared with other requests
+    and threads through the cache: read them, never change or save them. `cached=False`
+    reads everything afresh and scores every check-in (the reference the cache is tested
+    against); both give the same answer.
     """
     with collector_paused():
-        return _evaluate_cycle(cycle, as_of, team, level, organisation)
+        return _evaluate_cycle(cycle, as_of, team, level, organisation, cached)
 
 
 def _evaluate_cycle(
@@ -153,6 +167,7 @@ def _evaluate_cycle(
     team: Team | None,
     level: str | None,
     organisation: Organisation | None,
+    cached: bool,
 ) -> CycleState:
     org = organisation or Organisation.current()
     limits = thresholds(org)
@@ -164,7 +179,69 @@ def _evaluate_cycle(
     }
     family_ids = list(bounds)
 
-    objectives, key_results, teams = _load_plan(family_ids)
+    loaded = CACHE.load(family_ids) if cached else None
+    if loaded is not None:
+        objectives, key_results, teams = loaded.plan
+        states = _states_from_histories(loaded.plan, loaded.histories, bounds, moments, limits)
+    else:
+        objectives, key_results, teams = _load_plan(family_ids)
+        states = _states_from_checkins(
+            objectives, key_results, family_ids, bounds, moments, as_of, limits
+        )
+
+    children: dict[int, list[int]] = defaultdict(list)
+    for o in objectives:
+        if o.aligns_to_objective_id in states:
+            children[o.aligns_to_objective_id].append(o.pk)
+    _roll_up(states, children)
+
+    selected = [s for s in states.values() if s.objective.cycle_id == cycle.pk]
+    if team is not None:
+        team_ids = team_subtree(team)
+        selected = [s for s in selected if s.objective.team_id in team_ids]
+    if level is not None:
+        selected = [s for s in selected if s.objective.level == level]
+    start, end = bounds[cycle.pk]
+    return CycleState(cycle, moments[cycle.pk], org, start, end, selected, teams)
+
+
+Bounds = dict[int, tuple[dt.datetime, dt.datetime]]
+
+
+def _states_from_histories(
+    plan: Plan,
+    histories: dict[int, KeyResultHistory],
+    bounds: Bounds,
+    moments: dict[int, dt.datetime],
+    limits: scoring.Thresholds,
+) -> dict[int, ObjectiveState]:
+    """The cached path: each key result's prepared history scored at its cycle's instant."""
+    objectives, key_results, _ = plan
+    cycle_of = {o.pk: o.cycle_id for o in objectives}
+    states: dict[int, ObjectiveState] = {o.pk: ObjectiveState(o) for o in objectives}
+    for kr in key_results:
+        cycle_id = cycle_of[kr.objective_id]
+        moment = moments[cycle_id]
+        start, end = bounds[cycle_id]
+        at = histories[kr.pk].at(moment, cycle_start=start, cycle_end=end, thresholds=limits)
+        state = KeyResultState(
+            kr, at.result, at.last_checkin_at, at.last_human_checkin_at, at.last_note,
+            at.score_week_ago, at.drifting, moment,
+        )  # fmt: skip
+        states[kr.objective_id].key_results.append(state)
+    return states
+
+
+def _states_from_checkins(
+    objectives: list[Objective],
+    key_results: list[KeyResult],
+    family_ids: list[int],
+    bounds: Bounds,
+    moments: dict[int, dt.datetime],
+    as_of: dt.datetime,
+    limits: scoring.Thresholds,
+) -> dict[int, ObjectiveState]:
+    """The uncached path: every check-in not after `as_of` read and scored afresh."""
     objectives_by_id = {o.pk: o for o in objectives}
 
     readings: dict[int, list[scoring.Reading]] = defaultdict(list)
@@ -190,26 +267,10 @@ def _evaluate_cycle(
             moments[cycle_id], limits,
         )  # fmt: skip
         states[kr.objective_id].key_results.append(state)
-
-    children: dict[int, list[int]] = defaultdict(list)
-    for o in objectives:
-        if o.aligns_to_objective_id in states:
-            children[o.aligns_to_objective_id].append(o.pk)
-    _roll_up(states, children)
-
-    selected = [s for s in states.values() if s.objective.cycle_id == cycle.pk]
-    if team is not None:
-        team_ids = team_subtree(team)
-        selected = [s for s in selected if s.objective.team_id in team_ids]
-    if level is not None:
-        selected = [s for s in selected if s.objective.level == level]
-    start, end = bounds[cycle.pk]
-    return CycleState(cycle, moments[cycle.pk], org, start, end, selected, teams)
+    return states
 
 
-def _load_plan(
-    cycle_ids: list[int],
-) -> tuple[list[Objective], list[KeyResult], dict[int, Team]]:
+def _load_plan(cycle_ids: list[int]) -> Plan:
     """The objectives and key results of the cycles, with owners, teams and alignment parents.
 
     Owners, teams and parents are loaded once each and shared between rows rather than joined
@@ -266,7 +327,134 @@ def _load_plan(
             )
     for team in teams.values():
         team.parent = teams.get(team.parent_id) if team.parent_id else None
-    return objectives, key_results, teams
+    return Plan(objectives, key_results, teams)
+
+
+class Plan(NamedTuple):
+    objectives: list[Objective]
+    key_results: list[KeyResult]
+    teams: dict[int, Team]
+
+
+class Loaded(NamedTuple):
+    """What the cache keeps of a family of cycles: its plan and each key result's history."""
+
+    plan: Plan
+    histories: dict[int, KeyResultHistory]
+
+
+def _read_histories(
+    family_ids: list[int], key_results: list[KeyResult]
+) -> dict[int, KeyResultHistory]:
+    """Every check-in of the cycles, at any time, as one history per key result.
+
+    Unlike the uncached path this reads check-ins after any particular instant too: the
+    history answers for every instant, and leaves the later ones out itself.
+    """
+    readings: dict[int, list[scoring.Reading]] = defaultdict(list)
+    notes: dict[int, list[str]] = defaultdict(list)
+    rows = (
+        CheckIn.objects.filter(key_result__objective__cycle_id__in=family_ids)
+        .annotate(at_raw=TimestampForPython("at"))
+        .order_by("key_result_id", "at", "id")
+    )
+    for kr_id, at, value, confidence, source, note in _raw_rows(
+        rows, "key_result_id", "at_raw", "value", "confidence", "source", "note"
+    ):
+        readings[kr_id].append(
+            scoring.Reading(utc(at), value, confidence or None, source != Source.SYNC)
+        )
+        notes[kr_id].append(note)
+    return {
+        kr.pk: KeyResultHistory(
+            kind=kr.kind,
+            baseline=kr.baseline,
+            target=kr.target,
+            initial_value=kr.initial_value,
+            readings=readings.get(kr.pk, []),
+            notes=notes.get(kr.pk, []),
+        )
+        for kr in key_results
+    }
+
+
+log = logging.getLogger(__name__)
+
+
+class EvaluationCache:
+    """Each family of cycles' plan and histories, per database, while its tokens stand.
+
+    Process-local and shared by the threads of a process. A read costs one query (the
+    tokens, `generation.tokens`); when the plan token moved the plan and the check-ins are
+    read again, when only the check-ins token moved only the check-ins are. Entries are
+    replaced whole, never changed, so a thread that is scoring an older entry while another
+    replaces it finishes with a consistent, older answer. One thread per entry rebuilds it
+    while the others wait for it, rather than eight threads reading the same rows at once.
+    """
+
+    # Families kept per database: the current quarter, its year, a few past quarters.
+    MAX_ENTRIES = 8
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[tuple[Any, ...], tuple[tuple[int, int], Loaded]] = {}
+        self._builders: dict[tuple[Any, ...], threading.Lock] = {}
+        self._verified: dict[tuple[str, str], bool] = {}
+
+    def load(self, family_ids: list[int]) -> Loaded | None:
+        """The plan and histories of the cycles, current as of now; None: read uncached."""
+        database = (connection.alias, str(connection.settings_dict["NAME"]))
+        if not self._triggers_installed(database):
+            return None
+        tokens = generation.tokens(connection)
+        if tokens is None:
+            return None  # no row of tokens (emptied by hand): nothing says when to forget
+        key = (*database, *sorted(family_ids))
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] == tokens:
+            return entry[1]
+        with self._lock:
+            builder = self._builders.setdefault(key, threading.Lock())
+        with builder:
+            entry = self._entries.get(key)  # built by another thread while this one waited
+            if entry is not None and entry[0] == tokens:
+                return entry[1]
+            if entry is not None and entry[0][0] == tokens[0]:
+                plan = entry[1].plan  # only check-ins changed: keep the plan
+            else:
+                plan = _load_plan(family_ids)
+            loaded = Loaded(plan, _read_histories(family_ids, plan.key_results))
+            with self._lock:
+                self._entries.pop(key, None)
+                self._entries[key] = (tokens, loaded)
+                while len(self._entries) > self.MAX_ENTRIES:
+                    oldest = next(iter(self._entries))
+                    del self._entries[oldest]
+                    self._builders.pop(oldest, None)
+            return loaded
+
+    def _triggers_installed(self, database: tuple[str, str]) -> bool:
+        verified = self._verified.get(database)
+        if verified is None:
+            verified = generation.installed(connection)
+            if not verified:
+                log.warning(
+                    "the evaluation cache is off on %s: its triggers are missing or older than "
+                    "this code (run `okrs migrate`)",
+                    database[1],
+                )
+            self._verified[database] = verified
+        return verified
+
+    def clear(self) -> None:
+        """Forget everything (tests; a process never needs to: the tokens tell it)."""
+        with self._lock:
+            self._entries.clear()
+            self._builders.clear()
+            self._verified.clear()
+
+
+CACHE = EvaluationCache()
 
 
 def _raw_rows(queryset: QuerySet[Any], *fields: str) -> list[tuple[Any, ...]]:

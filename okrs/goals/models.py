@@ -222,3 +222,20 @@ class Initiative(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class EvaluationGeneration(models.Model):
+    """Tokens that every write able to change a score replaces, in the writer's transaction.
+
+    One row (id 1). Database triggers (okrs.goals.generation) give `plan` a value never used
+    before on any write to objectives, key results, teams or their owners' names, and
+    `checkins` on any write to check-ins, whatever wrote it: a service, a bulk_create, a
+    queryset update, another process or psql. The evaluation cache of every process compares
+    the tokens it built from with these, so a write is seen by the next read everywhere.
+    """
+
+    plan = models.BigIntegerField()
+    checkins = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"plan {self.plan}, check-ins {self.checkins}"

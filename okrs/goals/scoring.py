@@ -65,7 +65,7 @@ class Reading(NamedTuple):
     human: bool  # False for source "sync": a sync has a value but no opinion
 
 
-def _check_reading(reading: Reading) -> None:
+def check_reading(reading: Reading) -> None:
     # Fail loudly rather than let a bad row turn into a status like "" on a dashboard, or a
     # naive time silently compare against UTC.
     if reading.at.tzinfo is None:
@@ -105,7 +105,7 @@ def infer_kind(
     return "increase" if target > baseline else "decrease"
 
 
-def _check_kind(kind: str) -> None:
+def check_kind(kind: str) -> None:
     if kind not in KINDS:
         raise ValueError(f"unknown key result kind {kind!r}; expected one of {', '.join(KINDS)}")
 
@@ -119,7 +119,7 @@ def progress(
     no current value, no baseline (no distance to measure) or target == baseline (no distance at
     all), p is 0: the key result shows no progress instead of dividing by zero.
     """
-    _check_kind(kind)
+    check_kind(kind)
     if current is None:
         return 0.0
     if kind == "stay_above":
@@ -182,7 +182,7 @@ def pace(kind: str, score: float, p: float, expected: float, thresholds: Thresho
     rate so far continues. The other kinds are pass/fail at every instant, so there is nothing
     to project: they are on track exactly when they currently pass.
     """
-    _check_kind(kind)
+    check_kind(kind)
     if kind not in _DISTANCE_KINDS:
         return "on_track" if p == 1 else "off_track"
     # The `<= 0` guard only matters when an organisation sets grace to 0.
@@ -264,12 +264,12 @@ def evaluate_key_result(
     for a past date) and outside the cycle; they are filtered here so that every caller gets the
     same answer from the same rows.
     """
-    _check_kind(kind)
+    check_kind(kind)
     for name, instant in (("cycle_start", cycle_start), ("cycle_end", cycle_end), ("as_of", as_of)):
         _require_aware(name, instant)
 
     for reading in readings:
-        _check_reading(reading)
+        check_reading(reading)
     # sorted() is stable: among readings at the same instant the one given later stays later,
     # and so wins as "latest". Callers mostly pass sorted readings; checking is cheaper then.
     known = [r for r in readings if r.at <= as_of]
@@ -277,7 +277,41 @@ def evaluate_key_result(
         known.sort(key=lambda r: r.at)
     latest = known[-1] if known else None
     latest_human = next((r for r in reversed(known) if r.human), None)
+    in_cycle = [r for r in known if cycle_start <= r.at < cycle_end]
+    return score_at(
+        kind=kind,
+        baseline=baseline,
+        target=target,
+        latest=latest,
+        latest_human=latest_human,
+        forecast=forecast_at_end(kind, baseline, target, in_cycle, cycle_start, cycle_end),
+        cycle_start=cycle_start,
+        cycle_end=cycle_end,
+        as_of=as_of,
+        thresholds=thresholds,
+    )
 
+
+def score_at(
+    *,
+    kind: str,
+    baseline: float | None,
+    target: float | None,
+    latest: Reading | None,
+    latest_human: Reading | None,
+    forecast: tuple[float | None, float | None],
+    cycle_start: datetime,
+    cycle_end: datetime,
+    as_of: datetime,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+) -> KeyResultScore:
+    """The score of a key result from what its status depends on, already picked out.
+
+    `latest` and `latest_human` are its latest check-in and latest human check-in not after
+    as_of, `forecast` what `forecast_at_end` gives for its readings. `evaluate_key_result`
+    picks them out of every reading; the evaluation cache keeps them ready per key result and
+    calls this at each instant, so both give the same answer by construction.
+    """
     if latest is not None:
         current: float | None = latest.value
     elif baseline is not None:
@@ -305,21 +339,6 @@ def evaluate_key_result(
     )
     status = confidence if owner_vouches and confidence is not None else key_result_pace
 
-    forecast: float | None = None
-    forecast_score: float | None = None
-    points = [
-        (_days_since(cycle_start, r.at), r.value) for r in known if cycle_start <= r.at < cycle_end
-    ]
-    if len(points) >= 3:
-        line = theil_sen(points)
-        if line is not None:
-            slope, intercept = line
-            projected = intercept + slope * _days_since(cycle_start, cycle_end)
-            # Extreme values can overflow the line; no forecast beats a NaN on every page.
-            if math.isfinite(projected):
-                forecast = projected
-                forecast_score = clamp(progress(kind, baseline, target, forecast))
-
     return KeyResultScore(
         current=current,
         progress=p,
@@ -329,9 +348,36 @@ def evaluate_key_result(
         confidence=confidence,
         status=status,
         stale=stale,
-        forecast=forecast,
-        forecast_score=forecast_score,
+        forecast=forecast[0],
+        forecast_score=forecast[1],
     )
+
+
+def forecast_at_end(
+    kind: str,
+    baseline: float | None,
+    target: float | None,
+    in_cycle: Sequence[Reading],
+    cycle_start: datetime,
+    cycle_end: datetime,
+) -> tuple[float | None, float | None]:
+    """(forecast, forecast_score): the value at the cycle end on the Theil-Sen line, its score.
+
+    `in_cycle` are the readings inside the cycle and not after as_of, in time order. (None,
+    None) with fewer than 3 of them, or when the line cannot be drawn or overflows.
+    """
+    if len(in_cycle) < 3:
+        return None, None
+    points = [(_days_since(cycle_start, r.at), r.value) for r in in_cycle]
+    line = theil_sen(points)
+    if line is None:
+        return None, None
+    slope, intercept = line
+    projected = intercept + slope * _days_since(cycle_start, cycle_end)
+    # Extreme values can overflow the line; no forecast beats a NaN on every page.
+    if not math.isfinite(projected):
+        return None, None
+    return projected, clamp(progress(kind, baseline, target, projected))
 
 
 def objective_score(own: Sequence[tuple[float, float]], children: Sequence[float]) -> float | None:

@@ -39,10 +39,11 @@ def freeze_ended_cycles(now: dt.datetime | None = None) -> list[str]:
             state = evaluate_cycle(
                 cycle, as_of=end - dt.timedelta(microseconds=1), organisation=org
             )
-            final = []
-            for kr_state in state.key_results():
-                kr_state.key_result.final_score = kr_state.result.score
-                final.append(kr_state.key_result)
+            # New instances: those of the evaluation are shared through its cache.
+            final = [
+                KeyResult(pk=kr_state.key_result.pk, final_score=kr_state.result.score)
+                for kr_state in state.key_results()
+            ]
             KeyResult.objects.bulk_update(final, ["final_score"], batch_size=500)
         log.info("froze the final scores of cycle %s (%d key results)", cycle.key, len(final))
         frozen.append(cycle.key)
