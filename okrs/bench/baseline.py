@@ -131,6 +131,10 @@ _DASHBOARD = """
 def _sql(template: str) -> str:
     vendor = connection.vendor
     sql = template.format(latest=_LATEST[vendor])
+    if vendor == "sqlite":
+        # Else SQLite runs the window query again for every key result it joins to.
+        sql = sql.replace("latest AS (", "latest AS MATERIALIZED (")
+        sql = sql.replace("human AS (", "human AS MATERIALIZED (")
     if vendor == "postgresql":
         # SQLite's two-argument MAX and MIN are PostgreSQL's GREATEST and LEAST.
         sql = sql.replace("MAX(0.0, MIN(1.0,", "GREATEST(0.0, LEAST(1.0,")

@@ -344,38 +344,51 @@ class Loaded(NamedTuple):
 
 
 def _read_histories(
-    family_ids: list[int], key_results: list[KeyResult]
+    family_ids: list[int],
+    key_results: list[KeyResult],
+    previous: dict[int, KeyResultHistory] | None = None,
 ) -> dict[int, KeyResultHistory]:
     """Every check-in of the cycles, at any time, as one history per key result.
 
     Unlike the uncached path this reads check-ins after any particular instant too: the
-    history answers for every instant, and leaves the later ones out itself.
+    history answers for every instant, and leaves the later ones out itself. A key result
+    whose rows and plan values are those of its `previous` history keeps it, with the
+    forecasts it remembers: after one check-in, one history is built, not thousands.
     """
-    readings: dict[int, list[scoring.Reading]] = defaultdict(list)
-    notes: dict[int, list[str]] = defaultdict(list)
+    rows_by_key_result: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     rows = (
         CheckIn.objects.filter(key_result__objective__cycle_id__in=family_ids)
         .annotate(at_raw=TimestampForPython("at"))
         .order_by("key_result_id", "at", "id")
     )
-    for kr_id, at, value, confidence, source, note in _raw_rows(
-        rows, "key_result_id", "at_raw", "value", "confidence", "source", "note"
-    ):
-        readings[kr_id].append(
-            scoring.Reading(utc(at), value, confidence or None, source != Source.SYNC)
-        )
-        notes[kr_id].append(note)
-    return {
-        kr.pk: KeyResultHistory(
+    for row in _raw_rows(rows, "key_result_id", "at_raw", "value", "confidence", "source", "note"):
+        rows_by_key_result[row[0]].append(row)
+    previous = previous or {}
+    histories = {}
+    for kr in key_results:
+        kr_rows = rows_by_key_result.get(kr.pk, [])
+        old = previous.get(kr.pk)
+        if (
+            old is not None
+            and old.rows == kr_rows
+            and (old.kind, old.baseline, old.target, old.initial_value)
+            == (kr.kind, kr.baseline, kr.target, kr.initial_value)
+        ):
+            histories[kr.pk] = old
+            continue
+        histories[kr.pk] = KeyResultHistory(
             kind=kr.kind,
             baseline=kr.baseline,
             target=kr.target,
             initial_value=kr.initial_value,
-            readings=readings.get(kr.pk, []),
-            notes=notes.get(kr.pk, []),
+            readings=[
+                scoring.Reading(utc(at), value, confidence or None, source != Source.SYNC)
+                for _, at, value, confidence, source, _ in kr_rows
+            ],
+            notes=[row[5] for row in kr_rows],
+            rows=kr_rows,
         )
-        for kr in key_results
-    }
+    return histories
 
 
 log = logging.getLogger(__name__)
@@ -423,7 +436,8 @@ class EvaluationCache:
                 plan = entry[1].plan  # only check-ins changed: keep the plan
             else:
                 plan = _load_plan(family_ids)
-            loaded = Loaded(plan, _read_histories(family_ids, plan.key_results))
+            previous = entry[1].histories if entry is not None else None
+            loaded = Loaded(plan, _read_histories(family_ids, plan.key_results, previous))
             with self._lock:
                 self._entries.pop(key, None)
                 self._entries[key] = (tokens, loaded)

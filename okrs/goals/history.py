@@ -44,7 +44,7 @@ class KeyResultHistory:
 
     __slots__ = (
         "_forecasts", "_last_human", "baseline", "initial_value", "kind", "notes", "readings",
-        "target",
+        "rows", "target",
     )  # fmt: skip
 
     def __init__(
@@ -56,8 +56,12 @@ class KeyResultHistory:
         initial_value: float | None,
         readings: Sequence[scoring.Reading],
         notes: Sequence[str],
+        rows: Sequence[object] = (),
     ) -> None:
         """`readings` and `notes` are parallel, in the order the database returned them.
+
+        `rows` are what they were made from, kept for the caller to tell, next time it reads
+        them, whether this history still holds (see `evaluation._read_histories`).
 
         They are sorted here by time with a stable sort, exactly as `evaluate_key_result`
         sorts them, so among readings at the same instant the later one given stays latest.
@@ -72,6 +76,7 @@ class KeyResultHistory:
         self.kind = kind
         self.baseline = baseline
         self.target = target
+        self.rows = rows
         # The value before any check-in (the baseline, or 0 for a milestone): the model's rule.
         self.initial_value = initial_value
         self.readings = [readings[i] for i in order]
