@@ -34,6 +34,9 @@ def send(secrets):
             if not query["sql"].startswith(("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN"))
         )
 
+    # A first delivery (of a type okrs ignores) reads the secret into this process's copy, as
+    # the first delivery after a web process starts does.
+    send({"id": "warm-up", "type": "build", "service": "checkout"})
     return send
 
 
@@ -113,12 +116,17 @@ def costs(send, tag: str) -> tuple[int, int, int, int]:
 def test_each_new_event_is_a_handful_of_statements(send):
     change, deploy, incident, duplicate = costs(send, "a")
 
-    # The secret; the raw event with its service resolved in the same statement; then the
-    # change with the deployment that shipped it (1), or the deployment's context, itself, its
-    # changes and its incidents (4), or the incident with its suspect (1).
-    assert (change, deploy, incident) == (3, 6, 3)
-    # A redelivery stops at the raw event.
-    assert duplicate == 2
+    if connection.vendor == "postgresql":
+        # Each delivery is one statement: the raw event, its service, the new row and its
+        # links, the secret's check and whether it was received before (one_statement.py).
+        assert (change, deploy, incident, duplicate) == (1, 1, 1, 1)
+    else:
+        # The raw event with its service resolved and the secret checked in the same
+        # statement; then the change with the deployment that shipped it (1), or the
+        # deployment's context, itself, its changes and its incidents (4), or the incident
+        # with its suspect (1). A redelivery stops at the raw event, and one question tells
+        # a redelivery from a secret changed meanwhile.
+        assert (change, deploy, incident, duplicate) == (2, 5, 2, 2)
     assert Change.objects.get(commit_sha="new-a").deployment == Deployment.objects.get(
         external_id="d-a"
     )

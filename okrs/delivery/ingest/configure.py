@@ -1,7 +1,9 @@
 """Admin writes for ingestion: webhook secrets, services and their aliases. Audited, admin only.
 
 A secret is never copied anywhere: the audit entry says that it was set or cleared, and by whom,
-not what it is.
+not what it is. Web processes keep a decrypted copy (webhook_secrets.py): changing the secret
+here drops this process's copy once the change commits, and every other process finds its copy
+out of date at its next delivery, because storing one checks the secret in the database.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from okrs.delivery.ingest import webhook_secrets
 from okrs.delivery.ingest.services import PROVIDERS, alias_name, reprocess_unmapped
 from okrs.delivery.models import Service, ServiceAlias, WebhookSecret
 from okrs.org.audit import Actor, record, snapshot
@@ -56,6 +59,7 @@ def set_webhook_secret(*, actor: Actor, provider: str, secret: str) -> WebhookSe
     row.secret = secret
     row.updated_by = actor.person
     row.save()
+    transaction.on_commit(lambda: webhook_secrets.forget(provider))
     record(
         actor,
         action="update" if replaced else "create",
@@ -73,6 +77,7 @@ def clear_webhook_secret(*, actor: Actor, provider: str) -> bool:
     _require_admin(actor)
     _require_provider(provider)
     deleted, _ = WebhookSecret.objects.filter(provider=provider).delete()
+    transaction.on_commit(lambda: webhook_secrets.forget(provider))
     if deleted:
         record(
             actor,

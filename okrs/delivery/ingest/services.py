@@ -1,10 +1,15 @@
 """Ingestion: verify a delivery, keep it raw, and turn it into deployments, changes, incidents.
 
 `ingest()` is the one entry point (the HTTP endpoint and the benchmark both call it). In order:
-refuse what is too large, verify the signature against the provider's secret (nothing is parsed
-before that), parse the JSON, identify the delivery, read it into a record, then in one
-transaction store the RawEvent (the unique (provider, delivery_id) constraint makes a redelivery
-a no-op, even when two copies race) and merge the record into the normalised tables.
+refuse what is too large, verify the signature against the provider's secret (this process's
+decrypted copy, webhook_secrets.py; nothing is parsed before that), parse the JSON, identify the
+delivery, read it into a record, then in one transaction store the RawEvent (the unique
+(provider, delivery_id) constraint makes a redelivery a no-op, even when two copies race) and
+merge the record into the normalised tables. Storing writes nothing if the secret changed
+since this process read it; the delivery is then verified again with the new one.
+
+On PostgreSQL the common delivery (a new row, nothing to merge) is all one statement
+(one_statement.py); anything else, and every delivery on SQLite, takes the general way here.
 
 The normalised tables do not depend on the order deliveries arrive in: each merge keeps the
 earliest/latest/strongest value (normalise.py), and the links between rows are recomputed on
@@ -26,8 +31,16 @@ from django.db import DataError, IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from okrs.crypto import DecryptionFailed, decrypt
-from okrs.delivery.ingest import generic, github, gitlab, pagerduty, sql
+from okrs.crypto import DecryptionFailed
+from okrs.delivery.ingest import (
+    generic,
+    github,
+    gitlab,
+    one_statement,
+    pagerduty,
+    sql,
+    webhook_secrets,
+)
 from okrs.delivery.ingest.config import attribution_window
 from okrs.delivery.ingest.normalise import (
     ChangeRecord,
@@ -44,6 +57,7 @@ from okrs.delivery.ingest.normalise import (
     strongest_remediation,
     supersedes,
 )
+from okrs.delivery.ingest.webhook_secrets import CachedSecret
 from okrs.delivery.models import (
     Attribution,
     Change,
@@ -136,23 +150,50 @@ class IngestResult:
 # --- configuration ------------------------------------------------------------------------------
 
 
-def webhook_secret(provider: str) -> str:
-    stored = sql.stored_secret(provider)
-    if not stored:
-        raise SecretNotConfigured(
-            f"no webhook secret is configured for {provider}: an admin sets one at "
-            "/settings/webhooks/ before deliveries are accepted"
-        )
+def webhook_secret(provider: str, *, reload: bool = False) -> CachedSecret:
+    """The provider's secret, as this process last read it (or again with `reload`)."""
     try:
-        return decrypt(stored)
+        secret = webhook_secrets.current(provider, reload=reload)
     except DecryptionFailed as exc:
         raise SecretNotConfigured(
             f"the {provider} webhook secret cannot be decrypted (was OKRS_SECRET_KEY changed?): "
             "an admin sets it again at /settings/webhooks/"
         ) from exc
+    if secret is None:
+        raise SecretNotConfigured(
+            f"no webhook secret is configured for {provider}: an admin sets one at "
+            "/settings/webhooks/ before deliveries are accepted"
+        )
+    return secret
+
+
+def _verified_secret(
+    provider: str, handlers: ProviderHandlers, headers: Mapping[str, str], body: bytes
+) -> CachedSecret:
+    """The secret the delivery is signed with, or SignatureRefused. A signature that does not
+    match this process's copy is checked once more against the database's secret: the sender
+    may already use one an admin set in another process."""
+    secret = webhook_secret(provider)
+    try:
+        handlers.verify(secret.plaintext, headers, body)
+        return secret
+    except SignatureInvalid as exc:
+        refusal = SignatureRefused(str(exc))
+    fresh = webhook_secret(provider, reload=True)
+    if fresh.stored == secret.stored:
+        raise refusal
+    try:
+        handlers.verify(fresh.plaintext, headers, body)
+    except SignatureInvalid as exc:
+        raise SignatureRefused(str(exc)) from exc
+    return fresh
 
 
 # --- the entry point ----------------------------------------------------------------------------
+
+# How many times a delivery is stored again: after a concurrent delivery's row got in the way
+# (one retry merges into it), or after the secret changed under it (verified again first).
+_ATTEMPTS = 3
 
 
 def ingest(
@@ -172,10 +213,7 @@ def ingest(
     if len(body) > MAX_BODY_BYTES:
         raise BodyTooLarge(f"the body is larger than {MAX_BODY_BYTES // (1024 * 1024)} MB")
     lowered = {name.lower(): value for name, value in headers.items()}
-    try:
-        handlers.verify(webhook_secret(provider), lowered, body)
-    except SignatureInvalid as exc:
-        raise SignatureRefused(str(exc)) from exc
+    secret = _verified_secret(provider, handlers, lowered, body)
     # Only now, with the sender proven, is the body read.
     form = _is_form(lowered)
     document = _form_payload(body) if form else body
@@ -204,17 +242,31 @@ def ingest(
     # inserts the same change or deployment meanwhile is caught by that row's constraint: one
     # retry merges into it.
     text = _payload_text(body, payload, form=form)
-    for attempt in (1, 2):
+    collided = False
+    for _ in range(_ATTEMPTS):
         try:
-            return _store(provider, identity, text, normalised, invalid, when)
+            result = _store(provider, identity, text, normalised, invalid, when, secret)
         except IntegrityError:
-            if attempt == 2:
+            if collided:
                 raise
+            collided = True
+            continue
         except DataError as exc:
             # Text the database refuses (PostgreSQL's jsonb and lone surrogates, say): the
             # transaction rolled back, nothing is stored, and the sender is told.
             raise BodyMalformed(f"the body holds data the database cannot store: {exc}") from exc
-    raise AssertionError("unreachable")
+        if result is not None:
+            return result
+        # The secret changed after this process read it (an admin rotated or cleared it,
+        # perhaps in another process) and nothing was stored: verify again with the new one.
+        secret = webhook_secret(provider, reload=True)
+        try:
+            handlers.verify(secret.plaintext, lowered, body)
+        except SignatureInvalid as exc:
+            raise SignatureRefused(str(exc)) from exc
+    raise SecretNotConfigured(
+        f"the {provider} webhook secret is being changed: the delivery was not stored, retry it"
+    )
 
 
 def _no_constant(name: str) -> float:
@@ -261,7 +313,6 @@ def _payload_text(body: bytes, payload: dict[str, Any], *, form: bool) -> str:
     return text
 
 
-@transaction.atomic
 def _store(
     provider: str,
     identity: Identity,
@@ -269,15 +320,80 @@ def _store(
     normalised: Normalised,
     invalid: str,
     received_at: dt.datetime,
-) -> IngestResult:
+    secret: CachedSecret,
+) -> IngestResult | None:
+    """Store the delivery, or None (nothing stored) when `secret` is no longer the provider's."""
     record = normalised.record
-    duplicate = IngestResult(
+    if record is not None and normalised.service_ref and one_statement.handles(record):
+        unmapped = _unmapped_detail(provider, normalised.service_ref)
+        attempt = one_statement.store(
+            provider=provider,
+            event_type=identity.event_type[:100],
+            delivery_id=identity.delivery_id[:200],
+            received_at=received_at,
+            payload_json=payload_json,
+            external=alias_name(provider, normalised.service_ref),
+            key=normalised.service_ref if provider == "generic" else None,
+            detail_unmapped=unmapped,
+            detail_normalised=describe(record),
+            record=record,
+            window=attribution_window(),
+            secret_ciphertext=secret.stored,
+        )
+        if attempt is not None:
+            if not attempt.secret_current:
+                return None
+            if attempt.raw_event_id is not None:
+                if attempt.service_id is None:
+                    return IngestResult(
+                        Outcome.UNMAPPED,
+                        unmapped,
+                        identity.delivery_id,
+                        identity.event_type,
+                        attempt.raw_event_id,
+                    )
+                return IngestResult(
+                    Outcome.NORMALISED,
+                    describe(record),
+                    identity.delivery_id,
+                    identity.event_type,
+                    attempt.raw_event_id,
+                )
+            if attempt.already_received:
+                return _duplicate(identity)
+        # Something to merge, or a concurrent delivery got there first: the general way.
+    return _store_in_transaction(
+        provider, identity, payload_json, normalised, invalid, received_at, secret
+    )
+
+
+def _duplicate(identity: Identity) -> IngestResult:
+    return IngestResult(
         DUPLICATE,
         "already received: nothing changed",
         identity.delivery_id,
         identity.event_type,
         None,
     )
+
+
+def _unmapped_detail(provider: str, service_ref: str) -> str:
+    return (
+        f"no service is mapped to {provider} {service_ref!r}: add an alias at /settings/webhooks/"
+    )[:2000]
+
+
+@transaction.atomic
+def _store_in_transaction(
+    provider: str,
+    identity: Identity,
+    payload_json: str,
+    normalised: Normalised,
+    invalid: str,
+    received_at: dt.datetime,
+    secret: CachedSecret,
+) -> IngestResult | None:
+    record = normalised.record
     event_type, delivery_id = identity.event_type[:100], identity.delivery_id[:200]
     if record is None or not normalised.service_ref:
         outcome = Outcome.INVALID if invalid else Outcome.IGNORED
@@ -290,14 +406,12 @@ def _store(
             payload_json=payload_json,
             outcome=outcome,
             detail=detail,
+            secret_ciphertext=secret.stored,
         )
         if raw_id is None:
-            return duplicate
+            return _duplicate_unless_stale(provider, identity, secret)
         return IngestResult(outcome, detail, identity.delivery_id, identity.event_type, raw_id)
-    unmapped = (
-        f"no service is mapped to {provider} {normalised.service_ref!r}: add an alias at "
-        "/settings/webhooks/"
-    )[:2000]
+    unmapped = _unmapped_detail(provider, normalised.service_ref)
     stored = sql.insert_raw_event_resolving(
         provider=provider,
         event_type=event_type,
@@ -308,9 +422,10 @@ def _store(
         key=normalised.service_ref if provider == "generic" else None,
         detail_unmapped=unmapped,
         detail_normalised=describe(record),
+        secret_ciphertext=secret.stored,
     )
     if stored is None:
-        return duplicate
+        return _duplicate_unless_stale(provider, identity, secret)
     raw_id, service_id = stored
     if service_id is None:
         return IngestResult(
@@ -319,6 +434,15 @@ def _store(
     store_record(provider=provider, service_id=service_id, record=record, raw_event_id=raw_id)
     outcome, detail = Outcome.NORMALISED, describe(record)
     return IngestResult(outcome, detail, identity.delivery_id, identity.event_type, raw_id)
+
+
+def _duplicate_unless_stale(
+    provider: str, identity: Identity, secret: CachedSecret
+) -> IngestResult | None:
+    """The raw event was not written: a redelivery, or a secret changed meanwhile (None)."""
+    if not sql.secret_is_current(provider, secret.stored):
+        return None
+    return _duplicate(identity)
 
 
 def describe(record: DeploymentRecord | ChangeRecord | IncidentRecord) -> str:

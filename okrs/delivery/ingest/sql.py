@@ -62,6 +62,19 @@ def stored_secret(provider: str) -> str | None:
     return row[0] if row else None
 
 
+# Every statement that stores a delivery writes only while the provider's secret column still
+# holds the ciphertext whose plaintext verified the delivery (webhook_secrets.py says why).
+STILL_CONFIGURED = (
+    "EXISTS (SELECT 1 FROM delivery_webhooksecret WHERE provider = %s AND secret = %s)"
+)
+
+
+def secret_is_current(provider: str, secret_ciphertext: str) -> bool:
+    """Whether the provider's secret is still the one stored as `secret_ciphertext`."""
+    row = _fetch_one(f"SELECT {STILL_CONFIGURED}", [provider, secret_ciphertext])
+    return bool(row and row[0])
+
+
 def service_for(provider: str, external: str, key: str | None) -> int | None:
     """The service an alias names; for generic events, else the service with that key."""
     if key is None:
@@ -78,15 +91,20 @@ def service_for(provider: str, external: str, key: str | None) -> int | None:
     return row[0] if row else None
 
 
+# SQLite needs the WHERE to tell the upsert's ON CONFLICT from a join's ON.
 _INSERT_RAW = (
     "INSERT INTO delivery_rawevent (provider, event_type, delivery_id, received_at, payload, "
-    "outcome, detail) VALUES (%s, %s, %s, %s, %s, %s, %s) "
+    "outcome, detail) SELECT %s, %s, %s, %s, {payload}, %s, %s WHERE {still_configured} "
     "ON CONFLICT (provider, delivery_id) DO NOTHING RETURNING id"
 )
 # jsonb needs the text cast; SQLite keeps the JSON text as it is.
-_INSERT_RAW_POSTGRESQL = _INSERT_RAW.replace(
-    "%s, %s, %s, %s, %s, %s, %s", "%s, %s, %s, %s, CAST(%s AS jsonb), %s, %s"
-)
+_RAW = {
+    vendor_is_postgresql: _INSERT_RAW.format(
+        payload="CAST(%s AS jsonb)" if vendor_is_postgresql else "%s",
+        still_configured=STILL_CONFIGURED,
+    )
+    for vendor_is_postgresql in (True, False)
+}
 
 
 def insert_raw_event(
@@ -98,12 +116,17 @@ def insert_raw_event(
     payload_json: str,
     outcome: str,
     detail: str,
+    secret_ciphertext: str,
 ) -> int | None:
-    """The raw event's id, or None when this delivery was already stored (a redelivery)."""
-    statement = _INSERT_RAW_POSTGRESQL if connection.vendor == "postgresql" else _INSERT_RAW
+    """The raw event's id, or None when this delivery was already stored (a redelivery) or
+    the provider's secret is no longer `secret_ciphertext` (secret_is_current tells which)."""
+    statement = _RAW[connection.vendor == "postgresql"]
     row = _fetch_one(
         statement,
-        [provider, event_type, delivery_id, _time(received_at), payload_json, outcome, detail],
+        [
+            *(provider, event_type, delivery_id, _time(received_at), payload_json, outcome),
+            *(detail, provider, secret_ciphertext),
+        ],
     )
     return row[0] if row else None
 
@@ -120,13 +143,14 @@ _INSERT_RAW_RESOLVING = (
     "outcome, detail, service_id) SELECT %s, %s, %s, %s, {payload}, "
     "CASE WHEN found.id IS NULL THEN 'unmapped' ELSE 'normalised' END, "
     "CASE WHEN found.id IS NULL THEN %s ELSE %s END, found.id "
-    "FROM (SELECT {lookup} AS id) found WHERE 1 = 1 "
+    "FROM (SELECT {lookup} AS id) found WHERE {still_configured} "
     "ON CONFLICT (provider, delivery_id) DO NOTHING RETURNING id, service_id"
 )
 _RESOLVING = {
     (vendor_is_postgresql, by_key): _INSERT_RAW_RESOLVING.format(
         payload="CAST(%s AS jsonb)" if vendor_is_postgresql else "%s",
         lookup=_ALIAS_OR_KEY_LOOKUP if by_key else _ALIAS_LOOKUP,
+        still_configured=STILL_CONFIGURED,
     )
     for vendor_is_postgresql in (True, False)
     for by_key in (True, False)
@@ -144,10 +168,12 @@ def insert_raw_event_resolving(
     key: str | None,
     detail_unmapped: str,
     detail_normalised: str,
+    secret_ciphertext: str,
 ) -> tuple[int, int | None] | None:
     """Store a delivery that yields a record, resolving its service in the same statement:
-    (raw event id, service id or None when unmapped), or None for a redelivery. The service is
-    the alias's; for generic events (`key` given) else the service with that key."""
+    (raw event id, service id or None when unmapped), or None for a redelivery or a secret
+    that is no longer `secret_ciphertext`. The service is the alias's; for generic events (`key`
+    given) else the service with that key."""
     statement = _RESOLVING[(connection.vendor == "postgresql", key is not None)]
     lookup = [provider, external] if key is None else [provider, external, key]
     row = _fetch_one(
@@ -161,6 +187,8 @@ def insert_raw_event_resolving(
             detail_unmapped,
             detail_normalised,
             *lookup,
+            provider,
+            secret_ciphertext,
         ],
     )
     return (row[0], row[1]) if row else None
