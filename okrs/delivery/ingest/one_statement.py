@@ -91,8 +91,7 @@ _DEPLOYMENT_OCCUPIED = (
 )
 
 # sql.insert_change: linked to the first successful production deployment at or after it
-# landed; and, as services._mark_deployments_of, deployments of its commit that arrived before
-# it take its remediation kind when stronger ('' < hotfix < revert < rollback, as strength).
+# landed.
 _NEW_CHANGE = (
     "new_change AS (INSERT INTO delivery_change (service_id, commit_sha, first_commit_at, "
     "merged_at, pull_request, remediation_kind, raw_event_id, deployment_id) "
@@ -100,7 +99,12 @@ _NEW_CHANGE = (
     "%(remediation_kind)s, raw.id, (SELECT d.id FROM delivery_deployment d "
     "WHERE d.service_id = raw.service_id AND d.is_production AND d.status = 'success' "
     "AND d.finished_at >= %(merged_at)s ORDER BY d.finished_at, d.external_id LIMIT 1) "
-    "FROM raw WHERE raw.service_id IS NOT NULL RETURNING id), "
+    "FROM raw WHERE raw.service_id IS NOT NULL RETURNING id)"
+)
+# services._mark_deployments_of, for a change marked as a hotfix, revert or rollback (only
+# then: it reads every deployment of the service): deployments of its commit that arrived
+# before it take its kind when stronger ('' < hotfix < revert < rollback, as strength).
+_MARKS_DEPLOYMENTS = (
     "marked AS (UPDATE delivery_deployment SET remediation_kind = %(remediation_kind)s, "
     "is_remediation = TRUE FROM raw WHERE raw.service_id IS NOT NULL "
     "AND delivery_deployment.service_id = raw.service_id "
@@ -188,6 +192,7 @@ _STATEMENTS = {
     (kind, by_key): _statement(*parts, occupied=occupied, by_key=by_key)
     for kind, parts, occupied in (
         ("change", (_NEW_CHANGE,), _CHANGE_OCCUPIED),
+        ("remediation change", (_NEW_CHANGE, _MARKS_DEPLOYMENTS), _CHANGE_OCCUPIED),
         ("incident", (_NEW_INCIDENT,), _INCIDENT_OCCUPIED),
         ("deployment", (_NEW_DEPLOYMENT,), _DEPLOYMENT_OCCUPIED),
         ("shipping deployment", (_NEW_DEPLOYMENT, _SHIPS), _DEPLOYMENT_OCCUPIED),
@@ -226,7 +231,7 @@ def store(
         "secret": secret_ciphertext,
     }
     if isinstance(record, ChangeRecord):
-        kind = "change"
+        kind = "remediation change" if record.remediation_kind else "change"
         params.update(
             commit=record.commit_sha[:100],
             first_commit_at=record.first_commit_at,
