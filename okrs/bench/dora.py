@@ -1,12 +1,18 @@
 """Benchmark of delivery events and DORA: ingestion throughput, then the five metrics' cost.
 
-    python -m okrs.bench.dora [--quick] [--databases sqlite,postgresql]
+    python -m okrs.bench.dora [--quick] [--databases sqlite,postgresql] [--only ingestion]
 
 1. Ingestion (PostgreSQL; add `--ingest-on sqlite,postgresql` for both): signed generic
-   events (deployments, changes, incidents, and 5% redeliveries of earlier events) through
-   `okrs.delivery.ingest.services.ingest`, the function behind POST /api/v1/events/generic:
-   signature check, JSON parsing, the append-only raw event with deduplication, and the
-   normalised rows with their links. Reports events per second (target: 500 or more).
+   events (60% changes, 35% deployments, 5% incidents, and 5% redeliveries of earlier events)
+   through `okrs.delivery.ingest.services.ingest`, the function behind POST
+   /api/v1/events/generic: signature check, JSON parsing, the append-only raw event with
+   deduplication, and the normalised rows with their links. Reports events per second from one
+   process (target: 1,000 or more) and, measured in the same run in alternating blocks, the
+   bare limit: the same rows written by plain INSERT statements, one transaction per event, on
+   the same connection; their ratio holds on a noisy machine when the absolute figures do not.
+   Then, on PostgreSQL, the same mix POSTed over HTTP to `okrs serve` with two web processes
+   from several concurrent client threads: events per second, the PostgreSQL connections the
+   servers held, and the ratio to the bare INSERTs from as many threads at once.
 2. Computation: a year of history for 120 services (57,000 successful production deployments,
    140,000 commits, 4,300 incidents) written with bulk_create, then the time to compute all
    five metrics, reads included, for one service over a quarter (target: under 20 ms) and for
@@ -64,7 +70,10 @@ FULL = DoraSizes(
 )
 QUICK = DoraSizes(events=3_000, services=12, deployments=5_700, commits=14_000, incidents=430)
 
-TARGET_EVENTS_PER_SECOND = 500.0
+TARGET_EVENTS_PER_SECOND = 1000.0
+# Over HTTP, all of the full run would take long: this many events (all of them with --quick).
+HTTP_EVENTS_FULL = 100_000
+HTTP_CLIENTS = 8
 TARGETS_MS = {"one service, a quarter": 20.0, "organisation, a quarter": 170.0}
 
 
@@ -147,6 +156,18 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--events", type=int, default=0, help="events to ingest (default: 1,000,000; --quick 3,000)"
     )
+    parser.add_argument(
+        "--only", choices=("all", "ingestion"), default="all", help="run only the ingestion part"
+    )
+    parser.add_argument(
+        "--http-events",
+        type=int,
+        default=0,
+        help=f"events POSTed over HTTP (default: {HTTP_EVENTS_FULL:,}; --quick: --events); "
+        "0 with --no-http skips that run",
+    )
+    parser.add_argument("--no-http", action="store_true", help="skip the run over HTTP")
+    parser.add_argument("--http-clients", type=int, default=HTTP_CLIENTS)
     parser.add_argument("--output", default=str(DEFAULT_OUTPUT))
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument("--seed", type=int, default=1)
@@ -154,6 +175,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--result-file", help=argparse.SUPPRESS)
     parser.add_argument("--sizes", help=argparse.SUPPRESS)
     parser.add_argument("--ingest", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--http", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--expect-database", help=argparse.SUPPRESS)
     return parser
 
@@ -176,6 +198,13 @@ def _run_worker(
     ]  # fmt: skip
     if ingest:
         command.append("--ingest")
+        if name == "postgresql" and not options.no_http:
+            http_events = options.http_events or (
+                sizes.events if options.quick else min(sizes.events, HTTP_EVENTS_FULL)
+            )
+            command += ["--http", str(http_events), "--http-clients", str(options.http_clients)]
+    if options.only != "all":
+        command += ["--only", options.only]
     try:
         completed = subprocess.run(command, env=env, timeout=WORKER_TIMEOUT_SECONDS, check=False)
     except subprocess.TimeoutExpired:
@@ -192,7 +221,7 @@ def _passed(report: dict[str, Any]) -> bool:
     ingestion = report.get("ingestion")
     if ingestion and ingestion["events_per_second"] < TARGET_EVENTS_PER_SECOND:
         return False
-    return all(t["p95_ms"] < t["target_ms"] for t in report["timings"])
+    return all(t["p95_ms"] < t["target_ms"] for t in report.get("timings", []))
 
 
 def format_table(reports: dict[str, Any]) -> str:
@@ -204,10 +233,21 @@ def format_table(reports: dict[str, Any]) -> str:
                 "PASS" if ingestion["events_per_second"] >= TARGET_EVENTS_PER_SECOND else "MISS"
             )
             lines.append(
-                f"{name}  ingestion: {ingestion['events']} events ({ingestion['duplicates']} "
-                f"redeliveries) in {ingestion['seconds']:.1f} s = "
+                f"{name}  ingestion, one process: {ingestion['events']} events "
+                f"({ingestion['duplicates']} redeliveries) in {ingestion['seconds']:.1f} s = "
                 f"{ingestion['events_per_second']:.0f} events/s (target >= "
-                f"{TARGET_EVENTS_PER_SECOND:.0f})  {verdict}"
+                f"{TARGET_EVENTS_PER_SECOND:.0f})  {verdict}; bare INSERTs "
+                f"{ingestion['bare_events_per_second']:.0f} events/s, ratio "
+                f"{ingestion['ratio_to_bare']:.2f}"
+            )
+        http = report.get("ingestion_http")
+        if http:
+            lines.append(
+                f"{name}  ingestion over HTTP: {http['events']} events from {http['clients']} "
+                f"clients to {http['web_processes']} web processes in {http['seconds']:.1f} s = "
+                f"{http['events_per_second']:.0f} events/s, {http['postgresql_connections_max']} "
+                f"PostgreSQL connections at most; bare INSERTs from {http['clients']} threads "
+                f"{http['bare_events_per_second']:.0f} events/s, ratio {http['ratio_to_bare']:.2f}"
             )
     header = (
         "database",
@@ -226,7 +266,7 @@ def format_table(reports: dict[str, Any]) -> str:
             "PASS" if t["p95_ms"] < t["target_ms"] else "MISS",
         )
         for name, report in reports.items()
-        for t in report["timings"]
+        for t in report.get("timings", [])
     ]  # fmt: skip
     if rows:
         widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
@@ -279,6 +319,15 @@ def _worker(options: argparse.Namespace) -> int:
         report["ingestion"] = ingest_events(sizes, rng)
         print(f"{name}: ingestion {report['ingestion']}", flush=True)
         call_command("flush", interactive=False, verbosity=0)
+        if options.http:
+            report["ingestion_http"] = ingest_over_http(
+                sizes, rng, events=options.http, clients=options.http_clients
+            )
+            print(f"{name}: ingestion over HTTP {report['ingestion_http']}", flush=True)
+            call_command("flush", interactive=False, verbosity=0)
+    if options.only == "ingestion":
+        Path(options.result_file).write_text(json.dumps(report, indent=2))
+        return 0
     started = time.perf_counter()
     counts = generate_history(sizes, rng)
     report["generated"] = {**counts, "seconds": round(time.perf_counter() - started, 1)}
@@ -316,42 +365,84 @@ def _teams_and_services(count: int) -> list[Any]:
     )
 
 
-def ingest_events(sizes: DoraSizes, rng: random.Random) -> dict[str, Any]:
-    """Sign and ingest `sizes.events` generic events; 5% are redeliveries of earlier ones."""
+# In-process ingestion and its bare limit alternate in blocks of this many events, so that both
+# see the same load on a shared machine and their ratio holds when the absolute times do not.
+INGEST_BLOCK = 500
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One POST of the run: its body, and whether it repeats an earlier one (a redelivery)."""
+
+    body: bytes
+    redelivery: bool
+
+
+def deliveries(count: int, services: list[str], rng: random.Random) -> list[Delivery]:
+    """The benchmark's mix: 60% changes, 35% deployments, 5% incidents, and 5% of the
+    deliveries redeliveries of earlier ones."""
     import datetime as dt
 
-    from okrs.delivery.ingest.services import ingest
-    from okrs.delivery.models import RawEvent, WebhookSecret
-    from okrs.delivery.signatures import generic_signature
-
-    secret = "bench-secret-" + "x" * 20
-    WebhookSecret.objects.create(provider="generic", secret=secret)
-    services = [s.key for s in _teams_and_services(min(sizes.services, 120))]
     start = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
     sent: list[bytes] = []
-    outcomes: dict[str, int] = {}
-    duplicates = 0
-    began = time.perf_counter()
-    for n in range(sizes.events):
+    made = []
+    for n in range(count):
         if sent and rng.random() < 0.05:
-            body = sent[rng.randrange(len(sent))]
-            duplicates += 1
+            made.append(Delivery(sent[rng.randrange(len(sent))], redelivery=True))
         else:
             body = json.dumps(_event(n, services, start, rng)).encode()
             sent.append(body)
-        stamp = str(int(time.time()))
-        headers = {
-            "X-Okrs-Timestamp": stamp,
-            "X-Okrs-Signature": generic_signature(secret, body, stamp),
-        }
-        result = ingest(provider="generic", headers=headers, body=body)
-        outcome = str(result.outcome)
-        outcomes[outcome] = outcomes.get(outcome, 0) + 1
-    seconds = time.perf_counter() - began
-    stored = RawEvent.objects.count()
-    if stored != len(sent) or outcomes.get("duplicate", 0) != duplicates:
+            made.append(Delivery(body, redelivery=False))
+    return made
+
+
+def _signed(secret: str, body: bytes) -> dict[str, str]:
+    from okrs.delivery.signatures import generic_signature
+
+    stamp = str(int(time.time()))
+    return {
+        "X-Okrs-Timestamp": stamp,
+        "X-Okrs-Signature": generic_signature(secret, body, stamp),
+        "Content-Type": "application/json",
+    }
+
+
+def _bench_secret() -> str:
+    from okrs.delivery.models import WebhookSecret
+
+    secret = "bench-secret-" + "x" * 20
+    WebhookSecret.objects.create(provider="generic", secret=secret)
+    return secret
+
+
+def ingest_events(sizes: DoraSizes, rng: random.Random) -> dict[str, Any]:
+    """Sign and ingest `sizes.events` generic events in this process, one after another, and
+    the same rows written by bare INSERTs (the limit), alternating in blocks."""
+    from okrs.delivery.ingest.services import ingest
+    from okrs.delivery.models import RawEvent
+
+    secret = _bench_secret()
+    services = [s.key for s in _teams_and_services(min(sizes.services, 120))]
+    bare = BareLimit(min(sizes.services, 120))
+    run = deliveries(sizes.events, services, rng)
+    outcomes: dict[str, int] = {}
+    seconds = bare_seconds = 0.0
+    for first in range(0, len(run), INGEST_BLOCK):
+        block = run[first : first + INGEST_BLOCK]
+        began = time.perf_counter()
+        for delivery in block:
+            headers = _signed(secret, delivery.body)
+            result = ingest(provider="generic", headers=headers, body=delivery.body)
+            outcome = str(result.outcome)
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        seconds += time.perf_counter() - began
+        bare_seconds += bare.write(block)
+    distinct = sum(1 for d in run if not d.redelivery)
+    duplicates = len(run) - distinct
+    stored = RawEvent.objects.exclude(delivery_id__startswith=BareLimit.PREFIX).count()
+    if stored != distinct or outcomes.get("duplicate", 0) != duplicates:
         raise RuntimeError(
-            f"deduplication failed: {stored} raw events for {len(sent)} distinct, {outcomes}"
+            f"deduplication failed: {stored} raw events for {distinct} distinct, {outcomes}"
         )
     return {
         "events": sizes.events,
@@ -359,7 +450,288 @@ def ingest_events(sizes: DoraSizes, rng: random.Random) -> dict[str, Any]:
         "outcomes": outcomes,
         "seconds": round(seconds, 2),
         "events_per_second": round(sizes.events / seconds, 1),
+        "bare_seconds": round(bare_seconds, 2),
+        "bare_events_per_second": round(sizes.events / bare_seconds, 1),
+        "ratio_to_bare": round(bare_seconds / seconds, 3),
     }
+
+
+class BareLimit:
+    """The database's floor for the same deliveries: each event's rows (the raw event, and its
+    change, deployment or incident) written by plain INSERT statements, one transaction per
+    event, on this thread's connection; a redelivery is the raw INSERT finding its conflict.
+    No signature, no parsing, no links: what any ingestion must at least pay per event. The rows
+    belong to services of their own, so they never meet the measured ingestion's rows."""
+
+    PREFIX = "bare-"
+
+    def __init__(self, services: int) -> None:
+        from okrs.delivery.models import Service
+
+        # The same services for every thread of a concurrent run (get_or_create is not
+        # needed: one BareLimit per run creates them, threads share it).
+        made = Service.objects.bulk_create(
+            Service(key=f"{PREFIX}{self.PREFIX}{n}", name=f"Bare {n}") for n in range(services)
+        )
+        self.service_ids = {f"{PREFIX}service-{n}": s.pk for n, s in enumerate(made)}
+
+    def write(self, block: list[Delivery]) -> float:
+        """Write the block's rows; the seconds it took."""
+        from django.db import connection, transaction
+
+        insert_raw = _BARE_RAW[connection.vendor == "postgresql"]
+        rows = [(delivery, json.loads(delivery.body)) for delivery in block]
+        now = connection.ops.adapt_datetimefield_value(_now())
+        began = time.perf_counter()
+        for delivery, event in rows:
+            service_id = self.service_ids[event["service"]]
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(
+                    insert_raw,
+                    [
+                        event["type"],
+                        self.PREFIX + event["id"],
+                        now,
+                        delivery.body.decode(),
+                        service_id,
+                    ],
+                )
+                raw = cursor.fetchone()
+                if raw is not None:
+                    _bare_row(cursor, event, service_id, raw[0])
+        return time.perf_counter() - began
+
+
+_BARE_RAW_INSERT = (
+    "INSERT INTO delivery_rawevent (provider, event_type, delivery_id, received_at, "
+    "payload, outcome, detail, service_id) VALUES ('generic', %s, %s, %s, %s, "
+    "'normalised', '', %s) ON CONFLICT (provider, delivery_id) DO NOTHING RETURNING id"
+)
+# jsonb needs the text cast (keyed by "is PostgreSQL").
+_BARE_RAW = {
+    True: _BARE_RAW_INSERT.replace("%s, %s, %s, %s, '", "%s, %s, %s, CAST(%s AS jsonb), '"),
+    False: _BARE_RAW_INSERT,
+}
+
+
+def _now() -> Any:
+    from django.utils import timezone
+
+    return timezone.now()
+
+
+def _bare_row(cursor: Any, event: dict[str, Any], service_id: int, raw_id: int) -> None:
+    key = BareLimit.PREFIX + event["id"]
+    if event["type"] == "change":
+        cursor.execute(
+            "INSERT INTO delivery_change (service_id, commit_sha, first_commit_at, merged_at, "
+            "pull_request, remediation_kind, raw_event_id) VALUES (%s, %s, %s, %s, NULL, '', %s)",
+            [service_id, event["commit"], event["first_commit_at"], event["merged_at"], raw_id],
+        )
+    elif event["type"] == "deployment":
+        cursor.execute(
+            "INSERT INTO delivery_deployment (provider, external_id, service_id, environment, "
+            "is_production, status, finished_at, commit_sha, ref, is_remediation, "
+            "remediation_kind, raw_event_id) VALUES ('generic', %s, %s, %s, %s, %s, %s, %s, '', "
+            "%s, '', %s)",
+            [key, service_id, "production", True, "success", event["finished_at"],
+             event["commit"], False, raw_id],
+        )  # fmt: skip
+    else:
+        cursor.execute(
+            "INSERT INTO delivery_incident (provider, external_id, service_id, title, opened_at, "
+            "resolved_at, caused_by_ref, raw_event_id, attribution) VALUES ('generic', %s, %s, "
+            "%s, %s, %s, '', %s, 'none')",
+            [key, service_id, event["title"], event["opened_at"], event["resolved_at"], raw_id],
+        )
+
+
+# --- ingestion over HTTP: `okrs serve` with two web processes, concurrent senders -------------
+
+HTTP_WEB_PROCESSES = 2
+HTTP_SERVE_THREADS = 4
+HTTP_READY_SECONDS = 60
+
+
+def ingest_over_http(
+    sizes: DoraSizes, rng: random.Random, *, events: int, clients: int
+) -> dict[str, Any]:
+    """POST `events` signed generic events to `okrs serve` (gunicorn, two web processes) from
+    `clients` concurrent threads over keep-alive connections on 127.0.0.1, then check that
+    every distinct event is stored once and each redelivery was answered as a duplicate.
+    Reports events/s, the PostgreSQL connections the servers held (sampled every 50 ms), and
+    the ratio to the same rows written by bare INSERTs from as many threads (BareLimit)."""
+    import queue
+    import threading
+
+    from django.db import connection, connections
+
+    from okrs.bench.load import free_port
+    from okrs.delivery.models import RawEvent
+
+    secret = _bench_secret()
+    services = [s.key for s in _teams_and_services(min(sizes.services, 120))]
+    run = deliveries(events, services, rng)
+    port = free_port()
+    env = {
+        **os.environ,
+        "OKRS_ALLOWED_HOSTS": "127.0.0.1",
+        "OKRS_BASE_URL": f"http://127.0.0.1:{port}",
+    }
+    command = [
+        sys.executable, "-m", "okrs", "serve", "--no-worker", "--host", "127.0.0.1",
+        "--port", str(port), "--workers", str(HTTP_WEB_PROCESSES),
+        "--threads", str(HTTP_SERVE_THREADS),
+    ]  # fmt: skip
+    log = Path(tempfile.mkstemp(prefix="okrs-bench-dora-serve-", suffix=".log")[1])
+    with log.open("wb") as handle:
+        server = subprocess.Popen(
+            command, env=env, stdout=handle, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+    try:
+        _wait_for_server(port, server, log)
+        pending: queue.SimpleQueue[Delivery | None] = queue.SimpleQueue()
+        for delivery in run:
+            pending.put(delivery)
+        for _ in range(clients):
+            pending.put(None)
+        answers: list[dict[str, int]] = [{} for _ in range(clients)]
+        watching = threading.Event()
+        sampled = _ConnectionSampler(str(connection.settings_dict["NAME"]), watching)
+        sampler = threading.Thread(target=sampled.run, daemon=True)
+        sampler.start()
+        threads = [
+            threading.Thread(target=_post_all, args=(port, secret, pending, answers[n]))
+            for n in range(clients)
+        ]
+        began = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        seconds = time.perf_counter() - began
+        watching.set()
+        sampler.join()
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=30)
+    statuses: dict[str, int] = {}
+    for answer in answers:
+        for key, count in answer.items():
+            statuses[key] = statuses.get(key, 0) + count
+    distinct = sum(1 for d in run if not d.redelivery)
+    duplicates = len(run) - distinct
+    stored = RawEvent.objects.exclude(delivery_id__startswith=BareLimit.PREFIX).count()
+    if stored != distinct or statuses.get("duplicate", 0) != duplicates:
+        tail = "\n".join(log.read_text(errors="replace").splitlines()[-20:])
+        raise RuntimeError(
+            f"over HTTP: {stored} raw events for {distinct} distinct, answers {statuses}\n{tail}"
+        )
+    log.unlink(missing_ok=True)
+    bare_seconds = _bare_concurrently(BareLimit(min(sizes.services, 120)), run, clients)
+    connections.close_all()
+    return {
+        "events": events,
+        "duplicates": duplicates,
+        "answers": statuses,
+        "clients": clients,
+        "web_processes": HTTP_WEB_PROCESSES,
+        "threads_per_process": HTTP_SERVE_THREADS,
+        "seconds": round(seconds, 2),
+        "events_per_second": round(events / seconds, 1),
+        "postgresql_connections_max": sampled.most,
+        "bare_seconds": round(bare_seconds, 2),
+        "bare_events_per_second": round(events / bare_seconds, 1),
+        "ratio_to_bare": round(bare_seconds / seconds, 3),
+    }
+
+
+def _wait_for_server(port: int, server: subprocess.Popen[bytes], log: Path) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + HTTP_READY_SECONDS
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            tail = "\n".join(log.read_text(errors="replace").splitlines()[-20:])
+            raise RuntimeError(f"okrs serve exited with {server.returncode}:\n{tail}")
+        try:
+            url = f"http://127.0.0.1:{port}/api/v1/openapi.json"
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"okrs serve did not answer within {HTTP_READY_SECONDS} s")
+
+
+def _post_all(port: int, secret: str, pending: Any, answers: dict[str, int]) -> None:
+    """One sender: POST deliveries from the queue over one keep-alive connection, signing
+    each as it goes; counts the answers (outcome, or the HTTP status when refused)."""
+    import http.client
+
+    client = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        while (delivery := pending.get()) is not None:
+            headers = _signed(secret, delivery.body)
+            client.request("POST", "/api/v1/events/generic", delivery.body, headers)
+            response = client.getresponse()
+            answer = response.read()
+            key = str(response.status)
+            if response.status in (200, 202):
+                key = str(json.loads(answer)["outcome"])
+            answers[key] = answers.get(key, 0) + 1
+    finally:
+        client.close()
+
+
+class _ConnectionSampler:
+    """The most client connections to the benchmark database seen at once, its own excluded."""
+
+    def __init__(self, database: str, stop: Any) -> None:
+        self.database, self.stop, self.most = database, stop, 0
+
+    def run(self) -> None:
+        from django.db import connection
+
+        try:
+            while not self.stop.wait(0.05):
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = %s "
+                        "AND backend_type = 'client backend' AND pid <> pg_backend_pid()",
+                        [self.database],
+                    )
+                    row = cursor.fetchone()
+                self.most = max(self.most, int(row[0]) if row else 0)
+        finally:
+            connection.close()
+
+
+def _bare_concurrently(bare: BareLimit, run: list[Delivery], clients: int) -> float:
+    """BareLimit's rows for `run`, written by `clients` threads (a connection each) at once."""
+    import threading
+
+    from django.db import connection
+
+    shares = [run[n::clients] for n in range(clients)]
+
+    def write(share: list[Delivery]) -> None:
+        try:
+            bare.write(share)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=write, args=(share,)) for share in shares]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - began
 
 
 def _event(n: int, services: list[str], start: Any, rng: random.Random) -> dict[str, Any]:
