@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from okrs.org.models import Person
 
 # channel name (Person.channel) -> dotted path of its Channel subclass
@@ -93,6 +95,10 @@ class Channel:
         """Whether this person can be reached here (e.g. matched to a Slack user)."""
         return self.is_configured()
 
+    def prepare(self, people: Iterable[Person]) -> None:
+        """Read at once what messaging these people will need (the sender calls this once per
+        batch, before `can_reach` and the sends); channels with nothing to read ignore it."""
+
     def send_nudge(self, person: Person, message: NudgeMessage) -> str:
         """Deliver a nudge; return the provider's message id (or "" when there is none)."""
         raise NotImplementedError
@@ -112,10 +118,21 @@ def load_channel(name: str) -> Channel:
     return channel
 
 
-def channel_for(person: Person) -> Channel:
-    """The person's own channel when it can reach them, else email (the fallback)."""
+def channel_for(person: Person, loaded: dict[str, Channel] | None = None) -> Channel:
+    """The person's own channel when it can reach them, else email (the fallback).
+
+    `loaded` holds the channels already made for this batch of messages, by name: the sender
+    makes each channel once per batch, so that what it read for the batch is reused.
+    """
+    loaded = {} if loaded is None else loaded
+
+    def get(name: str) -> Channel:
+        if name not in loaded:
+            loaded[name] = load_channel(name)
+        return loaded[name]
+
     if person.channel != "email" and person.channel in CHANNELS:
-        channel = load_channel(person.channel)
+        channel = get(person.channel)
         if channel.can_reach(person):
             return channel
-    return load_channel("email")
+    return get("email")

@@ -9,10 +9,20 @@ not mistaken for a dead worker and a killed worker's row is taken over within tw
 Every outcome is written with another conditional UPDATE on (state = sending, claimed_by = me),
 so a worker that lost its claim to a takeover can never overwrite the newer result.
 
+Batches: a pass claims up to BATCH_SIZE due rows with that one conditional UPDATE (on
+PostgreSQL the candidates are picked FOR UPDATE SKIP LOCKED, so two workers take different
+rows instead of queueing behind each other's), renews them with one keeper, and builds every
+message of the batch from one reading of what is due (selectors.due_key_results_of) and one
+reading of who is who on each channel (Channel.prepare). Each row's outcome is still written
+alone, right after its provider answered, so the window in which a crash could send a message
+twice stays a few milliseconds.
+
 Failures: a provider's Retry-After puts the row back to pending at that time (not counted as
-an attempt); a temporary failure retries with exponential backoff; a permanent one (or too many
-temporary ones) marks the row failed with its error, shown to admins on /settings/nudges/, and
-queues an email copy of the same message as a row of its own.
+an attempt); a short one (at most WAIT_IN_PASS) is waited out instead, holding the claims, and
+the same row is tried again: a pass under a rate limit sends at the limit's pace rather than
+stopping until the next minute's tick. A temporary failure retries with exponential backoff; a
+permanent one (or too many temporary ones) marks the row failed with its error, shown to admins
+on /settings/nudges/, and queues an email copy of the same message as a row of its own.
 """
 
 from __future__ import annotations
@@ -22,18 +32,27 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from okrs import claims
-from okrs.channels.base import Channel, DeliveryError, channel_for, load_channel
+from okrs.channels.base import (
+    CHANNELS,
+    Channel,
+    DeliveryError,
+    NudgeMessage,
+    channel_for,
+    load_channel,
+)
 from okrs.nudges import schedule
 from okrs.nudges.models import INSIGHT_KINDS, Nudge, NudgeKind, NudgeState
-from okrs.nudges.services import build_alert, build_message
+from okrs.nudges.services import build_alert, build_messages
+from okrs.org.models import Person
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +61,17 @@ FAILED = "failed"
 RETRY = "retry"
 CANCELLED = "cancelled"
 SKIPPED = "skipped"  # someone else holds the row
+WAIT = "wait"  # rate limited for a moment: wait, then try the same row again
+
+# Rows claimed at once. A batch is read in a fixed number of queries, so larger batches cost
+# fewer statements per message; but its messages are built when it starts, so a batch should
+# not outlast a few seconds at a chat API's pace (Slack: about a hundred messages a second).
+BATCH_SIZE = 50
+# A Retry-After up to this long is waited out within the pass (claims held and renewed);
+# a longer one puts the rows back to pending and ends the pass for that channel.
+WAIT_IN_PASS = dt.timedelta(seconds=10)
+# How many times one row waits within a pass before it is put back like a long wait.
+WAITS_PER_ROW = 3
 
 
 def worker_name() -> str:
@@ -65,6 +95,33 @@ def claim(nudge_id: int, *, worker: str, now: dt.datetime) -> bool:
         updated_at=now,
     )
     return changed == 1
+
+
+def claim_batch(*, worker: str, now: dt.datetime, limit: int) -> tuple[bool, list[int]]:
+    """Claim up to `limit` due rows; whether any was due, and the ids this worker got.
+
+    The claim is the same conditional UPDATE as `claim`'s, for many rows at once: only rows
+    still claimable change, and the rows that carry this claim afterwards (this worker, this
+    instant) are ours. Candidates locked by another worker's claim are skipped, not waited for.
+    """
+    with transaction.atomic():
+        candidates = Nudge.objects.filter(claimable(now)).order_by("next_attempt_at", "id")
+        if connection.features.has_select_for_update_skip_locked:
+            candidates = candidates.select_for_update(skip_locked=True)
+        ids = list(candidates.values_list("id", flat=True)[:limit])
+        if not ids:
+            return False, []
+        Nudge.objects.filter(claimable(now), pk__in=ids).update(
+            state=NudgeState.SENDING,
+            claimed_at=now,
+            claimed_by=worker,
+            attempts=F("attempts") + 1,
+            updated_at=now,
+        )
+    mine = Nudge.objects.filter(
+        pk__in=ids, state=NudgeState.SENDING, claimed_by=worker, claimed_at=now
+    ).values_list("id", flat=True)
+    return True, list(mine)
 
 
 def renew(nudge_id: int, worker: str, at: dt.datetime) -> bool:
@@ -93,11 +150,15 @@ def _finish(nudge_id: int, worker: str, **fields: object) -> bool:
     return changed == 1
 
 
-def _channel(nudge: Nudge) -> Channel:
+def _channel(nudge: Nudge, loaded: dict[str, Channel] | None = None) -> Channel:
     # An email copy stays email, whatever the person's channel has become since.
     if nudge.fallback_of_id is not None:
-        return load_channel("email")
-    return channel_for(nudge.person)
+        if loaded is None:
+            return load_channel("email")
+        if "email" not in loaded:
+            loaded["email"] = load_channel("email")
+        return loaded["email"]
+    return channel_for(nudge.person, loaded)
 
 
 @dataclass
@@ -116,35 +177,126 @@ def send_one(
 ) -> str:
     """Claim and send one row; the outcome (SENT, RETRY, FAILED, CANCELLED or SKIPPED)."""
     worker = worker or worker_name()
-    now = now or timezone.now()
-    if not claim(nudge_id, worker=worker, now=now):
+    moment = now or timezone.now()
+    if not claim(nudge_id, worker=worker, now=moment):
         return SKIPPED
-    # Renewed while the provider is talked to; a worker that dies stops renewing.
-    with claims.kept(lambda at: renew(nudge_id, worker, at), claimed_at=now):
-        return _send_claimed(nudge_id, worker, now, pauses)
+    [outcome] = _send_batch(
+        [nudge_id], worker=worker, clock=lambda: moment, pauses=pauses, sleep=None
+    )
+    return outcome
 
 
-def _send_claimed(nudge_id: int, worker: str, now: dt.datetime, pauses: Pauses | None) -> str:
-    nudge = Nudge.objects.select_related("person", "cycle").get(pk=nudge_id)
+class _Held:
+    """The rows of a batch still claimed and unfinished, renewed together by one keeper."""
+
+    def __init__(self, ids: Sequence[int], worker: str) -> None:
+        self._ids = set(ids)
+        self._worker = worker
+        self._lock = threading.Lock()
+
+    def done(self, nudge_id: int) -> None:
+        with self._lock:
+            self._ids.discard(nudge_id)
+
+    def renew(self, at: dt.datetime) -> bool:
+        """Mark our unfinished claims alive at `at`; False once none of them is ours."""
+        with self._lock:
+            ids = list(self._ids)
+        if not ids:
+            return False
+        held = Nudge.objects.filter(pk__in=ids, state=NudgeState.SENDING, claimed_by=self._worker)
+        return held.update(claimed_at=at) > 0
+
+
+def _send_batch(
+    ids: Sequence[int],
+    *,
+    worker: str,
+    clock: Callable[[], dt.datetime],
+    pauses: Pauses | None,
+    sleep: Callable[[float], None] | None,
+) -> list[str]:
+    """Send the claimed rows `ids`; their outcomes. `sleep` None: never wait for a rate limit."""
+    started = clock()
+    held = _Held(ids, worker)
+    # Renewed while the providers are talked to; a worker that dies stops renewing.
+    with claims.kept(held.renew, claimed_at=started):
+        nudges = list(
+            Nudge.objects.select_related("person", "cycle")
+            .filter(pk__in=ids)
+            .order_by("next_attempt_at", "id")
+        )
+        loaded = _prepared_channels(nudges)
+        asks = [n for n in nudges if n.kind not in INSIGHT_KINDS and n.kind != NudgeKind.DIGEST]
+        messages = build_messages(asks, now=started) if asks else {}
+        outcomes = []
+        for nudge in nudges:
+            waits = 0
+            while True:
+                outcome, wait_for = _send_claimed(
+                    nudge, worker, clock(), pauses, loaded, messages,
+                    may_wait=sleep is not None and waits < WAITS_PER_ROW,
+                )  # fmt: skip
+                if outcome != WAIT or sleep is None:
+                    break
+                # The provider asked for a moment: wait it out holding the claim, then the
+                # same row again (the rest of the batch waits too, it would only be refused).
+                waits += 1
+                sleep(wait_for)
+            held.done(nudge.pk)
+            outcomes.append(outcome)
+        return outcomes
+
+
+def _prepared_channels(nudges: list[Nudge]) -> dict[str, Channel]:
+    """Each channel the batch may use, made once and told whom it will message."""
+    loaded: dict[str, Channel] = {}
+    by_channel: dict[str, list[Person]] = {}
+    for nudge in nudges:
+        name = "email" if nudge.fallback_of_id is not None else nudge.person.channel
+        if name in CHANNELS:
+            by_channel.setdefault(name, []).append(nudge.person)
+    for name, people in by_channel.items():
+        try:
+            loaded[name] = load_channel(name)
+            loaded[name].prepare(people)
+        except Exception:  # a broken channel package: each row reports it (see _send_claimed)
+            log.exception("preparing channel %s failed", name)
+            loaded.pop(name, None)
+    return loaded
+
+
+def _send_claimed(
+    nudge: Nudge,
+    worker: str,
+    now: dt.datetime,
+    pauses: Pauses | None,
+    loaded: dict[str, Channel],
+    messages: dict[int, NudgeMessage],
+    *,
+    may_wait: bool,
+) -> tuple[str, float]:
+    """One claimed row: its outcome, and with WAIT the seconds to wait before trying again."""
+    nudge_id = nudge.pk
     person = nudge.person
     if nudge.expires_at is not None and now >= nudge.expires_at:
         _finish(nudge_id, worker, state=NudgeState.CANCELLED, updated_at=now,
                 last_error="its check-in week ended before it could be sent")  # fmt: skip
-        return CANCELLED
+        return CANCELLED, 0.0
     if not person.is_active:
         _finish(nudge_id, worker, state=NudgeState.CANCELLED, updated_at=now,
                 last_error="the person is no longer active")  # fmt: skip
-        return CANCELLED
+        return CANCELLED, 0.0
     try:
-        channel = _channel(nudge)
+        channel = _channel(nudge, loaded)
     except Exception as exc:  # a broken channel package must not stop the other nudges
         log.exception("nudge %s: choosing a channel failed", nudge_id)
-        return _failed_temporarily(nudge, worker, now, "", DeliveryError(str(exc)))
+        return _failed_temporarily(nudge, worker, now, "", DeliveryError(str(exc))), 0.0
     if pauses is not None and channel.name in pauses.until and pauses.until[channel.name] > now:
         # The provider asked us to wait: hand the row back untouched rather than be refused.
         _finish(nudge_id, worker, state=NudgeState.PENDING, updated_at=now,
                 next_attempt_at=pauses.until[channel.name], attempts=F("attempts") - 1)  # fmt: skip
-        return RETRY
+        return RETRY, 0.0
     try:
         if nudge.kind in INSIGHT_KINDS:
             # Alerts, the leadership digest, the retrospective prompt (okrs/insights): worded
@@ -156,27 +308,38 @@ def _send_claimed(nudge_id: int, worker: str, now: dt.datetime, pauses: Pauses |
                 _finish(nudge_id, worker, state=NudgeState.CANCELLED, channel=channel.name,
                         updated_at=now, last_error="")  # fmt: skip
                 log.info("%s %s cancelled: it no longer applies", nudge.kind, nudge_id)
-                return CANCELLED
+                return CANCELLED, 0.0
             message_id = channel.send_alert(person, alert)
         elif nudge.kind == NudgeKind.DIGEST:
             message_id = channel.send_alert(person, build_alert(nudge, now=now))
         else:
-            message = build_message(nudge, now=now)
+            message = messages[nudge_id]
             if not message.key_results:
                 _finish(nudge_id, worker, state=NudgeState.CANCELLED, channel=channel.name,
                         updated_at=now, last_error="")  # fmt: skip
                 log.info("nudge %s cancelled: nothing is due any more", nudge_id)
-                return CANCELLED
+                return CANCELLED, 0.0
             message_id = channel.send_nudge(person, message)
     except DeliveryError as exc:
-        return _delivery_failed(nudge, worker, now, channel.name, exc, pauses)
+        if may_wait and _short_rate_limit(exc):
+            return WAIT, float(exc.retry_after or 0.0)
+        return _delivery_failed(nudge, worker, now, channel.name, exc, pauses), 0.0
     except Exception as exc:  # an unexpected bug in a channel: retry, never lose the nudge
         log.exception("nudge %s: channel %s raised", nudge_id, channel.name)
-        return _failed_temporarily(nudge, worker, now, channel.name, DeliveryError(repr(exc)))
+        error = DeliveryError(repr(exc))
+        return _failed_temporarily(nudge, worker, now, channel.name, error), 0.0
     # `now` is the pass's clock (the tests' and the benchmark's too), a few ms before the send.
     _finish(nudge_id, worker, state=NudgeState.SENT, sent_at=now, channel=channel.name,
             provider_message_id=(message_id or "")[:200], updated_at=now)  # fmt: skip
-    return SENT
+    return SENT, 0.0
+
+
+def _short_rate_limit(exc: DeliveryError) -> bool:
+    return (
+        not exc.permanent
+        and exc.retry_after is not None
+        and exc.retry_after <= WAIT_IN_PASS.total_seconds()
+    )
 
 
 def _delivery_failed(
@@ -277,16 +440,21 @@ def send_due(
     now: Callable[[], dt.datetime] = timezone.now,
     worker: str | None = None,
     limit: int | None = None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> SendReport:
-    """Send every row due now (and every email fallback they queue); returns the counts."""
+    """Send every row due now (and every email fallback they queue); returns the counts.
+
+    Rows are claimed `limit` (default BATCH_SIZE) at a time until none is due. `sleep` waits
+    out a short Retry-After (tests give a recorder).
+    """
     worker = worker or worker_name()
     report = SendReport()
     pauses = Pauses()
-    seen: set[int] = set()
     while True:
-        batch = [i for i in due_ids(now(), limit) if i not in seen]
-        if not batch:
+        any_due, ids = claim_batch(worker=worker, now=now(), limit=limit or BATCH_SIZE)
+        if not any_due:
             return report
-        for nudge_id in batch:
-            seen.add(nudge_id)
-            report.add(send_one(nudge_id, worker=worker, now=now(), pauses=pauses))
+        if not ids:
+            continue  # another worker claimed those first; others may be left
+        for outcome in _send_batch(ids, worker=worker, clock=now, pauses=pauses, sleep=sleep):
+            report.add(outcome)

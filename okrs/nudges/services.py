@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -11,10 +12,10 @@ from django.utils import timezone
 from okrs.channels.base import AlertMessage, NudgeMessage
 from okrs.checkins.models import CheckIn
 from okrs.checkins.services import record_checkin
-from okrs.goals.models import KeyResult
+from okrs.goals.models import Cycle, KeyResult
 from okrs.nudges import links, schedule
 from okrs.nudges.models import Nudge, NudgeKind, NudgeState
-from okrs.nudges.selectors import active_cycles, due_key_results
+from okrs.nudges.selectors import active_cycles, due_key_results_of
 from okrs.org.audit import Actor, record, snapshot
 from okrs.org.models import Organisation, Person
 
@@ -98,26 +99,36 @@ def link_expiry(nudge: Nudge) -> dt.datetime:
 
 def build_message(nudge: Nudge, *, now: dt.datetime | None = None) -> NudgeMessage:
     """What the person is asked, computed at sending time: what is due now, not at planning."""
-    now = now or timezone.now()
-    person = nudge.person
-    # The message lists what the nudge was planned for, like its email link (still due only).
-    listed = {int(i) for i in nudge.key_result_ids or ()}
-    due = [d for d in due_key_results(person=person, now=now) if d.id in listed]
-    cycle = nudge.cycle
-    if cycle is None:
-        running = active_cycles(now)
-        cycle = running[0] if running else None
-    return NudgeMessage(
-        nudge_id=nudge.pk,
-        person_id=person.pk,
-        cycle_key=cycle.key if cycle else "",
-        key_results=tuple(due),
-        checkin_url=links.checkin_url(
-            person_id=person.pk, nudge_id=nudge.pk, expires_at=link_expiry(nudge)
-        ),
-        reminder=nudge.kind == NudgeKind.REMINDER,
-        week_start=nudge.week_start,
-    )
+    return build_messages([nudge], now=now or timezone.now())[nudge.pk]
+
+
+def build_messages(nudges: Sequence[Nudge], *, now: dt.datetime) -> dict[int, NudgeMessage]:
+    """`build_message` of every nudge of a sender's batch, from one reading of what is due."""
+    org = Organisation.current()
+    due_of = due_key_results_of(person_ids={n.person_id for n in nudges}, now=now, org=org)
+    fallback_cycle: list[Cycle | None] = []  # the running cycle, looked up once if needed
+    messages = {}
+    for nudge in nudges:
+        # The message lists what the nudge was planned for, like its email link (still due only).
+        listed = {int(i) for i in nudge.key_result_ids or ()}
+        cycle = nudge.cycle
+        if cycle is None:
+            if not fallback_cycle:
+                running = active_cycles(now, org)
+                fallback_cycle.append(running[0] if running else None)
+            cycle = fallback_cycle[0]
+        messages[nudge.pk] = NudgeMessage(
+            nudge_id=nudge.pk,
+            person_id=nudge.person_id,
+            cycle_key=cycle.key if cycle else "",
+            key_results=tuple(d for d in due_of[nudge.person_id] if d.id in listed),
+            checkin_url=links.checkin_url(
+                person_id=nudge.person_id, nudge_id=nudge.pk, expires_at=link_expiry(nudge)
+            ),
+            reminder=nudge.kind == NudgeKind.REMINDER,
+            week_start=nudge.week_start,
+        )
+    return messages
 
 
 def build_alert(nudge: Nudge, *, now: dt.datetime | None = None) -> AlertMessage:

@@ -2,9 +2,13 @@
 
 The nudge sender (okrs/nudges) owns retries and exactly-once delivery; this class makes one
 attempt and says, through DeliveryError, whether and when another attempt could succeed.
+One instance serves one batch of the sender: its SlackDirectory reads the workspaces and the
+cached matches of the whole batch once (`prepare`), so a message costs the post and nothing else.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from slack_sdk.errors import SlackApiError
 
@@ -12,7 +16,7 @@ from okrs.channels.base import AlertMessage, Channel, DeliveryError, NudgeMessag
 from okrs.channels.slack import blocks
 from okrs.channels.slack.errors import delivery_error, slack_error_code
 from okrs.channels.slack.models import Installation
-from okrs.channels.slack.people import find_slack_user, forget, web_client
+from okrs.channels.slack.people import SlackDirectory
 from okrs.org.models import Person
 
 # The cached user id may be stale (the user left, the DM closed): look them up again next time.
@@ -22,12 +26,18 @@ STALE_USER = frozenset({"channel_not_found", "user_not_found", "user_disabled", 
 class SlackChannel(Channel):
     name = "slack"
 
+    def __init__(self) -> None:
+        self.directory = SlackDirectory()
+
     def is_configured(self) -> bool:
         return Installation.objects.exists()
 
+    def prepare(self, people: Iterable[Person]) -> None:
+        self.directory.load(people)
+
     def can_reach(self, person: Person) -> bool:
         try:
-            find_slack_user(person)
+            self.directory.find(person)
         except DeliveryError as exc:
             # Temporary trouble says nothing about the person: keep Slack, the nudge row will
             # retry (send_nudge raises the same error). Only a definite "no" falls back to email.
@@ -43,13 +53,13 @@ class SlackChannel(Channel):
         return self._post(person, text=message.text, blocks=blocks.alert_blocks(message))
 
     def _post(self, person: Person, *, text: str, blocks: list[dict]) -> str:
-        installation, user_id = find_slack_user(person)
-        client = web_client(installation.bot_token)
+        installation, user_id = self.directory.find(person)
+        client = self.directory.client(installation)
         try:
             # Posting to the user id opens the DM with the bot (needs im:write).
             answer = client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
         except (SlackApiError, OSError) as exc:
             if isinstance(exc, SlackApiError) and slack_error_code(exc) in STALE_USER:
-                forget(person=person, team_id=installation.team_id)
+                self.directory.forget(person=person, team_id=installation.team_id)
             raise delivery_error(exc) from exc
         return f"{answer['channel']}/{answer['ts']}"
