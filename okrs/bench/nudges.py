@@ -9,27 +9,35 @@ check-in day to the generator's "today" (a Friday) so that a whole organisation 
 instant, then:
 
 1. times planning at that instant (load the facts, decide, write the rows); target < 5 s;
-2. sends every row through the real Slack channel to the fake Slack Web API of
-   tests/fakes/slack.py on 127.0.0.1, rate limited to --rate chat.postMessage calls per second
-   (answered 429 + Retry-After beyond it; default 100), with --workers sender threads racing
-   for the rows (a person Slack cannot reach would fall back to email, kept in memory);
-3. checks that every row was sent and that every person received exactly one message.
+2. measures the limit itself: --workers bare clients (processes that only post, and try
+   again 10 ms after a 429) send as many messages to a fake Slack Web API (tests/fakes/slack.py
+   on 127.0.0.1) limited to --rate chat.postMessage calls a second (default 100);
+3. sends every row through okrs to a second such fake, from --workers sender processes, each
+   running the worker's pass (`send_due`, as `okrs worker` does every minute) until nothing is
+   left; nobody has been matched to Slack yet, so each person is looked up by email first;
+4. checks that every row was sent and that every person received exactly one message.
 
-It reports nudges per second; the rate limit, not okrs, should be what bounds it. Run from the
-repository root (it imports the fake from tests/).
+The fake's limit is counted in time, as Slack's is: a token bucket one second deep that starts
+empty when the senders start, refilled at --rate a second; a call finding it empty is answered
+429 with Retry-After: 1. (The fake's own `rate_limit` counts calls, for tests that must meet it
+however slow the machine is; it refuses one call in every N+1 whatever their pace, so it is no
+limit on messages per second.) The report gives okrs' messages per second next to the limit,
+the rate the fake accepted, and the bare clients' rate in the same run. Run from the repository
+root (it imports the fake from tests/).
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import datetime as dt
+import email
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -40,16 +48,25 @@ from okrs.bench.sizes import FULL, QUICK
 
 DEFAULT_OUTPUT = Path("var/bench/nudges.json")
 PLANNING_TARGET_SECONDS = 5.0
+# What okrs should reach: this share of the rate limit (the limit, not okrs, bounds sending).
+SENDING_TARGET_RATIO = 0.95
 # Friday 27 November 2026 (the generator's today), 17:00 UTC: between 10:00 and midnight on
 # that Friday in every timezone the generator uses (Chicago to Kolkata).
 PLAN_AT = dt.datetime(2026, 11, 27, 17, 0, tzinfo=dt.UTC)
 WORKER_TIMEOUT_SECONDS = 1800
+# The sender processes start together this long after they were launched (Django's start-up
+# stays out of the measurement); the fake's bucket starts filling at the same instant.
+START_DELAY_SECONDS = 4.0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     options = _parser().parse_args(argv)
     if options.worker:
         return _worker(options)
+    if options.sender:
+        return _sender(options)
+    if options.bare_sender:
+        return _bare_sender(options)
     data_dir = Path(tempfile.mkdtemp(prefix="okrs-bench-nudges-"))
     result_file = data_dir / "result.json"
     env = dict(os.environ)
@@ -65,12 +82,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             "OKRS_SMTP_HOST": "",
         }
     )
-    # SQLite serialises writers, so a second sender thread only adds lock waits there.
+    # SQLite serialises writers, so a second sender process only adds lock waits there.
     workers = options.workers or (2 if options.database_url.startswith("postgres") else 1)
     args = [sys.executable, "-m", "okrs.bench.nudges", "--worker", "--result-file",
             str(result_file), "--rate", str(options.rate), "--workers", str(workers)]  # fmt: skip
     if options.quick:
         args.append("--quick")
+    if options.profile:
+        args += ["--profile", str(Path(options.profile).resolve())]
     try:
         completed = subprocess.run(args, env=env, timeout=WORKER_TIMEOUT_SECONDS, check=False)
         if completed.returncode != 0 or not result_file.exists():
@@ -79,6 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         report = json.loads(result_file.read_text())
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
+    report["load_average"] = [round(x, 2) for x in os.getloadavg()]
     print(format_report(report))
     output = Path(options.output)
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -86,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"wrote {output}")
     if report["duplicated"] or report["lost"]:
         return 1
-    if options.strict and not report["planning_passed"]:
+    if options.strict and not (report["planning_passed"] and report["sending_passed"]):
         return 1
     return 0
 
@@ -103,36 +123,104 @@ def _parser() -> argparse.ArgumentParser:
         help="OKRS_DATABASE_URL of an EMPTY database to fill (default: a fresh SQLite file)",
     )
     parser.add_argument(
-        "--rate", type=int, default=0, help="fake Slack chat.postMessage calls per second"
+        "--rate", type=int, default=100, help="fake Slack chat.postMessage calls per second"
     )
     parser.add_argument(
         "--workers",
         type=int,
         default=0,
-        help="sender threads racing for the rows (default: 1 on SQLite, 2 on PostgreSQL)",
+        help="sender processes racing for the rows (default: 1 on SQLite, 2 on PostgreSQL)",
     )
     parser.add_argument("--output", default=str(DEFAULT_OUTPUT))
-    parser.add_argument("--strict", action="store_true", help="exit 1 when planning misses")
+    parser.add_argument(
+        "--profile", metavar="DIR", help="write a cProfile of each sender process into DIR"
+    )
+    parser.add_argument(
+        "--strict", action="store_true", help="exit 1 when planning or sending misses"
+    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--sender", help=argparse.SUPPRESS)
+    parser.add_argument("--bare-sender", help=argparse.SUPPRESS)
+    parser.add_argument("--start", type=float, help=argparse.SUPPRESS)
+    parser.add_argument("--token", help=argparse.SUPPRESS)
+    parser.add_argument("--users", help=argparse.SUPPRESS)
     parser.add_argument("--result-file", help=argparse.SUPPRESS)
     return parser
 
 
 def format_report(report: dict[str, Any]) -> str:
-    verdict = "PASS" if report["planning_passed"] else "MISS"
+    planning = "PASS" if report["planning_passed"] else "MISS"
+    sending = "PASS" if report["sending_passed"] else "MISS"
+    rate = report["rate_limit"]
+    load = report.get("load_average")
     return "\n".join(
         [
-            f"nudges: {report['people']} people, {report['owners']} owners in running cycles",
+            f"nudges: {report['people']} people, {report['owners']} owners in running cycles, "
+            f"{report['database']}" + (f", load average {load[0]:.2f}" if load else ""),
             f"  planning: {report['planning_seconds']:.2f} s for {report['planned']} nudges "
             f"({report['planning_queries']} queries; target < {PLANNING_TARGET_SECONDS:g} s: "
-            f"{verdict})",
-            f"  sending: {report['sent']} sent in {report['sending_seconds']:.1f} s = "
-            f"{report['nudges_per_second']:.1f} nudges/s ({report['by_slack']} Slack at most "
-            f"{report['rate_limit']}/s, {report['by_email']} email; {report['throttled']} answered "
-            f"429 and retried later)",
+            f"{planning})",
+            f"  limit: fake Slack at {rate} messages/s; {report['workers']} bare clients "
+            f"pushing it reached {report['bare_per_second']:.1f}/s "
+            f"({report['bare_per_second'] / rate:.2f} of the limit) "
+            f"for {report['bare_sent']} messages",
+            f"  sending: {report['sent']} sent in {report['sending_seconds']:.1f} s by "
+            f"{report['workers']} worker processes = {report['nudges_per_second']:.1f} nudges/s "
+            f"= {report['ratio_to_limit']:.2f} of the limit, "
+            f"{report['ratio_to_bare']:.2f} of the bare clients (target >= "
+            f"{SENDING_TARGET_RATIO:g} of the limit: {sending})",
+            f"    the fake accepted {report['accepted_per_second']:.1f}/s; "
+            f"{report['by_slack']} Slack, {report['by_email']} email; {report['throttled']} "
+            f"answered 429 and waited for; {report['lookups']} users.lookupByEmail; "
+            f"passes per worker {report['passes']}",
             f"  duplicated: {report['duplicated']}, lost: {report['lost']}",
         ]
     )
+
+
+class TimedLimitSlack:
+    """Builds the fake Slack whose chat.postMessage limit is counted in time (see the module
+    docstring). A factory rather than a subclass at import time: tests/ is imported only in
+    the worker subprocess, run from the repository root."""
+
+    @staticmethod
+    def create(rate: int) -> Any:
+        from tests.fakes.slack import Call, FakeSlack
+
+        class Fake(FakeSlack):
+            def __init__(self) -> None:
+                super().__init__()
+                self.rate = rate
+                self.bucket = 0.0
+                self.refilled_at: float | None = None
+                self.accepted_at: list[float] = []
+
+            def open_at(self, start: float) -> None:
+                """The bucket is empty at `start` (wall clock) and fills from then on."""
+                with self._lock:
+                    self.bucket, self.refilled_at = 0.0, start
+
+            def _over_limit(self, method: str) -> bool:
+                if method != "chat.postMessage":
+                    return False
+                with self._lock:
+                    now = time.time()
+                    last = self.refilled_at if self.refilled_at is not None else now
+                    self.bucket = min(float(self.rate), self.bucket + (now - last) * self.rate)
+                    self.refilled_at = now
+                    if self.bucket >= 1.0:
+                        self.bucket -= 1.0
+                        return False
+                    self.throttled += 1
+                    return True
+
+            def _record(self, call: Call) -> None:
+                if call.method == "chat.postMessage" and call.status == 200 and not call.error:
+                    with self._lock:
+                        self.accepted_at.append(time.time())
+                super()._record(call)
+
+        return Fake()
 
 
 # --- the worker subprocess ---------------------------------------------------------------------
@@ -142,8 +230,6 @@ def _worker(options: argparse.Namespace) -> int:
     import django
 
     django.setup()
-    from django.conf import settings
-    from django.core import mail
     from django.core.management import call_command
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -152,12 +238,10 @@ def _worker(options: argparse.Namespace) -> int:
     from okrs.channels.slack.models import Installation
     from okrs.nudges.models import Nudge, NudgeState
     from okrs.nudges.planner import create_planned, plan_nudges
-    from okrs.nudges.sender import send_due
     from okrs.org.models import Person, Team
-    from tests.fakes.slack import FakeSlack
 
     sizes = QUICK if options.quick else FULL
-    rate = options.rate or (20 if options.quick else 100)
+    rate = options.rate
     call_command("migrate", verbosity=0)
     generate_large_org(
         people=sizes.people, teams=sizes.teams, objectives=sizes.objectives,
@@ -174,27 +258,56 @@ def _worker(options: argparse.Namespace) -> int:
         planned = create_planned(plan)
         planning_seconds = time.perf_counter() - began
     owners = sum(1 for o in plan.facts.owners.values() if o.key_results)
+    slack_people = list(Person.objects.filter(channel="slack").values_list("id", "email"))
+    connection.close()  # the sender processes need the connections, not this idle one
 
-    # Mail stays in memory: the benchmark measures okrs, not an SMTP server.
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    mail.outbox = []
-    with FakeSlack() as slack:
-        settings.SLACK_API_URL = slack.url
+    bare = TimedLimitSlack.create(rate)
+    with bare:
+        for person_id, email_address in slack_people:
+            bare.add_user(f"U{person_id:07d}", email_address)
+        users = ",".join(f"U{pid:07d}" for pid, _ in slack_people[:planned])
+        bare_seconds = _run_processes(
+            bare,
+            [
+                [
+                    "--bare-sender",
+                    f"bare-{n}",
+                    "--token",
+                    bare.bot_token,
+                    "--users",
+                    users,
+                    "--workers",
+                    str(options.workers),
+                ]
+                for n in range(options.workers)
+            ],
+            env={"OKRS_SLACK_API_URL": bare.url},
+        )
+        bare_sent = len(bare.accepted_at)
+
+    mail_dir = Path(os.environ["OKRS_DATA_DIR"]) / "mail"
+    with TimedLimitSlack.create(rate) as slack:
         Installation.objects.create(
             team_id=slack.team_id, team_name="Bench", bot_token=slack.bot_token
         )
-        slack_people = list(Person.objects.filter(channel="slack").values_list("id", "email"))
-        for person_id, email in slack_people:
-            slack.add_user(f"U{person_id:07d}", email)
-        slack.rate_limit("chat.postMessage", rate)
-        sending_seconds = _send_all(send_due, Nudge, NudgeState, options.workers)
+        for person_id, email_address in slack_people:
+            slack.add_user(f"U{person_id:07d}", email_address)
+        profile = ["--profile", options.profile] if options.profile else []
+        senders = [["--sender", f"bench-{n}", *profile] for n in range(options.workers)]
+        sending_seconds = _run_processes(
+            slack, senders, env={"OKRS_SLACK_API_URL": slack.url, "BENCH_MAIL_DIR": str(mail_dir)}
+        )
         posted = Counter(
             c.params["channel"]
             for c in slack.calls_to("chat.postMessage")
             if c.status == 200 and c.error is None
         )
         throttled = slack.throttled
-    mailed = Counter(to for message in mail.outbox for to in message.to)
+        lookups = len(slack.calls_to("users.lookupByEmail"))
+        start = slack.opened_at
+        accepted_seconds = (max(slack.accepted_at) - start) if slack.accepted_at else 0.0
+        passes = slack.sender_reports
+    mailed = _mailed(mail_dir)
     sent_rows = list(
         Nudge.objects.filter(state=NudgeState.SENT).values_list(
             "person_id", "person__email", "channel"
@@ -211,6 +324,8 @@ def _worker(options: argparse.Namespace) -> int:
         + len(expected_email - mailed.keys())
     )
     sent = len(sent_rows)
+    per_second = sent / sending_seconds if sending_seconds else 0.0
+    bare_per_second = bare_sent / bare_seconds if bare_seconds else 0.0
     report = {
         "quick": options.quick,
         "database": connection.vendor,
@@ -225,14 +340,139 @@ def _worker(options: argparse.Namespace) -> int:
         "by_slack": sum(posted.values()),
         "by_email": sum(mailed.values()),
         "rate_limit": rate,
+        "limit_model": "token bucket, 1 s deep, empty at the start; 429 with Retry-After: 1",
         "throttled": throttled,
+        "lookups": lookups,
         "workers": options.workers,
+        "passes": passes,
         "sending_seconds": round(sending_seconds, 3),
-        "nudges_per_second": round(sent / sending_seconds, 1) if sending_seconds else 0.0,
+        "nudges_per_second": round(per_second, 1),
+        "accepted_per_second": round(len(slack.accepted_at) / accepted_seconds, 1)
+        if accepted_seconds
+        else 0.0,
+        "bare_sent": bare_sent,
+        "bare_seconds": round(bare_seconds, 3),
+        "bare_per_second": round(bare_per_second, 1),
+        "ratio_to_limit": round(per_second / rate, 3),
+        "ratio_to_bare": round(per_second / bare_per_second, 3) if bare_per_second else 0.0,
+        "sending_target_ratio": SENDING_TARGET_RATIO,
+        "sending_passed": per_second >= SENDING_TARGET_RATIO * rate,
         "duplicated": duplicated,
         "lost": lost,
     }
     Path(options.result_file).write_text(json.dumps(report))
+    return 0
+
+
+def _run_processes(slack: Any, commands: list[list[str]], env: dict[str, str]) -> float:
+    """Start the sender processes together; the seconds from their start to the last one done.
+
+    Each is told the same start instant (wall clock), a few seconds ahead so that Django's
+    start-up is behind them; the fake's bucket opens at that instant too.
+    """
+    start = time.time() + START_DELAY_SECONDS
+    slack.open_at(start)
+    slack.opened_at = start
+    environment = {**os.environ, **env}
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "okrs.bench.nudges", *command, "--start", str(start)],
+            env=environment,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for command in commands
+    ]
+    reports = []
+    for process in processes:
+        out, _ = process.communicate(timeout=WORKER_TIMEOUT_SECONDS)
+        if process.returncode != 0:
+            raise RuntimeError(f"a sender process failed ({process.returncode})")
+        reports.append(json.loads(out.strip().splitlines()[-1]))
+    slack.sender_reports = [r.get("passes", 0) for r in reports]
+    return max(r["finished_at"] for r in reports) - start
+
+
+def _mailed(mail_dir: Path) -> Counter[str]:
+    """Recipients of the mail the senders wrote to files (none when everyone is on Slack)."""
+    mailed: Counter[str] = Counter()
+    for path in mail_dir.glob("*.log") if mail_dir.exists() else ():
+        for chunk in path.read_text().split("\n" + "-" * 79 + "\n"):
+            if chunk.strip():
+                mailed[str(email.message_from_string(chunk.strip()).get("To", ""))] += 1
+    return mailed
+
+
+# --- the sender processes ----------------------------------------------------------------------
+
+
+def _sender(options: argparse.Namespace) -> int:
+    """What `okrs worker` does every minute (`send_due`, one pass), until no row is left.
+
+    The clock starts at PLAN_AT at the common start instant and runs at real speed, so a row
+    put back by a long Retry-After comes due again after that many real seconds.
+    """
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    from okrs.nudges.models import Nudge, NudgeState
+    from okrs.nudges.sender import send_due
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = os.environ["BENCH_MAIL_DIR"]
+    settings.SLACK_API_URL = os.environ["OKRS_SLACK_API_URL"]
+    start = float(options.start)
+
+    def now() -> dt.datetime:
+        return PLAN_AT + dt.timedelta(seconds=time.time() - start)
+
+    open_rows = Nudge.objects.filter(state__in=[NudgeState.PENDING, NudgeState.SENDING])
+    open_rows.exists()  # connect before the start, like a running worker
+    time.sleep(max(0.0, start - time.time()))
+    passes = sent = 0
+    profiler = cProfile.Profile() if options.profile else None
+    if profiler is not None:
+        profiler.enable()
+    while open_rows.exists():
+        report = send_due(now=now, worker=options.sender)
+        passes += 1
+        sent += report.sent
+        if not report.sent:
+            time.sleep(0.05)  # what is left is the other worker's, or waits for its Retry-After
+    if profiler is not None:
+        profiler.disable()
+        Path(options.profile).mkdir(parents=True, exist_ok=True)
+        profiler.dump_stats(str(Path(options.profile) / f"{options.sender}.prof"))
+    print(json.dumps({"sent": sent, "passes": passes, "finished_at": time.time()}), flush=True)
+    return 0
+
+
+def _bare_sender(options: argparse.Namespace) -> int:
+    """The limit without okrs: post this process's share of the users, each once, with the
+    client okrs uses, trying again 10 ms after a 429 rather than after its Retry-After: this
+    measures what the fake accepts at most on this machine now, not a sender's manners."""
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
+
+    users = options.users.split(",")
+    index = int(options.bare_sender.rsplit("-", 1)[1])
+    mine = users[index :: int(options.workers)]
+    client = WebClient(
+        token=options.token, base_url=os.environ["OKRS_SLACK_API_URL"], retry_handlers=[]
+    )
+    time.sleep(max(0.0, float(options.start) - time.time()))
+    for user in mine:
+        while True:
+            try:
+                client.chat_postMessage(channel=user, text="Time for your weekly check-in")
+                break
+            except SlackApiError as exc:
+                if exc.response.status_code != 429:
+                    raise
+                time.sleep(0.01)
+    print(json.dumps({"finished_at": time.time()}), flush=True)
     return 0
 
 
@@ -266,43 +506,6 @@ def _every_person_owns_a_running_key_result() -> None:
         ],
         batch_size=1000,
     )
-
-
-def _send_all(send_due: Any, nudge_model: Any, states: Any, workers: int) -> float:
-    """Run `workers` sender threads until no row is left to send; the seconds it took.
-
-    Their clock starts at PLAN_AT and runs at real speed, so a row put back by a 429 with
-    Retry-After comes due again after that many real seconds.
-    """
-    from django.db import connection
-
-    began = time.monotonic()
-
-    def now() -> dt.datetime:
-        return PLAN_AT + dt.timedelta(seconds=time.monotonic() - began)
-
-    open_states = [states.PENDING, states.SENDING]
-    errors: list[BaseException] = []
-
-    def run(name: str) -> None:
-        try:
-            while nudge_model.objects.filter(state__in=open_states).exists():
-                report = send_due(now=now, worker=name)
-                if not report.sent:
-                    time.sleep(0.05)  # everything left waits for its Retry-After
-        except BaseException as exc:  # reported by the main thread
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(f"bench-{n}",)) for n in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
-    return time.monotonic() - began
 
 
 if __name__ == "__main__":

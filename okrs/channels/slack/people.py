@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -41,18 +41,37 @@ def web_client(token: str | None = None) -> WebClient:
     return WebClient(token=token, base_url=settings.SLACK_API_URL, retry_handlers=[], timeout=15)
 
 
-@transaction.atomic
 def remember(*, person: Person, team_id: str, user_id: str) -> None:
-    """Cache a match (or, with user_id "", a miss) for this person in this workspace."""
-    if user_id:
-        # The Slack user was someone else in okrs before (an email changed hands).
-        SlackAccount.objects.filter(team_id=team_id, user_id=user_id).exclude(
-            person=person
-        ).delete()
-    SlackAccount.objects.update_or_create(
-        person=person,
-        team_id=team_id,
-        defaults={"user_id": user_id, "checked_at": timezone.now()},
+    """Cache a match (or, with user_id "", a miss) for this person in this workspace.
+
+    One upsert in the usual case: the first message of a week to thousands of people
+    remembers thousands of matches, each while the sender holds its claims. Only when the
+    Slack user was someone else's in okrs before (an email changed hands) does the unique
+    user id refuse it; then that other match is dropped first, in one transaction.
+    """
+    account = SlackAccount(
+        person=person, team_id=team_id, user_id=user_id, checked_at=timezone.now()
+    )
+    try:
+        # Inside a caller's transaction a refused insert must not poison it: a savepoint.
+        with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
+            _upsert(account)
+    except IntegrityError:
+        if not user_id:
+            raise
+        with transaction.atomic():
+            SlackAccount.objects.filter(team_id=team_id, user_id=user_id).exclude(
+                person=person
+            ).delete()
+            _upsert(account)
+
+
+def _upsert(account: SlackAccount) -> None:
+    SlackAccount.objects.bulk_create(
+        [account],
+        update_conflicts=True,
+        unique_fields=["person", "team_id"],
+        update_fields=["user_id", "checked_at"],
     )
 
 
