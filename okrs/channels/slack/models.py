@@ -2,8 +2,9 @@
 
 Bot tokens are credentials: they are stored encrypted (okrs.crypto) and never shown. The
 person <-> Slack user table caches the match by email so that a nudge or a button click does
-not ask Slack every time; a miss is remembered too (with `user_id` empty) and asked again a
-day later, so that a person added to Slack after the first try is found.
+not ask Slack every time (a match is checked again after 30 days, and forgotten as soon as a
+message to it fails); a miss is remembered too (with `user_id` empty) and asked again a day
+later, so that a person added to Slack after the first try is found.
 """
 
 from __future__ import annotations

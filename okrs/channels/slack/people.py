@@ -3,6 +3,8 @@
 Both directions are cached in SlackAccount. Outgoing (a nudge to a person) uses
 `users.lookupByEmail`; incoming (a click by a Slack user) uses `users.info` and the email of
 the profile. An unknown Slack user is never cached, so adding them to okrs works at once.
+Matches are checked again after MATCH_TTL, misses after MISS_TTL; the nudge sender reads a
+whole batch's matches at once through a SlackDirectory.
 """
 
 from __future__ import annotations
