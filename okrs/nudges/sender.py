@@ -51,7 +51,7 @@ from okrs.channels.base import (
 )
 from okrs.nudges import schedule
 from okrs.nudges.models import INSIGHT_KINDS, Nudge, NudgeKind, NudgeState
-from okrs.nudges.services import build_alert, build_messages
+from okrs.nudges.services import build_alert, build_message, build_messages
 from okrs.org.models import Person
 
 log = logging.getLogger(__name__)
@@ -72,6 +72,9 @@ BATCH_SIZE = 50
 WAIT_IN_PASS = dt.timedelta(seconds=10)
 # How many times one row waits within a pass before it is put back like a long wait.
 WAITS_PER_ROW = 3
+# How long one batch may wait in all: its claims are renewed for claims.LONGEST_HOLD at most,
+# and the rows it has not reached should go back to the pool well before that.
+WAITING_PER_BATCH = dt.timedelta(minutes=1)
 
 
 def worker_name() -> str:
@@ -227,25 +230,40 @@ def _send_batch(
             .order_by("next_attempt_at", "id")
         )
         loaded = _prepared_channels(nudges)
-        asks = [n for n in nudges if n.kind not in INSIGHT_KINDS and n.kind != NudgeKind.DIGEST]
-        messages = build_messages(asks, now=started) if asks else {}
+        messages = _messages(nudges, started)
         outcomes = []
+        budget = WAITING_PER_BATCH.total_seconds() if sleep is not None else 0.0
         for nudge in nudges:
             waits = 0
             while True:
                 outcome, wait_for = _send_claimed(
                     nudge, worker, clock(), pauses, loaded, messages,
-                    may_wait=sleep is not None and waits < WAITS_PER_ROW,
+                    may_wait=budget if waits < WAITS_PER_ROW else 0.0,
                 )  # fmt: skip
                 if outcome != WAIT or sleep is None:
                     break
                 # The provider asked for a moment: wait it out holding the claim, then the
                 # same row again (the rest of the batch waits too, it would only be refused).
                 waits += 1
+                budget -= wait_for
                 sleep(wait_for)
             held.done(nudge.pk)
             outcomes.append(outcome)
         return outcomes
+
+
+def _messages(nudges: list[Nudge], now: dt.datetime) -> dict[int, NudgeMessage]:
+    """The messages of the batch's nudges (not alerts or digests), read in one go."""
+    asks = [n for n in nudges if n.kind not in INSIGHT_KINDS and n.kind != NudgeKind.DIGEST]
+    if not asks:
+        return {}
+    try:
+        return build_messages(asks, now=now)
+    except Exception:
+        # One row's bad data must not hold the others: each is then built on its own when it
+        # is sent, where a failure retries that row only (see _send_claimed).
+        log.exception("building a batch of %d nudges failed; building them one by one", len(asks))
+        return {}
 
 
 def _prepared_channels(nudges: list[Nudge]) -> dict[str, Channel]:
@@ -274,9 +292,11 @@ def _send_claimed(
     loaded: dict[str, Channel],
     messages: dict[int, NudgeMessage],
     *,
-    may_wait: bool,
+    may_wait: float,
 ) -> tuple[str, float]:
-    """One claimed row: its outcome, and with WAIT the seconds to wait before trying again."""
+    """One claimed row: its outcome, and with WAIT the seconds to wait before trying again.
+
+    `may_wait`: how many seconds of a rate limit this row may wait out (0: none)."""
     nudge_id = nudge.pk
     person = nudge.person
     if nudge.expires_at is not None and now >= nudge.expires_at:
@@ -313,7 +333,7 @@ def _send_claimed(
         elif nudge.kind == NudgeKind.DIGEST:
             message_id = channel.send_alert(person, build_alert(nudge, now=now))
         else:
-            message = messages[nudge_id]
+            message = messages.get(nudge_id) or build_message(nudge, now=now)
             if not message.key_results:
                 _finish(nudge_id, worker, state=NudgeState.CANCELLED, channel=channel.name,
                         updated_at=now, last_error="")  # fmt: skip
@@ -321,7 +341,7 @@ def _send_claimed(
                 return CANCELLED, 0.0
             message_id = channel.send_nudge(person, message)
     except DeliveryError as exc:
-        if may_wait and _short_rate_limit(exc):
+        if _short_rate_limit(exc, may_wait):
             return WAIT, float(exc.retry_after or 0.0)
         return _delivery_failed(nudge, worker, now, channel.name, exc, pauses), 0.0
     except Exception as exc:  # an unexpected bug in a channel: retry, never lose the nudge
@@ -334,11 +354,11 @@ def _send_claimed(
     return SENT, 0.0
 
 
-def _short_rate_limit(exc: DeliveryError) -> bool:
+def _short_rate_limit(exc: DeliveryError, may_wait: float) -> bool:
     return (
         not exc.permanent
         and exc.retry_after is not None
-        and exc.retry_after <= WAIT_IN_PASS.total_seconds()
+        and exc.retry_after <= min(WAIT_IN_PASS.total_seconds(), may_wait)
     )
 
 

@@ -187,3 +187,31 @@ def test_two_workers_claim_different_rows_and_together_all(world: World, slack: 
     assert len(mine_a) == 4 and set(mine_a).isdisjoint(mine_b)
     assert set(mine_a) | set(mine_b) == due
     assert mine_c == []
+
+
+def test_a_batch_waits_a_minute_at_most_then_hands_its_rows_back(
+    world: World, slack: FakeSlack
+) -> None:
+    owners_on_slack(world, slack, 35)
+    # Slack answers one message, refuses the next two (Retry-After: 1), and so on.
+    slack.rate_limit("chat.postMessage", 1, refused=2)
+    clock = [MONDAY_10]
+    waited: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waited.append(seconds)
+        clock[0] += dt.timedelta(seconds=seconds)
+
+    with time_machine.travel(MONDAY_10, tick=False):
+        plan_and_create(MONDAY_10)
+        report = send_due(now=lambda: clock[0], sleep=sleep)
+
+    # 31 messages went out, each after two 1 s waits but the first; then the batch's minute
+    # was spent, and the 4 rows it had not sent went back to pending instead of holding
+    # their claims longer (maya's and owen's emails went out too).
+    assert waited == [1.0] * 60
+    assert (report.sent, report.retried) == (31 + 2, 4)
+    pending = Nudge.objects.filter(state=NudgeState.PENDING)
+    assert set(pending.values_list("attempts", "next_attempt_at")) == {
+        (0, MONDAY_10 + dt.timedelta(seconds=61))
+    }
