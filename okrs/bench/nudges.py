@@ -14,7 +14,8 @@ instant, then:
    on 127.0.0.1) limited to --rate chat.postMessage calls a second (default 100);
 3. sends every row through okrs to a second such fake, from --workers sender processes, each
    running the worker's pass (`send_due`, as `okrs worker` does every minute) until nothing is
-   left; nobody has been matched to Slack yet, so each person is looked up by email first;
+   left; nobody has been matched to Slack yet, so each person is looked up by email first
+   (--matched: everyone was, as in any week after the first);
 4. checks that every row was sent and that every person received exactly one message.
 
 The fake's limit is counted in time, as Slack's is: a token bucket one second deep that starts
@@ -88,6 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             str(result_file), "--rate", str(options.rate), "--workers", str(workers)]  # fmt: skip
     if options.quick:
         args.append("--quick")
+    if options.matched:
+        args.append("--matched")
     if options.profile:
         args += ["--profile", str(Path(options.profile).resolve())]
     try:
@@ -131,6 +134,11 @@ def _parser() -> argparse.ArgumentParser:
         default=0,
         help="sender processes racing for the rows (default: 1 on SQLite, 2 on PostgreSQL)",
     )
+    parser.add_argument(
+        "--matched",
+        action="store_true",
+        help="everyone already matched to their Slack user, as in any week after the first",
+    )
     parser.add_argument("--output", default=str(DEFAULT_OUTPUT))
     parser.add_argument(
         "--profile", metavar="DIR", help="write a cProfile of each sender process into DIR"
@@ -156,7 +164,9 @@ def format_report(report: dict[str, Any]) -> str:
     return "\n".join(
         [
             f"nudges: {report['people']} people, {report['owners']} owners in running cycles, "
-            f"{report['database']}" + (f", load average {load[0]:.2f}" if load else ""),
+            f"{report['database']}, "
+            + ("matched to Slack already" if report.get("matched_before") else "none matched yet")
+            + (f", load average {load[0]:.2f}" if load else ""),
             f"  planning: {report['planning_seconds']:.2f} s for {report['planned']} nudges "
             f"({report['planning_queries']} queries; target < {PLANNING_TARGET_SECONDS:g} s: "
             f"{planning})",
@@ -235,7 +245,7 @@ def _worker(options: argparse.Namespace) -> int:
     from django.test.utils import CaptureQueriesContext
 
     from okrs.bench.generate import generate_large_org
-    from okrs.channels.slack.models import Installation
+    from okrs.channels.slack.models import Installation, SlackAccount
     from okrs.nudges.models import Nudge, NudgeState
     from okrs.nudges.planner import create_planned, plan_nudges
     from okrs.org.models import Person, Team
@@ -292,6 +302,15 @@ def _worker(options: argparse.Namespace) -> int:
         )
         for person_id, email_address in slack_people:
             slack.add_user(f"U{person_id:07d}", email_address)
+        if options.matched:
+            SlackAccount.objects.bulk_create(
+                [
+                    SlackAccount(person_id=pid, team_id=slack.team_id, user_id=f"U{pid:07d}")
+                    for pid, _ in slack_people
+                ],
+                batch_size=1000,
+            )
+            connection.close()
         profile = ["--profile", options.profile] if options.profile else []
         senders = [["--sender", f"bench-{n}", *profile] for n in range(options.workers)]
         sending_seconds = _run_processes(
@@ -341,6 +360,7 @@ def _worker(options: argparse.Namespace) -> int:
         "by_email": sum(mailed.values()),
         "rate_limit": rate,
         "limit_model": "token bucket, 1 s deep, empty at the start; 429 with Retry-After: 1",
+        "matched_before": options.matched,
         "throttled": throttled,
         "lookups": lookups,
         "workers": options.workers,
