@@ -1,8 +1,11 @@
 """The five DORA metrics, as pure arithmetic over plain values.
 
-Nothing here touches the database: `okrs.delivery.selectors` reads the rows and hands over
-tuples of plain numbers, so every figure the API, the CLI, the web page and the `dora` metric
-source show comes from these functions, tested on worked examples and with hypothesis.
+Nothing here touches the database. The functions over rows (`dora_metrics`, `weekly_series`)
+are the reference: they define every rule and are tested on worked examples and with
+hypothesis. The figures the API, the CLI, the web pages and the `dora` metric source show are
+computed by the database itself (`okrs.delivery.dora_database`: counts, order statistics and the
+failure rule in SQL), which hands over a few aggregates per scope; `metrics_from_aggregates`
+turns them into the same `Metrics`, and a property test holds both paths to identical answers.
 
 Conventions
 -----------
@@ -127,8 +130,37 @@ def percentile(values: Sequence[float], fraction: float) -> float | None:
     if not values:
         return None
     ordered = sorted(values)
-    rank = max(1, math.ceil(fraction * len(ordered)))
-    return ordered[rank - 1]
+    return ordered[nearest_rank(len(ordered), fraction) - 1]
+
+
+class OrderStatistics(NamedTuple):
+    """What the median and the nearest-rank p90 of a sample need, picked by the database.
+
+    `lower_middle` and `upper_middle` are the values at ranks ceil(n/2) and floor(n/2) + 1 of
+    the sorted sample (the same value when n is odd), `p90` the one at rank ceil(0.9 n).
+    """
+
+    size: int
+    lower_middle: float | None
+    upper_middle: float | None
+    p90: float | None
+
+    @property
+    def median(self) -> float | None:
+        if not self.size or self.lower_middle is None or self.upper_middle is None:
+            return None
+        if self.size % 2:
+            return self.lower_middle
+        # The same expression as `median`, on the same two doubles: the same last bit.
+        return (self.lower_middle + self.upper_middle) / 2
+
+
+NO_SAMPLE = OrderStatistics(0, None, None, None)
+
+
+def nearest_rank(count: int, fraction: float) -> int:
+    """The 1-based rank `percentile` picks in a sorted sample of `count` values."""
+    return max(1, math.ceil(fraction * count))
 
 
 # --- bands --------------------------------------------------------------------------------------
@@ -469,3 +501,58 @@ def weekly_series(
             )
         )
     return series
+
+
+class Aggregates(NamedTuple):
+    """One scope's window as the database sums it up (see `metrics_from_aggregates`)."""
+
+    deployments: int
+    remediations: int
+    failed_deployments: int
+    failures: int  # resolved or not
+    unresolved: int
+    lead_times: OrderStatistics  # negative leads already counted as zero
+    recoveries: OrderStatistics  # the resolved failures only
+    deploy_days: Sequence[int]  # days with a deployment, per whole local week that has one
+
+
+def metrics_from_aggregates(aggregates: Aggregates, window: Window, whole_weeks: int) -> Metrics:
+    """The five metrics from what the database counted and picked, by the rules above.
+
+    `whole_weeks` is how many whole local weeks the window holds (`whole_weeks`); weeks
+    without a deployment are absent from `deploy_days` and count as zero days here.
+    """
+    a = aggregates
+    per_day = a.deployments / window.days if window.days > 0 else 0.0
+    days_per_week: float | None = None
+    if whole_weeks:
+        counts = [*a.deploy_days, *([0] * (whole_weeks - len(a.deploy_days)))]
+        days_per_week = float(median(counts) or 0)
+    lead = a.lead_times
+    recovery = a.recoveries
+    failure_percent = 100.0 * a.failed_deployments / a.deployments if a.deployments else None
+    rework_percent = 100.0 * a.remediations / a.deployments if a.deployments else None
+    return Metrics(
+        Frequency(
+            a.deployments,
+            per_day,
+            days_per_week,
+            whole_weeks,
+            frequency_band(per_day, days_per_week),
+        ),
+        Durations(lead.size, lead.median, lead.p90, lead_time_band(lead.median)),
+        Rate(
+            a.failed_deployments,
+            a.deployments,
+            failure_percent,
+            change_failure_band(failure_percent),
+        ),
+        Recovery(
+            a.failures,
+            a.unresolved,
+            recovery.median,
+            recovery.p90,
+            recovery_band(recovery.median),
+        ),
+        Rate(a.remediations, a.deployments, rework_percent, None),
+    )

@@ -1,8 +1,10 @@
-"""Reads that feed the DORA arithmetic: a scope (service, team, organisation), a window, rows.
+"""Reads for DORA: a scope (service, team, organisation), a window, and the figures.
 
 Every report is a fixed number of queries whatever the size of the scope: the organisation and
-its teams, the services, then one query each for the deployments, the changes and the incidents
-of the window, all read as plain floats (`Epoch`) and handed to `okrs.delivery.dora`.
+its teams, the services, then one query that computes the five metrics of every measure where
+the rows are (`okrs.delivery.dora_database`). `delivery_facts` still reads the rows themselves,
+as plain floats (`Epoch`), for the reference arithmetic of `okrs.delivery.dora` (the quarterly
+reports, and the tests that hold the database's answers to the reference's).
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from django.db import connections
 from django.db.models import BooleanField, ExpressionWrapper, F, FloatField, Func, Q, QuerySet
 from django.utils import timezone
 
-from okrs.delivery import dora
+from okrs.delivery import dora, dora_database
 from okrs.delivery.dora import ChangeFact, Deploy, IncidentFact, Metrics, Window
+from okrs.delivery.dora_database import Measure
 from okrs.delivery.models import Change, Deployment, DeploymentStatus, Incident, Service
 from okrs.org.models import Organisation, Team
 from okrs.timeutil import is_bare_date, parse_instant
@@ -314,17 +317,29 @@ def _service_filter(scope: Scope) -> list[int] | None:
 
 
 def dora_report(*, scope: Scope, window: Window) -> DoraReport:
-    facts = delivery_facts(service_ids=_service_filter(scope), window=window)
-    metrics = dora.dora_metrics(
-        facts.deploys, facts.changes, facts.incidents, window, scope.timezone
+    """The five metrics of one scope, computed by the database in one query."""
+    (metrics,) = dora_database.measure_metrics(
+        [Measure(list(scope.services), window, scope.timezone)],
+        read=window,
+        every_service=scope.kind == "organisation",
     )
     return DoraReport(scope, window, metrics)
 
 
 def dora_trend(*, scope: Scope, window: Window) -> list[tuple[Window, Metrics]]:
-    """The metrics of each local week of the window, for the charts."""
-    facts = delivery_facts(service_ids=_service_filter(scope), window=window)
-    return dora.weekly_series(facts.deploys, facts.changes, facts.incidents, window, scope.timezone)
+    """The metrics of each local week of the window (cut to it), for the charts: one query.
+
+    As in `dora.weekly_series`, the rows are read for the whole window, so a deployment of
+    one week can be marked failed by a remediation of the next.
+    """
+    weeks = dora.weeks_overlapping(window, scope.timezone)
+    services = list(scope.services)
+    metrics = dora_database.measure_metrics(
+        [Measure(services, week, scope.timezone) for week in weeks],
+        read=window,
+        every_service=scope.kind == "organisation",
+    )
+    return list(zip(weeks, metrics, strict=True))
 
 
 @dataclass(frozen=True)
@@ -347,42 +362,15 @@ def organisation_overview(
     org_scope = Scope(
         "organisation", None, "Organisation", teams.org_timezone, {s[0]: s[1] for s in service_rows}
     )
-    facts = delivery_facts(service_ids=None, window=window)
-    failed = dora.failures_by_deployment(facts.deploys, facts.incidents)
-    deploys_of: dict[int, list[Deploy]] = defaultdict(list)
-    for d in facts.deploys:
-        deploys_of[d.service].append(d)
-    service_of_deploy = {d.id: d.service for d in facts.deploys}
-    changes_of: dict[int, list[ChangeFact]] = defaultdict(list)
-    for c in facts.changes:
-        changes_of[service_of_deploy.get(c.deployment, -1)].append(c)
-    incidents_of: dict[int, list[IncidentFact]] = defaultdict(list)
-    for i in facts.incidents:
-        incidents_of[service_of_deploy.get(i.deployment, -1)].append(i)
-
-    def metrics_for(service_ids: Sequence[int], tz: str) -> Metrics:
-        deploys = [d for s in service_ids for d in deploys_of.get(s, ())]
-        changes = [c for s in service_ids for c in changes_of.get(s, ())]
-        incidents = [i for s in service_ids for i in incidents_of.get(s, ())]
-        return dora.dora_metrics(deploys, changes, incidents, window, tz, failed=failed)
-
-    org = DoraReport(
-        org_scope,
-        window,
-        dora.dora_metrics(
-            facts.deploys, facts.changes, facts.incidents, window, teams.org_timezone, failed=failed
-        ),
-    )
     services_by_team: dict[int | None, list[tuple[int, str]]] = defaultdict(list)
     for sid, key, _, team_id in service_rows:
         services_by_team[team_id].append((sid, key))
-    service_list = []
+    service_scopes = []
     for sid, key, name, team_id in service_rows:
-        tz = teams.timezone_of(team_id)
         team_key = teams.by_id[team_id][0] if team_id else None
-        scope = Scope("service", key, name or key, tz, {sid: key}, team_key)
-        service_list.append(OverviewRow(scope, metrics_for([sid], tz)))
-    team_list = []
+        tz = teams.timezone_of(team_id)
+        service_scopes.append(Scope("service", key, name or key, tz, {sid: key}, team_key))
+    team_scopes: list[tuple[Scope, int]] = []
 
     def walk(parent: int | None, depth: int) -> None:
         for tid in sorted(
@@ -394,14 +382,33 @@ def organisation_overview(
                 sid: skey for t in teams.subtree(tid) for sid, skey in services_by_team.get(t, ())
             }
             if services:
-                tz = teams.timezone_of(tid)
                 scope = Scope(
-                    "team", key, name, tz, dict(sorted(services.items(), key=lambda x: x[1]))
+                    "team",
+                    key,
+                    name,
+                    teams.timezone_of(tid),
+                    dict(sorted(services.items(), key=lambda x: x[1])),
                 )
-                team_list.append(OverviewRow(scope, metrics_for(list(services), tz), depth))
+                team_scopes.append((scope, depth))
             walk(tid, depth + 1)
 
     walk(None, 0)
+    # One measure per row; a service counts in its own row, its team's and every parent's.
+    scopes = [org_scope, *(s for s, _ in team_scopes), *service_scopes]
+    metrics = dora_database.measure_metrics(
+        [Measure(list(s.services), window, s.timezone) for s in scopes],
+        read=window,
+        every_service=True,
+    )
+    org = DoraReport(org_scope, window, metrics[0])
+    team_list = [
+        OverviewRow(scope, m, depth)
+        for (scope, depth), m in zip(team_scopes, metrics[1 : 1 + len(team_scopes)], strict=True)
+    ]
+    service_list = [
+        OverviewRow(scope, m)
+        for scope, m in zip(service_scopes, metrics[1 + len(team_scopes) :], strict=True)
+    ]
     return org, team_list, service_list
 
 
