@@ -36,7 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -74,7 +74,13 @@ TARGET_EVENTS_PER_SECOND = 1000.0
 # Over HTTP, all of the full run would take long: this many events (all of them with --quick).
 HTTP_EVENTS_FULL = 100_000
 HTTP_CLIENTS = 8
-TARGETS_MS = {"one service, a quarter": 20.0, "organisation, a quarter": 170.0}
+# Per computation: ("ms", p95 under it), ("ratio", okrs's median at most that many times the
+# limit statement's), or ("report", None): the ratio is shown, nothing is required.
+TARGETS: dict[str, tuple[str, float | None]] = {
+    "one service, a quarter": ("ms", 10.0),
+    "organisation, a quarter": ("report", None),
+    "organisation, a year": ("ratio", 1.5),
+}
 
 
 # --- the parent ---------------------------------------------------------------------------------
@@ -221,7 +227,7 @@ def _passed(report: dict[str, Any]) -> bool:
     ingestion = report.get("ingestion")
     if ingestion and ingestion["events_per_second"] < TARGET_EVENTS_PER_SECOND:
         return False
-    return all(t["p95_ms"] < t["target_ms"] for t in report.get("timings", []))
+    return all(_met(t) is not False for t in report.get("timings", []))
 
 
 def format_table(reports: dict[str, Any]) -> str:
@@ -255,15 +261,19 @@ def format_table(reports: dict[str, Any]) -> str:
         "runs",
         "median ms",
         "p95 ms",
-        "target ms",
+        "limit median",
+        "limit p95",
+        "okrs/limit",
+        "target",
         "queries",
         "result",
     )
+    verdicts = {True: "PASS", False: "MISS", None: "-"}
     rows = [
         (
             name, t["name"], str(t["runs"]), f"{t['median_ms']:.1f}", f"{t['p95_ms']:.1f}",
-            f"< {t['target_ms']:.0f}", str(t["queries"]),
-            "PASS" if t["p95_ms"] < t["target_ms"] else "MISS",
+            f"{t['limit_median_ms']:.1f}", f"{t['limit_p95_ms']:.1f}", f"{t['ratio']:.2f}x",
+            _target_text(t["target"]), str(t["queries"]), verdicts[_met(t)],
         )
         for name, report in reports.items()
         for t in report.get("timings", [])
@@ -280,6 +290,15 @@ def format_table(reports: dict[str, Any]) -> str:
             if index == 0:
                 lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def _target_text(target: tuple[str, float | None]) -> str:
+    kind, value = target
+    if kind == "ms":
+        return f"p95 < {value:.0f} ms"
+    if kind == "ratio":
+        return f"<= {value:.1f}x"
+    return "reported"
 
 
 # --- the worker ---------------------------------------------------------------------------------
@@ -338,7 +357,8 @@ def _worker(options: argparse.Namespace) -> int:
     report["timings"] = time_metrics(options.runs)
     for t in report["timings"]:
         print(
-            f"{name}: {t['name']}: median {t['median_ms']:.1f} ms, p95 {t['p95_ms']:.1f} ms",
+            f"{name}: {t['name']}: median {t['median_ms']:.1f} ms, p95 {t['p95_ms']:.1f} ms; "
+            f"limit median {t['limit_median_ms']:.1f} ms ({t['ratio']:.2f}x)",
             flush=True,
         )
     Path(options.result_file).write_text(json.dumps(report, indent=2))
@@ -838,47 +858,224 @@ def generate_history(sizes: DoraSizes, rng: random.Random) -> dict[str, int]:
     }
 
 
+# The limit: one hand-written statement per measure on okrs's own tables, for one scope and
+# window, giving the five metrics' inputs with nothing general about it (no measures to join,
+# no Python beyond turning its one row into Metrics). On SQLite, which has neither
+# percentile_disc nor time zones, the bare minimum is the same statement with row_number()
+# ranks for the order statistics, plus Python placing the whole weeks' finishes on local days.
+_LIMIT = """
+WITH d AS MATERIALIZED (
+    SELECT id, finished_at, {f} AS f, (is_remediation OR remediation_kind <> '') AS rem,
+           LEAD(is_remediation OR remediation_kind <> '') OVER w AS next_rem,
+           LEAD({f}) OVER w AS next_f
+    FROM delivery_deployment
+    WHERE is_production AND status = 'success'
+      AND finished_at >= %(start)s AND finished_at < %(reach_end)s {service}
+    WINDOW w AS (PARTITION BY service_id ORDER BY finished_at, id)
+),
+inw AS MATERIALIZED (SELECT * FROM d WHERE finished_at < %(end)s),
+inc AS MATERIALIZED (
+    SELECT i.caused_by_id AS dep,
+           CASE WHEN i.resolved_at IS NULL THEN NULL
+                ELSE {greatest}(0.0, {resolved} - {greatest}(inw.f, {opened})) END AS rec
+    FROM delivery_incident i JOIN inw ON inw.id = i.caused_by_id
+),
+fail AS MATERIALIZED (
+    SELECT dep, rec FROM inc
+    UNION ALL
+    SELECT id, next_f - f FROM inw
+    WHERE next_rem AND next_f - f <= 604800.0 AND id NOT IN (SELECT dep FROM inc)
+),
+leads AS MATERIALIZED (
+    SELECT CASE WHEN {lead} > 0 THEN {lead} ELSE 0.0 END AS lead
+    FROM delivery_change c JOIN inw ON inw.id = c.deployment_id
+)
+{select}
+"""
+_LIMIT_PG_SELECT = """
+SELECT (SELECT count(*) FROM inw), (SELECT count(*) FILTER (WHERE rem) FROM inw),
+       (SELECT count(DISTINCT dep) FROM fail), (SELECT count(*) FROM fail),
+       (SELECT count(rec) FROM fail),
+       (SELECT percentile_disc(ARRAY[0.5, 0.500000001, 0.9]) WITHIN GROUP (ORDER BY rec) FROM fail),
+       (SELECT count(*) FROM leads),
+       (SELECT percentile_disc(ARRAY[0.5, 0.500000001, 0.9]) WITHIN GROUP (ORDER BY lead)
+        FROM leads),
+       (SELECT array_agg(n) FROM (
+            SELECT count(DISTINCT CAST(finished_at AT TIME ZONE %(tz)s AS date)) AS n FROM inw
+            WHERE f >= %(weeks_start)s AND f < %(weeks_end)s
+            GROUP BY date_trunc('week', finished_at AT TIME ZONE %(tz)s)) weeks)
+"""
+_LIMIT_SQLITE_SELECT = """,
+ranked AS (
+    SELECT 'lead' AS kind, lead AS v, row_number() OVER (ORDER BY lead) AS r,
+           count(*) OVER () AS n FROM leads
+    UNION ALL
+    SELECT 'rec', rec, row_number() OVER (ORDER BY rec), count(*) OVER ()
+    FROM fail WHERE rec IS NOT NULL
+)
+SELECT 'counts', (SELECT count(*) FROM inw), (SELECT count(*) FILTER (WHERE rem) FROM inw),
+       (SELECT count(DISTINCT dep) FROM fail), (SELECT count(*) FROM fail),
+       (SELECT count(rec) FROM fail)
+UNION ALL
+SELECT kind, r, n, v, NULL, NULL FROM ranked WHERE r IN ((n + 1) / 2, n / 2 + 1, (9 * n + 9) / 10)
+UNION ALL
+SELECT 'finish', f, NULL, NULL, NULL, NULL FROM inw
+WHERE f >= %(weeks_start)s AND f < %(weeks_end)s
+"""
+
+
+def limit_metrics(service_ids: Sequence[int] | None, window: Any, tz_name: str) -> Any:
+    """The five metrics of one scope from the limit statement (see `_LIMIT`)."""
+    import datetime as dt
+
+    from django.db import connection
+
+    from okrs.delivery import dora, dora_database
+
+    vendor = connection.vendor
+    epoch, between = dora_database.epoch_sql, dora_database.seconds_between_sql
+    weeks = dora.whole_weeks(window, tz_name)
+
+    def at(seconds: float) -> Any:
+        instant = dt.datetime.fromtimestamp(seconds, dt.UTC)
+        return connection.ops.adapt_datetimefield_value(instant)
+
+    params: dict[str, Any] = {
+        "start": at(window.start),
+        "end": at(window.end),
+        "reach_end": at(window.end + dora.REMEDIATION_REACH),
+        "tz": tz_name,
+        "weeks_start": weeks[0].start if weeks else 0.0,
+        "weeks_end": weeks[-1].end if weeks else 0.0,
+    }
+    service = ""
+    if service_ids is not None:
+        service = "AND service_id IN (" + ", ".join(str(int(s)) for s in service_ids) + ")"
+    sql = _LIMIT.format(
+        f=epoch("finished_at", vendor),
+        service=service,
+        greatest="GREATEST" if vendor == "postgresql" else "max",
+        resolved=epoch("i.resolved_at", vendor),
+        opened=epoch("i.opened_at", vendor),
+        lead=between("inw.finished_at", "c.first_commit_at", vendor),
+        select=_LIMIT_PG_SELECT if vendor == "postgresql" else _LIMIT_SQLITE_SELECT,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if vendor == "postgresql":
+        (deploys, rework, failed, failures, resolved, rec, changes, leads, days) = rows[0]
+        aggregates = dora.Aggregates(
+            deploys, rework, failed, failures, failures - resolved,
+            dora_database.picked(changes, leads),
+            dora_database.picked(resolved, rec),
+            days or (),
+        )  # fmt: skip
+    else:
+        counts = next(row[1:] for row in rows if row[0] == "counts")
+        picks: dict[str, dict[int, float]] = {"lead": {}, "rec": {}}
+        sizes = {"lead": 0, "rec": 0}
+        finishes = []
+        for kind, a, b, c, _, _ in rows:
+            if kind in picks:
+                picks[kind][a] = c
+                sizes[kind] = b
+            elif kind == "finish":
+                finishes.append(a)
+
+        def picked(kind: str) -> Any:
+            n, by_rank = sizes[kind], picks[kind]
+            if not n:
+                return dora.NO_SAMPLE
+            return dora.OrderStatistics(
+                n, by_rank[(n + 1) // 2], by_rank[n // 2 + 1], by_rank[(9 * n + 9) // 10]
+            )
+
+        deploys, rework, failed, failures, resolved = counts
+        aggregates = dora.Aggregates(
+            deploys, rework, failed, failures, failures - resolved, picked("lead"),
+            picked("rec"), dora_database.deploy_days(finishes, weeks, tz_name),
+        )  # fmt: skip
+    return dora.metrics_from_aggregates(aggregates, window, len(weeks))
+
+
+MEASURES = (
+    # (name, service key or None for the organisation, from, to)
+    ("one service, a quarter", f"{PREFIX}service-0", "2026-08-27", "2026-11-27"),
+    ("organisation, a quarter", None, "2026-08-27", "2026-11-27"),
+    ("organisation, a year", None, "2025-11-27", "2026-11-27"),
+)
+
+
 def time_metrics(runs: int) -> list[dict[str, Any]]:
+    """okrs's report and the limit statement, interleaved run by run in this process, so both
+    see the same cache and the same neighbours; each checked to give the same answers."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from okrs.delivery.selectors import dora_report, parse_window, resolve_scope
 
-    def compute(service: str | None) -> Callable[[], Any]:
-        def call() -> Any:
+    timings = []
+    for name, service, start, end in MEASURES:
+
+        def okrs(service: str | None = service, start: str = start, end: str = end) -> Any:
             scope = resolve_scope(service=service)
-            window = parse_window("2026-08-27", "2026-11-27", tz_name=scope.timezone)
+            window = parse_window(start, end, tz_name=scope.timezone)
             return dora_report(scope=scope, window=window)
 
-        return call
+        scope = resolve_scope(service=service)
+        window = parse_window(start, end, tz_name=scope.timezone)
+        ids = None if service is None else list(scope.services)
 
-    timings = []
-    for name, call in (
-        ("one service, a quarter", compute(f"{PREFIX}service-0")),
-        ("organisation, a quarter", compute(None)),
-    ):
+        def limit(
+            ids: list[int] | None = ids, window: Any = window, tz: str = scope.timezone
+        ) -> Any:
+            return limit_metrics(ids, window, tz)
+
         for _ in range(WARMUP_RUNS):
-            call()
-        samples = []
+            okrs()
+            limit()
+        samples: list[float] = []
+        limit_samples: list[float] = []
         for _ in range(runs):
-            began = time.perf_counter()
-            call()
-            samples.append((time.perf_counter() - began) * 1000)
+            for call, into in ((okrs, samples), (limit, limit_samples)):
+                began = time.perf_counter()
+                call()
+                into.append((time.perf_counter() - began) * 1000)
         with CaptureQueriesContext(connection) as captured:
-            result = call()
+            result = okrs()
+        expected = limit()
+        if result.metrics != expected:
+            raise RuntimeError(f"{name}: okrs {result.metrics} but the limit {expected}")
+        median_ms = statistics.median(samples)
+        limit_median = statistics.median(limit_samples)
         timings.append(
             {
                 "name": name,
                 "runs": runs,
-                "median_ms": round(statistics.median(samples), 2),
+                "median_ms": round(median_ms, 2),
                 "p95_ms": round(percentile(samples, 0.95), 2),
-                "target_ms": TARGETS_MS[name],
+                "limit_median_ms": round(limit_median, 2),
+                "limit_p95_ms": round(percentile(limit_samples, 0.95), 2),
+                "ratio": round(median_ms / limit_median, 2),
+                "target": TARGETS[name],
                 "queries": len(captured.captured_queries),
                 "deployments": result.metrics.deployment_frequency.deployments,
                 "changes": result.metrics.lead_time.samples,
+                "same_answers": True,
             }
         )
     return timings
+
+
+def _met(timing: dict[str, Any]) -> bool | None:
+    """Whether a timing meets its target; None when it has none (reported only)."""
+    kind, value = timing["target"]
+    if kind == "ms":
+        return bool(timing["p95_ms"] < value)
+    if kind == "ratio":
+        return bool(timing["ratio"] <= value)
+    return None
 
 
 if __name__ == "__main__":

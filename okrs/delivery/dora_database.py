@@ -141,14 +141,14 @@ leads (measure, lead) AS (
 )"""
 
 
-def _epoch(column: str, vendor: str) -> str:
+def epoch_sql(column: str, vendor: str) -> str:
     """The column as POSIX seconds: the very expression `selectors.Epoch` reads."""
     if vendor == "postgresql":
         return f"CAST(EXTRACT(EPOCH FROM {column}) AS double precision)"
     return f"ROUND((julianday({column}) - 2440587.5) * 86400.0, 3)"
 
 
-def _seconds_between(later: str, earlier: str, vendor: str) -> str:
+def seconds_between_sql(later: str, earlier: str, vendor: str) -> str:
     """`later - earlier` in seconds: the very expression `selectors.SecondsBetween` reads."""
     if vendor == "postgresql":
         return f"CAST(EXTRACT(EPOCH FROM ({later} - {earlier})) AS double precision)"
@@ -157,16 +157,18 @@ def _seconds_between(later: str, earlier: str, vendor: str) -> str:
 
 def _common(vendor: str, *, service_filter: str) -> str:
     greatest = "GREATEST" if vendor == "postgresql" else "max"
-    finished = _epoch("d.finished_at", vendor)
+    finished = epoch_sql("d.finished_at", vendor)
     return ",\n".join(
         (
             _DEPLOYS.format(finished=finished, service_filter=service_filter),
             _FAILURE_RULE.format(
                 greatest=greatest,
-                resolved=_epoch("i.resolved_at", vendor),
-                opened=_epoch("i.opened_at", vendor),
+                resolved=epoch_sql("i.resolved_at", vendor),
+                opened=epoch_sql("i.opened_at", vendor),
             ),
-            _COUNTED.format(lead=_seconds_between("c.finished_at", "ch.first_commit_at", vendor)),
+            _COUNTED.format(
+                lead=seconds_between_sql("c.finished_at", "ch.first_commit_at", vendor)
+            ),
         )
     )
 
@@ -350,8 +352,8 @@ def _postgresql(
             failed_deployments=failed,
             failures=failures or 0,
             unresolved=(failures or 0) - (resolved or 0),
-            lead_times=_picked(changes or 0, lead_picks),
-            recoveries=_picked(resolved or 0, recovery_picks),
+            lead_times=picked(changes or 0, lead_picks),
+            recoveries=picked(resolved or 0, recovery_picks),
             deploy_days=days or (),
         )
         for (
@@ -369,7 +371,7 @@ def _postgresql(
     ]
 
 
-def _picked(count: int, picks: Sequence[float] | None) -> OrderStatistics:
+def picked(count: int, picks: Sequence[float] | None) -> OrderStatistics:
     if not count or picks is None:
         return dora.NO_SAMPLE
     lower, upper, p90 = picks
@@ -421,7 +423,7 @@ def _sqlite(
             ranks[kind, measure][a] = c
             sizes[kind, measure] = b
 
-    def picked(kind: str, measure: int) -> OrderStatistics:
+    def from_ranks(kind: str, measure: int) -> OrderStatistics:
         n = sizes.get((kind, measure), 0)
         if not n:
             return dora.NO_SAMPLE
@@ -440,15 +442,15 @@ def _sqlite(
                 failed,
                 failures,
                 unresolved,
-                picked("lead", n),
-                picked("recovery", n),
-                _deploy_days(finishes.get(n, ()), w, m.timezone),
+                from_ranks("lead", n),
+                from_ranks("recovery", n),
+                deploy_days(finishes.get(n, ()), w, m.timezone),
             )
         )
     return result
 
 
-def _deploy_days(finished: Sequence[float], weeks: list[Window], tz_name: str) -> list[int]:
+def deploy_days(finished: Sequence[float], weeks: list[Window], tz_name: str) -> list[int]:
     """Days with a deployment in each whole week that has one, as `dora.deployment_frequency`
     counts them: local days found by binary search over the local midnights."""
     if not weeks or not finished:
