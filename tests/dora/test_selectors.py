@@ -113,3 +113,17 @@ def test_the_trend_has_a_point_per_local_week(delivery: Delivery) -> None:
     trend = selectors.dora_trend(scope=scope, window=window)
     assert [m.deployment_frequency.deployments for _, m in trend] == [3, 1]
     assert [m.change_failure_rate.numerator for _, m in trend] == [1, 0]
+
+
+def test_a_trend_is_one_query_however_many_weeks(delivery: Delivery) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    scope = selectors.resolve_scope(team="engineering")
+    counts = []
+    for start in ("2026-11-09", "2026-08-03"):  # one week, then fifteen
+        window = selectors.parse_window(start, "2026-11-16", tz_name=scope.timezone)
+        with CaptureQueriesContext(connection) as captured:
+            trend = selectors.dora_trend(scope=scope, window=window)
+        counts.append((len(trend), len(captured.captured_queries)))
+    assert counts == [(1, 1), (15, 1)]
