@@ -71,14 +71,12 @@ class DoraSizes:
     incidents: int
 
 
-FULL = DoraSizes(
-    events=1_000_000, services=120, deployments=57_000, commits=140_000, incidents=4_300
-)
+FULL = DoraSizes(events=100_000, services=120, deployments=57_000, commits=140_000, incidents=4_300)
 QUICK = DoraSizes(events=3_000, services=12, deployments=5_700, commits=14_000, incidents=430)
 
 TARGET_EVENTS_PER_SECOND = 1000.0
 # Over HTTP, all of the full run would take long: this many events (all of them with --quick).
-HTTP_EVENTS_FULL = 100_000
+HTTP_EVENTS_FULL = 20_000
 HTTP_CLIENTS = 8
 # Per computation: ("ms", p95 under it), ("ratio", okrs's median at most that many times the
 # limit statement's), or ("report", None): the ratio is shown, nothing is required.
@@ -166,7 +164,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--runs", type=int, default=0, help="timed runs per computation")
     parser.add_argument(
-        "--events", type=int, default=0, help="events to ingest (default: 1,000,000; --quick 3,000)"
+        "--events", type=int, default=0, help="events to ingest (default: 100,000; --quick 3,000)"
     )
     parser.add_argument(
         "--only", choices=("all", "ingestion"), default="all", help="run only the ingestion part"
