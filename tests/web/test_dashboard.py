@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from okrs.checkins.services import record_checkin
 from okrs.goals.models import KeyResult, Objective
 from okrs.org.audit import Actor
+from okrs.org.models import Team
 from tests.conftest import NOW, World
 
 
@@ -248,6 +249,7 @@ def add_objectives(world: World, n: int, start: int = 0) -> None:
 def test_queries_do_not_grow_with_the_plan(
     signed_in: Client, world: World, frozen_now: dt.datetime, url: str
 ) -> None:
+    signed_in.get(url)  # the first read of a process also checks the cache's triggers, once
     add_objectives(world, 1)
     with CaptureQueriesContext(connection) as small:
         assert signed_in.get(url).status_code == 200
@@ -257,3 +259,60 @@ def test_queries_do_not_grow_with_the_plan(
     assert response.status_code == 200
     assert "Extra objective 12" in response.content.decode()
     assert len(large) == len(small), [q["sql"] for q in large.captured_queries]
+
+
+def add_teams(world: World, n: int, start: int = 0) -> None:
+    """Sub-teams of platform, each with an objective and a key result."""
+    for i in range(start, start + n):
+        team = Team.objects.create(key=f"squad-{i}", name=f"Squad {i}", parent=world.platform)
+        objective = Objective.objects.create(
+            key=f"squad-{i}-goal", cycle=world.cycle, team=team, title=f"Squad {i} goal",
+            owner=world.member,
+        )  # fmt: skip
+        KeyResult.objects.create(
+            objective=objective, key="kr", title=f"Squad {i} result", owner=world.member,
+            kind="increase", baseline=0, target=10,
+        )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("url", "rows"), [("/", 3 + 13), ("/?team=platform", 1 + 13), ("/teams/engineering/", 0)]
+)
+def test_more_teams_cost_no_more_templates_or_queries(
+    signed_in: Client, world: World, frozen_now: dt.datetime, url: str, rows: int
+) -> None:
+    # A template included per team row made the whole organisation's page (500 teams) cost
+    # more than evaluating its cycle. Each size is read twice and the second read counted: the
+    # first after a change of plan also reloads the evaluation's cache (docs/evaluation.md).
+    add_teams(world, 1)
+    signed_in.get(url)
+    with CaptureQueriesContext(connection) as small_queries:
+        small = signed_in.get(url)
+    add_teams(world, 12, start=1)
+    signed_in.get(url)
+    with CaptureQueriesContext(connection) as large_queries:
+        large = signed_in.get(url)
+    html = large.content.decode()
+    assert "Squad 12 goal" in html
+    assert html.count('data-team="') == rows  # every team its row on the dashboard
+    assert [t.name for t in large.templates] == [t.name for t in small.templates]
+    assert len(large_queries) == len(small_queries), [
+        q["sql"] for q in large_queries.captured_queries
+    ]
+
+
+def test_names_and_titles_are_shown_as_text(
+    signed_in: Client, world: World, frozen_now: dt.datetime
+) -> None:
+    team = Team.objects.create(key="labs", name='R&D <b>"labs"</b>', parent=world.engineering)
+    Objective.objects.create(
+        key="labs-goal", cycle=world.cycle, team=team, title="<script>alert('x')</script>",
+        owner=world.member,
+    )  # fmt: skip
+    html = signed_in.get("/").content.decode()
+    assert "<script>alert" not in html and "<b>" not in html
+    teams = section(html, "teams")
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in teams
+    assert "<strong>R&amp;D &lt;b&gt;&quot;labs&quot;&lt;/b&gt;</strong>" in teams
+    picker = html.split('id="pick-team"', 1)[1].split("</select>", 1)[0]
+    assert '<option value="labs">— R&amp;D &lt;b&gt;&quot;labs&quot;&lt;/b&gt;</option>' in picker

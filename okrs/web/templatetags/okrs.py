@@ -1,43 +1,25 @@
 """Template filters for scores and statuses. Status is always shown as text and a symbol,
-never by colour alone."""
+never by colour alone. The HTML is built in okrs/web/markup.py; the filters only name it."""
 
 from __future__ import annotations
 
 import math
 
 from django import template
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
+
+from okrs.web import markup
 
 register = template.Library()
 
-NONE = "\u2013"  # an en dash stands for "no value"
+NONE = markup.NONE
 
-STATUS = {
-    "on_track": ("✓", "On track"),
-    "at_risk": ("!", "At risk"),
-    "off_track": ("✕", "Off track"),
-}
-
-
-@register.filter
-def status_badge(status: str | None) -> SafeString:
-    if status not in STATUS:
-        return format_html('<span class="status status-none">{} No status</span>', NONE)
-    symbol, label = STATUS[status]
-    return format_html(
-        '<span class="status status-{}"><span aria-hidden="true">{}</span> {}</span>',
-        status,
-        symbol,
-        label,
-    )
-
-
-@register.filter
-def percent(value: float | None) -> str:
-    if value is None or not math.isfinite(value * 100):
-        return NONE
-    return f"{round(value * 100)}%"
+register.filter("status_badge", markup.status_badge)
+register.filter("percent", markup.percent)
+# The lists the dashboard and the alignment page repeat by the hundred (see markup.py).
+register.filter("compliance", markup.compliance)
+register.filter("objective_list", markup.objective_list)
+register.filter("team_rows", markup.team_rows)
+register.filter("options", markup.options)
 
 
 @register.filter

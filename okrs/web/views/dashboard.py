@@ -3,15 +3,18 @@
 Both read one evaluation of the cycle (`evaluate_cycle`) and the dashboard's numbers from
 `build_dashboard`, the same ones the API gives, so the page and `/api/v1/dashboard` agree. The
 dashboard's live part re-fetches itself every 10 seconds with htmx; the view answers those polls
-with the partial alone, or with 204 when nothing changed so that the page (and the keyboard
-focus in it) is left alone.
+with the partial alone, or with 204 when its HTML would be the same, so that the page (and the
+keyboard focus in it) is left alone.
+
+The whole organisation's page lists 500 teams and their 625 objectives: those rows are built
+in Python (okrs/web/markup.py), not by one template include each, which cost more than the
+evaluation itself.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +24,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import path
 from django_htmx.middleware import HtmxDetails
 
@@ -98,11 +102,11 @@ def signin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
     return wrapper
 
 
-def _team_from_query(request: HttpRequest, teams: list[Team]) -> Team | None:
+def _team_from_query(request: HttpRequest) -> Team | None:
     key = request.GET.get("team")
     if not key:
         return None
-    team = next((t for t in teams if t.key == key), None)
+    team = Team.objects.only("key", "name").filter(key=key).first()
     if team is None:
         raise Http404(f"no team {key!r}")
     return team
@@ -112,11 +116,25 @@ def _display_name(person: Any) -> str:
     return person.name or person.email
 
 
+def _states_by_ref(state: CycleState, refs: set[str]) -> dict[str, KeyResultState]:
+    """The key results among `refs` ("objective/key"), found through their objective: the
+    page names the owners of a few dozen rows, not of every key result of the cycle."""
+    objectives = state.by_key()
+    found: dict[str, KeyResultState] = {}
+    for ref in refs:
+        objective_key, _, key = ref.partition("/")
+        for kr in objectives[objective_key].key_results:
+            if kr.key_result.key == key:
+                found[ref] = kr
+    return found
+
+
 def _live_context(
     state: CycleState, data: dict[str, Any], nodes: list[TeamNode], team: Team | None
 ) -> dict[str, Any]:
     """What the dashboard's live part shows, from `build_dashboard`'s data."""
-    by_ref: dict[str, KeyResultState] = {kr.key_result.ref: kr for kr in state.key_results()}
+    shown_attention = data["needs_attention"][:ATTENTION_SHOWN]
+    by_ref = _states_by_ref(state, {row["ref"] for row in [*shown_attention, *data["what_moved"]]})
 
     def with_people(row: dict[str, Any]) -> dict[str, Any]:
         kr = by_ref[row["ref"]]
@@ -124,7 +142,7 @@ def _live_context(
 
     attention = [
         {**with_people(row), "reason_labels": [REASONS[r] for r in row["reasons"]]}
-        for row in data["needs_attention"][:ATTENTION_SHOWN]
+        for row in shown_attention
     ]
     moved = [with_people(row) for row in data["what_moved"]]
     depth = {n.team.key: n.depth for n in nodes}
@@ -154,9 +172,11 @@ def _live_context(
 
     counts = data["counts"]
     return {
+        "cycle": state.cycle,
+        "team": team,
         "kr_counts": [(s, counts["key_results"][s]) for s in STATUSES],
         "objective_counts": [(s, counts["objectives"][s]) for s in STATUSES],
-        "kr_total": len(by_ref),
+        "kr_total": sum(len(o.key_results) for o in state.objectives),
         "objective_total": len(state.objectives),
         "compliance": data["checkin_compliance"],
         "attention": attention,
@@ -165,10 +185,16 @@ def _live_context(
         "moved": moved,
         "team_rows": team_rows,
         "company_row": company_row,
-        # Changes whenever anything shown changes; a poll that sends the same one gets a 204.
-        "fingerprint": hashlib.sha256(
-            json.dumps({**data, "as_of": None}, sort_keys=True, default=str).encode()
-        ).hexdigest()[:32],
+    }
+
+
+def _live_part(live: dict[str, Any]) -> dict[str, Any]:
+    """The live part's HTML and its fingerprint, a digest of that HTML: a poll that sends the
+    fingerprint of what it shows gets a 204 exactly when it would get the same HTML again."""
+    content = render_to_string("web/dashboard/_live_content.html", live)
+    return {
+        "live_content": content,
+        "fingerprint": hashlib.sha256(content.encode()).hexdigest()[:32],
     }
 
 
@@ -183,32 +209,36 @@ def _scope_query(scope: PageScope, team: Team | None) -> str:
 def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     """The cycle at a glance for the organisation or one team and its sub-teams."""
     scope = page_scope(request)
-    teams = list(Team.objects.only("key", "name", "parent_id", "timezone", "checkin_day"))
-    team = _team_from_query(request, teams)
-    nodes = team_tree(teams, team)
+    team = _team_from_query(request)
     context: dict[str, Any] = {
         "nav": "dashboard",
         "scope": scope,
         "cycle": scope.cycle,
         "team": team,
-        "team_choices": team_tree(teams),
         "poll_url": f"{request.path}?{_scope_query(scope, team)}",
         "may_create": may_create_objectives(signed_in(request)),
     }
+    teams: list[Team] = []
+    whole_tree: list[TeamNode] | None = None
     if scope.cycle is not None:
         state = evaluate_cycle(
             scope.cycle, as_of=scope.as_of, team=team, organisation=scope.organisation
         )
-        # build_dashboard reads `team.parent`: hand it the teams already loaded.
-        by_id = {t.pk: t for t in teams}
-        for t in teams:
-            t.parent = by_id.get(t.parent_id) if t.parent_id else None
+        # Every team, with `.parent` set, as build_dashboard reads it: no query of our own.
+        teams = list(state.teams.values())
+        nodes = team_tree(teams, state.teams[team.pk] if team else None)
+        whole_tree = nodes if team is None else None
         data = build_dashboard(state, [n.team for n in nodes])
-        context.update(_live_context(state, data, nodes, team))
+        context.update(_live_part(_live_context(state, data, nodes, team)))
     if request.htmx:
         if scope.cycle is None or request.GET.get("seen") == context["fingerprint"]:
             return HttpResponse(status=204)
         return render(request, "web/dashboard/_live.html", context)
+    if scope.cycle is None:
+        teams = list(Team.objects.only("key", "name", "parent_id"))
+    choices = whole_tree if whole_tree is not None else team_tree(teams)
+    context["team_choices"] = [(n.team.key, n.label) for n in choices]
+    context["selected_team"] = team.key if team else ""
     return render(request, "web/dashboard/page.html", context)
 
 
