@@ -10,6 +10,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from okrs.goals.models import KeyResult, Objective
+from okrs.org.models import Person, Team
 
 
 def _config(content: bytes) -> dict:
@@ -113,3 +114,17 @@ def test_the_shell_does_not_grow_with_the_plan(world, client: Client) -> None:
             kind="increase", baseline=0, target=1,
         )  # fmt: skip
     assert count() == small
+
+
+def test_owner_and_team_names_are_shown_as_text(world, client: Client) -> None:
+    owner = Person.objects.create(email="bob@acme.test", name="<b>Bob</b> & co", role="member")
+    Team.objects.create(key="labs", name="<i>Labs</i>", parent=world.platform)
+    KeyResult.objects.create(
+        objective=world.platform_objective, key="escaped", title="Raise it", owner=owner,
+        kind="increase", baseline=0, target=1,
+    )  # fmt: skip
+    client.force_login(world.member)
+    html = client.get("/alignment/?owner=bob@acme.test").content.decode()
+    assert "<b>" not in html and "<i>" not in html
+    assert '<option value="bob@acme.test" selected>&lt;b&gt;Bob&lt;/b&gt; &amp; co</option>' in html
+    assert '<option value="labs">— — &lt;i&gt;Labs&lt;/i&gt;</option>' in html
