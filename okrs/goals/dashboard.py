@@ -37,41 +37,48 @@ def build_dashboard(state: CycleState, teams: list[Team]) -> dict[str, Any]:
     kr_counts: Counter[str] = Counter()
     objective_counts: Counter[str] = Counter()
     attention: list[dict[str, Any]] = []
-    moved: list[dict[str, Any]] = []
+    moved: list[tuple[float, str, KeyResultState]] = []
     compliance: dict[int | None, list[int]] = defaultdict(lambda: [0, 0])
+    # Hundreds of teams share a few check-in days and time zones: one week start for each.
+    weeks: dict[tuple[str, str], dt.datetime] = {}
 
     for objective in state.objectives:
         if objective.status:
             objective_counts[objective.status] += 1
         team = team_by_id.get(objective.objective.team_id or -1)
         tz = (team.timezone if team and team.timezone else None) or org_tz
-        since = week_start(state.as_of, team.checkin_day if team else "monday", tz)
+        week = (team.checkin_day if team else "monday", tz)
+        since = weeks.get(week) or weeks.setdefault(week, week_start(state.as_of, *week))
+        due_since = state.as_of - since >= dt.timedelta(days=1)
+        owning_team = objective.objective.team
         for kr in objective.key_results:
             kr_counts[kr.result.status] += 1
             checked_this_week = (
                 kr.last_human_checkin_at is not None and kr.last_human_checkin_at >= since
             )
-            due_since = state.as_of - since >= dt.timedelta(days=1)
             if active:
                 bucket = compliance[objective.objective.team_id]
                 bucket[1] += 1
                 bucket[0] += checked_this_week
             reasons = _reasons(kr, missed=active and due_since and not checked_this_week)
             if reasons:
-                attention.append(_attention_row(kr, objective.objective.team, reasons))
+                attention.append(_attention_row(kr, owning_team, reasons))
             delta = kr.result.score - kr.score_week_ago
             if abs(delta) > 1e-9:
-                moved.append(
-                    {
-                        **_kr_summary(kr),
-                        "score_before": kr.score_week_ago,
-                        "change": delta,
-                        "note": kr.last_note,
-                    }
-                )
+                moved.append((delta, kr.key_result.ref, kr))
 
     attention.sort(key=lambda row: (-row["severity"], row["score"], row["ref"]))
-    moved.sort(key=lambda row: (-abs(row["change"]), row["ref"]))
+    # Only the largest changes are shown: rows for those alone.
+    moved.sort(key=lambda m: (-abs(m[0]), m[1]))
+    what_moved = [
+        {
+            **_kr_summary(kr),
+            "score_before": kr.score_week_ago,
+            "change": delta,
+            "note": kr.last_note,
+        }
+        for delta, _, kr in moved[:WHAT_MOVED_LIMIT]
+    ]
     by_team: dict[int | None, list[ObjectiveState]] = defaultdict(list)
     for objective in state.objectives:
         by_team[objective.objective.team_id].append(objective)
@@ -117,7 +124,7 @@ def build_dashboard(state: CycleState, teams: list[Team]) -> dict[str, Any]:
             "due": total_due,
             "rate": (total_checked / total_due) if total_due else None,
         },
-        "what_moved": moved[:WHAT_MOVED_LIMIT],
+        "what_moved": what_moved,
         "teams": team_rows,
     }
 
