@@ -51,40 +51,53 @@ def percent(value: float | None) -> str:
 
 def compliance(c: Mapping[str, Any]) -> SafeString:
     """A team's check-ins this week, `{"checked_in", "due", "rate"}` from the dashboard's data."""
-    if c["due"]:
-        text = f"Check-ins {c['checked_in']}/{c['due']} ({percent(c['rate'])})"
-    else:
-        text = "No check-ins due"
-    return mark_safe(f'<span class="muted small compliance">{escape(text)}</span>')  # noqa: S308
+    return mark_safe(_compliance(c))  # noqa: S308 (escaped)
 
 
 def objective_list(objectives: Sequence[Mapping[str, Any]]) -> SafeString:
     """The objectives of a team row: `{"key", "title", "score", "status"}` each, linked."""
-    if not objectives:
-        return mark_safe('<p class="muted small">No objectives in this cycle.</p>')
-    items = "\n  ".join(
-        f'<li><a href="/objectives/{escape(o["key"])}/">{escape(o["title"])}</a> '
-        f'<span class="score">{percent(o["score"])}</span> {status_badge(o["status"])}</li>'
-        for o in objectives
-    )
-    return mark_safe(f'<ul class="objective-list">\n  {items}\n</ul>')  # noqa: S308
+    return mark_safe(_objective_list(objectives))  # noqa: S308 (escaped)
 
 
 def team_rows(rows: Iterable[Mapping[str, Any]]) -> SafeString:
     """The dashboard's team rows (`build_dashboard`'s `teams`, each with its `depth` in the
     tree): the name linking to the team page, this week's check-ins, the objectives."""
-    return mark_safe(  # noqa: S308 (every value is escaped)
-        "\n      ".join(
-            f'<li class="team-row depth-{row["depth"]:d}" data-team="{escape(row["team"])}">\n'
-            f'        <div class="team-row-head">\n'
-            f'          <a href="/teams/{escape(row["team"])}/">'
-            f"<strong>{escape(row['name'])}</strong></a>\n"
-            f"          {compliance(row['checkin_compliance'])}\n"
-            f"        </div>\n"
-            f"        {objective_list(row['objectives'])}\n"
-            f"      </li>"
-            for row in rows
-        )
+    return mark_safe("\n      ".join(map(_team_row, rows)))  # noqa: S308 (escaped)
+
+
+# The builders below return plain strings, marked safe once by their callers above.
+
+
+def _compliance(c: Mapping[str, Any]) -> str:
+    if not c["due"]:
+        return '<span class="muted small compliance">No check-ins due</span>'
+    return (
+        f'<span class="muted small compliance">Check-ins {c["checked_in"]:d}/{c["due"]:d} '
+        f"({percent(c['rate'])})</span>"
+    )
+
+
+def _objective_list(objectives: Sequence[Mapping[str, Any]]) -> str:
+    if not objectives:
+        return '<p class="muted small">No objectives in this cycle.</p>'
+    items = "\n  ".join(
+        f'<li><a href="/objectives/{escape(o["key"])}/">{escape(o["title"])}</a> '
+        f'<span class="score">{percent(o["score"])}</span> {status_badge(o["status"])}</li>'
+        for o in objectives
+    )
+    return f'<ul class="objective-list">\n  {items}\n</ul>'
+
+
+def _team_row(row: Mapping[str, Any]) -> str:
+    key = escape(row["team"])
+    return (
+        f'<li class="team-row depth-{row["depth"]:d}" data-team="{key}">\n'
+        f'        <div class="team-row-head">\n'
+        f'          <a href="/teams/{key}/"><strong>{escape(row["name"])}</strong></a>\n'
+        f"          {_compliance(row['checkin_compliance'])}\n"
+        f"        </div>\n"
+        f"        {_objective_list(row['objectives'])}\n"
+        f"      </li>"
     )
 
 
