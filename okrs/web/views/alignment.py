@@ -50,20 +50,23 @@ def _team_choices(teams: list[Team]) -> list[TeamChoice]:
     for team in teams:
         parent = team.parent_id if team.parent_id in by_id else None
         children.setdefault(parent, []).append(team)
+
+    def by_name(siblings: list[Team]) -> list[Team]:
+        return sorted(siblings, key=lambda t: t.name.lower())
+
+    # An explicit stack, not a recursive inner function: such a function refers to itself, and
+    # the reference cycle kept all 500 choices alive until the garbage collector ran.
     choices: list[TeamChoice] = []
     seen: set[int] = set()
-
-    def visit(team: Team, depth: int) -> None:
+    stack = [(team, 0) for team in reversed(by_name(children.get(None, [])))]
+    while stack:
+        team, depth = stack.pop()
         if team.pk in seen:
-            return  # a loop of parents must not recurse forever
+            continue  # a loop of parents must not loop forever
         seen.add(team.pk)
-        parent = by_id.get(team.parent_id) if team.parent_id else None
-        choices.append(TeamChoice(team.key, team.name, parent.key if parent else None, depth))
-        for child in sorted(children.get(team.pk, []), key=lambda t: t.name.lower()):
-            visit(child, depth + 1)
-
-    for team in sorted(children.get(None, []), key=lambda t: t.name.lower()):
-        visit(team, 0)
+        above = by_id.get(team.parent_id) if team.parent_id else None
+        choices.append(TeamChoice(team.key, team.name, above.key if above else None, depth))
+        stack.extend((child, depth + 1) for child in reversed(by_name(children.get(team.pk, []))))
     return choices
 
 

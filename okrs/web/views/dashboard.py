@@ -68,20 +68,22 @@ def team_tree(teams: list[Team], root: Team | None = None) -> list[TeamNode]:
     for team in teams:
         parent = team.parent_id if team.parent_id in known else None
         children.setdefault(parent, []).append(team)
+
+    def by_name(siblings: list[Team]) -> list[Team]:
+        return sorted(siblings, key=lambda t: t.name.lower())
+
+    # An explicit stack, not a recursive inner function: such a function refers to itself, and
+    # the reference cycle kept every node list alive until the garbage collector ran.
     nodes: list[TeamNode] = []
     seen: set[int] = set()
-
-    def visit(team: Team, depth: int) -> None:
+    stack = [(team, 0) for team in reversed([root] if root else by_name(children.get(None, [])))]
+    while stack:
+        team, depth = stack.pop()
         if team.pk in seen:
-            return  # a loop of parents cannot be saved through apply; never recurse forever
+            continue  # a loop of parents cannot be saved through apply; never loop forever
         seen.add(team.pk)
         nodes.append(TeamNode(team, depth))
-        for child in sorted(children.get(team.pk, []), key=lambda t: t.name.lower()):
-            visit(child, depth + 1)
-
-    starts = [root] if root else sorted(children.get(None, []), key=lambda t: t.name.lower())
-    for team in starts:
-        visit(team, 0)
+        stack.extend((child, depth + 1) for child in reversed(by_name(children.get(team.pk, []))))
     return nodes
 
 
