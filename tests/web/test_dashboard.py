@@ -316,3 +316,24 @@ def test_names_and_titles_are_shown_as_text(
     assert "<strong>R&amp;D &lt;b&gt;&quot;labs&quot;&lt;/b&gt;</strong>" in teams
     picker = html.split('id="pick-team"', 1)[1].split("</select>", 1)[0]
     assert '<option value="labs">— R&amp;D &lt;b&gt;&quot;labs&quot;&lt;/b&gt;</option>' in picker
+
+
+def test_the_team_tree_is_depth_first_by_name() -> None:
+    from okrs.web.views.dashboard import team_tree
+
+    def team(pk: int, name: str, parent: int | None = None) -> Team:
+        return Team(pk=pk, key=f"t{pk}", name=name, parent_id=parent)
+
+    teams = [
+        team(1, "Platform"), team(2, "checkout"), team(3, "Zeta", 1), team(4, "api", 1),
+        team(5, "Edge", 4), team(6, "Loop A", 7), team(7, "Loop B", 6), team(8, "Orphan", 99),
+    ]  # fmt: skip
+    tree = [(n.team.name, n.depth) for n in team_tree(teams)]
+    # Sub-teams follow their parent, siblings by name whatever the case; a team whose parent
+    # is unknown is a root; teams in a loop of parents are shown nowhere rather than forever.
+    assert tree == [
+        ("checkout", 0), ("Orphan", 0), ("Platform", 0), ("api", 1), ("Edge", 2), ("Zeta", 1),
+    ]  # fmt: skip
+    assert [(n.team.name, n.depth) for n in team_tree(teams, teams[0])] == [
+        ("Platform", 0), ("api", 1), ("Edge", 2), ("Zeta", 1),
+    ]  # fmt: skip
