@@ -116,6 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     skipped[name] = problem
                     continue
                 env["OKRS_DATABASE_URL"] = options.postgres_url
+                # A connection for each bare writer of the HTTP run, and one to spare.
+                env["OKRS_DATABASE_POOL_SIZE"] = str(max(8, options.http_clients + 1))
             print(f"== {name}: {sizes}", flush=True)
             report = _run_worker(name, env, data_dir, sizes, runs, name in ingest_on, options)
         finally:
@@ -742,19 +744,27 @@ def _bare_concurrently(bare: BareLimit, run: list[Delivery], clients: int) -> fl
     from django.db import connection
 
     shares = [run[n::clients] for n in range(clients)]
+    failures: list[BaseException] = []
 
     def write(share: list[Delivery]) -> None:
         try:
             bare.write(share)
+        except BaseException as exc:  # a share not written would flatter the limit
+            failures.append(exc)
         finally:
             connection.close()
 
+    # This thread's connection goes back to the pool first: with it held, one writer would
+    # wait for a connection the pool could not give and time out.
+    connection.close()
     threads = [threading.Thread(target=write, args=(share,)) for share in shares]
     began = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    if failures:
+        raise RuntimeError(f"{len(failures)} of {clients} bare writers failed") from failures[0]
     return time.perf_counter() - began
 
 
