@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from okrs.goals.models import KeyResult
+    from okrs.goals.scoring import KeyResultScore
     from okrs.org.models import Person
 
 # channel name (Person.channel) -> dotted path of its Channel subclass
@@ -56,6 +58,21 @@ class DueKeyResult:
     status: str  # on_track | at_risk | off_track | not_started | ...
     automatic: bool  # bound to a metric source: ask only for confidence and a note
     confidence: str | None = None
+
+    @classmethod
+    def of(cls, kr: KeyResult, result: KeyResultScore) -> DueKeyResult:
+        """The key result as its evaluation `result` shows it."""
+        return cls(
+            id=kr.pk,
+            ref=kr.ref,
+            title=kr.title,
+            unit=kr.unit,
+            current=result.current,
+            target=kr.target,
+            status=result.status or "not_started",
+            automatic=bool(kr.source),
+            confidence=result.confidence,
+        )
 
 
 @dataclass(frozen=True)

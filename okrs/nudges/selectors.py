@@ -70,7 +70,7 @@ def last_human_checkins(key_result_ids: list[int], now: dt.datetime) -> dict[int
 
 
 def _as_due(kr: KeyResult, now: dt.datetime, org: Organisation) -> DueKeyResult:
-    return _due(kr, evaluate_key_result(kr, as_of=now, organisation=org).result)
+    return DueKeyResult.of(kr, evaluate_key_result(kr, as_of=now, organisation=org).result)
 
 
 def my_key_results(*, person: Person, now: dt.datetime) -> list[DueKeyResult]:
@@ -126,7 +126,7 @@ def due_key_results_of(
                 readings=readings.get(kr.pk, []), cycle_start=start, cycle_end=end, as_of=now,
                 thresholds=limits,
             )  # fmt: skip
-            found[owner].append(_due(kr, result))
+            found[owner].append(DueKeyResult.of(kr, result))
     return found
 
 
@@ -142,20 +142,6 @@ def _readings(key_result_ids: list[int], now: dt.datetime) -> dict[int, list[sco
         human = source != Source.SYNC
         readings[kr_id].append(scoring.Reading(at, value, confidence or None, human))
     return readings
-
-
-def _due(kr: KeyResult, result: scoring.KeyResultScore) -> DueKeyResult:
-    return DueKeyResult(
-        id=kr.pk,
-        ref=kr.ref,
-        title=kr.title,
-        unit=kr.unit,
-        current=result.current,
-        target=kr.target,
-        status=result.status or "not_started",
-        automatic=bool(kr.source),
-        confidence=result.confidence,
-    )
 
 
 def due_key_result_models(*, person: Person, now: dt.datetime) -> list[KeyResult]:

@@ -138,19 +138,7 @@ def states_of(key_result_ids: Sequence[int], now: dt.datetime) -> list[DueKeyRes
         if kr is None:
             continue
         result = evaluate_key_result(kr, as_of=now, organisation=org).result
-        shown.append(
-            DueKeyResult(
-                id=kr.pk,
-                ref=kr.ref,
-                title=kr.title,
-                unit=kr.unit,
-                current=result.current,
-                target=kr.target,
-                status=result.status or "not_started",
-                automatic=bool(kr.source),
-                confidence=result.confidence,
-            )
-        )
+        shown.append(DueKeyResult.of(kr, result))
     return shown
 
 
