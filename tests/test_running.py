@@ -45,6 +45,15 @@ def fresh_env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
+def stop(process: subprocess.Popen[str]) -> None:
+    """Stop a served process: politely, then for good after 20 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
 def wait_for(url: str, process: subprocess.Popen[str], timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -73,11 +82,7 @@ def served(fresh_env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[st
         wait_for(f"{base}/api/v1/openapi.json", process)
         yield base, process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
 
 
 def get_json(url: str, token: str) -> tuple[int, bytes]:

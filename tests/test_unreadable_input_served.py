@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_running import OKRS, free_port, okrs, wait_for
+from tests.test_running import OKRS, free_port, okrs, stop, wait_for
 
 
 @pytest.fixture(scope="module")
@@ -36,11 +36,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, str]
              stdin="a-long-enough-passphrase\n")  # fmt: skip
         yield port, okrs(env, "token", "create", "admin@acme.test").strip()
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
 
 
 def send(

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.events.conftest import generic_headers
-from tests.test_running import OKRS, free_port, okrs, wait_for
+from tests.test_running import OKRS, free_port, okrs, stop, wait_for
 
 OLD, NEW = "the-first-generic-secret", "the-rotated-generic-secret"
 # Enough concurrent deliveries, each on a new connection, that both processes answer some.
@@ -45,11 +45,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, dict
         )
         yield port, env
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
 
 
 def shell(env: dict[str, str], *lines: str) -> None:
