@@ -43,8 +43,8 @@ class ContentSecurityPolicyMiddleware:
 # Webhooks prove their sender with a signature over the body exactly as sent (or, for Teams, a
 # token in a header); their views verify it before reading the body and decide themselves what
 # a proven body may hold. A GitHub commit message may legitimately contain "\u0000", which
-# okrs.delivery stores as U+FFFD: refusing it here would lose a genuine delivery, and reading an
-# unproven body here would break the rule that nothing unsigned is read at all.
+# okrs.metrics.delivery stores as U+FFFD: refusing it here would lose a genuine delivery, and
+# reading an unproven body here would break the rule that nothing unsigned is read at all.
 SIGNED_WEBHOOK_PATHS = ("/api/v1/events/", "/slack/events/", "/api/teams/messages")
 
 API_PATH = "/api/v1/"

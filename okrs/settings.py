@@ -56,8 +56,8 @@ INSTALLED_APPS = [
     "okrs.coach",
     "okrs.insights",
     "okrs.reports",
-    "okrs.delivery",
-    "okrs.sources",
+    "okrs.metrics.delivery",
+    "okrs.metrics.sources",
     "okrs.web",
 ]
 

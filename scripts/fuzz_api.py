@@ -41,7 +41,7 @@ CHECKS = [
 # a deliberate 503 (the sender retries later), which schemathesis would count as a server error.
 CONFIGURE_WEBHOOKS = (
     "import secrets\n"
-    "from okrs.delivery.models import Provider, WebhookSecret\n"
+    "from okrs.metrics.delivery.models import Provider, WebhookSecret\n"
     "for provider in Provider.values:\n"
     "    WebhookSecret.objects.get_or_create(\n"
     "        provider=provider, defaults={'secret': secrets.token_hex(16)})\n"

@@ -28,10 +28,10 @@ from okrs.goals.evaluation import (
 from okrs.goals.models import Cycle, KeyResult, Objective
 from okrs.goals.present import key_result_json, objective_json, status_json
 from okrs.goals.sources import public_source
+from okrs.metrics.sources.sync import sync_summary
 from okrs.org.audit import Actor
 from okrs.org.models import Organisation, Person, Team
 from okrs.org.permissions import PermissionDenied
-from okrs.sources.sync import sync_summary
 from okrs.timeutil import is_id, parse_instant
 
 
@@ -335,9 +335,9 @@ def alignment(
     return build_alignment(_evaluate(request, cycle, as_of, team))
 
 
-# Delivery events arrive signed by their provider, not with our tokens (okrs.delivery).
-from okrs.delivery.api_dora import router as dora_router  # noqa: E402
-from okrs.delivery.api_events import router as events_router  # noqa: E402
+# Delivery events arrive signed by their provider, not with our tokens (okrs.metrics.delivery).
+from okrs.metrics.delivery.api_dora import router as dora_router  # noqa: E402
+from okrs.metrics.delivery.api_events import router as events_router  # noqa: E402
 
 api.add_router("/events", events_router)
 api.add_router("/dora", dora_router)

@@ -67,9 +67,9 @@ from okrs.ascode.validate import (
 )
 from okrs.checkins.models import CheckIn
 from okrs.goals.models import ContributionLink, Cycle, Initiative, KeyResult, Objective
+from okrs.metrics.sources.permissions import require_source_permission
 from okrs.org.audit import Actor, record, snapshot
 from okrs.org.models import Organisation, Person, Team
-from okrs.sources.permissions import require_source_permission
 
 __all__ = [
     "ApplyResult",
@@ -595,7 +595,7 @@ class _Applier:
         }
         owner = self.people[spec.owner]
         kr = self.key_results.get((objective.key, spec.key))
-        # Sources are an admin's (okrs/sources/permissions.py); the command line is trusted.
+        # Sources are an admin's (okrs/metrics/sources/permissions.py); the command line is trusted.
         require_source_permission(self.actor, before=kr.source if kr else None, after=source)
         if kr is None:
             kr = KeyResult.objects.create(

@@ -51,9 +51,9 @@ from okrs.ascode.problems import (
     Problem,
 )
 from okrs.goals.models import Cycle, InitiativeStatus, KeyResult, Kind, Level, Objective
+from okrs.metrics.sources.models import Credential
+from okrs.metrics.sources.registry import source_problems
 from okrs.org.models import WEEKDAYS, Channel, Person, Team
-from okrs.sources.models import Credential
-from okrs.sources.registry import source_problems
 
 __all__ = [
     "DatabaseState",
@@ -151,7 +151,7 @@ class DatabaseState:
     # objective key -> (cycle key, key of the objective it rolls up into, directly or via a KR)
     objectives: dict[str, tuple[str, str | None]]
     key_results: set[tuple[str, str]]
-    # credential name -> the source kind it is for (okrs/sources/models.py)
+    # credential name -> the source kind it is for (okrs/metrics/sources/models.py)
     credentials: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -601,7 +601,7 @@ class _Validator:
 
     def check_source(self, kr: KeyResultSpec) -> None:
         """The source against the registry: known kind, required and known parameters, no
-        secret written out (okrs/sources/registry.py), credentials that exist."""
+        secret written out (okrs/metrics/sources/registry.py), credentials that exist."""
         assert kr.source is not None
         source_line = kr.at("source")
         for problem in source_problems(kr.source, credentials=self.db.credentials):

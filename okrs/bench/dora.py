@@ -4,7 +4,7 @@
 
 1. Ingestion (PostgreSQL; add `--ingest-on sqlite,postgresql` for both): signed generic
    events (60% changes, 35% deployments, 5% incidents, and 5% redeliveries of earlier events)
-   through `okrs.delivery.ingest.services.ingest`, the function behind POST
+   through `okrs.metrics.delivery.ingest.services.ingest`, the function behind POST
    /api/v1/events/generic: signature check, JSON parsing, the append-only raw event with
    deduplication, and the normalised rows with their links. Reports events per second from one
    process (target: 1,000 or more) and, measured in the same run in alternating blocks, the
@@ -318,7 +318,7 @@ def _worker(options: argparse.Namespace) -> int:
     from django.core.management import call_command
     from django.db import connection
 
-    from okrs.delivery.models import Service
+    from okrs.metrics.delivery.models import Service
     from okrs.org.models import Person, Team
 
     name: str = options.worker
@@ -372,7 +372,7 @@ def _worker(options: argparse.Namespace) -> int:
 
 
 def _teams_and_services(count: int) -> list[Any]:
-    from okrs.delivery.models import Service
+    from okrs.metrics.delivery.models import Service
     from okrs.org.models import Organisation, Team
 
     Organisation.current()
@@ -423,7 +423,7 @@ def deliveries(count: int, services: list[str], rng: random.Random) -> list[Deli
 
 
 def _signed(secret: str, body: bytes) -> dict[str, str]:
-    from okrs.delivery.signatures import generic_signature
+    from okrs.metrics.delivery.signatures import generic_signature
 
     stamp = str(int(time.time()))
     return {
@@ -434,7 +434,7 @@ def _signed(secret: str, body: bytes) -> dict[str, str]:
 
 
 def _bench_secret() -> str:
-    from okrs.delivery.models import WebhookSecret
+    from okrs.metrics.delivery.models import WebhookSecret
 
     secret = "bench-secret-" + "x" * 20
     WebhookSecret.objects.create(provider="generic", secret=secret)
@@ -444,8 +444,8 @@ def _bench_secret() -> str:
 def ingest_events(sizes: DoraSizes, rng: random.Random) -> dict[str, Any]:
     """Sign and ingest `sizes.events` generic events in this process, one after another, and
     the same rows written by bare INSERTs (the limit), alternating in blocks."""
-    from okrs.delivery.ingest.services import ingest
-    from okrs.delivery.models import RawEvent
+    from okrs.metrics.delivery.ingest.services import ingest
+    from okrs.metrics.delivery.models import RawEvent
 
     secret = _bench_secret()
     services = [s.key for s in _teams_and_services(min(sizes.services, 120))]
@@ -492,7 +492,7 @@ class BareLimit:
     PREFIX = "bare-"
 
     def __init__(self, services: int) -> None:
-        from okrs.delivery.models import Service
+        from okrs.metrics.delivery.models import Service
 
         # The same services for every thread of a concurrent run (get_or_create is not
         # needed: one BareLimit per run creates them, threads share it).
@@ -593,7 +593,7 @@ def ingest_over_http(
     from django.db import connection, connections
 
     from okrs.bench.load import free_port
-    from okrs.delivery.models import RawEvent
+    from okrs.metrics.delivery.models import RawEvent
 
     secret = _bench_secret()
     services = [s.key for s in _teams_and_services(min(sizes.services, 120))]
@@ -796,7 +796,7 @@ def generate_history(sizes: DoraSizes, rng: random.Random) -> dict[str, int]:
     """A year of delivery for `sizes.services` services, written with bulk_create."""
     import datetime as dt
 
-    from okrs.delivery.models import Change, Deployment, Incident
+    from okrs.metrics.delivery.models import Change, Deployment, Incident
 
     services = _teams_and_services(sizes.services)
     end = dt.datetime(2026, 11, 27, tzinfo=dt.UTC)
@@ -944,7 +944,7 @@ def limit_metrics(service_ids: Sequence[int] | None, window: Any, tz_name: str) 
 
     from django.db import connection
 
-    from okrs.delivery import dora, dora_database
+    from okrs.metrics.delivery import dora, dora_database
 
     vendor = connection.vendor
     epoch, between = dora_database.epoch_sql, dora_database.seconds_between_sql
@@ -1027,7 +1027,7 @@ def time_metrics(runs: int) -> list[dict[str, Any]]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from okrs.delivery.selectors import dora_report, parse_window, resolve_scope
+    from okrs.metrics.delivery.selectors import dora_report, parse_window, resolve_scope
 
     timings = []
     for name, service, start, end in MEASURES:

@@ -32,7 +32,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(options: argparse.Namespace) -> int:
-    from okrs.delivery.selectors import (
+    from okrs.metrics.delivery.selectors import (
         DoraQueryInvalid,
         ScopeNotFound,
         dora_report,

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from okrs.delivery.models import Change, Deployment, Incident, Service, ServiceAlias
-from okrs.delivery.selectors import team_timezones
+from okrs.metrics.delivery.models import Change, Deployment, Incident, Service, ServiceAlias
+from okrs.metrics.delivery.selectors import team_timezones
 from okrs.org.models import Team
 
 DAYS = 90

@@ -146,7 +146,7 @@ class KeyResult(models.Model):
     weight = models.FloatField(default=1.0)
     source = models.JSONField(null=True, blank=True, help_text="automatic source configuration")
     last_sync_error = models.TextField(blank=True)
-    # Sync state (okrs/sources/sync.py). It belongs to the source configuration whose
+    # Sync state (okrs/metrics/sources/sync.py). It belongs to the source configuration whose
     # fingerprint is `sync_fingerprint`: when the source changes, the state starts afresh (due
     # now, no failures, no flag), whichever channel changed it.
     last_synced_at = models.DateTimeField(null=True, blank=True)

@@ -1,6 +1,6 @@
 """What of a key result's automatic `source` configuration may be shown to readers.
 
-Each backend of the metric-source registry (okrs/sources/registry.py) marks its secret
+Each backend of the metric-source registry (okrs/metrics/sources/registry.py) marks its secret
 parameters; those are hidden in pages, API answers and the audit log, even when they only hold
 an `env:VARIABLE` reference. Everything else a backend declares is shown: what a number
 measures (the query, the JQL, the service) is what readers need to trust it, and the name of
@@ -52,7 +52,7 @@ def _declared_params(source: dict[str, Any]) -> tuple[frozenset[str], frozenset[
     A source that does not validate (saved around the validator, or from before it) may hold
     a raw secret anywhere, so it gets the conservative allow-list instead."""
     # Imported here: the registry's backends import the ORM models, which import this module.
-    from okrs.sources.registry import COMMON_PARAMS, REGISTRY, source_problems
+    from okrs.metrics.sources.registry import COMMON_PARAMS, REGISTRY, source_problems
 
     kind = source.get("kind")
     backend = REGISTRY.get(kind) if isinstance(kind, str) else None

@@ -17,14 +17,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from okrs.checkins.models import CheckIn
-from okrs.delivery import dora
-from okrs.delivery.models import Service
-from okrs.delivery.selectors import (
-    BANDS_SOURCE,
-    delivery_facts,
-    metrics_json,
-    team_timezones,
-)
 from okrs.goals.evaluation import (
     KeyResultState,
     ObjectiveState,
@@ -33,6 +25,14 @@ from okrs.goals.evaluation import (
 )
 from okrs.goals.models import Cycle, Initiative, InitiativeStatus, KeyResult, Objective
 from okrs.insights.impact import VERDICT_LABEL
+from okrs.metrics.delivery import dora
+from okrs.metrics.delivery.models import Service
+from okrs.metrics.delivery.selectors import (
+    BANDS_SOURCE,
+    delivery_facts,
+    metrics_json,
+    team_timezones,
+)
 from okrs.org.models import Organisation, Person, Team
 from okrs.reports.impacts import impact_from_readings
 

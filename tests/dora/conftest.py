@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from okrs.delivery.models import Deployment, Service
+from okrs.metrics.delivery.models import Deployment, Service
 from tests.conftest import World
 from tests.dora import factory as f
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
-from okrs.delivery.models import Change, Deployment, Incident, Service
+from okrs.metrics.delivery.models import Change, Deployment, Incident, Service
 from okrs.org.models import Team
 
 _ids = itertools.count(1)

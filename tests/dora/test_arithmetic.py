@@ -1,4 +1,4 @@
-"""Worked examples of the DORA arithmetic (okrs.delivery.dora), computed by hand."""
+"""Worked examples of the DORA arithmetic (okrs.metrics.delivery.dora), computed by hand."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from okrs.delivery import dora
-from okrs.delivery.dora import ChangeFact, Deploy, IncidentFact, Window
+from okrs.metrics.delivery import dora
+from okrs.metrics.delivery.dora import ChangeFact, Deploy, IncidentFact, Window
 
 H = dora.HOUR
 D = dora.DAY

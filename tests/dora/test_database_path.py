@@ -1,7 +1,7 @@
 """The database computes exactly what the reference arithmetic computes, on any history.
 
-Every figure users see comes from `okrs.delivery.dora_database` (SQL over the tables); the
-rules are defined by `okrs.delivery.dora` over rows. For random histories written to the
+Every figure users see comes from `okrs.metrics.delivery.dora_database` (SQL over the tables); the
+rules are defined by `okrs.metrics.delivery.dora` over rows. For random histories written to the
 database under test (SQLite with `make test`, PostgreSQL with `make test-postgres`), the
 report, the trend and the overview must give the same `Metrics`, to the last bit of every
 float, as the reference given the rows `delivery_facts` reads, and the same API answer.
@@ -18,9 +18,9 @@ from django.db import transaction
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from okrs.delivery import dora, selectors
-from okrs.delivery.dora import Window
-from okrs.delivery.models import Change, Deployment, Incident, Service
+from okrs.metrics.delivery import dora, selectors
+from okrs.metrics.delivery.dora import Window
+from okrs.metrics.delivery.models import Change, Deployment, Incident, Service
 from okrs.org.models import Organisation, Team
 
 pytestmark = pytest.mark.django_db

@@ -8,12 +8,12 @@ from collections.abc import Iterator
 import pytest
 import time_machine
 
-from okrs.delivery import selectors
-from okrs.delivery.dora import DAY, HOUR, Window
-from okrs.delivery.models import Change, Deployment, Incident, Service
 from okrs.demo.load import DemoResult, load_demo
 from okrs.goals.models import KeyResult
-from okrs.sources.sync import sync_key_result
+from okrs.metrics.delivery import selectors
+from okrs.metrics.delivery.dora import DAY, HOUR, Window
+from okrs.metrics.delivery.models import Change, Deployment, Incident, Service
+from okrs.metrics.sources.sync import sync_key_result
 
 TODAY = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
 NOW = TODAY.timestamp()

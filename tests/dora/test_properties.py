@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from okrs.delivery import dora
-from okrs.delivery.dora import ChangeFact, Deploy, IncidentFact, Window
+from okrs.metrics.delivery import dora
+from okrs.metrics.delivery.dora import ChangeFact, Deploy, IncidentFact, Window
 
 START = 1_790_000_000.0  # October 2026
 SPAN = 60 * dora.DAY

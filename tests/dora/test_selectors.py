@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from okrs.delivery import selectors
-from okrs.delivery.dora import HOUR
+from okrs.metrics.delivery import selectors
+from okrs.metrics.delivery.dora import HOUR
 from tests.conftest import World
 from tests.dora import factory as f
 from tests.dora.conftest import Delivery

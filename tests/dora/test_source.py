@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from okrs.checkins.models import CheckIn
-from okrs.delivery.source import DoraSource
-from okrs.sources.registry import SourceConfigInvalid, SourceError, parse_source
-from okrs.sources.sync import sync_key_result
+from okrs.metrics.sources.backends.dora import DoraSource
+from okrs.metrics.sources.registry import SourceConfigInvalid, SourceError, parse_source
+from okrs.metrics.sources.sync import sync_key_result
 from tests.conftest import World
 from tests.dora import factory as f
 from tests.dora.conftest import Delivery

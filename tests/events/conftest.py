@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from okrs.delivery.models import Service, ServiceAlias, WebhookSecret
-from okrs.delivery.signatures import generic_signature
+from okrs.metrics.delivery.models import Service, ServiceAlias, WebhookSecret
+from okrs.metrics.delivery.signatures import generic_signature
 
 GITHUB_FIXTURES = Path("/work/shared/data/github-webhooks")
 SECRETS = {

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from okrs.config import ConfigError
-from okrs.delivery.ingest.services import ingest
-from okrs.delivery.models import Change, Deployment, Incident, Service
+from okrs.metrics.delivery.ingest.services import ingest
+from okrs.metrics.delivery.models import Change, Deployment, Incident, Service
 from tests.events.conftest import encode, generic_headers
 
 T0 = dt.datetime(2026, 11, 16, 10, 0, tzinfo=dt.UTC)
@@ -246,7 +246,7 @@ def test_when_the_blamed_deployment_fails_after_all_the_incident_is_judged_again
 def test_a_bad_window_setting_refuses_deliveries_over_http_and_stores_nothing(
     post, secrets, checkout, monkeypatch
 ):
-    from okrs.delivery.models import RawEvent
+    from okrs.metrics.delivery.models import RawEvent
 
     monkeypatch.setenv("OKRS_INCIDENT_ATTRIBUTION_HOURS", "-3")
     body = encode({"id": "i", "type": "incident", "service": "checkout", "opened_at": at(1)})
@@ -259,9 +259,9 @@ def test_a_bad_window_setting_refuses_deliveries_over_http_and_stores_nothing(
 
 
 def test_the_system_check_reports_a_bad_window(monkeypatch):
-    from okrs.delivery.ingest.config import check_ingestion_settings
+    from okrs.metrics.delivery.ingest.config import check_ingestion_settings
 
     monkeypatch.setenv("OKRS_INCIDENT_ATTRIBUTION_HOURS", "nan")
-    assert [e.id for e in check_ingestion_settings()] == ["okrs.delivery.E001"]
+    assert [e.id for e in check_ingestion_settings()] == ["okrs.metrics.delivery.E001"]
     monkeypatch.setenv("OKRS_INCIDENT_ATTRIBUTION_HOURS", "12")
     assert check_ingestion_settings() == []

@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from okrs.delivery.ingest.services import ingest
-from okrs.delivery.models import Change, RawEvent, Service, WebhookSecret
+from okrs.metrics.delivery.ingest.services import ingest
+from okrs.metrics.delivery.models import Change, RawEvent, Service, WebhookSecret
 from tests.events.conftest import SECRETS, encode, generic_headers
 from tests.services import require_service
 

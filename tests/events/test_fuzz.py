@@ -8,8 +8,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from okrs.delivery.ingest import generic, github, gitlab, pagerduty
-from okrs.delivery.ingest.normalise import Identity, Normalised, PayloadInvalid
+from okrs.metrics.delivery.ingest import generic, github, gitlab, pagerduty
+from okrs.metrics.delivery.ingest.normalise import Identity, Normalised, PayloadInvalid
 from tests.events.conftest import github_payload
 
 LEAVES = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text()

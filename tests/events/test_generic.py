@@ -8,8 +8,15 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from okrs.delivery.models import Change, Deployment, Incident, RawEvent, Service, ServiceAlias
-from okrs.delivery.signatures import generic_signature
+from okrs.metrics.delivery.models import (
+    Change,
+    Deployment,
+    Incident,
+    RawEvent,
+    Service,
+    ServiceAlias,
+)
+from okrs.metrics.delivery.signatures import generic_signature
 from tests.events.conftest import encode, generic_headers
 
 

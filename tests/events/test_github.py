@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from okrs.delivery.models import Change, Deployment, Incident, RawEvent
+from okrs.metrics.delivery.models import Change, Deployment, Incident, RawEvent
 from tests.events.conftest import GITHUB_FIXTURES, encode, github_headers, github_payload
 
 UTC = dt.UTC

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from okrs.delivery.models import Change, Deployment, RawEvent, Service, ServiceAlias
+from okrs.metrics.delivery.models import Change, Deployment, RawEvent, Service, ServiceAlias
 from tests.events.conftest import encode, gitlab_headers
 
 UTC = dt.UTC

@@ -14,9 +14,13 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from okrs.delivery.ingest.normalise import DeploymentFact, shipping_deployment, suspect_deployment
-from okrs.delivery.ingest.services import ingest
-from okrs.delivery.models import Change, Deployment, Incident, RawEvent, Service
+from okrs.metrics.delivery.ingest.normalise import (
+    DeploymentFact,
+    shipping_deployment,
+    suspect_deployment,
+)
+from okrs.metrics.delivery.ingest.services import ingest
+from okrs.metrics.delivery.models import Change, Deployment, Incident, RawEvent, Service
 from tests.events.conftest import SECRETS, encode, generic_headers
 
 T0 = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from okrs.delivery.ingest.normalise import (
+from okrs.metrics.delivery.ingest.normalise import (
     DeploymentFact,
     DeploymentRecord,
     PayloadInvalid,
@@ -20,7 +20,7 @@ from okrs.delivery.ingest.normalise import (
     supersedes,
     suspect_deployment,
 )
-from okrs.delivery.signatures import (
+from okrs.metrics.delivery.signatures import (
     SignatureInvalid,
     generic_signature,
     verify_generic,

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from okrs.delivery.models import Deployment, Incident, RawEvent, Service, ServiceAlias
+from okrs.metrics.delivery.models import Deployment, Incident, RawEvent, Service, ServiceAlias
 from tests.events.conftest import encode, pagerduty_headers
 
 UTC = dt.UTC

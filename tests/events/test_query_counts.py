@@ -12,8 +12,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from okrs.delivery.ingest.services import ingest
-from okrs.delivery.models import Change, Deployment, Incident, Service
+from okrs.metrics.delivery.ingest.services import ingest
+from okrs.metrics.delivery.models import Change, Deployment, Incident, Service
 from tests.events.conftest import encode, generic_headers
 
 T0 = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)

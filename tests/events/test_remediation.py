@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from okrs.delivery.ingest.normalise import remediation_kind, strongest_remediation
-from okrs.delivery.models import Change, Deployment
+from okrs.metrics.delivery.ingest.normalise import remediation_kind, strongest_remediation
+from okrs.metrics.delivery.models import Change, Deployment
 from tests.events.conftest import github_payload
 
 

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from okrs.delivery.models import Change, Deployment, RawEvent, Service
+from okrs.metrics.delivery.models import Change, Deployment, RawEvent, Service
 from tests.events.conftest import SECRETS, generic_headers, github_headers, github_payload
 
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from okrs.delivery.ingest.configure import clear_webhook_secret, set_webhook_secret
-from okrs.delivery.models import Deployment, RawEvent, Service, WebhookSecret
+from okrs.metrics.delivery.ingest.configure import clear_webhook_secret, set_webhook_secret
+from okrs.metrics.delivery.models import Deployment, RawEvent, Service, WebhookSecret
 from okrs.org.audit import Actor
 from tests.events.conftest import encode, generic_headers
 

@@ -40,7 +40,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, dict
         wait_for(f"http://127.0.0.1:{port}/api/v1/openapi.json", process)
         shell(
             env,
-            "from okrs.delivery.models import Service",
+            "from okrs.metrics.delivery.models import Service",
             "Service.objects.create(key='checkout', name='Checkout')",
         )
         yield port, env
@@ -55,7 +55,7 @@ def shell(env: dict[str, str], *lines: str) -> None:
 def set_secret(env: dict[str, str], secret: str) -> None:
     shell(
         env,
-        "from okrs.delivery.ingest.configure import set_webhook_secret",
+        "from okrs.metrics.delivery.ingest.configure import set_webhook_secret",
         "from okrs.org.audit import Actor",
         "set_webhook_secret(actor=Actor(person=None, channel='cli', trusted=True), "
         f"provider='generic', secret={secret!r})",
@@ -102,7 +102,7 @@ def test_a_rotated_then_cleared_secret_is_honoured_by_every_web_process(served) 
 
     shell(
         env,
-        "from okrs.delivery.ingest.configure import clear_webhook_secret",
+        "from okrs.metrics.delivery.ingest.configure import clear_webhook_secret",
         "from okrs.org.audit import Actor",
         "clear_webhook_secret(actor=Actor(person=None, channel='cli', trusted=True), "
         "provider='generic')",

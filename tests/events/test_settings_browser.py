@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from okrs.delivery.models import Service, ServiceAlias, WebhookSecret
+from okrs.metrics.delivery.models import Service, ServiceAlias, WebhookSecret
 
 pytestmark = pytest.mark.browser
 

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from okrs.delivery.models import (
+from okrs.metrics.delivery.models import (
     Deployment,
     RawEvent,
     Service,

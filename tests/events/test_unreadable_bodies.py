@@ -11,7 +11,7 @@ import json
 import pytest
 from django.test import Client
 
-from okrs.delivery.models import RawEvent, Service
+from okrs.metrics.delivery.models import RawEvent, Service
 from tests.events.conftest import generic_headers
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from okrs.goals.models import KeyResult
-from okrs.sources.models import Credential
+from okrs.metrics.sources.models import Credential
 from tests.conftest import NOW
 
 

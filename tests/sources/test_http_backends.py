@@ -12,12 +12,12 @@ import threading
 
 import pytest
 
-from okrs.sources import http
-from okrs.sources.backends.github import GitHubSource
-from okrs.sources.backends.http_json import HttpJsonSource
-from okrs.sources.backends.jira import JiraSource
-from okrs.sources.backends.pagerduty import PagerDutySource
-from okrs.sources.registry import SourceError
+from okrs.metrics.sources import http
+from okrs.metrics.sources.backends.github import GitHubSource
+from okrs.metrics.sources.backends.http_json import HttpJsonSource
+from okrs.metrics.sources.backends.jira import JiraSource
+from okrs.metrics.sources.backends.pagerduty import PagerDutySource
+from okrs.metrics.sources.registry import SourceError
 from tests.fakes.github import FakeGitHub, item
 from tests.fakes.http_json import Answer, FakeJsonEndpoint
 from tests.fakes.jira import FakeJira, issue

@@ -23,9 +23,9 @@ import pytest
 from prometheus_client import CollectorRegistry, Histogram, start_http_server
 
 from okrs.checkins.models import CheckIn
-from okrs.sources.backends.prometheus import PrometheusSource
-from okrs.sources.registry import SourceError
-from okrs.sources.sync import sync_key_result
+from okrs.metrics.sources.backends.prometheus import PrometheusSource
+from okrs.metrics.sources.registry import SourceError
+from okrs.metrics.sources.sync import sync_key_result
 from tests.services import require
 from tests.sources.conftest import bind, fresh
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from okrs.sources.registry import (
+from okrs.metrics.sources.registry import (
     REGISTRY,
     SourceConfigInvalid,
     SourceError,
@@ -17,7 +17,7 @@ from okrs.sources.registry import (
     secret_params,
     source_problems,
 )
-from okrs.sources.schedule import BadDuration, next_sync_time, parse_schedule, retry_delay
+from okrs.metrics.sources.schedule import BadDuration, next_sync_time, parse_schedule, retry_delay
 
 
 def messages(raw: dict, **kwargs) -> list[str]:

@@ -15,19 +15,19 @@ from okrs.ascode.parse import load_plan
 from okrs.ascode.problems import PlanInvalid
 from okrs.checkins.models import CheckIn
 from okrs.goals.models import KeyResult
-from okrs.org.audit import Actor
-from okrs.org.models import AuditEntry
-from okrs.org.permissions import PermissionDenied
-from okrs.sources.backends.http_json import HttpJsonSource
-from okrs.sources.backends.prometheus import number_from_answer
-from okrs.sources.registry import (
+from okrs.metrics.sources.backends.http_json import HttpJsonSource
+from okrs.metrics.sources.backends.prometheus import number_from_answer
+from okrs.metrics.sources.registry import (
     SourceError,
     parse_source,
     resolve_secrets,
     same_site,
     source_problems,
 )
-from okrs.sources.sync import sync_due, sync_key_result
+from okrs.metrics.sources.sync import sync_due, sync_key_result
+from okrs.org.audit import Actor
+from okrs.org.models import AuditEntry
+from okrs.org.permissions import PermissionDenied
 from tests.conftest import NOW
 from tests.fakes.http_json import Answer, FakeJsonEndpoint
 from tests.sources.conftest import bind, fresh, store_credential
@@ -319,7 +319,7 @@ def test_an_admin_must_give_a_json_credential_its_site(world, client) -> None:
         "/settings/sources/?kind=http_json", {**fields, "site": "https://metrics.acme.test"}
     )
     assert good.status_code == 302
-    from okrs.sources.models import Credential
+    from okrs.metrics.sources.models import Credential
 
     assert Credential.objects.get(name="metrics").site == "https://metrics.acme.test"
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from okrs.sources.backends.sql import SqlSource
-from okrs.sources.registry import SourceError
-from okrs.sources.sync import sync_key_result
+from okrs.metrics.sources.backends.sql import SqlSource
+from okrs.metrics.sources.registry import SourceError
+from okrs.metrics.sources.sync import sync_key_result
 from tests.conftest import NOW
 from tests.services import require_service
 from tests.sources.conftest import bind, fresh, store_credential

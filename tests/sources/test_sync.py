@@ -14,10 +14,10 @@ from django.db import connection
 
 from okrs.checkins.models import CheckIn
 from okrs.goals.models import KeyResult
+from okrs.metrics.sources import sync
+from okrs.metrics.sources.sync import due_key_results, sync_due, sync_key_result
+from okrs.metrics.sources.tasks import sync_due_key_results, sync_one_key_result
 from okrs.org.models import AuditEntry
-from okrs.sources import sync
-from okrs.sources.sync import due_key_results, sync_due, sync_key_result
-from okrs.sources.tasks import sync_due_key_results, sync_one_key_result
 from tests.conftest import NOW
 from tests.fakes.http_json import Answer, FakeJsonEndpoint
 from tests.sources.conftest import bind, fresh, later, store_credential
@@ -159,7 +159,7 @@ def test_a_permanent_failure_flags_the_key_result_until_its_source_changes(
 
 
 def test_a_refused_credential_flags_and_a_new_one_resumes(world, endpoint, clock) -> None:
-    from okrs.sources.sync import resume_after_credential_change
+    from okrs.metrics.sources.sync import resume_after_credential_change
 
     credential = store_credential("metrics", "http_json", site=endpoint.url, token="revoked")
     kr = bind_json(world.conversion, endpoint)
@@ -263,7 +263,7 @@ def test_a_provider_echoing_the_secret_does_not_put_it_on_the_page(world, endpoi
 def test_the_summary_for_the_api_forgets_the_state_of_a_replaced_source(
     bound, endpoint, clock
 ) -> None:
-    from okrs.sources.sync import sync_summary
+    from okrs.metrics.sources.sync import sync_summary
 
     endpoint.fail_with = Answer(404, {"error": "moved"})
     sync_due(now=NOW)

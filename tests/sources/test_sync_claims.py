@@ -19,8 +19,8 @@ from django.db import connection
 from okrs import claims
 from okrs.checkins.models import CheckIn
 from okrs.goals.models import KeyResult
-from okrs.sources import http, sync
-from okrs.sources.sync import due_key_results, sync_due, sync_key_result
+from okrs.metrics.sources import http, sync
+from okrs.metrics.sources.sync import due_key_results, sync_due, sync_key_result
 from tests.conftest import NOW
 from tests.fakes.http_json import FakeJsonEndpoint
 from tests.sources.conftest import bind, fresh, store_credential
@@ -176,7 +176,7 @@ def test_a_fetch_hanging_past_the_longest_hold_is_taken_over_and_its_late_result
 
 @pytest.mark.django_db(transaction=True)
 def test_a_changed_credential_voids_a_running_sync(world, endpoint, renewing_quickly) -> None:
-    from okrs.sources.sync import resume_after_credential_change
+    from okrs.metrics.sources.sync import resume_after_credential_change
 
     kr = bind_json(world.conversion, endpoint)
     held = threading.Event()

@@ -9,7 +9,7 @@ import pytest
 
 from okrs.checkins.models import CheckIn
 from okrs.goals.models import KeyResult
-from okrs.sources import sync
+from okrs.metrics.sources import sync
 from tests.conftest import NOW
 from tests.fakes.http_json import Answer, FakeJsonEndpoint
 from tests.sources.conftest import bind

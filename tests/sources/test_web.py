@@ -11,9 +11,9 @@ from django.test import Client
 from okrs.ascode.export import export_plan
 from okrs.checkins.models import CheckIn
 from okrs.goals.models import KeyResult
+from okrs.metrics.sources.models import Credential
+from okrs.metrics.sources.sync import sync_key_result
 from okrs.org.models import AuditEntry
-from okrs.sources.models import Credential
-from okrs.sources.sync import sync_key_result
 from tests.conftest import NOW
 from tests.fakes.http_json import Answer, FakeJsonEndpoint
 from tests.sources.conftest import bind, fresh, store_credential

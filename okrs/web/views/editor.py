@@ -32,6 +32,9 @@ from okrs.ascode.parse import InitiativeSpec, KeyResultSpec, ObjectiveSpec, Plan
 from okrs.ascode.validate import effective_kind, effective_target, number_text, validate_plan
 from okrs.goals.evaluation import current_cycle
 from okrs.goals.models import Cycle, Initiative, KeyResult, Level, Objective
+from okrs.metrics.sources.forms import SourceForm, param_field_name
+from okrs.metrics.sources.models import Credential
+from okrs.metrics.sources.permissions import REFUSAL, may_bind_sources, require_source_permission
 from okrs.org.audit import Actor, record, snapshot
 from okrs.org.models import Person, Role, Team
 from okrs.org.permissions import (
@@ -40,9 +43,6 @@ from okrs.org.permissions import (
     can_edit_objective,
     led_team_ids,
 )
-from okrs.sources.forms import SourceForm, param_field_name
-from okrs.sources.models import Credential
-from okrs.sources.permissions import REFUSAL, may_bind_sources, require_source_permission
 from okrs.web.forms import EditorForm, InitiativeForm, KeyResultForm, ObjectiveForm
 from okrs.web.views.common import signed_in
 

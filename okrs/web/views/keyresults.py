@@ -28,6 +28,7 @@ from okrs.goals import scoring
 from okrs.goals.evaluation import KeyResultState, evaluate_cycle, evaluate_key_result
 from okrs.goals.models import Cycle, Initiative, KeyResult, Objective
 from okrs.goals.sources import public_source
+from okrs.metrics.sources.sync import fingerprint
 from okrs.org.audit import Actor
 from okrs.org.models import Organisation, Person
 from okrs.org.permissions import (
@@ -37,7 +38,6 @@ from okrs.org.permissions import (
     can_edit_objective,
 )
 from okrs.reports.impacts import impacts_for
-from okrs.sources.sync import fingerprint
 from okrs.web.views.common import page_scope, signed_in
 
 

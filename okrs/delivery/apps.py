@@ -1,7 +1,0 @@
-from django.apps import AppConfig
-
-
-class DeliveryConfig(AppConfig):
-    name = "okrs.delivery"
-    label = "delivery"
-    verbose_name = "Delivery events and DORA"

@@ -1,0 +1,133 @@
+"""GET /api/v1/dora: the five DORA metrics of a service, a team or the organisation.
+
+Any signed-in person (token or session) may read them, as they may read every key result.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.errors import HttpError
+from pydantic import BaseModel, Field
+
+from okrs.api.openapi import Instant, answers
+from okrs.metrics.delivery.selectors import (
+    DoraQueryInvalid,
+    ScopeNotFound,
+    dora_report,
+    parse_window,
+    report_json,
+    resolve_scope,
+)
+
+router = Router(tags=["dora"])
+
+Band = Literal["elite", "high", "medium", "low"] | None
+
+
+class DoraQuery(Schema):
+    service: str | None = Field(None, description="service key")
+    team: str | None = Field(None, description="team key (its sub-teams' services included)")
+    from_: Instant | None = Field(
+        None,
+        alias="from",
+        description="ISO date or date-time, inclusive (default: 30 days before `to`); a date "
+        "means its midnight in the scope's time zone",
+    )
+    to: Instant | None = Field(None, description="ISO date or date-time, exclusive (default: now)")
+
+
+class ScopeOut(BaseModel):
+    kind: Literal["service", "team", "organisation"]
+    key: str | None
+    name: str
+    team: str | None = Field(description="the team owning the service (services only)")
+
+
+class WindowOut(BaseModel):
+    from_: str = Field(alias="from")
+    to: str
+    days: float
+
+
+class FrequencyOut(BaseModel):
+    per_day: float = Field(description="successful production deployments per day")
+    per_week: float
+    deployments: int
+    deploy_days_per_week: float | None = Field(
+        description="median number of days with a deployment in the window's whole local weeks"
+    )
+    whole_weeks: int
+    band: Band
+
+
+class DurationsOut(BaseModel):
+    median_hours: float | None
+    p90_hours: float | None
+    changes: int
+    band: Band
+
+
+class FailureRateOut(BaseModel):
+    percent: float | None
+    failed_deployments: int
+    deployments: int
+    band: Band
+
+
+class RecoveryOut(BaseModel):
+    median_hours: float | None
+    p90_hours: float | None
+    failures: int
+    unresolved: int = Field(description="failures not resolved yet: left out of median and p90")
+    band: Band
+
+
+class ReworkOut(BaseModel):
+    percent: float | None
+    remediation_deployments: int
+    deployments: int
+    band: None = Field(description="always null: the DORA 2023 report has no rework rate band")
+
+
+class DoraOut(BaseModel):
+    scope: ScopeOut
+    services: list[str]
+    window: WindowOut
+    timezone: str
+    deployment_frequency: FrequencyOut
+    lead_time: DurationsOut
+    change_failure_rate: FailureRateOut
+    recovery_time: RecoveryOut
+    rework_rate: ReworkOut
+    bands_source: str
+
+
+class Error(BaseModel):
+    detail: str
+
+
+@router.get(
+    "",
+    response={200: DoraOut, 400: Error, 404: Error},
+    openapi_extra=answers(
+        {
+            400: "`from` or `to` is not an ISO date or date-time, `from` is not before `to`, "
+            "the window is longer than 3 years, or both a service and a team are given",
+            404: "No service or team with that key",
+        }
+    ),
+    by_alias=True,
+    summary="The five DORA metrics and their bands for a half-open window",
+)
+def dora(request: HttpRequest, filters: Query[DoraQuery]) -> Any:
+    try:
+        scope = resolve_scope(service=filters.service, team=filters.team)
+        window = parse_window(filters.from_, filters.to, tz_name=scope.timezone)
+    except ScopeNotFound as exc:
+        raise HttpError(404, str(exc)) from exc
+    except DoraQueryInvalid as exc:
+        raise HttpError(400, str(exc)) from exc
+    return report_json(dora_report(scope=scope, window=window))

@@ -1,0 +1,6 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("okrs.metrics.delivery.views_settings")),
+    path("", include("okrs.metrics.delivery.views_dora")),
+]

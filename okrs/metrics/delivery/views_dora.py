@@ -1,0 +1,222 @@
+"""The DORA pages: /dora/ (every team and service) and /dora/service|team/KEY/ (trends).
+
+Read-only, for every signed-in person, like the rest of the plan. The window comes from
+`?from=&to=` (ISO dates, half-open, read in the scope's time zone; default the last 30 days);
+the trend charts show the twelve weeks before the window's end, one point per local week.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path
+
+from okrs.metrics.delivery import dora
+from okrs.metrics.delivery.dora import Metrics, Window
+from okrs.metrics.delivery.selectors import (
+    BANDS_SOURCE,
+    DoraQueryInvalid,
+    ScopeNotFound,
+    dora_report,
+    dora_trend,
+    metrics_json,
+    organisation_overview,
+    parse_window,
+    resolve_scope,
+)
+from okrs.org.models import Organisation
+
+TREND_WEEKS = 12
+NONE = "\u2013"  # an en dash stands for "no value", as on the other pages
+
+
+def _window(request: HttpRequest, tz_name: str) -> tuple[Window, str | None]:
+    """The requested window, or the default one and the reason the request's was refused."""
+    try:
+        return parse_window(
+            request.GET.get("from") or None, request.GET.get("to") or None, tz_name=tz_name
+        ), None
+    except DoraQueryInvalid as exc:
+        return parse_window(None, None, tz_name=tz_name), f"The dates were not used: {exc}."
+
+
+def _dates(window: Window, tz_name: str) -> dict[str, str]:
+    """The window as the date inputs show it: `to` is exclusive, as in the API."""
+    tz = zoneinfo.ZoneInfo(tz_name)
+    start = dt.datetime.fromtimestamp(window.start, tz)
+    end = dt.datetime.fromtimestamp(window.end, tz)
+    return {
+        "from": start.date().isoformat(),
+        "to": end.date().isoformat(),
+        "from_label": f"{start:%-d %b %Y %H:%M}",
+        "to_label": f"{end:%-d %b %Y %H:%M}",
+    }
+
+
+METRIC_NAMES = {
+    "deployment_frequency": "Deployment frequency",
+    "lead_time": "Change lead time",
+    "change_failure_rate": "Change failure rate",
+    "recovery_time": "Failed deployment recovery time",
+    "rework_rate": "Deployment rework rate",
+}
+
+
+def duration_text(hours: float | None) -> str:
+    if hours is None:
+        return NONE
+    if hours < 1:
+        return f"{hours * 60:.0f} min"
+    if hours < 48:
+        return f"{hours:.1f} h"
+    return f"{hours / 24:.1f} days"
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _percent(value: float | None) -> str:
+    return NONE if value is None else f"{value:.1f}%"
+
+
+def _row(metrics: Metrics) -> list[dict[str, Any]]:
+    """The five metrics as cells: a name, the value, what it counts, and the band."""
+    j = metrics_json(metrics)
+    f, lt, cfr, rec, rw = (j[name] for name in METRIC_NAMES)
+    unresolved = f", {rec['unresolved']} unresolved" if rec["unresolved"] else ""
+    values = {
+        "deployment_frequency": (
+            f"{f['per_day']:.2f} per day",
+            _count(f["deployments"], "deployment"),
+            f["band"],
+        ),
+        "lead_time": (
+            duration_text(lt["median_hours"]),
+            f"median of {_count(lt['changes'], 'change')}; p90 {duration_text(lt['p90_hours'])}",
+            lt["band"],
+        ),
+        "change_failure_rate": (
+            _percent(cfr["percent"]),
+            f"{cfr['failed_deployments']} of {_count(cfr['deployments'], 'deployment')}",
+            cfr["band"],
+        ),
+        "recovery_time": (
+            duration_text(rec["median_hours"]),
+            f"median of {_count(rec['failures'] - rec['unresolved'], 'failure')}{unresolved}; "
+            f"p90 {duration_text(rec['p90_hours'])}",
+            rec["band"],
+        ),
+        "rework_rate": (
+            _percent(rw["percent"]),
+            f"{rw['remediation_deployments']} of {_count(rw['deployments'], 'deployment')}",
+            None,
+        ),
+    }
+    return [
+        {"key": key, "name": METRIC_NAMES[key], "value": value, "detail": detail, "band": band}
+        for key, (value, detail, band) in values.items()
+    ]
+
+
+@login_required
+def overview_page(request: HttpRequest) -> HttpResponse:
+    org = Organisation.current()
+    window, problem = _window(request, org.timezone)
+    report, teams, services = organisation_overview(window=window)
+    context = {
+        "nav": "dora",
+        "window": _dates(window, org.timezone),
+        "window_days": round(window.days, 1),
+        "timezone": org.timezone,
+        "problem": problem,
+        "metric_names": list(METRIC_NAMES.values()),
+        "organisation": _row(report.metrics),
+        "teams": [
+            {"scope": row.scope, "indent": range(row.depth), "cells": _row(row.metrics)}
+            for row in teams
+        ],
+        "services": [{"scope": row.scope, "cells": _row(row.metrics)} for row in services],
+        "bands_source": BANDS_SOURCE,
+    }
+    return render(request, "delivery/dora.html", context)
+
+
+def _scope_page(request: HttpRequest, *, service: str | None, team: str | None) -> HttpResponse:
+    try:
+        scope = resolve_scope(service=service, team=team)
+    except ScopeNotFound as exc:
+        raise Http404(str(exc)) from exc
+    window, problem = _window(request, scope.timezone)
+    report = dora_report(scope=scope, window=window)
+    trend_window = Window(window.end - TREND_WEEKS * dora.WEEK, window.end)
+    trend = dora_trend(scope=scope, window=trend_window)
+    context = {
+        "nav": "dora",
+        "scope": scope,
+        "timezone": scope.timezone,
+        "window": _dates(window, scope.timezone),
+        "window_days": round(window.days, 1),
+        "problem": problem,
+        "cells": _row(report.metrics),
+        "trend": [
+            {"week": _dates(week, scope.timezone)["from"], "cells": _row(metrics)}
+            for week, metrics in trend
+        ],
+        "chart": _chart_data(trend),
+        "bands_source": BANDS_SOURCE,
+    }
+    return render(request, "delivery/dora_scope.html", context)
+
+
+def _chart_data(trend: list[tuple[Window, Metrics]]) -> dict[str, Any]:
+    """One series per metric, a point per week (its first day, in milliseconds since 1970)."""
+
+    def hours(seconds: float | None) -> float | None:
+        return None if seconds is None else round(seconds / dora.HOUR, 2)
+
+    def points(values: list[float | None]) -> list[dict[str, float | None]]:
+        return [
+            {"x": int(week.start * 1000), "y": value}
+            for (week, _), value in zip(trend, values, strict=True)
+        ]
+
+    ms = [m for _, m in trend]
+    return {
+        "deployment_frequency": points([round(m.deployment_frequency.per_day * 7, 2) for m in ms]),
+        "lead_time": points([hours(m.lead_time.median) for m in ms]),
+        "change_failure_rate": points(
+            [
+                None
+                if m.change_failure_rate.percent is None
+                else round(m.change_failure_rate.percent, 1)
+                for m in ms
+            ]
+        ),
+        "recovery_time": points([hours(m.recovery_time.median) for m in ms]),
+        "rework_rate": points(
+            [None if m.rework_rate.percent is None else round(m.rework_rate.percent, 1) for m in ms]
+        ),
+    }
+
+
+@login_required
+def service_page(request: HttpRequest, key: str) -> HttpResponse:
+    return _scope_page(request, service=key, team=None)
+
+
+@login_required
+def team_page(request: HttpRequest, key: str) -> HttpResponse:
+    return _scope_page(request, service=None, team=key)
+
+
+urlpatterns = [
+    path("dora/", overview_page, name="dora"),
+    path("dora/service/<slug:key>/", service_page, name="dora_service"),
+    path("dora/team/<slug:key>/", team_page, name="dora_team"),
+]

@@ -1,0 +1,1 @@
+"""Metric sources that update key results by themselves. See `registry`."""

@@ -1,0 +1,1 @@
+"""One module per metric-source backend; each registers itself with `sources.registry`."""

@@ -1,1 +1,0 @@
-"""Metric sources that update key results by themselves (section 9). See okrs.sources.registry."""

@@ -1,1 +1,0 @@
-"""One module per metric-source backend; each registers itself with okrs.sources.registry."""
