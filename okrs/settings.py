@@ -118,7 +118,7 @@ AUTHENTICATION_BACKENDS = [
 ]
 # Sign-in with email and password. People are added by an admin (`okrs user create`, plan
 # files), never by signing up; failed sign-ins are rate-limited by allauth's defaults.
-ACCOUNT_ADAPTER = "okrs.web.auth.AccountAdapter"
+ACCOUNT_ADAPTER = "okrs.org.accounts.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -145,7 +145,7 @@ elif DEBUG or config.env_bool("OKRS_MAIL_CONSOLE", False):
     # The demo prints mail (nudges with their check-in links) in full on the console.
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 else:
-    EMAIL_BACKEND = "okrs.web.mail.UnsentMailBackend"
+    EMAIL_BACKEND = "okrs.channels.email.unsent.UnsentMailBackend"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -22,5 +22,15 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("slack/", include("okrs.channels.slack.urls")),
     path("", include("okrs.channels.teams.urls")),
-    path("", include("okrs.web.urls")),
+    # Each domain keeps its pages and their routes in its own package.
+    path("", include("okrs.goals.urls")),
+    path("", include("okrs.checkins.views")),
+    path("", include("okrs.org.views")),
+    path("", include("okrs.nudges.urls")),
+    path("", include("okrs.channels.slack.settings_urls")),
+    path("", include("okrs.metrics.delivery.urls")),
+    path("", include("okrs.metrics.sources.urls")),
+    path("", include("okrs.coach.urls")),
+    path("", include("okrs.insights.urls")),
+    path("", include("okrs.reports.urls")),
 ]

@@ -26,7 +26,7 @@ from okrs.insights.services import (
 from okrs.org.audit import Actor
 from okrs.org.models import Organisation
 from okrs.org.permissions import PermissionDenied, can_edit_objective
-from okrs.web.views.common import signed_in
+from okrs.web.shell import forbidden, signed_in
 
 
 class RetrospectiveForm(forms.Form):
@@ -43,10 +43,6 @@ class CarryOverForm(forms.Form):
         label="Key of the new objective", required=False, max_length=100,
         help_text="leave empty for <key>-<cycle>",
     )  # fmt: skip
-
-
-def _forbidden(request: HttpRequest, reason: str) -> HttpResponse:
-    return render(request, "web/editor/forbidden.html", {"reason": reason}, status=403)
 
 
 @login_required
@@ -66,7 +62,7 @@ def key_result_retrospective(request: HttpRequest, objective_key: str, kr_key: s
     if request.method == "POST":
         form = RetrospectiveForm(request.POST)
         if not allowed:
-            return _forbidden(request, f"You may not write the retrospective of {key_result.ref}.")
+            return forbidden(request, f"You may not write the retrospective of {key_result.ref}.")
         if form.is_valid():
             try:
                 save_retrospective(
@@ -75,7 +71,7 @@ def key_result_retrospective(request: HttpRequest, objective_key: str, kr_key: s
                     actor=Actor(person, "web"),
                 )
             except PermissionDenied:
-                return _forbidden(
+                return forbidden(
                     request, f"You may not write the retrospective of {key_result.ref}."
                 )
             except InsightInvalid as exc:
@@ -108,7 +104,7 @@ def objective_carry_over(request: HttpRequest, key: str) -> HttpResponse:
     objective = get_object_or_404(Objective.objects.select_related("cycle"), key=key)
     person = signed_in(request)
     if not can_edit_objective(person, objective):
-        return _forbidden(request, f"You may not carry over the objective “{objective.title}”.")
+        return forbidden(request, f"You may not carry over the objective “{objective.title}”.")
     cycles = list(Cycle.objects.exclude(pk=objective.cycle_id).order_by("start", "key"))
     form = CarryOverForm(request.POST if request.method == "POST" else None)
     cycle_field = form.fields["cycle"]
@@ -129,7 +125,7 @@ def objective_carry_over(request: HttpRequest, key: str) -> HttpResponse:
                     key=form.cleaned_data["key"] or None,
                 )
             except PermissionDenied:
-                return _forbidden(request, f"You may not carry over “{objective.title}”.")
+                return forbidden(request, f"You may not carry over “{objective.title}”.")
             except InsightInvalid as exc:
                 error, status = f"{exc}.", 400
             else:

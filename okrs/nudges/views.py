@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from okrs import claims
+from okrs.checkins.forms import CheckInForm, plain_number
 from okrs.checkins.models import CheckIn
 from okrs.checkins.services import CheckInInvalid
 from okrs.goals.evaluation import KeyResultState, evaluate_key_result
@@ -28,10 +29,9 @@ from okrs.nudges import links
 from okrs.nudges.models import Nudge, NudgeState
 from okrs.nudges.selectors import due_key_result_models
 from okrs.nudges.services import LinkCheckIn, record_link_checkins, snooze_nudge
-from okrs.org.models import Organisation, Person, Role
+from okrs.org.models import Organisation, Person
 from okrs.org.permissions import PermissionDenied
-from okrs.web.views.common import signed_in
-from okrs.web.views.keyresults import CheckInForm, plain_number
+from okrs.web.shell import forbidden, signed_in_admin
 
 
 @dataclass
@@ -162,14 +162,8 @@ def _save(
 @login_required
 def failed_deliveries(request: HttpRequest) -> HttpResponse:
     """Admins only: nudges that failed, and ones waiting to be retried, with the last error."""
-    person = signed_in(request)
-    if person.role != Role.ADMIN:
-        return render(
-            request,
-            "web/editor/forbidden.html",
-            {"reason": "Only admins see failed nudge deliveries."},
-            status=403,
-        )
+    if signed_in_admin(request) is None:
+        return forbidden(request, "Only admins see failed nudge deliveries.")
     failed = list(
         Nudge.objects.filter(state=NudgeState.FAILED)
         .select_related("person", "fallback")

@@ -8,12 +8,18 @@ from __future__ import annotations
 
 from django.db.models import Model
 
-from okrs.goals.models import KeyResult, Objective
+from okrs.goals.models import KeyResult, Level, Objective
 from okrs.org.models import Person, Role, Team
 
 
 class PermissionDenied(Exception):
     """The person may not make this write; the message says why, for the 403 body."""
+
+
+def is_admin(person: Person | None) -> bool:
+    """An active admin: the only role that configures the organisation (channels, sources,
+    webhooks, people) and sees its failed deliveries."""
+    return person is not None and person.is_active and person.role == Role.ADMIN
 
 
 def led_team_ids(person: Person) -> set[int]:
@@ -36,6 +42,32 @@ def led_team_ids(person: Person) -> set[int]:
 
 def _leads(person: Person, team_id: int | None) -> bool:
     return person.role == Role.LEAD and team_id is not None and team_id in led_team_ids(person)
+
+
+def can_create_objective(
+    person: Person, *, level: str, team_id: int | None, owner_id: int | None
+) -> bool:
+    """Admins anything; leads team and individual objectives in the teams they lead (and below);
+    anyone but a viewer their own individual objective."""
+    if not person.is_active or person.role == Role.VIEWER:
+        return False
+    if person.role == Role.ADMIN:
+        return True
+    if (
+        level == Level.INDIVIDUAL
+        and owner_id == person.pk
+        # Filed under one of their own teams, or none: not under a team they are not part of.
+        and (team_id is None or person.teams.filter(pk=team_id).exists())
+    ):
+        return True
+    if person.role == Role.LEAD and level in (Level.TEAM, Level.INDIVIDUAL):
+        return team_id is not None and team_id in led_team_ids(person)
+    return False
+
+
+def may_create_objectives(person: Person) -> bool:
+    """Whether to show "New objective" at all: everyone but viewers has something to create."""
+    return person.is_active and person.role != Role.VIEWER
 
 
 def can_edit_objective(person: Person, objective: Objective) -> bool:

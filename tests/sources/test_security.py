@@ -145,7 +145,7 @@ def test_an_admin_binds_a_source_and_it_is_audited(world, client) -> None:
 
 def test_the_service_and_apply_refuse_a_member_too(world) -> None:
     from okrs.ascode.parse import KeyResultSpec
-    from okrs.web.views.editor import save_key_result
+    from okrs.goals.views.editor import save_key_result
 
     spec = KeyResultSpec(
         line=1,

@@ -86,7 +86,7 @@ def test_pages_need_sign_in(db, client: Client) -> None:
 def test_without_smtp_mail_bodies_never_reach_the_log(caplog) -> None:
     from django.core.mail import EmailMessage
 
-    from okrs.web.mail import UnsentMailBackend
+    from okrs.channels.email.unsent import UnsentMailBackend
 
     message = EmailMessage("Reset your password", "https://okrs/reset/key/SECRET", to=["a@x.test"])
     assert UnsentMailBackend().send_messages([message]) == 0

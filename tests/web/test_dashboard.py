@@ -319,7 +319,7 @@ def test_names_and_titles_are_shown_as_text(
 
 
 def test_the_team_tree_is_depth_first_by_name() -> None:
-    from okrs.web.views.dashboard import team_tree
+    from okrs.goals.views.dashboard import team_tree
 
     def team(pk: int, name: str, parent: int | None = None) -> Team:
         return Team(pk=pk, key=f"t{pk}", name=name, parent_id=parent)

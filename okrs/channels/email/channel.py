@@ -23,7 +23,7 @@ from okrs.channels.base import AlertMessage, Channel, DeliveryError, NudgeMessag
 if TYPE_CHECKING:
     from okrs.org.models import Person
 
-UNSENT_BACKEND = "okrs.web.mail.UnsentMailBackend"
+UNSENT_BACKEND = "okrs.channels.email.unsent.UnsentMailBackend"
 SMTP_TIMEOUT_SECONDS = 30
 STATUS_LABEL = {"on_track": "on track", "at_risk": "at risk", "off_track": "off track"}
 

@@ -1,4 +1,4 @@
-"""The admin's Slack page, included at the site root by okrs/web/urls.py."""
+"""The admin's Slack page, included at the site root by okrs/urls.py."""
 
 from django.urls import path
 

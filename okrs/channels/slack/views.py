@@ -30,7 +30,10 @@ from okrs.channels.slack.models import Installation, SlackAccount
 from okrs.channels.slack.payload import MalformedPayload, check
 from okrs.channels.slack.services import record_installation, uninstall
 from okrs.org.audit import Actor
-from okrs.org.models import Person, Role
+from okrs.org.models import Person
+from okrs.web.shell import forbidden, signed_in_admin
+
+REFUSAL = "Only an admin can install Slack or change its settings."
 
 STATE_COOKIE_PATH = "/slack/"
 STATE_COOKIE_NAME = OAuthStateUtils.default_cookie_name
@@ -57,18 +60,6 @@ def manifest_text() -> str:
 def _not_configured() -> HttpResponse:
     missing = ", ".join(bolt.missing_settings())
     return JsonResponse({"detail": f"Slack is not configured: set {missing}."}, status=503)
-
-
-def _admin(request: HttpRequest) -> Person | None:
-    person = request.user
-    if isinstance(person, Person) and person.is_active and person.role == Role.ADMIN:
-        return person
-    return None
-
-
-def _forbidden(request: HttpRequest) -> HttpResponse:
-    reason = "Only an admin can install Slack or change its settings."
-    return render(request, "web/editor/forbidden.html", {"reason": reason}, status=403)
 
 
 def _bolt_request(request: HttpRequest) -> BoltRequest:
@@ -117,8 +108,8 @@ def _signed_by_slack(request: HttpRequest) -> bool:
 
 @login_required
 def install(request: HttpRequest) -> HttpResponse:
-    if _admin(request) is None:
-        return _forbidden(request)
+    if signed_in_admin(request) is None:
+        return forbidden(request, REFUSAL)
     if not bolt.is_configured():
         return _not_configured()
     app = bolt.request_handler().app
@@ -129,9 +120,9 @@ def install(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def oauth_redirect(request: HttpRequest) -> HttpResponse:
-    person = _admin(request)
+    person = signed_in_admin(request)
     if person is None:
-        return _forbidden(request)
+        return forbidden(request, REFUSAL)
     if not bolt.is_configured():
         return _not_configured()
     app = bolt.request_handler().app
@@ -177,8 +168,8 @@ def _django_response(status: int, headers: dict[str, Sequence[str]]) -> HttpResp
 
 @login_required
 def settings_page(request: HttpRequest) -> HttpResponse:
-    if _admin(request) is None:
-        return _forbidden(request)
+    if signed_in_admin(request) is None:
+        return forbidden(request, REFUSAL)
     installations = list(Installation.objects.select_related("installed_by"))
     matched = dict.fromkeys((i.team_id for i in installations), 0)
     for team_id in SlackAccount.objects.exclude(user_id="").values_list("team_id", flat=True):
@@ -201,9 +192,9 @@ def settings_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def uninstall_view(request: HttpRequest, pk: int) -> HttpResponse:
-    person = _admin(request)
+    person = signed_in_admin(request)
     if person is None:
-        return _forbidden(request)
+        return forbidden(request, REFUSAL)
     installation = get_object_or_404(Installation, pk=pk)
     name = installation.team_name or installation.team_id
     uninstall(actor=Actor(person, "web"), installation=installation)

@@ -21,7 +21,10 @@ from okrs.channels.teams import auth, config, handlers, services
 from okrs.channels.teams.models import TeamsConversation
 from okrs.channels.teams.package import app_package
 from okrs.org.audit import Actor
-from okrs.org.models import Person, Role
+from okrs.org.models import Person
+from okrs.web.shell import forbidden, signed_in_admin
+
+REFUSAL = "Only an admin can see the Teams settings or download the app package."
 
 logger = logging.getLogger(__name__)
 
@@ -82,22 +85,10 @@ def tenant_refusal(teams: config.TeamsSettings, activity: dict[str, object]) -> 
     return ""
 
 
-def _admin(request: HttpRequest) -> Person | None:
-    person = request.user
-    if isinstance(person, Person) and person.is_active and person.role == Role.ADMIN:
-        return person
-    return None
-
-
-def _forbidden(request: HttpRequest) -> HttpResponse:
-    reason = "Only an admin can see the Teams settings or download the app package."
-    return render(request, "web/editor/forbidden.html", {"reason": reason}, status=403)
-
-
 @login_required
 def settings_page(request: HttpRequest) -> HttpResponse:
-    if _admin(request) is None:
-        return _forbidden(request)
+    if signed_in_admin(request) is None:
+        return forbidden(request, REFUSAL)
     teams = config.current()
     conversations = TeamsConversation.objects.all()
     context = {
@@ -126,9 +117,9 @@ def settings_page(request: HttpRequest) -> HttpResponse:
 def unlink(request: HttpRequest, pk: int) -> HttpResponse:
     """An admin forgets one Teams user's link (a wrong match, a claim to move someone's link):
     that user is unmatched until they install the app again. Audited as the admin."""
-    admin = _admin(request)
+    admin = signed_in_admin(request)
     if admin is None:
-        return _forbidden(request)
+        return forbidden(request, REFUSAL)
     conversation = TeamsConversation.objects.filter(pk=pk).first()
     if conversation is not None:
         services.unlink(
@@ -141,8 +132,8 @@ def unlink(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def package_download(request: HttpRequest) -> HttpResponse:
-    if _admin(request) is None:
-        return _forbidden(request)
+    if signed_in_admin(request) is None:
+        return forbidden(request, REFUSAL)
     teams = config.current()
     if not teams.app_id:
         return JsonResponse({"detail": "Set OKRS_TEAMS_APP_ID first."}, status=409)

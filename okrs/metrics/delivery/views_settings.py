@@ -33,7 +33,9 @@ from okrs.metrics.delivery.ingest.services import PROVIDERS
 from okrs.metrics.delivery.models import Outcome, RawEvent, Service, ServiceAlias, WebhookSecret
 from okrs.org.audit import Actor
 from okrs.org.models import Team
-from okrs.web.views.common import signed_in
+from okrs.web.shell import forbidden, signed_in
+
+REFUSAL = "Only an admin can configure webhooks and services."
 
 CHANNEL = "web"
 RECENT_DELIVERIES = 50
@@ -73,11 +75,6 @@ class AliasForm(forms.Form):
         label="Provider", choices=[(p, PROVIDER_LABELS[p][0]) for p in PROVIDERS]
     )
     external = forms.CharField(label="Provider's name for it", max_length=300)
-
-
-def _forbidden(request: HttpRequest) -> HttpResponse:
-    reason = "Only an admin can configure webhooks and services."
-    return render(request, "web/editor/forbidden.html", {"reason": reason}, status=403)
 
 
 def _admin_actor(request: HttpRequest) -> Actor | None:
@@ -131,7 +128,7 @@ def _back() -> HttpResponseRedirect:
 @login_required
 def webhook_settings(request: HttpRequest) -> HttpResponse:
     if _admin_actor(request) is None:
-        return _forbidden(request)
+        return forbidden(request, REFUSAL)
     return _page(request)
 
 
@@ -140,7 +137,7 @@ def webhook_settings(request: HttpRequest) -> HttpResponse:
 def secret_set(request: HttpRequest, provider: str) -> HttpResponse:
     actor = _admin_actor(request)
     if actor is None:
-        return _forbidden(request)
+        return forbidden(request, REFUSAL)
     if provider not in PROVIDERS:
         return _page(request, errors={"secret": f"unknown provider {provider!r}"}, status=404)
     form = SecretForm(request.POST)
@@ -159,7 +156,7 @@ def secret_set(request: HttpRequest, provider: str) -> HttpResponse:
 def secret_clear(request: HttpRequest, provider: str) -> HttpResponse:
     actor = _admin_actor(request)
     if actor is None:
-        return _forbidden(request)
+        return forbidden(request, REFUSAL)
     if provider not in PROVIDERS:
         return _page(request, errors={"secret": f"unknown provider {provider!r}"}, status=404)
     if clear_webhook_secret(actor=actor, provider=provider):
@@ -176,7 +173,7 @@ def secret_clear(request: HttpRequest, provider: str) -> HttpResponse:
 def service_create(request: HttpRequest) -> HttpResponse:
     actor = _admin_actor(request)
     if actor is None:
-        return _forbidden(request)
+        return forbidden(request, REFUSAL)
     form = ServiceForm(request.POST)
     if not form.is_valid():
         first = next(iter(form.errors.items()))
@@ -199,7 +196,7 @@ def service_create(request: HttpRequest) -> HttpResponse:
 def service_team(request: HttpRequest, key: str) -> HttpResponse:
     actor = _admin_actor(request)
     if actor is None:
-        return _forbidden(request)
+        return forbidden(request, REFUSAL)
     service = get_object_or_404(Service, key=key)
     try:
         set_service_team(actor=actor, service=service, team_key=request.POST.get("team", ""))
@@ -214,7 +211,7 @@ def service_team(request: HttpRequest, key: str) -> HttpResponse:
 def service_delete(request: HttpRequest, key: str) -> HttpResponse:
     actor = _admin_actor(request)
     if actor is None:
-        return _forbidden(request)
+        return forbidden(request, REFUSAL)
     service = get_object_or_404(Service, key=key)
     delete_service(actor=actor, service=service)
     messages.success(request, f"Service “{key}” deleted with its deployments, changes, incidents.")
@@ -226,7 +223,7 @@ def service_delete(request: HttpRequest, key: str) -> HttpResponse:
 def alias_create(request: HttpRequest) -> HttpResponse:
     actor = _admin_actor(request)
     if actor is None:
-        return _forbidden(request)
+        return forbidden(request, REFUSAL)
     form = AliasForm(request.POST)
     if not form.is_valid():
         first = next(iter(form.errors.items()))
@@ -252,7 +249,7 @@ def alias_create(request: HttpRequest) -> HttpResponse:
 def alias_delete(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _admin_actor(request)
     if actor is None:
-        return _forbidden(request)
+        return forbidden(request, REFUSAL)
     alias = get_object_or_404(ServiceAlias.objects.select_related("service"), pk=pk)
     delete_alias(actor=actor, alias=alias)
     messages.success(request, f"{alias.external} no longer maps to “{alias.service.key}”.")

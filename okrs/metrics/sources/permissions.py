@@ -11,14 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from okrs.org.audit import Actor
-from okrs.org.models import Person, Role
-from okrs.org.permissions import PermissionDenied
+from okrs.org.models import Person
+from okrs.org.permissions import PermissionDenied, is_admin
 
 REFUSAL = "Only admins bind a key result to a metric source or change its source."
 
 
 def may_bind_sources(person: Person | None) -> bool:
-    return person is not None and person.is_active and person.role == Role.ADMIN
+    return is_admin(person)
 
 
 def require_source_permission(actor: Actor, *, before: Any, after: Any) -> None:

@@ -12,8 +12,8 @@ from okrs.metrics.sources.models import Credential
 from okrs.metrics.sources.registry import REGISTRY, _url, secret_params
 from okrs.metrics.sources.sync import resume_after_credential_change
 from okrs.org.audit import Actor, record
-from okrs.org.models import Person, Role
-from okrs.org.permissions import PermissionDenied
+from okrs.org.models import Person
+from okrs.org.permissions import PermissionDenied, is_admin
 
 
 class CredentialInvalid(ValueError):
@@ -21,7 +21,7 @@ class CredentialInvalid(ValueError):
 
 
 def can_manage_sources(person: Person) -> bool:
-    return person.is_active and person.role == Role.ADMIN
+    return is_admin(person)
 
 
 def _require_admin(actor: Actor) -> None:

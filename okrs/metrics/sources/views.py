@@ -24,7 +24,6 @@ from okrs.metrics.sources.forms import CredentialForm
 from okrs.metrics.sources.models import Credential
 from okrs.metrics.sources.services import (
     CredentialInvalid,
-    can_manage_sources,
     delete_credential,
     key_results_using,
     kinds_with_secrets,
@@ -32,20 +31,10 @@ from okrs.metrics.sources.services import (
 )
 from okrs.metrics.sources.sync import SyncOutcome, active_cycle_ids, fingerprint, sync_key_result
 from okrs.org.audit import Actor, record
-from okrs.org.models import Person
 from okrs.org.permissions import can_edit_key_result
-from okrs.web.views.common import signed_in
+from okrs.web.shell import forbidden, signed_in, signed_in_admin
 
 CHANNEL = "web"
-
-
-def _forbidden(request: HttpRequest, reason: str) -> HttpResponse:
-    return render(request, "web/editor/forbidden.html", {"reason": reason}, status=403)
-
-
-def _admin(request: HttpRequest) -> Person | None:
-    person = signed_in(request)
-    return person if can_manage_sources(person) else None
 
 
 def _status_rows() -> list[dict[str, Any]]:
@@ -104,9 +93,9 @@ def _kind(request: HttpRequest, default: str) -> str:
 
 @login_required
 def sources_settings(request: HttpRequest) -> HttpResponse:
-    person = _admin(request)
+    person = signed_in_admin(request)
     if person is None:
-        return _forbidden(request, "Only admins manage metric sources and their credentials.")
+        return forbidden(request, "Only admins manage metric sources and their credentials.")
     kind = _kind(request, "")
     kinds = kinds_with_secrets()
     if request.method != "POST":
@@ -134,9 +123,9 @@ def sources_settings(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def credential_edit(request: HttpRequest, name: str) -> HttpResponse:
-    person = _admin(request)
+    person = signed_in_admin(request)
     if person is None:
-        return _forbidden(request, "Only admins manage metric sources and their credentials.")
+        return forbidden(request, "Only admins manage metric sources and their credentials.")
     credential = get_object_or_404(Credential, name=name)
     kind = _kind(request, credential.kind)
     kinds = kinds_with_secrets()
@@ -176,9 +165,9 @@ def credential_edit(request: HttpRequest, name: str) -> HttpResponse:
 @login_required
 @require_POST
 def credential_delete(request: HttpRequest, name: str) -> HttpResponse:
-    person = _admin(request)
+    person = signed_in_admin(request)
     if person is None:
-        return _forbidden(request, "Only admins manage metric sources and their credentials.")
+        return forbidden(request, "Only admins manage metric sources and their credentials.")
     credential = get_object_or_404(Credential, name=name)
     try:
         delete_credential(actor=Actor(person, CHANNEL), credential=credential)
@@ -200,7 +189,7 @@ def key_result_sync_now(request: HttpRequest, objective_key: str, kr_key: str) -
     )
     person = signed_in(request)
     if not can_edit_key_result(person, key_result):
-        return _forbidden(request, f"You may not sync the key result “{key_result.title}”.")
+        return forbidden(request, f"You may not sync the key result “{key_result.title}”.")
     page = reverse("key_result", args=[objective_key, kr_key])
     if not key_result.source:
         messages.error(request, "This key result has no source to sync from.")

@@ -15,8 +15,8 @@ from okrs.metrics.delivery.ingest import webhook_secrets
 from okrs.metrics.delivery.ingest.services import PROVIDERS, alias_name, reprocess_unmapped
 from okrs.metrics.delivery.models import Service, ServiceAlias, WebhookSecret
 from okrs.org.audit import Actor, record, snapshot
-from okrs.org.models import KEY_VALIDATOR, Role, Team
-from okrs.org.permissions import PermissionDenied
+from okrs.org.models import KEY_VALIDATOR, Team
+from okrs.org.permissions import PermissionDenied, is_admin
 
 MIN_SECRET_LENGTH = 8
 
@@ -26,10 +26,7 @@ class ConfigurationInvalid(ValueError):
 
 
 def can_configure_events(actor: Actor) -> bool:
-    person = actor.person
-    if actor.trusted:
-        return True
-    return person is not None and person.is_active and person.role == Role.ADMIN
+    return actor.trusted or is_admin(actor.person)
 
 
 def _require_admin(actor: Actor) -> None:

@@ -31,6 +31,7 @@ from django.utils import timezone
 from okrs.ascode.parse import InitiativeSpec, KeyResultSpec, ObjectiveSpec, Plan
 from okrs.ascode.validate import effective_kind, effective_target, number_text, validate_plan
 from okrs.goals.evaluation import current_cycle
+from okrs.goals.forms import EditorForm, InitiativeForm, KeyResultForm, ObjectiveForm
 from okrs.goals.models import Cycle, Initiative, KeyResult, Level, Objective
 from okrs.metrics.sources.forms import SourceForm, param_field_name
 from okrs.metrics.sources.models import Credential
@@ -39,12 +40,13 @@ from okrs.org.audit import Actor, record, snapshot
 from okrs.org.models import Person, Role, Team
 from okrs.org.permissions import (
     PermissionDenied,
+    can_create_objective,
     can_edit_key_result,
     can_edit_objective,
     led_team_ids,
+    may_create_objectives,
 )
-from okrs.web.forms import EditorForm, InitiativeForm, KeyResultForm, ObjectiveForm
-from okrs.web.views.common import signed_in
+from okrs.web.shell import forbidden, signed_in
 
 CHANNEL = "web"
 
@@ -53,40 +55,6 @@ KEY_RESULT_FIELDS = (
     "key", "title", "owner", "kind", "baseline", "target", "unit", "weight", "source",
 )  # fmt: skip
 INITIATIVE_FIELDS = ("key", "title", "key_result", "owner", "status", "completed_on")
-
-
-# ---------------------------------------------------------------------------------------------
-# Permissions
-
-
-def can_create_objective(
-    person: Person, *, level: str, team_id: int | None, owner_id: int | None
-) -> bool:
-    """Admins anything; leads team and individual objectives in the teams they lead (and below);
-    anyone but a viewer their own individual objective."""
-    if not person.is_active or person.role == Role.VIEWER:
-        return False
-    if person.role == Role.ADMIN:
-        return True
-    if (
-        level == Level.INDIVIDUAL
-        and owner_id == person.pk
-        # Filed under one of their own teams, or none: not under a team they are not part of.
-        and (team_id is None or person.teams.filter(pk=team_id).exists())
-    ):
-        return True
-    if person.role == Role.LEAD and level in (Level.TEAM, Level.INDIVIDUAL):
-        return team_id is not None and team_id in led_team_ids(person)
-    return False
-
-
-def may_create_objectives(person: Person) -> bool:
-    """Whether to show "New objective" at all: everyone but viewers has something to create."""
-    return person.is_active and person.role != Role.VIEWER
-
-
-def _forbidden(request: HttpRequest, reason: str) -> HttpResponse:
-    return render(request, "web/editor/forbidden.html", {"reason": reason}, status=403)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -520,7 +488,9 @@ def _objective_form_page(
         "key_results": _key_result_rows(person, objective),
         "initiatives": _initiatives(objective),
     }
-    return render(request, "web/editor/objective_form.html", context, status=_status(form, denied))
+    return render(
+        request, "goals/editor/objective_form.html", context, status=_status(form, denied)
+    )
 
 
 def _create_refusal(person: Person, level: str) -> str:
@@ -555,7 +525,7 @@ def _initiatives(objective: Objective | None) -> list[Initiative]:
 def objective_create(request: HttpRequest) -> HttpResponse:
     person = signed_in(request)
     if not may_create_objectives(person):
-        return _forbidden(request, "Viewers can read every objective but not create one.")
+        return forbidden(request, "Viewers can read every objective but not create one.")
     return _objective_form_page(request, person, None)
 
 
@@ -573,7 +543,7 @@ def objective_edit(request: HttpRequest, key: str) -> HttpResponse:
     person = signed_in(request)
     objective = _objective(key)
     if not can_edit_objective(person, objective):
-        return _forbidden(request, f"You may not edit the objective “{objective.title}”.")
+        return forbidden(request, f"You may not edit the objective “{objective.title}”.")
     return _objective_form_page(request, person, objective)
 
 
@@ -612,7 +582,7 @@ def _key_result_form_page(
         and _source_change_requested(request, key_result)
     ):
         # Checked before anything is judged or saved: nothing is written, nothing fetched.
-        return _forbidden(request, REFUSAL)
+        return forbidden(request, REFUSAL)
     source_form = _source_form(request, key_result, read_only=not may_bind)
     source_ok = not source_form.is_bound or source_form.is_valid()
     if request.method == "POST" and not choosing and form.is_valid() and source_ok:
@@ -644,7 +614,7 @@ def _key_result_form_page(
         ):
             # The owner may sharpen their key result, but its owner and weight shape the
             # objective's score: those are for whoever may edit the objective.
-            return _forbidden(
+            return forbidden(
                 request,
                 "Only someone who may edit the objective can change a key result's owner or "
                 "weight.",
@@ -658,7 +628,7 @@ def _key_result_form_page(
                     spec=spec,
                 )
             except PermissionDenied as exc:
-                return _forbidden(request, str(exc))
+                return forbidden(request, str(exc))
             except IntegrityError:
                 form.add_error("key", f"duplicate key result key '{spec.key}'")
             else:
@@ -674,7 +644,7 @@ def _key_result_form_page(
     status = _status(form, False)
     if source_form.is_bound and source_form.errors and not choosing:
         status = 400
-    return render(request, "web/editor/key_result_form.html", context, status=status)
+    return render(request, "goals/editor/key_result_form.html", context, status=status)
 
 
 def _source_change_requested(request: HttpRequest, key_result: KeyResult | None) -> bool:
@@ -723,7 +693,7 @@ def key_result_create(request: HttpRequest, key: str) -> HttpResponse:
     person = signed_in(request)
     objective = _objective(key)
     if not can_edit_objective(person, objective):
-        return _forbidden(
+        return forbidden(
             request, f"You may not add key results to the objective “{objective.title}”."
         )
     return _key_result_form_page(request, person, objective, None)
@@ -738,7 +708,7 @@ def key_result_edit(request: HttpRequest, objective_key: str, kr_key: str) -> Ht
         key=kr_key,
     )
     if not can_edit_key_result(person, key_result):
-        return _forbidden(request, f"You may not edit the key result “{key_result.title}”.")
+        return forbidden(request, f"You may not edit the key result “{key_result.title}”.")
     objective = _objective(objective_key)
     return _key_result_form_page(request, person, objective, key_result)
 
@@ -802,7 +772,9 @@ def _initiative_form_page(
         "initiative": initiative,
         "creating": creating,
     }
-    return render(request, "web/editor/initiative_form.html", context, status=_status(form, False))
+    return render(
+        request, "goals/editor/initiative_form.html", context, status=_status(form, False)
+    )
 
 
 @login_required
@@ -810,7 +782,7 @@ def initiative_create(request: HttpRequest, key: str) -> HttpResponse:
     person = signed_in(request)
     objective = _objective(key)
     if not can_edit_objective(person, objective):
-        return _forbidden(
+        return forbidden(
             request, f"You may not add initiatives to the objective “{objective.title}”."
         )
     return _initiative_form_page(request, person, objective, None)
@@ -826,7 +798,7 @@ def initiative_edit(request: HttpRequest, objective_key: str, initiative_key: st
         key=initiative_key,
     )
     if not can_edit_objective(person, objective):
-        return _forbidden(request, f"You may not edit the initiative “{initiative.title}”.")
+        return forbidden(request, f"You may not edit the initiative “{initiative.title}”.")
     return _initiative_form_page(request, person, objective, initiative)
 
 
@@ -853,9 +825,7 @@ urlpatterns = [
 ]
 
 __all__ = [
-    "can_create_objective",
     "editable_objectives",
-    "may_create_objectives",
     "save_initiative",
     "save_key_result",
     "save_objective",

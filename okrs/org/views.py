@@ -12,19 +12,18 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from okrs.ascode.parse import PersonSpec, Plan
 from okrs.ascode.validate import validate_plan
-from okrs.org.audit import Actor, record, snapshot
+from okrs.org.audit import Actor
+from okrs.org.forms import ApiTokenForm, PersonSettingsForm
 from okrs.org.models import ApiToken, Organisation, Person
-from okrs.web.forms import ApiTokenForm, PersonSettingsForm
-from okrs.web.views.common import signed_in
+from okrs.org.services import create_api_token, revoke_api_token, save_person_settings
+from okrs.web.shell import signed_in
 
 CHANNEL = "web"
 
@@ -53,48 +52,6 @@ def _check_person(form: PersonSettingsForm, person: Person) -> bool:
     return not problems
 
 
-@transaction.atomic
-def save_person_settings(*, actor: Actor, person: Person, timezone_name: str, channel: str) -> None:
-    before = snapshot(person)
-    person.timezone = timezone_name
-    person.channel = channel
-    person.save(update_fields=["timezone", "channel"])
-    after = snapshot(person)
-    if before != after:
-        record(
-            actor, action="update", entity="person", ref=person.email, before=before, after=after
-        )
-
-
-@transaction.atomic
-def create_api_token(*, actor: Actor, person: Person, name: str) -> tuple[ApiToken, str]:
-    row, token = ApiToken.issue(person, name)
-    # The snapshot leaves out the digest; the hint (first characters) tells tokens apart.
-    record(
-        actor,
-        action="create",
-        entity="api_token",
-        ref=f"{person.email}/{row.hint}",
-        after=snapshot(row),
-    )
-    return row, token
-
-
-@transaction.atomic
-def revoke_api_token(*, actor: Actor, token: ApiToken) -> None:
-    before = snapshot(token)
-    token.revoked_at = timezone.now()
-    token.save(update_fields=["revoked_at"])
-    record(
-        actor,
-        action="update",
-        entity="api_token",
-        ref=f"{token.person.email}/{token.hint}",
-        before=before,
-        after=snapshot(token),
-    )
-
-
 def _page(
     request: HttpRequest,
     person: Person,
@@ -112,7 +69,7 @@ def _page(
         "new_token": new_token,
         "password_change_url": reverse("account_change_password"),
     }
-    response = render(request, "web/settings/page.html", context, status=status)
+    response = render(request, "org/settings.html", context, status=status)
     if new_token:
         # The one response that holds the token: no cache may keep a copy.
         response["Cache-Control"] = "no-store"

@@ -1,4 +1,4 @@
-"""Forms of the web app's editor and settings pages.
+"""Forms of the goals editor: objectives, key results, initiatives.
 
 The forms only read what was typed into plain values (text, numbers, dates). Whether those
 values make sense (key syntax, known owner, kind against baseline and target, alignment loops...)
@@ -10,7 +10,6 @@ reaches the validator and gets apply's message, not a generic "select a valid ch
 
 from __future__ import annotations
 
-import zoneinfo
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,7 +17,7 @@ from django import forms
 
 from okrs.checkins.services import LARGEST_VALUE
 from okrs.goals.models import InitiativeStatus, Kind, Level
-from okrs.org.models import Channel
+from okrs.web.shell import Form
 
 Choices = Sequence[tuple[str, Any]]
 
@@ -57,14 +56,7 @@ def _number(name: str, *, label: str | None = None, help_text: str = "") -> form
     )
 
 
-class _Form(forms.Form):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        # Labels sit on their own line above the control: no trailing colon.
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-
-
-class EditorForm(_Form):
+class EditorForm(Form):
     """A form whose references are drawn as selects; `creating` keeps the key editable."""
 
     # Keys are references (OBJECTIVE_KEY/KR_KEY in files, URLs, chat): fixed after creation.
@@ -148,42 +140,4 @@ class InitiativeForm(EditorForm):
         label="Completed on",
         error_messages={"invalid": "'completed_on' must be a date (YYYY-MM-DD)"},
         widget=forms.DateInput(attrs={"type": "date"}),
-    )
-
-
-def timezone_choices(default_label: str) -> list[tuple[str, str]]:
-    """Every IANA zone this server knows, after a blank meaning the organisation's zone."""
-    zones = sorted(zoneinfo.available_timezones())
-    return [("", default_label), *((zone, zone.replace("_", " ")) for zone in zones)]
-
-
-class PersonSettingsForm(_Form):
-    timezone = forms.CharField(
-        required=False,
-        widget=forms.Select(attrs={"data-searchable": "true"}),
-        help_text="Nudges arrive at 10:00 in this timezone on your team's check-in day.",
-    )
-    channel = forms.CharField(
-        label="Preferred chat channel",
-        error_messages=_required("channel"),
-        widget=forms.Select(choices=Channel.choices),
-        help_text="Where check-in nudges reach you; email when the channel is not set up.",
-    )
-
-    def __init__(self, *args: Any, default_timezone: str, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        label = f"Organisation default ({default_timezone})"
-        self.fields["timezone"].widget.choices = timezone_choices(label)
-
-
-class ApiTokenForm(_Form):
-    name = forms.CharField(
-        label="Token name",
-        max_length=100,
-        error_messages={
-            "required": "Give the token a name, e.g. the script that will use it",
-            "max_length": "'name' is too long (%(show_value)d characters, at most %(limit_value)d)",
-        },
-        help_text="What will use it, e.g. “CI pipeline”.",
-        widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )

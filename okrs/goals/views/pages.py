@@ -1,29 +1,25 @@
-"""The objective page, the key-result page with its check-in form, and "my check-ins".
+"""The objective page, the key-result page with its check-in form, and the initiative page.
 
-"My check-ins" is where nudge emails and chat messages land: every key result the person owns
-that is due, each prefilled, all saved with one submit. Every write goes through
-`record_checkin`, which checks the role again and audits it.
+Every check-in goes through `record_checkin`, which checks the role again and audits it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from django import forms
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
-from django_htmx.middleware import HtmxDetails
 
-from okrs.checkins.models import CheckIn, Confidence
-from okrs.checkins.services import LARGEST_VALUE, CheckInInvalid, record_checkin
+from okrs.checkins.forms import CheckInForm, initial_values, plain_number
+from okrs.checkins.models import CheckIn
+from okrs.checkins.services import CheckInInvalid, record_checkin
 from okrs.goals import scoring
 from okrs.goals.evaluation import KeyResultState, evaluate_cycle, evaluate_key_result
 from okrs.goals.models import Cycle, Initiative, KeyResult, Objective
@@ -38,74 +34,12 @@ from okrs.org.permissions import (
     can_edit_objective,
 )
 from okrs.reports.impacts import impacts_for
-from okrs.web.views.common import page_scope, signed_in
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
-
-
-# A key result checked in on by a person within this long is not asked about again (section 7).
-DUE_AFTER = dt.timedelta(days=3)
-
-
-def plain_number(value: float | None) -> str:
-    """A value as typed into a number field: 47, not 47.0."""
-    if value is None:
-        return ""
-    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else repr(value)
-
-
-class CheckInForm(forms.Form):
-    """One check-in. The hidden initial values tell a row the person touched from one left alone."""
-
-    value = forms.FloatField(
-        required=False,
-        show_hidden_initial=True,
-        min_value=-LARGEST_VALUE,
-        max_value=LARGEST_VALUE,
-        help_text="Leave empty to keep the current value.",
-        error_messages={
-            "invalid": "Enter a number, like 42 or 3.5.",
-            "min_value": "Enter a number no smaller than -10^15.",
-            "max_value": "Enter a number no larger than 10^15.",
-        },
-    )
-    confidence = forms.ChoiceField(
-        required=False,
-        show_hidden_initial=True,
-        choices=[
-            ("", "No opinion"),
-            (Confidence.ON_TRACK, "✓ On track"),
-            (Confidence.AT_RISK, "! At risk"),
-            (Confidence.OFF_TRACK, "✕ Off track"),
-        ],
-    )
-    note = forms.CharField(
-        required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["value"].widget.attrs.update({"inputmode": "decimal"})
-        self.fields["note"].widget.attrs.update({"placeholder": "What moved it, what blocks it"})
-
-
-def _initial(state: KeyResultState) -> dict[str, str]:
-    return {
-        "value": plain_number(state.result.current),
-        "confidence": state.result.confidence or "",
-    }
+from okrs.web.shell import HtmxHttpRequest, signed_in
 
 
 def _cycle_is_active(cycle: Cycle, org: Organisation, now: dt.datetime) -> bool:
     start, end = cycle.bounds(org.timezone)
     return cycle.frozen_at is None and start <= now < end
-
-
-def _is_due(state: KeyResultState, now: dt.datetime) -> bool:
-    last = state.last_human_checkin_at
-    return last is None or now - last >= DUE_AFTER
 
 
 def optional_url(name: str, *args: str) -> str | None:
@@ -153,7 +87,7 @@ def objective_page(request: HttpRequest, key: str) -> HttpResponse:
     )
     return render(
         request,
-        "web/keyresults/objective.html",
+        "goals/pages/objective.html",
         {
             "nav": "dashboard",
             "objective": objective,
@@ -198,7 +132,7 @@ def key_result_page(request: HtmxHttpRequest, objective_key: str, kr_key: str) -
         if outcome.saved is not None and not request.htmx:
             return redirect(request.path)  # after a plain form post, a reload must not repost
     context = _key_result_context(key_result, person, org, outcome)
-    template = "web/keyresults/_kr_live.html" if request.htmx else "web/keyresults/key_result.html"
+    template = "goals/pages/_kr_live.html" if request.htmx else "goals/pages/key_result.html"
     return render(request, template, context, status=outcome.status if outcome else 200)
 
 
@@ -236,7 +170,7 @@ def _key_result_context(
     history = list(key_result.checkins.select_related("author").order_by("-at", "-id"))
     may_check_in = can_check_in(person, key_result) and cycle.frozen_at is None
     if outcome is None or outcome.saved is not None:
-        form = CheckInForm(initial=_initial(state))  # fresh, prefilled with the new value
+        form = CheckInForm(initial=initial_values(state))  # fresh, prefilled with the new value
     else:
         form = outcome.form
     return {
@@ -363,7 +297,7 @@ def initiative_page(request: HttpRequest, objective_key: str, initiative_key: st
     [(_, impact)] = _with_impacts([initiative], org, timezone.now())
     return render(
         request,
-        "web/keyresults/initiative.html",
+        "goals/pages/initiative.html",
         {
             "nav": "dashboard",
             "initiative": initiative,
@@ -374,155 +308,6 @@ def initiative_page(request: HttpRequest, objective_key: str, initiative_key: st
     )
 
 
-# --- my check-ins ----------------------------------------------------------------------------
-
-
-@dataclass
-class Row:
-    """One key result on "my check-ins", with its form."""
-
-    key_result: KeyResult
-    state: KeyResultState
-    form: CheckInForm
-    error: str = ""
-
-
-@dataclass
-class Saved:
-    key_result: KeyResult
-    checkin: CheckIn
-    state: KeyResultState | None = None
-
-
-@dataclass
-class MyCheckIns:
-    due: list[Row] = field(default_factory=list)
-    done: list[Row] = field(default_factory=list)
-    saved: list[Saved] = field(default_factory=list)
-    error: str = ""
-    notice: str = ""
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def my_checkins(request: HtmxHttpRequest) -> HttpResponse:
-    person = signed_in(request)
-    scope = page_scope(request)
-    org = scope.organisation
-    cycle = scope.cycle
-    key_results = (
-        list(
-            KeyResult.objects.filter(owner=person, objective__cycle=cycle)
-            .select_related("objective__cycle", "objective__team", "owner")
-            .order_by("objective__position", "objective_id", "position", "id")
-        )
-        if cycle is not None
-        else []
-    )
-    page = MyCheckIns()
-    status = 200
-    if request.method == "POST":
-        status = _save_rows(request, person, key_results, org, page)
-    _fill_rows(key_results, org, page, keep_typed=status >= 400)
-    active = cycle is not None and _cycle_is_active(cycle, org, timezone.now())
-    context = {
-        "nav": "checkins",
-        "page": page,
-        "cycle": cycle,
-        "cycles": scope.cycles,
-        "active": active,
-        "due_after_days": DUE_AFTER.days,
-    }
-    template = (
-        "web/keyresults/_my_checkins.html" if request.htmx else "web/keyresults/my_checkins.html"
-    )
-    return render(request, template, context, status=status)
-
-
-def _fill_rows(
-    key_results: list[KeyResult],
-    org: Organisation,
-    page: MyCheckIns,
-    *,
-    keep_typed: bool,
-) -> None:
-    """Sort the key results into due and done; after a refused submit, keep what was typed."""
-    now = timezone.now()
-    typed = {row.key_result.pk: row for row in page.due}
-    page.due = []
-    for kr in key_results:
-        state = evaluate_key_result(kr, as_of=now, organisation=org)
-        if keep_typed and kr.pk in typed:
-            row = typed[kr.pk]
-            row.state = state
-            page.due.append(row)
-            continue
-        row = Row(kr, state, CheckInForm(prefix=f"kr{kr.pk}", initial=_initial(state)))
-        active = _cycle_is_active(kr.objective.cycle, org, now)
-        (page.due if active and _is_due(state, now) else page.done).append(row)
-    for saved in page.saved:
-        saved.state = next(
-            (r.state for r in [*page.due, *page.done] if r.key_result.pk == saved.key_result.pk),
-            None,
-        )
-
-
-def _save_rows(
-    request: HttpRequest,
-    person: Person,
-    key_results: list[KeyResult],
-    org: Organisation,
-    page: MyCheckIns,
-) -> int:
-    """Record one check-in per touched row, all or none; the HTTP status of the answer."""
-    now = timezone.now()
-    submitted = set(request.POST.getlist("row"))
-    no_change = request.POST.get("no_change", "")
-    rows: list[Row] = []
-    for kr in key_results:
-        if str(kr.pk) not in submitted:
-            continue
-        state = evaluate_key_result(kr, as_of=now, organisation=org)
-        data = request.POST.copy()
-        if no_change == str(kr.pk):
-            data[f"kr{kr.pk}-value"] = ""
-        rows.append(Row(kr, state, CheckInForm(data, prefix=f"kr{kr.pk}", initial=_initial(state))))
-    page.due = rows
-    invalid = [row for row in rows if not row.form.is_valid()]
-    if invalid:
-        page.error = "Nothing was saved: correct the fields marked below."
-        return 400
-    chosen = [row for row in rows if no_change == str(row.key_result.pk) or row.form.has_changed()]
-    if not chosen:
-        page.notice = "Nothing to save: change a value, choose a confidence, or use No change."
-        return 200
-    actor = Actor(person, "web")
-    failing = chosen[0]
-    try:
-        with transaction.atomic():
-            for failing in chosen:
-                cleaned = failing.form.cleaned_data
-                checkin = record_checkin(
-                    key_result=failing.key_result,
-                    value=cleaned["value"],
-                    confidence=cleaned["confidence"] or None,
-                    note=cleaned["note"],
-                    actor=actor,
-                )
-                page.saved.append(Saved(failing.key_result, checkin))
-    except PermissionDenied:
-        page.saved = []
-        failing.error = f"You may not check in on {failing.key_result.ref}."
-        page.error = "Nothing was saved."
-        return 403
-    except CheckInInvalid as exc:
-        page.saved = []
-        failing.error = f"{exc}."
-        page.error = "Nothing was saved: correct the row marked below."
-        return 400
-    return 200
-
-
 urlpatterns = [
     path("objectives/<slug:key>/", objective_page, name="objective"),
     path(
@@ -530,7 +315,6 @@ urlpatterns = [
         key_result_page,
         name="key_result",
     ),
-    path("checkins/", my_checkins, name="my_checkins"),
     path(
         "initiatives/<slug:objective_key>/<slug:initiative_key>/",
         initiative_page,

@@ -13,26 +13,22 @@ evaluation itself.
 
 from __future__ import annotations
 
-import functools
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import path
-from django_htmx.middleware import HtmxDetails
 
 from okrs.goals.dashboard import build_dashboard
 from okrs.goals.evaluation import CycleState, KeyResultState, evaluate_cycle
+from okrs.goals.scope import PageScope, page_scope
 from okrs.org.models import Team
-from okrs.web.views.common import PageScope, page_scope, signed_in
-from okrs.web.views.editor import may_create_objectives
+from okrs.org.permissions import may_create_objectives
+from okrs.web.shell import HtmxHttpRequest, signed_in, signin_required
 
 # A longer list stops being read; the rest is counted and the API has all of it.
 ATTENTION_SHOWN = 25
@@ -44,10 +40,6 @@ REASONS = {
     "stale": "Stale: no recent check-in",
     "missed_checkin": "Missed this week's check-in",
 }
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
 
 
 @dataclass(frozen=True)
@@ -85,23 +77,6 @@ def team_tree(teams: list[Team], root: Team | None = None) -> list[TeamNode]:
         nodes.append(TeamNode(team, depth))
         stack.extend((child, depth + 1) for child in reversed(by_name(children.get(team.pk, []))))
     return nodes
-
-
-def signin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """`login_required`, except that a poll whose session ended sends the whole page to sign-in
-    instead of swapping the sign-in form into the dashboard."""
-    guarded = login_required(view)
-
-    @functools.wraps(view)
-    def wrapper(request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.htmx and not request.user.is_authenticated:
-            current = request.htmx.current_url_abs_path or "/"
-            response = HttpResponse(status=204)
-            response["HX-Redirect"] = redirect_to_login(current).url
-            return response
-        return guarded(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _team_from_query(request: HttpRequest) -> Team | None:
@@ -193,7 +168,7 @@ def _live_context(
 def _live_part(live: dict[str, Any]) -> dict[str, Any]:
     """The live part's HTML and its fingerprint, a digest of that HTML: a poll that sends the
     fingerprint of what it shows gets a 204 exactly when it would get the same HTML again."""
-    content = render_to_string("web/dashboard/_live_content.html", live)
+    content = render_to_string("goals/dashboard/_live_content.html", live)
     return {
         "live_content": content,
         "fingerprint": hashlib.sha256(content.encode()).hexdigest()[:32],
@@ -235,13 +210,13 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     if request.htmx:
         if scope.cycle is None or request.GET.get("seen") == context["fingerprint"]:
             return HttpResponse(status=204)
-        return render(request, "web/dashboard/_live.html", context)
+        return render(request, "goals/dashboard/_live.html", context)
     if scope.cycle is None:
         teams = list(Team.objects.only("key", "name", "parent_id"))
     choices = whole_tree if whole_tree is not None else team_tree(teams)
     context["team_choices"] = [(n.team.key, n.label) for n in choices]
     context["selected_team"] = team.key if team else ""
-    return render(request, "web/dashboard/page.html", context)
+    return render(request, "goals/dashboard/page.html", context)
 
 
 @signin_required
@@ -291,7 +266,7 @@ def team_page(request: HttpRequest, key: str) -> HttpResponse:
                 ],
             }
         )
-    return render(request, "web/dashboard/team.html", context)
+    return render(request, "goals/dashboard/team.html", context)
 
 
 urlpatterns = [

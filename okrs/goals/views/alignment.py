@@ -19,8 +19,8 @@ from django.shortcuts import render
 from django.urls import path
 
 from okrs.goals.models import KeyResult, Level, Objective
+from okrs.goals.scope import page_scope
 from okrs.org.models import Person, Team
-from okrs.web.views.common import page_scope
 
 STATUS_CHOICES = (
     ("on_track", "On track"),
@@ -114,7 +114,7 @@ def alignment(request: HttpRequest) -> HttpResponse:
                 "teams": [{"key": t.key, "parent": t.parent} for t in teams],
             },
         )
-    return render(request, "web/alignment/page.html", context)
+    return render(request, "goals/alignment.html", context)
 
 
 urlpatterns = [path("alignment/", alignment, name="alignment")]

@@ -1,4 +1,4 @@
-"""What every page needs: the organisation, the cycle being looked at, the instant."""
+"""What every goals page needs: the organisation, the cycle being looked at, the instant."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from okrs.goals.evaluation import current_cycle
 from okrs.goals.models import Cycle
-from okrs.org.models import Organisation, Person
+from okrs.org.models import Organisation
 
 
 @dataclass(frozen=True)
@@ -34,10 +34,3 @@ def page_scope(request: HttpRequest) -> PageScope:
     else:
         cycle = current_cycle(now, org)
     return PageScope(org, cycle, cycles, now)
-
-
-def signed_in(request: HttpRequest) -> Person:
-    """The person behind a request that `login_required` let through."""
-    person = request.user
-    assert isinstance(person, Person)
-    return person

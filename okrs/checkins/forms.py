@@ -1,0 +1,60 @@
+"""The check-in form every web page shows: the key-result page, "my check-ins", a nudge's link."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from okrs.checkins.models import Confidence
+from okrs.checkins.services import LARGEST_VALUE
+from okrs.goals.evaluation import KeyResultState
+
+
+def plain_number(value: float | None) -> str:
+    """A value as typed into a number field: 47, not 47.0."""
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else repr(value)
+
+
+class CheckInForm(forms.Form):
+    """One check-in. The hidden initial values tell a row the person touched from one left alone."""
+
+    value = forms.FloatField(
+        required=False,
+        show_hidden_initial=True,
+        min_value=-LARGEST_VALUE,
+        max_value=LARGEST_VALUE,
+        help_text="Leave empty to keep the current value.",
+        error_messages={
+            "invalid": "Enter a number, like 42 or 3.5.",
+            "min_value": "Enter a number no smaller than -10^15.",
+            "max_value": "Enter a number no larger than 10^15.",
+        },
+    )
+    confidence = forms.ChoiceField(
+        required=False,
+        show_hidden_initial=True,
+        choices=[
+            ("", "No opinion"),
+            (Confidence.ON_TRACK, "✓ On track"),
+            (Confidence.AT_RISK, "! At risk"),
+            (Confidence.OFF_TRACK, "✕ Off track"),
+        ],
+    )
+    note = forms.CharField(
+        required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["value"].widget.attrs.update({"inputmode": "decimal"})
+        self.fields["note"].widget.attrs.update({"placeholder": "What moved it, what blocks it"})
+
+
+def initial_values(state: KeyResultState) -> dict[str, str]:
+    return {
+        "value": plain_number(state.result.current),
+        "confidence": state.result.confidence or "",
+    }

@@ -1,0 +1,191 @@
+""" "My check-ins": where nudge emails and chat messages land.
+
+Every key result the person owns that is due, each prefilled, all saved with one submit. Every
+write goes through `record_checkin`, which checks the role again and audits it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from okrs.checkins.forms import CheckInForm, initial_values
+from okrs.checkins.models import CheckIn
+from okrs.checkins.services import CheckInInvalid, record_checkin
+from okrs.goals.evaluation import KeyResultState, evaluate_key_result
+from okrs.goals.models import Cycle, KeyResult
+from okrs.goals.scope import page_scope
+from okrs.org.audit import Actor
+from okrs.org.models import Organisation, Person
+from okrs.org.permissions import PermissionDenied
+from okrs.web.shell import HtmxHttpRequest, signed_in
+
+# A key result checked in on by a person within this long is not asked about again (section 7).
+DUE_AFTER = dt.timedelta(days=3)
+
+
+def _cycle_is_active(cycle: Cycle, org: Organisation, now: dt.datetime) -> bool:
+    start, end = cycle.bounds(org.timezone)
+    return cycle.frozen_at is None and start <= now < end
+
+
+def _is_due(state: KeyResultState, now: dt.datetime) -> bool:
+    last = state.last_human_checkin_at
+    return last is None or now - last >= DUE_AFTER
+
+
+@dataclass
+class Row:
+    """One key result on "my check-ins", with its form."""
+
+    key_result: KeyResult
+    state: KeyResultState
+    form: CheckInForm
+    error: str = ""
+
+
+@dataclass
+class Saved:
+    key_result: KeyResult
+    checkin: CheckIn
+    state: KeyResultState | None = None
+
+
+@dataclass
+class MyCheckIns:
+    due: list[Row] = field(default_factory=list)
+    done: list[Row] = field(default_factory=list)
+    saved: list[Saved] = field(default_factory=list)
+    error: str = ""
+    notice: str = ""
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_checkins(request: HtmxHttpRequest) -> HttpResponse:
+    person = signed_in(request)
+    scope = page_scope(request)
+    org = scope.organisation
+    cycle = scope.cycle
+    key_results = (
+        list(
+            KeyResult.objects.filter(owner=person, objective__cycle=cycle)
+            .select_related("objective__cycle", "objective__team", "owner")
+            .order_by("objective__position", "objective_id", "position", "id")
+        )
+        if cycle is not None
+        else []
+    )
+    page = MyCheckIns()
+    status = 200
+    if request.method == "POST":
+        status = _save_rows(request, person, key_results, org, page)
+    _fill_rows(key_results, org, page, keep_typed=status >= 400)
+    active = cycle is not None and _cycle_is_active(cycle, org, timezone.now())
+    context = {
+        "nav": "checkins",
+        "page": page,
+        "cycle": cycle,
+        "cycles": scope.cycles,
+        "active": active,
+        "due_after_days": DUE_AFTER.days,
+    }
+    template = "checkins/_my_checkins.html" if request.htmx else "checkins/my_checkins.html"
+    return render(request, template, context, status=status)
+
+
+def _fill_rows(
+    key_results: list[KeyResult],
+    org: Organisation,
+    page: MyCheckIns,
+    *,
+    keep_typed: bool,
+) -> None:
+    """Sort the key results into due and done; after a refused submit, keep what was typed."""
+    now = timezone.now()
+    typed = {row.key_result.pk: row for row in page.due}
+    page.due = []
+    for kr in key_results:
+        state = evaluate_key_result(kr, as_of=now, organisation=org)
+        if keep_typed and kr.pk in typed:
+            row = typed[kr.pk]
+            row.state = state
+            page.due.append(row)
+            continue
+        row = Row(kr, state, CheckInForm(prefix=f"kr{kr.pk}", initial=initial_values(state)))
+        active = _cycle_is_active(kr.objective.cycle, org, now)
+        (page.due if active and _is_due(state, now) else page.done).append(row)
+    for saved in page.saved:
+        saved.state = next(
+            (r.state for r in [*page.due, *page.done] if r.key_result.pk == saved.key_result.pk),
+            None,
+        )
+
+
+def _save_rows(
+    request: HttpRequest,
+    person: Person,
+    key_results: list[KeyResult],
+    org: Organisation,
+    page: MyCheckIns,
+) -> int:
+    """Record one check-in per touched row, all or none; the HTTP status of the answer."""
+    now = timezone.now()
+    submitted = set(request.POST.getlist("row"))
+    no_change = request.POST.get("no_change", "")
+    rows: list[Row] = []
+    for kr in key_results:
+        if str(kr.pk) not in submitted:
+            continue
+        state = evaluate_key_result(kr, as_of=now, organisation=org)
+        data = request.POST.copy()
+        if no_change == str(kr.pk):
+            data[f"kr{kr.pk}-value"] = ""
+        rows.append(
+            Row(kr, state, CheckInForm(data, prefix=f"kr{kr.pk}", initial=initial_values(state)))
+        )
+    page.due = rows
+    invalid = [row for row in rows if not row.form.is_valid()]
+    if invalid:
+        page.error = "Nothing was saved: correct the fields marked below."
+        return 400
+    chosen = [row for row in rows if no_change == str(row.key_result.pk) or row.form.has_changed()]
+    if not chosen:
+        page.notice = "Nothing to save: change a value, choose a confidence, or use No change."
+        return 200
+    actor = Actor(person, "web")
+    failing = chosen[0]
+    try:
+        with transaction.atomic():
+            for failing in chosen:
+                cleaned = failing.form.cleaned_data
+                checkin = record_checkin(
+                    key_result=failing.key_result,
+                    value=cleaned["value"],
+                    confidence=cleaned["confidence"] or None,
+                    note=cleaned["note"],
+                    actor=actor,
+                )
+                page.saved.append(Saved(failing.key_result, checkin))
+    except PermissionDenied:
+        page.saved = []
+        failing.error = f"You may not check in on {failing.key_result.ref}."
+        page.error = "Nothing was saved."
+        return 403
+    except CheckInInvalid as exc:
+        page.saved = []
+        failing.error = f"{exc}."
+        page.error = "Nothing was saved: correct the row marked below."
+        return 400
+    return 200
+
+
+urlpatterns = [path("checkins/", my_checkins, name="my_checkins")]

@@ -1,0 +1,49 @@
+"""Forms of the signed-in person's settings page: timezone, channel, API tokens."""
+
+from __future__ import annotations
+
+import zoneinfo
+from typing import Any
+
+from django import forms
+
+from okrs.org.models import Channel
+from okrs.web.shell import Form
+
+
+def timezone_choices(default_label: str) -> list[tuple[str, str]]:
+    """Every IANA zone this server knows, after a blank meaning the organisation's zone."""
+    zones = sorted(zoneinfo.available_timezones())
+    return [("", default_label), *((zone, zone.replace("_", " ")) for zone in zones)]
+
+
+class PersonSettingsForm(Form):
+    timezone = forms.CharField(
+        required=False,
+        widget=forms.Select(attrs={"data-searchable": "true"}),
+        help_text="Nudges arrive at 10:00 in this timezone on your team's check-in day.",
+    )
+    channel = forms.CharField(
+        label="Preferred chat channel",
+        error_messages={"required": "'channel' is required and cannot be empty"},
+        widget=forms.Select(choices=Channel.choices),
+        help_text="Where check-in nudges reach you; email when the channel is not set up.",
+    )
+
+    def __init__(self, *args: Any, default_timezone: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        label = f"Organisation default ({default_timezone})"
+        self.fields["timezone"].widget.choices = timezone_choices(label)
+
+
+class ApiTokenForm(Form):
+    name = forms.CharField(
+        label="Token name",
+        max_length=100,
+        error_messages={
+            "required": "Give the token a name, e.g. the script that will use it",
+            "max_length": "'name' is too long (%(show_value)d characters, at most %(limit_value)d)",
+        },
+        help_text="What will use it, e.g. “CI pipeline”.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
