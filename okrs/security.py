@@ -1,4 +1,4 @@
-"""What every request and answer goes through (section 12): unreadable input is refused before
+"""What every request and answer goes through (docs/security.md): unreadable input is refused before
 any view sees it, and every answer carries the same security headers."""
 
 from __future__ import annotations

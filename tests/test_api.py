@@ -1,4 +1,4 @@
-"""The HTTP API answers every route of section 6 with the documented fields."""
+"""The HTTP API answers every route with the documented fields."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`okrs apply`: section 4's example applies, is idempotent, dry-runs, updates, prunes, audits."""
+"""`okrs apply`: the documented example applies, idempotently, dry-runs, updates, prunes, audits."""
 
 from __future__ import annotations
 

@@ -150,7 +150,7 @@ def test_a_broken_file_reports_every_error_and_writes_nothing(
 
 
 def test_every_error_kind_is_in_the_broken_file(existing: None) -> None:
-    """The file keeps covering the list of checks that section 4 files get."""
+    """The file keeps covering the list of checks that plan files get."""
     messages = " | ".join(message for _, message in EXPECTED)
     for phrase in [
         "unknown owner",

@@ -1,4 +1,4 @@
-"""The command line of section 5: status, checkin, token create, user create."""
+"""The command line: status, checkin, token create, user create."""
 
 from __future__ import annotations
 

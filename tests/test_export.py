@@ -1,4 +1,4 @@
-"""`okrs export`: section 4's format, and `export` then `apply` changes nothing."""
+"""`okrs export`: the plan format, and `export` then `apply` changes nothing."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Section 12's roles, enforced on the server for every write."""
+"""The roles (admin, lead, member, viewer), enforced on the server for every write."""
 
 from __future__ import annotations
 

@@ -77,7 +77,7 @@ def test_kinds_and_statuses_match_their_types_and_statuses_run_best_to_worst():
     assert STATUSES == ("on_track", "at_risk", "off_track")
 
 
-# --- section 4: lead time 96 h -> 6 h, and a change failure rate below 5% ----------------------
+# --- the documented plan: lead time 96 h -> 6 h, and a change failure rate below 5% -----
 
 
 def test_kind_is_inferred_from_the_direction_of_baseline_to_target():

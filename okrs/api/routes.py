@@ -1,4 +1,4 @@
-"""The HTTP API under /api/v1/ (section 6). Handlers parse, check permission, call one service."""
+"""The HTTP API under /api/v1/ (docs/api.md). Handlers parse, check permission, call one service."""
 
 from __future__ import annotations
 

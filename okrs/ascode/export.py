@@ -3,7 +3,7 @@
 The output applies back with no change: every value that differs from what `apply` assumes for a
 missing field is written, and only those are left out (a blank timezone, channel `email`,
 check-in day `monday`, weight 1, a milestone's target of 1, a kind that baseline and target
-imply). Keys come in the order of section 4's example.
+imply). Keys come in the order of the example in docs/okrs-as-code.md.
 
 With a cycle, the file holds that cycle's objectives, the people they name and every team with
 the people the teams name. All teams, not only the ones the cycle uses: teams are not tied to a
@@ -320,7 +320,8 @@ def _key_result(kr: KeyResult) -> CommentedMap:
 
 
 def _kind_implied(kr: KeyResult) -> bool:
-    """Whether leaving `kind` out would make apply infer the same kind (section 4)."""
+    """Whether leaving `kind` out would make apply infer the same kind: a target above the baseline
+    means increase, below it decrease."""
     if kr.baseline is None or kr.target is None or kr.target == kr.baseline:
         return False
     inferred = "increase" if kr.target > kr.baseline else "decrease"

@@ -1,1 +1,4 @@
-"""Chat and mail channels behind one interface (section 8). See okrs.channels.base."""
+"""Chat and mail channels behind one interface (okrs.channels.base), found by name in CHANNELS.
+
+Email is the fallback for a person whose own channel cannot reach them (docs/nudges.md).
+"""

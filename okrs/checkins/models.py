@@ -32,7 +32,7 @@ class CheckIn(models.Model):
 
     key_result = models.ForeignKey(KeyResult, on_delete=models.CASCADE, related_name="checkins")
     value = models.FloatField()
-    # Null, not "": section 3 reports a check-in without a confidence as null.
+    # Null, not "": a check-in without a confidence reports its confidence as null.
     confidence = models.CharField(  # noqa: DJ001
         max_length=10, choices=Confidence.choices, null=True, blank=True
     )

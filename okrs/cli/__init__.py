@@ -1,4 +1,7 @@
-"""The `okrs` command (section 5). Each subcommand lives in its own module of this package."""
+"""The `okrs` command (README.md, "Command line").
+
+Each subcommand lives in its own module of this package.
+"""
 
 from __future__ import annotations
 

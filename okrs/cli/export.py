@@ -1,4 +1,4 @@
-"""okrs export: write the plan in section 4's format to standard output."""
+"""okrs export: write the plan as the YAML `okrs apply` reads (docs/okrs-as-code.md)."""
 
 from __future__ import annotations
 

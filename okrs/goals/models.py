@@ -181,7 +181,7 @@ class KeyResult(models.Model):
 
     @property
     def initial_value(self) -> float | None:
-        """The value before any check-in (section 3): the baseline, or 0 for a milestone."""
+        """The value before any check-in: the baseline, or without one 0 for a milestone."""
         if self.baseline is not None:
             return self.baseline
         return 0.0 if self.kind == Kind.MILESTONE else None

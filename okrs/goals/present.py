@@ -1,4 +1,5 @@
-"""The JSON shapes of scores, shared by `okrs status --format json` and the API (section 5)."""
+"""The JSON shapes of scores, shared by `okrs status --format json` and the API
+(docs/evaluation.md, "The JSON")."""
 
 from __future__ import annotations
 

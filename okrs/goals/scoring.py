@@ -33,7 +33,7 @@ _ONE_DAY: Final = timedelta(days=1)
 
 @dataclass(frozen=True)
 class Thresholds:
-    """The organisation's scoring settings; the defaults are the ones section 3 names."""
+    """The organisation's scoring settings, with their defaults."""
 
     # Before this fraction of the cycle has passed, nobody can be behind: pace stays on track and
     # nothing is stale, so week one of a quarter is not a wall of red.
@@ -78,7 +78,7 @@ def check_reading(reading: Reading) -> None:
 
 @dataclass(frozen=True)
 class KeyResultScore:
-    """Everything section 5's JSON shows for one key result at one instant."""
+    """Everything the status JSON shows for one key result at one instant."""
 
     current: float | None
     progress: float  # p, unclamped: overshoot shows as more than 100%
@@ -197,10 +197,11 @@ def pace(kind: str, score: float, p: float, expected: float, thresholds: Thresho
 
 
 def median(values: Sequence[float]) -> float:
-    """The middle value; of an even count, the mean of the middle two (as section 3 requires).
+    """The middle value; of an even count, the mean of the middle two (as the Theil-Sen
+    forecast defines it).
 
-    statistics.median would do, except that (a + b) / 2 overflows for two values near the float
-    limit; this falls back to a / 2 + b / 2 there.
+        statistics.median would do, except that (a + b) / 2 overflows for two values near the float
+        limit; this falls back to a / 2 + b / 2 there.
     """
     if not values:
         raise ValueError("median of no values")

@@ -39,7 +39,7 @@ Verdict = Literal["right_way", "wrong_way", "no_clear_change", "too_few_points",
 
 DEFAULT_WEEKS: Final = 6
 # Three points make the smallest line whose slope is a median of more than one pair, the same
-# minimum as the forecast of section 3.
+# minimum as the key result's forecast.
 MIN_POINTS: Final = 3
 _WEEK: Final = timedelta(weeks=1)
 MINUS: Final = "\u2212"

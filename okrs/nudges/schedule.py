@@ -28,7 +28,7 @@ NUDGE_TIME = dt.time(10, 0)
 REMINDER_AFTER_DAYS = 2
 DIGEST_AFTER_DAYS = 3
 WEEK_DAYS = 7
-# A key result checked in on by a person within this long is not asked about again (section 7).
+# A key result checked in on by a person within this long is not asked about again.
 DUE_AFTER = dt.timedelta(days=3)
 # Temporary failures are retried after 30 s, 1, 2, 4 ... minutes, at most an hour apart, and
 # given up (failed, with an email fallback) after this many attempts.

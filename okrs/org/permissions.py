@@ -1,4 +1,4 @@
-"""Who may write what (section 12). Every write path calls one of these on the server.
+"""Who may write what (docs/security.md). Every write path calls one of these on the server.
 
 admin: everything. lead: their team's and its sub-teams' OKRs. member: what they own, and
 check-ins on their own key results. viewer: nothing.

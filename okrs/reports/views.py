@@ -1,7 +1,7 @@
 """The business review in the web app: choose a cycle and a team, read it, download it.
 
-Everyone signed in may read every report (section 12: members and viewers read everything in
-the organisation). The page shows the same HTML as the file, styled by a static stylesheet
+Everyone signed in may read every report (members and viewers read everything in the
+organisation). The page shows the same HTML as the file, styled by a static stylesheet
 (the Content-Security-Policy forbids inline scripts; the report has none).
 """
 

@@ -1,4 +1,4 @@
-"""Which deployment shipped a change, and which deployment caused an incident (section 9)."""
+"""Which deployment shipped a change, and which deployment caused an incident."""
 
 from __future__ import annotations
 
