@@ -17,7 +17,7 @@ from okrs.org.audit import Actor
 from okrs.org.models import AuditEntry, Organisation, Person, Role, Team
 
 DATA = Path(__file__).parent / "data"
-SECTION4 = DATA / "section4.yaml"
+SECTION4 = DATA / "example_plan.yaml"
 
 pytestmark = pytest.mark.django_db
 

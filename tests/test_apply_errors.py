@@ -18,7 +18,7 @@ from okrs.org.models import Person, Team
 
 DATA = Path(__file__).parent / "data"
 BROKEN = DATA / "broken.yaml"
-SECTION4 = DATA / "section4.yaml"
+SECTION4 = DATA / "example_plan.yaml"
 ACTOR = Actor(person=None, channel="apply")
 
 pytestmark = pytest.mark.django_db

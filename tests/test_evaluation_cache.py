@@ -34,7 +34,7 @@ from okrs.org.audit import Actor
 from okrs.org.models import Person, Team
 
 ROOT = Path(__file__).resolve().parents[1]
-SECTION4 = ROOT / "tests" / "data" / "section4.yaml"
+SECTION4 = ROOT / "tests" / "data" / "example_plan.yaml"
 
 
 def answer(state: CycleState) -> dict[str, Any]:

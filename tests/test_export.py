@@ -20,7 +20,7 @@ from okrs.org.audit import Actor
 from okrs.org.models import AuditEntry, Organisation, Person, Team
 
 DATA = Path(__file__).parent / "data"
-SECTION4 = DATA / "section4.yaml"
+SECTION4 = DATA / "example_plan.yaml"
 DEMO_PLAN = Path(__file__).parent.parent / "okrs" / "demo" / "plan.yaml"
 ACTOR = Actor(person=None, channel="apply")
 
