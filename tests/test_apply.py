@@ -17,7 +17,7 @@ from okrs.org.audit import Actor
 from okrs.org.models import AuditEntry, Organisation, Person, Role, Team
 
 DATA = Path(__file__).parent / "data"
-SECTION4 = DATA / "example_plan.yaml"
+EXAMPLE_PLAN = DATA / "example_plan.yaml"
 
 pytestmark = pytest.mark.django_db
 
@@ -40,8 +40,8 @@ def row_counts() -> dict[str, int]:
     }
 
 
-def test_section4_example_builds_the_plan_it_describes(actor: Actor) -> None:
-    result = apply_file(SECTION4, actor=actor)
+def test_the_example_plan_builds_the_plan_it_describes(actor: Actor) -> None:
+    result = apply_file(EXAMPLE_PLAN, actor=actor)
 
     org = Organisation.current()
     assert (org.name, org.timezone) == ("Acme", "Europe/London")
@@ -107,10 +107,10 @@ def test_section4_example_builds_the_plan_it_describes(actor: Actor) -> None:
 
 
 def test_applying_the_same_file_twice_changes_nothing(actor: Actor) -> None:
-    apply_file(SECTION4, actor=actor)
+    apply_file(EXAMPLE_PLAN, actor=actor)
     audit_rows = AuditEntry.objects.count()
 
-    second = apply_file(SECTION4, actor=actor)
+    second = apply_file(EXAMPLE_PLAN, actor=actor)
 
     assert second.changes == []
     assert format_changes(second) == ["No changes."]
@@ -120,19 +120,19 @@ def test_applying_the_same_file_twice_changes_nothing(actor: Actor) -> None:
 def test_dry_run_lists_the_changes_and_writes_nothing(actor: Actor) -> None:
     before = row_counts()
 
-    dry = apply_file(SECTION4, actor=actor, dry_run=True)
+    dry = apply_file(EXAMPLE_PLAN, actor=actor, dry_run=True)
 
     assert row_counts() == before
     assert dry.dry_run and format_changes(dry)[-1].endswith("created, 1 updated, 0 deleted.")
-    real = apply_file(SECTION4, actor=actor)
+    real = apply_file(EXAMPLE_PLAN, actor=actor)
     assert [(c.action, c.entity, c.ref) for c in dry.changes] == [
         (c.action, c.entity, c.ref) for c in real.changes
     ]
 
 
 def test_dry_run_of_an_update_reports_it_but_keeps_the_old_value(actor: Actor) -> None:
-    apply_file(SECTION4, actor=actor)
-    text = SECTION4.read_text().replace("target: 6\n", "target: 5\n")
+    apply_file(EXAMPLE_PLAN, actor=actor)
+    text = EXAMPLE_PLAN.read_text().replace("target: 6\n", "target: 5\n")
 
     lines = apply_text(text, actor, dry_run=True)
 
@@ -141,12 +141,12 @@ def test_dry_run_of_an_update_reports_it_but_keeps_the_old_value(actor: Actor) -
 
 
 def test_an_update_writes_only_what_changed_and_keeps_check_ins(actor: Actor) -> None:
-    apply_file(SECTION4, actor=actor)
+    apply_file(EXAMPLE_PLAN, actor=actor)
     kr = KeyResult.objects.get(key="lead-time")
     maya = Person.objects.get(email="maya@acme.test")
     CheckIn.objects.create(key_result=kr, value=80, source="web", author=maya, at=timezone.now())
     untouched = Objective.objects.get(key="deploys-advantage")
-    text = SECTION4.read_text().replace("target: 6\n", "target: 5\n")
+    text = EXAMPLE_PLAN.read_text().replace("target: 6\n", "target: 5\n")
 
     lines = apply_text(text, actor)
 
@@ -171,7 +171,7 @@ def test_an_update_writes_only_what_changed_and_keeps_check_ins(actor: Actor) ->
 
 def test_an_actor_person_is_recorded_on_every_audit_entry() -> None:
     admin = Person.objects.create_user("admin@acme.test", role=Role.ADMIN)
-    apply_file(SECTION4, actor=Actor(person=admin, channel="cli"))
+    apply_file(EXAMPLE_PLAN, actor=Actor(person=admin, channel="cli"))
     assert set(AuditEntry.objects.values_list("actor__email", "channel")) == {
         ("admin@acme.test", "cli")
     }
@@ -180,7 +180,7 @@ def test_an_actor_person_is_recorded_on_every_audit_entry() -> None:
 def test_existing_people_keep_their_role_and_password(actor: Actor) -> None:
     maya = Person.objects.create_user("Maya@Acme.test", password="correct horse", role=Role.LEAD)
 
-    result = apply_file(SECTION4, actor=actor)
+    result = apply_file(EXAMPLE_PLAN, actor=actor)
 
     maya.refresh_from_db()
     assert maya.role == Role.LEAD
@@ -193,8 +193,8 @@ def test_existing_people_keep_their_role_and_password(actor: Actor) -> None:
 
 
 def test_team_members_become_exactly_the_files_list(actor: Actor) -> None:
-    apply_file(SECTION4, actor=actor)
-    text = SECTION4.read_text().replace(
+    apply_file(EXAMPLE_PLAN, actor=actor)
+    text = EXAMPLE_PLAN.read_text().replace(
         "members: [maya@acme.test, sam@acme.test]", "members: [sam@acme.test, ceo@acme.test]"
     )
 
@@ -213,8 +213,8 @@ def test_team_members_become_exactly_the_files_list(actor: Actor) -> None:
 
 
 def test_alignment_to_a_key_result_and_contribution_links(actor: Actor) -> None:
-    apply_file(SECTION4, actor=actor)
-    text = SECTION4.read_text() + (
+    apply_file(EXAMPLE_PLAN, actor=actor)
+    text = EXAMPLE_PLAN.read_text() + (
         "  - key: faster-reviews\n"
         "    cycle: 2026-Q4\n"
         "    level: individual\n"
@@ -289,8 +289,8 @@ objectives:
 
 
 def test_positions_follow_file_order(actor: Actor) -> None:
-    apply_file(SECTION4, actor=actor)
-    text = SECTION4.read_text()
+    apply_file(EXAMPLE_PLAN, actor=actor)
+    text = EXAMPLE_PLAN.read_text()
     first = text.index("      - key: lead-time")
     second = text.index("      - key: change-failure-rate")
     end = text.index("    initiatives:")
@@ -308,10 +308,10 @@ def test_positions_follow_file_order(actor: Actor) -> None:
 
 
 def test_prune_removes_a_dropped_key_result_and_audits_it(actor: Actor) -> None:
-    apply_file(SECTION4, actor=actor)
+    apply_file(EXAMPLE_PLAN, actor=actor)
     kr = KeyResult.objects.get(key="change-failure-rate")
     CheckIn.objects.create(key_result=kr, value=4, source="sync")
-    text = SECTION4.read_text()
+    text = EXAMPLE_PLAN.read_text()
     start = text.index("      - key: change-failure-rate")
     dropped = text[:start] + text[text.index("    initiatives:") :]
 
@@ -338,7 +338,7 @@ def test_prune_removes_a_dropped_key_result_and_audits_it(actor: Actor) -> None:
 def test_prune_removes_objectives_of_the_files_cycles_and_absent_teams_only(
     actor: Actor,
 ) -> None:
-    apply_file(SECTION4, actor=actor)
+    apply_file(EXAMPLE_PLAN, actor=actor)
     ceo = Person.objects.get(email="ceo@acme.test")
     other_cycle = Cycle.objects.create(
         key="2026-Q3", start=dt.date(2026, 7, 1), end=dt.date(2026, 9, 30)
@@ -360,7 +360,7 @@ def test_prune_removes_objectives_of_the_files_cycles_and_absent_teams_only(
     )
     Person.objects.create_user("visitor@acme.test")
 
-    lines = apply_file(SECTION4, actor=actor, prune=True)
+    lines = apply_file(EXAMPLE_PLAN, actor=actor, prune=True)
 
     text = format_changes(lines)
     assert "delete contribution stray -> grow-self-serve" in text
@@ -378,14 +378,14 @@ def test_prune_removes_objectives_of_the_files_cycles_and_absent_teams_only(
 def test_prune_unlinks_rows_outside_the_file_that_point_at_what_it_removes(
     actor: Actor,
 ) -> None:
-    apply_file(SECTION4, actor=actor)
+    apply_file(EXAMPLE_PLAN, actor=actor)
     ceo = Person.objects.get(email="ceo@acme.test")
     q3 = Cycle.objects.create(key="2026-Q3", start=dt.date(2026, 7, 1), end=dt.date(2026, 9, 30))
     cfr = KeyResult.objects.get(key="change-failure-rate")
     elsewhere = Objective.objects.create(
         key="elsewhere", cycle=q3, title="E", owner=ceo, level="company", aligns_to_key_result=cfr
     )
-    text = SECTION4.read_text()
+    text = EXAMPLE_PLAN.read_text()
     start = text.index("      - key: change-failure-rate")
     dropped = text[:start] + text[text.index("    initiatives:") :]
 

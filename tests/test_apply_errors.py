@@ -18,7 +18,7 @@ from okrs.org.models import Person, Team
 
 DATA = Path(__file__).parent / "data"
 BROKEN = DATA / "broken.yaml"
-SECTION4 = DATA / "example_plan.yaml"
+EXAMPLE_PLAN = DATA / "example_plan.yaml"
 ACTOR = Actor(person=None, channel="apply")
 
 pytestmark = pytest.mark.django_db
@@ -189,9 +189,9 @@ def test_every_error_kind_is_in_the_broken_file(existing: None) -> None:
 
 
 def test_the_database_is_untouched_even_when_it_already_holds_a_plan() -> None:
-    apply_file(SECTION4, actor=ACTOR)
+    apply_file(EXAMPLE_PLAN, actor=ACTOR)
     before = row_counts()
-    text = SECTION4.read_text().replace("target: 6\n", "target: 6\n        ownr: x\n")
+    text = EXAMPLE_PLAN.read_text().replace("target: 6\n", "target: 6\n        ownr: x\n")
     text = text.replace("title: Grow revenue", "title: Grow more revenue")
 
     with pytest.raises(PlanInvalid) as caught:
@@ -300,8 +300,8 @@ def test_json_is_accepted_and_its_errors_have_lines_too() -> None:
 
 
 def test_prune_refuses_references_to_what_it_would_remove() -> None:
-    apply_file(SECTION4, actor=ACTOR)
-    text = SECTION4.read_text()
+    apply_file(EXAMPLE_PLAN, actor=ACTOR)
+    text = EXAMPLE_PLAN.read_text()
     start = text.index("      - key: change-failure-rate")
     dropped = text[:start] + text[text.index("    initiatives:") :]
     dropped += (
@@ -324,7 +324,7 @@ def test_prune_refuses_references_to_what_it_would_remove() -> None:
 
 
 def test_loops_through_objectives_already_in_the_database_are_found() -> None:
-    apply_file(SECTION4, actor=ACTOR)  # deploys-advantage aligns to grow-self-serve
+    apply_file(EXAMPLE_PLAN, actor=ACTOR)  # deploys-advantage aligns to grow-self-serve
     text = """
 objectives:
   - key: grow-self-serve

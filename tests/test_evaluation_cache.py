@@ -34,7 +34,7 @@ from okrs.org.audit import Actor
 from okrs.org.models import Person, Team
 
 ROOT = Path(__file__).resolve().parents[1]
-SECTION4 = ROOT / "tests" / "data" / "example_plan.yaml"
+EXAMPLE_PLAN = ROOT / "tests" / "data" / "example_plan.yaml"
 
 
 def answer(state: CycleState) -> dict[str, Any]:
@@ -217,10 +217,10 @@ def test_every_kind_of_write_is_seen_by_the_next_read(world, write: str) -> None
 @pytest.mark.django_db
 def test_apply_is_seen_and_a_dry_run_changes_nothing(tmp_path: Path) -> None:
     actor = Actor(None, "apply", trusted=True)
-    apply_file(SECTION4, actor=actor)
+    apply_file(EXAMPLE_PLAN, actor=actor)
     cycle = Cycle.objects.get(key="2026-Q4")
     before = assert_same(cycle, NOW)
-    text = SECTION4.read_text()
+    text = EXAMPLE_PLAN.read_text()
     assert "        target: 6\n" in text, "the plan file changed: pick another line to edit"
     edited = tmp_path / "plan.yaml"
     edited.write_text(text.replace("        target: 6\n", "        target: 3\n", 1))

@@ -20,7 +20,7 @@ from okrs.org.audit import Actor
 from okrs.org.models import AuditEntry, Organisation, Person, Team
 
 DATA = Path(__file__).parent / "data"
-SECTION4 = DATA / "example_plan.yaml"
+EXAMPLE_PLAN = DATA / "example_plan.yaml"
 DEMO_PLAN = Path(__file__).parent.parent / "okrs" / "demo" / "plan.yaml"
 ACTOR = Actor(person=None, channel="apply")
 
@@ -33,8 +33,8 @@ def apply_text(text: str, **options: bool) -> list[str]:
     )
 
 
-def test_export_of_section4_reads_like_section4() -> None:
-    apply_text(SECTION4.read_text())
+def test_export_of_the_example_plan_reads_like_it() -> None:
+    apply_text(EXAMPLE_PLAN.read_text())
 
     exported = YAML(typ="safe").load(export_plan())
 
@@ -105,7 +105,7 @@ def test_export_of_section4_reads_like_section4() -> None:
 
 
 def test_export_then_apply_changes_nothing() -> None:
-    apply_text(SECTION4.read_text())
+    apply_text(EXAMPLE_PLAN.read_text())
     audit_rows = AuditEntry.objects.count()
 
     assert apply_text(export_plan()) == ["No changes."]
@@ -114,7 +114,7 @@ def test_export_then_apply_changes_nothing() -> None:
 
 
 def test_export_rebuilds_the_same_plan_in_an_empty_database() -> None:
-    apply_text(SECTION4.read_text())
+    apply_text(EXAMPLE_PLAN.read_text())
     exported = export_plan()
     for model in (Objective, Team, Cycle, Person, Organisation):
         model.objects.all().delete()

@@ -103,7 +103,7 @@ def test_a_missing_file_is_a_clear_error(tmp_path, capsys) -> None:
 
 
 def test_the_demo_plans_weak_okr_is_found_with_an_outcome_rewrite(capsys) -> None:
-    """Done-means of issue 6: `okrs lint` on the demo finds the weak OKR and proposes a rewrite."""
+    """`okrs lint` on the demo finds the weak OKR and proposes a rewrite."""
     code, out, _ = run(capsys, "lint", str(DEMO_PLAN), "--format", "json")
     findings = json.loads(out)["findings"]
     weak = [

@@ -1,6 +1,6 @@
 """A DORA window is at most three years (1096 days): a longer one is refused with a reason.
 
-Before the cap, /dora/?from=1900-01-01&to=8999-12-01 held a worker for more than half a minute.
+Without a cap, /dora/?from=1900-01-01&to=8999-12-01 held a worker for more than half a minute.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Email nudges through a real local SMTP server, and the signed check-in link they carry."""
+"""Email nudges through a real local SMTP server, and the signed check-in link they carry: it
+answers for its own nudge, the key results that nudge asked about and the person still owns."""
 
 from __future__ import annotations
 
@@ -193,3 +194,47 @@ def test_an_automatic_key_result_asks_only_for_confidence(world: World, smtp: Lo
     assert answer.status_code == 200
     [checkin] = CheckIn.objects.all()
     assert (checkin.value, checkin.confidence, checkin.source) == (96, "on_track", "email")
+
+
+def csrf_token(page: str) -> str:
+    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert found, page
+    return found.group(1)
+
+
+def test_the_email_link_offers_only_its_nudges_key_results(world: World, smtp: LocalSmtp) -> None:
+    send_at(MONDAY_10)
+    path = link_in(smtp, "maya@acme.test")
+    # After the email went out, Owen's conversion key result is handed to Maya (due, and hers
+    # now, but not what this nudge asked), and her lead time is handed to Owen.
+    world.conversion.owner = world.member
+    world.conversion.save()
+    world.lead_time.owner = world.other_member
+    world.lead_time.save()
+    conversion, lead_time = world.conversion.pk, world.lead_time.pk
+    client = Client(enforce_csrf_checks=True)
+
+    with time_machine.travel(MONDAY_10 + dt.timedelta(hours=1), tick=False):
+        page = client.get(path).content.decode()
+        assert "Keep the change failure rate below 5%" in page
+        assert "Raise checkout conversion from 2% to 3%" not in page
+        assert "Reduce deployment lead time" not in page
+        answer = client.post(
+            path,
+            {
+                "csrfmiddlewaretoken": csrf_token(page),
+                "row": [conversion, lead_time],
+                f"kr{conversion}-value": "2.4",
+                f"initial-kr{conversion}-value": "2",
+                f"kr{conversion}-confidence": "on_track",
+                f"initial-kr{conversion}-confidence": "",
+                f"kr{lead_time}-value": "50",
+                f"initial-kr{lead_time}-value": "96",
+                f"kr{lead_time}-confidence": "on_track",
+                f"initial-kr{lead_time}-confidence": "",
+            },
+        )
+
+    assert answer.status_code == 200
+    assert "Nothing to save" in answer.content.decode()
+    assert CheckIn.objects.count() == 0

@@ -1,4 +1,4 @@
-"""Slack's buttons carry ids back the same way Teams's cards do (finding 2 of the Teams review):
+"""Slack's buttons carry ids back the same way Teams's cards do (tests/teams/test_huge_ids.py):
 ids no row can have are ignored there too, instead of overflowing the database's integer."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The review's attacks on metric sources, each a test: a member pointing a source (and the
+"""Attacks on metric sources, each a test: a member pointing a source (and the
 server's secrets or an admin's credential) at a host of their own, redirects carrying a
 credential away, errors quoting what a server answered, and numbers too large to convert."""
 
@@ -233,7 +233,7 @@ def test_an_allow_list_shrunk_after_binding_stops_the_fetch(monkeypatch) -> None
 
 
 def test_the_servers_secret_key_never_reaches_a_source(world, attacker, monkeypatch) -> None:
-    """The review's attack, stored around the editor: the sync refuses it and sends nothing."""
+    """The server's secret key named around the editor: the sync refuses it and sends nothing."""
     monkeypatch.setenv("OKRS_SECRET_KEY", "the-server-secret-key")
     monkeypatch.setenv("OKRS_SOURCE_ENV_ALLOWLIST", "OKRS_SECRET_KEY")
     kr = bind(

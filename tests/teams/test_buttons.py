@@ -139,3 +139,27 @@ def test_someone_okrs_does_not_know_is_told_and_nothing_changes(
 
     assert "could not match your Teams account" in text(answer["value"])
     assert not CheckIn.objects.exists()
+
+
+def test_a_refused_save_can_be_sent_again(
+    world: World, teams: TeamsDriver, frozen_now: dt.datetime
+) -> None:
+    """The claim against duplicates is released when nothing was recorded."""
+    _, card = deliver(world, teams, frozen_now)
+    verb, data = press(card, "Save", {f"kr-{world.lead_time.pk}-confidence": "nope"})
+    activity = teams.activity(
+        world.member,
+        "invoke",
+        name="adaptiveCard/action",
+        value={"action": {"type": "Action.Execute", "verb": verb, "data": data}},
+    )
+    assert "Nothing was saved" in text(teams.post(activity).json()["value"])
+    data.update(
+        {
+            f"kr-{world.lead_time.pk}-confidence": "on_track",
+            f"kr-{world.change_failure_rate.pk}-value": "3",
+            f"kr-{world.change_failure_rate.pk}-confidence": "on_track",
+        }
+    )
+    assert "Recorded 2" in text(teams.post(activity).json()["value"])
+    assert CheckIn.objects.filter(source="teams").count() == 2

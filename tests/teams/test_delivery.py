@@ -12,9 +12,11 @@ from okrs.channels.teams import config
 from okrs.channels.teams.channel import TeamsChannel
 from okrs.channels.teams.errors import http_error
 from okrs.channels.teams.models import TeamsConversation
-from okrs.nudges.models import Nudge, NudgeState
+from okrs.nudges.models import Nudge, NudgeKind, NudgeState
 from okrs.nudges.sender import send_due
 from tests.conftest import World
+from tests.fakes.teams import Member
+from tests.teams.cardtools import text
 from tests.teams.conftest import TeamsDriver, chat_id, linked
 from tests.teams.test_round_trip import planned_nudge
 
@@ -151,3 +153,25 @@ def test_sending_from_a_view_served_by_an_asgi_server(world: World, teams: Teams
     assert message_id.startswith(chat_id(world.member) + "/activity-")
     (card,) = teams.connector.cards(chat_id(world.member))
     assert card["body"][0]["text"] == "From a view"
+
+
+def test_the_leads_digest_goes_out_through_the_sender(
+    world: World, teams: TeamsDriver, frozen_now: dt.datetime
+) -> None:
+    lead = world.platform_lead
+    teams.connector.add_member(Member(id="29:lena", email=lead.email))
+    linked(teams, lead)
+    digest = Nudge.objects.create(
+        person=lead,
+        kind=NudgeKind.DIGEST,
+        week_start=frozen_now.date(),
+        team_keys=["platform"],
+        due_at=frozen_now,
+        next_attempt_at=frozen_now,
+    )
+    send_due(now=lambda: frozen_now)
+    digest.refresh_from_db()
+    assert (digest.state, digest.channel) == (NudgeState.SENT, "teams")
+    (card,) = teams.connector.cards(chat_id(lead))
+    assert "Check-ins missing this week: platform" in text(card)
+    assert world.lead_time.title in text(card)

@@ -1,12 +1,16 @@
 """Only the Bot Framework, signing for our app id, may post activities: anything else is 401
-and changes nothing (here: an installation that would otherwise link the person)."""
+and changes nothing (here: an installation that would otherwise link the person). The key that
+signed a token must endorse the activity's channel, and a dead metadata server is asked again
+after minutes, not at every request."""
 
 from __future__ import annotations
 
 import time
 
 import pytest
+import time_machine
 
+from okrs.channels.teams import auth
 from okrs.channels.teams.models import TeamsConversation
 from okrs.org.models import AuditEntry
 from tests.conftest import World
@@ -120,3 +124,38 @@ def test_not_configured_answers_503(
     assert response.status_code == 503
     assert "OKRS_TEAMS_APP_ID" in response.json()["detail"]
     assert not TeamsConversation.objects.exists()
+
+
+def test_a_key_that_does_not_endorse_teams_is_refused(world: World, teams: TeamsDriver) -> None:
+    teams.login.rotate(endorsements=["webchat"])
+    auth._keys_for(teams.login.metadata_url).client.cooldown_duration = 0
+    response = teams.install(world.member)
+    assert response.status_code == 401
+    assert not TeamsConversation.objects.exists()
+    assert teams.connector.calls == []
+
+
+def test_an_activity_for_another_channel_is_refused(world: World, teams: TeamsDriver) -> None:
+    response = teams.post(teams.install_activity(world.member, channelId="webchat"))
+    assert response.status_code == 401
+    assert not TeamsConversation.objects.exists()
+
+
+def test_a_dead_metadata_server_is_retried_after_minutes_not_per_request(
+    world: World, teams: TeamsDriver
+) -> None:
+    assert teams.install(world.member).status_code == 200
+    assert teams.login.metadata_fetches == 1
+    teams.login.metadata_down = True
+    start = time.time()
+    with time_machine.travel(start + auth.METADATA_TTL_SECONDS + 60, tick=False):
+        # Past the TTL: the refetch fails, the keys we know still work...
+        assert teams.install(world.other_member).status_code == 200
+        assert teams.login.metadata_fetches == 2
+        # ...and the next requests do not ask the dead server again.
+        assert teams.install(world.viewer).status_code == 200
+        assert teams.install(world.admin).status_code == 200
+        assert teams.login.metadata_fetches == 2
+    with time_machine.travel(start + auth.METADATA_TTL_SECONDS + 60 + 6 * 60, tick=False):
+        assert teams.post(teams.activity(world.member, "typing")).status_code == 200
+        assert teams.login.metadata_fetches == 3  # about five minutes later it tries again
