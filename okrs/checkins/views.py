@@ -28,7 +28,7 @@ from okrs.org.models import Organisation, Person
 from okrs.org.permissions import PermissionDenied
 from okrs.web.shell import HtmxHttpRequest, signed_in
 
-# A key result checked in on by a person within this long is not asked about again (section 7).
+# A key result checked in on by a person within this long is not asked about again.
 DUE_AFTER = dt.timedelta(days=3)
 
 

@@ -252,8 +252,8 @@ def _chart_data(
             {"x": _millis(end), "y": key_result.target},
         ]
     forecast: list[dict[str, float]] = []
-    # The same points and line as the forecast in section 3: check-ins inside the cycle, with
-    # time in days since its start.
+    # The same points and line as the forecast (docs/evaluation.md): check-ins inside the cycle,
+    # with time in days since its start.
     points = [
         ((c.at - start) / dt.timedelta(days=1), c.value) for c in known if start <= c.at < end
     ]
