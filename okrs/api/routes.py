@@ -26,7 +26,7 @@ from okrs.goals.evaluation import (
     team_subtree,
 )
 from okrs.goals.models import Cycle, KeyResult, Objective
-from okrs.goals.present import key_result_json, objective_json, status_json
+from okrs.goals.present import CycleScores, KeyResultScore, ObjectiveScore, as_json
 from okrs.goals.sources import public_source
 from okrs.metrics.sources.sync import sync_summary
 from okrs.org.audit import Actor
@@ -183,7 +183,7 @@ BAD_AS_OF = "`as_of` is not an ISO date or date-time between the years 1900 and 
 
 @api.get(
     "/objectives",
-    response={200: schemas.ObjectiveList, 400: schemas.Error, 404: schemas.Error},
+    response={200: CycleScores, 400: schemas.Error, 404: schemas.Error},
     openapi_extra=answers(
         {400: f"{BAD_AS_OF}, or `level` is not one of its values", 404: UNKNOWN_CYCLE_OR_TEAM}
     ),
@@ -195,9 +195,9 @@ def list_objectives(
     team: str | None = None,
     level: Level | None = None,
     as_of: AsOf | None = None,
-) -> dict[str, Any]:
+) -> CycleScores:
     """Objectives of a cycle (default: the current one) with scores and statuses at `as_of`."""
-    return status_json(_evaluate(request, cycle, as_of, team, level))
+    return CycleScores.of(_evaluate(request, cycle, as_of, team, level))
 
 
 @api.get(
@@ -213,7 +213,7 @@ def get_objective(request: HttpRequest, key: str, as_of: AsOf | None = None) -> 
     initiatives = objective.initiatives.select_related("key_result", "owner")
     links = objective.contribution_links.select_related("to_objective", "to_key_result__objective")
     return {
-        **objective_json(found),
+        **as_json(ObjectiveScore.of(found)),
         "cycle": objective.cycle.key,
         "description": objective.description,
         "contributes_to": [link.target_ref for link in links],
@@ -262,7 +262,7 @@ def create_checkin(
         actor=Actor(person, channel),
     )
     state = evaluate_key_result(kr, as_of=max(timezone.now(), checkin.at))
-    return Status(201, {"check_in": _checkin_json(checkin), "key_result": key_result_json(state)})
+    return Status(201, {"check_in": _checkin_json(checkin), "key_result": KeyResultScore.of(state)})
 
 
 @api.get(
@@ -282,7 +282,7 @@ def get_key_result(request: HttpRequest, ref: str, as_of: AsOf | None = None) ->
     state = evaluate_key_result(kr, as_of=_as_of(as_of, Organisation.current()))
     history = kr.checkins.filter(at__lte=state.moment).select_related("author")
     return {
-        **key_result_json(state),
+        **as_json(KeyResultScore.of(state)),
         "id": kr.pk,
         "objective": kr.objective.key,
         "cycle": kr.objective.cycle.key,

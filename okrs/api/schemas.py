@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any, Literal
 
@@ -9,10 +10,13 @@ from ninja import Schema
 from pydantic import BaseModel, Field
 
 from okrs.checkins.services import LARGEST_VALUE
+from okrs.goals.present import KeyResultScore, ObjectiveScore
 
-# Responses are plain pydantic models: our handlers return dicts, and ninja's Schema reads each
-# field of each nested dict through a Python-level getter, which costs tens of milliseconds on
-# the whole-organisation dashboard. Request bodies stay ninja Schemas.
+# Responses are plain pydantic models or frozen dataclasses, never ninja Schemas: ninja's Schema
+# reads each field of each nested dict through a Python-level getter, which costs tens of
+# milliseconds on the whole-organisation dashboard. The shapes of scores and of the dashboard
+# are the dataclasses their builders return (okrs.goals.present, okrs.goals.dashboard): pydantic
+# takes an instance as it is and documents its fields. Request bodies stay ninja Schemas.
 
 
 class Error(BaseModel):
@@ -48,45 +52,6 @@ class CycleOut(BaseModel):
     current: bool
 
 
-class KeyResultOut(BaseModel):
-    ref: str
-    key: str
-    title: str
-    owner: str
-    kind: str
-    unit: str
-    baseline: float | None
-    target: float | None
-    current: float | None
-    progress: float | None
-    score: float
-    expected: float
-    pace: str
-    confidence: str | None
-    status: str
-    stale: bool
-    forecast: float | None
-    forecast_score: float | None
-
-
-class ObjectiveOut(BaseModel):
-    key: str
-    title: str
-    level: str
-    team: str | None
-    owner: str
-    score: float | None
-    status: str | None
-    aligns_to: str | None
-    key_results: list[KeyResultOut]
-
-
-class ObjectiveList(BaseModel):
-    cycle: str
-    as_of: str
-    objectives: list[ObjectiveOut]
-
-
 class InitiativeOut(BaseModel):
     key: str
     title: str
@@ -96,7 +61,8 @@ class InitiativeOut(BaseModel):
     completed_on: dt.date | None
 
 
-class ObjectiveDetail(ObjectiveOut):
+@dataclasses.dataclass(frozen=True, slots=True)
+class ObjectiveDetail(ObjectiveScore):
     cycle: str
     description: str
     contributes_to: list[str]
@@ -113,7 +79,8 @@ class CheckInOut(BaseModel):
     source: str
 
 
-class KeyResultDetail(KeyResultOut):
+@dataclasses.dataclass(frozen=True, slots=True)
+class KeyResultDetail(KeyResultScore):
     id: int
     objective: str
     cycle: str
@@ -139,7 +106,7 @@ class CheckInIn(Schema):
 
 class CheckInResult(BaseModel):
     check_in: CheckInOut
-    key_result: KeyResultOut
+    key_result: KeyResultScore
 
 
 class StatusCounts(BaseModel):

@@ -10,7 +10,7 @@ from okrs.cli import CommandError
 from okrs.cli.common import instant, number, percent
 from okrs.goals.evaluation import CycleState, current_cycle, evaluate_cycle
 from okrs.goals.models import Cycle
-from okrs.goals.present import status_json
+from okrs.goals.present import CycleScores, as_json
 from okrs.org.models import Organisation, Team
 
 STATUS_LABEL = {"on_track": "on track", "at_risk": "AT RISK", "off_track": "OFF TRACK", None: "-"}
@@ -43,7 +43,7 @@ def run(options: argparse.Namespace) -> int:
             raise CommandError(f"no team {options.team!r}")
     state = evaluate_cycle(cycle, as_of=as_of, team=team, organisation=org)
     if options.format == "json":
-        print(json.dumps(status_json(state), indent=2))
+        print(json.dumps(as_json(CycleScores.of(state)), indent=2))
     else:
         print(render_text(state))
     return 0
