@@ -17,7 +17,7 @@ from okrs.api.auth import AUTH
 from okrs.api.openapi import AsOf, Level, answers, complete
 from okrs.checkins.services import CheckInInvalid, record_checkin
 from okrs.goals.alignment import build_alignment
-from okrs.goals.dashboard import build_dashboard
+from okrs.goals.dashboard import Dashboard, build_dashboard
 from okrs.goals.evaluation import (
     CycleState,
     current_cycle,
@@ -298,7 +298,7 @@ def get_key_result(request: HttpRequest, ref: str, as_of: AsOf | None = None) ->
 
 @api.get(
     "/dashboard",
-    response={200: schemas.Dashboard, 400: schemas.Error, 404: schemas.Error},
+    response={200: Dashboard, 400: schemas.Error, 404: schemas.Error},
     openapi_extra=answers({400: BAD_AS_OF, 404: UNKNOWN_CYCLE_OR_TEAM}),
     tags=["views"],
 )
@@ -307,7 +307,7 @@ def dashboard(
     cycle: str | None = None,
     team: str | None = None,
     as_of: AsOf | None = None,
-) -> dict[str, Any]:
+) -> Dashboard:
     """Counts by status, what needs attention and why, check-in compliance, what moved."""
     state = _evaluate(request, cycle, as_of, team)
     teams = sorted(state.teams.values(), key=lambda t: t.key)

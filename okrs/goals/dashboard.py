@@ -1,11 +1,15 @@
-"""The dashboard: what is on track, what needs attention and why, who checked in, what moved."""
+"""The dashboard: what is on track, what needs attention and why, who checked in, what moved.
+
+`build_dashboard` returns one frozen `Dashboard`, read alike by the web page and the API (which
+declares these dataclasses as its response schema and serialises them as they are).
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import zoneinfo
 from collections import Counter, defaultdict
-from typing import Any
 
 from okrs.goals.evaluation import CycleState, KeyResultState, ObjectiveState
 from okrs.goals.present import iso
@@ -25,7 +29,101 @@ def week_start(as_of: dt.datetime, checkin_day: str, tz_name: str) -> dt.datetim
     return dt.datetime.combine(day, dt.time(), tzinfo=tz).astimezone(dt.UTC)
 
 
-def build_dashboard(state: CycleState, teams: list[Team]) -> dict[str, Any]:
+@dataclasses.dataclass(frozen=True, slots=True)
+class StatusCounts:
+    on_track: int
+    at_risk: int
+    off_track: int
+
+    @classmethod
+    def of(cls, counter: Counter[str]) -> StatusCounts:
+        return cls(counter["on_track"], counter["at_risk"], counter["off_track"])
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Counts:
+    key_results: StatusCounts
+    objectives: StatusCounts
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Compliance:
+    """Key results checked in since their team's latest check-in day, of those due."""
+
+    checked_in: int
+    due: int
+    rate: float | None
+
+    @classmethod
+    def of(cls, checked_in: int, due: int) -> Compliance:
+        return cls(checked_in, due, (checked_in / due) if due else None)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class AttentionItem:
+    """A key result that needs attention: its reasons, and the severity of the worst of them
+    (off track 5, at risk 4, drifting 3, stale 2, a missed check-in 1)."""
+
+    ref: str
+    title: str
+    owner: str
+    team: str | None
+    status: str
+    score: float
+    reasons: list[str]
+    severity: int
+    forecast_score: float | None
+    last_checkin_at: str | None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class MovedItem:
+    """A key result whose score changed in the last seven days."""
+
+    ref: str
+    title: str
+    owner: str
+    status: str
+    score: float
+    score_before: float
+    change: float
+    note: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class TeamObjective:
+    key: str
+    title: str
+    score: float | None
+    status: str | None
+
+    @classmethod
+    def of(cls, state: ObjectiveState) -> TeamObjective:
+        o = state.objective
+        return cls(key=o.key, title=o.title, score=state.score, status=state.status)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class TeamRow:
+    team: str
+    name: str
+    parent: str | None
+    checkin_compliance: Compliance
+    objectives: list[TeamObjective]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Dashboard:
+    cycle: str
+    as_of: str
+    counts: Counts
+    needs_attention: list[AttentionItem]
+    checkin_compliance: Compliance
+    what_moved: list[MovedItem]
+    teams: list[TeamRow]
+
+
+def build_dashboard(state: CycleState, teams: list[Team]) -> Dashboard:
     """The dashboard's data for the evaluated objectives.
 
     `teams` are the teams to give a row each, loaded with `select_related("parent")`.
@@ -36,7 +134,7 @@ def build_dashboard(state: CycleState, teams: list[Team]) -> dict[str, Any]:
 
     kr_counts: Counter[str] = Counter()
     objective_counts: Counter[str] = Counter()
-    attention: list[dict[str, Any]] = []
+    attention: list[AttentionItem] = []
     moved: list[tuple[float, str, KeyResultState]] = []
     compliance: dict[int | None, list[int]] = defaultdict(lambda: [0, 0])
     # Hundreds of teams share a few check-in days and time zones: one week start for each.
@@ -67,16 +165,20 @@ def build_dashboard(state: CycleState, teams: list[Team]) -> dict[str, Any]:
             if abs(delta) > 1e-9:
                 moved.append((delta, kr.key_result.ref, kr))
 
-    attention.sort(key=lambda row: (-row["severity"], row["score"], row["ref"]))
+    attention.sort(key=lambda row: (-row.severity, row.score, row.ref))
     # Only the largest changes are shown: rows for those alone.
     moved.sort(key=lambda m: (-abs(m[0]), m[1]))
     what_moved = [
-        {
-            **_kr_summary(kr),
-            "score_before": kr.score_week_ago,
-            "change": delta,
-            "note": kr.last_note,
-        }
+        MovedItem(
+            ref=kr.key_result.ref,
+            title=kr.key_result.title,
+            owner=kr.key_result.owner.email,
+            status=kr.result.status,
+            score=kr.result.score,
+            score_before=kr.score_week_ago,
+            change=delta,
+            note=kr.last_note,
+        )
         for delta, _, kr in moved[:WHAT_MOVED_LIMIT]
     ]
     by_team: dict[int | None, list[ObjectiveState]] = defaultdict(list)
@@ -87,46 +189,25 @@ def build_dashboard(state: CycleState, teams: list[Team]) -> dict[str, Any]:
         objectives = by_team.get(team.pk, [])
         checked, due = compliance.get(team.pk, [0, 0])
         team_rows.append(
-            {
-                "team": team.key,
-                "name": team.name,
-                "parent": team.parent.key if team.parent else None,
-                "checkin_compliance": {
-                    "checked_in": checked,
-                    "due": due,
-                    "rate": (checked / due) if due else None,
-                },
-                "objectives": [
-                    {
-                        "key": o.objective.key,
-                        "title": o.objective.title,
-                        "score": o.score,
-                        "status": o.status,
-                    }
-                    for o in objectives
-                ],
-            }
+            TeamRow(
+                team=team.key,
+                name=team.name,
+                parent=team.parent.key if team.parent else None,
+                checkin_compliance=Compliance.of(checked, due),
+                objectives=[TeamObjective.of(o) for o in objectives],
+            )
         )
     total_checked = sum(c for c, _ in compliance.values())
     total_due = sum(d for _, d in compliance.values())
-    return {
-        "cycle": state.cycle.key,
-        "as_of": iso(state.as_of),
-        "counts": {
-            "key_results": {s: kr_counts.get(s, 0) for s in ("on_track", "at_risk", "off_track")},
-            "objectives": {
-                s: objective_counts.get(s, 0) for s in ("on_track", "at_risk", "off_track")
-            },
-        },
-        "needs_attention": attention,
-        "checkin_compliance": {
-            "checked_in": total_checked,
-            "due": total_due,
-            "rate": (total_checked / total_due) if total_due else None,
-        },
-        "what_moved": what_moved,
-        "teams": team_rows,
-    }
+    return Dashboard(
+        cycle=state.cycle.key,
+        as_of=iso(state.as_of),
+        counts=Counts(StatusCounts.of(kr_counts), StatusCounts.of(objective_counts)),
+        needs_attention=attention,
+        checkin_compliance=Compliance.of(total_checked, total_due),
+        what_moved=what_moved,
+        teams=team_rows,
+    )
 
 
 def _expected(state: CycleState) -> float:
@@ -147,22 +228,16 @@ def _reasons(kr: KeyResultState, *, missed: bool) -> list[str]:
     return reasons
 
 
-def _kr_summary(kr: KeyResultState) -> dict[str, Any]:
-    return {
-        "ref": kr.key_result.ref,
-        "title": kr.key_result.title,
-        "owner": kr.key_result.owner.email,
-        "status": kr.result.status,
-        "score": kr.result.score,
-    }
-
-
-def _attention_row(kr: KeyResultState, team: Team | None, reasons: list[str]) -> dict[str, Any]:
-    return {
-        **_kr_summary(kr),
-        "team": team.key if team else None,
-        "reasons": reasons,
-        "severity": max(SEVERITY[r] for r in reasons),
-        "forecast_score": kr.result.forecast_score,
-        "last_checkin_at": iso(kr.last_checkin_at) if kr.last_checkin_at else None,
-    }
+def _attention_row(kr: KeyResultState, team: Team | None, reasons: list[str]) -> AttentionItem:
+    return AttentionItem(
+        ref=kr.key_result.ref,
+        title=kr.key_result.title,
+        owner=kr.key_result.owner.email,
+        team=team.key if team else None,
+        status=kr.result.status,
+        score=kr.result.score,
+        reasons=reasons,
+        severity=max(SEVERITY[r] for r in reasons),
+        forecast_score=kr.result.forecast_score,
+        last_checkin_at=iso(kr.last_checkin_at) if kr.last_checkin_at else None,
+    )

@@ -13,9 +13,9 @@ the filters in okrs/web/templatetags/okrs.py; what a row contains is written out
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from html import escape
-from typing import Any
+from typing import Protocol
 
 from django.utils.safestring import SafeString, mark_safe
 
@@ -38,6 +38,43 @@ _BADGES = {
 _NO_STATUS = mark_safe(f'<span class="status status-none">{NONE} No status</span>')  # noqa: S308
 
 
+class ComplianceFigures(Protocol):
+    """A team's check-ins this week (okrs.goals.dashboard.Compliance)."""
+
+    @property
+    def checked_in(self) -> int: ...
+    @property
+    def due(self) -> int: ...
+    @property
+    def rate(self) -> float | None: ...
+
+
+class ObjectiveLine(Protocol):
+    """An objective in a team row (okrs.goals.dashboard.TeamObjective)."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def score(self) -> float | None: ...
+    @property
+    def status(self) -> str | None: ...
+
+
+class TeamLine(Protocol):
+    """A team row of the dashboard (okrs.goals.dashboard.TeamRow)."""
+
+    @property
+    def team(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def checkin_compliance(self) -> ComplianceFigures: ...
+    @property
+    def objectives(self) -> Sequence[ObjectiveLine]: ...
+
+
 def status_badge(status: str | None) -> SafeString:
     return _BADGES.get(status or "", _NO_STATUS)
 
@@ -49,18 +86,18 @@ def percent(value: float | None) -> str:
     return f"{round(value * 100)}%"
 
 
-def compliance(c: Mapping[str, Any]) -> SafeString:
-    """A team's check-ins this week, `{"checked_in", "due", "rate"}` from the dashboard's data."""
+def compliance(c: ComplianceFigures) -> SafeString:
+    """A team's check-ins this week, from the dashboard's data."""
     return mark_safe(_compliance(c))  # noqa: S308 (escaped)
 
 
-def objective_list(objectives: Sequence[Mapping[str, Any]]) -> SafeString:
-    """The objectives of a team row: `{"key", "title", "score", "status"}` each, linked."""
+def objective_list(objectives: Sequence[ObjectiveLine]) -> SafeString:
+    """The objectives of a team row, each linked."""
     return mark_safe(_objective_list(objectives))  # noqa: S308 (escaped)
 
 
-def team_rows(rows: Iterable[Mapping[str, Any]]) -> SafeString:
-    """The dashboard's team rows (`build_dashboard`'s `teams`, each with its `depth` in the
+def team_rows(rows: Iterable[tuple[int, TeamLine]]) -> SafeString:
+    """The dashboard's team rows (`build_dashboard`'s `teams`, each after its depth in the
     tree): the name linking to the team page, this week's check-ins, the objectives."""
     return mark_safe("\n      ".join(map(_team_row, rows)))  # noqa: S308 (escaped)
 
@@ -68,35 +105,36 @@ def team_rows(rows: Iterable[Mapping[str, Any]]) -> SafeString:
 # The builders below return plain strings, marked safe once by their callers above.
 
 
-def _compliance(c: Mapping[str, Any]) -> str:
-    if not c["due"]:
+def _compliance(c: ComplianceFigures) -> str:
+    if not c.due:
         return '<span class="muted small compliance">No check-ins due</span>'
     return (
-        f'<span class="muted small compliance">Check-ins {c["checked_in"]:d}/{c["due"]:d} '
-        f"({percent(c['rate'])})</span>"
+        f'<span class="muted small compliance">Check-ins {c.checked_in:d}/{c.due:d} '
+        f"({percent(c.rate)})</span>"
     )
 
 
-def _objective_list(objectives: Sequence[Mapping[str, Any]]) -> str:
+def _objective_list(objectives: Sequence[ObjectiveLine]) -> str:
     if not objectives:
         return '<p class="muted small">No objectives in this cycle.</p>'
     items = "\n  ".join(
-        f'<li><a href="/objectives/{escape(o["key"])}/">{escape(o["title"])}</a> '
-        f'<span class="score">{percent(o["score"])}</span> {status_badge(o["status"])}</li>'
+        f'<li><a href="/objectives/{escape(o.key)}/">{escape(o.title)}</a> '
+        f'<span class="score">{percent(o.score)}</span> {status_badge(o.status)}</li>'
         for o in objectives
     )
     return f'<ul class="objective-list">\n  {items}\n</ul>'
 
 
-def _team_row(row: Mapping[str, Any]) -> str:
-    key = escape(row["team"])
+def _team_row(depth_and_row: tuple[int, TeamLine]) -> str:
+    depth, row = depth_and_row
+    key = escape(row.team)
     return (
-        f'<li class="team-row depth-{row["depth"]:d}" data-team="{key}">\n'
+        f'<li class="team-row depth-{depth:d}" data-team="{key}">\n'
         f'        <div class="team-row-head">\n'
-        f'          <a href="/teams/{key}/"><strong>{escape(row["name"])}</strong></a>\n'
-        f"          {_compliance(row['checkin_compliance'])}\n"
+        f'          <a href="/teams/{key}/"><strong>{escape(row.name)}</strong></a>\n'
+        f"          {_compliance(row.checkin_compliance)}\n"
         f"        </div>\n"
-        f"        {_objective_list(row['objectives'])}\n"
+        f"        {_objective_list(row.objectives)}\n"
         f"      </li>"
     )
 

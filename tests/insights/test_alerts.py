@@ -149,8 +149,8 @@ def test_the_dashboard_lists_the_drifting_key_result_as_needing_attention(world:
     trend_to_a_miss(world, weeks=3)
     state = evaluate_cycle(world.cycle, as_of=dt.datetime(2026, 10, 20, 10, 10, tzinfo=UTC))
     board = build_dashboard(state, list(Team.objects.select_related("parent")))
-    rows = {row["ref"]: row for row in board["needs_attention"]}
-    assert "drifting" in str(rows["deploys-advantage/lead-time"])
+    rows = {row.ref: row for row in board.needs_attention}
+    assert "drifting" in rows["deploys-advantage/lead-time"].reasons
 
 
 def test_a_permanent_slack_failure_sends_the_alert_by_email_once(

@@ -23,7 +23,14 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import path
 
-from okrs.goals.dashboard import build_dashboard
+from okrs.goals.dashboard import (
+    AttentionItem,
+    Compliance,
+    Dashboard,
+    MovedItem,
+    TeamObjective,
+    build_dashboard,
+)
 from okrs.goals.evaluation import CycleState, KeyResultState, evaluate_cycle
 from okrs.goals.scope import PageScope, page_scope
 from okrs.org.models import Team
@@ -107,58 +114,47 @@ def _states_by_ref(state: CycleState, refs: set[str]) -> dict[str, KeyResultStat
 
 
 def _live_context(
-    state: CycleState, data: dict[str, Any], nodes: list[TeamNode], team: Team | None
+    state: CycleState, data: Dashboard, nodes: list[TeamNode], team: Team | None
 ) -> dict[str, Any]:
     """What the dashboard's live part shows, from `build_dashboard`'s data."""
-    shown_attention = data["needs_attention"][:ATTENTION_SHOWN]
-    by_ref = _states_by_ref(state, {row["ref"] for row in [*shown_attention, *data["what_moved"]]})
+    shown_attention = data.needs_attention[:ATTENTION_SHOWN]
+    refs = {row.ref for row in shown_attention} | {row.ref for row in data.what_moved}
+    by_ref = _states_by_ref(state, refs)
 
-    def with_people(row: dict[str, Any]) -> dict[str, Any]:
-        kr = by_ref[row["ref"]]
-        return {**row, "owner_name": _display_name(kr.key_result.owner), "state": kr}
+    def owner_name(row: AttentionItem | MovedItem) -> str:
+        return _display_name(by_ref[row.ref].key_result.owner)
 
     attention = [
-        {**with_people(row), "reason_labels": [REASONS[r] for r in row["reasons"]]}
-        for row in shown_attention
+        (row, owner_name(row), [REASONS[r] for r in row.reasons]) for row in shown_attention
     ]
-    moved = [with_people(row) for row in data["what_moved"]]
+    moved = [(row, owner_name(row)) for row in data.what_moved]
     depth = {n.team.key: n.depth for n in nodes}
-    team_rows = [{**row, "depth": depth.get(row["team"], 0)} for row in data["teams"]]
+    team_rows = [(depth.get(row.team, 0), row) for row in data.teams]
 
     # Company objectives belong to no team: they get a row of their own on the whole picture.
     company = [o for o in state.objectives if o.objective.team_id is None]
     company_row = None
     if team is None and company:
-        overall = data["checkin_compliance"]
-        checked = overall["checked_in"] - sum(
-            r["checkin_compliance"]["checked_in"] for r in team_rows
-        )
-        due = overall["due"] - sum(r["checkin_compliance"]["due"] for r in team_rows)
+        overall = data.checkin_compliance
+        checked = overall.checked_in - sum(r.checkin_compliance.checked_in for r in data.teams)
+        due = overall.due - sum(r.checkin_compliance.due for r in data.teams)
         company_row = {
-            "checkin_compliance": {
-                "checked_in": checked,
-                "due": due,
-                "rate": checked / due if due else None,
-            },
-            "objectives": [
-                {"key": o.objective.key, "title": o.objective.title, "score": o.score,
-                 "status": o.status}
-                for o in company
-            ],
-        }  # fmt: skip
+            "checkin_compliance": Compliance.of(checked, due),
+            "objectives": [TeamObjective.of(o) for o in company],
+        }
 
-    counts = data["counts"]
+    counts = data.counts
     return {
         "cycle": state.cycle,
         "team": team,
-        "kr_counts": [(s, counts["key_results"][s]) for s in STATUSES],
-        "objective_counts": [(s, counts["objectives"][s]) for s in STATUSES],
+        "kr_counts": [(s, getattr(counts.key_results, s)) for s in STATUSES],
+        "objective_counts": [(s, getattr(counts.objectives, s)) for s in STATUSES],
         "kr_total": sum(len(o.key_results) for o in state.objectives),
         "objective_total": len(state.objectives),
-        "compliance": data["checkin_compliance"],
+        "compliance": data.checkin_compliance,
         "attention": attention,
-        "attention_total": len(data["needs_attention"]),
-        "attention_more": max(0, len(data["needs_attention"]) - ATTENTION_SHOWN),
+        "attention_total": len(data.needs_attention),
+        "attention_more": max(0, len(data.needs_attention) - ATTENTION_SHOWN),
         "moved": moved,
         "team_rows": team_rows,
         "company_row": company_row,
@@ -247,14 +243,14 @@ def team_page(request: HttpRequest, key: str) -> HttpResponse:
         by_team: dict[int | None, list[Any]] = {}
         for objective in state.objectives:
             by_team.setdefault(objective.objective.team_id, []).append(objective)
-        compliance = {row["team"]: row["checkin_compliance"] for row in data["teams"]}
-        counts = data["counts"]
+        compliance = {row.team: row.checkin_compliance for row in data.teams}
+        counts = data.counts
         context.update(
             {
-                "kr_counts": [(s, counts["key_results"][s]) for s in STATUSES],
-                "objective_counts": [(s, counts["objectives"][s]) for s in STATUSES],
-                "compliance": data["checkin_compliance"],
-                "attention_total": len(data["needs_attention"]),
+                "kr_counts": [(s, getattr(counts.key_results, s)) for s in STATUSES],
+                "objective_counts": [(s, getattr(counts.objectives, s)) for s in STATUSES],
+                "compliance": data.checkin_compliance,
+                "attention_total": len(data.needs_attention),
                 "groups": [
                     {
                         "team": n.team,
