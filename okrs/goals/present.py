@@ -110,9 +110,24 @@ class CycleScores:
         )
 
 
-def as_json(shape: Any) -> Any:
-    """A dataclass (or a list of them) as plain JSON values, fields in their declared order."""
-    return dataclasses.asdict(shape)
+def as_json(value: Any) -> Any:
+    """Dataclasses as plain JSON values, their fields in declared order, recursively.
+
+    A field whose metadata has a "json" name is written under that key (for keys that are
+    Python keywords, like "from"); an object with an `as_json()` method writes itself.
+    """
+    if hasattr(value, "as_json"):
+        return value.as_json()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            field.metadata.get("json", field.name): as_json(getattr(value, field.name))
+            for field in dataclasses.fields(value)
+        }
+    if isinstance(value, list):
+        return [as_json(item) for item in value]
+    if isinstance(value, dict):
+        return {key: as_json(item) for key, item in value.items()}
+    return value
 
 
 def iso(moment: dt.datetime) -> str:

@@ -1,8 +1,8 @@
 """The quarterly business review: what engineering delivered for the business in one cycle.
 
-`build_report` gathers everything into one plain, JSON-ready dict (the JSON format is exactly
-this dict); the Markdown and HTML renderers only present it. Scores come from
-`okrs.goals.evaluation.evaluate_cycle`, so the report agrees with the dashboard and
+`build_report` gathers everything into one `BusinessReview` (okrs/reports/review.py): the JSON
+format is that object written out, and the Markdown and HTML renderers only present it. Scores
+come from `okrs.goals.evaluation.evaluate_cycle`, so the report agrees with the dashboard and
 `okrs status`. The number of queries does not grow with the number of objectives, key
 results, check-ins or services (see tests/reports/test_queries.py).
 """
@@ -24,6 +24,7 @@ from okrs.goals.evaluation import (
     team_subtree,
 )
 from okrs.goals.models import Cycle, Initiative, InitiativeStatus, KeyResult, Objective
+from okrs.goals.present import iso
 from okrs.insights.impact import VERDICT_LABEL
 from okrs.metrics.delivery import dora
 from okrs.metrics.delivery.models import Service
@@ -35,6 +36,28 @@ from okrs.metrics.delivery.selectors import (
 )
 from okrs.org.models import Organisation, Person, Team
 from okrs.reports.impacts import impact_from_readings
+from okrs.reports.review import (
+    BusinessReview,
+    ChainLink,
+    CycleInfo,
+    DeliveredInitiative,
+    DoraComparison,
+    DoraMetrics,
+    DoraReview,
+    DoraWindow,
+    DoraWindows,
+    KeyResultLink,
+    KeyResultReview,
+    Note,
+    ObjectiveReview,
+    PersonRef,
+    Retrospective,
+    Scope,
+    ServiceDora,
+    Summary,
+    TeamRef,
+    TrendPoint,
+)
 
 REPORT_VERSION = 1
 # DORA "at the start" is the 30 days before the cycle began; "at the end" the 30 days before the
@@ -51,14 +74,12 @@ def _iso(moment: dt.datetime | None) -> str | None:
     return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
-def _person(person: Person | None) -> dict[str, str] | None:
-    if person is None:
-        return None
-    return {"name": person.name or person.email, "email": person.email}
+def _person(person: Person) -> PersonRef:
+    return PersonRef(name=person.name or person.email, email=person.email)
 
 
-def _team(team: Team | None) -> dict[str, str] | None:
-    return None if team is None else {"key": team.key, "name": team.name}
+def _team(team: Team | None) -> TeamRef | None:
+    return None if team is None else TeamRef(key=team.key, name=team.name)
 
 
 def report_moment(cycle: Cycle, org: Organisation, now: dt.datetime) -> tuple[dt.datetime, str]:
@@ -79,7 +100,7 @@ def report_moment(cycle: Cycle, org: Organisation, now: dt.datetime) -> tuple[dt
 
 def build_report(
     *, cycle: Cycle, team: Team | None = None, as_of: dt.datetime | None = None
-) -> dict[str, Any]:
+) -> BusinessReview:
     """The business review of `cycle` for `team` (with its sub-teams) or the whole company."""
     org = Organisation.current()
     now = as_of or timezone.now()
@@ -108,62 +129,55 @@ def build_report(
     statuses = {"on_track": 0, "at_risk": 0, "off_track": 0}
     for k in key_results:
         statuses[k.result.status] = statuses.get(k.result.status, 0) + 1
-    scores = [o["score"] for o in objectives if o["score"] is not None]
-    delivered = [i for o in objectives for i in o["initiatives"]]
-    return {
-        "report": "quarterly business review",
-        "version": REPORT_VERSION,
-        "organisation": org.name,
-        "cycle": {
-            "key": cycle.key,
-            "name": cycle.name or cycle.key,
-            "start": cycle.start.isoformat(),
-            "end": cycle.end.isoformat(),
-            "starts_at": _iso(start),
-            "ends_at": _iso(end),
-            "phase": phase,
-            "frozen_at": _iso(cycle.frozen_at),
-        },
-        "scope": {
-            "kind": "team" if team is not None else "company",
-            "team": _team(team),
-            "name": team.name if team is not None else org.name or "The company",
-        },
-        "as_of": _iso(moment),
-        "generated_at": _iso(now),
-        "summary": {
-            "objectives": len(objectives),
-            "key_results": len(key_results),
-            "mean_objective_score": sum(scores) / len(scores) if scores else None,
-            "statuses": statuses,
-            "achieved": sum(1 for k in objectives for kr in k["key_results"] if kr["achieved"]),
-            "initiatives_delivered": len(delivered),
-            "initiatives_moved_right_way": sum(
-                1 for i in delivered if i["impact"] and i["impact"]["verdict"] == "right_way"
-            ),
-            "initiative_verdicts": {
-                verdict: sum(
-                    1 for i in delivered if i["impact"] and i["impact"]["verdict"] == verdict
-                )
-                for verdict in VERDICT_LABEL
-            },
-        },
-        "objectives": objectives,
-        "dora": _dora(team, org, start, moment),
-    }
+    scores = [o.score for o in objectives if o.score is not None]
+    verdicts: list[str] = [i.impact.verdict for o in objectives for i in o.initiatives if i.impact]
+    return BusinessReview(
+        report="quarterly business review",
+        version=REPORT_VERSION,
+        organisation=org.name,
+        cycle=CycleInfo(
+            key=cycle.key,
+            name=cycle.name or cycle.key,
+            start=cycle.start.isoformat(),
+            end=cycle.end.isoformat(),
+            starts_at=iso(start),
+            ends_at=iso(end),
+            phase=phase,
+            frozen_at=_iso(cycle.frozen_at),
+        ),
+        scope=Scope(
+            kind="team" if team is not None else "company",
+            team=_team(team),
+            name=team.name if team is not None else org.name or "The company",
+        ),
+        as_of=iso(moment),
+        generated_at=iso(now),
+        summary=Summary(
+            objectives=len(objectives),
+            key_results=len(key_results),
+            mean_objective_score=sum(scores) / len(scores) if scores else None,
+            statuses=statuses,
+            achieved=sum(1 for o in objectives for kr in o.key_results if kr.achieved),
+            initiatives_delivered=sum(len(o.initiatives) for o in objectives),
+            initiatives_moved_right_way=verdicts.count("right_way"),
+            initiative_verdicts={verdict: verdicts.count(verdict) for verdict in VERDICT_LABEL},
+        ),
+        objectives=objectives,
+        dora=_dora(team, org, start, moment),
+    )
 
 
 def _objective(
     objective_state: ObjectiveState,
-    chains: dict[int, list[dict[str, Any]]],
+    chains: dict[int, list[ChainLink]],
     checkins: dict[int, list[tuple[dt.datetime, float, str, str]]],
-    retrospectives: dict[int, dict[str, Any]],
+    retrospectives: dict[int, Retrospective],
     initiatives: list[Initiative],
     kr_by_id: dict[int, KeyResultState],
     cycle: Cycle,
     org: Organisation,
     moment: dt.datetime,
-) -> dict[str, Any]:
+) -> ObjectiveReview:
     o = objective_state.objective
     chain = chains.get(o.pk, [])
     delivered = []
@@ -172,7 +186,7 @@ def _objective(
         impact = None
         if kr_state is not None:
             kr = kr_state.key_result
-            found = impact_from_readings(
+            impact = impact_from_readings(
                 initiative,
                 kind=kr.kind,
                 unit=kr.unit,
@@ -183,79 +197,78 @@ def _objective(
                 tz_name=org.timezone,
                 as_of=moment,
             )
-            impact = found.as_json() if found is not None else None
         delivered.append(
-            {
-                "key": initiative.key,
-                "title": initiative.title,
-                "completed_on": initiative.completed_on.isoformat()
+            DeliveredInitiative(
+                key=initiative.key,
+                title=initiative.title,
+                completed_on=initiative.completed_on.isoformat()
                 if initiative.completed_on
                 else None,
-                "owner": _person(initiative.owner),
-                "key_result": kr_state.key_result.ref if kr_state is not None else None,
-                "key_result_title": kr_state.key_result.title if kr_state is not None else None,
-                "impact": impact,
-            }
+                owner=_person(initiative.owner) if initiative.owner else None,
+                key_result=kr_state.key_result.ref if kr_state is not None else None,
+                key_result_title=kr_state.key_result.title if kr_state is not None else None,
+                impact=impact,
+            )
         )
-    return {
-        "key": o.key,
-        "title": o.title,
-        "level": o.level,
-        "team": _team(o.team),
-        "owner": _person(o.owner),
-        "score": objective_state.score,
-        "status": objective_state.status,
-        "serves": chain,
-        "business_goal": chain[-1] if chain else None,
-        "key_results": [
+    return ObjectiveReview(
+        key=o.key,
+        title=o.title,
+        level=o.level,
+        team=_team(o.team),
+        owner=_person(o.owner),
+        score=objective_state.score,
+        status=objective_state.status,
+        serves=chain,
+        business_goal=chain[-1] if chain else None,
+        key_results=[
             _key_result(k, checkins.get(k.key_result.pk, []), retrospectives, cycle)
             for k in objective_state.key_results
         ],
-        "initiatives": delivered,
-    }
+        initiatives=delivered,
+    )
 
 
 def _key_result(
     state: KeyResultState,
     checkins: list[tuple[dt.datetime, float, str, str]],
-    retrospectives: dict[int, dict[str, Any]],
+    retrospectives: dict[int, Retrospective],
     cycle: Cycle,
-) -> dict[str, Any]:
+) -> KeyResultReview:
     kr, r = state.key_result, state.result
     # A frozen cycle reports the score frozen at its end; it equals the evaluated one unless
     # the plan changed since (then the frozen one is what was committed to the business).
     frozen = kr.final_score if cycle.frozen_at is not None else None
     score = frozen if frozen is not None else r.score
     notes = [
-        {"at": _iso(at), "author": author, "text": note}
+        Note(at=iso(at), author=author, text=note)
         for at, _, note, author in reversed(checkins)
         if note.strip()
     ]
-    return {
-        "ref": kr.ref,
-        "key": kr.key,
-        "title": kr.title,
-        "owner": _person(kr.owner),
-        "kind": kr.kind,
-        "unit": kr.unit,
-        "baseline": kr.baseline,
-        "target": kr.target,
-        "final": r.current,
-        "progress": r.progress,
-        "score": score,
-        "achieved": score >= 0.7,
-        "status": r.status,
-        "stale": r.stale,
-        "drifting": state.drifting,
-        "forecast": r.forecast,
-        "trend": [{"at": _iso(at), "value": value} for at, value, _, _ in checkins],
-        "notes": notes,
-        "retrospective": retrospectives.get(kr.pk),
-    }
+    return KeyResultReview(
+        ref=kr.ref,
+        key=kr.key,
+        title=kr.title,
+        owner=_person(kr.owner),
+        kind=kr.kind,
+        unit=kr.unit,
+        baseline=kr.baseline,
+        target=kr.target,
+        final=r.current,
+        progress=r.progress,
+        score=score,
+        achieved=score >= 0.7,
+        status=r.status,
+        stale=r.stale,
+        drifting=state.drifting,
+        forecast=r.forecast,
+        trend=[TrendPoint(at=iso(at), value=value) for at, value, _, _ in checkins],
+        notes=notes,
+        retrospective=retrospectives.get(kr.pk),
+    )
 
 
 def _business_order(
-    objectives: list[ObjectiveState], chains: dict[int, list[dict[str, Any]]]
+    objectives: list[ObjectiveState], chains: dict[int, list[ChainLink]]
 ) -> list[ObjectiveState]:
     """Each business goal followed by what serves it (nearest first), unaligned work last.
 
@@ -270,7 +283,7 @@ def _business_order(
     def rank(indexed: tuple[int, ObjectiveState]) -> tuple[int, int, int, int]:
         index, s = indexed
         chain = chains.get(s.objective.pk, [])
-        top = chain[-1]["key"] if chain else s.objective.key
+        top = chain[-1].key if chain else s.objective.key
         if not chain and s.objective.level != "company":
             return (unaligned, 0, LEVEL_ORDER.get(s.objective.level, 9), index)
         return (goal_rank.get(top, unaligned - 1), len(chain), 0, index)
@@ -295,7 +308,7 @@ def _checkins(
     return found
 
 
-def _retrospectives(kr_ids: list[int]) -> dict[int, dict[str, Any]]:
+def _retrospectives(kr_ids: list[int]) -> dict[int, Retrospective]:
     """Owners' end-of-cycle answers, when this installation records them (one query)."""
     fields = {f.name: f for f in KeyResult._meta.get_fields()}
     if "retrospective" not in fields or not kr_ids:
@@ -306,7 +319,7 @@ def _retrospectives(kr_ids: list[int]) -> dict[int, dict[str, Any]]:
     by_field = fields.get("retrospective_by")
     if by_field is not None and by_field.is_relation:
         columns += ["retrospective_by__name", "retrospective_by__email"]
-    found: dict[int, dict[str, Any]] = {}
+    found: dict[int, Retrospective] = {}
     rows = (
         KeyResult.objects.filter(id__in=kr_ids)
         .exclude(retrospective="")
@@ -316,15 +329,15 @@ def _retrospectives(kr_ids: list[int]) -> dict[int, dict[str, Any]]:
     for row in rows:
         by = row.get("retrospective_by__name") or row.get("retrospective_by__email")
         at = row.get("retrospective_at")
-        found[row["id"]] = {
-            "text": row["retrospective"],
-            "at": _iso(at) if isinstance(at, dt.datetime) else None,
-            "by": by,
-        }
+        found[row["id"]] = Retrospective(
+            text=row["retrospective"],
+            at=_iso(at) if isinstance(at, dt.datetime) else None,
+            by=by,
+        )
     return found
 
 
-def _alignment_chains(objectives: list[ObjectiveState]) -> dict[int, list[dict[str, Any]]]:
+def _alignment_chains(objectives: list[ObjectiveState]) -> dict[int, list[ChainLink]]:
     """For each objective, what it serves: its parent, the parent's parent... up to the top.
 
     Parents may sit in other cycles (a quarterly objective serving a yearly company goal), so
@@ -345,21 +358,21 @@ def _alignment_chains(objectives: list[ObjectiveState]) -> dict[int, list[dict[s
             "id", "key", "title", "objective_id"
         )
     }
-    chains: dict[int, list[dict[str, Any]]] = {}
+    chains: dict[int, list[ChainLink]] = {}
     for state in objectives:
-        chain: list[dict[str, Any]] = []
+        chain: list[ChainLink] = []
         seen = {state.objective.pk}
         _, _, _, parent, via = links[state.objective.pk]
         while True:
             via_kr = None
             if via is not None and via in key_results:
                 kr_key, kr_title, parent = key_results[via]
-                via_kr = {"ref": f"{links[parent][0]}/{kr_key}", "title": kr_title}
+                via_kr = KeyResultLink(ref=f"{links[parent][0]}/{kr_key}", title=kr_title)
             if parent is None or parent in seen or parent not in links:
                 break
             seen.add(parent)
             key, title, level, next_parent, next_via = links[parent]
-            chain.append({"key": key, "title": title, "level": level, "via_key_result": via_kr})
+            chain.append(ChainLink(key=key, title=title, level=level, via_key_result=via_kr))
             parent, via = next_parent, next_via
         chains[state.objective.pk] = chain
     return chains
@@ -390,7 +403,7 @@ def _delivered_initiatives(cycle: Cycle, objective_ids: list[int]) -> dict[int, 
 
 def _dora(
     team: Team | None, org: Organisation, start: dt.datetime, moment: dt.datetime
-) -> dict[str, Any]:
+) -> DoraReview:
     """The DORA metrics of the scope's services in the 30 days before the cycle and before its
     end (or now), in total and per service, from one read of the deployments."""
     zones = team_timezones()
@@ -400,31 +413,24 @@ def _dora(
     services = list(services_query.values_list("id", "key", "name", "team_id", "team__key"))
     span = DORA_DAYS * dora.DAY
     end_at = moment.timestamp()
-    windows = {
-        "start": dora.Window(start.timestamp() - span, start.timestamp()),
-        "end": dora.Window(end_at - span, end_at),
-    }
+    before = dora.Window(start.timestamp() - span, start.timestamp())
+    after = dora.Window(end_at - span, end_at)
     scope_tz = zones.get(team.pk, org.timezone) if team is not None else org.timezone
-    document: dict[str, Any] = {
-        "days": DORA_DAYS,
-        "windows": {
-            name: {
-                "from": _iso(dt.datetime.fromtimestamp(w.start, dt.UTC)),
-                "to": _iso(dt.datetime.fromtimestamp(w.end, dt.UTC)),
-            }
-            for name, w in windows.items()
-        },
-        "timezone": scope_tz,
-        "total": None,
-        "services": [],
-        "bands_source": BANDS_SOURCE,
-    }
+
+    def document(total: DoraComparison | None, measured: list[ServiceDora]) -> DoraReview:
+        return DoraReview(
+            days=DORA_DAYS,
+            windows=DoraWindows(start=_window(before), end=_window(after)),
+            timezone=scope_tz,
+            total=total,
+            services=measured,
+            bands_source=BANDS_SOURCE,
+        )
+
     if not services or start >= moment:
         # Nothing to measure, or a cycle that has not started: no "before" and "after" yet.
-        return document
-    union = dora.Window(
-        min(w.start for w in windows.values()), max(w.end for w in windows.values())
-    )
+        return document(None, [])
+    union = dora.Window(min(before.start, after.start), max(before.end, after.end))
     facts = delivery_facts(
         service_ids=None if team is None else [s[0] for s in services], window=union
     )
@@ -440,20 +446,28 @@ def _dora(
     for i in facts.incidents:
         by_service[service_of.get(i.deployment, -1)][2].append(i)
 
-    def measure(deploys: Any, changes: Any, incidents: Any, tz: str) -> dict[str, Any]:
-        return {
-            name: metrics_json(
+    def measure(deploys: Any, changes: Any, incidents: Any, tz: str) -> DoraComparison:
+        def metrics(window: dora.Window) -> DoraMetrics:
+            return metrics_json(
                 dora.dora_metrics(deploys, changes, incidents, window, tz, failed=failed)
             )
-            for name, window in windows.items()
-        }
 
-    document["total"] = measure(facts.deploys, facts.changes, facts.incidents, scope_tz)
+        return DoraComparison(start=metrics(before), end=metrics(after))
+
+    total = measure(facts.deploys, facts.changes, facts.incidents, scope_tz)
+    measured = []
     for sid, key, name, team_id, team_key in services:
         deploys, changes, incidents = by_service.get(sid, ([], [], []))
         tz = zones.get(team_id, org.timezone) if team_id else org.timezone
-        document["services"].append(
-            {"key": key, "name": name or key, "team": team_key}
-            | measure(deploys, changes, incidents, tz)
+        both = measure(deploys, changes, incidents, tz)
+        measured.append(
+            ServiceDora(key=key, name=name or key, team=team_key, start=both.start, end=both.end)
         )
-    return document
+    return document(total, measured)
+
+
+def _window(window: dora.Window) -> DoraWindow:
+    return DoraWindow(
+        from_=iso(dt.datetime.fromtimestamp(window.start, dt.UTC)),
+        to=iso(dt.datetime.fromtimestamp(window.end, dt.UTC)),
+    )

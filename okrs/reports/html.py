@@ -7,6 +7,7 @@ the same stylesheet from /static/, as the Content-Security-Policy wants.
 
 from __future__ import annotations
 
+import dataclasses
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,14 @@ from django.utils.safestring import SafeString, mark_safe
 from okrs.reports import charts
 from okrs.reports import present as p
 from okrs.reports.build import NOTES_SHOWN
+from okrs.reports.review import (
+    BusinessReview,
+    CycleInfo,
+    DeliveredInitiative,
+    KeyResultReview,
+    Note,
+    ObjectiveReview,
+)
 
 CSS_PATH = Path(__file__).with_name("static") / "reports" / "report.css"
 
@@ -31,87 +40,118 @@ def _svg(markup: str) -> SafeString:
     return mark_safe(markup)  # noqa: S308
 
 
-def html_context(report: dict[str, Any]) -> dict[str, Any]:
-    """The report with what the template needs beside it: words, charts, DORA rows."""
-    cycle = report["cycle"]
-    objectives = []
-    for objective in report["objectives"]:
-        key_results = []
-        for k in objective["key_results"]:
-            completions = [
-                i["impact"]["completed_at"]
-                for i in objective["initiatives"]
-                if i["impact"] and i["key_result"] == k["ref"]
-            ]
-            key_results.append(
-                {
-                    "data": k,
-                    "status": p.status_text(k["status"]),
-                    "score": p.percent(k["score"]),
-                    "from_to": p.from_to(k),
-                    "notes": k["notes"][:NOTES_SHOWN],
-                    "hidden_notes": max(0, len(k["notes"]) - NOTES_SHOWN),
-                    "spark": _svg(
-                        charts.sparkline(p.trend_values(k), label=f"Trend of {k['title']}")
-                    ),
-                    "chart": _svg(
-                        charts.trend_chart(
-                            values=[(t["at"], t["value"]) for t in k["trend"]],
-                            start=cycle["starts_at"],
-                            end=cycle["ends_at"],
-                            start_label=cycle["start"],
-                            end_label=cycle["end"],
-                            baseline=k["baseline"],
-                            target=k["target"],
-                            kind=k["kind"],
-                            unit=k["unit"],
-                            title=k["title"],
-                            completions=completions,
-                        )
-                    ),
-                }
+@dataclasses.dataclass(frozen=True, slots=True)
+class KeyResultView:
+    data: KeyResultReview
+    status: str
+    score: str
+    from_to: str
+    notes: list[Note]  # the latest NOTES_SHOWN
+    hidden_notes: int
+    spark: SafeString
+    chart: SafeString
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class InitiativeView:
+    data: DeliveredInitiative
+    verdict: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ObjectiveView:
+    data: ObjectiveReview
+    serves: str
+    status: str
+    score: str
+    bar: SafeString
+    key_results: list[KeyResultView]
+    initiatives: list[InitiativeView]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ServiceRow:
+    name: str
+    team: str | None
+    cells: list[tuple[str, str]]  # (before, after) of the first four DORA rows
+
+
+def _key_result_view(
+    k: KeyResultReview, objective: ObjectiveReview, cycle: CycleInfo
+) -> KeyResultView:
+    completions = [
+        i.impact.completed_at.isoformat()
+        for i in objective.initiatives
+        if i.impact and i.key_result == k.ref
+    ]
+    return KeyResultView(
+        data=k,
+        status=p.status_text(k.status),
+        score=p.percent(k.score),
+        from_to=p.from_to(k),
+        notes=k.notes[:NOTES_SHOWN],
+        hidden_notes=max(0, len(k.notes) - NOTES_SHOWN),
+        spark=_svg(charts.sparkline(k.trend_values(), label=f"Trend of {k.title}")),
+        chart=_svg(
+            charts.trend_chart(
+                values=[(t.at, t.value) for t in k.trend],
+                start=cycle.starts_at,
+                end=cycle.ends_at,
+                start_label=cycle.start,
+                end_label=cycle.end,
+                baseline=k.baseline,
+                target=k.target,
+                kind=k.kind,
+                unit=k.unit,
+                title=k.title,
+                completions=completions,
             )
-        objectives.append(
-            {
-                "data": objective,
-                "serves": p.chain_text(objective),
-                "status": p.status_text(objective["status"]),
-                "score": p.percent(objective["score"]),
-                "bar": _svg(charts.score_bar(objective["score"])),
-                "key_results": key_results,
-                "initiatives": [
-                    {
-                        "data": i,
-                        "verdict": p.verdict_text(i["impact"]["verdict"]) if i["impact"] else "",
-                    }
-                    for i in objective["initiatives"]
-                ],
-            }
+        ),
+    )
+
+
+def html_context(report: BusinessReview) -> dict[str, Any]:
+    """The report with what the template needs beside it: words, charts, DORA rows."""
+    cycle = report.cycle
+    objectives = [
+        ObjectiveView(
+            data=objective,
+            serves=p.chain_text(objective),
+            status=p.status_text(objective.status),
+            score=p.percent(objective.score),
+            bar=_svg(charts.score_bar(objective.score)),
+            key_results=[_key_result_view(k, objective, cycle) for k in objective.key_results],
+            initiatives=[
+                InitiativeView(data=i, verdict=p.verdict_text(i.impact.verdict) if i.impact else "")
+                for i in objective.initiatives
+            ],
         )
-    dora = report["dora"]
-    before, after = p.dora_window_labels(dora, cycle["phase"])
+        for objective in report.objectives
+    ]
+    dora = report.dora
+    before, after = p.dora_window_labels(dora, cycle.phase)
     services = [
-        {
-            "name": s["name"],
-            "team": s["team"],
-            "cells": [
+        ServiceRow(
+            name=s.name,
+            team=s.team,
+            cells=[
                 (
-                    p.dora_cell(s["start"], metric, field, unit),
-                    p.dora_cell(s["end"], metric, field, unit),
+                    p.dora_cell(s.start, metric, field, unit),
+                    p.dora_cell(s.end, metric, field, unit),
                 )
                 for _, metric, field, unit, _ in p.DORA_ROWS[:4]
             ],
-        }
-        for s in dora["services"]
+        )
+        for s in dora.services
     ]
     return {
         "report": report,
-        "phase": p.PHASE_TEXT[cycle["phase"]],
-        "as_of": p.when(report["as_of"]),
-        "mean_score": p.percent(report["summary"]["mean_objective_score"]),
-        "verdicts": p.verdict_counts(report["summary"]),
+        "phase": p.PHASE_TEXT[cycle.phase],
+        "as_of": p.when(report.as_of),
+        "mean_score": p.percent(report.summary.mean_objective_score),
+        "verdicts": p.verdict_counts(report.summary),
         "objectives": objectives,
-        "dora_rows": p.dora_table(dora, dora["total"]) if dora["total"] else [],
+        "dora_rows": p.dora_table(dora.total) if dora.total else [],
         "dora_before": before,
         "dora_after": after,
         "dora_services": services,
@@ -119,7 +159,7 @@ def html_context(report: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def render_html(report: dict[str, Any]) -> str:
+def render_html(report: BusinessReview) -> str:
     """A self-contained HTML document: no script, no external file, prints one objective a page."""
     context = html_context(report)
     context["stylesheet"] = mark_safe(stylesheet())  # noqa: S308 - our own file

@@ -6,6 +6,7 @@ from typing import Any
 
 from okrs.reports import present as p
 from okrs.reports.build import NOTES_SHOWN
+from okrs.reports.review import BusinessReview, ObjectiveReview
 
 
 def cell(text: Any) -> str:
@@ -34,54 +35,54 @@ def table(header: list[str], rows: list[list[str]]) -> list[str]:
     return lines
 
 
-def render_markdown(report: dict[str, Any]) -> str:
-    cycle, scope, summary = report["cycle"], report["scope"], report["summary"]
+def render_markdown(report: BusinessReview) -> str:
+    cycle, scope, summary = report.cycle, report.scope, report.summary
     out = [
-        f"# Quarterly business review: {inline(cycle['name'])}, {inline(scope['name'])}",
+        f"# Quarterly business review: {inline(cycle.name)}, {inline(scope.name)}",
         "",
-        f"Cycle {cycle['start']} to {cycle['end']} ({p.PHASE_TEXT[cycle['phase']]}). "
-        f"As of {p.when(report['as_of'])}.",
+        f"Cycle {cycle.start} to {cycle.end} ({p.PHASE_TEXT[cycle.phase]}). "
+        f"As of {p.when(report.as_of)}.",
         "",
         "## Summary",
         "",
     ]
-    statuses = summary["statuses"]
+    statuses = summary.statuses
     out += table(
         ["Measure", "This cycle"],
         [
-            ["Objectives", str(summary["objectives"])],
+            ["Objectives", str(summary.objectives)],
             [
                 "Key results",
-                f"{summary['key_results']}: {statuses['on_track']} ✓ on track, "
+                f"{summary.key_results}: {statuses['on_track']} ✓ on track, "
                 f"{statuses['at_risk']} ! at risk, {statuses['off_track']} ✕ off track; "
-                f"{summary['achieved']} scoring 70% or more",
+                f"{summary.achieved} scoring 70% or more",
             ],
-            ["Mean objective score", p.percent(summary["mean_objective_score"])],
+            ["Mean objective score", p.percent(summary.mean_objective_score)],
             [
                 "Initiatives delivered",
-                f"{summary['initiatives_delivered']}: {p.verdict_counts(summary)}",
+                f"{summary.initiatives_delivered}: {p.verdict_counts(summary)}",
             ],
         ],
     )
     out += ["", "## Objectives at a glance", ""]
-    if report["objectives"]:
+    if report.objectives:
         out += table(
             ["Objective", "Serves", "Team", "Score", "Status"],
             [
                 [
-                    o["title"],
+                    o.title,
                     p.chain_text(o),
-                    o["team"]["name"] if o["team"] else o["level"].title(),
-                    p.percent(o["score"]),
-                    p.status_text(o["status"]),
+                    o.team_text,
+                    p.percent(o.score),
+                    p.status_text(o.status),
                 ]
-                for o in report["objectives"]
+                for o in report.objectives
             ],
         )
     else:
         out.append("No objectives in this cycle for this scope.")
     out += ["", *_dora(report)]
-    for number, objective in enumerate(report["objectives"], start=1):
+    for number, objective in enumerate(report.objectives, start=1):
         out += ["", *_objective(number, objective)]
     out += [
         "",
@@ -95,26 +96,26 @@ def render_markdown(report: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-def _dora(report: dict[str, Any]) -> list[str]:
-    dora = report["dora"]
+def _dora(report: BusinessReview) -> list[str]:
+    dora = report.dora
     out = ["## Delivery performance (DORA)", ""]
-    if dora["total"] is None:
+    if dora.total is None:
         return [*out, p.dora_missing(report)]
-    before, after = p.dora_window_labels(dora, report["cycle"]["phase"])
+    before, after = p.dora_window_labels(dora, report.cycle.phase)
     out += [
-        f"Production deployments of {len(dora['services'])} service(s). "
-        f"Before: {before}. After: {after}. Bands: {dora['bands_source']}.",
+        f"Production deployments of {len(dora.services)} service(s). "
+        f"Before: {before}. After: {after}. Bands: {dora.bands_source}.",
         "",
     ]
-    out += table(["Metric", "Before", "After", "Change"], p.dora_table(dora, dora["total"]))
+    out += table(["Metric", "Before", "After", "Change"], p.dora_table(dora.total))
     out += ["", "Per service (before → after):", ""]
     rows = []
-    for service in dora["services"]:
-        row = [service["name"]]
+    for service in dora.services:
+        row = [service.name]
         for _, metric, field, unit, _ in p.DORA_ROWS[:4]:
             row.append(
-                f"{p.dora_cell(service['start'], metric, field, unit)} → "
-                f"{p.dora_cell(service['end'], metric, field, unit)}"
+                f"{p.dora_cell(service.start, metric, field, unit)} → "
+                f"{p.dora_cell(service.end, metric, field, unit)}"
             )
         rows.append(row)
     out += table(
@@ -123,69 +124,66 @@ def _dora(report: dict[str, Any]) -> list[str]:
     return out
 
 
-def _objective(number: int, objective: dict[str, Any]) -> list[str]:
-    team = objective["team"]["name"] if objective["team"] else objective["level"].title()
+def _objective(number: int, objective: ObjectiveReview) -> list[str]:
     out = [
-        f"## {number}. {inline(objective['title'])}",
+        f"## {number}. {inline(objective.title)}",
         "",
         f"**Serves:** {inline(p.chain_text(objective))}  ",
-        f"**Team:** {inline(team)} · **Owner:** {inline(objective['owner']['name'])} · "
-        f"**Score:** {p.percent(objective['score'])} · "
-        f"**Status:** {p.status_text(objective['status'])}",
+        f"**Team:** {inline(objective.team_text)} · **Owner:** {inline(objective.owner.name)} · "
+        f"**Score:** {p.percent(objective.score)} · "
+        f"**Status:** {p.status_text(objective.status)}",
         "",
     ]
-    krs = objective["key_results"]
+    krs = objective.key_results
     if krs:
         out += table(
             ["Key result", "Owner", "Baseline → final", "Score", "Status", "Trend"],
             [
                 [
-                    k["title"] + (" (stale)" if k["stale"] else ""),
-                    k["owner"]["name"],
+                    k.title + (" (stale)" if k.stale else ""),
+                    k.owner.name,
                     p.from_to(k),
-                    p.percent(k["score"]),
-                    p.status_text(k["status"]),
-                    p.text_sparkline(p.trend_values(k)),
+                    p.percent(k.score),
+                    p.status_text(k.status),
+                    p.text_sparkline(k.trend_values()),
                 ]
                 for k in krs
             ],
         )
     else:
         out.append("No key results.")
-    notes = [k for k in krs if k["notes"] or k["retrospective"]]
+    notes = [k for k in krs if k.notes or k.retrospective]
     if notes:
         out += ["", "### Owners' notes", ""]
         for k in notes:
-            out.append(f"- **{inline(k['title'])}** ({inline(k['owner']['name'])})")
-            if k["retrospective"]:
-                retro = k["retrospective"]
-                by = f", {inline(retro['by'])}" if retro.get("by") else ""
-                out.append(f"  - Retrospective{by}: {inline(retro['text'])}")
-            for note in k["notes"][:NOTES_SHOWN]:
-                out.append(
-                    f"  - {p.day(note['at'])}, {inline(note['author'])}: {inline(note['text'])}"
-                )
-            hidden = len(k["notes"]) - NOTES_SHOWN
+            out.append(f"- **{inline(k.title)}** ({inline(k.owner.name)})")
+            if k.retrospective:
+                retro = k.retrospective
+                by = f", {inline(retro.by)}" if retro.by else ""
+                out.append(f"  - Retrospective{by}: {inline(retro.text)}")
+            for note in k.notes[:NOTES_SHOWN]:
+                out.append(f"  - {p.day(note.at)}, {inline(note.author)}: {inline(note.text)}")
+            hidden = len(k.notes) - NOTES_SHOWN
             if hidden > 0:
                 out.append(
                     f"  - ({hidden} earlier note{'s' if hidden > 1 else ''} in the JSON report)"
                 )
     out += ["", "### Initiatives delivered", ""]
-    if objective["initiatives"]:
+    if objective.initiatives:
         out += table(
             ["Initiative", "Done", "Meant to move", "Did it move the metric?"],
             [
                 [
-                    i["title"],
-                    i["completed_on"] or p.NONE,
-                    i["key_result_title"] or "no key result linked",
+                    i.title,
+                    i.completed_on or p.NONE,
+                    i.key_result_title or "no key result linked",
                     (
-                        f"{p.verdict_text(i['impact']['verdict'])}. {i['impact']['detail']}"
-                        if i["impact"]
+                        f"{p.verdict_text(i.impact.verdict)}. {i.impact.detail}"
+                        if i.impact
                         else "not measured: no key result linked"
                     ),
                 ]
-                for i in objective["initiatives"]
+                for i in objective.initiatives
             ],
         )
     else:

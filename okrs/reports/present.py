@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from okrs.insights.impact import VERDICT_LABEL, format_amount
+from okrs.reports.review import (
+    BusinessReview,
+    DoraComparison,
+    DoraMetrics,
+    DoraReview,
+    KeyResultReview,
+    ObjectiveReview,
+    Summary,
+)
 
 NONE = "\u2013"  # an en dash stands for "no value"
 STATUS_TEXT = {"on_track": "✓ On track", "at_risk": "! At risk", "off_track": "✕ Off track"}
@@ -64,12 +72,12 @@ def text_sparkline(values: list[float]) -> str:
     return "".join(SPARK_BLOCKS[round((v - lo) / (hi - lo) * steps)] for v in values)
 
 
-def chain_text(objective: dict[str, Any]) -> str:
+def chain_text(objective: ObjectiveReview) -> str:
     """What an objective serves, nearest first: "Platform goal > Company goal", with a guillemet."""
-    chain = objective["serves"]
+    chain = objective.serves
     if not chain:
-        return "a company goal itself" if objective["level"] == "company" else "not aligned"
-    return " \u203a ".join(link["title"] for link in chain)
+        return "a company goal itself" if objective.level == "company" else "not aligned"
+    return " \u203a ".join(link.title for link in chain)
 
 
 # --- DORA ----------------------------------------------------------------------------------------
@@ -84,7 +92,7 @@ DORA_ROWS: tuple[tuple[str, str, str, str, bool], ...] = (
 )
 
 
-def dora_value(metrics: dict[str, Any] | None, metric: str, field: str, unit: str) -> str:
+def dora_value(metrics: DoraMetrics | None, metric: str, field: str, unit: str) -> str:
     if metrics is None:
         return NONE
     number = metrics[metric][field]
@@ -94,18 +102,18 @@ def dora_value(metrics: dict[str, Any] | None, metric: str, field: str, unit: st
     return f"{text}{unit}" if unit in ("%", "h", "/day") else f"{text} {unit}"
 
 
-def dora_band(metrics: dict[str, Any] | None, metric: str) -> str | None:
+def dora_band(metrics: DoraMetrics | None, metric: str) -> str | None:
     return None if metrics is None else metrics[metric]["band"]
 
 
-def dora_cell(metrics: dict[str, Any] | None, metric: str, field: str, unit: str) -> str:
+def dora_cell(metrics: DoraMetrics | None, metric: str, field: str, unit: str) -> str:
     text = dora_value(metrics, metric, field, unit)
     band = dora_band(metrics, metric)
     return f"{text} ({band})" if band and text != NONE else text
 
 
 def dora_change(
-    start: dict[str, Any] | None, end: dict[str, Any] | None, metric: str, field: str, lower: bool
+    start: DoraMetrics | None, end: DoraMetrics | None, metric: str, field: str, lower: bool
 ) -> str:
     """Which way a metric went between the two windows, in words and an arrow."""
     if start is None or end is None:
@@ -120,11 +128,11 @@ def dora_change(
     return f"{arrow} {'better' if better else 'worse'}"
 
 
-def dora_table(dora: dict[str, Any], metrics_of: dict[str, Any]) -> list[list[str]]:
+def dora_table(both: DoraComparison) -> list[list[str]]:
     """Rows of (metric, start, end, change) for one scope's two windows."""
     rows = []
     for label, metric, field, unit, lower in DORA_ROWS:
-        start, end = metrics_of.get("start"), metrics_of.get("end")
+        start, end = both.start, both.end
         rows.append(
             [
                 label,
@@ -136,34 +144,30 @@ def dora_table(dora: dict[str, Any], metrics_of: dict[str, Any]) -> list[list[st
     return rows
 
 
-def dora_missing(report: dict[str, Any]) -> str:
+def dora_missing(report: BusinessReview) -> str:
     """Why a report has no DORA numbers."""
-    if report["cycle"]["phase"] == "upcoming":
+    if report.cycle.phase == "upcoming":
         return "The cycle has not started: there is no before and after to compare yet."
     return "No services belong to this scope, so there is nothing to measure."
 
 
-def dora_window_labels(dora: dict[str, Any], phase: str) -> tuple[str, str]:
-    start, end = dora["windows"]["start"], dora["windows"]["end"]
+def dora_window_labels(dora: DoraReview, phase: str) -> tuple[str, str]:
+    start, end = dora.windows.start, dora.windows.end
     closing = "now" if phase in ("running", "upcoming") else "the cycle's end"
     return (
-        f"{dora['days']} days before the cycle ({day(start['from'])} to {day(start['to'])})",
-        f"{dora['days']} days before {closing} ({day(end['from'])} to {day(end['to'])})",
+        f"{dora.days} days before the cycle ({day(start.from_)} to {day(start.to)})",
+        f"{dora.days} days before {closing} ({day(end.from_)} to {day(end.to)})",
     )
 
 
-def trend_values(key_result: dict[str, Any]) -> list[float]:
-    return [point["value"] for point in key_result["trend"]]
-
-
-def from_to(key_result: dict[str, Any]) -> str:
+def from_to(key_result: KeyResultReview) -> str:
     """Baseline -> final (target), e.g. "96 hours → 30 hours (target 6 hours)"."""
-    unit = key_result["unit"]
-    start = value(key_result["baseline"], unit)
-    final = value(key_result["final"], unit)
-    target = value(key_result["target"], unit)
-    if key_result["kind"] in ("stay_above", "stay_below", "milestone"):
-        return f"{final} ({KIND_TEXT[key_result['kind']]} {target})"
+    unit = key_result.unit
+    start = value(key_result.baseline, unit)
+    final = value(key_result.final, unit)
+    target = value(key_result.target, unit)
+    if key_result.kind in ("stay_above", "stay_below", "milestone"):
+        return f"{final} ({KIND_TEXT[key_result.kind]} {target})"
     return f"{start} → {final} (target {target})"
 
 
@@ -176,10 +180,10 @@ VERDICT_WORDS = {
 }
 
 
-def verdict_counts(summary: dict[str, Any]) -> str:
+def verdict_counts(summary: Summary) -> str:
     """ "3 moved their key result the right way, 1 the wrong way, ..." (zeros left out but the
     first, which is the question the review asks)."""
-    counts = summary["initiative_verdicts"]
+    counts = summary.initiative_verdicts
     parts = [
         f"{counts[verdict]} {words}"
         for verdict, words in VERDICT_WORDS.items()

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Final
+from typing import Final
 
 from okrs.goals.models import Cycle
+from okrs.goals.present import as_json
 from okrs.org.models import Team
 from okrs.reports.build import build_report
 from okrs.reports.html import render_html
 from okrs.reports.markdown import render_markdown
+from okrs.reports.review import BusinessReview
 
 FORMATS: Final = {
     "md": "text/markdown; charset=utf-8",
@@ -18,10 +20,10 @@ FORMATS: Final = {
 }
 
 
-def render_json(report: dict[str, Any]) -> str:
-    # Keys keep the order build_report gives them (stable across runs), not sorted, so the
+def render_json(report: BusinessReview) -> str:
+    # Keys keep the order of the review's fields (stable across runs), not sorted, so the
     # document reads top-down like the other formats.
-    return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(as_json(report), indent=2, ensure_ascii=False) + "\n"
 
 
 def render(*, cycle: Cycle, team: Team | None, fmt: str) -> str:

@@ -67,5 +67,5 @@ def test_query_count_does_not_grow_with_the_plan(
     grow(world, 25, "large")
     with django_assert_max_num_queries(MAX_QUERIES):
         report = build_report(cycle=world.cycle)
-    assert len(report["objectives"]) == 3 + 27
+    assert len(report.objectives) == 3 + 27
     assert queries(world) == small

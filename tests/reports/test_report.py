@@ -9,6 +9,7 @@ import re
 import pytest
 
 from okrs.goals.models import Cycle, Objective
+from okrs.goals.present import as_json
 from okrs.reports.build import build_report
 from okrs.reports.html import render_html
 from okrs.reports.markdown import render_markdown
@@ -23,7 +24,7 @@ def objectives_by_key(report):
 
 
 def test_each_objective_with_the_business_goal_it_serves(reviewed) -> None:
-    report = build_report(cycle=reviewed.cycle)
+    report = as_json(build_report(cycle=reviewed.cycle))
     found = objectives_by_key(report)
     assert set(found) == {"grow-self-serve", "deploys-advantage", "checkout-conversion"}
     platform = found["deploys-advantage"]
@@ -39,7 +40,7 @@ def test_a_chain_reaches_through_a_key_result_to_the_company_goal(reviewed) -> N
         key="faster-builds", cycle=reviewed.cycle, level="individual", team=reviewed.platform,
         title="Faster builds", owner=reviewed.member, aligns_to_key_result=reviewed.lead_time,
     )  # fmt: skip
-    platform_only = build_report(cycle=reviewed.cycle, team=reviewed.platform)
+    platform_only = as_json(build_report(cycle=reviewed.cycle, team=reviewed.platform))
     builds = objectives_by_key(platform_only)["faster-builds"]
     assert [link["key"] for link in builds["serves"]] == ["deploys-advantage", "grow-self-serve"]
     assert builds["serves"][0]["via_key_result"] == {
@@ -49,7 +50,7 @@ def test_a_chain_reaches_through_a_key_result_to_the_company_goal(reviewed) -> N
 
 
 def test_key_results_from_baseline_to_final_with_score_status_trend_and_notes(reviewed) -> None:
-    report = build_report(cycle=reviewed.cycle)
+    report = as_json(build_report(cycle=reviewed.cycle))
     lead_time = objectives_by_key(report)["deploys-advantage"]["key_results"][0]
     assert lead_time["ref"] == "deploys-advantage/lead-time"
     assert (lead_time["baseline"], lead_time["final"], lead_time["target"]) == (96, 50, 6)
@@ -65,7 +66,7 @@ def test_key_results_from_baseline_to_final_with_score_status_trend_and_notes(re
 
 
 def test_initiatives_delivered_in_the_cycle_with_their_impact(reviewed) -> None:
-    report = build_report(cycle=reviewed.cycle)
+    report = as_json(build_report(cycle=reviewed.cycle))
     found = objectives_by_key(report)
     delivered = found["deploys-advantage"]["initiatives"]
     # Only the done one; the one in progress and last quarter's are not "delivered in the cycle".
@@ -81,7 +82,7 @@ def test_initiatives_delivered_in_the_cycle_with_their_impact(reviewed) -> None:
 
 
 def test_dora_before_the_cycle_and_before_now_for_the_teams_services(reviewed) -> None:
-    report = build_report(cycle=reviewed.cycle, team=reviewed.platform)
+    report = as_json(build_report(cycle=reviewed.cycle, team=reviewed.platform))
     dora = report["dora"]
     assert [s["key"] for s in dora["services"]] == ["platform-api"]
     assert dora["windows"]["start"]["to"].startswith("2026-09-30T23:00")  # midnight in London
@@ -90,18 +91,18 @@ def test_dora_before_the_cycle_and_before_now_for_the_teams_services(reviewed) -
     assert after["lead_time"]["median_hours"] == pytest.approx(24 * 26)
     assert before["deployment_frequency"]["deployments"] == 24
     assert after["deployment_frequency"]["deployments"] == 25
-    company = build_report(cycle=reviewed.cycle)
+    company = as_json(build_report(cycle=reviewed.cycle))
     assert [s["key"] for s in company["dora"]["services"]] == ["platform-api", "shop"]
     assert company["dora"]["total"]["end"]["deployment_frequency"]["deployments"] == 50
 
 
 def test_a_team_report_holds_only_that_team_and_its_sub_teams(reviewed) -> None:
-    report = build_report(cycle=reviewed.cycle, team=reviewed.checkout)
+    report = as_json(build_report(cycle=reviewed.cycle, team=reviewed.checkout))
     assert [o["key"] for o in report["objectives"]] == ["checkout-conversion"]
     assert report["scope"] == {
         "kind": "team", "team": {"key": "checkout", "name": "Checkout"}, "name": "Checkout",
     }  # fmt: skip
-    engineering = build_report(cycle=reviewed.cycle, team=reviewed.engineering)
+    engineering = as_json(build_report(cycle=reviewed.cycle, team=reviewed.engineering))
     assert {o["key"] for o in engineering["objectives"]} == {
         "deploys-advantage", "checkout-conversion",
     }  # fmt: skip
@@ -110,7 +111,7 @@ def test_a_team_report_holds_only_that_team_and_its_sub_teams(reviewed) -> None:
 def test_a_frozen_cycle_reports_its_frozen_final_scores(reviewed) -> None:
     Cycle.objects.filter(pk=reviewed.cycle.pk).update(frozen_at=NOW)
     type(reviewed.lead_time).objects.filter(pk=reviewed.lead_time.pk).update(final_score=0.42)
-    report = build_report(cycle=Cycle.objects.get(pk=reviewed.cycle.pk))
+    report = as_json(build_report(cycle=Cycle.objects.get(pk=reviewed.cycle.pk)))
     lead_time = objectives_by_key(report)["deploys-advantage"]["key_results"][0]
     assert report["cycle"]["phase"] == "frozen"
     assert lead_time["score"] == 0.42
@@ -119,16 +120,16 @@ def test_a_frozen_cycle_reports_its_frozen_final_scores(reviewed) -> None:
 def test_a_retrospective_appears_in_the_report(reviewed) -> None:
     from okrs.goals.models import KeyResult
 
-    report = build_report(cycle=reviewed.cycle)
+    report = as_json(build_report(cycle=reviewed.cycle))
     assert all(k["retrospective"] is None for o in report["objectives"] for k in o["key_results"])
     KeyResult.objects.filter(pk=reviewed.lead_time.pk).update(
         retrospective="Yes: the build cache halved it."
     )
-    report = build_report(cycle=reviewed.cycle)
-    lead_time = objectives_by_key(report)["deploys-advantage"]["key_results"][0]
+    review = build_report(cycle=reviewed.cycle)
+    lead_time = objectives_by_key(as_json(review))["deploys-advantage"]["key_results"][0]
     assert lead_time["retrospective"]["text"] == "Yes: the build cache halved it."
-    assert "Yes: the build cache halved it." in render_markdown(report)
-    assert "Yes: the build cache halved it." in render_html(report)
+    assert "Yes: the build cache halved it." in render_markdown(review)
+    assert "Yes: the build cache halved it." in render_html(review)
 
 
 # --- formats -------------------------------------------------------------------------------------
@@ -219,18 +220,20 @@ def test_json_has_stable_keys(reviewed) -> None:
 
 
 def test_a_scope_without_services_says_so(world, at_now) -> None:
-    report = build_report(cycle=world.cycle)
+    review = build_report(cycle=world.cycle)
+    report = as_json(review)
     assert report["dora"]["total"] is None and report["dora"]["services"] == []
-    assert "No services belong to this scope" in render_markdown(report)
-    assert "No services belong to this scope" in render_html(report)
+    assert "No services belong to this scope" in render_markdown(review)
+    assert "No services belong to this scope" in render_html(review)
 
 
 def test_a_cycle_that_has_not_started_has_no_dora_comparison(reviewed) -> None:
     upcoming = Cycle.objects.create(
         key="2027-Q1", start=dt.date(2027, 1, 1), end=dt.date(2027, 3, 31)
     )
-    report = build_report(cycle=upcoming)
+    review = build_report(cycle=upcoming)
+    report = as_json(review)
     assert report["cycle"]["phase"] == "upcoming"
     assert report["objectives"] == [] and report["dora"]["total"] is None
-    assert "The cycle has not started" in render_markdown(report)
-    assert "The cycle has not started" in render_html(report)
+    assert "The cycle has not started" in render_markdown(review)
+    assert "The cycle has not started" in render_html(review)
