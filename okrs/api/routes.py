@@ -15,6 +15,7 @@ from ninja.errors import AuthenticationError, HttpError
 from okrs.api import schemas
 from okrs.api.auth import AUTH
 from okrs.api.openapi import AsOf, Level, answers, complete
+from okrs.checkins.models import CheckIn
 from okrs.checkins.services import CheckInInvalid, record_checkin
 from okrs.goals.alignment import build_alignment
 from okrs.goals.dashboard import Dashboard, build_dashboard
@@ -25,8 +26,8 @@ from okrs.goals.evaluation import (
     evaluate_key_result,
     team_subtree,
 )
-from okrs.goals.models import Cycle, KeyResult, Objective
-from okrs.goals.present import CycleScores, KeyResultScore, ObjectiveScore, as_json
+from okrs.goals.models import Cycle, Initiative, KeyResult, Objective
+from okrs.goals.present import CycleScores, KeyResultScore, ObjectiveScore, fields_of
 from okrs.goals.sources import public_source
 from okrs.metrics.sources.sync import sync_summary
 from okrs.org.audit import Actor
@@ -137,42 +138,42 @@ def _require_json_object(request: HttpRequest) -> None:
         raise HttpError(422, 'the body must be a JSON object, like {"value": 12}')
 
 
-def _checkin_json(checkin: Any) -> dict[str, Any]:
-    return {
-        "id": checkin.pk,
-        "at": checkin.at,
-        "value": checkin.value,
-        "confidence": checkin.confidence,
-        "note": checkin.note,
-        "author": checkin.author.email if checkin.author else None,
-        "source": checkin.source,
-    }
+def _checkin_out(checkin: CheckIn) -> schemas.CheckInOut:
+    return schemas.CheckInOut(
+        id=checkin.pk,
+        at=checkin.at,
+        value=checkin.value,
+        confidence=checkin.confidence,
+        note=checkin.note,
+        author=checkin.author.email if checkin.author else None,
+        source=checkin.source,
+    )
 
 
-def _initiative_json(initiative: Any) -> dict[str, Any]:
-    return {
-        "key": initiative.key,
-        "title": initiative.title,
-        "status": initiative.status,
-        "key_result": initiative.key_result.key if initiative.key_result else None,
-        "owner": initiative.owner.email if initiative.owner else None,
-        "completed_on": initiative.completed_on,
-    }
+def _initiative_out(initiative: Initiative) -> schemas.InitiativeOut:
+    return schemas.InitiativeOut(
+        key=initiative.key,
+        title=initiative.title,
+        status=initiative.status,
+        key_result=initiative.key_result.key if initiative.key_result else None,
+        owner=initiative.owner.email if initiative.owner else None,
+        completed_on=initiative.completed_on,
+    )
 
 
 @api.get("/cycles", response={200: list[schemas.CycleOut]}, tags=["plan"])
-def list_cycles(request: HttpRequest) -> list[dict[str, Any]]:
+def list_cycles(request: HttpRequest) -> list[schemas.CycleOut]:
     org = Organisation.current()
     current = current_cycle(timezone.now(), org)
     return [
-        {
-            "key": c.key,
-            "name": c.name or c.key,
-            "start": c.start,
-            "end": c.end,
-            "parent": c.parent.key if c.parent else None,
-            "current": current is not None and c.pk == current.pk,
-        }
+        schemas.CycleOut(
+            key=c.key,
+            name=c.name or c.key,
+            start=c.start,
+            end=c.end,
+            parent=c.parent.key if c.parent else None,
+            current=current is not None and c.pk == current.pk,
+        )
         for c in Cycle.objects.select_related("parent")
     ]
 
@@ -206,19 +207,21 @@ def list_objectives(
     openapi_extra=answers({400: BAD_AS_OF, 404: "No objective with that key"}),
     tags=["plan"],
 )
-def get_objective(request: HttpRequest, key: str, as_of: AsOf | None = None) -> dict[str, Any]:
+def get_objective(
+    request: HttpRequest, key: str, as_of: AsOf | None = None
+) -> schemas.ObjectiveDetail:
     objective = get_object_or_404(Objective.objects.select_related("cycle"), key=key)
     state = _evaluate(request, objective.cycle.key, as_of)
     found = state.by_key()[key]
     initiatives = objective.initiatives.select_related("key_result", "owner")
     links = objective.contribution_links.select_related("to_objective", "to_key_result__objective")
-    return {
-        **as_json(ObjectiveScore.of(found)),
-        "cycle": objective.cycle.key,
-        "description": objective.description,
-        "contributes_to": [link.target_ref for link in links],
-        "initiatives": [_initiative_json(i) for i in initiatives],
-    }
+    return schemas.ObjectiveDetail(
+        **fields_of(ObjectiveScore.of(found)),
+        cycle=objective.cycle.key,
+        description=objective.description,
+        contributes_to=[link.target_ref for link in links],
+        initiatives=[_initiative_out(i) for i in initiatives],
+    )
 
 
 @api.post(
@@ -243,7 +246,7 @@ def get_objective(request: HttpRequest, key: str, as_of: AsOf | None = None) -> 
 )
 def create_checkin(
     request: HttpRequest, ref: str, body: schemas.CheckInIn
-) -> Status[dict[str, Any]]:
+) -> Status[schemas.CheckInResult]:
     """Record a check-in; the response carries the key result's new status.
 
     Declared before the key-result route: `{path:ref}` would otherwise swallow `/check-ins`.
@@ -262,7 +265,10 @@ def create_checkin(
         actor=Actor(person, channel),
     )
     state = evaluate_key_result(kr, as_of=max(timezone.now(), checkin.at))
-    return Status(201, {"check_in": _checkin_json(checkin), "key_result": KeyResultScore.of(state)})
+    return Status(
+        201,
+        schemas.CheckInResult(check_in=_checkin_out(checkin), key_result=KeyResultScore.of(state)),
+    )
 
 
 @api.get(
@@ -276,24 +282,26 @@ def create_checkin(
     ),
     tags=["plan"],
 )
-def get_key_result(request: HttpRequest, ref: str, as_of: AsOf | None = None) -> dict[str, Any]:
+def get_key_result(
+    request: HttpRequest, ref: str, as_of: AsOf | None = None
+) -> schemas.KeyResultDetail:
     """One key result (`OBJECTIVE_KEY/KR_KEY`, URL-encoded, or its id) with its history."""
     kr = _key_result(ref)
     state = evaluate_key_result(kr, as_of=_as_of(as_of, Organisation.current()))
     history = kr.checkins.filter(at__lte=state.moment).select_related("author")
-    return {
-        **as_json(KeyResultScore.of(state)),
-        "id": kr.pk,
-        "objective": kr.objective.key,
-        "cycle": kr.objective.cycle.key,
-        "weight": kr.weight,
-        "source": public_source(kr.source),
+    return schemas.KeyResultDetail(
+        **fields_of(KeyResultScore.of(state)),
+        id=kr.pk,
+        objective=kr.objective.key,
+        cycle=kr.objective.cycle.key,
+        weight=kr.weight,
+        source=public_source(kr.source),
         **sync_summary(kr),
-        "initiatives": [
-            _initiative_json(i) for i in kr.initiatives.select_related("key_result", "owner")
+        initiatives=[
+            _initiative_out(i) for i in kr.initiatives.select_related("key_result", "owner")
         ],
-        "history": [_checkin_json(c) for c in history.order_by("at", "id")],
-    }
+        history=[_checkin_out(c) for c in history.order_by("at", "id")],
+    )
 
 
 @api.get(

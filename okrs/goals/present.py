@@ -110,6 +110,12 @@ class CycleScores:
         )
 
 
+def fields_of(shape: Any) -> dict[str, Any]:
+    """A dataclass's fields as keyword arguments, values as they are: to build a shape that
+    extends it (the API's detail of a key result or an objective)."""
+    return {field.name: getattr(shape, field.name) for field in dataclasses.fields(shape)}
+
+
 def as_json(value: Any) -> Any:
     """Dataclasses as plain JSON values, their fields in declared order, recursively.
 
