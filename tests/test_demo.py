@@ -209,7 +209,7 @@ def test_stale_and_drifting_key_results_show(state: CycleState) -> None:
 
 
 def test_orphans_show_on_the_alignment_map(state: CycleState) -> None:
-    orphans = set(build_alignment(state)["orphans"])
+    orphans = set(build_alignment(state).orphans)
     assert orphans == {"kubernetes-migration", "warehouse-rebuild"}
 
 

@@ -17,7 +17,7 @@ from okrs.api.auth import AUTH
 from okrs.api.openapi import AsOf, Level, answers, complete
 from okrs.checkins.models import CheckIn
 from okrs.checkins.services import CheckInInvalid, record_checkin
-from okrs.goals.alignment import build_alignment
+from okrs.goals.alignment import Alignment, build_alignment
 from okrs.goals.dashboard import Dashboard, build_dashboard
 from okrs.goals.evaluation import (
     CycleState,
@@ -328,7 +328,7 @@ def dashboard(
 
 @api.get(
     "/alignment",
-    response={200: schemas.Alignment, 400: schemas.Error, 404: schemas.Error},
+    response={200: Alignment, 400: schemas.Error, 404: schemas.Error},
     openapi_extra=answers({400: BAD_AS_OF, 404: UNKNOWN_CYCLE_OR_TEAM}),
     by_alias=True,
     tags=["views"],
@@ -338,7 +338,7 @@ def alignment(
     cycle: str | None = None,
     team: str | None = None,
     as_of: AsOf | None = None,
-) -> dict[str, Any]:
+) -> Alignment:
     """The alignment tree of a cycle: nodes with status, edges, and orphaned objectives."""
     return build_alignment(_evaluate(request, cycle, as_of, team))
 

@@ -107,34 +107,3 @@ class CheckInIn(Schema):
 class CheckInResult(BaseModel):
     check_in: CheckInOut
     key_result: KeyResultScore
-
-
-class AlignmentNode(BaseModel):
-    id: str
-    type: str
-    level: str | None
-    key: str
-    title: str
-    team: str | None
-    owner: str | None
-    score: float | None
-    status: str | None
-    context: bool = Field(
-        default=False,
-        description="outside the selection (another team or cycle), shown for its edges",
-    )
-    cycle: str | None = None
-
-
-class AlignmentEdge(BaseModel):
-    source: str = Field(alias="from")
-    to: str
-    kind: str
-
-
-class Alignment(BaseModel):
-    cycle: str
-    as_of: str
-    nodes: list[AlignmentNode]
-    edges: list[AlignmentEdge]
-    orphans: list[str]

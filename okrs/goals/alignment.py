@@ -1,17 +1,57 @@
-"""The alignment tree: company goals -> team objectives -> key results -> initiatives."""
+"""The alignment tree: company goals -> team objectives -> key results -> initiatives.
+
+`build_alignment` returns one frozen `Alignment`, which the API declares as its response schema
+(the field annotations carry what the OpenAPI document says beyond the types).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+from typing import Annotated
 
 from django.db.models import Q
+from pydantic import Field
 
 from okrs.goals.evaluation import CycleState
 from okrs.goals.models import ContributionLink, Initiative, KeyResult, Objective
 from okrs.goals.present import iso
 
 
-def build_alignment(state: CycleState) -> dict[str, Any]:
+@dataclasses.dataclass(frozen=True, slots=True)
+class AlignmentNode:
+    id: str  # "<type>:<key>"
+    type: str  # "objective", "key_result" or "initiative"
+    level: str | None
+    key: str
+    title: str
+    team: str | None
+    owner: str | None
+    score: float | None
+    status: str | None
+    context: Annotated[
+        bool,
+        Field(description="outside the selection (another team or cycle), shown for its edges"),
+    ] = False
+    cycle: str | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class AlignmentEdge:
+    source: Annotated[str, Field(alias="from")]  # a node id
+    to: str
+    kind: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Alignment:
+    cycle: str
+    as_of: str
+    nodes: list[AlignmentNode]
+    edges: list[AlignmentEdge]
+    orphans: list[str]
+
+
+def build_alignment(state: CycleState) -> Alignment:
     """Nodes and edges of the cycle's plan with statuses, and the orphans.
 
     An orphan is a team or individual objective that aligns to nothing, so nobody can see which
@@ -19,8 +59,8 @@ def build_alignment(state: CycleState) -> dict[str, Any]:
     (parent -> child objective, rolled up), `contributes_to` (not rolled up) and `initiative`
     (key result or objective -> initiative).
     """
-    nodes: list[dict[str, Any]] = []
-    edges: list[dict[str, Any]] = []
+    nodes: list[AlignmentNode] = []
+    edges: list[AlignmentEdge] = []
     orphans: list[str] = []
     objective_ids = {o.objective.pk for o in state.objectives}
 
@@ -28,40 +68,40 @@ def build_alignment(state: CycleState) -> dict[str, Any]:
         obj = o.objective
         node_id = f"objective:{obj.key}"
         nodes.append(
-            {
-                "id": node_id,
-                "type": "objective",
-                "level": obj.level,
-                "key": obj.key,
-                "title": obj.title,
-                "team": obj.team.key if obj.team else None,
-                "owner": obj.owner.email,
-                "score": o.score,
-                "status": o.status,
-            }
+            AlignmentNode(
+                id=node_id,
+                type="objective",
+                level=obj.level,
+                key=obj.key,
+                title=obj.title,
+                team=obj.team.key if obj.team else None,
+                owner=obj.owner.email,
+                score=o.score,
+                status=o.status,
+            )
         )
         parent = obj.aligns_to_ref
         if parent is not None:
             kind = "key_result" if "/" in parent else "objective"
-            edges.append({"from": f"{kind}:{parent}", "to": node_id, "kind": "aligns_to"})
+            edges.append(AlignmentEdge(f"{kind}:{parent}", node_id, "aligns_to"))
         elif obj.level != "company":
             orphans.append(obj.key)
         for kr in o.key_results:
             k = kr.key_result
             nodes.append(
-                {
-                    "id": f"key_result:{k.ref}",
-                    "type": "key_result",
-                    "level": None,
-                    "key": k.ref,
-                    "title": k.title,
-                    "team": obj.team.key if obj.team else None,
-                    "owner": k.owner.email,
-                    "score": kr.result.score,
-                    "status": kr.result.status,
-                }
+                AlignmentNode(
+                    id=f"key_result:{k.ref}",
+                    type="key_result",
+                    level=None,
+                    key=k.ref,
+                    title=k.title,
+                    team=obj.team.key if obj.team else None,
+                    owner=k.owner.email,
+                    score=kr.result.score,
+                    status=kr.result.status,
+                )
             )
-            edges.append({"from": node_id, "to": f"key_result:{k.ref}", "kind": "key_result"})
+            edges.append(AlignmentEdge(node_id, f"key_result:{k.ref}", "key_result"))
 
     # Filter by cycle in SQL and by the selection here: an IN list of thousands of ids would
     # exceed SQLite's limit on query parameters.
@@ -73,23 +113,23 @@ def build_alignment(state: CycleState) -> dict[str, Any]:
             continue
         ref = f"{initiative.objective.key}/{initiative.key}"
         nodes.append(
-            {
-                "id": f"initiative:{ref}",
-                "type": "initiative",
-                "level": None,
-                "key": ref,
-                "title": initiative.title,
-                "team": None,
-                "owner": initiative.owner.email if initiative.owner else None,
-                "score": None,
-                "status": initiative.status,
-            }
+            AlignmentNode(
+                id=f"initiative:{ref}",
+                type="initiative",
+                level=None,
+                key=ref,
+                title=initiative.title,
+                team=None,
+                owner=initiative.owner.email if initiative.owner else None,
+                score=None,
+                status=initiative.status,
+            )
         )
         if initiative.key_result is not None:
             parent_id = f"key_result:{initiative.objective.key}/{initiative.key_result.key}"
         else:
             parent_id = f"objective:{initiative.objective.key}"
-        edges.append({"from": parent_id, "to": f"initiative:{ref}", "kind": "initiative"})
+        edges.append(AlignmentEdge(parent_id, f"initiative:{ref}", "initiative"))
 
     links = ContributionLink.objects.filter(objective__cycle=state.cycle).select_related(
         "objective", "to_objective", "to_key_result__objective"
@@ -100,34 +140,26 @@ def build_alignment(state: CycleState) -> dict[str, Any]:
         target = link.target_ref
         kind = "key_result" if "/" in target else "objective"
         edges.append(
-            {
-                "from": f"objective:{link.objective.key}",
-                "to": f"{kind}:{target}",
-                "kind": "contributes_to",
-            }
+            AlignmentEdge(f"objective:{link.objective.key}", f"{kind}:{target}", "contributes_to")
         )
 
     nodes.extend(_context_nodes(state, nodes, edges))
-    return {
-        "cycle": state.cycle.key,
-        "as_of": iso(state.as_of),
-        "nodes": nodes,
-        "edges": edges,
-        "orphans": orphans,
-    }
+    return Alignment(
+        cycle=state.cycle.key, as_of=iso(state.as_of), nodes=nodes, edges=edges, orphans=orphans
+    )
 
 
 def _context_nodes(
-    state: CycleState, nodes: list[dict[str, Any]], edges: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
+    state: CycleState, nodes: list[AlignmentNode], edges: list[AlignmentEdge]
+) -> list[AlignmentNode]:
     """Nodes for the far ends of edges that leave the selection.
 
     A team's map shows the company goal its objectives align to, and a quarter's map the
     yearly goal: such a parent is outside the team or the cycle, so it comes as a `context`
     node (no score of its own here) rather than as an edge to nowhere.
     """
-    present = {node["id"] for node in nodes}
-    missing = {end for edge in edges for end in (edge["from"], edge["to"])} - present
+    present = {node.id for node in nodes}
+    missing = {end for edge in edges for end in (edge.source, edge.to)} - present
     objective_keys = {m.split(":", 1)[1] for m in missing if m.startswith("objective:")}
     kr_refs = {m.split(":", 1)[1] for m in missing if m.startswith("key_result:")}
     context = []
@@ -147,18 +179,20 @@ def _context_nodes(
     return context
 
 
-def _context_node(kind: str, key: str, row: Any, level: str | None) -> dict[str, Any]:
-    objective = row if kind == "objective" else row.objective
-    return {
-        "id": f"{kind}:{key}",
-        "type": kind,
-        "level": level,
-        "key": key,
-        "title": row.title,
-        "team": objective.team.key if objective.team else None,
-        "owner": row.owner.email,
-        "score": None,
-        "status": None,
-        "context": True,
-        "cycle": objective.cycle.key,
-    }
+def _context_node(
+    kind: str, key: str, row: Objective | KeyResult, level: str | None
+) -> AlignmentNode:
+    objective = row if isinstance(row, Objective) else row.objective
+    return AlignmentNode(
+        id=f"{kind}:{key}",
+        type=kind,
+        level=level,
+        key=key,
+        title=row.title,
+        team=objective.team.key if objective.team else None,
+        owner=row.owner.email,
+        score=None,
+        status=None,
+        context=True,
+        cycle=objective.cycle.key,
+    )
