@@ -120,6 +120,8 @@ class Error(BaseModel):
         }
     ),
     by_alias=True,
+    # Named as before the move into okrs.metrics, so generated clients keep their method names.
+    operation_id="okrs_delivery_api_dora_dora",
     summary="The five DORA metrics and their bands for a half-open window",
 )
 def dora(request: HttpRequest, filters: Query[DoraQuery]) -> Any:

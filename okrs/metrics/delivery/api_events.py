@@ -28,6 +28,8 @@ def _too_large() -> JsonResponse:
 
 @router.post(
     "/{source}",
+    # Named as before the move into okrs.metrics, so generated clients keep their method names.
+    operation_id="okrs_delivery_api_events_receive",
     summary="Receive a signed webhook delivery",
     description=(
         "source is github, gitlab, pagerduty or generic. 200: stored and normalised (or a "
