@@ -1,4 +1,8 @@
-"""What is wrong with a plan file, located by line, in the `FILE:LINE: message` form.
+"""What is wrong with a plan, said of the node and field it concerns.
+
+A problem names the plan node (okrs/ascode/parse.py) and the field it is about, so each reader
+places it where its user looks: the YAML layer at a line, in the `FILE:LINE: message` form
+(`okrs apply`, `okrs lint`, the lint API), the editor beside a form field.
 
 Each problem names the check that found it by a stable id, so that `okrs lint` can report it as
 a finding a team can look up: OKR000 for a file that cannot be read as a plan (its YAML, its
@@ -8,6 +12,7 @@ rules are OKR001-OKR099 (okrs/coach/rules.py).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -137,6 +142,16 @@ SOURCE_INVALID = Check(
     "in the file, or a credential that does not exist",
     "Fix the source as the message says (the source kinds: docs/metrics.md).",
 )
+# Found by `okrs apply` while it writes, not by the validator: whether a file changes a frozen
+# cycle depends on what the database holds field by field, which only the write compares. So
+# `okrs lint` cannot report it, and it is not among the CHECKS that lint and apply share.
+FROZEN_CYCLE = Check(
+    "OKR122",
+    "a change to a cycle whose final scores are frozen, or to its objectives, key results, "
+    "initiatives or contributes_to links",
+    "Leave the frozen cycle's entries as they are (export it to see them), or plan the change "
+    "in a cycle that is still open.",
+)
 
 CHECKS = {
     check.id: check
@@ -169,13 +184,28 @@ CHECKS = {
 
 @dataclass(frozen=True)
 class Problem:
-    """One error in a plan file. Lines count from 1, as editors and CI annotations do.
+    """One error in a plan. Lines count from 1, as editors and CI annotations do.
 
-    `rule` is the id of the check that found it (the CHECKS above)."""
+    `rule` is the id of the check that found it (the CHECKS above). `node` is the plan node it
+    concerns (None for a file that cannot be read as a plan), `field` that node's field (None:
+    the node as a whole, e.g. a duplicate key), `param` the parameter of a key result's source.
+    `text` says what is wrong wherever it is shown; `first_line`, for a duplicate, is where the
+    first of the two stands, which only a file reader needs."""
 
     line: int
-    message: str
+    text: str
     rule: str = PLAN_SHAPE.id
+    node: object | None = dataclasses.field(default=None, compare=False, repr=False)
+    field: str | None = None
+    param: str | None = None
+    first_line: int | None = None
+
+    @property
+    def message(self) -> str:
+        """The text as a file reader wants it, pointing at other lines where it needs to."""
+        if self.first_line is None:
+            return self.text
+        return f"{self.text} (first defined on line {self.first_line})"
 
     def format(self, filename: str) -> str:
         return f"{filename}:{self.line}: {self.message}"

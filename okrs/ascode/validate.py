@@ -23,7 +23,16 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import DatabaseError, connection
 
-from okrs.ascode.parse import CycleSpec, KeyResultSpec, ObjectiveSpec, Plan, TeamSpec
+from okrs.ascode.parse import (
+    CycleSpec,
+    InitiativeSpec,
+    KeyResultSpec,
+    Node,
+    ObjectiveSpec,
+    PersonSpec,
+    Plan,
+    TeamSpec,
+)
 from okrs.ascode.problems import (
     DUPLICATE,
     ENDS_BEFORE_START,
@@ -76,6 +85,8 @@ _KINDS = tuple(Kind.values)
 _CHANNELS = tuple(Channel.values)
 _STATUSES = tuple(InitiativeStatus.values)
 _DISTANCE_KINDS = ("increase", "decrease")
+
+Keyed = CycleSpec | TeamSpec | ObjectiveSpec | KeyResultSpec | InitiativeSpec
 
 
 def validate_plan(
@@ -203,8 +214,24 @@ class _Validator:
         self.file_cycles = _first_by_key(plan.cycles)
         self.file_objectives = _first_by_key(plan.objectives)
 
-    def problem(self, check: Check, line: int, message: str) -> None:
-        self.problems.append(Problem(line, message, check.id))
+    def problem(
+        self,
+        check: Check,
+        node: Node,
+        field: str | None,
+        text: str,
+        *,
+        line: int | None = None,
+        param: str | None = None,
+        first_line: int | None = None,
+    ) -> None:
+        """A problem about `field` of `node` (None: the node itself). It stands on the field's
+        line unless `line` says otherwise (an entry of a list, a field left out)."""
+        if line is None:
+            line = node.at(field) if field is not None else node.line
+        self.problems.append(
+            Problem(line, text, check.id, node, field, param=param, first_line=first_line)
+        )
 
     def run(self) -> list[Problem]:
         self.check_organisation()
@@ -217,72 +244,95 @@ class _Validator:
 
     # -- generic checks -----------------------------------------------------------------------
 
-    def check_key(self, key: str, line: int, *, pattern: re.Pattern[str] = KEY_PATTERN) -> None:
+    def check_key(self, node: Keyed, *, pattern: re.Pattern[str] = KEY_PATTERN) -> None:
+        key = node.key
         if key and not pattern.match(key):
             rule = KEY_RULE if pattern is KEY_PATTERN else "use letters, digits and '-'"
-            self.problem(INVALID_KEY, line, f"invalid key '{key}': {rule}")
+            self.problem(INVALID_KEY, node, "key", f"invalid key '{key}': {rule}")
 
-    def check_length(self, value: str, limit: int, line: int, name: str) -> None:
-        if len(value) > limit:
+    def check_length(self, node: Node, name: str, limit: int) -> None:
+        value = getattr(node, name)
+        if value is not None and len(value) > limit:
             self.problem(
                 TEXT_BOUNDS,
-                line,
+                node,
+                name,
                 f"'{name}' is too long ({len(value)} characters, at most {limit})",
             )
 
     def check_duplicates(
-        self, items: Sequence[tuple[str, int]], label: str, where: str = ""
+        self,
+        items: Sequence[tuple[str, Node, int]],
+        label: str,
+        where: str = "",
+        *,
+        field: str | None = None,
     ) -> None:
-        """`label` names what is duplicated ("team key"), `where` adds " in objective 'x'"."""
+        """`items` are (key, node, line); `label` names what is duplicated ("team key"),
+        `where` adds " in objective 'x'", `field` is the node's field holding the key (None:
+        the key is the node's own)."""
         first_line: dict[str, int] = {}
-        for key, line in items:
+        for key, node, line in items:
             if not key:
                 continue
             if key in first_line:
                 self.problem(
                     DUPLICATE,
-                    line,
-                    f"duplicate {label} '{key}'{where} (first defined on line {first_line[key]})",
+                    node,
+                    field,
+                    f"duplicate {label} '{key}'{where}",
+                    line=line,
+                    first_line=first_line[key],
                 )
             else:
                 first_line[key] = line
 
-    def check_timezone(self, name: str, line: int) -> None:
+    def check_timezone(self, node: Plan | PersonSpec | TeamSpec) -> None:
+        name = node.timezone
         if name and not _timezone_ok(name):
             self.problem(
                 UNKNOWN_TIMEZONE,
-                line,
+                node,
+                "timezone",
                 f"unknown timezone '{name}' (use an IANA name like Europe/London)",
             )
 
-    def check_choice(self, value: str, allowed: Sequence[str], line: int, name: str) -> None:
+    def check_choice(self, node: Node, name: str, allowed: Sequence[str]) -> None:
+        value = getattr(node, name)
         if value not in allowed:
             self.problem(
-                UNKNOWN_CHOICE, line, f"unknown {name} '{value}' (use {_choices(allowed)})"
+                UNKNOWN_CHOICE, node, name, f"unknown {name} '{value}' (use {_choices(allowed)})"
             )
 
     def team_exists(self, key: str) -> bool:
         # With prune, teams absent from the file are removed, so only the file's teams count.
         return key in self.file_teams or (not self.prune and key in self.db.team_parents)
 
-    def check_person(self, email: str, line: int, role: str) -> None:
-        """`role` completes "... needs a named person as its owner", e.g. "a key result"."""
+    def check_person(
+        self, email: str, role: str, node: Node, field: str, line: int | None = None
+    ) -> None:
+        """`role` completes "... needs a named person (an email)", e.g. "a team lead"."""
         if email in self.file_people or email in self.db.people:
             return
         if email in self.file_teams or email in self.db.team_parents:
             self.problem(
                 TEAM_AS_PERSON,
-                line,
+                node,
+                field,
                 f"'{email}' is a team, not a person: {role} needs a named person (an email)",
+                line=line,
             )
             return
         self.problem(
             UNKNOWN_PERSON,
-            line,
+            node,
+            field,
             f"unknown person '{email}' (not in the file's people or the database)",
+            line=line,
         )
 
-    def check_owner(self, email: str | None, line: int, what: str) -> None:
+    def check_owner(self, node: ObjectiveSpec | KeyResultSpec | InitiativeSpec, what: str) -> None:
+        email = node.owner
         if email is None:
             return
         if email in self.file_people or email in self.db.people:
@@ -290,14 +340,16 @@ class _Validator:
         if email in self.file_teams or email in self.db.team_parents:
             self.problem(
                 TEAM_AS_PERSON,
-                line,
+                node,
+                "owner",
                 f"owner '{email}' is a team, not a person: {what} needs a named person as its "
                 "owner",
             )
             return
         self.problem(
             UNKNOWN_PERSON,
-            line,
+            node,
+            "owner",
             f"unknown owner '{email}' (not in the file's people or the database)",
         )
 
@@ -307,28 +359,30 @@ class _Validator:
         plan = self.plan
         if plan.organisation is not None:
             if not plan.organisation.strip():
-                self.problem(TEXT_BOUNDS, plan.at("organisation"), "'organisation' cannot be blank")
-            self.check_length(plan.organisation, 200, plan.at("organisation"), "organisation")
+                self.problem(TEXT_BOUNDS, plan, "organisation", "'organisation' cannot be blank")
+            self.check_length(plan, "organisation", 200)
         if plan.timezone is not None:
-            self.check_timezone(plan.timezone, plan.at("timezone"))
+            self.check_timezone(plan)
 
     def check_cycles(self) -> None:
         cycles = self.plan.cycles
-        self.check_duplicates([(c.key, c.line) for c in cycles], "cycle key")
+        self.check_duplicates([(c.key, c, c.line) for c in cycles], "cycle key")
         for cycle in cycles:
-            self.check_key(cycle.key, cycle.at("key"), pattern=CYCLE_KEY_PATTERN)
-            self.check_length(cycle.key, 64, cycle.at("key"), "key")
-            self.check_length(cycle.name, 200, cycle.at("name"), "name")
+            self.check_key(cycle, pattern=CYCLE_KEY_PATTERN)
+            self.check_length(cycle, "key", 64)
+            self.check_length(cycle, "name", 200)
             if cycle.start and cycle.end and cycle.end < cycle.start:
                 self.problem(
                     ENDS_BEFORE_START,
-                    cycle.at("end"),
+                    cycle,
+                    "end",
                     f"cycle '{cycle.key}' ends ({cycle.end}) before it starts ({cycle.start})",
                 )
             if cycle.parent is not None and not self.cycle_exists(cycle.parent):
                 self.problem(
                     UNKNOWN_CYCLE,
-                    cycle.at("parent"),
+                    cycle,
+                    "parent",
                     f"unknown parent cycle '{cycle.parent}' (not in the file or the database)",
                 )
 
@@ -339,51 +393,55 @@ class _Validator:
 
         for loop in _loops([c.key for c in cycles if c.key], parent_of):
             cycle = self.file_cycles[loop[0]]
-            self.problem(LOOP, cycle.at("parent"), "cycle parent loop: " + " -> ".join(loop))
+            self.problem(LOOP, cycle, "parent", "cycle parent loop: " + " -> ".join(loop))
 
     def cycle_exists(self, key: str) -> bool:
         return key in self.file_cycles or key in self.db.cycle_parents
 
     def check_people(self) -> None:
         people = self.plan.people
-        self.check_duplicates([(p.email, p.at("email")) for p in people], "person email")
+        self.check_duplicates(
+            [(p.email, p, p.at("email")) for p in people], "person email", field="email"
+        )
         for person in people:
             if person.email:
                 try:
                     validate_email(person.email)
                 except ValidationError:
-                    self.problem(
-                        INVALID_EMAIL, person.at("email"), f"invalid email '{person.email}'"
-                    )
-                self.check_length(person.email, 254, person.at("email"), "email")
-            self.check_length(person.name, 200, person.at("name"), "name")
-            self.check_timezone(person.timezone, person.at("timezone"))
-            self.check_choice(person.channel, _CHANNELS, person.at("channel"), "channel")
+                    self.problem(INVALID_EMAIL, person, "email", f"invalid email '{person.email}'")
+                self.check_length(person, "email", 254)
+            self.check_length(person, "name", 200)
+            self.check_timezone(person)
+            self.check_choice(person, "channel", _CHANNELS)
 
     def check_teams(self) -> None:
         teams = self.plan.teams
-        self.check_duplicates([(t.key, t.line) for t in teams], "team key")
+        self.check_duplicates([(t.key, t, t.line) for t in teams], "team key")
         for team in teams:
-            self.check_key(team.key, team.at("key"))
-            self.check_length(team.key, 64, team.at("key"), "key")
-            self.check_length(team.name, 200, team.at("name"), "name")
+            self.check_key(team)
+            self.check_length(team, "key", 64)
+            self.check_length(team, "name", 200)
             if team.has("name") and not team.name.strip():
-                self.problem(TEXT_BOUNDS, team.at("name"), "'name' cannot be blank")
+                self.problem(TEXT_BOUNDS, team, "name", "'name' cannot be blank")
             if team.parent is not None and not self.team_exists(team.parent):
                 self.problem(
-                    UNKNOWN_TEAM, team.at("parent"), self.missing_team(team.parent, "parent team")
+                    UNKNOWN_TEAM, team, "parent", self.missing_team(team.parent, "parent team")
                 )
             if team.lead is not None:
-                self.check_person(team.lead, team.at("lead"), "a team lead")
+                self.check_person(team.lead, "a team lead", team, "lead")
             self.check_duplicates(
-                list(zip(team.members, team.member_lines, strict=True)),
+                [
+                    (email, team, line)
+                    for email, line in zip(team.members, team.member_lines, strict=True)
+                ],
                 "member",
                 f" in team '{team.key}'",
+                field="members",
             )
             for email, line in zip(team.members, team.member_lines, strict=True):
-                self.check_person(email, line, "a team member")
-            self.check_timezone(team.timezone, team.at("timezone"))
-            self.check_choice(team.checkin_day, WEEKDAYS, team.at("checkin_day"), "checkin_day")
+                self.check_person(email, "a team member", team, "members", line)
+            self.check_timezone(team)
+            self.check_choice(team, "checkin_day", WEEKDAYS)
 
         def parent_of(key: str) -> str | None:
             if key in self.file_teams:
@@ -392,7 +450,7 @@ class _Validator:
 
         for loop in _loops([t.key for t in teams if t.key], parent_of):
             team = self.file_teams[loop[0]]
-            self.problem(LOOP, team.at("parent"), "team parent loop: " + " -> ".join(loop))
+            self.problem(LOOP, team, "parent", "team parent loop: " + " -> ".join(loop))
 
     def missing_team(self, key: str, what: str) -> str:
         if self.prune and key in self.db.team_parents:
@@ -439,58 +497,71 @@ class _Validator:
 
     def check_objectives(self) -> None:
         objectives = self.plan.objectives
-        self.check_duplicates([(o.key, o.line) for o in objectives], "objective key")
+        self.check_duplicates([(o.key, o, o.line) for o in objectives], "objective key")
         for objective in objectives:
             self.check_objective(objective)
 
     def check_objective(self, objective: ObjectiveSpec) -> None:
-        at = objective.at
-        self.check_key(objective.key, at("key"))
-        self.check_length(objective.key, 100, at("key"), "key")
-        self.check_length(objective.title, 500, at("title"), "title")
+        self.check_key(objective)
+        self.check_length(objective, "key", 100)
+        self.check_length(objective, "title", 500)
         if objective.cycle is not None and not self.cycle_exists(objective.cycle):
             self.problem(
                 UNKNOWN_CYCLE,
-                at("cycle"),
+                objective,
+                "cycle",
                 f"unknown cycle '{objective.cycle}' (not in the file's cycles or the database)",
             )
-        self.check_choice(objective.level, _LEVELS, at("level"), "level")
+        self.check_choice(objective, "level", _LEVELS)
         if objective.team is not None:
             if not self.team_exists(objective.team):
-                self.problem(UNKNOWN_TEAM, at("team"), self.missing_team(objective.team, "team"))
+                self.problem(
+                    UNKNOWN_TEAM, objective, "team", self.missing_team(objective.team, "team")
+                )
         elif objective.level == "team":
+            # About the team the objective lacks; in a file it stands where the level says team.
             self.problem(
                 TEAM_OBJECTIVE_WITHOUT_TEAM,
-                at("level"),
+                objective,
+                "team",
                 f"objective '{objective.key}' has level team but no 'team' "
                 "(name the team, or use level company or individual)",
+                line=objective.at("level"),
             )
-        self.check_owner(objective.owner, at("owner"), "an objective")
+        self.check_owner(objective, "an objective")
         if objective.aligns_to is not None:
             why = self.reference_problem(objective.aligns_to)
             if why:
                 self.problem(
-                    UNKNOWN_REFERENCE, at("aligns_to"), f"aligns_to '{objective.aligns_to}': {why}"
+                    UNKNOWN_REFERENCE,
+                    objective,
+                    "aligns_to",
+                    f"aligns_to '{objective.aligns_to}': {why}",
                 )
         seen: dict[str, int] = {}
         for ref, line in zip(objective.contributes_to, objective.contributes_lines, strict=True):
+            contribution = {"node": objective, "field": "contributes_to", "line": line}
             if ref in seen:
-                self.problem(DUPLICATE, line, f"contributes_to '{ref}' is listed twice")
+                self.problem(
+                    DUPLICATE, **contribution, text=f"contributes_to '{ref}' is listed twice"
+                )
                 continue
             seen[ref] = line
             if ref.partition("/")[0] == objective.key:
                 self.problem(
                     UNKNOWN_REFERENCE,
-                    line,
-                    f"objective '{objective.key}' cannot contribute to itself",
+                    **contribution,
+                    text=f"objective '{objective.key}' cannot contribute to itself",
                 )
                 continue
             why = self.reference_problem(ref)
             if why:
-                self.problem(UNKNOWN_REFERENCE, line, f"contributes_to '{ref}': {why}")
+                self.problem(
+                    UNKNOWN_REFERENCE, **contribution, text=f"contributes_to '{ref}': {why}"
+                )
 
         self.check_duplicates(
-            [(kr.key, kr.line) for kr in objective.key_results],
+            [(kr.key, kr, kr.line) for kr in objective.key_results],
             "key result key",
             f" in objective '{objective.key}'",
         )
@@ -498,40 +569,40 @@ class _Validator:
             self.check_key_result(kr)
 
         self.check_duplicates(
-            [(i.key, i.line) for i in objective.initiatives],
+            [(i.key, i, i.line) for i in objective.initiatives],
             "initiative key",
             f" in objective '{objective.key}'",
         )
         kr_keys = {kr.key for kr in objective.key_results}
         for initiative in objective.initiatives:
-            iat = initiative.at
-            self.check_key(initiative.key, iat("key"))
-            self.check_length(initiative.key, 100, iat("key"), "key")
-            self.check_length(initiative.title, 500, iat("title"), "title")
-            self.check_choice(initiative.status, _STATUSES, iat("status"), "status")
-            self.check_owner(initiative.owner, iat("owner"), "an initiative")
+            self.check_key(initiative)
+            self.check_length(initiative, "key", 100)
+            self.check_length(initiative, "title", 500)
+            self.check_choice(initiative, "status", _STATUSES)
+            self.check_owner(initiative, "an initiative")
             kr_key = initiative.key_result
             if kr_key is not None and kr_key not in kr_keys:
                 in_db = not self.prune and (objective.key, kr_key) in self.db.key_results
                 if not in_db:
                     self.problem(
                         INITIATIVE_ELSEWHERE,
-                        iat("key_result"),
+                        initiative,
+                        "key_result",
                         f"initiative '{initiative.key}': key_result '{kr_key}' is not a key "
                         f"result of objective '{objective.key}'",
                     )
 
     def check_key_result(self, kr: KeyResultSpec) -> None:
-        at = kr.at
-        self.check_key(kr.key, at("key"))
-        self.check_length(kr.key, 100, at("key"), "key")
-        self.check_length(kr.title, 500, at("title"), "title")
-        self.check_length(kr.unit, 32, at("unit"), "unit")
-        self.check_owner(kr.owner, at("owner"), "a key result")
+        self.check_key(kr)
+        self.check_length(kr, "key", 100)
+        self.check_length(kr, "title", 500)
+        self.check_length(kr, "unit", 32)
+        self.check_owner(kr, "a key result")
         if kr.has("weight") and kr.weight <= 0:
             self.problem(
                 WEIGHT_NOT_POSITIVE,
-                at("weight"),
+                kr,
+                "weight",
                 f"weight must be greater than 0 (got {number_text(kr.weight)})",
             )
         if kr.source is not None and "source" not in kr.invalid:
@@ -540,25 +611,27 @@ class _Validator:
         if kr.invalid & {"kind", "baseline", "target"}:
             return  # the value's type is reported already; what it would mean is unknowable
         if kr.kind is not None and kr.kind not in _KINDS:
-            self.check_choice(kr.kind, _KINDS, at("kind"), "kind")
+            self.check_choice(kr, "kind", _KINDS)
             return
         if kr.kind is None:
             if target is None:
                 # Where the target would be: the key result itself, as the coach says too.
                 self.problem(
-                    MISSING_TARGET, at("target"), f"key result '{kr.key}' is missing a target"
+                    MISSING_TARGET, kr, "target", f"key result '{kr.key}' is missing a target"
                 )
             elif baseline is None:
                 self.problem(
                     KIND_UNKNOWABLE,
-                    at("target"),
+                    kr,
+                    "target",
                     f"key result '{kr.key}' needs a kind: with no baseline it cannot be inferred "
                     "(use increase, decrease, stay_above, stay_below or milestone)",
                 )
             elif target == baseline:
                 self.problem(
                     TARGET_EQUALS_BASELINE,
-                    at("target"),
+                    kr,
+                    "target",
                     f"target equals baseline ({number_text(target)}): nothing to increase or "
                     "decrease (use kind stay_above or stay_below to hold a level)",
                 )
@@ -566,35 +639,42 @@ class _Validator:
         kind = kr.kind
         if kind != "milestone" and target is None:
             self.problem(
-                MISSING_TARGET, at("target"), f"key result '{kr.key}' ({kind}) is missing a target"
+                MISSING_TARGET,
+                kr,
+                "target",
+                f"key result '{kr.key}' ({kind}) is missing a target",
             )
             return
         if kind in _DISTANCE_KINDS and baseline is not None and target is not None:
             if target == baseline:
                 self.problem(
                     TARGET_EQUALS_BASELINE,
-                    at("target"),
+                    kr,
+                    "target",
                     f"target equals baseline ({number_text(target)}) for kind {kind}: "
                     "nothing to move (use stay_above or stay_below to hold a level)",
                 )
             elif kind == "increase" and target < baseline:
                 self.problem(
                     KIND_CONTRADICTS_NUMBERS,
-                    at("kind"),
+                    kr,
+                    "kind",
                     f"kind increase contradicts baseline {number_text(baseline)} and target "
                     f"{number_text(target)}: the target is below the baseline (use decrease)",
                 )
             elif kind == "decrease" and target > baseline:
                 self.problem(
                     KIND_CONTRADICTS_NUMBERS,
-                    at("kind"),
+                    kr,
+                    "kind",
                     f"kind decrease contradicts baseline {number_text(baseline)} and target "
                     f"{number_text(target)}: the target is above the baseline (use increase)",
                 )
         if kind == "milestone" and target is not None and target != 1:
             self.problem(
                 KIND_CONTRADICTS_NUMBERS,
-                at("target"),
+                kr,
+                "target",
                 f"a milestone is done at 1, so its target must be 1 or left out "
                 f"(got {number_text(target)})",
             )
@@ -605,9 +685,13 @@ class _Validator:
         assert kr.source is not None
         source_line = kr.at("source")
         for problem in source_problems(kr.source, credentials=self.db.credentials):
-            line = kr.source_lines.get(problem.param or "", source_line)
             self.problem(
-                SOURCE_INVALID, line, f"source of key result '{kr.key}': {problem.message}"
+                SOURCE_INVALID,
+                kr,
+                "source",
+                f"source of key result '{kr.key}': {problem.message}",
+                line=kr.source_lines.get(problem.param or "", source_line),
+                param=problem.param,
             )
 
     def check_alignment_loops(self) -> None:
@@ -632,7 +716,7 @@ class _Validator:
             steps = [shown_ref(key) or parent for key, parent in itertools.pairwise(loop)]
             objective = self.file_objectives[loop[0]]
             self.problem(
-                LOOP, objective.at("aligns_to"), "alignment loop: " + " -> ".join([loop[0], *steps])
+                LOOP, objective, "aligns_to", "alignment loop: " + " -> ".join([loop[0], *steps])
             )
 
 
