@@ -60,6 +60,7 @@ from okrs.ascode.problems import (
     Problem,
 )
 from okrs.goals.models import Cycle, InitiativeStatus, KeyResult, Kind, Level, Objective
+from okrs.goals.services import inferred_kind, stored_target
 from okrs.metrics.sources.models import Credential
 from okrs.metrics.sources.registry import source_problems
 from okrs.org.models import WEEKDAYS, Channel, Person, Team
@@ -119,18 +120,11 @@ def prune_scope(plan: Plan) -> set[str]:
 
 def effective_kind(kr: KeyResultSpec) -> str | None:
     """The kind as written, or inferred from the direction of baseline -> target."""
-    if kr.kind is not None:
-        return kr.kind
-    if kr.baseline is None or kr.target is None or kr.target == kr.baseline:
-        return None
-    return "increase" if kr.target > kr.baseline else "decrease"
+    return inferred_kind(kr.kind, kr.baseline, kr.target)
 
 
 def effective_target(kr: KeyResultSpec) -> float | None:
-    # A milestone is done at 1, so a file need not say so.
-    if effective_kind(kr) == "milestone" and kr.target is None:
-        return 1.0
-    return kr.target
+    return stored_target(effective_kind(kr), kr.target)
 
 
 def number_text(value: float | None) -> str:
@@ -540,25 +534,19 @@ class _Validator:
                 )
         seen: dict[str, int] = {}
         for ref, line in zip(objective.contributes_to, objective.contributes_lines, strict=True):
-            contribution = {"node": objective, "field": "contributes_to", "line": line}
             if ref in seen:
-                self.problem(
-                    DUPLICATE, **contribution, text=f"contributes_to '{ref}' is listed twice"
-                )
+                text = f"contributes_to '{ref}' is listed twice"
+                self.problem(DUPLICATE, objective, "contributes_to", text, line=line)
                 continue
             seen[ref] = line
             if ref.partition("/")[0] == objective.key:
-                self.problem(
-                    UNKNOWN_REFERENCE,
-                    **contribution,
-                    text=f"objective '{objective.key}' cannot contribute to itself",
-                )
+                text = f"objective '{objective.key}' cannot contribute to itself"
+                self.problem(UNKNOWN_REFERENCE, objective, "contributes_to", text, line=line)
                 continue
             why = self.reference_problem(ref)
             if why:
-                self.problem(
-                    UNKNOWN_REFERENCE, **contribution, text=f"contributes_to '{ref}': {why}"
-                )
+                text = f"contributes_to '{ref}': {why}"
+                self.problem(UNKNOWN_REFERENCE, objective, "contributes_to", text, line=line)
 
         self.check_duplicates(
             [(kr.key, kr, kr.line) for kr in objective.key_results],

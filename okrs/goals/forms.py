@@ -10,13 +10,16 @@ reaches the validator and gets apply's message, not a generic "select a valid ch
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django import forms
 
+from okrs.ascode.problems import Problem
 from okrs.checkins.services import LARGEST_VALUE
-from okrs.goals.models import InitiativeStatus, Kind, Level
+from okrs.goals.models import Cycle, InitiativeStatus, Kind, Level, Objective
+from okrs.metrics.sources.forms import SourceForm, param_field_name
+from okrs.org.models import Person, Team
 from okrs.web.shell import Form
 
 Choices = Sequence[tuple[str, Any]]
@@ -56,6 +59,16 @@ def _number(name: str, *, label: str | None = None, help_text: str = "") -> form
     )
 
 
+class _References(forms.Field):
+    """Several references (OBJECTIVE_KEY or OBJECTIVE_KEY/KR_KEY) drawn as one multiple select;
+    like the single ones, the validator judges them, not the list of choices."""
+
+    widget = forms.SelectMultiple(attrs={"data-searchable": "true"})
+
+    def to_python(self, value: Any) -> list[str]:
+        return [str(item) for item in value or () if item]
+
+
 class EditorForm(Form):
     """A form whose references are drawn as selects; `creating` keeps the key editable."""
 
@@ -93,6 +106,11 @@ class ObjectiveForm(EditorForm):
     team = _choice("team", required=False)
     owner = _choice("owner")
     aligns_to = _choice("aligns_to", required=False, label="Aligns to")
+    contributes_to = _References(
+        required=False,
+        label="Also contributes to",
+        help_text="Drawn on the alignment map; never counted in their scores.",
+    )
 
 
 class KeyResultForm(EditorForm):
@@ -141,3 +159,85 @@ class InitiativeForm(EditorForm):
         error_messages={"invalid": "'completed_on' must be a date (YYYY-MM-DD)"},
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Problems beside their fields
+
+
+def place_problems(
+    form: EditorForm,
+    problems: Iterable[Problem],
+    node: object,
+    *,
+    source_form: SourceForm | None = None,
+) -> bool:
+    """Put the problems about `node` on the fields they concern (a source's on `source_form`);
+    problems about other nodes are left out. Returns True when there were none.
+
+    A problem about the node itself (a duplicate key) goes on its key; one about a field the
+    form does not show (a key fixed after creation) above the form."""
+    clean = True
+    for problem in problems:
+        if problem.node is not node:
+            continue
+        clean = False
+        if source_form is not None and problem.field == "source":
+            # "source of key result 'x': " says where in a file; the form shows it beside it.
+            text = problem.text.split(": ", 1)[1] if ": " in problem.text else problem.text
+            name = param_field_name(problem.param) if problem.param else None
+            source_form.add_error(name if name in source_form.fields else None, text)
+            continue
+        name = problem.field or "key"
+        form.add_error(name if name in form.fields else None, problem.text)
+    return clean
+
+
+# ---------------------------------------------------------------------------------------------
+# Choices for the selects
+
+
+def people_choices(blank: str | None = None) -> list[tuple[str, str]]:
+    people = Person.objects.filter(is_active=True).order_by("name", "email")
+    choices = [(p.email.lower(), f"{p.name} <{p.email}>" if p.name else p.email) for p in people]
+    return [("", blank), *choices] if blank is not None else choices
+
+
+def team_choices(teams: Iterable[Team], blank: str = "No team") -> list[tuple[str, str]]:
+    return [("", blank), *((t.key, f"{t.name} ({t.key})") for t in teams)]
+
+
+def aligns_to_choices(
+    cycle: Cycle | None,
+    exclude: Objective | None = None,
+    keep: Iterable[str] = (),
+    blank: str | None = "Not aligned",
+) -> list[tuple[str, Any]]:
+    """Objectives and key results of `cycle` and its parent cycle, grouped by cycle.
+
+    `keep` are the stored values, kept selectable even when they lie outside those cycles."""
+    choices: list[tuple[str, Any]] = [("", blank)] if blank is not None else []
+    if cycle is None:
+        return choices
+    cycle_ids = [cycle.pk] + ([cycle.parent_id] if cycle.parent_id else [])
+    objectives = (
+        Objective.objects.filter(cycle_id__in=cycle_ids)
+        .select_related("cycle")
+        .prefetch_related("key_results")
+        .order_by("cycle__start", "position", "id")
+    )
+    if exclude is not None:
+        objectives = objectives.exclude(pk=exclude.pk)
+    groups: dict[str, list[tuple[str, str]]] = {}
+    values: set[str] = set()
+    for objective in objectives:
+        group = groups.setdefault(f"Cycle {objective.cycle.key}", [])
+        group.append((objective.key, f"{objective.title} ({objective.level})"))
+        values.add(objective.key)
+        for kr in objective.key_results.all():
+            ref = f"{objective.key}/{kr.key}"
+            group.append((ref, f"\u2003\u21b3 {kr.title}"))
+            values.add(ref)
+    choices.extend((ref, ref) for ref in keep if ref and ref not in values)
+    choices.extend(groups.items())
+    return choices

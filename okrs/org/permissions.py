@@ -6,9 +6,12 @@ check-ins on their own key results. viewer: nothing.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Model
 
 from okrs.goals.models import KeyResult, Level, Objective
+from okrs.org.audit import Actor
 from okrs.org.models import Person, Role, Team
 
 
@@ -90,6 +93,28 @@ def can_check_in(person: Person, key_result: KeyResult) -> bool:
     if person.role == Role.ADMIN or key_result.owner_id == person.pk:
         return True
     return _leads(person, key_result.objective.team_id)
+
+
+SOURCE_REFUSAL = "Only admins bind a key result to a metric source or change its source."
+
+
+def may_bind_sources(person: Person | None) -> bool:
+    """A source decides where a credential's secret is sent and what the server reads: binding
+    one is an admin's job, like managing credentials."""
+    return is_admin(person)
+
+
+def require_source_permission(actor: Actor, *, before: Any, after: Any) -> None:
+    """PermissionDenied when `actor` changes a source (`before` -> `after`) without the right.
+
+    The command line (`okrs apply` run by the server's operator) and the system's own tasks are
+    trusted: an actor marked trusted, or one with no person behind it (every web and API request
+    has a signed-in person)."""
+    if (before or None) == (after or None) or actor.trusted or actor.person is None:
+        return
+    if may_bind_sources(actor.person):
+        return
+    raise PermissionDenied(SOURCE_REFUSAL)
 
 
 def require(allowed: bool, person: Person, action: str, target: Model) -> None:

@@ -144,27 +144,20 @@ def test_an_admin_binds_a_source_and_it_is_audited(world, client) -> None:
 
 
 def test_the_service_and_apply_refuse_a_member_too(world) -> None:
-    from okrs.ascode.parse import KeyResultSpec
-    from okrs.goals.views.editor import save_key_result
+    from okrs.goals.services import update_key_result
 
-    spec = KeyResultSpec(
-        line=1,
-        key="lead-time",
-        title="t",
-        owner="maya@acme.test",
-        kind="decrease",
-        baseline=96,
-        target=6,
-        unit="hours",
-        weight=1.0,
-        source={"kind": "prometheus", "url": "http://evil.test", "query": "up"},
-    )
     with pytest.raises(PermissionDenied):
-        save_key_result(
+        update_key_result(
             actor=Actor(world.member, "web"),
-            objective=world.lead_time.objective,
             key_result=world.lead_time,
-            spec=spec,
+            title="t",
+            owner=world.lead_time.owner,
+            kind="decrease",
+            baseline=96,
+            target=6,
+            unit="hours",
+            weight=world.lead_time.weight,
+            source={"kind": "prometheus", "url": "http://evil.test", "query": "up"},
         )
     assert fresh(world.lead_time).source is None
 

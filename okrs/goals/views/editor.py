@@ -3,54 +3,68 @@
 Validation is `okrs apply`'s own. The edited entity becomes a plan node (okrs/ascode/parse.py)
 inside a one-objective plan, and okrs/ascode/validate.py checks it against itself and the
 database, so a bad key, an unknown owner, a team given as owner, a kind that contradicts the
-numbers, an alignment loop... get the words `okrs apply` would print. Every field of the edited
-node gets a line number of its own, which is how each problem finds its way back to its field.
+numbers, an alignment loop... get the words `okrs apply` would print. Each problem names the
+node and field it concerns, which is how it finds its way to its form field (forms.py).
 Only the edited node's problems count: an old flaw elsewhere in the objective (made through
 another channel) must not block an unrelated edit, and only the edited row is written.
 
-Permissions are checked here on the server, whatever the page showed: creating follows
-`can_create_objective` below, editing follows okrs/org/permissions.py. Writes happen in one
-transaction each and go to the audit log with before and after, through the channel "web".
+Permissions are checked on the server, whatever the page showed (okrs/org/permissions.py, here
+for the page's words and again in okrs/goals/services.py, which makes every write in one
+transaction, audited with before and after through the channel "web"). A frozen cycle's
+objectives, key results and initiatives are shown, never changed: every page of the editor
+refuses them with a 409 saying so. Deleting asks for a confirmation page that says what goes.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.db import IntegrityError, transaction
-from django.db.models import Max, Model
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.views.decorators.http import require_http_methods
 
 from okrs.ascode.parse import InitiativeSpec, KeyResultSpec, ObjectiveSpec, Plan
-from okrs.ascode.validate import effective_kind, effective_target, number_text, validate_plan
+from okrs.ascode.validate import number_text, validate_plan
+from okrs.goals import services
 from okrs.goals.evaluation import current_cycle
-from okrs.goals.forms import EditorForm, InitiativeForm, KeyResultForm, ObjectiveForm
+from okrs.goals.forms import (
+    EditorForm,
+    InitiativeForm,
+    KeyResultForm,
+    ObjectiveForm,
+    aligns_to_choices,
+    people_choices,
+    place_problems,
+    team_choices,
+)
 from okrs.goals.models import Cycle, Initiative, KeyResult, Level, Objective
-from okrs.metrics.sources.forms import SourceForm, param_field_name
+from okrs.goals.services import CycleFrozen, person_by_email, resolve_ref
+from okrs.metrics.sources.forms import SourceForm
 from okrs.metrics.sources.models import Credential
-from okrs.metrics.sources.permissions import REFUSAL, may_bind_sources, require_source_permission
-from okrs.org.audit import Actor, record, snapshot
+from okrs.org.audit import Actor
 from okrs.org.models import Person, Role, Team
 from okrs.org.permissions import (
+    SOURCE_REFUSAL,
     PermissionDenied,
-    can_create_objective,
     can_edit_key_result,
     can_edit_objective,
     led_team_ids,
+    may_bind_sources,
     may_create_objectives,
 )
 from okrs.web.shell import forbidden, signed_in
 
 CHANNEL = "web"
 
-OBJECTIVE_FIELDS = ("key", "cycle", "level", "team", "title", "description", "owner", "aligns_to")
+OBJECTIVE_FIELDS = (
+    "key", "cycle", "level", "team", "title", "description", "owner", "aligns_to", "contributes_to",
+)  # fmt: skip
 KEY_RESULT_FIELDS = (
     "key", "title", "owner", "kind", "baseline", "target", "unit", "weight", "source",
 )  # fmt: skip
@@ -61,75 +75,16 @@ INITIATIVE_FIELDS = ("key", "title", "key_result", "owner", "status", "completed
 # Plan nodes for the validator
 
 
-class _Lines:
-    """Hands out one synthetic line per node and per field, and remembers which is which."""
-
-    def __init__(self) -> None:
-        self.owners: dict[int, tuple[str, str | None]] = {}
-
-    def _take(self, node: str, name: str | None) -> int:
-        line = len(self.owners) + 1
-        self.owners[line] = (node, name)
-        return line
-
-    def place(self, node: str, names: Iterable[str]) -> dict[str, Any]:
-        """`line` and `lines` arguments for a Node tagged `node`."""
-        line = self._take(node, None)
-        return {"line": line, "lines": {name: self._take(node, name) for name in names}}
-
-    def place_source(self, node: str, source: dict[str, Any] | None) -> dict[str, int]:
-        """A line per parameter of a key result's source, named `source:PARAM`."""
-        return {param: self._take(node, f"{SOURCE_PREFIX}{param}") for param in source or {}}
+def _given(names: Sequence[str]) -> dict[str, Any]:
+    """`line` and `lines` for a node whose every field is given (as a form gives them all):
+    the validator reads `lines` as "present"; the numbers mean nothing here."""
+    return {"line": 0, "lines": dict.fromkeys(names, 0)}
 
 
-EDITED = "edited"
-SOURCE_PREFIX = "source:"
-_LINE_REFERENCE = re.compile(r" \(first defined on line \d+\)")
-
-
-def _field_of(name: str | None, message: str) -> str | None:
-    # The validator points a few problems at the node's key or level; the web form has a
-    # better place for them.
-    if "is missing a target" in message:
-        return "target"
-    if "has level team but no 'team'" in message:
-        return "team"
-    # Problems at the node itself are about its identity (a duplicate key).
-    return name or "key"
-
-
-def check_with_apply_rules(
-    form: EditorForm, plan: Plan, lines: _Lines, *, source_form: SourceForm | None = None
-) -> bool:
-    """Run apply's validator over `plan` and put the edited node's problems on `form`'s fields
-    (problems of a key result's source go on `source_form`'s).
-
-    Returns True when there were none."""
-    clean = True
-    for problem in validate_plan(plan):
-        node, name = lines.owners.get(problem.line, ("", None))
-        if node != EDITED:
-            continue
-        # A line number means nothing in a web form: "(first defined on line 7)" goes.
-        message = _LINE_REFERENCE.sub("", problem.message)
-        if source_form is not None and (name == "source" or str(name).startswith(SOURCE_PREFIX)):
-            param = str(name)[len(SOURCE_PREFIX) :] if name != "source" else None
-            field = param_field_name(param)
-            # "source of key result 'x': " says where in a file; the form shows it beside it.
-            message = message.split(": ", 1)[1] if message.startswith("source of ") else message
-            source_form.add_error(field if field in source_form.fields else None, message)
-            clean = False
-            continue
-        target = _field_of(name, message)
-        form.add_error(target if target in form.fields else None, message)
-        clean = False
-    return clean
-
-
-def _objective_node(objective: Objective, lines: _Lines, tag: str = "parent") -> ObjectiveSpec:
+def _objective_node(objective: Objective) -> ObjectiveSpec:
     """The stored objective as a plan node (its own fields only)."""
     return ObjectiveSpec(
-        **lines.place(tag, OBJECTIVE_FIELDS),
+        **_given(OBJECTIVE_FIELDS),
         key=objective.key,
         cycle=objective.cycle.key,
         level=objective.level,
@@ -154,179 +109,17 @@ def _blank(value: Any) -> Any:
     return value if value not in ("", None) else None
 
 
-# ---------------------------------------------------------------------------------------------
-# Writes (each one transaction, audited)
+def _frozen(request: HttpRequest, cycle: Cycle) -> HttpResponse:
+    """The page for any edit of a frozen cycle: what was scored at its end stays as scored."""
+    context = {"reason": services.frozen_message(cycle).capitalize() + "."}
+    return render(request, "web/forbidden.html", context, status=409)
 
 
-def _person(email: str | None) -> Person | None:
-    if not email:
-        return None
-    return Person.objects.filter(email__iexact=email).first()
-
-
-def _aligns_to(ref: str | None) -> dict[str, Any]:
-    objective_key, _, kr_key = (ref or "").partition("/")
-    to_kr = None
-    to_objective = None
-    if kr_key:
-        to_kr = KeyResult.objects.get(objective__key=objective_key, key=kr_key)
-    elif objective_key:
-        to_objective = Objective.objects.get(key=objective_key)
-    return {"aligns_to_objective": to_objective, "aligns_to_key_result": to_kr}
-
-
-def _next_position(rows: Any) -> int:
-    last = rows.aggregate(last=Max("position"))["last"]
-    return 0 if last is None else last + 1
-
-
-def _audit(actor: Actor, entity: str, ref: str, before: dict[str, Any] | None, row: Model) -> None:
-    row.refresh_from_db()
-    after = snapshot(row)
-    if before == after:
-        return  # saved without a change: nothing happened worth a line in the log
-    action = "create" if before is None else "update"
-    record(actor, action=action, entity=entity, ref=ref, before=before, after=after)
-
-
-@transaction.atomic
-def save_objective(*, actor: Actor, objective: Objective | None, spec: ObjectiveSpec) -> Objective:
-    owner = _person(spec.owner)
-    assert owner is not None  # validated
-    values: dict[str, Any] = {
-        "level": spec.level,
-        "team": Team.objects.get(key=spec.team) if spec.team else None,
-        "title": spec.title,
-        "description": spec.description,
-        "owner": owner,
-        **_aligns_to(spec.aligns_to),
-    }
+def _contributions(objective: Objective | None) -> list[str]:
     if objective is None:
-        cycle = Cycle.objects.get(key=spec.cycle)
-        objective = Objective.objects.create(
-            key=spec.key,
-            cycle=cycle,
-            position=_next_position(Objective.objects.filter(cycle=cycle)),
-            **values,
-        )
-        _audit(actor, "objective", objective.key, None, objective)
-        return objective
-    before = snapshot(objective)
-    for name, value in values.items():
-        setattr(objective, name, value)
-    objective.save()
-    _audit(actor, "objective", objective.key, before, objective)
-    return objective
-
-
-@transaction.atomic
-def save_key_result(
-    *, actor: Actor, objective: Objective, key_result: KeyResult | None, spec: KeyResultSpec
-) -> KeyResult:
-    values: dict[str, Any] = {
-        "title": spec.title,
-        "owner": _person(spec.owner),
-        "kind": effective_kind(spec),
-        "baseline": spec.baseline,
-        "target": effective_target(spec),
-        "unit": spec.unit,
-        "weight": spec.weight,
-        "source": spec.source or None,
-    }
-    require_source_permission(
-        actor, before=key_result.source if key_result else None, after=values["source"]
-    )
-    if key_result is None:
-        key_result = KeyResult.objects.create(
-            objective=objective,
-            key=spec.key,
-            position=_next_position(objective.key_results.all()),
-            **values,
-        )
-        _audit(actor, "key_result", key_result.ref, None, key_result)
-        return key_result
-    before = snapshot(key_result)
-    for name, value in values.items():
-        setattr(key_result, name, value)
-    key_result.save()
-    _audit(actor, "key_result", key_result.ref, before, key_result)
-    return key_result
-
-
-@transaction.atomic
-def save_initiative(
-    *, actor: Actor, objective: Objective, initiative: Initiative | None, spec: InitiativeSpec
-) -> Initiative:
-    values: dict[str, Any] = {
-        "title": spec.title,
-        "key_result": (objective.key_results.get(key=spec.key_result) if spec.key_result else None),
-        "owner": _person(spec.owner),
-        "status": spec.status,
-        "completed_on": spec.completed_on,
-    }
-    if initiative is None:
-        initiative = Initiative.objects.create(
-            objective=objective,
-            key=spec.key,
-            position=_next_position(objective.initiatives.all()),
-            **values,
-        )
-        _audit(actor, "initiative", f"{objective.key}/{initiative.key}", None, initiative)
-        return initiative
-    before = snapshot(initiative)
-    for name, value in values.items():
-        setattr(initiative, name, value)
-    initiative.save()
-    _audit(actor, "initiative", f"{objective.key}/{initiative.key}", before, initiative)
-    return initiative
-
-
-# ---------------------------------------------------------------------------------------------
-# Choices for the selects
-
-
-def people_choices(blank: str | None = None) -> list[tuple[str, str]]:
-    people = Person.objects.filter(is_active=True).order_by("name", "email")
-    choices = [(p.email.lower(), f"{p.name} <{p.email}>" if p.name else p.email) for p in people]
-    return [("", blank), *choices] if blank is not None else choices
-
-
-def team_choices(teams: Iterable[Team], blank: str = "No team") -> list[tuple[str, str]]:
-    return [("", blank), *((t.key, f"{t.name} ({t.key})") for t in teams)]
-
-
-def aligns_to_choices(
-    cycle: Cycle | None, exclude: Objective | None = None, keep: str | None = None
-) -> list[tuple[str, Any]]:
-    """Objectives and key results of `cycle` and its parent cycle, grouped by cycle.
-
-    `keep` is the stored value, kept selectable even when it lies outside those cycles."""
-    choices: list[tuple[str, Any]] = [("", "Not aligned")]
-    if cycle is None:
-        return choices
-    cycle_ids = [cycle.pk] + ([cycle.parent_id] if cycle.parent_id else [])
-    objectives = (
-        Objective.objects.filter(cycle_id__in=cycle_ids)
-        .select_related("cycle")
-        .prefetch_related("key_results")
-        .order_by("cycle__start", "position", "id")
-    )
-    if exclude is not None:
-        objectives = objectives.exclude(pk=exclude.pk)
-    groups: dict[str, list[tuple[str, str]]] = {}
-    values: set[str] = set()
-    for objective in objectives:
-        group = groups.setdefault(f"Cycle {objective.cycle.key}", [])
-        group.append((objective.key, f"{objective.title} ({objective.level})"))
-        values.add(objective.key)
-        for kr in objective.key_results.all():
-            ref = f"{objective.key}/{kr.key}"
-            group.append((ref, f"\u2003\u21b3 {kr.title}"))
-            values.add(ref)
-    if keep and keep not in values:
-        choices.append((keep, keep))
-    choices.extend(groups.items())
-    return choices
+        return []
+    links = objective.contribution_links.select_related("to_objective", "to_key_result__objective")
+    return [link.target_ref for link in links]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -337,18 +130,16 @@ def _objective_url(key: str) -> str:
     return f"/objectives/{key}/"
 
 
-def _status(form: EditorForm, denied: bool) -> int:
-    if denied:
-        return 403
+def _status(form: EditorForm, refused: int | None) -> int:
+    if refused:
+        return refused
     return 400 if form.is_bound and form.errors else 200
 
 
-def _objective_spec(
-    form: ObjectiveForm, lines: _Lines, objective: Objective | None
-) -> ObjectiveSpec:
+def _objective_spec(form: ObjectiveForm, objective: Objective | None) -> ObjectiveSpec:
     data = form.cleaned_data
     return ObjectiveSpec(
-        **lines.place(EDITED, OBJECTIVE_FIELDS),
+        **_given(OBJECTIVE_FIELDS),
         key=data["key"] if objective is None else objective.key,
         cycle=data["cycle"] if objective is None else objective.cycle.key,
         level=data["level"],
@@ -357,18 +148,28 @@ def _objective_spec(
         description=data["description"],
         owner=data["owner"].lower(),
         aligns_to=_blank(data["aligns_to"]),
+        contributes_to=data["contributes_to"],
+        contributes_lines=[0] * len(data["contributes_to"]),
     )
 
 
-def _team_id(key: str | None) -> int | None:
-    if not key:
-        return None
-    return Team.objects.filter(key=key).values_list("pk", flat=True).first()
-
-
-def _owner_id(email: str | None) -> int | None:
-    person = _person(email)
-    return person.pk if person else None
+def _save_objective(actor: Actor, objective: Objective | None, spec: ObjectiveSpec) -> Objective:
+    """The validated node written through the goals services."""
+    owner = person_by_email(spec.owner)
+    assert owner is not None  # validated
+    values: dict[str, Any] = {
+        "level": spec.level,
+        "team": Team.objects.get(key=spec.team) if spec.team else None,
+        "title": spec.title,
+        "description": spec.description,
+        "owner": owner,
+        "aligns_to": resolve_ref(spec.aligns_to) if spec.aligns_to else None,
+        "contributes_to": [resolve_ref(ref) for ref in spec.contributes_to],
+    }
+    if objective is None:
+        cycle = Cycle.objects.get(key=spec.cycle)
+        return services.create_objective(actor=actor, key=spec.key, cycle=cycle, **values)
+    return services.update_objective(actor=actor, objective=objective, **values)
 
 
 def _objective_form_page(
@@ -406,6 +207,7 @@ def _objective_form_page(
             "description": objective.description,
             "owner": objective.owner.email.lower(),
             "aligns_to": objective.aligns_to_ref or "",
+            "contributes_to": _contributions(objective),
         }
 
     form = ObjectiveForm(
@@ -436,8 +238,12 @@ def _objective_form_page(
             owners.append((objective.owner.email.lower(), str(objective.owner)))
         form.set_choices("owner", owners)
     form.set_choices("cycle", [(c.key, c.name or c.key) for c in cycles])
-    keep = None if creating else (objective.aligns_to_ref if objective else None)
+    keep = [objective.aligns_to_ref or ""] if objective else []
     form.set_choices("aligns_to", aligns_to_choices(cycle, exclude=objective, keep=keep))
+    contributes = _contributions(objective)
+    form.set_choices(
+        "contributes_to", aligns_to_choices(cycle, exclude=objective, keep=contributes, blank=None)
+    )
     if creating and "cycle" in form.fields:
         # Another cycle offers other things to align to: reload that one field with htmx.
         form.fields["cycle"].widget.attrs.update(
@@ -450,30 +256,22 @@ def _objective_form_page(
             }
         )
 
-    denied = False
+    refused: int | None = None
     if request.method == "POST" and form.is_valid():
-        lines = _Lines()
-        spec = _objective_spec(form, lines, objective)
-        clean = check_with_apply_rules(form, _plan(spec), lines)
+        spec = _objective_spec(form, objective)
+        clean = place_problems(form, validate_plan(_plan(spec)), spec)
         if creating and Objective.objects.filter(key=spec.key).exists():
             form.add_error("key", f"duplicate objective key '{spec.key}' (already in use)")
             clean = False
         if clean:
-            team_id, owner_id = _team_id(spec.team), _owner_id(spec.owner)
-            changed_scope = objective is None or (
-                spec.level != objective.level
-                or team_id != objective.team_id
-                or owner_id != objective.owner_id
-            )
-            if changed_scope and not can_create_objective(
-                person, level=spec.level, team_id=team_id, owner_id=owner_id
-            ):
-                denied = True
-                form.add_error(None, _create_refusal(person, spec.level))
-        if clean and not denied:
-            actor = Actor(person, CHANNEL)
             try:
-                saved = save_objective(actor=actor, objective=objective, spec=spec)
+                saved = _save_objective(Actor(person, CHANNEL), objective, spec)
+            except PermissionDenied as exc:
+                refused = 403
+                form.add_error(None, str(exc))
+            except CycleFrozen as exc:
+                refused = 409
+                form.add_error("cycle" if "cycle" in form.fields else None, str(exc))
             except IntegrityError:
                 form.add_error("key", f"duplicate objective key '{spec.key}' (already in use)")
             else:
@@ -489,17 +287,8 @@ def _objective_form_page(
         "initiatives": _initiatives(objective),
     }
     return render(
-        request, "goals/editor/objective_form.html", context, status=_status(form, denied)
+        request, "goals/editor/objective_form.html", context, status=_status(form, refused)
     )
-
-
-def _create_refusal(person: Person, level: str) -> str:
-    if person.role == Role.LEAD:
-        return (
-            f"As a lead you may create team and individual objectives only for the teams you "
-            f"lead, and your own individual objectives (not a {level} objective here)."
-        )
-    return "You may create only your own individual objectives (owner: you, level: individual)."
 
 
 @dataclass(frozen=True)
@@ -544,6 +333,8 @@ def objective_edit(request: HttpRequest, key: str) -> HttpResponse:
     objective = _objective(key)
     if not can_edit_objective(person, objective):
         return forbidden(request, f"You may not edit the objective “{objective.title}”.")
+    if objective.cycle.frozen_at is not None:
+        return _frozen(request, objective.cycle)
     return _objective_form_page(request, person, objective)
 
 
@@ -582,19 +373,18 @@ def _key_result_form_page(
         and _source_change_requested(request, key_result)
     ):
         # Checked before anything is judged or saved: nothing is written, nothing fetched.
-        return forbidden(request, REFUSAL)
+        return forbidden(request, SOURCE_REFUSAL)
     source_form = _source_form(request, key_result, read_only=not may_bind)
     source_ok = not source_form.is_bound or source_form.is_valid()
     if request.method == "POST" and not choosing and form.is_valid() and source_ok:
         data = form.cleaned_data
-        lines = _Lines()
-        parent = _objective_node(objective, lines)
+        parent = _objective_node(objective)
         if key_result is None:
             # The objective's other key results, so that a reused key is apply's duplicate.
             keys = objective.key_results.values_list("key", flat=True)
-            parent.key_results = [KeyResultSpec(**lines.place("other", ()), key=k) for k in keys]
+            parent.key_results = [KeyResultSpec(line=0, key=k) for k in keys]
         spec = KeyResultSpec(
-            **lines.place(EDITED, KEY_RESULT_FIELDS),
+            **_given(KEY_RESULT_FIELDS),
             key=data["key"] if key_result is None else key_result.key,
             title=data["title"],
             owner=data["owner"].lower(),
@@ -605,28 +395,11 @@ def _key_result_form_page(
             weight=1.0 if data["weight"] is None else data["weight"],
             source=_edited_source(request, source_form, key_result),
         )
-        spec.source_lines = lines.place_source(EDITED, spec.source)
         parent.key_results.append(spec)
-        if (
-            key_result is not None
-            and not can_edit_objective(person, objective)
-            and (spec.owner != key_result.owner.email.lower() or spec.weight != key_result.weight)
-        ):
-            # The owner may sharpen their key result, but its owner and weight shape the
-            # objective's score: those are for whoever may edit the objective.
-            return forbidden(
-                request,
-                "Only someone who may edit the objective can change a key result's owner or "
-                "weight.",
-            )
-        if check_with_apply_rules(form, _plan(parent), lines, source_form=source_form):
+        problems = validate_plan(_plan(parent))
+        if place_problems(form, problems, spec, source_form=source_form):
             try:
-                save_key_result(
-                    actor=Actor(person, CHANNEL),
-                    objective=objective,
-                    key_result=key_result,
-                    spec=spec,
-                )
+                _save_key_result(Actor(person, CHANNEL), objective, key_result, spec)
             except PermissionDenied as exc:
                 return forbidden(request, str(exc))
             except IntegrityError:
@@ -645,6 +418,27 @@ def _key_result_form_page(
     if source_form.is_bound and source_form.errors and not choosing:
         status = 400
     return render(request, "goals/editor/key_result_form.html", context, status=status)
+
+
+def _save_key_result(
+    actor: Actor, objective: Objective, key_result: KeyResult | None, spec: KeyResultSpec
+) -> KeyResult:
+    """The validated node written through the goals services."""
+    owner = person_by_email(spec.owner)
+    assert owner is not None  # validated
+    values: dict[str, Any] = {
+        "title": spec.title,
+        "owner": owner,
+        "kind": spec.kind,
+        "baseline": spec.baseline,
+        "target": spec.target,
+        "unit": spec.unit,
+        "weight": spec.weight,
+        "source": spec.source,
+    }
+    if key_result is None:
+        return services.create_key_result(actor=actor, objective=objective, key=spec.key, **values)
+    return services.update_key_result(actor=actor, key_result=key_result, **values)
 
 
 def _source_change_requested(request: HttpRequest, key_result: KeyResult | None) -> bool:
@@ -696,6 +490,8 @@ def key_result_create(request: HttpRequest, key: str) -> HttpResponse:
         return forbidden(
             request, f"You may not add key results to the objective “{objective.title}”."
         )
+    if objective.cycle.frozen_at is not None:
+        return _frozen(request, objective.cycle)
     return _key_result_form_page(request, person, objective, None)
 
 
@@ -710,6 +506,8 @@ def key_result_edit(request: HttpRequest, objective_key: str, kr_key: str) -> Ht
     if not can_edit_key_result(person, key_result):
         return forbidden(request, f"You may not edit the key result “{key_result.title}”.")
     objective = _objective(objective_key)
+    if objective.cycle.frozen_at is not None:
+        return _frozen(request, objective.cycle)
     return _key_result_form_page(request, person, objective, key_result)
 
 
@@ -738,13 +536,12 @@ def _initiative_form_page(
     form.set_choices("owner", people_choices(blank="Nobody yet"))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        lines = _Lines()
-        parent = _objective_node(objective, lines)
+        parent = _objective_node(objective)
         if initiative is None:
             keys = objective.initiatives.values_list("key", flat=True)
-            parent.initiatives = [InitiativeSpec(**lines.place("other", ()), key=k) for k in keys]
+            parent.initiatives = [InitiativeSpec(line=0, key=k) for k in keys]
         spec = InitiativeSpec(
-            **lines.place(EDITED, INITIATIVE_FIELDS),
+            **_given(INITIATIVE_FIELDS),
             key=data["key"] if initiative is None else initiative.key,
             title=data["title"],
             key_result=_blank(data["key_result"]),
@@ -753,14 +550,9 @@ def _initiative_form_page(
             completed_on=data["completed_on"],
         )
         parent.initiatives.append(spec)
-        if check_with_apply_rules(form, _plan(parent), lines):
+        if place_problems(form, validate_plan(_plan(parent)), spec):
             try:
-                save_initiative(
-                    actor=Actor(person, CHANNEL),
-                    objective=objective,
-                    initiative=initiative,
-                    spec=spec,
-                )
+                _save_initiative(Actor(person, CHANNEL), objective, initiative, spec)
             except IntegrityError:
                 form.add_error("key", f"duplicate initiative key '{spec.key}'")
             else:
@@ -777,6 +569,22 @@ def _initiative_form_page(
     )
 
 
+def _save_initiative(
+    actor: Actor, objective: Objective, initiative: Initiative | None, spec: InitiativeSpec
+) -> Initiative:
+    """The validated node written through the goals services."""
+    values: dict[str, Any] = {
+        "title": spec.title,
+        "key_result": objective.key_results.get(key=spec.key_result) if spec.key_result else None,
+        "owner": person_by_email(spec.owner),
+        "status": spec.status,
+        "completed_on": spec.completed_on,
+    }
+    if initiative is None:
+        return services.create_initiative(actor=actor, objective=objective, key=spec.key, **values)
+    return services.update_initiative(actor=actor, initiative=initiative, **values)
+
+
 @login_required
 def initiative_create(request: HttpRequest, key: str) -> HttpResponse:
     person = signed_in(request)
@@ -785,6 +593,8 @@ def initiative_create(request: HttpRequest, key: str) -> HttpResponse:
         return forbidden(
             request, f"You may not add initiatives to the objective “{objective.title}”."
         )
+    if objective.cycle.frozen_at is not None:
+        return _frozen(request, objective.cycle)
     return _initiative_form_page(request, person, objective, None)
 
 
@@ -799,7 +609,108 @@ def initiative_edit(request: HttpRequest, objective_key: str, initiative_key: st
     )
     if not can_edit_objective(person, objective):
         return forbidden(request, f"You may not edit the initiative “{initiative.title}”.")
+    if objective.cycle.frozen_at is not None:
+        return _frozen(request, objective.cycle)
     return _initiative_form_page(request, person, objective, initiative)
+
+
+# ---------------------------------------------------------------------------------------------
+# Deleting: a confirmation page (GET) saying what goes, then a POST
+
+
+def _confirm_delete(
+    request: HttpRequest,
+    *,
+    what: str,
+    title: str,
+    objective: Objective,
+    deletion: services.Deletion | None,
+    delete: Any,
+    done_url: str,
+) -> HttpResponse:
+    """The confirmation page on GET; on POST, `delete(actor)` and back to `done_url`."""
+    if objective.cycle.frozen_at is not None:
+        return _frozen(request, objective.cycle)
+    if request.method == "POST":
+        try:
+            delete(Actor(signed_in(request), CHANNEL))
+        except PermissionDenied as exc:
+            return forbidden(request, str(exc))
+        except CycleFrozen:
+            return _frozen(request, objective.cycle)
+        return HttpResponseRedirect(done_url)
+    context = {
+        "nav": "dashboard",
+        "what": what,
+        "title": title,
+        "objective": objective,
+        "deletion": deletion,
+        "cancel_url": _objective_url(objective.key),
+    }
+    return render(request, "goals/editor/confirm_delete.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def objective_delete(request: HttpRequest, key: str) -> HttpResponse:
+    person = signed_in(request)
+    objective = _objective(key)
+    if not can_edit_objective(person, objective):
+        return forbidden(request, f"You may not delete the objective “{objective.title}”.")
+    return _confirm_delete(
+        request,
+        what="objective",
+        title=objective.title,
+        objective=objective,
+        deletion=services.objective_deletion(objective),
+        delete=lambda actor: services.delete_objective(actor=actor, objective=objective),
+        done_url="/",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def key_result_delete(request: HttpRequest, objective_key: str, kr_key: str) -> HttpResponse:
+    person = signed_in(request)
+    objective = _objective(objective_key)
+    key_result = get_object_or_404(
+        KeyResult.objects.select_related("objective"), objective=objective, key=kr_key
+    )
+    # Like its weight, whether a key result counts at all is the objective's editor's call.
+    if not can_edit_objective(person, objective):
+        return forbidden(request, f"You may not delete the key result “{key_result.title}”.")
+    return _confirm_delete(
+        request,
+        what="key result",
+        title=key_result.title,
+        objective=objective,
+        deletion=services.key_result_deletion(key_result),
+        delete=lambda actor: services.delete_key_result(actor=actor, key_result=key_result),
+        done_url=_objective_url(objective.key),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def initiative_delete(
+    request: HttpRequest, objective_key: str, initiative_key: str
+) -> HttpResponse:
+    person = signed_in(request)
+    objective = _objective(objective_key)
+    initiative = get_object_or_404(
+        Initiative.objects.select_related("objective"), objective=objective, key=initiative_key
+    )
+    if not can_edit_objective(person, objective):
+        return forbidden(request, f"You may not delete the initiative “{initiative.title}”.")
+    return _confirm_delete(
+        request,
+        what="initiative",
+        title=initiative.title,
+        objective=objective,
+        deletion=None,
+        delete=lambda actor: services.delete_initiative(actor=actor, initiative=initiative),
+        done_url=_objective_url(objective.key),
+    )
 
 
 def editable_objectives(person: Person, objectives: Sequence[Objective]) -> set[int]:
@@ -822,12 +733,17 @@ urlpatterns = [
         initiative_edit,
         name="initiative_edit",
     ),
+    path("objectives/<str:key>/delete/", objective_delete, name="objective_delete"),
+    path(
+        "key-results/<str:objective_key>/<str:kr_key>/delete/",
+        key_result_delete,
+        name="key_result_delete",
+    ),
+    path(
+        "initiatives/<str:objective_key>/<str:initiative_key>/delete/",
+        initiative_delete,
+        name="initiative_delete",
+    ),
 ]
 
-__all__ = [
-    "editable_objectives",
-    "save_initiative",
-    "save_key_result",
-    "save_objective",
-    "urlpatterns",
-]
+__all__ = ["editable_objectives", "urlpatterns"]

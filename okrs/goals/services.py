@@ -1,0 +1,641 @@
+"""Writing the plan: cycles, objectives, key results and initiatives.
+
+Every write of the editor goes through these functions, and `okrs apply` maps a plan's fields
+onto the models with the same `*_values` functions and refuses a frozen cycle with the same
+`refuse_frozen`. Each function takes keyword arguments only, runs in one transaction, checks
+the actor's permission (okrs/org/permissions.py; a trusted actor or the system is not checked),
+refuses to change a cycle whose final scores are frozen, and writes the audit entry: before and
+after, through the actor's channel. A save that changes nothing leaves no entry.
+
+The values come as rows (people, teams, cycles, the objective or key result aligned to) and
+plain values that okrs/ascode/validate.py has passed: these functions judge permissions and the
+frozen cycle, not the plan's rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Max, Model, QuerySet
+
+from okrs.goals.models import ContributionLink, Cycle, Initiative, KeyResult, Objective
+from okrs.org.audit import Actor, record, snapshot
+from okrs.org.models import Person, Team
+from okrs.org.permissions import (
+    PermissionDenied,
+    can_create_objective,
+    can_edit_key_result,
+    can_edit_objective,
+    is_admin,
+    require_source_permission,
+)
+
+
+class CycleFrozen(Exception):
+    """The write would change a cycle whose final scores are frozen; the message says which."""
+
+    def __init__(self, cycle: Cycle) -> None:
+        self.cycle = cycle
+        super().__init__(frozen_message(cycle))
+
+
+def frozen_message(cycle: Cycle) -> str:
+    frozen_on = cycle.frozen_at.date().isoformat() if cycle.frozen_at else "?"
+    return (
+        f"cycle '{cycle.key}' is frozen (its final scores were fixed on {frozen_on}): its "
+        "objectives, key results and initiatives can no longer be changed"
+    )
+
+
+def refuse_frozen(cycle: Cycle | None) -> None:
+    """CycleFrozen when `cycle` is frozen: what was scored at its end stays as it was scored."""
+    if cycle is not None and cycle.frozen_at is not None:
+        raise CycleFrozen(cycle)
+
+
+def _checked(actor: Actor) -> Person | None:
+    """The person whose permissions apply, or None for a trusted actor or the system."""
+    return None if actor.trusted else actor.person
+
+
+def _require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+def _audit(actor: Actor, entity: str, ref: str, before: dict[str, Any] | None, row: Model) -> None:
+    row.refresh_from_db()
+    after = snapshot(row)
+    if before == after:
+        return  # saved without a change: nothing happened worth a line in the log
+    action = "create" if before is None else "update"
+    record(actor, action=action, entity=entity, ref=ref, before=before, after=after)
+
+
+def _deleted(actor: Actor, entity: str, ref: str, row: Model) -> None:
+    before = snapshot(row)
+    row.delete()
+    record(actor, action="delete", entity=entity, ref=ref, before=before, after=None)
+
+
+def _next_position(rows: QuerySet[Any]) -> int:
+    last = rows.aggregate(last=Max("position"))["last"]
+    return 0 if last is None else last + 1
+
+
+def _set(row: Model, values: dict[str, Any]) -> None:
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.save()
+
+
+# ---------------------------------------------------------------------------------------------
+# From plan values to model fields (shared with okrs apply)
+
+
+def inferred_kind(kind: str | None, baseline: float | None, target: float | None) -> str | None:
+    """The kind as given, or inferred from the direction of baseline -> target."""
+    if kind is not None:
+        return kind
+    if baseline is None or target is None or target == baseline:
+        return None
+    return "increase" if target > baseline else "decrease"
+
+
+def stored_target(kind: str | None, target: float | None) -> float | None:
+    # A milestone is done at 1, so nobody need say so.
+    if kind == "milestone" and target is None:
+        return 1.0
+    return target
+
+
+def person_by_email(email: str | None) -> Person | None:
+    if not email:
+        return None
+    return Person.objects.filter(email__iexact=email).first()
+
+
+def resolve_ref(ref: str) -> Objective | KeyResult:
+    """The objective OBJECTIVE_KEY or the key result OBJECTIVE_KEY/KR_KEY."""
+    objective_key, _, kr_key = ref.partition("/")
+    if kr_key:
+        return KeyResult.objects.select_related("objective").get(
+            objective__key=objective_key, key=kr_key
+        )
+    return Objective.objects.get(key=objective_key)
+
+
+def alignment_values(target: Objective | KeyResult | None) -> dict[str, Any]:
+    """The two alignment fields for an objective rolling up into `target` (or nothing)."""
+    return {
+        "aligns_to_objective": target if isinstance(target, Objective) else None,
+        "aligns_to_key_result": target if isinstance(target, KeyResult) else None,
+    }
+
+
+def key_result_values(
+    *,
+    title: str,
+    kind: str | None,
+    baseline: float | None,
+    target: float | None,
+    unit: str,
+    weight: float,
+    source: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """A key result's own fields as stored (all but its owner): the kind inferred when left
+    out, a milestone's target 1 when left out, no source as None."""
+    kind = inferred_kind(kind, baseline, target)
+    return {
+        "title": title,
+        "kind": kind,
+        "baseline": baseline,
+        "target": stored_target(kind, target),
+        "unit": unit,
+        "weight": weight,
+        "source": source or None,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Cycles
+
+
+def _require_admin(actor: Actor, what: str) -> None:
+    person = _checked(actor)
+    if person is not None:
+        _require(is_admin(person), f"Only admins {what}.")
+
+
+@transaction.atomic
+def create_cycle(
+    *,
+    actor: Actor,
+    key: str,
+    name: str,
+    start: dt.date,
+    end: dt.date,
+    parent: Cycle | None = None,
+) -> Cycle:
+    _require_admin(actor, "create cycles")
+    cycle = Cycle.objects.create(key=key, name=name, start=start, end=end, parent=parent)
+    _audit(actor, "cycle", cycle.key, None, cycle)
+    return cycle
+
+
+@transaction.atomic
+def update_cycle(
+    *,
+    actor: Actor,
+    cycle: Cycle,
+    name: str,
+    start: dt.date,
+    end: dt.date,
+    parent: Cycle | None,
+) -> Cycle:
+    _require_admin(actor, "change cycles")
+    refuse_frozen(cycle)
+    before = snapshot(cycle)
+    _set(cycle, {"name": name, "start": start, "end": end, "parent": parent})
+    _audit(actor, "cycle", cycle.key, before, cycle)
+    return cycle
+
+
+@transaction.atomic
+def delete_cycle(*, actor: Actor, cycle: Cycle) -> None:
+    """Only an empty cycle goes: a cycle's objectives are never deleted along with it."""
+    _require_admin(actor, "delete cycles")
+    refuse_frozen(cycle)
+    if cycle.objectives.exists():
+        raise PermissionDenied(f"cycle '{cycle.key}' still holds objectives; delete them first")
+    _deleted(actor, "cycle", cycle.key, cycle)
+
+
+# ---------------------------------------------------------------------------------------------
+# Objectives
+
+
+def _require_objective_scope(
+    person: Person | None, *, level: str, team: Team | None, owner: Person
+) -> None:
+    if person is None:
+        return
+    allowed = can_create_objective(
+        person, level=level, team_id=team.pk if team else None, owner_id=owner.pk
+    )
+    _require(allowed, scope_refusal(person, level))
+
+
+def scope_refusal(person: Person, level: str) -> str:
+    """Why `person` may not have an objective of `level` with this team and owner."""
+    if person.role == "lead":
+        return (
+            f"As a lead you may create team and individual objectives only for the teams you "
+            f"lead, and your own individual objectives (not a {level} objective here)."
+        )
+    return "You may create only your own individual objectives (owner: you, level: individual)."
+
+
+Target = Objective | KeyResult
+
+
+@transaction.atomic
+def create_objective(
+    *,
+    actor: Actor,
+    key: str,
+    cycle: Cycle,
+    level: str,
+    team: Team | None,
+    title: str,
+    description: str,
+    owner: Person,
+    aligns_to: Target | None = None,
+    contributes_to: Sequence[Target] = (),
+) -> Objective:
+    _require_objective_scope(_checked(actor), level=level, team=team, owner=owner)
+    refuse_frozen(cycle)
+    objective = Objective.objects.create(
+        key=key,
+        cycle=cycle,
+        level=level,
+        team=team,
+        title=title,
+        description=description,
+        owner=owner,
+        position=_next_position(Objective.objects.filter(cycle=cycle)),
+        **alignment_values(aligns_to),
+    )
+    _audit(actor, "objective", objective.key, None, objective)
+    _set_contributions(actor, objective, contributes_to)
+    return objective
+
+
+@transaction.atomic
+def update_objective(
+    *,
+    actor: Actor,
+    objective: Objective,
+    level: str,
+    team: Team | None,
+    title: str,
+    description: str,
+    owner: Person,
+    aligns_to: Target | None,
+    contributes_to: Sequence[Target] | None = None,
+) -> Objective:
+    """The objective's own fields, and its `contributes_to` links unless None, become these.
+
+    Its key and cycle stay. Changing its level, team or owner needs the right to create an
+    objective of that scope, so nobody moves an objective where they could not have made it."""
+    person = _checked(actor)
+    if person is not None:
+        _require(
+            can_edit_objective(person, objective),
+            f"You may not edit the objective “{objective.title}”.",
+        )
+    refuse_frozen(objective.cycle)
+    if (
+        level != objective.level
+        or (team.pk if team else None) != objective.team_id
+        or owner.pk != objective.owner_id
+    ):
+        _require_objective_scope(person, level=level, team=team, owner=owner)
+    before = snapshot(objective)
+    values = {
+        "level": level,
+        "team": team,
+        "title": title,
+        "description": description,
+        "owner": owner,
+        **alignment_values(aligns_to),
+    }
+    _set(objective, values)
+    _audit(actor, "objective", objective.key, before, objective)
+    if contributes_to is not None:
+        _set_contributions(actor, objective, contributes_to)
+    return objective
+
+
+def _link_ref(link: ContributionLink) -> str:
+    if link.to_key_result is not None:
+        return f"{link.to_key_result.objective.key}/{link.to_key_result.key}"
+    assert link.to_objective is not None
+    return link.to_objective.key
+
+
+def target_ref(target: Target) -> str:
+    """OBJECTIVE_KEY or OBJECTIVE_KEY/KR_KEY, as plan files write it."""
+    return target.key if isinstance(target, Objective) else target.ref
+
+
+def _set_contributions(actor: Actor, objective: Objective, targets: Sequence[Target]) -> None:
+    """The objective's `contributes_to` links become exactly `targets`, in that order."""
+    by_ref = {target_ref(target): target for target in targets}
+    refs = list(by_ref)
+    stored = list(
+        objective.contribution_links.select_related("to_objective", "to_key_result__objective")
+    )
+    kept: dict[str, ContributionLink] = {}
+    for link in stored:
+        ref = _link_ref(link)
+        if ref in refs and ref not in kept:
+            kept[ref] = link
+        else:
+            _deleted(actor, "contribution", f"{objective.key} -> {ref}", link)
+    for position, ref in enumerate(refs):
+        link_ref = f"{objective.key} -> {ref}"
+        if ref in kept:
+            link = kept[ref]
+            before = snapshot(link)
+            _set(link, {"position": position})
+            _audit(actor, "contribution", link_ref, before, link)
+            continue
+        target = by_ref[ref]
+        created = ContributionLink.objects.create(
+            objective=objective,
+            to_objective=target if isinstance(target, Objective) else None,
+            to_key_result=target if isinstance(target, KeyResult) else None,
+            position=position,
+        )
+        _audit(actor, "contribution", link_ref, None, created)
+
+
+@dataclass(frozen=True)
+class Deletion:
+    """What deleting an objective or a key result takes with it, for the confirmation page."""
+
+    key_results: list[str]
+    checkins: int
+    initiatives: list[str]
+    contributions: list[str]
+    # Objectives elsewhere that roll up into it: they stay, no longer aligned.
+    unaligned: list[str]
+
+
+def objective_deletion(objective: Objective) -> Deletion:
+    key_results = list(objective.key_results.all())
+    incoming = ContributionLink.objects.filter(
+        to_objective=objective
+    ) | ContributionLink.objects.filter(to_key_result__objective=objective)
+    links = list(objective.contribution_links.all()) + [
+        link for link in incoming.select_related("objective") if link.objective_id != objective.pk
+    ]
+    aligned = Objective.objects.filter(aligns_to_objective=objective) | Objective.objects.filter(
+        aligns_to_key_result__objective=objective
+    )
+    return Deletion(
+        key_results=[kr.title for kr in key_results],
+        checkins=objective.key_results.aggregate(n=Count("checkins"))["n"],
+        initiatives=list(objective.initiatives.values_list("title", flat=True)),
+        contributions=[str(link) for link in links],
+        unaligned=list(aligned.exclude(pk=objective.pk).values_list("title", flat=True)),
+    )
+
+
+def key_result_deletion(key_result: KeyResult) -> Deletion:
+    links = ContributionLink.objects.filter(to_key_result=key_result).select_related("objective")
+    return Deletion(
+        key_results=[key_result.title],
+        checkins=key_result.checkins.count(),
+        initiatives=[],
+        contributions=[str(link) for link in links],
+        unaligned=list(
+            Objective.objects.filter(aligns_to_key_result=key_result).values_list(
+                "title", flat=True
+            )
+        ),
+    )
+
+
+def _unalign(actor: Actor, children: QuerySet[Objective]) -> None:
+    for child in children:
+        before = snapshot(child)
+        _set(child, alignment_values(None))
+        _audit(actor, "objective", child.key, before, child)
+
+
+@transaction.atomic
+def delete_objective(*, actor: Actor, objective: Objective) -> None:
+    """The objective goes with its key results (and their check-ins), initiatives and links;
+    objectives that rolled up into it stay, unaligned. Each row is its own audit entry."""
+    person = _checked(actor)
+    if person is not None:
+        _require(
+            can_edit_objective(person, objective),
+            f"You may not delete the objective “{objective.title}”.",
+        )
+    refuse_frozen(objective.cycle)
+    _unalign(actor, Objective.objects.filter(aligns_to_objective=objective))
+    for initiative in objective.initiatives.all():
+        _deleted(actor, "initiative", f"{objective.key}/{initiative.key}", initiative)
+    for key_result in list(objective.key_results.select_related("objective")):
+        _delete_key_result(actor, key_result)
+    for link in objective.contribution_links.select_related(
+        "to_objective", "to_key_result__objective"
+    ):
+        _deleted(actor, "contribution", f"{objective.key} -> {_link_ref(link)}", link)
+    for link in ContributionLink.objects.filter(to_objective=objective).select_related("objective"):
+        _deleted(actor, "contribution", f"{link.objective.key} -> {objective.key}", link)
+    _deleted(actor, "objective", objective.key, objective)
+
+
+# ---------------------------------------------------------------------------------------------
+# Key results
+
+
+@transaction.atomic
+def create_key_result(
+    *,
+    actor: Actor,
+    objective: Objective,
+    key: str,
+    title: str,
+    owner: Person,
+    kind: str | None,
+    baseline: float | None,
+    target: float | None,
+    unit: str = "",
+    weight: float = 1.0,
+    source: dict[str, Any] | None = None,
+) -> KeyResult:
+    person = _checked(actor)
+    if person is not None:
+        _require(
+            can_edit_objective(person, objective),
+            f"You may not add key results to the objective “{objective.title}”.",
+        )
+    refuse_frozen(objective.cycle)
+    values = key_result_values(
+        title=title, kind=kind, baseline=baseline, target=target, unit=unit, weight=weight,
+        source=source,
+    )  # fmt: skip
+    require_source_permission(actor, before=None, after=values["source"])
+    key_result = KeyResult.objects.create(
+        objective=objective,
+        key=key,
+        owner=owner,
+        position=_next_position(objective.key_results.all()),
+        **values,
+    )
+    _audit(actor, "key_result", key_result.ref, None, key_result)
+    return key_result
+
+
+@transaction.atomic
+def update_key_result(
+    *,
+    actor: Actor,
+    key_result: KeyResult,
+    title: str,
+    owner: Person,
+    kind: str | None,
+    baseline: float | None,
+    target: float | None,
+    unit: str,
+    weight: float,
+    source: dict[str, Any] | None,
+) -> KeyResult:
+    """The owner may sharpen their key result, but its owner and weight shape the objective's
+    score: changing those is for whoever may edit the objective."""
+    objective = key_result.objective
+    person = _checked(actor)
+    if person is not None:
+        _require(
+            can_edit_key_result(person, key_result),
+            f"You may not edit the key result “{key_result.title}”.",
+        )
+        reshaped = owner.pk != key_result.owner_id or weight != key_result.weight
+        _require(
+            not reshaped or can_edit_objective(person, objective),
+            "Only someone who may edit the objective can change a key result's owner or weight.",
+        )
+    refuse_frozen(objective.cycle)
+    values = key_result_values(
+        title=title, kind=kind, baseline=baseline, target=target, unit=unit, weight=weight,
+        source=source,
+    )  # fmt: skip
+    require_source_permission(actor, before=key_result.source, after=values["source"])
+    before = snapshot(key_result)
+    _set(key_result, {**values, "owner": owner})
+    _audit(actor, "key_result", key_result.ref, before, key_result)
+    return key_result
+
+
+def _delete_key_result(actor: Actor, key_result: KeyResult) -> None:
+    ref = key_result.ref
+    _unalign(actor, Objective.objects.filter(aligns_to_key_result=key_result))
+    for link in ContributionLink.objects.filter(to_key_result=key_result).select_related(
+        "objective"
+    ):
+        _deleted(actor, "contribution", f"{link.objective.key} -> {ref}", link)
+    for initiative in Initiative.objects.filter(key_result=key_result).select_related("objective"):
+        before = snapshot(initiative)
+        _set(initiative, {"key_result": None})
+        _audit(
+            actor, "initiative", f"{initiative.objective.key}/{initiative.key}", before, initiative
+        )
+    _deleted(actor, "key_result", ref, key_result)
+
+
+@transaction.atomic
+def delete_key_result(*, actor: Actor, key_result: KeyResult) -> None:
+    """The key result goes with its check-ins; initiatives linked to it stay, unlinked, and
+    objectives aligned to it stay, unaligned."""
+    objective = key_result.objective
+    person = _checked(actor)
+    if person is not None:
+        _require(
+            can_edit_objective(person, objective),
+            f"You may not delete the key result “{key_result.title}”.",
+        )
+    refuse_frozen(objective.cycle)
+    _delete_key_result(actor, key_result)
+
+
+# ---------------------------------------------------------------------------------------------
+# Initiatives
+
+
+def _require_initiative_edit(actor: Actor, objective: Objective, what: str) -> None:
+    person = _checked(actor)
+    if person is not None:
+        _require(can_edit_objective(person, objective), what)
+    refuse_frozen(objective.cycle)
+
+
+def _initiative_key_result(objective: Objective, key_result: KeyResult | None) -> None:
+    if key_result is not None and key_result.objective_id != objective.pk:
+        raise ValueError("an initiative's key result is one of its own objective's")
+
+
+@transaction.atomic
+def create_initiative(
+    *,
+    actor: Actor,
+    objective: Objective,
+    key: str,
+    title: str,
+    key_result: KeyResult | None = None,
+    owner: Person | None = None,
+    status: str = "planned",
+    completed_on: dt.date | None = None,
+) -> Initiative:
+    _require_initiative_edit(
+        actor, objective, f"You may not add initiatives to the objective “{objective.title}”."
+    )
+    _initiative_key_result(objective, key_result)
+    initiative = Initiative.objects.create(
+        objective=objective,
+        key=key,
+        title=title,
+        key_result=key_result,
+        owner=owner,
+        status=status,
+        completed_on=completed_on,
+        position=_next_position(objective.initiatives.all()),
+    )
+    _audit(actor, "initiative", f"{objective.key}/{initiative.key}", None, initiative)
+    return initiative
+
+
+@transaction.atomic
+def update_initiative(
+    *,
+    actor: Actor,
+    initiative: Initiative,
+    title: str,
+    key_result: KeyResult | None,
+    owner: Person | None,
+    status: str,
+    completed_on: dt.date | None,
+) -> Initiative:
+    objective = initiative.objective
+    _require_initiative_edit(
+        actor, objective, f"You may not edit the initiative “{initiative.title}”."
+    )
+    _initiative_key_result(objective, key_result)
+    before = snapshot(initiative)
+    values = {
+        "title": title,
+        "key_result": key_result,
+        "owner": owner,
+        "status": status,
+        "completed_on": completed_on,
+    }
+    _set(initiative, values)
+    _audit(actor, "initiative", f"{objective.key}/{initiative.key}", before, initiative)
+    return initiative
+
+
+@transaction.atomic
+def delete_initiative(*, actor: Actor, initiative: Initiative) -> None:
+    objective = initiative.objective
+    _require_initiative_edit(
+        actor, objective, f"You may not delete the initiative “{initiative.title}”."
+    )
+    _deleted(actor, "initiative", f"{objective.key}/{initiative.key}", initiative)
