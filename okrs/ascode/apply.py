@@ -31,6 +31,11 @@ Removing something that rows outside the file point to (an objective in another 
 to a pruned key result, a link from it) unlinks those rows explicitly, so the audit log and the
 list of changes show every row that changed, not only the ones the file names.
 
+Nothing in a frozen cycle changes (its final scores were fixed at its end): a file that would
+create, update or delete a frozen cycle's objectives, key results, initiatives or links, or the
+cycle itself, is refused whole, each such change reported at its line (OKR122), as the editor
+refuses them (okrs/goals/services.py).
+
 Every write is recorded in the audit log with before and after snapshots, through the actor's
 channel (`apply` unless the caller says otherwise). A dry run performs the same writes inside a
 savepoint and rolls them back, so it reports exactly what a real run would do.
@@ -57,7 +62,7 @@ from okrs.ascode.parse import (
     TeamSpec,
     load_plan_file,
 )
-from okrs.ascode.problems import PlanInvalid
+from okrs.ascode.problems import FROZEN_CYCLE, PlanInvalid, Problem
 from okrs.ascode.validate import (
     check_plan,
     effective_kind,
@@ -67,9 +72,10 @@ from okrs.ascode.validate import (
 )
 from okrs.checkins.models import CheckIn
 from okrs.goals.models import ContributionLink, Cycle, Initiative, KeyResult, Objective
-from okrs.metrics.sources.permissions import require_source_permission
+from okrs.goals.services import frozen_message
 from okrs.org.audit import Actor, record, snapshot
 from okrs.org.models import Organisation, Person, Team
+from okrs.org.permissions import require_source_permission
 
 __all__ = [
     "ApplyResult",
@@ -269,6 +275,7 @@ class _Applier:
         self.teams: dict[str, Team] = {}
         self.objectives: dict[str, Objective] = {}
         self.key_results: dict[tuple[str, str], KeyResult] = {}
+        self.frozen: list[Problem] = []
 
     # -- bookkeeping --------------------------------------------------------------------------
 
@@ -395,7 +402,62 @@ class _Applier:
             self.apply_contributions(objective_spec)
         if self.prune:
             self.prune_rows()
+        self.refuse_frozen()
         self.write_audit()
+
+    # -- frozen cycles ------------------------------------------------------------------------
+
+    def refuse_frozen(self) -> None:
+        """PlanInvalid when any change touches a frozen cycle; the transaction rolls back."""
+        for change in self.changes:
+            tracked = self.tracked[(change.entity, change.ref)]
+            for cycle in self.cycles_of(change, tracked.instance, tracked.before):
+                if cycle.frozen_at is not None:
+                    node = self.node_of(change.entity, change.ref)
+                    text = f"{change.action} {change.entity} {change.ref}: {frozen_message(cycle)}"
+                    line = node.line if node is not None else self.plan.at("objectives")
+                    self.frozen.append(Problem(line, text, FROZEN_CYCLE.id, node))
+                    break
+        if self.frozen:
+            raise PlanInvalid(self.frozen, self.plan.filename)
+
+    def cycles_of(
+        self, change: Change, instance: models.Model | None, before: dict[str, Any] | None
+    ) -> list[Cycle]:
+        """The cycles a change touches: the row's, and for an objective moved, the old one."""
+        cycles: list[Cycle] = []
+        if change.entity == "cycle":
+            cycles.append(self.cycles[change.ref])
+        elif change.entity == "objective":
+            objective = self.objectives.get(change.ref)
+            if objective is not None:
+                cycles.append(objective.cycle)
+            moved_from = change.fields.get("cycle", (None, None))[0]
+            if moved_from in self.cycles:
+                cycles.append(self.cycles[moved_from])
+        elif change.entity in ("key_result", "initiative", "contribution"):
+            objective_id = getattr(instance, "objective_id", None)
+            if objective_id is None and before is not None:
+                objective_id = before.get("objective_id")
+            if objective_id is not None:
+                cycles.extend(Cycle.objects.filter(objectives__pk=objective_id))
+        return cycles
+
+    def node_of(self, entity: str, ref: str) -> Any:
+        """The plan node a change comes from, or None for a row the file leaves out (prune)."""
+        objectives = {spec.key: spec for spec in self.plan.objectives}
+        if entity == "cycle":
+            return next((c for c in self.plan.cycles if c.key == ref), None)
+        if entity == "objective":
+            return objectives.get(ref)
+        if entity == "contribution":
+            return objectives.get(ref.split(" -> ", 1)[0])
+        objective_key, _, key = ref.partition("/")
+        spec = objectives.get(objective_key)
+        if spec is None:
+            return None
+        children = spec.key_results if entity == "key_result" else spec.initiatives
+        return next((child for child in children if child.key == key), spec)
 
     def apply_organisation(self) -> None:
         desired: dict[str, Any] = {}

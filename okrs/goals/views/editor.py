@@ -111,7 +111,8 @@ def _blank(value: Any) -> Any:
 
 def _frozen(request: HttpRequest, cycle: Cycle) -> HttpResponse:
     """The page for any edit of a frozen cycle: what was scored at its end stays as scored."""
-    context = {"reason": services.frozen_message(cycle).capitalize() + "."}
+    message = services.frozen_message(cycle)
+    context = {"reason": message[0].upper() + message[1:] + "."}
     return render(request, "web/forbidden.html", context, status=409)
 
 
