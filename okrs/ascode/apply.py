@@ -65,14 +65,12 @@ from okrs.ascode.parse import (
 from okrs.ascode.problems import FROZEN_CYCLE, PlanInvalid, Problem
 from okrs.ascode.validate import (
     check_plan,
-    effective_kind,
-    effective_target,
     number_text,
     prune_scope,
 )
 from okrs.checkins.models import CheckIn
 from okrs.goals.models import ContributionLink, Cycle, Initiative, KeyResult, Objective
-from okrs.goals.services import frozen_message
+from okrs.goals.services import alignment_values, frozen_message, key_result_values
 from okrs.org.audit import Actor, record, snapshot
 from okrs.org.models import Organisation, Person, Team
 from okrs.org.permissions import require_source_permission
@@ -640,38 +638,23 @@ class _Applier:
     def apply_key_result(self, objective: Objective, spec: KeyResultSpec, position: int) -> None:
         assert spec.owner is not None
         ref = f"{objective.key}/{spec.key}"
-        kind = effective_kind(spec)
-        assert kind is not None  # validated
-        target = effective_target(spec)
-        source = spec.source or None
-        desired = {
-            "title": spec.title,
-            "owner": spec.owner,
-            "kind": kind,
-            "baseline": spec.baseline,
-            "target": target,
-            "unit": spec.unit,
-            "weight": spec.weight,
-            "source": source,
-            "position": position,
-        }
+        # The same mapping as every other write (okrs/goals/services.py): the kind inferred,
+        # a milestone's target 1, no source as None.
+        values = key_result_values(
+            title=spec.title, kind=spec.kind, baseline=spec.baseline, target=spec.target,
+            unit=spec.unit, weight=spec.weight, source=spec.source,
+        )  # fmt: skip
+        assert values["kind"] is not None  # validated
+        source = values["source"]
+        # In the order changes are listed: title, owner, then the numbers.
+        desired = {"title": spec.title, "owner": spec.owner, **values, "position": position}
         owner = self.people[spec.owner]
         kr = self.key_results.get((objective.key, spec.key))
         # Sources are an admin's (okrs/metrics/sources/permissions.py); the command line is trusted.
         require_source_permission(self.actor, before=kr.source if kr else None, after=source)
         if kr is None:
             kr = KeyResult.objects.create(
-                objective=objective,
-                key=spec.key,
-                title=spec.title,
-                owner=owner,
-                kind=kind,
-                baseline=spec.baseline,
-                target=target,
-                unit=spec.unit,
-                weight=spec.weight,
-                source=source,
-                position=position,
+                objective=objective, key=spec.key, owner=owner, position=position, **values
             )
             self.key_results[(objective.key, spec.key)] = kr
             self.track("create", "key_result", ref, kr, _created(desired))
@@ -746,10 +729,7 @@ class _Applier:
         objective = self.objectives[spec.key]
         target = self.resolve(spec.aligns_to) if spec.aligns_to else None
         current = {"aligns_to": _aligns_to_ref(objective)}
-        aligns = {
-            "aligns_to_objective": target if isinstance(target, Objective) else None,
-            "aligns_to_key_result": target if isinstance(target, KeyResult) else None,
-        }
+        aligns = alignment_values(target)
         desired = {"aligns_to": spec.aligns_to}
         self.update("objective", spec.key, objective, current, desired, {"aligns_to": aligns})
 
