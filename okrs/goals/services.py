@@ -24,7 +24,7 @@ from django.db.models import Count, Max, Model, QuerySet
 
 from okrs.goals.models import ContributionLink, Cycle, Initiative, KeyResult, Objective
 from okrs.org.audit import Actor, record, snapshot
-from okrs.org.models import Person, Team
+from okrs.org.models import Person, Role, Team
 from okrs.org.permissions import (
     PermissionDenied,
     can_create_objective,
@@ -232,7 +232,7 @@ def _require_objective_scope(
 
 def scope_refusal(person: Person, level: str) -> str:
     """Why `person` may not have an objective of `level` with this team and owner."""
-    if person.role == "lead":
+    if person.role == Role.LEAD:
         return (
             f"As a lead you may create team and individual objectives only for the teams you "
             f"lead, and your own individual objectives (not a {level} objective here)."
