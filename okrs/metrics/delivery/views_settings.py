@@ -6,6 +6,7 @@ A secret is write-only here: the page says whether one is set and when, never wh
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django import forms
@@ -33,7 +34,7 @@ from okrs.metrics.delivery.ingest.services import PROVIDERS
 from okrs.metrics.delivery.models import Outcome, RawEvent, Service, ServiceAlias, WebhookSecret
 from okrs.org.audit import Actor
 from okrs.org.models import Team
-from okrs.web.shell import forbidden, signed_in
+from okrs.web.shell import View, admin_required, forbidden, signed_in
 
 REFUSAL = "Only an admin can configure webhooks and services."
 
@@ -77,9 +78,31 @@ class AliasForm(forms.Form):
     external = forms.CharField(label="Provider's name for it", max_length=300)
 
 
-def _admin_actor(request: HttpRequest) -> Actor | None:
-    actor = Actor(signed_in(request), CHANNEL)
-    return actor if can_configure_events(actor) else None
+def _admin_post(view: View) -> View:
+    """`login_required`, POST only, then the 403 page for anyone but an admin; the view is
+    called with the admin's Actor after the request."""
+
+    @functools.wraps(view)
+    def as_admin(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        actor = Actor(signed_in(request), CHANNEL)
+        if not can_configure_events(actor):
+            return forbidden(request, REFUSAL)
+        return view(request, actor, *args, **kwargs)
+
+    return login_required(require_POST(as_admin))
+
+
+def _first_error(form: forms.Form) -> str:
+    """A refused form's first problem, as the page shows it: "field: message"."""
+    name, problems = next(iter(form.errors.items()))
+    return f"{name}: {problems[0]}"
+
+
+def _unknown_provider(request: HttpRequest, provider: str) -> HttpResponse | None:
+    """The page with a 404 for a provider okrs does not know, else None."""
+    if provider in PROVIDERS:
+        return None
+    return _page(request, errors={"secret": f"unknown provider {provider!r}"}, status=404)
 
 
 def _endpoint(provider: str) -> str:
@@ -125,21 +148,15 @@ def _back() -> HttpResponseRedirect:
     return HttpResponseRedirect(reverse("webhook_settings"))
 
 
-@login_required
+@admin_required(REFUSAL)
 def webhook_settings(request: HttpRequest) -> HttpResponse:
-    if _admin_actor(request) is None:
-        return forbidden(request, REFUSAL)
     return _page(request)
 
 
-@login_required
-@require_POST
-def secret_set(request: HttpRequest, provider: str) -> HttpResponse:
-    actor = _admin_actor(request)
-    if actor is None:
-        return forbidden(request, REFUSAL)
-    if provider not in PROVIDERS:
-        return _page(request, errors={"secret": f"unknown provider {provider!r}"}, status=404)
+@_admin_post
+def secret_set(request: HttpRequest, actor: Actor, provider: str) -> HttpResponse:
+    if (refused := _unknown_provider(request, provider)) is not None:
+        return refused
     form = SecretForm(request.POST)
     if not form.is_valid():
         return _page(request, errors={f"secret-{provider}": "type the secret to set"}, status=400)
@@ -151,14 +168,10 @@ def secret_set(request: HttpRequest, provider: str) -> HttpResponse:
     return _back()
 
 
-@login_required
-@require_POST
-def secret_clear(request: HttpRequest, provider: str) -> HttpResponse:
-    actor = _admin_actor(request)
-    if actor is None:
-        return forbidden(request, REFUSAL)
-    if provider not in PROVIDERS:
-        return _page(request, errors={"secret": f"unknown provider {provider!r}"}, status=404)
+@_admin_post
+def secret_clear(request: HttpRequest, actor: Actor, provider: str) -> HttpResponse:
+    if (refused := _unknown_provider(request, provider)) is not None:
+        return refused
     if clear_webhook_secret(actor=actor, provider=provider):
         messages.success(
             request,
@@ -168,16 +181,11 @@ def secret_clear(request: HttpRequest, provider: str) -> HttpResponse:
     return _back()
 
 
-@login_required
-@require_POST
-def service_create(request: HttpRequest) -> HttpResponse:
-    actor = _admin_actor(request)
-    if actor is None:
-        return forbidden(request, REFUSAL)
+@_admin_post
+def service_create(request: HttpRequest, actor: Actor) -> HttpResponse:
     form = ServiceForm(request.POST)
     if not form.is_valid():
-        first = next(iter(form.errors.items()))
-        return _page(request, errors={"service": f"{first[0]}: {first[1][0]}"}, status=400)
+        return _page(request, errors={"service": _first_error(form)}, status=400)
     try:
         service = create_service(
             actor=actor,
@@ -191,12 +199,8 @@ def service_create(request: HttpRequest) -> HttpResponse:
     return _back()
 
 
-@login_required
-@require_POST
-def service_team(request: HttpRequest, key: str) -> HttpResponse:
-    actor = _admin_actor(request)
-    if actor is None:
-        return forbidden(request, REFUSAL)
+@_admin_post
+def service_team(request: HttpRequest, actor: Actor, key: str) -> HttpResponse:
     service = get_object_or_404(Service, key=key)
     try:
         set_service_team(actor=actor, service=service, team_key=request.POST.get("team", ""))
@@ -206,28 +210,19 @@ def service_team(request: HttpRequest, key: str) -> HttpResponse:
     return _back()
 
 
-@login_required
-@require_POST
-def service_delete(request: HttpRequest, key: str) -> HttpResponse:
-    actor = _admin_actor(request)
-    if actor is None:
-        return forbidden(request, REFUSAL)
+@_admin_post
+def service_delete(request: HttpRequest, actor: Actor, key: str) -> HttpResponse:
     service = get_object_or_404(Service, key=key)
     delete_service(actor=actor, service=service)
     messages.success(request, f"Service “{key}” deleted with its deployments, changes, incidents.")
     return _back()
 
 
-@login_required
-@require_POST
-def alias_create(request: HttpRequest) -> HttpResponse:
-    actor = _admin_actor(request)
-    if actor is None:
-        return forbidden(request, REFUSAL)
+@_admin_post
+def alias_create(request: HttpRequest, actor: Actor) -> HttpResponse:
     form = AliasForm(request.POST)
     if not form.is_valid():
-        first = next(iter(form.errors.items()))
-        return _page(request, errors={"alias": f"{first[0]}: {first[1][0]}"}, status=400)
+        return _page(request, errors={"alias": _first_error(form)}, status=400)
     service = Service.objects.filter(key=form.cleaned_data["service"]).first()
     if service is None:
         return _page(request, errors={"alias": "choose a service"}, status=400)
@@ -244,12 +239,8 @@ def alias_create(request: HttpRequest) -> HttpResponse:
     return _back()
 
 
-@login_required
-@require_POST
-def alias_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _admin_actor(request)
-    if actor is None:
-        return forbidden(request, REFUSAL)
+@_admin_post
+def alias_delete(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     alias = get_object_or_404(ServiceAlias.objects.select_related("service"), pk=pk)
     delete_alias(actor=actor, alias=alias)
     messages.success(request, f"{alias.external} no longer maps to “{alias.service.key}”.")
