@@ -50,7 +50,7 @@ import itertools
 import math
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
 
 DAY = 86400.0
@@ -265,38 +265,37 @@ def local_midnights(window: Window, tz_name: str) -> list[tuple[float, dt.date]]
     return days
 
 
-def whole_weeks(window: Window, tz_name: str) -> list[Window]:
-    """The local calendar weeks (Monday 00:00 to Monday 00:00) lying wholly inside the window."""
+def _local_weeks(window: Window, tz_name: str) -> Iterator[Window]:
+    """The local calendar weeks (Monday 00:00 to the next Monday 00:00), uncut, from the one
+    holding the window's start to the last one starting before its end."""
     tz = zoneinfo.ZoneInfo(tz_name)
     first = dt.datetime.fromtimestamp(window.start, tz).date()
     monday = first - dt.timedelta(days=first.weekday())
+    start = dt.datetime.combine(monday, dt.time(), tz).timestamp()
+    while start < window.end:
+        monday += dt.timedelta(days=7)
+        end = dt.datetime.combine(monday, dt.time(), tz).timestamp()
+        yield Window(start, end)
+        start = end
+
+
+def whole_weeks(window: Window, tz_name: str) -> list[Window]:
+    """The local calendar weeks (Monday 00:00 to Monday 00:00) lying wholly inside the window."""
     weeks = []
-    while True:
-        start = dt.datetime.combine(monday, dt.time(), tz).timestamp()
-        next_monday = monday + dt.timedelta(days=7)
-        end = dt.datetime.combine(next_monday, dt.time(), tz).timestamp()
-        if end > window.end:
+    for week in _local_weeks(window, tz_name):
+        if week.end > window.end:
             break
-        if start >= window.start:
-            weeks.append(Window(start, end))
-        monday = next_monday
+        if week.start >= window.start:
+            weeks.append(week)
     return weeks
 
 
 def weeks_overlapping(window: Window, tz_name: str) -> list[Window]:
     """Local calendar weeks overlapping the window, each cut to it: the trend chart's points."""
-    tz = zoneinfo.ZoneInfo(tz_name)
-    first = dt.datetime.fromtimestamp(window.start, tz).date()
-    monday = first - dt.timedelta(days=first.weekday())
-    weeks = []
-    while True:
-        start = dt.datetime.combine(monday, dt.time(), tz).timestamp()
-        if start >= window.end:
-            break
-        monday += dt.timedelta(days=7)
-        end = dt.datetime.combine(monday, dt.time(), tz).timestamp()
-        weeks.append(Window(max(start, window.start), min(end, window.end)))
-    return weeks
+    return [
+        Window(max(week.start, window.start), min(week.end, window.end))
+        for week in _local_weeks(window, tz_name)
+    ]
 
 
 # --- the metrics --------------------------------------------------------------------------------
