@@ -32,23 +32,16 @@ def register(subparsers: Any) -> None:
 
 
 def run(options: argparse.Namespace) -> int:
-    from okrs.metrics.delivery.selectors import (
-        DoraQueryInvalid,
-        ScopeNotFound,
-        dora_report,
-        parse_window,
-        report_json,
-        resolve_scope,
-    )
+    from okrs.metrics.delivery.selectors import DoraQueryInvalid, ScopeNotFound, dora_document
 
     try:
-        scope = resolve_scope(service=options.service, team=options.team)
-        window = parse_window(options.start, options.end, tz_name=scope.timezone)
+        document = dora_document(
+            service=options.service, team=options.team, start=options.start, end=options.end
+        )
     except ScopeNotFound as exc:
         raise CommandError(str(exc)) from exc
     except DoraQueryInvalid as exc:
         raise CommandError(str(exc), status=2) from exc
-    document = report_json(dora_report(scope=scope, window=window))
     if options.format == "json":
         print(json.dumps(document, indent=2))
     else:

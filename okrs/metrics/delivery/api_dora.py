@@ -13,14 +13,7 @@ from ninja.errors import HttpError
 from pydantic import BaseModel, Field
 
 from okrs.api.openapi import Instant, answers
-from okrs.metrics.delivery.selectors import (
-    DoraQueryInvalid,
-    ScopeNotFound,
-    dora_report,
-    parse_window,
-    report_json,
-    resolve_scope,
-)
+from okrs.metrics.delivery.selectors import DoraQueryInvalid, ScopeNotFound, dora_document
 
 router = Router(tags=["dora"])
 
@@ -126,10 +119,10 @@ class Error(BaseModel):
 )
 def dora(request: HttpRequest, filters: Query[DoraQuery]) -> Any:
     try:
-        scope = resolve_scope(service=filters.service, team=filters.team)
-        window = parse_window(filters.from_, filters.to, tz_name=scope.timezone)
+        return dora_document(
+            service=filters.service, team=filters.team, start=filters.from_, end=filters.to
+        )
     except ScopeNotFound as exc:
         raise HttpError(404, str(exc)) from exc
     except DoraQueryInvalid as exc:
         raise HttpError(400, str(exc)) from exc
-    return report_json(dora_report(scope=scope, window=window))

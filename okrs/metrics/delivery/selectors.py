@@ -476,3 +476,14 @@ def report_json(report: DoraReport) -> dict[str, Any]:
         **metrics_json(report.metrics),
         "bands_source": BANDS_SOURCE,
     }
+
+
+def dora_document(
+    *, service: str | None, team: str | None, start: str | None, end: str | None
+) -> dict[str, Any]:
+    """The report of a service, a team or the organisation (neither named) over [start, end),
+    as GET /api/v1/dora answers it and `okrs dora --format json` prints it. Raises ScopeNotFound
+    for an unknown key and DoraQueryInvalid for a window or a scope it cannot read."""
+    scope = resolve_scope(service=service, team=team)
+    window = parse_window(start, end, tz_name=scope.timezone)
+    return report_json(dora_report(scope=scope, window=window))
