@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 PRODUCTION_NAMES = frozenset({"production", "prod"})
 
@@ -249,28 +250,30 @@ def supersedes(new: DeploymentRecord, status: str, finished_at: dt.datetime) -> 
     return status_rank(new.status, new.finished_at) > status_rank(status, finished_at)
 
 
-def earliest(a: dt.datetime | None, b: dt.datetime | None) -> dt.datetime | None:
+_Known = TypeVar("_Known", dt.datetime, int)
+
+
+def _of_known(
+    a: _Known | None, b: _Known | None, pick: Callable[[_Known, _Known], _Known]
+) -> _Known | None:
+    """Two reports of one value: the known one, or `pick` of the two when both are known."""
     if a is None:
         return b
     if b is None:
         return a
-    return min(a, b)
+    return pick(a, b)
+
+
+def earliest(a: dt.datetime | None, b: dt.datetime | None) -> dt.datetime | None:
+    return _of_known(a, b, min)
 
 
 def latest(a: dt.datetime | None, b: dt.datetime | None) -> dt.datetime | None:
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return max(a, b)
+    return _of_known(a, b, max)
 
 
 def first_known(a: int | None, b: int | None) -> int | None:
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return min(a, b)
+    return _of_known(a, b, min)
 
 
 def preferred_text(a: str, b: str) -> str:
