@@ -36,7 +36,6 @@ import dataclasses
 import json
 import os
 import random
-import shutil
 import statistics
 import subprocess
 import sys
@@ -47,12 +46,15 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from okrs.bench.run import (
-    _expected_database,
-    _worker_env,
-    ensure_postgres_database,
-    percentile,
+from okrs.bench.harness import (
+    add_worker_arguments,
+    aligned_table,
+    each_database,
+    open_worker_database,
+    run_worker,
+    write_report,
 )
+from okrs.bench.run import percentile
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/okrs_bench_dora"
 DEFAULT_OUTPUT = Path("var/bench/dora.json")
@@ -99,50 +101,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         sizes = dataclasses.replace(sizes, events=options.events)
     runs = options.runs or (10 if options.quick else 30)
     ingest_on = {name.strip() for name in options.ingest_on.split(",") if name.strip()}
-    reports: dict[str, Any] = {}
-    skipped: dict[str, str] = {}
-    failed = False
-    for name in (n.strip() for n in options.databases.split(",")):
-        if name not in DATABASES:
-            print(f"unknown database {name!r}; choose from {', '.join(DATABASES)}", file=sys.stderr)
-            return 2
-        data_dir = Path(tempfile.mkdtemp(prefix=f"okrs-bench-dora-{name}-"))
-        try:
-            env = _worker_env(data_dir)
-            if name == "postgresql":
-                problem = ensure_postgres_database(options.postgres_url)
-                if problem is not None:
-                    print(f"skipping postgresql: {options.postgres_url} unreachable ({problem})")
-                    skipped[name] = problem
-                    continue
-                env["OKRS_DATABASE_URL"] = options.postgres_url
-                # A connection for each bare writer of the HTTP run, and one to spare.
-                env["OKRS_DATABASE_POOL_SIZE"] = str(max(8, options.http_clients + 1))
-            print(f"== {name}: {sizes}", flush=True)
-            report = _run_worker(name, env, data_dir, sizes, runs, name in ingest_on, options)
-        finally:
-            shutil.rmtree(data_dir, ignore_errors=True)
-        if report is None:
-            skipped[name] = "the benchmark failed, see the output above"
-            failed = True
-            continue
-        reports[name] = report
+
+    def run(name: str, env: dict[str, str], data_dir: Path) -> dict[str, Any] | None:
+        print(f"== {name}: {sizes}", flush=True)
+        return _run_worker(name, env, data_dir, sizes, runs, name in ingest_on, options)
+
+    outcome = each_database(
+        options.databases,
+        choices=DATABASES,
+        prefix="okrs-bench-dora",
+        postgres_url=options.postgres_url,
+        run=run,
+        # A connection for each bare writer of the HTTP run, and one to spare.
+        postgres_env={"OKRS_DATABASE_POOL_SIZE": str(max(8, options.http_clients + 1))},
+    )
+    if outcome is None:
+        return 2
+    reports = outcome.reports
 
     print()
     print(format_table(reports))
-    for name, reason in skipped.items():
-        print(f"{name}: skipped ({reason})")
-    output = Path(options.output)
-    output.parent.mkdir(parents=True, exist_ok=True)
+    outcome.print_skipped()
     document = {
         "quick": options.quick,
         "sizes": asdict(sizes),
         "databases": reports,
-        "skipped": skipped,
+        "skipped": outcome.skipped,
     }
-    output.write_text(json.dumps(document, indent=2) + "\n")
-    print(f"wrote {output}")
-    if failed:
+    write_report(options.output, document)
+    if outcome.failed:
         return 1
     if options.strict and not all(_passed(report) for report in reports.values()):
         return 1
@@ -183,12 +170,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--output", default=str(DEFAULT_OUTPUT))
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--worker", help=argparse.SUPPRESS)
-    parser.add_argument("--result-file", help=argparse.SUPPRESS)
-    parser.add_argument("--sizes", help=argparse.SUPPRESS)
+    add_worker_arguments(parser)
     parser.add_argument("--ingest", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--http", type=int, default=0, help=argparse.SUPPRESS)
-    parser.add_argument("--expect-database", help=argparse.SUPPRESS)
     return parser
 
 
@@ -201,32 +185,25 @@ def _run_worker(
     ingest: bool,
     options: argparse.Namespace,
 ) -> dict[str, Any] | None:
-    result_file = data_dir / "result.json"
-    command = [
-        sys.executable, "-m", "okrs.bench.dora", "--worker", name,
-        "--result-file", str(result_file), "--sizes", json.dumps(asdict(sizes)),
-        "--runs", str(runs), "--seed", str(options.seed),
-        "--expect-database", _expected_database(env, data_dir),
-    ]  # fmt: skip
+    arguments = ["--runs", str(runs), "--seed", str(options.seed)]
     if ingest:
-        command.append("--ingest")
+        arguments.append("--ingest")
         if name == "postgresql" and not options.no_http:
             http_events = options.http_events or (
                 sizes.events if options.quick else min(sizes.events, HTTP_EVENTS_FULL)
             )
-            command += ["--http", str(http_events), "--http-clients", str(options.http_clients)]
+            arguments += ["--http", str(http_events), "--http-clients", str(options.http_clients)]
     if options.only != "all":
-        command += ["--only", options.only]
-    try:
-        completed = subprocess.run(command, env=env, timeout=WORKER_TIMEOUT_SECONDS, check=False)
-    except subprocess.TimeoutExpired:
-        print(f"{name}: gave up after {WORKER_TIMEOUT_SECONDS} s", file=sys.stderr)
-        return None
-    if completed.returncode != 0 or not result_file.exists():
-        print(f"{name}: the worker exited with status {completed.returncode}", file=sys.stderr)
-        return None
-    report: dict[str, Any] = json.loads(result_file.read_text())
-    return report
+        arguments += ["--only", options.only]
+    return run_worker(
+        "okrs.bench.dora",
+        name,
+        env=env,
+        data_dir=data_dir,
+        sizes=asdict(sizes),
+        arguments=arguments,
+        timeout=WORKER_TIMEOUT_SECONDS,
+    )
 
 
 def _passed(report: dict[str, Any]) -> bool:
@@ -285,16 +262,7 @@ def format_table(reports: dict[str, Any]) -> str:
         for t in report.get("timings", [])
     ]  # fmt: skip
     if rows:
-        widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-        for index, row in enumerate([header, *rows]):
-            lines.append(
-                "  ".join(
-                    c.ljust(w) if i < 2 else c.rjust(w)
-                    for i, (c, w) in enumerate(zip(row, widths, strict=True))
-                )
-            )
-            if index == 0:
-                lines.append("  ".join("-" * w for w in widths))
+        lines += aligned_table(header, rows, left=2)
     return "\n".join(lines)
 
 
@@ -311,23 +279,17 @@ def _target_text(target: tuple[str, float | None]) -> str:
 
 
 def _worker(options: argparse.Namespace) -> int:
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "okrs.settings")
-    django.setup()
+    name: str = options.worker
+    actual = open_worker_database(name, options.expect_database)
+    if actual is None:
+        return 1
     from django.core.management import call_command
     from django.db import connection
 
     from okrs.metrics.delivery.models import Service
     from okrs.org.models import Person, Team
 
-    name: str = options.worker
     sizes = DoraSizes(**json.loads(options.sizes))
-    actual = str(connection.settings_dict["NAME"])
-    if options.expect_database and actual != options.expect_database:
-        print(f"{name}: configured for {actual}, not {options.expect_database}", file=sys.stderr)
-        return 1
-    call_command("migrate", interactive=False, verbosity=0)
     foreign = (
         Person.objects.exists()
         or Team.objects.exclude(key__startswith=PREFIX).exists()

@@ -71,6 +71,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
+from okrs.bench.harness import aligned_table, write_report
 from okrs.bench.loadgen import Answer, Connection, Load, Outcome, Request
 from okrs.bench.run import percentile
 from okrs.bench.sizes import FULL, QUICK, Sizes
@@ -321,8 +322,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if len(results) > 1:
         print()
         print(format_summary(results))
-    output = Path(options.output)
-    output.parent.mkdir(parents=True, exist_ok=True)
     document = {
         "quick": options.quick,
         "mix_percent": MIX,
@@ -331,8 +330,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "skipped": skipped,
         "runs": [r.as_dict() for r in results],
     }
-    output.write_text(json.dumps(document, indent=2) + "\n")
-    print(f"wrote {output}")
+    write_report(options.output, document)
     return 1 if any(r.failed for r in results) else 0
 
 
@@ -1124,7 +1122,7 @@ def format_result(result: RunResult) -> str:
          _ms(r.p50_ms), _ms(r.p95_ms), _ms(r.p99_ms), _ms(r.max_ms), str(r.errors))
         for r in result.routes
     ]  # fmt: skip
-    lines += ["  " + line for line in _table(header, rows, left=2)]
+    lines += ["  " + line for line in aligned_table(header, rows, left=2)]
     if result.errors_by_status:
         for status, routes in result.errors_by_status.items():
             where = ", ".join(f"{route} {n}" for route, n in routes.items())
@@ -1181,7 +1179,7 @@ def format_summary(results: Sequence[RunResult]) -> str:
             _count(c.peak if c else None), _count(c.after if c else None),
             f"{k.answered}/{k.stored} {'OK' if k.ok else 'MISMATCH'}" if k else "?",
         ))  # fmt: skip
-    return "\n".join(_table(header, rows, left=2))
+    return "\n".join(aligned_table(header, rows, left=2))
 
 
 def _connections(c: Connections) -> str:
@@ -1200,20 +1198,6 @@ def _count(value: int | None) -> str:
 
 def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f}"
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]], left: int) -> list[str]:
-    """Aligned columns: the first `left` to the left, numbers to the right."""
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    lines = [
-        "  ".join(
-            cell.ljust(width) if i < left else cell.rjust(width)
-            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
-        ).rstrip()
-        for row in [header, *rows]
-    ]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return lines
 
 
 # --- the subprocess that generates the large organisation -------------------------------------

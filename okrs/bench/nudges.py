@@ -45,6 +45,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from okrs.bench.harness import write_report
 from okrs.bench.sizes import FULL, QUICK
 
 DEFAULT_OUTPUT = Path("var/bench/nudges.json")
@@ -103,10 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         shutil.rmtree(data_dir, ignore_errors=True)
     report["load_average"] = [round(x, 2) for x in os.getloadavg()]
     print(format_report(report))
-    output = Path(options.output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"wrote {output}")
+    write_report(options.output, report)
     if report["duplicated"] or report["lost"]:
         return 1
     if options.strict and not (report["planning_passed"] and report["sending_passed"]):

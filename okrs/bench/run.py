@@ -34,18 +34,23 @@ import json
 import math
 import os
 import pstats
-import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, unquote, urlsplit, urlunsplit
+from urllib.parse import quote
 
+from okrs.bench.harness import (
+    add_worker_arguments,
+    aligned_table,
+    each_database,
+    open_worker_database,
+    run_worker,
+    write_report,
+)
 from okrs.bench.sizes import FULL, QUICK, Sizes
 
 if TYPE_CHECKING:
@@ -133,52 +138,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     sizes = QUICK if options.quick else FULL
     get_runs = options.runs or (10 if options.quick else 30)
     post_runs = options.post_runs or (20 if options.quick else 100)
-    timings: list[Timing] = []
+
+    def run(name: str, env: dict[str, str], data_dir: Path) -> dict[str, Any] | None:
+        print(f"== {name}: generating {sizes} and timing", flush=True)
+        return _run_worker(name, env, data_dir, sizes, get_runs, post_runs, options)
+
+    outcome = each_database(
+        options.databases,
+        choices=DATABASES,
+        prefix="okrs-bench",
+        postgres_url=options.postgres_url,
+        run=run,
+    )
+    if outcome is None:
+        return 2
     databases: dict[str, Any] = {}
-    skipped: dict[str, str] = {}
-    failed = False
-    for name in options.databases.split(","):
-        name = name.strip()
-        if name not in DATABASES:
-            print(f"unknown database {name!r}; choose from {', '.join(DATABASES)}", file=sys.stderr)
-            return 2
-        data_dir = Path(tempfile.mkdtemp(prefix=f"okrs-bench-{name}-"))
-        try:
-            env = _worker_env(data_dir)
-            if name == "postgresql":
-                problem = ensure_postgres_database(options.postgres_url)
-                if problem is not None:
-                    print(f"skipping postgresql: {options.postgres_url} unreachable ({problem})")
-                    skipped[name] = problem
-                    continue
-                env["OKRS_DATABASE_URL"] = options.postgres_url
-            print(f"== {name}: generating {sizes} and timing", flush=True)
-            report = _run_worker(name, env, data_dir, sizes, get_runs, post_runs, options)
-        finally:
-            shutil.rmtree(data_dir, ignore_errors=True)
-        if report is None:
-            skipped[name] = "the benchmark failed, see the output above"
-            failed = True
-            continue
+    timings: list[Timing] = []
+    for name, report in outcome.reports.items():
         databases[name] = {k: v for k, v in report.items() if k != "timings"}
         timings += [Timing(**t) for t in report["timings"]]
 
     print()
     print(format_table(timings))
-    for name, reason in skipped.items():
-        print(f"{name}: skipped ({reason})")
-    output = Path(options.output)
-    output.parent.mkdir(parents=True, exist_ok=True)
+    outcome.print_skipped()
     document = {
         "quick": options.quick,
         "sizes": asdict(sizes),
         "databases": databases,
-        "skipped": skipped,
+        "skipped": outcome.skipped,
         "results": [t.as_dict() for t in timings],
     }
-    output.write_text(json.dumps(document, indent=2) + "\n")
-    print(f"wrote {output}")
-    if failed or (options.strict and not all(t.passed for t in timings)):
+    write_report(options.output, document)
+    if outcome.failed or (options.strict and not all(t.passed for t in timings)):
         return 1
     return 0
 
@@ -205,32 +196,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--strict", action="store_true", help="exit 1 when a route misses")
     parser.add_argument("--seed", type=int, default=1)
-    # Internal: the subprocess that runs one database.
-    parser.add_argument("--worker", metavar="DATABASE", help=argparse.SUPPRESS)
-    parser.add_argument("--result-file", help=argparse.SUPPRESS)
-    parser.add_argument("--sizes", help=argparse.SUPPRESS)
-    parser.add_argument("--expect-database", help=argparse.SUPPRESS)
+    add_worker_arguments(parser)
     return parser
-
-
-def _worker_env(data_dir: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        {
-            # Empty means the embedded default in the data dir. A URL from the caller's
-            # environment would point the benchmark at their real data, and an empty value
-            # (unlike a missing one) is not filled in from a .env file.
-            "OKRS_DATABASE_URL": "",
-            "OKRS_QUEUE_URL": "",
-            "DJANGO_SETTINGS_MODULE": "okrs.settings",
-            "OKRS_DATA_DIR": str(data_dir),
-            "OKRS_DEBUG": "false",  # DEBUG keeps every query in memory and slows each one down
-            "OKRS_BASE_URL": "http://testserver",
-            "OKRS_ALLOWED_HOSTS": "testserver",
-            "OKRS_LOG_LEVEL": "WARNING",
-        }
-    )
-    return env
 
 
 def _run_worker(
@@ -242,66 +209,25 @@ def _run_worker(
     post_runs: int,
     options: argparse.Namespace,
 ) -> dict[str, Any] | None:
-    result_file = data_dir / "result.json"
-    command = [
-        sys.executable,
-        "-m",
-        "okrs.bench.run",
-        "--worker",
-        name,
-        "--result-file",
-        str(result_file),
-        "--sizes",
-        json.dumps(asdict(sizes)),
+    arguments = [
         "--runs",
         str(get_runs),
         "--post-runs",
         str(post_runs),
         "--seed",
         str(options.seed),
-        "--expect-database",
-        _expected_database(env, data_dir),
     ]
     if options.profile:
-        command += ["--profile", str(Path(options.profile).resolve())]
-    try:
-        completed = subprocess.run(command, env=env, timeout=WORKER_TIMEOUT_SECONDS, check=False)
-    except subprocess.TimeoutExpired:
-        print(f"{name}: gave up after {WORKER_TIMEOUT_SECONDS} s", file=sys.stderr)
-        return None
-    if completed.returncode != 0 or not result_file.exists():
-        print(f"{name}: the worker exited with status {completed.returncode}", file=sys.stderr)
-        return None
-    report: dict[str, Any] = json.loads(result_file.read_text())
-    return report
-
-
-def _expected_database(env: dict[str, str], data_dir: Path) -> str:
-    """The database NAME the worker must end up on; anything else is someone's real data."""
-    url = env.get("OKRS_DATABASE_URL")
-    if url:
-        return unquote(urlsplit(url).path.lstrip("/"))
-    return str(data_dir.resolve() / "okrs.sqlite3")
-
-
-def ensure_postgres_database(url: str) -> str | None:
-    """Create the benchmark database when missing; returns why PostgreSQL is unusable, or None."""
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(url)
-    name = unquote(parts.path.lstrip("/"))
-    if not name:
-        return "the URL names no database"
-    maintenance = urlunsplit(parts._replace(path="/postgres"))
-    try:
-        with psycopg.connect(maintenance, connect_timeout=3, autocommit=True) as conn:
-            found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-            if found is None:
-                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    except psycopg.Error as exc:
-        return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return None
+        arguments += ["--profile", str(Path(options.profile).resolve())]
+    return run_worker(
+        "okrs.bench.run",
+        name,
+        env=env,
+        data_dir=data_dir,
+        sizes=asdict(sizes),
+        arguments=arguments,
+        timeout=WORKER_TIMEOUT_SECONDS,
+    )
 
 
 def format_table(timings: Sequence[Timing]) -> str:
@@ -332,16 +258,7 @@ def format_table(timings: Sequence[Timing]) -> str:
         )
         for t in timings
     ]
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    lines = []
-    for row in [header, *rows]:
-        cells = [
-            cell.ljust(width) if i < 2 else cell.rjust(width)
-            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
-        ]
-        lines.append("  ".join(cells))
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    return "\n".join(aligned_table(header, rows, left=2))
 
 
 def _ratios(t: Timing) -> str:
@@ -363,10 +280,10 @@ def _target(t: Timing) -> str:
 
 
 def _worker(options: argparse.Namespace) -> int:
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "okrs.settings")
-    django.setup()
+    name: str = options.worker
+    actual = open_worker_database(name, options.expect_database)
+    if actual is None:
+        return 1
 
     from django.core.management import call_command
     from django.db import connection
@@ -376,13 +293,7 @@ def _worker(options: argparse.Namespace) -> int:
     from okrs.org.models import ApiToken, Person
     from okrs.runtime import tune_for_serving
 
-    name: str = options.worker
     sizes = Sizes(**json.loads(options.sizes))
-    actual = str(connection.settings_dict["NAME"])
-    if options.expect_database and actual != options.expect_database:
-        print(f"{name}: configured for {actual}, not {options.expect_database}", file=sys.stderr)
-        return 1
-    call_command("migrate", interactive=False, verbosity=0)
     if Person.objects.exists():
         if Person.objects.exclude(email__endswith=f"@{EMAIL_DOMAIN}").exists():
             print(f"{name}: {actual} holds people the benchmark did not create", file=sys.stderr)
