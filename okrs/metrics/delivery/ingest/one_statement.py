@@ -27,6 +27,7 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 
 from okrs.metrics.delivery.ingest.normalise import ChangeRecord, DeploymentRecord, IncidentRecord
+from okrs.metrics.delivery.ingest.sql import RecordDelivery
 
 
 @dataclass(frozen=True)
@@ -202,33 +203,24 @@ _STATEMENTS = {
 
 
 def store(
+    delivery: RecordDelivery,
     *,
-    provider: str,
-    event_type: str,
-    delivery_id: str,
-    received_at: dt.datetime,
-    payload_json: str,
-    external: str,
-    key: str | None,
-    detail_unmapped: str,
-    detail_normalised: str,
     record: DeploymentRecord | ChangeRecord | IncidentRecord,
     window: dt.timedelta,
-    secret_ciphertext: str,
 ) -> Attempt | None:
     """Store a delivery with a record in one statement. None: a concurrent delivery created
     the same row meanwhile, and nothing was written (the caller takes the general way)."""
     params: dict[str, Any] = {
-        "provider": provider,
-        "event_type": event_type,
-        "delivery_id": delivery_id,
-        "received_at": received_at,
-        "payload": payload_json,
-        "external": external,
-        "key": key,
-        "detail_unmapped": detail_unmapped,
-        "detail_normalised": detail_normalised,
-        "secret": secret_ciphertext,
+        "provider": delivery.provider,
+        "event_type": delivery.event_type,
+        "delivery_id": delivery.delivery_id,
+        "received_at": delivery.received_at,
+        "payload": delivery.payload_json,
+        "external": delivery.external,
+        "key": delivery.key,
+        "detail_unmapped": delivery.detail_unmapped,
+        "detail_normalised": delivery.detail_normalised,
+        "secret": delivery.secret_ciphertext,
     }
     if isinstance(record, ChangeRecord):
         kind = "remediation change" if record.remediation_kind else "change"
@@ -263,7 +255,7 @@ def store(
             remediation_kind=record.remediation_kind,
             window_end=record.finished_at + window,
         )
-    statement = _STATEMENTS[(kind, key is not None)]
+    statement = _STATEMENTS[(kind, delivery.key is not None)]
     try:
         # Inside a caller's transaction (a test's, a script's) the statement gets a savepoint,
         # so that its failing does not abort the caller's transaction; otherwise it runs on

@@ -325,21 +325,11 @@ def _store(
     """Store the delivery, or None (nothing stored) when `secret` is no longer the provider's."""
     record = normalised.record
     if record is not None and normalised.service_ref and one_statement.handles(record):
-        unmapped = _unmapped_detail(provider, normalised.service_ref)
-        attempt = one_statement.store(
-            provider=provider,
-            event_type=identity.event_type[:100],
-            delivery_id=identity.delivery_id[:200],
-            received_at=received_at,
-            payload_json=payload_json,
-            external=alias_name(provider, normalised.service_ref),
-            key=normalised.service_ref if provider == "generic" else None,
-            detail_unmapped=unmapped,
-            detail_normalised=describe(record),
-            record=record,
-            window=attribution_window(),
-            secret_ciphertext=secret.stored,
+        delivery = _record_delivery(
+            provider, identity, payload_json, normalised.service_ref, record, received_at, secret
         )
+        unmapped = delivery.detail_unmapped
+        attempt = one_statement.store(delivery, record=record, window=attribution_window())
         if attempt is not None:
             if not attempt.secret_current:
                 return None
@@ -377,6 +367,31 @@ def _duplicate(identity: Identity) -> IngestResult:
     )
 
 
+def _record_delivery(
+    provider: str,
+    identity: Identity,
+    payload_json: str,
+    service_ref: str,
+    record: DeploymentRecord | ChangeRecord | IncidentRecord,
+    received_at: dt.datetime,
+    secret: CachedSecret,
+) -> sql.RecordDelivery:
+    """What either way of storing a delivery with a record writes: the raw event's columns cut
+    to their size, the service's name as aliases store it, the detail of either outcome."""
+    return sql.RecordDelivery(
+        provider=provider,
+        event_type=identity.event_type[:100],
+        delivery_id=identity.delivery_id[:200],
+        received_at=received_at,
+        payload_json=payload_json,
+        external=alias_name(provider, service_ref),
+        key=service_ref if provider == "generic" else None,
+        detail_unmapped=_unmapped_detail(provider, service_ref),
+        detail_normalised=describe(record),
+        secret_ciphertext=secret.stored,
+    )
+
+
 def _unmapped_detail(provider: str, service_ref: str) -> str:
     return (
         f"no service is mapped to {provider} {service_ref!r}: add an alias at /settings/webhooks/"
@@ -411,19 +426,11 @@ def _store_in_transaction(
         if raw_id is None:
             return _duplicate_unless_stale(provider, identity, secret)
         return IngestResult(outcome, detail, identity.delivery_id, identity.event_type, raw_id)
-    unmapped = _unmapped_detail(provider, normalised.service_ref)
-    stored = sql.insert_raw_event_resolving(
-        provider=provider,
-        event_type=event_type,
-        delivery_id=delivery_id,
-        received_at=received_at,
-        payload_json=payload_json,
-        external=alias_name(provider, normalised.service_ref),
-        key=normalised.service_ref if provider == "generic" else None,
-        detail_unmapped=unmapped,
-        detail_normalised=describe(record),
-        secret_ciphertext=secret.stored,
+    delivery = _record_delivery(
+        provider, identity, payload_json, normalised.service_ref, record, received_at, secret
     )
+    unmapped = delivery.detail_unmapped
+    stored = sql.insert_raw_event_resolving(delivery)
     if stored is None:
         return _duplicate_unless_stale(provider, identity, secret)
     raw_id, service_id = stored

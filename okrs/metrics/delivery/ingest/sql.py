@@ -11,6 +11,7 @@ tests/events/test_idempotence.py checks both paths agree.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
@@ -157,38 +158,45 @@ _RESOLVING = {
 }
 
 
-def insert_raw_event_resolving(
-    *,
-    provider: str,
-    event_type: str,
-    delivery_id: str,
-    received_at: dt.datetime,
-    payload_json: str,
-    external: str,
-    key: str | None,
-    detail_unmapped: str,
-    detail_normalised: str,
-    secret_ciphertext: str,
-) -> tuple[int, int | None] | None:
+@dataclass(frozen=True)
+class RecordDelivery:
+    """A delivery that yields a record, as both ways of storing it take it (this module's and
+    one_statement's): the raw event's columns, the names that find its service, and the detail
+    stored for either outcome."""
+
+    provider: str
+    event_type: str
+    delivery_id: str
+    received_at: dt.datetime
+    payload_json: str
+    external: str  # the service's name at the provider, as aliases store it
+    key: str | None  # generic events only: a service key that may stand for the alias
+    detail_unmapped: str
+    detail_normalised: str
+    secret_ciphertext: str
+
+
+def insert_raw_event_resolving(delivery: RecordDelivery) -> tuple[int, int | None] | None:
     """Store a delivery that yields a record, resolving its service in the same statement:
     (raw event id, service id or None when unmapped), or None for a redelivery or a secret
-    that is no longer `secret_ciphertext`. The service is the alias's; for generic events (`key`
-    given) else the service with that key."""
+    that is no longer the delivery's `secret_ciphertext`. The service is the alias's; for
+    generic events (`key` given) else the service with that key."""
+    provider, external, key = delivery.provider, delivery.external, delivery.key
     statement = _RESOLVING[(connection.vendor == "postgresql", key is not None)]
     lookup = [provider, external] if key is None else [provider, external, key]
     row = _fetch_one(
         statement,
         [
             provider,
-            event_type,
-            delivery_id,
-            _time(received_at),
-            payload_json,
-            detail_unmapped,
-            detail_normalised,
+            delivery.event_type,
+            delivery.delivery_id,
+            _time(delivery.received_at),
+            delivery.payload_json,
+            delivery.detail_unmapped,
+            delivery.detail_normalised,
             *lookup,
             provider,
-            secret_ciphertext,
+            delivery.secret_ciphertext,
         ],
     )
     return (row[0], row[1]) if row else None
