@@ -46,14 +46,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from okrs.bench.harness import (
-    add_worker_arguments,
-    aligned_table,
-    each_database,
-    open_worker_database,
-    run_worker,
-    write_report,
-)
+from okrs.bench import harness
 from okrs.bench.run import percentile
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/okrs_bench_dora"
@@ -106,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"== {name}: {sizes}", flush=True)
         return _run_worker(name, env, data_dir, sizes, runs, name in ingest_on, options)
 
-    outcome = each_database(
+    outcome = harness.each_database(
         options.databases,
         choices=DATABASES,
         prefix="okrs-bench-dora",
@@ -128,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "databases": reports,
         "skipped": outcome.skipped,
     }
-    write_report(options.output, document)
+    harness.write_report(options.output, document)
     if outcome.failed:
         return 1
     if options.strict and not all(_passed(report) for report in reports.values()):
@@ -170,7 +163,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--output", default=str(DEFAULT_OUTPUT))
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument("--seed", type=int, default=1)
-    add_worker_arguments(parser)
+    harness.add_worker_arguments(parser)
     parser.add_argument("--ingest", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--http", type=int, default=0, help=argparse.SUPPRESS)
     return parser
@@ -195,7 +188,7 @@ def _run_worker(
             arguments += ["--http", str(http_events), "--http-clients", str(options.http_clients)]
     if options.only != "all":
         arguments += ["--only", options.only]
-    return run_worker(
+    return harness.run_worker(
         "okrs.bench.dora",
         name,
         env=env,
@@ -262,7 +255,7 @@ def format_table(reports: dict[str, Any]) -> str:
         for t in report.get("timings", [])
     ]  # fmt: skip
     if rows:
-        lines += aligned_table(header, rows, left=2)
+        lines += harness.aligned_table(header, rows, left=2)
     return "\n".join(lines)
 
 
@@ -280,7 +273,7 @@ def _target_text(target: tuple[str, float | None]) -> str:
 
 def _worker(options: argparse.Namespace) -> int:
     name: str = options.worker
-    actual = open_worker_database(name, options.expect_database)
+    actual = harness.open_worker_database(name, options.expect_database)
     if actual is None:
         return 1
     from django.core.management import call_command

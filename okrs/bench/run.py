@@ -43,14 +43,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from okrs.bench.harness import (
-    add_worker_arguments,
-    aligned_table,
-    each_database,
-    open_worker_database,
-    run_worker,
-    write_report,
-)
+from okrs.bench import harness
 from okrs.bench.sizes import FULL, QUICK, Sizes
 
 if TYPE_CHECKING:
@@ -143,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"== {name}: generating {sizes} and timing", flush=True)
         return _run_worker(name, env, data_dir, sizes, get_runs, post_runs, options)
 
-    outcome = each_database(
+    outcome = harness.each_database(
         options.databases,
         choices=DATABASES,
         prefix="okrs-bench",
@@ -168,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "skipped": outcome.skipped,
         "results": [t.as_dict() for t in timings],
     }
-    write_report(options.output, document)
+    harness.write_report(options.output, document)
     if outcome.failed or (options.strict and not all(t.passed for t in timings)):
         return 1
     return 0
@@ -196,7 +189,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--strict", action="store_true", help="exit 1 when a route misses")
     parser.add_argument("--seed", type=int, default=1)
-    add_worker_arguments(parser)
+    harness.add_worker_arguments(parser)
     return parser
 
 
@@ -219,7 +212,7 @@ def _run_worker(
     ]
     if options.profile:
         arguments += ["--profile", str(Path(options.profile).resolve())]
-    return run_worker(
+    return harness.run_worker(
         "okrs.bench.run",
         name,
         env=env,
@@ -258,7 +251,7 @@ def format_table(timings: Sequence[Timing]) -> str:
         )
         for t in timings
     ]
-    return "\n".join(aligned_table(header, rows, left=2))
+    return "\n".join(harness.aligned_table(header, rows, left=2))
 
 
 def _ratios(t: Timing) -> str:
@@ -281,7 +274,7 @@ def _target(t: Timing) -> str:
 
 def _worker(options: argparse.Namespace) -> int:
     name: str = options.worker
-    actual = open_worker_database(name, options.expect_database)
+    actual = harness.open_worker_database(name, options.expect_database)
     if actual is None:
         return 1
 
