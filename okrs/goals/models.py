@@ -144,19 +144,9 @@ class KeyResult(models.Model):
     target = models.FloatField(null=True, blank=True)
     unit = models.CharField(max_length=32, blank=True)
     weight = models.FloatField(default=1.0)
+    # How the key result is measured automatically; where its sync stands is its
+    # `sync_state` (okrs/metrics/sources/models.py).
     source = models.JSONField(null=True, blank=True, help_text="automatic source configuration")
-    last_sync_error = models.TextField(blank=True)
-    # Sync state (okrs/metrics/sources/sync.py). It belongs to the source configuration whose
-    # fingerprint is `sync_fingerprint`: when the source changes, the state starts afresh (due
-    # now, no failures, no flag), whichever channel changed it.
-    last_synced_at = models.DateTimeField(null=True, blank=True)
-    next_sync_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    sync_failures = models.PositiveIntegerField(default=0, help_text="failures in a row")
-    sync_flagged = models.BooleanField(
-        default=False, help_text="failed permanently: not synced until the source changes"
-    )
-    sync_fingerprint = models.CharField(max_length=64, blank=True)
-    sync_running_since = models.DateTimeField(null=True, blank=True)
     final_score = models.FloatField(null=True, blank=True, help_text="frozen at the cycle's end")
     # The owner's answer to "did it move the thing we said it would move?" after the cycle.
     retrospective = models.TextField(blank=True)

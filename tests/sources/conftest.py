@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from okrs.goals.models import KeyResult
-from okrs.metrics.sources.models import Credential
+from okrs.metrics.sources.models import Credential, SyncState
+from okrs.metrics.sources.sync import state_of
 from tests.conftest import NOW
 
 
@@ -28,6 +29,11 @@ def store_credential(name: str, kind: str, *, site: str = "", **secrets: str) ->
 
 def fresh(key_result: KeyResult) -> KeyResult:
     return KeyResult.objects.select_related("objective__cycle").get(pk=key_result.pk)
+
+
+def synced(key_result: KeyResult) -> SyncState:
+    """The key result's sync state as stored now (a blank one before its first sync)."""
+    return state_of(fresh(key_result))
 
 
 # The environment variables the tests' sources read: the operator's allow-list

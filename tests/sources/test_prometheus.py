@@ -27,7 +27,7 @@ from okrs.metrics.sources.backends.prometheus import PrometheusSource
 from okrs.metrics.sources.registry import SourceError
 from okrs.metrics.sources.sync import sync_key_result
 from tests.services import require
-from tests.sources.conftest import bind, fresh
+from tests.sources.conftest import bind, fresh, synced
 
 PROMETHEUS = os.environ.get("OKRS_PROMETHEUS", "/usr/bin/prometheus")
 P95 = "histogram_quantile(0.95, sum by (le) (shop_request_duration_seconds_bucket))"
@@ -130,7 +130,7 @@ def test_a_prometheus_bound_key_result_records_its_p95_as_a_sync_check_in(
     assert outcome.status == "recorded" and outcome.value == pytest.approx(EXPECTED_P95)
     checkin = CheckIn.objects.get(key_result=kr)
     assert checkin.source == "sync" and checkin.value == pytest.approx(EXPECTED_P95)
-    assert fresh(kr).last_sync_error == ""
+    assert synced(kr).last_error == ""
 
 
 def test_several_series_are_a_permanent_error(prometheus: str) -> None:

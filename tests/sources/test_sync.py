@@ -20,7 +20,7 @@ from okrs.metrics.sources.tasks import sync_due_key_results, sync_one_key_result
 from okrs.org.models import AuditEntry
 from tests.conftest import NOW
 from tests.fakes.http_json import Answer, FakeJsonEndpoint
-from tests.sources.conftest import bind, fresh, later, store_credential
+from tests.sources.conftest import bind, fresh, later, store_credential, synced
 
 
 @pytest.fixture
@@ -57,9 +57,9 @@ def test_a_bound_key_result_gets_a_sync_check_in_and_its_next_time(bound, clock)
     assert outcome.status == "recorded" and outcome.value == 2.4
     checkin = CheckIn.objects.get(key_result=bound)
     assert (checkin.source, checkin.author, checkin.at) == ("sync", None, NOW)
-    kr = fresh(bound)
-    assert kr.last_synced_at == NOW and kr.next_sync_at == later(hours=1)
-    assert kr.last_sync_error == "" and kr.sync_failures == 0
+    state = synced(bound)
+    assert state.last_synced_at == NOW and state.next_sync_at == later(hours=1)
+    assert state.last_error == "" and state.failures == 0
     # Audited as any check-in, by the system through the sync channel.
     entry = AuditEntry.objects.get(entity="checkin")
     assert entry.actor is None and entry.channel == "sync"
@@ -78,7 +78,7 @@ def test_the_schedule_of_the_source_is_kept(world, endpoint, clock) -> None:
     store_credential("metrics", "http_json", site=endpoint.url, token="tok")
     kr = bind_json(world.conversion, endpoint, schedule="15m")
     sync_due(now=NOW)
-    assert fresh(kr).next_sync_at == later(minutes=15)
+    assert synced(kr).next_sync_at == later(minutes=15)
 
 
 def test_a_one_minute_schedule_syncs_at_every_minute_tick(world, endpoint, clock) -> None:
@@ -96,7 +96,7 @@ def test_a_one_minute_schedule_syncs_at_every_minute_tick(world, endpoint, clock
             sync_one_key_result.call_local(pk)
     assert len(endpoint.requests) == 5
     assert len(sync_checkins(kr)) == 5
-    assert fresh(kr).next_sync_at == later(minutes=5)
+    assert synced(kr).next_sync_at == later(minutes=5)
 
 
 def test_an_unchanged_value_is_recorded_once_a_day_not_every_hour(bound, endpoint, clock) -> None:
@@ -104,7 +104,7 @@ def test_an_unchanged_value_is_recorded_once_a_day_not_every_hour(bound, endpoin
         clock.move_to(later(hours=hour))
         sync_due(now=later(hours=hour))
     assert sync_checkins(bound) == [2.4]
-    assert fresh(bound).last_synced_at == later(hours=23)  # it did look, every hour
+    assert synced(bound).last_synced_at == later(hours=23)  # it did look, every hour
     clock.move_to(later(hours=24))
     sync_due(now=later(hours=24))
     assert sync_checkins(bound) == [2.4, 2.4]  # the daily heartbeat: never stale
@@ -122,21 +122,21 @@ def test_a_temporary_failure_backs_off_and_keeps_the_error_visible(bound, endpoi
         clock.move_to(moment)
         [outcome] = sync_due(now=moment)
         assert outcome.status == "failed"
-        kr = fresh(bound)
-        waits.append((kr.next_sync_at - moment).total_seconds() / 60)
-        moment = kr.next_sync_at
+        state = synced(bound)
+        waits.append((state.next_sync_at - moment).total_seconds() / 60)
+        moment = state.next_sync_at
     assert waits == [1, 2, 4, 8]
-    kr = fresh(bound)
-    assert kr.sync_failures == 4 and not kr.sync_flagged
+    state = synced(bound)
+    assert state.failures == 4 and not state.flagged
     host = endpoint.url.split("//", 1)[1]
-    assert kr.last_sync_error == f"The JSON endpoint failed (HTTP 503 from {host}/metrics.json)"
+    assert state.last_error == f"The JSON endpoint failed (HTTP 503 from {host}/metrics.json)"
     assert sync_checkins(bound) == []
     endpoint.fail_with = None
     clock.move_to(moment)
     [outcome] = sync_due(now=moment)
-    kr = fresh(bound)
+    state = synced(bound)
     assert outcome.status == "recorded"
-    assert (kr.sync_failures, kr.last_sync_error) == (0, "")
+    assert (state.failures, state.last_error) == (0, "")
 
 
 def test_a_permanent_failure_flags_the_key_result_until_its_source_changes(
@@ -145,8 +145,9 @@ def test_a_permanent_failure_flags_the_key_result_until_its_source_changes(
     bind_json(bound, endpoint, jsonpath="$.nothing")
     [outcome] = sync_due(now=NOW)
     assert outcome.status == "flagged"
+    state = synced(bound)
+    assert state.flagged and "matches nothing" in state.last_error
     kr = fresh(bound)
-    assert kr.sync_flagged and "matches nothing" in kr.last_sync_error
     assert sync.is_flagged(kr)
     clock.move_to(later(days=2))
     assert due_key_results(now=later(days=2)) == []  # flagged: not tried again
@@ -155,7 +156,7 @@ def test_a_permanent_failure_flags_the_key_result_until_its_source_changes(
     assert [k.pk for k in due_key_results(now=later(days=2))] == [kr.pk]
     [outcome] = sync_due(now=later(days=2))
     assert outcome.status == "recorded"
-    assert not fresh(kr).sync_flagged
+    assert not synced(kr).flagged
 
 
 def test_a_refused_credential_flags_and_a_new_one_resumes(world, endpoint, clock) -> None:
@@ -164,7 +165,7 @@ def test_a_refused_credential_flags_and_a_new_one_resumes(world, endpoint, clock
     credential = store_credential("metrics", "http_json", site=endpoint.url, token="revoked")
     kr = bind_json(world.conversion, endpoint)
     assert sync_due(now=NOW)[0].status == "flagged"
-    assert "refused the credentials (HTTP 401)" in fresh(kr).last_sync_error
+    assert "refused the credentials (HTTP 401)" in synced(kr).last_error
     credential.set_secrets({"token": "tok"})
     credential.save()
     assert resume_after_credential_change(credential_name="metrics") == 1
@@ -174,10 +175,10 @@ def test_a_refused_credential_flags_and_a_new_one_resumes(world, endpoint, clock
 def test_sync_now_tries_a_flagged_key_result_and_lifts_the_flag(bound, endpoint, clock) -> None:
     endpoint.fail_with = Answer(404, {"error": "moved"})
     sync_due(now=NOW)
-    assert fresh(bound).sync_flagged
+    assert synced(bound).flagged
     endpoint.fail_with = None
     outcome = sync_key_result(key_result=fresh(bound), now=NOW)
-    assert outcome.status == "recorded" and not fresh(bound).sync_flagged
+    assert outcome.status == "recorded" and not synced(bound).flagged
 
 
 def test_a_missing_credential_is_permanent(world, endpoint, clock) -> None:
@@ -253,7 +254,7 @@ def test_a_provider_echoing_the_secret_does_not_put_it_on_the_page(world, endpoi
     kr = bind_json(world.conversion, endpoint)
     endpoint.fail_with = Answer(403, {"error": "token tok-long-secret is not allowed here"})
     [outcome] = sync_due(now=NOW)
-    error = fresh(kr).last_sync_error
+    error = synced(kr).last_error
     assert outcome.status == "flagged"
     assert "refused the credentials (HTTP 403)" in error
     # The provider's answer is not quoted at all, let alone the secret in it.

@@ -23,7 +23,7 @@ from okrs.metrics.sources import http, sync
 from okrs.metrics.sources.sync import due_key_results, sync_due, sync_key_result
 from tests.conftest import NOW
 from tests.fakes.http_json import FakeJsonEndpoint
-from tests.sources.conftest import bind, fresh, store_credential
+from tests.sources.conftest import bind, fresh, store_credential, synced
 
 
 def at(minutes: float = 0, seconds: float = 0) -> dt.datetime:
@@ -76,7 +76,7 @@ def test_a_killed_workers_claim_is_taken_over_at_the_first_tick_after_its_lease(
     # The next minute's tick: the claim was never renewed, its worker is gone.
     assert [o.status for o in sync_due(now=at(minutes=1))] == ["recorded"]
     assert len(endpoint.requests) == 1 and sync_checkins(kr) == [2.4]
-    assert fresh(kr).sync_running_since is None
+    assert synced(kr).running_since is None
 
 
 def test_a_worker_killed_after_renewing_is_taken_over_within_two_minutes(
@@ -138,7 +138,7 @@ def test_a_long_fetch_keeps_its_claim_and_is_not_run_twice(
             # Its worker renews the claim while the fetch runs...
             lease_end = at(minutes=tick) + claims.LEASE
             eventually(
-                lambda end=lease_end: fresh(kr).next_sync_at == end, f"renewed at {tick} min"
+                lambda end=lease_end: synced(kr).next_sync_at == end, f"renewed at {tick} min"
             )
             # ...so each minute's tick leaves the key result alone.
             assert sync_due(now=at(minutes=tick)) == []
@@ -171,7 +171,7 @@ def test_a_fetch_hanging_past_the_longest_hold_is_taken_over_and_its_late_result
         assert first.join() == ["lost"]
     # One check-in, from the sync that took over.
     assert list(CheckIn.objects.filter(key_result=kr).values_list("at", flat=True)) == [later]
-    assert fresh(kr).last_synced_at == later and fresh(kr).sync_running_since is None
+    assert synced(kr).last_synced_at == later and synced(kr).running_since is None
 
 
 @pytest.mark.django_db(transaction=True)

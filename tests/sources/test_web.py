@@ -16,7 +16,7 @@ from okrs.metrics.sources.sync import sync_key_result
 from okrs.org.models import AuditEntry
 from tests.conftest import NOW
 from tests.fakes.http_json import Answer, FakeJsonEndpoint
-from tests.sources.conftest import bind, fresh, store_credential
+from tests.sources.conftest import bind, fresh, store_credential, synced
 
 EDIT = "/key-results/deploys-advantage/lead-time/edit/"
 PAGE = "/key-results/deploys-advantage/lead-time/"
@@ -193,7 +193,7 @@ def test_sync_now_is_refused_to_a_viewer(world, client) -> None:
     bind(world.lead_time, kind="prometheus", url="http://127.0.0.1:9", query="up")
     response = signed_in(client, world.viewer).post(PAGE + "sync/")
     assert response.status_code == 403
-    assert fresh(world.lead_time).last_synced_at is None
+    assert synced(world.lead_time).last_synced_at is None
 
 
 # --- the admins' settings page ---------------------------------------------------------------

@@ -24,7 +24,6 @@ from okrs.goals import scoring
 from okrs.goals.evaluation import KeyResultState, evaluate_cycle, evaluate_key_result
 from okrs.goals.models import Cycle, Initiative, KeyResult, Objective
 from okrs.goals.sources import public_source
-from okrs.metrics.sources.sync import fingerprint
 from okrs.org.audit import Actor
 from okrs.org.models import Organisation, Person
 from okrs.org.permissions import (
@@ -120,7 +119,9 @@ class CheckInOutcome:
 @require_http_methods(["GET", "POST"])
 def key_result_page(request: HtmxHttpRequest, objective_key: str, kr_key: str) -> HttpResponse:
     key_result = get_object_or_404(
-        KeyResult.objects.select_related("objective__cycle", "objective__team", "owner"),
+        KeyResult.objects.select_related(
+            "objective__cycle", "objective__team", "owner", "sync_state"
+        ),
         objective__key=objective_key,
         key=kr_key,
     )
@@ -207,9 +208,9 @@ def _key_result_context(
 def sync_state(key_result: KeyResult, *, running: bool) -> dict[str, Any]:
     """What the page says about the source's sync. The stored state belongs to the source it
     was recorded for: after an edit of the source, it is a new source waiting for its sync."""
-    current = bool(key_result.source) and key_result.sync_fingerprint == fingerprint(
-        key_result.source
-    )
+    # The metric sources keep the state (a SyncState, absent before the first sync).
+    state = getattr(key_result, "sync_state", None)
+    current = state is not None and state.belongs_to(key_result.source)
     shown = public_source(key_result.source) or {}
     return {
         "shown": [
@@ -217,12 +218,12 @@ def sync_state(key_result: KeyResult, *, running: bool) -> dict[str, Any]:
             for name, value in shown.items()
         ],
         "running": running,
-        "last_synced_at": key_result.last_synced_at,
-        "next_sync_at": key_result.next_sync_at,
+        "last_synced_at": state.last_synced_at if state else None,
+        "next_sync_at": state.next_sync_at if state else None,
         "pending": not current,
-        "flagged": current and key_result.sync_flagged,
-        "failures": key_result.sync_failures if current else 0,
-        "error": key_result.last_sync_error if current else "",
+        "flagged": state.flagged if current and state else False,
+        "failures": state.failures if current and state else 0,
+        "error": state.last_error if current and state else "",
     }
 
 

@@ -6,13 +6,23 @@ holds the token itself. Admins manage credentials on /settings/sources/.
 
 from __future__ import annotations
 
+import hashlib
 import json
+from typing import Any
 
 from django.db import models
 from django.utils import timezone
 
 from okrs.crypto import EncryptedTextField
 from okrs.org.models import KEY_VALIDATOR, Person
+
+
+def fingerprint(source: Any) -> str:
+    """Identifies a source configuration: the sync state belongs to one fingerprint."""
+    if not source:
+        return ""
+    text = json.dumps(source, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class Credential(models.Model):
@@ -56,3 +66,34 @@ class Credential(models.Model):
             "site": self.site,
             "parameters_set": sorted(self.secrets()),
         }
+
+
+class SyncState(models.Model):
+    """Where the sync of one bound key result stands (okrs/metrics/sources/sync.py).
+
+    One row per key result that has had a source, created by its first sync. The state
+    belongs to the source configuration whose fingerprint is `fingerprint`: when the source
+    changes, the state starts afresh (due now, no failures, no flag), whichever channel
+    changed it. While a sync runs, `running_since` names its claim and `next_sync_at` is the
+    end of its lease.
+    """
+
+    key_result = models.OneToOneField(
+        "goals.KeyResult", on_delete=models.CASCADE, primary_key=True, related_name="sync_state"
+    )
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    next_sync_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    failures = models.PositiveIntegerField(default=0, help_text="failures in a row")
+    flagged = models.BooleanField(
+        default=False, help_text="failed permanently: not synced until the source changes"
+    )
+    fingerprint = models.CharField(max_length=64, blank=True)
+    last_error = models.TextField(blank=True)
+    running_since = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"sync of key result {self.key_result_id}"
+
+    def belongs_to(self, source: Any) -> bool:
+        """The state was recorded for this source configuration (not an earlier one)."""
+        return bool(source) and self.fingerprint == fingerprint(source)

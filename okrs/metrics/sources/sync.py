@@ -1,8 +1,9 @@
 """Syncing key results from their sources: claim, fetch, record a check-in, keep the state.
 
-Each bound key result carries its sync state (okrs/goals/models.py). A sync first claims the
-row with a conditional UPDATE on `next_sync_at` (and no live claim), so two workers, or a
-worker and a "sync now" click, never fetch the same key result at once; the row is the truth,
+Each bound key result has its sync state, a SyncState row (okrs/metrics/sources/models.py).
+A sync first claims the row with a conditional UPDATE on `next_sync_at` (and no live claim), or
+by inserting it when the key result has never been synced, so two workers, or a worker and a
+"sync now" click, never fetch the same key result at once; the row is the truth,
 the task queue only the trigger. While a sync runs, `sync_running_since` says since when (it
 names the claim) and `next_sync_at` is the end of its lease, renewed while the fetch runs
 (okrs/claims.py): a killed worker's key result is due again, and taken over, within two
@@ -26,8 +27,6 @@ in the API and on the admin list at /settings/sources/.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import logging
 import math
 import traceback
@@ -35,14 +34,14 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 
 from okrs import claims
 from okrs.checkins.services import LARGEST_VALUE, CheckInInvalid, record_checkin
 from okrs.crypto import DecryptionFailed
 from okrs.goals.models import Cycle, KeyResult
-from okrs.metrics.sources.models import Credential
+from okrs.metrics.sources.models import Credential, SyncState, fingerprint
 from okrs.metrics.sources.registry import (
     REGISTRY,
     SourceBackend,
@@ -80,29 +79,29 @@ class SyncOutcome:
     message: str = ""
 
 
-def fingerprint(source: Any) -> str:
-    """Identifies a source configuration: the sync state belongs to one fingerprint."""
-    if not source:
-        return ""
-    text = json.dumps(source, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+def state_of(key_result: KeyResult) -> SyncState:
+    """The key result's stored sync state, or a fresh one (not saved) before its first sync."""
+    try:
+        return key_result.sync_state
+    except SyncState.DoesNotExist:
+        return SyncState(key_result_id=key_result.pk)
 
 
 def is_flagged(key_result: KeyResult) -> bool:
     """Stopped after a permanent failure, and its source has not changed since."""
-    return key_result.sync_flagged and key_result.sync_fingerprint == fingerprint(key_result.source)
+    state = state_of(key_result)
+    return state.flagged and state.belongs_to(key_result.source)
 
 
 def sync_summary(key_result: KeyResult) -> dict[str, Any]:
     """The sync state as readers see it (API): the stored state belongs to the source it was
     recorded for, so after a change of the source there is no error and no stop to report."""
-    current = bool(key_result.source) and key_result.sync_fingerprint == fingerprint(
-        key_result.source
-    )
+    state = state_of(key_result)
+    current = state.belongs_to(key_result.source)
     return {
-        "last_synced_at": key_result.last_synced_at,
-        "last_sync_error": key_result.last_sync_error if current else "",
-        "sync_stopped": current and key_result.sync_flagged,
+        "last_synced_at": state.last_synced_at,
+        "last_sync_error": state.last_error if current else "",
+        "sync_stopped": current and state.flagged,
     }
 
 
@@ -188,8 +187,8 @@ def due_key_results(*, now: dt.datetime) -> list[KeyResult]:
     candidates = (
         KeyResult.objects.filter(objective__cycle_id__in=active_cycle_ids(now))
         .exclude(source__isnull=True)
-        .select_related("objective__cycle")
-        .order_by("next_sync_at", "id")
+        .select_related("objective__cycle", "sync_state")
+        .order_by("sync_state__next_sync_at", "id")
     )
     return [kr for kr in candidates if is_due(kr, now=now)]
 
@@ -197,42 +196,53 @@ def due_key_results(*, now: dt.datetime) -> list[KeyResult]:
 def is_due(key_result: KeyResult, *, now: dt.datetime) -> bool:
     if not key_result.source:
         return False
-    if lease_holds(key_result, now=now):
+    state = state_of(key_result)
+    if lease_holds(state, now=now):
         return False  # a sync is running: its worker is alive and renewing
-    if key_result.sync_fingerprint != fingerprint(key_result.source):
+    if not state.belongs_to(key_result.source):
         return True  # a new or changed source: its state starts afresh, due now
-    if key_result.sync_flagged:
+    if state.flagged:
         return False
-    return key_result.next_sync_at is None or key_result.next_sync_at <= now
+    return state.next_sync_at is None or state.next_sync_at <= now
 
 
-def lease_holds(key_result: KeyResult, *, now: dt.datetime) -> bool:
+def lease_holds(state: SyncState, *, now: dt.datetime) -> bool:
     """A sync holds the row and its lease (`next_sync_at` while it runs) has not run out."""
     return (
-        key_result.sync_running_since is not None
-        and key_result.next_sync_at is not None
-        and key_result.next_sync_at > now
+        state.running_since is not None
+        and state.next_sync_at is not None
+        and state.next_sync_at > now
     )
 
 
 def claim(key_result: KeyResult, *, now: dt.datetime) -> bool:
     """Take the row for one sync: only if nobody changed `next_sync_at` since we read it and
     no live claim holds it. True when this caller won; the claim is named by its time, `now`."""
-    rows = KeyResult.objects.filter(pk=key_result.pk)
-    if key_result.next_sync_at is None:
+    state = state_of(key_result)
+    lease = {"next_sync_at": now + claims.LEASE, "running_since": now}
+    if state._state.adding:
+        # Never synced: the claim is the insert of its row, and only one insert can win.
+        try:
+            with transaction.atomic():
+                SyncState.objects.create(key_result_id=key_result.pk, **lease)
+        except IntegrityError:
+            return False
+        return True
+    rows = SyncState.objects.filter(pk=state.pk)
+    if state.next_sync_at is None:
         rows = rows.filter(next_sync_at__isnull=True)
     else:
-        rows = rows.filter(next_sync_at=key_result.next_sync_at)
+        rows = rows.filter(next_sync_at=state.next_sync_at)
     # While a claim is held, `next_sync_at` is the end of its lease.
     rows = rows.filter(
-        Q(sync_running_since__isnull=True) | Q(next_sync_at__isnull=True) | Q(next_sync_at__lte=now)
+        Q(running_since__isnull=True) | Q(next_sync_at__isnull=True) | Q(next_sync_at__lte=now)
     )
-    return rows.update(next_sync_at=now + claims.LEASE, sync_running_since=now) == 1
+    return rows.update(**lease) == 1
 
 
-def held(key_result: KeyResult, claimed_at: dt.datetime) -> QuerySet[KeyResult]:
+def held(key_result: KeyResult, claimed_at: dt.datetime) -> QuerySet[SyncState]:
     """The row while the claim made at `claimed_at` still holds it."""
-    return KeyResult.objects.filter(pk=key_result.pk, sync_running_since=claimed_at)
+    return SyncState.objects.filter(pk=key_result.pk, running_since=claimed_at)
 
 
 def renew(key_result: KeyResult, claimed_at: dt.datetime, at: dt.datetime) -> bool:
@@ -326,11 +336,11 @@ def _succeeded(
     if not held(key_result, now).update(
         last_synced_at=now,
         next_sync_at=next_sync_time(now, every),
-        sync_failures=0,
-        sync_flagged=False,
-        sync_fingerprint=fingerprint(source),
-        last_sync_error="",
-        sync_running_since=None,
+        failures=0,
+        flagged=False,
+        fingerprint=fingerprint(source),
+        last_error="",
+        running_since=None,
     ):
         return _lost(key_result)
     cycle = Cycle.objects.get(pk=key_result.objective.cycle_id)
@@ -358,33 +368,29 @@ def _failed(
     error: SourceError,
 ) -> SyncOutcome:
     ref = key_result.ref
-    current = (
-        KeyResult.objects.filter(pk=key_result.pk)
-        .values("sync_failures", "sync_fingerprint")
-        .first()
-    )
-    same_source = current is not None and current["sync_fingerprint"] == fingerprint(source)
-    failures = (current["sync_failures"] if same_source and current else 0) + 1
+    current = SyncState.objects.filter(pk=key_result.pk).values("failures", "fingerprint").first()
+    same_source = current is not None and current["fingerprint"] == fingerprint(source)
+    failures = (current["failures"] if same_source and current else 0) + 1
     message = str(error)
     if error.permanent:
         if not held(key_result, now).update(
-            sync_failures=failures,
-            sync_flagged=True,
-            sync_fingerprint=fingerprint(source),
-            last_sync_error=message,
+            failures=failures,
+            flagged=True,
+            fingerprint=fingerprint(source),
+            last_error=message,
             next_sync_at=None,
-            sync_running_since=None,
+            running_since=None,
         ):
             return _lost(key_result)
         log.warning("sync of %s stopped (permanent failure): %s", ref, message)
         return SyncOutcome(ref, "flagged", message=message)
     if not held(key_result, now).update(
-        sync_failures=failures,
-        sync_flagged=False,
-        sync_fingerprint=fingerprint(source),
-        last_sync_error=message,
+        failures=failures,
+        flagged=False,
+        fingerprint=fingerprint(source),
+        last_error=message,
         next_sync_at=next_sync_time(now, retry_delay(failures, every)),
-        sync_running_since=None,
+        running_since=None,
     ):
         return _lost(key_result)
     log.warning("sync of %s failed (attempt %d, will retry): %s", ref, failures, message)
@@ -410,6 +416,6 @@ def resume_after_credential_change(*, credential_name: str) -> int:
 
     A sync running meanwhile read the source with the old credential: its claim is voided, so
     its result is not written and the key result is read again at once."""
-    return KeyResult.objects.filter(
-        source__credential=credential_name,
-    ).update(sync_flagged=False, sync_failures=0, next_sync_at=None, sync_running_since=None)
+    return SyncState.objects.filter(
+        key_result__source__credential=credential_name,
+    ).update(flagged=False, failures=0, next_sync_at=None, running_since=None)

@@ -29,7 +29,7 @@ from okrs.metrics.sources.services import (
     kinds_with_secrets,
     save_credential,
 )
-from okrs.metrics.sources.sync import SyncOutcome, active_cycle_ids, fingerprint, sync_key_result
+from okrs.metrics.sources.sync import SyncOutcome, active_cycle_ids, state_of, sync_key_result
 from okrs.org.audit import Actor, record
 from okrs.org.permissions import can_edit_key_result
 from okrs.web.shell import forbidden, signed_in, signed_in_admin
@@ -42,23 +42,25 @@ def _status_rows() -> list[dict[str, Any]]:
     rows = []
     running = set(active_cycle_ids(timezone.now()))
     bound = KeyResult.objects.exclude(source__isnull=True).select_related(
-        "objective__cycle", "owner"
+        "objective__cycle", "owner", "sync_state"
     )
     for kr in bound:
         if not kr.source:
             continue
-        current = kr.sync_fingerprint == fingerprint(kr.source)
-        flagged = current and kr.sync_flagged
-        failing = current and bool(kr.last_sync_error) and not flagged
+        state = state_of(kr)
+        current = state.belongs_to(kr.source)
+        flagged = current and state.flagged
+        failing = current and bool(state.last_error) and not flagged
         rows.append(
             {
                 "kr": kr,
+                "state": state,
                 "source": public_source(kr.source),
                 "flagged": flagged,
                 "failing": failing,
                 "pending": not current,
                 "running": kr.objective.cycle_id in running,
-                "error": kr.last_sync_error if current else "",
+                "error": state.last_error if current else "",
             }
         )
     rows.sort(key=lambda row: (not row["flagged"], not row["failing"], str(row["kr"])))
