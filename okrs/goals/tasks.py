@@ -1,4 +1,8 @@
-"""Background work of the plan: freezing final scores when a cycle ends."""
+"""Background work of the plan: freezing final scores when a cycle ends.
+
+What follows a freeze belongs to the rooms that build on the plan: they receive
+`cycle_frozen` (okrs/goals/signals.py) and plan their own work.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from huey.contrib.djhuey import db_periodic_task
 
 from okrs.goals.evaluation import evaluate_cycle
 from okrs.goals.models import Cycle, KeyResult
+from okrs.goals.signals import cycle_frozen
 from okrs.org.models import Organisation
 
 log = logging.getLogger(__name__)
@@ -47,23 +52,9 @@ def freeze_ended_cycles(now: dt.datetime | None = None) -> list[str]:
             KeyResult.objects.bulk_update(final, ["final_score"], batch_size=500)
         log.info("froze the final scores of cycle %s (%d key results)", cycle.key, len(final))
         frozen.append(cycle.key)
-        after_freeze(cycle, now)
+        # End-of-cycle work of the rooms above the plan (the retrospective prompts).
+        cycle_frozen.send(sender=Cycle, cycle=cycle, now=now)
     return frozen
-
-
-def after_freeze(cycle: Cycle, now: dt.datetime) -> None:
-    """End-of-cycle work once the scores are final: the owners' retrospective prompts.
-
-    Queued as nudge rows (one per owner and cycle, a unique constraint), so running it twice
-    leaves one prompt per owner; the insights task runs it again hourly for recently frozen
-    cycles, in case a worker died between the freeze and this.
-    """
-    from okrs.insights.end_of_cycle import plan_retrospective_prompts  # insights builds on goals
-
-    try:
-        plan_retrospective_prompts(cycle=cycle, now=now)
-    except Exception:  # the freeze itself is done and committed; never undo it for a prompt
-        log.exception("queueing the retrospective prompts of %s failed", cycle.key)
 
 
 @db_periodic_task(crontab(minute="5"))

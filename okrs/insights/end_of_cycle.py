@@ -1,8 +1,10 @@
 """End of a cycle: once its scores are frozen, ask each owner for a retrospective.
 
-okrs/goals/tasks.py freezes a cycle and then calls `plan_retrospective_prompts`; the prompt is
-a nudge row (one per owner and cycle, by a unique constraint), so it is sent exactly once
-through the person's channel, with the nudges' retries and email fallback.
+okrs/goals/tasks.py freezes a cycle and sends `cycle_frozen`; insights receives it and plans
+the prompts (`prompt_owners_after_freeze`), and its hourly task plans them again for recently
+frozen cycles, in case a worker died between the freeze and this. The prompt is a nudge row
+(one per owner and cycle, by a unique constraint), so it is sent exactly once through the
+person's channel, with the nudges' retries and email fallback.
 """
 
 from __future__ import annotations
@@ -30,6 +32,19 @@ def retrospective_url(key_result: KeyResult) -> str:
         "key_result_retrospective",
         kwargs={"objective_key": key_result.objective.key, "kr_key": key_result.key},
     )
+
+
+def prompt_owners_after_freeze(
+    sender: object, *, cycle: Cycle, now: dt.datetime, **_: object
+) -> None:
+    """Receiver of `cycle_frozen`: queue the owners' retrospective prompts.
+
+    The freeze itself is done and committed; a failure here is logged, never raised into it.
+    """
+    try:
+        plan_retrospective_prompts(cycle=cycle, now=now)
+    except Exception:
+        log.exception("queueing the retrospective prompts of %s failed", cycle.key)
 
 
 def plan_retrospective_prompts(*, cycle: Cycle, now: dt.datetime | None = None) -> int:

@@ -50,6 +50,7 @@ from okrs.channels.base import (
     load_channel,
 )
 from okrs.nudges import schedule
+from okrs.nudges.insight_messages import build_insight
 from okrs.nudges.models import INSIGHT_KINDS, Nudge, NudgeKind, NudgeState
 from okrs.nudges.services import build_alert, build_message, build_messages
 from okrs.org.models import Person
@@ -319,10 +320,8 @@ def _send_claimed(
         return RETRY, 0.0
     try:
         if nudge.kind in INSIGHT_KINDS:
-            # Alerts, the leadership digest, the retrospective prompt (okrs/insights): worded
-            # now from the current state; None means it no longer applies.
-            from okrs.insights.messages import build_insight
-
+            # Alerts, the leadership digest, the retrospective prompt: worded now from the
+            # current state by the builder registered for the kind; None: no longer applies.
             alert = build_insight(nudge, now=now)
             if alert is None:
                 _finish(nudge_id, worker, state=NudgeState.CANCELLED, channel=channel.name,
