@@ -30,6 +30,7 @@ from okrs.goals import generation, scoring
 from okrs.goals.history import KeyResultHistory
 from okrs.goals.models import Cycle, KeyResult, Objective
 from okrs.org.models import Organisation, Person, Team
+from okrs.org.tree import descendant_ids
 
 
 @dataclass
@@ -107,16 +108,8 @@ def current_cycle(as_of: dt.datetime, org: Organisation | None = None) -> Cycle 
 
 
 def team_subtree(team: Team) -> set[int]:
-    parents = dict(Team.objects.values_list("id", "parent_id"))
-    ids = {team.pk}
-    changed = True
-    while changed:
-        changed = False
-        for team_id, parent_id in parents.items():
-            if parent_id in ids and team_id not in ids:
-                ids.add(team_id)
-                changed = True
-    return ids
+    """The team's id and those of every team below it."""
+    return descendant_ids({team.pk})
 
 
 @contextmanager

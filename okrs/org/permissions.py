@@ -13,6 +13,7 @@ from django.db.models import Model
 from okrs.goals.models import KeyResult, Level, Objective
 from okrs.org.audit import Actor
 from okrs.org.models import Person, Role, Team
+from okrs.org.tree import descendant_ids
 
 
 class PermissionDenied(Exception):
@@ -28,19 +29,7 @@ def is_admin(person: Person | None) -> bool:
 def led_team_ids(person: Person) -> set[int]:
     """Ids of the teams the person leads and every team below them."""
     ids = set(Team.objects.filter(lead=person).values_list("id", flat=True))
-    if not ids:
-        return ids
-    parents = dict(Team.objects.values_list("id", "parent_id"))
-    for team_id in parents:
-        ancestor = parents.get(team_id)
-        seen: set[int] = set()
-        while ancestor is not None and ancestor not in seen:
-            if ancestor in ids:
-                ids.add(team_id)
-                break
-            seen.add(ancestor)
-            ancestor = parents.get(ancestor)
-    return ids
+    return descendant_ids(ids) if ids else ids
 
 
 def _leads(person: Person, team_id: int | None) -> bool:

@@ -21,6 +21,7 @@ from django.urls import path
 from okrs.goals.models import KeyResult, Level, Objective
 from okrs.goals.scope import page_scope
 from okrs.org.models import Person, Team
+from okrs.org.tree import depth_first
 
 STATUS_CHOICES = (
     ("on_track", "On track"),
@@ -46,27 +47,10 @@ class TeamChoice:
 def _team_choices(teams: list[Team]) -> list[TeamChoice]:
     """Teams depth first, each parent before its sub-teams."""
     by_id = {t.pk: t for t in teams}
-    children: dict[int | None, list[Team]] = {}
-    for team in teams:
-        parent = team.parent_id if team.parent_id in by_id else None
-        children.setdefault(parent, []).append(team)
-
-    def by_name(siblings: list[Team]) -> list[Team]:
-        return sorted(siblings, key=lambda t: t.name.lower())
-
-    # An explicit stack, not a recursive inner function: such a function refers to itself, and
-    # the reference cycle kept all 500 choices alive until the garbage collector ran.
-    choices: list[TeamChoice] = []
-    seen: set[int] = set()
-    stack = [(team, 0) for team in reversed(by_name(children.get(None, [])))]
-    while stack:
-        team, depth = stack.pop()
-        if team.pk in seen:
-            continue  # a loop of parents must not loop forever
-        seen.add(team.pk)
+    choices = []
+    for team, depth in depth_first(teams, order=lambda team: team.name.lower()):
         above = by_id.get(team.parent_id) if team.parent_id else None
         choices.append(TeamChoice(team.key, team.name, above.key if above else None, depth))
-        stack.extend((child, depth + 1) for child in reversed(by_name(children.get(team.pk, []))))
     return choices
 
 

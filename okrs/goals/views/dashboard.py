@@ -35,6 +35,7 @@ from okrs.goals.evaluation import CycleState, KeyResultState, evaluate_cycle
 from okrs.goals.scope import PageScope, page_scope
 from okrs.org.models import Team
 from okrs.org.permissions import may_create_objectives
+from okrs.org.tree import depth_first
 from okrs.web.shell import HtmxHttpRequest, signed_in, signin_required
 
 # A longer list stops being read; the rest is counted and the API has all of it.
@@ -62,28 +63,8 @@ class TeamNode:
 
 def team_tree(teams: list[Team], root: Team | None = None) -> list[TeamNode]:
     """The teams depth first (each parent before its sub-teams); only `root`'s subtree if given."""
-    known = {t.pk for t in teams}
-    children: dict[int | None, list[Team]] = {}
-    for team in teams:
-        parent = team.parent_id if team.parent_id in known else None
-        children.setdefault(parent, []).append(team)
-
-    def by_name(siblings: list[Team]) -> list[Team]:
-        return sorted(siblings, key=lambda t: t.name.lower())
-
-    # An explicit stack, not a recursive inner function: such a function refers to itself, and
-    # the reference cycle kept every node list alive until the garbage collector ran.
-    nodes: list[TeamNode] = []
-    seen: set[int] = set()
-    stack = [(team, 0) for team in reversed([root] if root else by_name(children.get(None, [])))]
-    while stack:
-        team, depth = stack.pop()
-        if team.pk in seen:
-            continue  # a loop of parents cannot be saved through apply; never loop forever
-        seen.add(team.pk)
-        nodes.append(TeamNode(team, depth))
-        stack.extend((child, depth + 1) for child in reversed(by_name(children.get(team.pk, []))))
-    return nodes
+    walked = depth_first(teams, order=lambda team: team.name.lower(), root=root)
+    return [TeamNode(team, depth) for team, depth in walked]
 
 
 def _team_from_query(request: HttpRequest) -> Team | None:

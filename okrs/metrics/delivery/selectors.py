@@ -25,6 +25,7 @@ from okrs.metrics.delivery.dora import ChangeFact, Deploy, IncidentFact, Metrics
 from okrs.metrics.delivery.dora_database import Measure
 from okrs.metrics.delivery.models import Change, Deployment, DeploymentStatus, Incident, Service
 from okrs.org.models import Organisation, Team
+from okrs.org.tree import descendant_ids
 from okrs.timeutil import is_bare_date, parse_instant
 
 DEFAULT_DAYS = 30
@@ -126,16 +127,7 @@ class _Teams:
         return self.org_timezone
 
     def subtree(self, team_id: int) -> set[int]:
-        children: dict[int | None, list[int]] = defaultdict(list)
-        for tid, (_, _, parent, _) in self.by_id.items():
-            children[parent].append(tid)
-        found, todo = {team_id}, [team_id]
-        while todo:
-            for child in children[todo.pop()]:
-                if child not in found:
-                    found.add(child)
-                    todo.append(child)
-        return found
+        return descendant_ids({team_id}, {tid: row[2] for tid, row in self.by_id.items()})
 
 
 def _teams() -> _Teams:
