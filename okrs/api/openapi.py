@@ -2,41 +2,16 @@
 
 Each route declares its own answers (200, the 404 of an unknown key, ...). The answers that come
 from one place for every route are added here, beside the place that gives them: the 400 of
-okrs.security for unreadable input, the 401 and 403 of okrs.api.auth, the 503 of
+okrs.security for unreadable input, the 401 and 403 of okrs.web.api (its authentication), the 503 of
 okrs.web.errors. schemathesis holds the document to the truth in CI (scripts/fuzz_api.py).
 """
 
 from __future__ import annotations
 
 from http import HTTPStatus
-from typing import Annotated, Any
-
-from pydantic import WithJsonSchema
+from typing import Any
 
 from okrs.api import schemas
-
-# Instants are read by okrs.timeutil.parse_instant, which gives a bare date its meaning (for
-# `as_of`, the end of that day in the organisation's time zone), so parameters stay text for the
-# handlers; the document still says what they must look like.
-INSTANT_FORMATS = {
-    "anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]
-}
-Instant = Annotated[str, WithJsonSchema(INSTANT_FORMATS)]
-AsOf = Annotated[
-    str,
-    WithJsonSchema(
-        {
-            **INSTANT_FORMATS,
-            "description": "an ISO date (the end of that day in the organisation's time zone) "
-            "or date-time (without an offset: in that time zone); default: now",
-        }
-    ),
-]
-
-Level = Annotated[
-    str,
-    WithJsonSchema({"type": "string", "enum": ["company", "team", "individual"]}),
-]
 
 UNREADABLE = (
     "A NUL character or text that is not UTF-8 in the path, the query, a header or the body"
@@ -48,11 +23,6 @@ COMMON_ANSWERS = {
     503: "The database cannot be reached for a moment: retry after the Retry-After seconds",
 }
 SESSION_SCHEME = "SignedInSession"
-
-
-def answers(described: dict[int, str]) -> dict[str, Any]:
-    """openapi_extra for a route: what each of its own statuses means."""
-    return {"responses": {status: {"description": text} for status, text in described.items()}}
 
 
 def complete(document: dict[str, Any]) -> dict[str, Any]:

@@ -13,8 +13,7 @@ from ninja import NinjaAPI, Status
 from ninja.errors import AuthenticationError, HttpError
 
 from okrs.api import schemas
-from okrs.api.auth import AUTH
-from okrs.api.openapi import AsOf, Level, answers, complete
+from okrs.api.openapi import complete
 from okrs.checkins.models import CheckIn
 from okrs.checkins.services import CheckInInvalid, record_checkin
 from okrs.goals.alignment import Alignment, build_alignment
@@ -34,6 +33,7 @@ from okrs.org.audit import Actor
 from okrs.org.models import Organisation, Person, Team
 from okrs.org.permissions import PermissionDenied
 from okrs.timeutil import is_id, parse_instant
+from okrs.web.api import AUTH, AsOf, Level, answers
 
 
 class OkrsAPI(NinjaAPI):

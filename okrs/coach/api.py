@@ -14,8 +14,8 @@ from typing import Any
 from django.http import HttpRequest, JsonResponse
 from ninja import Router
 
-from okrs.api.auth import AUTH
 from okrs.coach.lint import MAX_DOCUMENT_BYTES, lint_text
+from okrs.web.api import AUTH
 
 router = Router(tags=["coach"], auth=AUTH)
 

@@ -12,8 +12,8 @@ from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from pydantic import BaseModel, Field
 
-from okrs.api.openapi import Instant, answers
 from okrs.metrics.delivery.selectors import DoraQueryInvalid, ScopeNotFound, dora_document
+from okrs.web.api import Instant, answers
 
 router = Router(tags=["dora"])
 
