@@ -27,7 +27,7 @@ from okrs.goals.evaluation import (
 )
 from okrs.goals.models import Cycle, Initiative, KeyResult, Objective
 from okrs.goals.present import CycleScores, KeyResultScore, ObjectiveScore, fields_of
-from okrs.goals.sources import public_source
+from okrs.metrics.sources.public import public_source
 from okrs.metrics.sources.sync import sync_summary
 from okrs.org.audit import Actor
 from okrs.org.models import Organisation, Person, Team

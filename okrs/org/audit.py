@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
 
-from okrs.goals.sources import public_source
 from okrs.org.models import AuditEntry, Person
 
 
@@ -30,6 +29,11 @@ class Actor:
         return self.person.email if self.person else f"system ({self.channel})"
 
 
+# Field name -> what of its value the log may keep, registered by the room that owns the
+# field (a key result's `source`: okrs/metrics/sources/apps.py): credentials never enter it.
+REDACTED_FIELDS: dict[str, Callable[[Any], Any]] = {}
+
+
 def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
     """The instance's own field values as JSON-ready data (foreign keys by id)."""
     data: dict[str, Any] = {}
@@ -40,8 +44,8 @@ def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dic
         if name in ("password", "digest", "last_login"):
             continue  # never copy secrets or noise into the log
         value = getattr(instance, name)
-        if name == "source" and isinstance(value, dict):
-            value = public_source(value)  # a source's credentials never enter the log
+        if name in REDACTED_FIELDS and isinstance(value, dict):
+            value = REDACTED_FIELDS[name](value)
         if isinstance(value, dt.datetime | dt.date):
             value = value.isoformat()
         data[name] = value

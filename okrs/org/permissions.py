@@ -6,14 +6,19 @@ check-ins on their own key results. viewer: nothing.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Model
 
-from okrs.goals.models import KeyResult, Level, Objective
 from okrs.org.audit import Actor
 from okrs.org.models import Person, Role, Team
 from okrs.org.tree import descendant_ids
+
+if TYPE_CHECKING:  # the plan builds on org: its models are only named here, never imported
+    from okrs.goals.models import KeyResult, Objective
+
+# Objective levels (okrs.goals.models.Level) these rules tell apart.
+TEAM_LEVEL, INDIVIDUAL_LEVEL = "team", "individual"
 
 
 class PermissionDenied(Exception):
@@ -46,13 +51,13 @@ def can_create_objective(
     if person.role == Role.ADMIN:
         return True
     if (
-        level == Level.INDIVIDUAL
+        level == INDIVIDUAL_LEVEL
         and owner_id == person.pk
         # Filed under one of their own teams, or none: not under a team they are not part of.
         and (team_id is None or person.teams.filter(pk=team_id).exists())
     ):
         return True
-    if person.role == Role.LEAD and level in (Level.TEAM, Level.INDIVIDUAL):
+    if person.role == Role.LEAD and level in (TEAM_LEVEL, INDIVIDUAL_LEVEL):
         return team_id is not None and team_id in led_team_ids(person)
     return False
 

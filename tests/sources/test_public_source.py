@@ -8,7 +8,7 @@ import string
 from hypothesis import given
 from hypothesis import strategies as st
 
-from okrs.goals.sources import HIDDEN, SHOWN_FIELDS, public_source
+from okrs.metrics.sources.public import HIDDEN, SHOWN_FIELDS, public_source
 from okrs.metrics.sources.registry import REGISTRY, secret_params
 
 # A valid source of each backend with secrets, before the secrets are filled in.

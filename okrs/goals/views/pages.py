@@ -23,7 +23,7 @@ from okrs.checkins.services import CheckInInvalid, record_checkin
 from okrs.goals import scoring
 from okrs.goals.evaluation import KeyResultState, evaluate_cycle, evaluate_key_result
 from okrs.goals.models import Cycle, Initiative, KeyResult, Objective
-from okrs.goals.sources import public_source
+from okrs.metrics.sources.public import public_source
 from okrs.org.audit import Actor
 from okrs.org.models import Organisation, Person
 from okrs.org.permissions import (

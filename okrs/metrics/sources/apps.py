@@ -9,7 +9,12 @@ class SourcesConfig(AppConfig):
     verbose_name = "Metric sources"
 
     def ready(self) -> None:
+        from okrs.metrics.sources.public import public_source
         from okrs.metrics.sources.registry import BACKEND_MODULES
+        from okrs.org.audit import REDACTED_FIELDS
+
+        # What the audit log keeps of a key result's source: no credential, ever.
+        REDACTED_FIELDS["source"] = public_source
 
         # Each backend module registers itself when imported.
         for module in BACKEND_MODULES:

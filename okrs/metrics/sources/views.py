@@ -19,9 +19,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from okrs.goals.models import KeyResult
-from okrs.goals.sources import public_source
 from okrs.metrics.sources.forms import CredentialForm
 from okrs.metrics.sources.models import Credential
+from okrs.metrics.sources.public import public_source
 from okrs.metrics.sources.services import (
     CredentialInvalid,
     delete_credential,

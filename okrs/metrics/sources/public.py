@@ -16,6 +16,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from okrs.metrics.sources.registry import COMMON_PARAMS, REGISTRY, source_problems
+
 # The fallback for unknown kinds. Queries are shown: a query holds no credentials.
 SHOWN_FIELDS = frozenset(
     {
@@ -51,9 +53,6 @@ def _declared_params(source: dict[str, Any]) -> tuple[frozenset[str], frozenset[
 
     A source that does not validate (saved around the validator, or from before it) may hold
     a raw secret anywhere, so it gets the conservative allow-list instead."""
-    # Imported here: the registry's backends import the ORM models, which import this module.
-    from okrs.metrics.sources.registry import COMMON_PARAMS, REGISTRY, source_problems
-
     kind = source.get("kind")
     backend = REGISTRY.get(kind) if isinstance(kind, str) else None
     if backend is None or source_problems(source):
