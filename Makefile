@@ -35,6 +35,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy okrs
+	$(BIN)/lint-imports --no-cache
 	OKRS_DATA_DIR=$$(mktemp -d) $(BIN)/okrs manage check
 	OKRS_DATA_DIR=$$(mktemp -d) $(BIN)/okrs manage makemigrations --check --dry-run
 
