@@ -118,7 +118,9 @@ def _evaluate(
 
 
 def _key_result(ref: str) -> KeyResult:
-    query = KeyResult.objects.select_related("objective__cycle", "owner", "objective__team")
+    query = KeyResult.objects.select_related(
+        "objective__cycle", "owner", "objective__team", "sync_state"
+    )
     if is_id(ref):
         return get_object_or_404(query, pk=int(ref))
     objective_key, _, kr_key = ref.partition("/")

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from okrs.ascode.export import export_plan
 from okrs.checkins.models import CheckIn
@@ -185,8 +187,13 @@ def test_sync_now_by_the_owner_records_the_value(world, client, clock) -> None:
     assert "Synced: 42 recorded." in response.content.decode()
     assert CheckIn.objects.get(key_result=world.lead_time).source == "sync"
     assert AuditEntry.objects.filter(action="sync", actor=world.member).exists()
-    html = client.get(PAGE).content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(PAGE).content.decode()
     assert "last synced" in html and "2026-11-16 12:00" in html
+    # The state comes with the key result (one join), not in a query of its own.
+    assert not [q for q in queries if 'FROM "sources_syncstate"' in q["sql"]]
+    api = client.get("/api/v1/key-results/deploys-advantage%2Flead-time").json()
+    assert api["last_synced_at"] is not None
 
 
 def test_sync_now_is_refused_to_a_viewer(world, client) -> None:
