@@ -4,7 +4,7 @@ Each bound key result has its sync state, a SyncState row (okrs/metrics/sources/
 A sync first claims the row with a conditional UPDATE on `next_sync_at` (and no live claim), or
 by inserting it when the key result has never been synced, so two workers, or a worker and a
 "sync now" click, never fetch the same key result at once; the row is the truth,
-the task queue only the trigger. While a sync runs, `sync_running_since` says since when (it
+the task queue only the trigger. While a sync runs, `running_since` says since when (it
 names the claim) and `next_sync_at` is the end of its lease, renewed while the fetch runs
 (okrs/claims.py): a killed worker's key result is due again, and taken over, within two
 minutes. Only the claim's holder writes the outcome.
