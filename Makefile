@@ -34,7 +34,7 @@ test-browser: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy okrs
+	$(BIN)/mypy okrs tests
 	$(BIN)/lint-imports --no-cache
 	OKRS_DATA_DIR=$$(mktemp -d) $(BIN)/okrs manage check
 	OKRS_DATA_DIR=$$(mktemp -d) $(BIN)/okrs manage makemigrations --check --dry-run

@@ -154,6 +154,7 @@ def test_checkin_returns_the_new_status_and_is_audited(world) -> None:
     assert body["key_result"]["status"] == "at_risk"
     entry = AuditEntry.objects.get(entity="checkin")
     assert entry.actor == world.member and entry.channel == "api"
+    assert entry.after is not None
     assert entry.after["value"] == 20 and entry.ref == "deploys-advantage/lead-time"
 
 

@@ -7,12 +7,16 @@ able to post check-ins with a signed-in person's cookie.
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import pytest
 from django.test import Client
 
 from okrs.checkins.models import CheckIn
 from okrs.org.models import ApiToken
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as Response
 
 CHECK_IN = "/api/v1/key-results/deploys-advantage%2Flead-time/check-ins"
 BODY = json.dumps({"value": 50, "confidence": "on_track"})
@@ -30,7 +34,7 @@ ROUTES = [
 ]
 
 
-def call(client: Client, method: str, url: str) -> object:
+def call(client: Client, method: str, url: str) -> Response:
     if method == "post":
         return client.post(url, BODY, content_type="application/json")
     return client.get(url)

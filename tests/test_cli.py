@@ -112,6 +112,7 @@ def test_user_create_with_password_from_stdin(db, capsys, monkeypatch) -> None:
     assert person.password.startswith("argon2")
     assert authenticate(email="new.person@acme.test", password="a-long-enough-passphrase")
     entry = AuditEntry.objects.get(entity="person")
+    assert entry.after is not None
     assert "password" not in entry.after
 
 

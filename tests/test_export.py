@@ -268,14 +268,14 @@ def test_the_shared_world_exports_and_applies_with_no_change(world: object) -> N
 )
 @given(
     title=st.text(
-        st.characters(exclude_categories=("Cs",), exclude_characters="\x00"),
+        st.characters(exclude_categories=["Cs"], exclude_characters="\x00"),
         min_size=1,
         max_size=40,
     ),
     description=st.text(
-        st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=40
+        st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=40
     ),
-    unit=st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=8),
+    unit=st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=8),
     target=st.floats(allow_nan=False, allow_infinity=False, min_value=-1e12, max_value=1e12),
 )
 def test_any_text_and_number_survive_export_then_apply(

@@ -352,7 +352,9 @@ def test_theil_sen_ignores_an_outlier_that_would_drag_least_squares():
 def test_theil_sen_takes_the_mean_of_the_middle_two_for_even_counts():
     # Slopes 3, 3/2, 4/3, 0, 1/2, 1 -> (1 + 4/3) / 2 = 7/6.
     # Intercepts y - 7x/6: 0, 11/6, 2/3, 1/2 -> (1/2 + 2/3) / 2 = 7/12.
-    slope, intercept = theil_sen([(0, 0), (1, 3), (2, 3), (3, 4)])
+    line = theil_sen([(0, 0), (1, 3), (2, 3), (3, 4)])
+    assert line is not None
+    slope, intercept = line
     assert slope == pytest.approx(7 / 6, rel=1e-15)
     assert intercept == pytest.approx(7 / 12, rel=1e-15)
 

@@ -6,10 +6,15 @@ error from some lookup; the suite runs on SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 from django.test import Client
 
 from okrs.checkins.models import CheckIn
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as Response
 
 CHECK_IN = "/api/v1/key-results/deploys-advantage%2Flead-time/check-ins"
 LEAD_TIME_PAGE = "/key-results/deploys-advantage/lead-time/"
@@ -101,7 +106,7 @@ def test_a_session_cookie_holding_a_nul_is_refused(client: Client, world) -> Non
     assert response["Content-Type"].startswith("text/plain")
 
 
-def post_check_in(world, body: bytes) -> object:
+def post_check_in(world, body: bytes) -> Response:
     return world.client_for(world.member).post(CHECK_IN, body, content_type="application/json")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -29,8 +31,12 @@ def lint(text: str):
     return lint_plan(load_plan(text, filename="plan.yaml"))
 
 
-def kr(**fields) -> KeyResultSpec:
-    values = {"key": "k", "title": "Reduce lead time from 4 days to 1", "owner": "maya@acme.test"}
+def kr(**fields: Any) -> KeyResultSpec:
+    values: dict[str, Any] = {
+        "key": "k",
+        "title": "Reduce lead time from 4 days to 1",
+        "owner": "maya@acme.test",
+    }
     values.update(fields)
     return KeyResultSpec(line=1, **values)
 
@@ -166,6 +172,7 @@ def test_parse_problems_are_errors_at_their_lines() -> None:
     assert problem.severity == "error"
     assert problem.ref is None
     assert "unknown field 'aligns_too'" in problem.message
+    assert problem.line is not None
     assert "aligns_too" in text.splitlines()[problem.line - 1]
 
 

@@ -28,7 +28,11 @@ def histories(draw: st.DrawFn) -> tuple[list[Deploy], list[ChangeFact], list[Inc
     for d in deploys:
         if draw(st.integers(0, 4)) == 0:
             opened = d.finished + draw(durations)
-            resolved = draw(st.none() | durations.map(lambda x, o=opened: o + x))
+
+            def after_opening(x: float, o: float = opened) -> float:
+                return o + x
+
+            resolved = draw(st.none() | durations.map(after_opening))
             incidents.append(IncidentFact(d.id, opened, resolved))
     return deploys, changes, incidents
 

@@ -115,6 +115,7 @@ def test_an_incident_opened_then_resolved(send, checkout):
 
     incident = Incident.objects.get()
     assert incident.external_id == "INC-7"
+    assert incident.resolved_at is not None
     assert incident.resolved_at.isoformat() == "2026-11-16T11:40:00+00:00"
 
 

@@ -176,5 +176,6 @@ def test_a_custom_field_naming_the_deployment_is_an_explicit_cause(post_pagerdut
     post_pagerduty(incident_event(custom_fields=custom))
 
     incident = Incident.objects.get()
+    assert incident.caused_by is not None
     assert incident.caused_by.external_id == "145988746"
     assert incident.attribution == "explicit"

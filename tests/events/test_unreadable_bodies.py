@@ -7,6 +7,7 @@ webhook's body is left to its view, which proves the sender before reading it.
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import pytest
 from django.test import Client
@@ -14,13 +15,16 @@ from django.test import Client
 from okrs.metrics.delivery.models import RawEvent, Service
 from tests.events.conftest import generic_headers
 
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as Response
+
 
 @pytest.fixture
 def checkout(db: None) -> Service:
     return Service.objects.create(key="checkout", name="Checkout")
 
 
-def post_generic(client: Client, body: bytes, headers: dict[str, str]) -> object:
+def post_generic(client: Client, body: bytes, headers: dict[str, str]) -> Response:
     return client.post(
         "/api/v1/events/generic", body, content_type="application/json", headers=headers
     )

@@ -13,7 +13,7 @@ from okrs.nudges.sender import SENT, SKIPPED, claim, send_due, send_one
 from tests.conftest import World
 from tests.fakes.slack import FakeSlack
 from tests.insights.helpers import check_in, dms, on_slack, worker_pass
-from tests.nudges.smtp import LocalSmtp
+from tests.nudges.smtp import LocalSmtp, body_of
 
 UTC = dt.UTC
 FIRST_MONDAY = dt.datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
@@ -115,7 +115,7 @@ def test_off_track_alerts_the_owner_and_the_team_lead(
     to_lead = [m for m in smtp.to("carl@acme.test") if m["Subject"].startswith("Off track")]
     assert len(to_lead) == 1
     assert to_lead[0]["Subject"] == "Off track: Raise checkout conversion from 2% to 3%"
-    body = to_lead[0].get_body(("plain",)).get_content()
+    body = body_of(to_lead[0], "plain")
     assert "Owner: Owen Member" in body
     assert "http://testserver/key-results/checkout-conversion/conversion/" in body
     # Lena leads platform, not checkout: nothing about conversion reaches her.
@@ -166,9 +166,9 @@ def test_a_permanent_slack_failure_sends_the_alert_by_email_once(
     assert row.state == NudgeState.FAILED and "account_inactive" in row.last_error
     emails = [m for m in smtp.to("maya@acme.test") if m["Subject"].startswith("Drifting")]
     assert len(emails) == 1
-    body = emails[0].get_body(("plain",)).get_content()
+    body = body_of(emails[0], "plain")
     assert "Forecast at the cycle end (2026-12-31)" in body
-    html = emails[0].get_body(("html",)).get_content()
+    html = body_of(emails[0], "html")
     assert "is on track today, but its trend ends the cycle" in html  # the headline is kept
 
 

@@ -8,7 +8,7 @@ from okrs.nudges.models import Nudge, NudgeKind, NudgeState
 from tests.conftest import World
 from tests.fakes.slack import FakeSlack
 from tests.insights.helpers import check_in, dms, on_slack, worker_pass
-from tests.nudges.smtp import LocalSmtp
+from tests.nudges.smtp import LocalSmtp, body_of
 
 UTC = dt.UTC
 MONDAY_8 = dt.datetime(2026, 11, 16, 8, 0, tzinfo=UTC)  # London is on UTC in November
@@ -51,7 +51,7 @@ def test_a_lead_hears_about_their_teams_only_and_an_admin_about_everything(
     admin = [m for m in smtp.to("ada@acme.test") if m["Subject"].startswith(DIGEST)]
     assert len(admin) == 1
     assert admin[0]["Subject"].startswith("Weekly OKR digest for the whole organisation: 2 moved")
-    body = admin[0].get_body(("plain",)).get_content()
+    body = body_of(admin[0], "plain")
     for expected in (
         "deploys-advantage/lead-time: 70 hours → 60 hours",
         "checkout-conversion/conversion: 2% → 2.1%",
@@ -59,13 +59,13 @@ def test_a_lead_hears_about_their_teams_only_and_an_admin_about_everything(
         "Maya Patel: deploys-advantage/change-failure-rate (never)",
     ):
         assert expected in body
-    html = admin[0].get_body(("html",)).get_content()
+    html = body_of(admin[0], "html")
     assert "checkout-conversion/conversion (Owen Member)" in html
 
     # Erin leads engineering, above both teams: she sees both.
     erin = [m for m in smtp.to("erin@acme.test") if m["Subject"].startswith(DIGEST)]
     assert len(erin) == 1
-    erin_body = erin[0].get_body(("plain",)).get_content()
+    erin_body = body_of(erin[0], "plain")
     assert (
         "checkout-conversion/conversion" in erin_body and "deploys-advantage/lead-time" in erin_body
     )

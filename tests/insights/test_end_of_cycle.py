@@ -20,7 +20,7 @@ from okrs.org.permissions import PermissionDenied
 from tests.conftest import World
 from tests.fakes.slack import FakeSlack
 from tests.insights.helpers import check_in, dms, on_slack
-from tests.nudges.smtp import LocalSmtp
+from tests.nudges.smtp import LocalSmtp, body_of
 
 UTC = dt.UTC
 AFTER_END = dt.datetime(2027, 1, 1, 1, 5, tzinfo=UTC)
@@ -76,7 +76,7 @@ def test_each_owner_is_prompted_once_and_writes_the_retrospective_on_the_page(
     assert "deploys-advantage/change-failure-rate" in prompts[0]
     assert f"http://testserver{RETRO_URL}" in prompts[0]
     owen = [m for m in smtp.to("owen@acme.test") if m["Subject"].startswith(PROMPT)]
-    assert len(owen) == 1 and "score 100%" in owen[0].get_body(("plain",)).get_content()
+    assert len(owen) == 1 and "score 100%" in body_of(owen[0], "plain")
     assert Nudge.objects.filter(kind=NudgeKind.RETROSPECTIVE).count() == 2  # maya, owen
 
     # The page shows the final score; the owner writes her retrospective.
@@ -93,6 +93,7 @@ def test_each_owner_is_prompted_once_and_writes_the_retrospective_on_the_page(
     assert world.lead_time.retrospective_at is not None
     entry = AuditEntry.objects.filter(entity="key_result", ref="deploys-advantage/lead-time").last()
     assert entry is not None and entry.actor == world.member and entry.channel == "web"
+    assert entry.after is not None
     assert entry.after["retrospective"] == answer
     assert answer.encode() in maya.get(RETRO_URL + "?saved=1").content
 

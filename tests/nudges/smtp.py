@@ -31,6 +31,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def body_of(message: EmailMessage, kind: str = "plain") -> str:
+    """The message's text (`kind` "plain") or HTML ("html") part; a message without it fails."""
+    part = message.get_body(preferencelist=(kind,))
+    assert part is not None, f"no {kind} part in {message['Subject']!r}"
+    return str(part.get_content())
+
+
 class _Handler:
     def __init__(self, owner: LocalSmtp) -> None:
         self.owner = owner

@@ -14,7 +14,7 @@ from okrs.nudges.models import Nudge, NudgeState
 from okrs.nudges.planner import plan_and_create
 from okrs.nudges.sender import send_due
 from tests.conftest import World
-from tests.nudges.smtp import LocalSmtp
+from tests.nudges.smtp import LocalSmtp, body_of
 
 MONDAY_10 = dt.datetime(2026, 11, 16, 10, 0, tzinfo=dt.UTC)
 
@@ -27,7 +27,7 @@ def send_at(moment: dt.datetime) -> None:
 
 def link_in(smtp: LocalSmtp, address: str) -> str:
     [message] = smtp.to(address)
-    text = message.get_body(preferencelist=("plain",)).get_content()
+    text = body_of(message, "plain")
     match = re.search(r"http://testserver(/nudges/checkin/[^/\s]+/)", text)
     assert match, text
     return match.group(1)
@@ -38,8 +38,8 @@ def test_the_nudge_email_has_text_and_html_with_every_due_key_result(world: Worl
 
     [message] = smtp.to("maya@acme.test")
     assert message["Subject"] == "Your weekly check-in: 2 key results"
-    text = message.get_body(preferencelist=("plain",)).get_content()
-    html = message.get_body(preferencelist=("html",)).get_content()
+    text = body_of(message, "plain")
+    html = body_of(message, "html")
     for part in (text, html):
         assert "Reduce deployment lead time from 4 days to 6 hours" in part
         assert "Keep the change failure rate below 5%" in part
@@ -77,7 +77,7 @@ def test_the_post_records_every_check_in_as_source_email(world: World, smtp: Loc
 
     with time_machine.travel(MONDAY_10 + dt.timedelta(hours=1), tick=False):
         page = client.get(path).content.decode()
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        token = csrf_token(page)
         answer = client.post(
             path,
             {
@@ -161,8 +161,8 @@ def test_titles_are_escaped_in_the_html_email(world: World, smtp: LocalSmtp):
     send_at(MONDAY_10)
 
     [message] = smtp.to("maya@acme.test")
-    html = message.get_body(preferencelist=("html",)).get_content()
-    text = message.get_body(preferencelist=("plain",)).get_content()
+    html = body_of(message, "html")
+    text = body_of(message, "plain")
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; friends" in html
     assert "<script>" not in html
     assert "Cut <script>alert(1)</script> & friends" in text  # plain text stays as typed
@@ -173,7 +173,7 @@ def test_an_automatic_key_result_asks_only_for_confidence(world: World, smtp: Lo
     world.lead_time.save()
     send_at(MONDAY_10)
     path = link_in(smtp, "maya@acme.test")
-    text = smtp.to("maya@acme.test")[0].get_body(("plain",)).get_content()
+    text = body_of(smtp.to("maya@acme.test")[0], "plain")
     assert "updated automatically: only your confidence and a note are needed" in text
 
     lt = world.lead_time.pk

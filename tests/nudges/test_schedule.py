@@ -16,8 +16,8 @@ KOLKATA = zoneinfo.ZoneInfo("Asia/Kolkata")
 AUCKLAND = zoneinfo.ZoneInfo("Pacific/Auckland")
 
 
-def utc(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=dt.UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=dt.UTC)
 
 
 def test_london_sunday_after_the_clocks_go_back():

@@ -14,7 +14,7 @@ from okrs.nudges.planner import plan_and_create
 from okrs.nudges.sender import claim, renew, send_due, send_one
 from tests.conftest import World
 from tests.fakes.slack import FakeSlack
-from tests.nudges.smtp import LocalSmtp
+from tests.nudges.smtp import LocalSmtp, body_of
 
 MONDAY_10 = dt.datetime(2026, 11, 16, 10, 0, tzinfo=dt.UTC)
 
@@ -113,10 +113,7 @@ def test_a_permanent_failure_falls_back_to_email_and_admins_see_it(
     copy = failed.fallback
     assert (copy.state, copy.channel) == ("sent", "email")
     [mail] = smtp.to("maya@acme.test")
-    assert (
-        "Reduce deployment lead time from 4 days to 6 hours"
-        in mail.get_body(("plain",)).get_content()
-    )
+    assert "Reduce deployment lead time from 4 days to 6 hours" in body_of(mail, "plain")
     run_at(MONDAY_10 + dt.timedelta(minutes=1))
     assert len(smtp.to("maya@acme.test")) == 1
 

@@ -13,6 +13,7 @@ import datetime as dt
 import zoneinfo
 
 import time_machine
+from django.db.models import QuerySet
 
 from okrs.checkins.services import record_checkin
 from okrs.goals.models import Cycle, KeyResult, Objective
@@ -22,7 +23,7 @@ from okrs.nudges.sender import send_due
 from okrs.nudges.services import snooze_nudge
 from okrs.org.audit import Actor
 from okrs.org.models import Organisation, Person, Team
-from tests.nudges.smtp import LocalSmtp
+from tests.nudges.smtp import LocalSmtp, body_of
 
 START = dt.datetime(2026, 10, 24, 0, 0, tzinfo=dt.UTC)
 END = dt.datetime(2026, 11, 4, 0, 0, tzinfo=dt.UTC)
@@ -49,6 +50,13 @@ def checkin_days(weekday: str, zone: str) -> list[dt.date]:
     return [
         d for d in days if WEEKDAYS[d.weekday()] == weekday and START <= local_ten(d, zone) < END
     ]
+
+
+def sent_times(rows: QuerySet[Nudge]) -> list[dt.datetime]:
+    """When each of these sent rows went out, in order (a sent row always has its time)."""
+    times = [at for at in rows.values_list("sent_at", flat=True) if at is not None]
+    assert len(times) == rows.count()
+    return sorted(times)
 
 
 def build() -> dict[str, tuple[Person, str, str, str]]:
@@ -118,14 +126,10 @@ def test_a_week_of_nudges_reminders_snoozes_and_digests(db: None, smtp: LocalSmt
     for email, (person, zone, day, _team_key) in owners.items():
         days = checkin_days(day, zone)
         assert days, email
-        nudges = sorted(
-            sent.filter(person=person, kind=NudgeKind.NUDGE).values_list("sent_at", flat=True)
-        )
+        nudges = sent_times(sent.filter(person=person, kind=NudgeKind.NUDGE))
         # Exactly one nudge per week, each at 10:00 on the team's day in the owner's own zone.
         assert nudges == [local_ten(d, zone) for d in days], email
-        reminders = sorted(
-            sent.filter(person=person, kind=NudgeKind.REMINDER).values_list("sent_at", flat=True)
-        )
+        reminders = sent_times(sent.filter(person=person, kind=NudgeKind.REMINDER))
         expected = [
             local_ten(d + dt.timedelta(days=2), zone)
             for d in days
@@ -135,9 +139,7 @@ def test_a_week_of_nudges_reminders_snoozes_and_digests(db: None, smtp: LocalSmt
             assert reminders == [], email  # checked in after the nudge: no reminder
         else:
             assert reminders == expected, email
-        copies = list(
-            sent.filter(person=person, kind=NudgeKind.SNOOZED).values_list("sent_at", flat=True)
-        )
+        copies = sent_times(sent.filter(person=person, kind=NudgeKind.SNOOZED))
         if email in snoozed:
             first = local_ten(days[0], zone) + STEP * 2
             # Snoozed half an hour after the nudge: back the next day at the same local time.
@@ -152,9 +154,7 @@ def test_a_week_of_nudges_reminders_snoozes_and_digests(db: None, smtp: LocalSmt
 
     for key, (day, team_zone, _) in TEAMS.items():
         lead = Person.objects.get(email=f"lead-{key}@w.test")
-        digests = sorted(
-            sent.filter(person=lead, kind=NudgeKind.DIGEST).values_list("sent_at", flat=True)
-        )
+        digests = sent_times(sent.filter(person=lead, kind=NudgeKind.DIGEST))
         days = checkin_days(day, team_zone)
         # The week before the first check-in day in the window may have its digest inside it.
         weeks = [days[0] - dt.timedelta(days=7), *days]
@@ -167,6 +167,6 @@ def test_a_week_of_nudges_reminders_snoozes_and_digests(db: None, smtp: LocalSmt
         # The digest after the team's check-in day lists who has not checked in, and only them.
         after = [at for at in digests if at > local_ten(checkin_days(day, team_zone)[0], team_zone)]
         mail = smtp.to(lead.email)[digests.index(after[0])]
-        body = mail.get_body(("plain",)).get_content()
+        body = body_of(mail, "plain")
         assert f"{key}2@w.test: {key} 2 (o-{key}/kr2)" in body
         assert f"{key}1@w.test" not in body

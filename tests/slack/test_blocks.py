@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -23,7 +24,7 @@ def kr(i: int, *, automatic: bool = False, current: float | None = 3.0) -> DueKe
 
 def test_read_submission_parses_values_confidence_and_notes() -> None:
     metadata = blocks.ModalMetadata(7, ((1, False), (2, True)))
-    values = {
+    values: dict[str, dict[str, Any]] = {
         "kr-1-value": {"value": {"value": "1,250.5"}},
         "kr-1-confidence": {"confidence": {"selected_option": {"value": "off_track"}}},
         "kr-1-note": {"note": {"value": "  blocked on review  "}},
@@ -39,7 +40,7 @@ def test_read_submission_parses_values_confidence_and_notes() -> None:
 
 def test_read_submission_reports_each_bad_field() -> None:
     metadata = blocks.ModalMetadata(None, ((1, False), (2, False)))
-    values = {
+    values: dict[str, dict[str, Any]] = {
         "kr-1-value": {"value": {"value": "nan"}},
         "kr-1-confidence": {"confidence": {"selected_option": {"value": "sure"}}},
         "kr-2-value": {"value": {"value": None}},
@@ -52,7 +53,7 @@ def test_read_submission_reports_each_bad_field() -> None:
 def test_a_prefilled_value_reads_back_as_itself(value: float) -> None:
     view = blocks.checkin_modal([kr(1, current=value)], nudge_id=None)
     element = next(b for b in view["blocks"] if b.get("block_id") == "kr-1-value")["element"]
-    values = {
+    values: dict[str, dict[str, Any]] = {
         "kr-1-value": {"value": {"value": element["initial_value"]}},
         "kr-1-confidence": {"confidence": {"selected_option": {"value": "at_risk"}}},
     }

@@ -7,7 +7,7 @@ from typing import Any
 from okrs.channels.slack.checks import check_slack_settings
 
 
-def ids() -> list[str]:
+def ids() -> list[str | None]:
     return [message.id for message in check_slack_settings()]
 
 

@@ -118,6 +118,7 @@ def test_uninstall_is_audited_and_revokes_the_token(
     assert response.status_code == 302
     assert not Installation.objects.exists()
     entry = AuditEntry.objects.get(entity="slack_installation", action="delete")
+    assert entry.before is not None
     assert entry.actor == world.admin and entry.before["team_id"] == slack.fake.team_id
     assert slack.fake.calls_to("auth.revoke")[0].token == slack.fake.bot_token
 

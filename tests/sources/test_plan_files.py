@@ -61,7 +61,7 @@ def test_a_plan_with_valid_sources_applies_and_round_trips(db) -> None:
     store_credential("prod-prometheus", "prometheus", token="prom-secret-token")
     apply_plan(load_plan(PLAN), actor=ACTOR)
     kr = KeyResult.objects.get(key="p95")
-    assert kr.source["credential"] == "prod-prometheus"
+    assert kr.source is not None and kr.source["credential"] == "prod-prometheus"
     exported = export_plan()
     assert "credential: prod-prometheus" in exported and "env:WAREHOUSE_URL" in exported
     assert "prom-secret-token" not in exported
@@ -117,6 +117,8 @@ def test_the_audit_of_an_apply_hides_secret_parameters(db, monkeypatch) -> None:
     store_credential("prod-prometheus", "prometheus", token="x")
     apply_plan(load_plan(PLAN), actor=ACTOR)
     entry = AuditEntry.objects.get(entity="key_result", ref="fast-shop/revenue")
+    assert entry.after is not None
     assert entry.after["source"]["database_url"] == "(hidden)"
+    assert entry.after is not None
     assert entry.after["source"]["query"] == "select 1"
     assert "WAREHOUSE_URL" not in str(entry.after)

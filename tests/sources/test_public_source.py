@@ -12,7 +12,7 @@ from okrs.metrics.sources.public import HIDDEN, SHOWN_FIELDS, public_source
 from okrs.metrics.sources.registry import REGISTRY, secret_params
 
 # A valid source of each backend with secrets, before the secrets are filled in.
-VALID = {
+VALID: dict[str, dict[str, object]] = {
     "prometheus": {"kind": "prometheus", "url": "http://prom:9090", "query": "up"},
     "sql": {"kind": "sql", "query": "select 1"},
     "http_json": {"kind": "http_json", "url": "https://x.test/m.json", "jsonpath": "$.a"},

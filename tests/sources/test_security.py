@@ -140,6 +140,7 @@ def test_an_admin_binds_a_source_and_it_is_audited(world, client) -> None:
         "query": "up",
     }
     entry = AuditEntry.objects.get(entity="key_result", ref="deploys-advantage/lead-time")
+    assert entry.after is not None
     assert entry.actor == world.admin and entry.after["source"]["kind"] == "prometheus"
 
 
@@ -193,7 +194,8 @@ def test_apply_as_a_signed_in_member_cannot_set_a_source(world) -> None:
         apply_plan(plan, actor=Actor(world.member, "web"))
     assert not KeyResult.objects.filter(key="revenue").exists()
     apply_plan(plan, actor=Actor(None, "cli", trusted=True))  # the operator's command line
-    assert KeyResult.objects.get(key="revenue").source["kind"] == "sql"
+    source = KeyResult.objects.get(key="revenue").source
+    assert source is not None and source["kind"] == "sql"
 
 
 # --- env: only for allow-listed variables, never okrs's own -----------------------------------

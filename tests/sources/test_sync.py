@@ -123,6 +123,7 @@ def test_a_temporary_failure_backs_off_and_keeps_the_error_visible(bound, endpoi
         [outcome] = sync_due(now=moment)
         assert outcome.status == "failed"
         state = synced(bound)
+        assert state.next_sync_at is not None
         waits.append((state.next_sync_at - moment).total_seconds() / 60)
         moment = state.next_sync_at
     assert waits == [1, 2, 4, 8]

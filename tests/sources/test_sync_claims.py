@@ -137,9 +137,11 @@ def test_a_long_fetch_keeps_its_claim_and_is_not_run_twice(
             clock.move_to(at(minutes=tick))
             # Its worker renews the claim while the fetch runs...
             lease_end = at(minutes=tick) + claims.LEASE
-            eventually(
-                lambda end=lease_end: synced(kr).next_sync_at == end, f"renewed at {tick} min"
-            )
+
+            def renewed(end: dt.datetime = lease_end) -> bool:
+                return synced(kr).next_sync_at == end
+
+            eventually(renewed, f"renewed at {tick} min")
             # ...so each minute's tick leaves the key result alone.
             assert sync_due(now=at(minutes=tick)) == []
         assert len(endpoint.requests) == 1

@@ -138,7 +138,8 @@ def test_unbinding_and_a_post_without_source_fields(world, client) -> None:
     bind(world.lead_time, kind="prometheus", url="http://prom:9090", query="up")
     signed_in(client, world.admin)
     assert client.post(EDIT, kr_fields(target="7")).status_code == 302
-    assert fresh(world.lead_time).source["kind"] == "prometheus"  # untouched by an old form
+    source = fresh(world.lead_time).source
+    assert source is not None and source["kind"] == "prometheus"  # untouched by an old form
     assert client.post(EDIT, {**kr_fields(), "source-kind": ""}).status_code == 302
     assert fresh(world.lead_time).source is None
 
@@ -234,6 +235,7 @@ def test_an_admin_adds_a_credential_stored_encrypted_and_audited_without_its_val
         stored = cursor.fetchone()[0]
     assert "atl-very-secret" not in stored and list(raw)  # encrypted at rest
     entry = AuditEntry.objects.get(entity="credential", ref="jira-cloud")
+    assert entry.after is not None
     assert entry.actor == world.admin and entry.after["parameters_set"] == ["api_token", "email"]
     assert "atl-very-secret" not in str(entry.after) and "bot@acme.test" not in str(entry.after)
     page = client.get("/settings/sources/").content.decode()
@@ -334,4 +336,5 @@ def test_secret_parameters_never_leave_the_server(world, client) -> None:
         assert "pw-secret" not in text and "WAREHOUSE_SECRET_NAME" not in text
     exported = export_plan()
     assert "pw-secret" not in exported  # the plan keeps the reference, never the value
-    assert KeyResult.objects.get(pk=world.lead_time.pk).source["credential"] == "warehouse"
+    stored = KeyResult.objects.get(pk=world.lead_time.pk).source
+    assert stored is not None and stored["credential"] == "warehouse"

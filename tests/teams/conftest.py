@@ -115,7 +115,7 @@ def teams_settings(
     settings: Any,
     fake_connector: FakeBotConnector,  # noqa: F811
     fake_login: FakeBotFrameworkLogin,  # noqa: F811
-) -> config.TeamsSettings:
+) -> Iterator[config.TeamsSettings]:
     configured = config.TeamsSettings(
         app_id=fake_connector.app_id,
         app_password=fake_connector.app_password,

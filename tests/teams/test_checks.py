@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from okrs.channels.teams import config
 from okrs.channels.teams.checks import check_teams_settings
 
 
-def ids(monkeypatch: pytest.MonkeyPatch, **values: str) -> set[str]:
+def ids(monkeypatch: pytest.MonkeyPatch, **values: Any) -> set[str | None]:
     monkeypatch.setattr(config, "settings", config.TeamsSettings(**values))
     return {message.id for message in check_teams_settings()}
 

@@ -144,6 +144,7 @@ def test_another_user_claiming_a_linked_email_is_refused_and_audited(
     assert impostor.person is None  # kept unmatched
     refusal = AuditEntry.objects.get(action="refuse", entity="teams_conversation")
     assert refusal.ref == f"{TENANT}/29:impostor"
+    assert refusal.after is not None
     assert refusal.after["claimed_person"] == world.member.pk
     assert not AuditEntry.objects.filter(action="delete").exists()
 
@@ -192,6 +193,7 @@ def test_the_admin_unlinks_and_the_new_account_links_after(
     assert not TeamsConversation.objects.filter(pk=old.pk).exists()
     deleted = AuditEntry.objects.get(action="delete", entity="teams_conversation")
     assert (deleted.actor, deleted.channel) == (world.admin, "web")
+    assert deleted.before is not None
     assert deleted.before["person"] == world.member.pk
     # Her new account is matched at its next message.
     teams.post(as_other_user(teams, world.member, user="29:maya-new", kind="message", text="hi"))

@@ -117,6 +117,7 @@ def test_an_admin_creates_a_company_objective(world: Any, client: Client) -> Non
     assert objective.position == max(others) + 1
     entry = last_audit("objective", "win-enterprise")
     assert entry.action == "create" and entry.channel == "web" and entry.actor == world.admin
+    assert entry.after is not None
     assert entry.before is None and entry.after["title"] == objective.title
 
 
@@ -158,7 +159,9 @@ def test_editing_an_objective_records_before_and_after(world: Any, client: Clien
     assert objective.title == "Deploy on demand, safely"
     entry = last_audit("objective", "deploys-advantage")
     assert entry.action == "update" and entry.channel == "web"
+    assert entry.before is not None
     assert entry.before["title"] == "Make our deployment infrastructure a competitive advantage"
+    assert entry.after is not None
     assert entry.after["title"] == "Deploy on demand, safely"
 
 
@@ -184,6 +187,7 @@ def test_creating_a_key_result_infers_its_kind(world: Any, client: Client) -> No
     assert kr.owner == world.member
     assert kr.position > world.change_failure_rate.position  # listed after the existing ones
     entry = last_audit("key_result", "deploys-advantage/time-to-first-deploy")
+    assert entry.after is not None
     assert entry.action == "create" and entry.before is None and entry.after["target"] == 1
 
 
@@ -208,6 +212,8 @@ def test_the_owner_of_a_key_result_edits_it(world: Any, client: Client) -> None:
     assert (kr.key, kr.target, kr.weight) == ("lead-time", 12, 1)
     entry = last_audit("key_result", "deploys-advantage/lead-time")
     assert entry.action == "update" and entry.actor == world.member
+    assert entry.before is not None
+    assert entry.after is not None
     assert (entry.before["target"], entry.after["target"]) == (6, 12)
 
 

@@ -54,8 +54,13 @@ def test_saving_preferences_is_audited(world: Any, client: Client) -> None:
     assert (world.member.timezone, world.member.channel) == ("Asia/Kolkata", "slack")
     entry = AuditEntry.objects.get(entity="person", ref="maya@acme.test")
     assert entry.channel == "web" and entry.actor == world.member and entry.action == "update"
+    assert entry.before is not None
+    assert entry.after is not None
     assert (entry.before["timezone"], entry.after["timezone"]) == ("", "Asia/Kolkata")
+    assert entry.before is not None
+    assert entry.after is not None
     assert (entry.before["channel"], entry.after["channel"]) == ("email", "slack")
+    assert entry.after is not None
     assert "password" not in entry.after
     assert "Settings saved." in page_text(client.get("/settings/"))
 
@@ -131,6 +136,7 @@ def test_a_token_is_shown_once_stored_hashed_and_works(world: Any, client: Clien
 
     entry = AuditEntry.objects.get(entity="api_token", action="create")
     assert entry.channel == "web" and entry.actor == world.member
+    assert entry.after is not None
     assert "digest" not in entry.after and token not in str(entry.after)
 
 
@@ -151,6 +157,8 @@ def test_revoking_a_token_makes_it_401(world: Any, client: Client) -> None:
     assert row.revoked_at is not None
     assert api(token).get("/api/v1/cycles").status_code == 401
     entry = AuditEntry.objects.get(entity="api_token", action="update")
+    assert entry.before is not None
+    assert entry.after is not None
     assert entry.before["revoked_at"] is None and entry.after["revoked_at"] is not None
     page = page_text(client.get("/settings/"))
     assert "Revoked" in field_free_row(page, "laptop")
