@@ -14,7 +14,12 @@ from okrs.org.audit import Actor
 from okrs.org.models import AuditEntry
 from okrs.org.permissions import PermissionDenied
 
-Q1 = {"key": "2027-Q1", "name": "Q1", "start": dt.date(2027, 1, 1), "end": dt.date(2027, 3, 31)}
+Q1: dict[str, Any] = {
+    "key": "2027-Q1",
+    "name": "Q1",
+    "start": dt.date(2027, 1, 1),
+    "end": dt.date(2027, 3, 31),
+}
 
 
 def test_an_admin_creates_changes_and_deletes_a_cycle(world: Any) -> None:
@@ -28,6 +33,7 @@ def test_an_admin_creates_changes_and_deletes_a_cycle(world: Any) -> None:
     assert not Cycle.objects.filter(key="2027-Q1").exists()
     entries = AuditEntry.objects.filter(entity="cycle", ref="2027-Q1").order_by("id")
     assert [e.action for e in entries] == ["create", "update", "delete"]
+    assert entries[1].after is not None
     assert entries[1].after["name"] == "First quarter" and entries[0].actor == world.admin
 
 

@@ -61,6 +61,7 @@ def test_a_lead_deletes_their_objective_with_what_it_holds(world: Any, client: C
         ("contribution", "checkout-conversion -> deploys-advantage"),
     } <= deleted
     entry = AuditEntry.objects.get(entity="objective", ref="deploys-advantage")
+    assert entry.before is not None
     assert entry.actor == world.platform_lead and entry.before["title"] and entry.after is None
 
 
@@ -72,6 +73,7 @@ def test_objectives_aligned_to_a_deleted_one_stay_unaligned(world: Any, client: 
     child = Objective.objects.get(key="deploys-advantage")
     assert child.aligns_to_objective is None
     entry = AuditEntry.objects.get(entity="objective", ref="deploys-advantage", action="update")
+    assert entry.before is not None
     assert entry.before["aligns_to_objective_id"] == world.company_goal.pk
 
 

@@ -46,6 +46,7 @@ def test_an_admin_binds_a_source_on_a_new_key_result(world: Any, client: Client)
         "query": "up",
     }
     entry = AuditEntry.objects.get(entity="key_result", ref="deploys-advantage/deploy-count")
+    assert entry.after is not None
     assert entry.action == "create" and entry.after["source"]["kind"] == "prometheus"
 
 
@@ -64,6 +65,7 @@ def test_an_admin_removes_a_source(world: Any, client: Client) -> None:
     world.lead_time.refresh_from_db()
     assert world.lead_time.source is None
     entry = AuditEntry.objects.get(entity="key_result", ref="deploys-advantage/lead-time")
+    assert entry.before is not None and entry.after is not None
     assert entry.before["source"]["kind"] == "prometheus" and entry.after["source"] is None
 
 
