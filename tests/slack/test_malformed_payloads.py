@@ -133,3 +133,11 @@ def test_whatever_the_check_accepts_bolt_can_read(value: Any) -> None:
         return
     # Bolt builds its request (the step that used to raise) from any body the check let through.
     BoltRequest(body=body, headers={"content-type": JSON})
+
+
+def test_several_response_urls_are_refused_not_a_crash() -> None:
+    # Bolt itself raises KeyError('logger') on such a body; the check answers it first.
+    body = json.dumps({"response_urls": [{}, {}]})
+    with pytest.raises(MalformedPayload, match="at most one"):
+        check(body, JSON)
+    check(json.dumps({"response_urls": [{"response_url": "https://hooks.slack.test/x"}]}), JSON)

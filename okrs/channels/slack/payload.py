@@ -66,6 +66,11 @@ def _check_object(value: Any, where: str, depth: int) -> None:
             continue
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
             raise MalformedPayload(f'"{key}" in {where} must be a list of JSON objects.')
+    urls = value.get("response_urls")
+    if "response_url" not in value and isinstance(urls, list) and len(urls) > 1:
+        # Bolt logs "several response URLs" through a context logger it has not set yet and
+        # raises. Our modals ask for no response URL at all (no `response_url_enabled`).
+        raise MalformedPayload(f'{where.capitalize()} may carry at most one "response_urls".')
     for key in NESTED:
         nested = value.get(key)
         if isinstance(nested, dict):
