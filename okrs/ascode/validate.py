@@ -63,6 +63,7 @@ from okrs.goals.models import Cycle, InitiativeStatus, KeyResult, Kind, Level, O
 from okrs.goals.services import inferred_kind, stored_target
 from okrs.metrics.sources.models import Credential
 from okrs.metrics.sources.registry import source_problems
+from okrs.numbers import plain_number
 from okrs.org.models import WEEKDAYS, Channel, Person, Team
 
 __all__ = [
@@ -128,9 +129,8 @@ def effective_target(kr: KeyResultSpec) -> float | None:
 
 
 def number_text(value: float | None) -> str:
-    if value is None:
-        return "none"
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
+    """A number as a plan file writes it: 96, not 96.0; `none` for no value."""
+    return plain_number(value, none="none")
 
 
 def _timezone_ok(name: str) -> bool:

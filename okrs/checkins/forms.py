@@ -9,13 +9,7 @@ from django import forms
 from okrs.checkins.models import Confidence
 from okrs.checkins.services import LARGEST_VALUE
 from okrs.goals.evaluation import KeyResultState
-
-
-def plain_number(value: float | None) -> str:
-    """A value as typed into a number field: 47, not 47.0."""
-    if value is None:
-        return ""
-    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else repr(value)
+from okrs.numbers import plain_number
 
 
 class CheckInForm(forms.Form):

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.utils import timezone
 
+from okrs import numbers
 from okrs.cli import CommandError
 from okrs.goals.models import KeyResult
 from okrs.org.models import Organisation, Person
@@ -42,11 +43,10 @@ def key_result(ref: str) -> KeyResult:
 
 
 def number(value: float | None, unit: str = "") -> str:
-    if value is None:
-        return "-"
-    text = f"{value:.2f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
-    return f"{text}{' ' + unit if unit and unit != '%' else unit}"
+    """A value with its unit for a terminal table: 1200 users, 4.5%, - for none."""
+    return numbers.amount(value, unit, none="-", grouping=False)
 
 
 def percent(value: float | None) -> str:
-    return "-" if value is None else f"{round(value * 100):d}%"
+    """A score for a terminal table: 62%, - for none."""
+    return numbers.percent(value, none="-")

@@ -34,6 +34,7 @@ from datetime import datetime, timedelta
 from typing import Final, Literal
 
 from okrs.goals.scoring import median, theil_sen
+from okrs.numbers import rounded_amount
 
 Verdict = Literal["right_way", "wrong_way", "no_clear_change", "too_few_points", "no_direction"]
 
@@ -42,7 +43,6 @@ DEFAULT_WEEKS: Final = 6
 # minimum as the key result's forecast.
 MIN_POINTS: Final = 3
 _WEEK: Final = timedelta(weeks=1)
-MINUS: Final = "\u2212"
 # The median absolute residual is about two thirds of a standard deviation of the scatter, and
 # each side's line rests on a few points: three of them is roughly two standard deviations.
 NOISE_FACTOR: Final = 3.0
@@ -106,32 +106,6 @@ class Impact:
 
 def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 6)
-
-
-def format_amount(value: float, unit: str = "", *, signed: bool = False) -> str:
-    """A number as people read it: 3 significant digits at most, the unit after it."""
-    if not math.isfinite(value):
-        return str(value)
-    magnitude = abs(value)
-    if magnitude >= 100 or magnitude == 0:
-        text = f"{value:,.0f}"
-    elif magnitude >= 10:
-        text = f"{value:,.1f}"
-    elif magnitude >= 1:
-        text = f"{value:,.2f}"
-    else:
-        text = f"{value:.3g}"
-    if "." in text and "e" not in text:
-        text = text.rstrip("0").rstrip(".")
-    if text in ("-0", "0"):
-        text = "0"
-    if signed and not text.startswith("-") and text != "0":
-        text = "+" + text
-    if text.startswith("-"):
-        text = MINUS + text[1:]  # a real minus sign reads better than a hyphen
-    if not unit:
-        return text
-    return f"{text}{unit}" if unit == "%" else f"{text} {unit}"
 
 
 def initiative_impact(
@@ -210,9 +184,9 @@ def initiative_impact(
     noise = median(residuals)
     slopes = (slope_before, slope_after)
     numbers = (
-        f"slope changed from {format_amount(slope_before, signed=True)}/week to "
-        f"{format_amount(slope_after, signed=True)}/week, level "
-        f"{format_amount(level, unit, signed=True)} "
+        f"slope changed from {rounded_amount(slope_before, signed=True)}/week to "
+        f"{rounded_amount(slope_after, signed=True)}/week, level "
+        f"{rounded_amount(level, unit, signed=True)} "
         f"({len(before)} check-ins before, {len(after)} after)"
     )
     if not all(math.isfinite(v) for v in (level, effect, noise, slope_before, slope_after)):

@@ -11,6 +11,8 @@ import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from okrs.numbers import amount, percent
+
 DRIFT = "drift"
 OFF_TRACK = "off_track"
 
@@ -68,26 +70,11 @@ def digest_slot(
     return monday, due, expires.astimezone(dt.UTC)
 
 
-def number(value: float | None, unit: str = "") -> str:
-    """A value as people read it: 1,234.5 hours, 42%, an en dash for none."""
-    if value is None:
-        return "\u2013"
-    whole = value == int(value)
-    text = f"{int(value):,}" if whole else f"{value:,.2f}".rstrip("0").rstrip(".")
-    if not unit:
-        return text
-    return f"{text}{unit}" if unit == "%" else f"{text} {unit}"
-
-
 def estimate(value: float | None) -> float | None:
     """A computed value (expected, forecast) to three significant digits: 76.97 -> 77."""
     if value is None or value == 0:
         return value
     return float(f"{value:.3g}")
-
-
-def percent(fraction: float | None) -> str:
-    return "\u2013" if fraction is None else f"{round(fraction * 100)}%"
 
 
 @dataclass(frozen=True)
@@ -133,20 +120,20 @@ def alert_message(facts: AlertFacts) -> tuple[str, str, tuple[str, ...]]:
     if not facts.for_owner:
         what += f" Owner: {facts.owner_name}."
     lines = [
-        f"Current: {number(facts.current, facts.unit)} (score {percent(facts.score)})",
-        f"Expected by now: {number(estimate(facts.expected_value), facts.unit)} "
+        f"Current: {amount(facts.current, facts.unit)} (score {percent(facts.score)})",
+        f"Expected by now: {amount(estimate(facts.expected_value), facts.unit)} "
         f"({percent(facts.expected)} of {facts.cycle_key} has passed)",
     ]
     if facts.forecast is not None:
         lines.append(
             f"Forecast at the cycle end ({facts.cycle_end.isoformat()}): "
-            f"{number(estimate(facts.forecast), facts.unit)} "
-            f"vs target {number(facts.target, facts.unit)} "
+            f"{amount(estimate(facts.forecast), facts.unit)} "
+            f"vs target {amount(facts.target, facts.unit)} "
             f"(score {percent(facts.forecast_score)})"
         )
     else:
         lines.append(
-            f"Forecast: too few check-ins to tell; target {number(facts.target, facts.unit)}"
+            f"Forecast: too few check-ins to tell; target {amount(facts.target, facts.unit)}"
         )
     text = what + "\n" + "\n".join(lines)
     return subject, text, tuple(lines)
@@ -196,7 +183,7 @@ def digest_message(
     for m in moved[:MAX_ITEMS]:
         delta = m.score_after - m.score_before
         lines.append(
-            f"  {m.ref}: {number(m.before, m.unit)} → {number(m.after, m.unit)} "
+            f"  {m.ref}: {amount(m.before, m.unit)} → {amount(m.after, m.unit)} "
             f"(score {percent(m.score_before)} → {percent(m.score_after)}, "
             f"{'+' if delta >= 0 else MINUS}{round(abs(delta) * 100)} points)"
         )
@@ -254,8 +241,8 @@ def retrospective_message(
 ) -> tuple[str, str, tuple[str, ...]]:
     """(subject, text, lines) of the end-of-cycle prompt to one owner."""
     lines = tuple(
-        f"{r.ref}: {r.title}: final {number(r.final_value, r.unit)} of target "
-        f"{number(r.target, r.unit)}, score {percent(r.final_score)}"
+        f"{r.ref}: {r.title}: final {amount(r.final_value, r.unit)} of target "
+        f"{amount(r.target, r.unit)}, score {percent(r.final_score)}"
         f"{' (answered)' if r.answered else ''} — {r.url}"
         for r in results
     )

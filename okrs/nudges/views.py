@@ -20,7 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from okrs import claims
-from okrs.checkins.forms import CheckInForm, plain_number
+from okrs.checkins.forms import CheckInForm, initial_values
 from okrs.checkins.models import CheckIn
 from okrs.checkins.services import CheckInInvalid
 from okrs.goals.evaluation import KeyResultState, evaluate_key_result
@@ -40,13 +40,6 @@ class LinkRow:
     state: KeyResultState
     form: CheckInForm
     error: str = ""
-
-
-def _initial(state: KeyResultState) -> dict[str, str]:
-    return {
-        "value": plain_number(state.result.current),
-        "confidence": state.result.confidence or "",
-    }
 
 
 def _refused(request: HttpRequest, title: str, reason: str, status: int) -> HttpResponse:
@@ -87,7 +80,7 @@ def checkin_link(request: HttpRequest, token: str) -> HttpResponse:
     listed = {int(pk) for pk in nudge.key_result_ids or ()}
     key_results = [kr for kr in due_key_result_models(person=person, now=now) if kr.pk in listed]
     rows = [
-        LinkRow(kr, state, CheckInForm(prefix=f"kr{kr.pk}", initial=_initial(state)))
+        LinkRow(kr, state, CheckInForm(prefix=f"kr{kr.pk}", initial=initial_values(state)))
         for kr in key_results
         for state in [evaluate_key_result(kr, as_of=now, organisation=org)]
     ]
@@ -127,7 +120,7 @@ def _save(
         if no_change == str(kr.pk) or kr.source:
             # "No change" keeps the value; an automatic key result's value comes from its sync.
             data[f"kr{kr.pk}-value"] = ""
-        row.form = CheckInForm(data, prefix=f"kr{kr.pk}", initial=_initial(row.state))
+        row.form = CheckInForm(data, prefix=f"kr{kr.pk}", initial=initial_values(row.state))
         chosen.append(row)
     if any(not row.form.is_valid() for row in chosen):
         context["error"] = "Nothing was saved: correct the fields marked below."

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from okrs.insights.impact import VERDICT_LABEL, format_amount
+from okrs.insights.impact import VERDICT_LABEL
+from okrs.numbers import rounded_amount
 from okrs.reports.review import (
     BusinessReview,
     DoraComparison,
@@ -42,7 +43,7 @@ def verdict_text(verdict: str | None) -> str:
 
 
 def value(amount: float | None, unit: str = "") -> str:
-    return NONE if amount is None else format_amount(amount, unit)
+    return NONE if amount is None else rounded_amount(amount, unit)
 
 
 def percent(score: float | None) -> str:
@@ -98,7 +99,7 @@ def dora_value(metrics: DoraMetrics | None, metric: str, field: str, unit: str) 
     number = metrics[metric][field]
     if number is None:
         return NONE
-    text = format_amount(number)
+    text = rounded_amount(number)
     return f"{text}{unit}" if unit in ("%", "h", "/day") else f"{text} {unit}"
 
 

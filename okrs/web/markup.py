@@ -12,14 +12,13 @@ the filters in okrs/web/templatetags/okrs.py; what a row contains is written out
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from html import escape
 from typing import Protocol
 
 from django.utils.safestring import SafeString, mark_safe
 
-NONE = "\u2013"  # an en dash stands for "no value"
+from okrs.numbers import NONE, percent
 
 STATUS_LABELS = {
     "on_track": ("✓", "On track"),
@@ -77,13 +76,6 @@ class TeamLine(Protocol):
 
 def status_badge(status: str | None) -> SafeString:
     return _BADGES.get(status or "", _NO_STATUS)
-
-
-def percent(value: float | None) -> str:
-    """A score as a whole percentage: 0.615 -> "62%"; None (or an overflow) -> an en dash."""
-    if value is None or not math.isfinite(value * 100):
-        return NONE
-    return f"{round(value * 100)}%"
 
 
 def compliance(c: ComplianceFigures) -> SafeString:

@@ -19,6 +19,7 @@ from django.core.mail.message import make_msgid
 from django.template.loader import render_to_string
 
 from okrs.channels.base import AlertMessage, Channel, DeliveryError, NudgeMessage
+from okrs.numbers import amount
 
 if TYPE_CHECKING:
     from okrs.org.models import Person
@@ -58,15 +59,6 @@ def _text(message: Any) -> str:
     return message.decode(errors="replace") if isinstance(message, bytes) else str(message)
 
 
-def _number(value: float | None, unit: str) -> str:
-    if value is None:
-        return "\u2013"  # an en dash stands for "no value"
-    text = f"{value:,.2f}".rstrip("0").rstrip(".") if value != int(value) else f"{int(value):,}"
-    if not unit:
-        return text
-    return f"{text}{unit}" if unit == "%" else f"{text} {unit}"
-
-
 class EmailChannel(Channel):
     name = "email"
 
@@ -80,8 +72,8 @@ class EmailChannel(Channel):
         rows = [
             {
                 "kr": kr,
-                "current": _number(kr.current, kr.unit),
-                "target": _number(kr.target, kr.unit),
+                "current": amount(kr.current, kr.unit),
+                "target": amount(kr.target, kr.unit),
                 "status": STATUS_LABEL.get(kr.status, "no status yet"),
             }
             for kr in message.key_results

@@ -11,10 +11,10 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from okrs.channels.base import AlertMessage, DueKeyResult, NudgeMessage
+from okrs.numbers import amount, positional_number
 
 ACTION_UPDATE = "okrs_nudge_update"
 ACTION_NO_CHANGE = "okrs_nudge_no_change"
@@ -33,24 +33,6 @@ NO_STATUS = ":white_circle: No status yet"
 MAX_MESSAGE_KEY_RESULTS = 40  # 50 blocks per message, with room for the header and buttons
 MAX_MODAL_KEY_RESULTS = 24  # 4 blocks each, 100 blocks per modal
 MAX_ERROR_LENGTH = 150
-NONE = "\u2013"
-
-
-def amount(value: float | None, unit: str = "") -> str:
-    """A value with its unit, as the web app shows it: 6 hours, 4.5%, 1,200 users."""
-    if value is None or not math.isfinite(value):
-        return NONE
-    text = f"{value:,.2f}".rstrip("0").rstrip(".") if value != int(value) else f"{int(value):,}"
-    if not unit:
-        return text
-    return f"{text}{unit}" if unit == "%" else f"{text} {unit}"
-
-
-def plain_number(value: float) -> str:
-    """The exact value in positional notation (a number input takes no exponent): the
-    shortest text that reads back as the same float, so saving unchanged changes nothing."""
-    text = f"{Decimal(repr(value)):f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def status_label(status: str | None) -> str:
@@ -310,7 +292,7 @@ def checkin_modal(
                 "is_decimal_allowed": True,
             }
             if kr.current is not None and math.isfinite(kr.current):
-                number["initial_value"] = plain_number(kr.current)
+                number["initial_value"] = positional_number(kr.current)
             blocks.append(
                 {
                     "type": "input",

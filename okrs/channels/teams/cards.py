@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from okrs.channels.base import AlertMessage, DueKeyResult, NudgeMessage
-from okrs.channels.slack.blocks import amount
+from okrs.numbers import amount
 
 VERSION = "1.5"
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"

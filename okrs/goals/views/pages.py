@@ -17,13 +17,14 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from okrs.checkins.forms import CheckInForm, initial_values, plain_number
+from okrs.checkins.forms import CheckInForm, initial_values
 from okrs.checkins.models import CheckIn
 from okrs.checkins.services import CheckInInvalid, record_checkin
 from okrs.goals import scoring
 from okrs.goals.evaluation import KeyResultState, evaluate_cycle, evaluate_key_result
 from okrs.goals.models import Cycle, Initiative, KeyResult, Objective
 from okrs.metrics.sources.public import public_source
+from okrs.numbers import plain_number
 from okrs.org.audit import Actor
 from okrs.org.models import Organisation, Person
 from okrs.org.permissions import (
