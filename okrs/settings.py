@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "okrs.goals",
     "okrs.checkins",
     "okrs.nudges",
+    "okrs.channels",
     "okrs.channels.slack",
     "okrs.channels.teams",
     "okrs.coach",

@@ -7,8 +7,9 @@ from typing import Any
 from django import forms
 
 from okrs.checkins.models import Confidence
-from okrs.checkins.services import LARGEST_VALUE
+from okrs.checkins.services import LARGEST_VALUE, Answer
 from okrs.goals.evaluation import KeyResultState
+from okrs.goals.models import KeyResult
 from okrs.numbers import plain_number
 
 
@@ -45,6 +46,13 @@ class CheckInForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["value"].widget.attrs.update({"inputmode": "decimal"})
         self.fields["note"].widget.attrs.update({"placeholder": "What moved it, what blocks it"})
+
+    def answer(self, key_result: KeyResult) -> Answer:
+        """What the valid form says about its key result, as the submission path takes it."""
+        cleaned = self.cleaned_data
+        return Answer(
+            key_result.pk, cleaned["value"], cleaned["confidence"] or None, cleaned["note"]
+        )
 
 
 def initial_values(state: KeyResultState) -> dict[str, str]:

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from django.db import transaction
 from django.utils import timezone
 
 from okrs.checkins.models import CheckIn, Confidence, Source
+from okrs.goals.evaluation import evaluate_key_result
 from okrs.goals.models import KeyResult
+from okrs.goals.scoring import KeyResultScore
 from okrs.org import audit
+from okrs.org.models import Organisation
 from okrs.org.permissions import PermissionDenied, can_check_in
 
 
@@ -93,27 +97,59 @@ def record_checkin(
 
 
 class SubmittedCheckIn(Protocol):
-    """One key result's answer in a chat form (a Slack modal, a Teams card)."""
+    """One key result's answer in a submission: a web form's row, a Slack modal, a Teams card."""
 
     @property
     def key_result_id(self) -> int: ...
     @property
-    def value(self) -> float | None: ...  # None: keep the value (an automatic key result)
+    def value(self) -> float | None: ...  # None: keep the value ("No change", automatic)
     @property
-    def confidence(self) -> str: ...
+    def confidence(self) -> str | None: ...
     @property
     def note(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A `SubmittedCheckIn` read from a web form."""
+
+    key_result_id: int
+    value: float | None
+    confidence: str | None
+    note: str = ""
 
 
 class CheckInsRefused(Exception):
     """Some check-ins of one submission were refused, so none was recorded.
 
-    `errors` maps each refused key result's id to the reason, for the form to show beside it.
+    `refusals` maps each refused key result's id to why, in the order submitted; `errors` the
+    same as sentences, for the form to show beside each.
     """
 
-    def __init__(self, errors: dict[int, str]) -> None:
-        super().__init__(", ".join(errors.values()))
-        self.errors = errors
+    def __init__(self, refusals: dict[int, CheckInInvalid | PermissionDenied]) -> None:
+        self.refusals = refusals
+        self.errors = {kr_id: str(reason) for kr_id, reason in refusals.items()}
+        super().__init__(", ".join(self.errors.values()))
+
+    @property
+    def first(self) -> tuple[int, CheckInInvalid | PermissionDenied]:
+        """The first refused key result and why: what a form that marks one row shows."""
+        return next(iter(self.refusals.items()))
+
+    def by_field(
+        self,
+        entries: Sequence[SubmittedCheckIn],
+        *,
+        value_field: Callable[[int], str],
+        confidence_field: Callable[[int], str],
+    ) -> dict[str, str]:
+        """The errors keyed by the form's input they concern: beside the value, or beside the
+        confidence for an entry without a value input (an automatic key result)."""
+        automatic = {entry.key_result_id for entry in entries if entry.value is None}
+        return {
+            (confidence_field(kr_id) if kr_id in automatic else value_field(kr_id)): message
+            for kr_id, message in self.errors.items()
+        }
 
 
 # Row ids are positive 64-bit integers. Ids from a chat form come from the client: one no row
@@ -134,19 +170,23 @@ def record_checkins(
     actor: audit.Actor,
     entries: Sequence[SubmittedCheckIn],
     at: dt.datetime | None = None,
+    key_results: Mapping[int, KeyResult] | None = None,
 ) -> list[CheckIn]:
     """Record every check-in of one submission, or none of them (CheckInsRefused).
 
     A person answering several key results in one form expects one outcome: a refused one
     (no permission, a bad value, a frozen cycle) must not leave the others half-saved.
+    `key_results` are the entries' key results by id when the caller has read them already
+    (the page that showed them); else they are read here.
     """
-    key_results = key_results_by_id([entry.key_result_id for entry in entries])
+    if key_results is None:
+        key_results = key_results_by_id([entry.key_result_id for entry in entries])
     recorded: list[CheckIn] = []
-    errors: dict[int, str] = {}
+    refusals: dict[int, CheckInInvalid | PermissionDenied] = {}
     for entry in entries:
         kr = key_results.get(entry.key_result_id)
         if kr is None:
-            errors[entry.key_result_id] = "This key result no longer exists."
+            refusals[entry.key_result_id] = CheckInInvalid("This key result no longer exists.")
             continue
         try:
             recorded.append(
@@ -160,7 +200,69 @@ def record_checkins(
                 )
             )
         except (CheckInInvalid, PermissionDenied) as exc:
-            errors[entry.key_result_id] = str(exc)
-    if errors:
-        raise CheckInsRefused(errors)  # leaving the atomic block rolls the others back
+            refusals[entry.key_result_id] = exc
+    if refusals:
+        raise CheckInsRefused(refusals)  # leaving the atomic block rolls the others back
     return recorded
+
+
+def latest_confidence(kr: KeyResult) -> str | None:
+    """The confidence of the latest check-in by a person: what "No change" confirms."""
+    row = (
+        CheckIn.objects.filter(key_result=kr)
+        .exclude(source=Source.SYNC)
+        .order_by("-at", "-id")
+        .values_list("confidence", flat=True)
+        .first()
+    )
+    return row or None
+
+
+@dataclass(frozen=True)
+class NoChangeResult:
+    recorded: list[CheckIn]
+    problems: list[str]  # one sentence per key result that could not be confirmed
+
+
+def record_no_change(
+    *, actor: audit.Actor, key_result_ids: Sequence[int], at: dt.datetime | None = None
+) -> NoChangeResult:
+    """Keep each value and confirm its confidence (a chat message's "No change" button).
+
+    One refusal does not block the others: each key result is confirmed on its own, and a key
+    result deleted since the message went out is skipped (nothing to confirm).
+    """
+    key_results = key_results_by_id(key_result_ids)
+    recorded: list[CheckIn] = []
+    problems: list[str] = []
+    for kr_id in key_result_ids:
+        kr = key_results.get(kr_id)
+        if kr is None:
+            continue
+        try:
+            recorded.append(
+                record_checkin(
+                    key_result=kr,
+                    value=None,
+                    actor=actor,
+                    confidence=latest_confidence(kr),
+                    at=at,
+                )
+            )
+        except (CheckInInvalid, PermissionDenied) as exc:
+            problems.append(f"{kr.title}: {exc}")
+    return NoChangeResult(recorded, problems)
+
+
+def statuses(
+    key_result_ids: Sequence[int], *, as_of: dt.datetime
+) -> list[tuple[KeyResult, KeyResultScore]]:
+    """The key results that still exist, in the order given, each with its score as of `as_of`:
+    what a confirmation shows after saving."""
+    org = Organisation.current()
+    key_results = key_results_by_id(key_result_ids)
+    return [
+        (kr, evaluate_key_result(kr, as_of=as_of, organisation=org).result)
+        for kr_id in key_result_ids
+        if (kr := key_results.get(kr_id)) is not None
+    ]

@@ -1,7 +1,7 @@
 """ "My check-ins": where nudge emails and chat messages land.
 
-Every key result the person owns that is due, each prefilled, all saved with one submit. Every
-write goes through `record_checkin`, which checks the role again and audits it.
+Every key result the person owns that is due, each prefilled, all saved with one submit, all or
+none, through `record_checkins`, which checks the role again and audits each check-in.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
@@ -19,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from okrs.checkins.forms import CheckInForm, initial_values
 from okrs.checkins.models import CheckIn
-from okrs.checkins.services import CheckInInvalid, record_checkin
+from okrs.checkins.services import CheckInsRefused, record_checkins
 from okrs.goals.evaluation import KeyResultState, evaluate_key_result
 from okrs.goals.models import Cycle, KeyResult
 from okrs.goals.scope import page_scope
@@ -161,30 +160,25 @@ def _save_rows(
     if not chosen:
         page.notice = "Nothing to save: change a value, choose a confidence, or use No change."
         return 200
-    actor = Actor(person, "web")
-    failing = chosen[0]
     try:
-        with transaction.atomic():
-            for failing in chosen:
-                cleaned = failing.form.cleaned_data
-                checkin = record_checkin(
-                    key_result=failing.key_result,
-                    value=cleaned["value"],
-                    confidence=cleaned["confidence"] or None,
-                    note=cleaned["note"],
-                    actor=actor,
-                )
-                page.saved.append(Saved(failing.key_result, checkin))
-    except PermissionDenied:
-        page.saved = []
-        failing.error = f"You may not check in on {failing.key_result.ref}."
-        page.error = "Nothing was saved."
-        return 403
-    except CheckInInvalid as exc:
-        page.saved = []
-        failing.error = f"{exc}."
+        recorded = record_checkins(
+            actor=Actor(person, "web"),
+            entries=[row.form.answer(row.key_result) for row in chosen],
+            key_results={row.key_result.pk: row.key_result for row in chosen},
+        )
+    except CheckInsRefused as exc:
+        kr_id, reason = exc.first
+        failing = next(row for row in chosen if row.key_result.pk == kr_id)
+        if isinstance(reason, PermissionDenied):
+            failing.error = f"You may not check in on {failing.key_result.ref}."
+            page.error = "Nothing was saved."
+            return 403
+        failing.error = f"{reason}."
         page.error = "Nothing was saved: correct the row marked below."
         return 400
+    page.saved = [
+        Saved(row.key_result, checkin) for row, checkin in zip(chosen, recorded, strict=True)
+    ]
     return 200
 
 

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
 
 from okrs.channels.base import AlertMessage, NudgeMessage
-from okrs.checkins.models import CheckIn
-from okrs.checkins.services import record_checkin
-from okrs.goals.models import Cycle, KeyResult
+from okrs.goals.models import Cycle
 from okrs.nudges import links, schedule
 from okrs.nudges.models import Nudge, NudgeKind, NudgeState
 from okrs.nudges.selectors import active_cycles, due_key_results_of
@@ -156,32 +153,3 @@ def build_alert(nudge: Nudge, *, now: dt.datetime | None = None) -> AlertMessage
         url=f"{settings.BASE_URL}/",
         lines=lines,
     )
-
-
-@dataclass(frozen=True)
-class LinkCheckIn:
-    """One row submitted from an email link: value None keeps the current value."""
-
-    key_result: KeyResult
-    value: float | None
-    confidence: str | None
-    note: str
-
-
-@transaction.atomic
-def record_link_checkins(*, person: Person, entries: list[LinkCheckIn]) -> list[CheckIn]:
-    """Record every check-in of one submit from an email link, all or none, as source email.
-
-    Raises PermissionDenied or CheckInInvalid (from record_checkin) and nothing is saved.
-    """
-    actor = Actor(person, "email")
-    return [
-        record_checkin(
-            key_result=entry.key_result,
-            value=entry.value,
-            confidence=entry.confidence,
-            note=entry.note,
-            actor=actor,
-        )
-        for entry in entries
-    ]

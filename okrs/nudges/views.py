@@ -1,8 +1,9 @@
 """The pages of nudges: the signed check-in link from an email, and the admins' failure list.
 
 The link's GET only shows the prefilled form: mail scanners and link previews follow links,
-so a GET must never record anything. The POST records every touched row as source `email`
-(okrs.nudges.services.record_link_checkins, which checks the role and audits each check-in).
+so a GET must never record anything. The POST records every touched row, all or none, as
+source `email` (okrs.checkins.services.record_checkins, which checks the role and audits each
+check-in).
 The form carries a CSRF token like every form; the token is tied to a cookie set by the GET,
 not to a session, so the POST works without signing in.
 """
@@ -22,13 +23,14 @@ from django.views.decorators.http import require_http_methods
 from okrs import claims
 from okrs.checkins.forms import CheckInForm, initial_values
 from okrs.checkins.models import CheckIn
-from okrs.checkins.services import CheckInInvalid
+from okrs.checkins.services import CheckInsRefused, record_checkins
 from okrs.goals.evaluation import KeyResultState, evaluate_key_result
 from okrs.goals.models import KeyResult
 from okrs.nudges import links
 from okrs.nudges.models import Nudge, NudgeState
 from okrs.nudges.selectors import due_key_result_models
-from okrs.nudges.services import LinkCheckIn, record_link_checkins, snooze_nudge
+from okrs.nudges.services import snooze_nudge
+from okrs.org.audit import Actor
 from okrs.org.models import Organisation, Person
 from okrs.org.permissions import PermissionDenied
 from okrs.web.shell import forbidden, signed_in_admin
@@ -131,23 +133,16 @@ def _save(
             "Nothing to save: change a value, choose a confidence, or use No change."
         )
         return 200
-    entries = [
-        LinkCheckIn(
-            key_result=row.key_result,
-            value=row.form.cleaned_data["value"],
-            confidence=row.form.cleaned_data["confidence"] or None,
-            note=row.form.cleaned_data["note"],
-        )
-        for row in touched
-    ]
     try:
-        saved: list[CheckIn] = record_link_checkins(person=person, entries=entries)
-    except PermissionDenied as exc:
-        context["error"] = f"Nothing was saved: {exc}."
-        return 403
-    except CheckInInvalid as exc:
-        context["error"] = f"Nothing was saved: {exc}."
-        return 400
+        saved: list[CheckIn] = record_checkins(
+            actor=Actor(person, "email"),
+            entries=[row.form.answer(row.key_result) for row in touched],
+            key_results={row.key_result.pk: row.key_result for row in touched},
+        )
+    except CheckInsRefused as exc:
+        _, reason = exc.first
+        context["error"] = f"Nothing was saved: {reason}."
+        return 403 if isinstance(reason, PermissionDenied) else 400
     context["saved"] = saved
     return 200
 

@@ -17,18 +17,14 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from okrs.channels.base import DueKeyResult
+from okrs.channels.interactions import claim_interaction, shown_after_checkin
 from okrs.channels.slack import blocks
 from okrs.channels.slack.people import person_for_slack_user
-from okrs.channels.slack.services import (
-    SubmissionRefused,
-    claim_click,
-    forget_workspace,
-    record_modal_checkins,
-    record_no_change,
-    states_of,
-)
+from okrs.channels.slack.services import CHANNEL, forget_workspace
+from okrs.checkins.services import CheckInsRefused, record_checkins, record_no_change
 from okrs.nudges.selectors import due_key_results, my_key_results
 from okrs.nudges.services import snooze_nudge
+from okrs.org.audit import Actor
 from okrs.org.models import Person
 
 logger = logging.getLogger(__name__)
@@ -127,13 +123,19 @@ def submit_checkin(
         ack(response_action="update", view=blocks.message_view(problem))
         return
     try:
-        recorded = record_modal_checkins(person=person, entries=entries)
-    except SubmissionRefused as exc:
-        ack(response_action="errors", errors=exc.errors)
+        recorded = record_checkins(actor=Actor(person, CHANNEL), entries=entries)
+    except CheckInsRefused as exc:
+        # An automatic key result has no value input: its error goes beside the confidence.
+        errors = exc.by_field(
+            entries,
+            value_field=blocks.value_block_id,
+            confidence_field=blocks.confidence_block_id,
+        )
+        ack(response_action="errors", errors={k: blocks.short_error(v) for k, v in errors.items()})
         return
     count = len(recorded)
     heading = f"Recorded {count} check-in{'s' if count != 1 else ''}. Thank you!"
-    states = states_of([entry.key_result_id for entry in entries], timezone.now())
+    states = shown_after_checkin([entry.key_result_id for entry in entries], timezone.now())
     ack(response_action="update", view=blocks.result_view(heading, states))
     # Slack has its answer; now the nudge loses its buttons so nobody answers it twice.
     if metadata.channel and metadata.ts:
@@ -169,15 +171,16 @@ def confirm_no_change(
         _tell(body, respond, client, user_id, problem)
         return
     channel, ts = _message_of(body)
-    if channel and ts and not claim_click(key=f"{context.team_id}/{channel}/{ts}/no_change"):
+    press = f"{context.team_id}/{channel}/{ts}/no_change"
+    if channel and ts and not claim_interaction(channel=CHANNEL, key=press):
         return  # a double click: the first request records and updates the message
     value = blocks.read_button_value((body.get("actions") or [{}])[0].get("value"))
     ids = value.key_result_ids or tuple(
         kr.id for kr in due_key_results(person=person, now=timezone.now())
     )
-    result = record_no_change(person=person, key_result_ids=ids)
+    result = record_no_change(actor=Actor(person, CHANNEL), key_result_ids=ids)
     recorded_ids = [checkin.key_result_id for checkin in result.recorded]
-    states = states_of(recorded_ids, timezone.now())
+    states = shown_after_checkin(recorded_ids, timezone.now())
     heading = (
         "No change: values kept, confidence confirmed." if recorded_ids else "Nothing was recorded."
     )

@@ -85,14 +85,3 @@ class SlackAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} = {self.team_id}/{self.user_id or '(none)'}"
-
-
-class HandledClick(models.Model):
-    """A button of one message already acted on: a double click (two requests racing before
-    the message loses its buttons) records once. Claimed by inserting the unique key."""
-
-    key = models.CharField(max_length=200, unique=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    def __str__(self) -> str:
-        return self.key

@@ -23,12 +23,18 @@ from django.utils import timezone
 from microsoft_teams.api.activities import Activity
 from pydantic import TypeAdapter, ValidationError
 
-from okrs.channels.base import DeliveryError, DueKeyResult
-from okrs.channels.slack.services import states_of  # channel-neutral; see report
+from okrs.channels.base import DeliveryError
+from okrs.channels.interactions import (
+    claim_interaction,
+    release_interaction,
+    shown_after_checkin,
+)
 from okrs.channels.teams import cards, connector, services
 from okrs.channels.teams.models import TeamsConversation
+from okrs.checkins.services import CheckInsRefused, record_checkins, record_no_change
 from okrs.nudges.selectors import due_key_results, my_key_results
 from okrs.nudges.services import snooze_nudge
+from okrs.org.audit import Actor
 from okrs.org.models import Person
 
 logger = logging.getLogger(__name__)
@@ -289,10 +295,6 @@ def _person(activity: Any, raw: dict[str, Any]) -> tuple[Person | None, str]:
     return person, ""
 
 
-def _states(ids: list[int], now: dt.datetime) -> list[DueKeyResult]:
-    return states_of(ids, now)
-
-
 def _replace_for_all_devices(activity: Any, card: dict[str, Any], text: str) -> None:
     """The invoke answer replaces the card where it was pressed; updating the message itself
     (PUT) shows the answer on the person's other devices too and removes the buttons there."""
@@ -325,18 +327,20 @@ def card_action(activity: Any, raw: dict[str, Any]) -> Reply:
     ids = [kr_id for kr_id, _ in shown.key_results]
     now = timezone.now()
     key = f"{_tenant(activity, raw)}/{activity.from_.id}/{activity.id}"
-    if not services.claim_activity(key=key):
+    if not claim_interaction(channel=services.CHANNEL, key=key):
         # The same press delivered twice: the first recorded it; show where things stand.
-        return card_reply(cards.confirmation_card("Already recorded.", _states(ids, now)))
+        return card_reply(
+            cards.confirmation_card("Already recorded.", shown_after_checkin(ids, now))
+        )
     if verb == cards.VERB_SAVE:
         return save(activity, person, data, shown, key=key)
     if verb == cards.VERB_NO_CHANGE:
-        result = services.record_no_change(person=person, key_result_ids=ids)
+        result = record_no_change(actor=Actor(person, services.CHANNEL), key_result_ids=ids)
         recorded = [checkin.key_result_id for checkin in result.recorded]
         heading = (
             "No change: values kept, confidence confirmed." if recorded else "Nothing was recorded."
         )
-        card = cards.confirmation_card(heading, _states(recorded, now), result.problems)
+        card = cards.confirmation_card(heading, shown_after_checkin(recorded, now), result.problems)
         _replace_for_all_devices(activity, card, heading)
         return card_reply(card)
     return snooze(activity, person, shown)
@@ -350,15 +354,18 @@ def save(
     entries, errors = cards.read_submission(data, shown.key_results)
     if not errors:
         try:
-            recorded = services.record_card_checkins(person=person, entries=entries)
-        except services.SubmissionRefused as exc:
-            errors = exc.errors
+            recorded = record_checkins(actor=Actor(person, services.CHANNEL), entries=entries)
+        except CheckInsRefused as exc:
+            # An automatic key result has no value input: its error goes under the confidence.
+            errors = exc.by_field(
+                entries, value_field=cards.value_id, confidence_field=cards.confidence_id
+            )
     if errors:
         # Nothing was recorded: the same press may be sent again and must be tried again.
-        services.release_activity(key=key)
+        release_interaction(channel=services.CHANNEL, key=key)
         # Answered inside the card: the same card, what was typed kept, errors under fields.
         card = cards.checkin_card(
-            _states(ids, now),
+            shown_after_checkin(ids, now),
             nudge_id=shown.nudge_id,
             heading="Nothing was saved: please correct the fields marked below.",
             submitted=data,
@@ -367,7 +374,7 @@ def save(
         return card_reply(card)
     count = len(recorded)
     heading = f"Recorded {count} check-in{'s' if count != 1 else ''}. Thank you!"
-    card = cards.confirmation_card(heading, _states(ids, timezone.now()))
+    card = cards.confirmation_card(heading, shown_after_checkin(ids, timezone.now()))
     _replace_for_all_devices(activity, card, heading)
     return card_reply(card)
 

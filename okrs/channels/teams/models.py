@@ -41,14 +41,3 @@ class TeamsConversation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id or '?'} = {self.tenant_id}/{self.user_id}"
-
-
-class HandledActivity(models.Model):
-    """An incoming activity already acted on: Teams (or a proxy) delivering the same button
-    press twice records once. Claimed by inserting the unique key."""
-
-    key = models.CharField(max_length=300, unique=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    def __str__(self) -> str:
-        return self.key

@@ -1,36 +1,20 @@
-"""Writes made from Teams, each audited: linking a person's chat with the bot, learning their
-timezone, and the check-ins of a card.
-
-Permission to check in is decided by record_checkin, never here: a card only says which key
-results it listed.
-"""
+"""Writes made from Teams, each audited: linking a person's chat with the bot and learning
+their timezone. The check-ins of a card go through okrs.checkins.services like every other
+submission (see handlers.py)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import zoneinfo
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from okrs.channels.slack.services import latest_confidence  # channel-neutral; see report
-from okrs.channels.teams import cards
 from okrs.channels.teams.connector import Member
-from okrs.channels.teams.models import HandledActivity, TeamsConversation
-from okrs.checkins.models import CheckIn
-from okrs.checkins.services import (
-    CheckInInvalid,
-    CheckInsRefused,
-    key_results_by_id,
-    record_checkin,
-    record_checkins,
-)
+from okrs.channels.teams.models import TeamsConversation
 from okrs.org.audit import Actor, record
 from okrs.org.models import Channel, Person
-from okrs.org.permissions import PermissionDenied
 
 logger = logging.getLogger(__name__)
 
@@ -206,78 +190,3 @@ def learn_timezone(*, person: Person, name: str) -> bool:
         )
     person.timezone = name
     return True
-
-
-# --- check-ins from a card ---------------------------------------------------------------------
-
-
-class SubmissionRefused(Exception):
-    """Some check-ins of a card were refused; none was recorded. Errors keyed by input id."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(", ".join(errors.values()))
-        self.errors = errors
-
-
-def record_card_checkins(*, person: Person, entries: Sequence[cards.CheckInEntry]) -> list[CheckIn]:
-    """Record every check-in of a saved card, or none of them (SubmissionRefused)."""
-    try:
-        return record_checkins(actor=Actor(person, CHANNEL), entries=entries)
-    except CheckInsRefused as exc:
-        automatic = {entry.key_result_id for entry in entries if entry.value is None}
-        # An automatic key result has no value input: its error goes under the confidence.
-        raise SubmissionRefused(
-            {
-                (
-                    cards.confidence_id(kr_id) if kr_id in automatic else cards.value_id(kr_id)
-                ): message
-                for kr_id, message in exc.errors.items()
-            }
-        ) from exc
-
-
-@dataclass(frozen=True)
-class NoChangeResult:
-    recorded: list[CheckIn]
-    problems: list[str]  # one sentence per key result that could not be confirmed
-
-
-def record_no_change(*, person: Person, key_result_ids: Sequence[int]) -> NoChangeResult:
-    """Keep each value and confirm its confidence; one refusal does not block the others."""
-    actor = Actor(person, CHANNEL)
-    key_results = key_results_by_id(key_result_ids)
-    recorded: list[CheckIn] = []
-    problems: list[str] = []
-    for kr_id in key_result_ids:
-        kr = key_results.get(kr_id)
-        if kr is None:
-            continue  # deleted since the card went out: nothing to confirm
-        try:
-            recorded.append(
-                record_checkin(
-                    key_result=kr, value=None, actor=actor, confidence=latest_confidence(kr)
-                )
-            )
-        except (CheckInInvalid, PermissionDenied) as exc:
-            problems.append(f"{kr.title}: {exc}")
-    return NoChangeResult(recorded, problems)
-
-
-# Long after a card could still be pressed: old claims are dropped as new ones come in.
-ACTIVITY_MEMORY = dt.timedelta(days=30)
-
-
-def claim_activity(*, key: str) -> bool:
-    """True for the first delivery of this activity, False for a repeat."""
-    try:
-        with transaction.atomic():
-            HandledActivity.objects.create(key=key[:300])
-    except IntegrityError:
-        return False
-    HandledActivity.objects.filter(created_at__lt=timezone.now() - ACTIVITY_MEMORY).delete()
-    return True
-
-
-def release_activity(*, key: str) -> None:
-    """Forget a claim whose activity changed nothing (a refused Save)."""
-    HandledActivity.objects.filter(key=key[:300]).delete()

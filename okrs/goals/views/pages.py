@@ -1,6 +1,6 @@
 """The objective page, the key-result page with its check-in form, and the initiative page.
 
-Every check-in goes through `record_checkin`, which checks the role again and audits it.
+Every check-in goes through `record_checkins`, which checks the role again and audits it.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from okrs.checkins.forms import CheckInForm, initial_values
 from okrs.checkins.models import CheckIn
-from okrs.checkins.services import CheckInInvalid, record_checkin
+from okrs.checkins.services import CheckInsRefused, record_checkins
 from okrs.goals import scoring
 from okrs.goals.evaluation import KeyResultState, evaluate_cycle, evaluate_key_result
 from okrs.goals.models import Cycle, Initiative, KeyResult, Objective
@@ -149,17 +149,16 @@ def _check_in(request: HttpRequest, key_result: KeyResult, person: Person) -> Ch
     if not form.is_valid():
         return CheckInOutcome(form, 400, "The check-in was not saved: see the fields below.")
     try:
-        checkin = record_checkin(
-            key_result=key_result,
-            value=form.cleaned_data["value"],
-            confidence=form.cleaned_data["confidence"] or None,
-            note=form.cleaned_data["note"],
+        [checkin] = record_checkins(
             actor=Actor(person, "web"),
+            entries=[form.answer(key_result)],
+            key_results={key_result.pk: key_result},
         )
-    except PermissionDenied:
-        return CheckInOutcome(form, 403, f"You may not check in on {key_result.ref}.")
-    except CheckInInvalid as exc:
-        return CheckInOutcome(form, 400, f"The check-in was not saved: {exc}.")
+    except CheckInsRefused as exc:
+        _, reason = exc.first
+        if isinstance(reason, PermissionDenied):
+            return CheckInOutcome(form, 403, f"You may not check in on {key_result.ref}.")
+        return CheckInOutcome(form, 400, f"The check-in was not saved: {reason}.")
     return CheckInOutcome(form, 200, saved=checkin)
 
 
