@@ -8,6 +8,7 @@ from typing import Any
 from dotenv import load_dotenv
 
 from okrs import config
+from okrs.channels.base import channel_apps
 
 load_dotenv(Path.cwd() / ".env")
 
@@ -51,9 +52,7 @@ INSTALLED_APPS = [
     "okrs.goals",
     "okrs.checkins",
     "okrs.nudges",
-    "okrs.channels",
-    "okrs.channels.slack",
-    "okrs.channels.teams",
+    *channel_apps(),  # the registry's: adding a channel adds no line here
     "okrs.coach",
     "okrs.insights",
     "okrs.reports",

@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
 from okrs.api.routes import api
+from okrs.channels.base import channel_url_modules
 
 
 def api_not_found(request: HttpRequest, rest: str) -> JsonResponse:
@@ -20,14 +21,13 @@ urlpatterns = [
     path("api/v1/", api.urls),
     re_path(r"^api/v1/(?P<rest>.*)$", api_not_found),
     path("accounts/", include("allauth.urls")),
-    path("slack/", include("okrs.channels.slack.urls")),
-    path("", include("okrs.channels.teams.urls")),
+    # Each channel's endpoints and settings pages, from the registry (okrs/channels/base.py).
+    *(path("", include(module)) for module in channel_url_modules()),
     # Each domain keeps its pages and their routes in its own package.
     path("", include("okrs.goals.urls")),
     path("", include("okrs.checkins.views")),
     path("", include("okrs.org.views")),
     path("", include("okrs.nudges.urls")),
-    path("", include("okrs.channels.slack.settings_urls")),
     path("", include("okrs.metrics.delivery.urls")),
     path("", include("okrs.metrics.sources.urls")),
     path("", include("okrs.coach.urls")),

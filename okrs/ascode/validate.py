@@ -59,12 +59,13 @@ from okrs.ascode.problems import (
     PlanInvalid,
     Problem,
 )
+from okrs.channels.base import CHANNELS
 from okrs.goals.models import Cycle, InitiativeStatus, KeyResult, Kind, Level, Objective
 from okrs.goals.services import inferred_kind, stored_target
 from okrs.metrics.sources.models import Credential
 from okrs.metrics.sources.registry import source_problems
 from okrs.numbers import plain_number
-from okrs.org.models import WEEKDAYS, Channel, Person, Team
+from okrs.org.models import WEEKDAYS, Person, Team
 
 __all__ = [
     "DatabaseState",
@@ -84,7 +85,7 @@ KEY_RULE = "use lowercase letters, digits and '-', starting with a letter or dig
 
 _LEVELS = tuple(Level.values)
 _KINDS = tuple(Kind.values)
-_CHANNELS = tuple(Channel.values)
+_CHANNELS = tuple(CHANNELS)
 _STATUSES = tuple(InitiativeStatus.values)
 _DISTANCE_KINDS = ("increase", "decrease")
 

@@ -33,7 +33,7 @@ from okrs.goals.models import (
     Level,
     Objective,
 )
-from okrs.org.models import WEEKDAYS, Channel, Organisation, Person, Role, Team
+from okrs.org.models import WEEKDAYS, Organisation, Person, Role, Team
 
 # Late in Q4: the current quarter is two thirds done, so pace, staleness and compliance all
 # have something to say.
@@ -111,7 +111,7 @@ NOTES = (
     "Ahead of plan thanks to the new caching layer.",
     "Need a decision from product on scope.",
 )
-HUMAN_SOURCES = (Source.WEB, Source.SLACK, Source.TEAMS, Source.EMAIL, Source.API, Source.CLI)
+HUMAN_SOURCES = ("web", "slack", "teams", "email", "api", "cli")
 HUMAN_SOURCE_WEIGHTS = (35, 30, 10, 10, 10, 5)
 
 # (metric, unit, low, high) per kind; baselines and targets are drawn between low and high.
@@ -293,9 +293,7 @@ def _people_and_teams(rng: random.Random, *, people: int, teams: int) -> _Plan:
                 email=email,
                 name=f"{first} {last}",
                 timezone=rng.choice(("", "", "", "", "", *TIMEZONES)),
-                channel=rng.choices(
-                    (Channel.EMAIL, Channel.SLACK, Channel.TEAMS), weights=(3, 5, 2)
-                )[0],
+                channel=rng.choices(("email", "slack", "teams"), weights=(3, 5, 2))[0],
                 role=role,
                 password=UNUSABLE_PASSWORD,
                 date_joined=joined,

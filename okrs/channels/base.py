@@ -1,9 +1,14 @@
 """The one interface every channel implements, and the registry that finds them by name.
 
-Adding a channel means one new package with a `Channel` subclass and one line in CHANNELS
-(docs/channels.md has the checklist). The nudge sender only ever talks to this interface: it
-builds a `NudgeMessage`, asks `channel_for(person)` for the channel, and maps a `DeliveryError`
-to the nudge row's next state.
+Adding a channel means one new package `okrs.channels.<name>` with a `Channel` subclass and one
+line in CHANNELS (docs/channels.md has the checklist): the choices of `Person.channel` and of a
+check-in's source, the installed apps and the site's URLs are all read from the registry, so
+nothing else changes and no migration is needed. The nudge sender only ever talks to this
+interface: it builds a `NudgeMessage`, asks `channel_for(person)` for the channel, and maps a
+`DeliveryError` to the nudge row's next state.
+
+This module imports nothing of Django or of the channels at import time: the settings read the
+registry before Django is set up.
 """
 
 from __future__ import annotations
@@ -20,12 +25,76 @@ if TYPE_CHECKING:
     from okrs.goals.scoring import KeyResultScore
     from okrs.org.models import Person
 
-# channel name (Person.channel) -> dotted path of its Channel subclass
-CHANNELS: dict[str, str] = {
-    "email": "okrs.channels.email.EmailChannel",
-    "slack": "okrs.channels.slack.channel.SlackChannel",
-    "teams": "okrs.channels.teams.channel.TeamsChannel",
+
+@dataclass(frozen=True)
+class AdminPage:
+    """A channel's page for admins, linked from the settings page."""
+
+    url_name: str
+    title: str
+    summary: str  # what an admin does there
+
+
+@dataclass(frozen=True)
+class Registered:
+    """One channel package, `okrs.channels.<name>`, as the registry knows it."""
+
+    channel: str  # dotted path of its Channel subclass
+    label: str  # how a person chooses it on their settings page
+    app: bool = False  # it keeps rows: the package is a Django app (apps.py, models, migrations)
+    urls: bool = False  # it has endpoints or pages: its urls.py is included at the site root
+    admin: AdminPage | None = None
+
+
+PACKAGE = "okrs.channels"
+
+# The fallback: every person can be reached by email.
+EMAIL = "email"
+
+# channel name (Person.channel, a check-in's source; at most 8 characters) -> its package
+CHANNELS: dict[str, Registered] = {
+    EMAIL: Registered("okrs.channels.email.EmailChannel", "Email"),
+    "slack": Registered(
+        "okrs.channels.slack.channel.SlackChannel",
+        "Slack",
+        app=True,
+        urls=True,
+        admin=AdminPage("slack_settings", "Slack", "install the app, match people"),
+    ),
+    "teams": Registered(
+        "okrs.channels.teams.channel.TeamsChannel",
+        "Teams",
+        app=True,
+        urls=True,
+        admin=AdminPage("teams_settings", "Microsoft Teams", "app package, who is linked"),
+    ),
 }
+
+
+def package_of(name: str) -> str:
+    return f"{PACKAGE}.{name}"
+
+
+def channel_choices() -> list[tuple[str, str]]:
+    """(name, label) of every channel: the choices of `Person.channel`, read when validating,
+    so that adding a channel needs no migration."""
+    return [(name, registered.label) for name, registered in CHANNELS.items()]
+
+
+def channel_apps() -> list[str]:
+    """The Django apps of the channels: the shared one (handled interactions), then each
+    channel package that keeps rows."""
+    return [PACKAGE, *(package_of(n) for n, r in CHANNELS.items() if r.app)]
+
+
+def admin_pages() -> list[AdminPage]:
+    """The channels' pages for admins, in the registry's order."""
+    return [r.admin for r in CHANNELS.values() if r.admin is not None]
+
+
+def channel_url_modules() -> list[str]:
+    """The URL modules of the channels with endpoints or pages, each included at the root."""
+    return [f"{package_of(n)}.urls" for n, r in CHANNELS.items() if r.urls]
 
 
 class DeliveryError(Exception):
@@ -126,7 +195,7 @@ class Channel:
 
 def load_channel(name: str) -> Channel:
     try:
-        dotted = CHANNELS[name]
+        dotted = CHANNELS[name].channel
     except KeyError:
         raise LookupError(f"no channel named {name!r}") from None
     module_name, _, class_name = dotted.rpartition(".")
@@ -148,8 +217,8 @@ def channel_for(person: Person, loaded: dict[str, Channel] | None = None) -> Cha
             loaded[name] = load_channel(name)
         return loaded[name]
 
-    if person.channel != "email" and person.channel in CHANNELS:
+    if person.channel != EMAIL and person.channel in CHANNELS:
         channel = get(person.channel)
         if channel.can_reach(person):
             return channel
-    return get("email")
+    return get(EMAIL)

@@ -7,18 +7,26 @@ from typing import ClassVar
 from django.db import models
 from django.utils import timezone
 
+from okrs.channels.base import channel_choices
 from okrs.goals.models import KeyResult
 from okrs.org.models import Person
 
 
 class Source(models.TextChoices):
+    """Where a check-in came from, besides the channels of the registry (email, Slack, Teams),
+    which are sources too under their own names: see `source_choices`."""
+
     WEB = "web"
-    SLACK = "slack"
-    TEAMS = "teams"
-    EMAIL = "email"
     API = "api"
     CLI = "cli"
-    SYNC = "sync"
+    SYNC = "sync"  # a metric source's value, not a person's word
+
+
+def source_choices() -> list[tuple[str, str]]:
+    """Every source a check-in may have: the web, each registered channel, the API, the CLI and
+    the sync. Read when validating, so that adding a channel needs no migration."""
+    web, *others = Source.choices
+    return [web, *channel_choices(), *others]
 
 
 class Confidence(models.TextChoices):
@@ -40,7 +48,7 @@ class CheckIn(models.Model):
     author = models.ForeignKey(
         Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="checkins"
     )
-    source = models.CharField(max_length=8, choices=Source.choices)
+    source = models.CharField(max_length=8, choices=source_choices)
     at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(default=timezone.now)
 

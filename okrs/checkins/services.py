@@ -11,7 +11,7 @@ from typing import Protocol
 from django.db import transaction
 from django.utils import timezone
 
-from okrs.checkins.models import CheckIn, Confidence, Source
+from okrs.checkins.models import CheckIn, Confidence, Source, source_choices
 from okrs.goals.evaluation import evaluate_key_result
 from okrs.goals.models import KeyResult
 from okrs.goals.scoring import KeyResultScore
@@ -74,7 +74,7 @@ def record_checkin(
             raise CheckInInvalid(f"{key_result.ref} has no value yet: give one")
     if not math.isfinite(value) or abs(value) > LARGEST_VALUE:
         raise CheckInInvalid("the value must be a number between -10^15 and 10^15")
-    if actor.channel not in Source.values:
+    if actor.channel not in {name for name, _ in source_choices()}:
         raise CheckInInvalid(f"unknown check-in source {actor.channel!r}")
     checkin = CheckIn.objects.create(
         key_result=key_result,

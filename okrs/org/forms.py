@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from okrs.org.models import Channel
+from okrs.channels.base import channel_choices
 from okrs.web.shell import Form
 
 
@@ -26,7 +26,7 @@ class PersonSettingsForm(Form):
     channel = forms.CharField(
         label="Preferred chat channel",
         error_messages={"required": "'channel' is required and cannot be empty"},
-        widget=forms.Select(choices=Channel.choices),
+        widget=forms.Select(choices=channel_choices()),
         help_text="Where check-in nudges reach you; email when the channel is not set up.",
     )
 

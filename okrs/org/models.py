@@ -13,6 +13,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone as djtz
 
+from okrs.channels.base import EMAIL, channel_choices
+
 KEY_VALIDATOR = RegexValidator(
     r"^[a-z0-9][a-z0-9-]*$",
     "use lowercase letters, digits and '-' (starting with a letter or digit)",
@@ -57,12 +59,6 @@ class Role(models.TextChoices):
     VIEWER = "viewer"
 
 
-class Channel(models.TextChoices):
-    EMAIL = "email"
-    SLACK = "slack"
-    TEAMS = "teams"
-
-
 class PersonManager(BaseUserManager["Person"]):
     def create_user(self, email: str, password: str | None = None, **extra: Any) -> Person:
         person = self.model(email=self.normalize_email(email).lower(), **extra)
@@ -84,7 +80,8 @@ class Person(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(unique=True)
     name = models.CharField(max_length=200, blank=True)
     timezone = models.CharField(max_length=64, blank=True, validators=[validate_timezone])
-    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
+    # Any channel of the registry; the choices are read from it, so a new one needs no migration.
+    channel = models.CharField(max_length=10, choices=channel_choices, default=EMAIL)
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=djtz.now)

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from okrs.ascode.parse import PersonSpec, Plan
 from okrs.ascode.validate import validate_plan
+from okrs.channels.base import admin_pages
 from okrs.org.audit import Actor
 from okrs.org.forms import ApiTokenForm, PersonSettingsForm
 from okrs.org.models import ApiToken, Organisation, Person
@@ -68,6 +69,7 @@ def _page(
         "tokens": list(person.api_tokens.order_by("-created_at")),
         "new_token": new_token,
         "password_change_url": reverse("account_change_password"),
+        "channel_pages": admin_pages(),
     }
     response = render(request, "org/settings.html", context, status=status)
     if new_token:

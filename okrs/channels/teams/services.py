@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from okrs.channels.base import EMAIL
 from okrs.channels.teams.connector import Member
 from okrs.channels.teams.models import TeamsConversation
 from okrs.org.audit import Actor, record
-from okrs.org.models import Channel, Person
+from okrs.org.models import Person
 
 logger = logging.getLogger(__name__)
 
@@ -113,15 +114,15 @@ def link(*, reference: Reference, member: Member | None) -> Linked:
             before=before,
             after=after,
         )
-    if person is not None and person.channel == Channel.EMAIL:
-        Person.objects.filter(pk=person.pk).update(channel=Channel.TEAMS)
+    if person is not None and person.channel == EMAIL:
+        Person.objects.filter(pk=person.pk).update(channel=CHANNEL)
         record(
             Actor(person, CHANNEL),
             action="update",
             entity="person",
             ref=person.email,
-            before={"channel": Channel.EMAIL},
-            after={"channel": Channel.TEAMS},
+            before={"channel": EMAIL},
+            after={"channel": CHANNEL},
         )
     matched_now = person is not None and (before is None or before["person"] != person.pk)
     return Linked(conversation, new=before is None or matched_now)

@@ -1,4 +1,5 @@
-"""Teams's URLs, included at the site root: the bot's messaging endpoint and the admin page."""
+"""Teams's URLs, included at the site root through the channel registry: the bot's messaging
+endpoint and the admin page."""
 
 from django.urls import path
 
