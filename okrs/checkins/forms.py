@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.http import QueryDict
 
 from okrs.checkins.models import Confidence
 from okrs.checkins.services import LARGEST_VALUE, Answer
@@ -60,3 +62,44 @@ def initial_values(state: KeyResultState) -> dict[str, str]:
         "value": plain_number(state.result.current),
         "confidence": state.result.confidence or "",
     }
+
+
+def row_form(key_result: KeyResult, state: KeyResultState, data: Any = None) -> CheckInForm:
+    """The form of one key result's row on a page of rows, prefilled with its current state."""
+    return CheckInForm(data, prefix=f"kr{key_result.pk}", initial=initial_values(state))
+
+
+# What a page of rows answers when a submit asks for nothing, or when a field is wrong.
+NOTHING_TO_SAVE = "Nothing to save: change a value, choose a confidence, or use No change."
+FIELDS_TO_CORRECT = "Nothing was saved: correct the fields marked below."
+
+
+@dataclass(frozen=True)
+class PostedRows:
+    """What a page of check-in rows posted ("my check-ins", a nudge's link): the rows sent
+    (`row`, each a key result's id) and the row whose No change was pressed (`no_change`)."""
+
+    data: QueryDict
+    rows: frozenset[str]
+    no_change: str
+
+    @classmethod
+    def of(cls, data: QueryDict) -> PostedRows:
+        return cls(data, frozenset(data.getlist("row")), data.get("no_change", ""))
+
+    def includes(self, key_result: KeyResult) -> bool:
+        return str(key_result.pk) in self.rows
+
+    def form(
+        self, key_result: KeyResult, state: KeyResultState, *, keep_value: bool = False
+    ) -> CheckInForm:
+        """The row's form as posted. No change (or `keep_value`) keeps the value, whatever is in
+        the field."""
+        data = self.data.copy()
+        if keep_value or self.no_change == str(key_result.pk):
+            data[f"kr{key_result.pk}-value"] = ""
+        return row_form(key_result, state, data)
+
+    def asks_for_checkin(self, key_result: KeyResult, form: CheckInForm) -> bool:
+        """No change pressed on the row, or one of its fields changed."""
+        return self.no_change == str(key_result.pk) or form.has_changed()

@@ -16,7 +16,13 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from okrs.checkins.forms import CheckInForm, initial_values
+from okrs.checkins.forms import (
+    FIELDS_TO_CORRECT,
+    NOTHING_TO_SAVE,
+    CheckInForm,
+    PostedRows,
+    row_form,
+)
 from okrs.checkins.models import CheckIn
 from okrs.checkins.services import CheckInsRefused, record_checkins
 from okrs.goals.evaluation import KeyResultState, evaluate_key_result
@@ -119,7 +125,7 @@ def _fill_rows(
             row.state = state
             page.due.append(row)
             continue
-        row = Row(kr, state, CheckInForm(prefix=f"kr{kr.pk}", initial=initial_values(state)))
+        row = Row(kr, state, row_form(kr, state))
         active = _cycle_is_active(kr.objective.cycle, org, now)
         (page.due if active and _is_due(state, now) else page.done).append(row)
     for saved in page.saved:
@@ -138,27 +144,19 @@ def _save_rows(
 ) -> int:
     """Record one check-in per touched row, all or none; the HTTP status of the answer."""
     now = timezone.now()
-    submitted = set(request.POST.getlist("row"))
-    no_change = request.POST.get("no_change", "")
+    posted = PostedRows.of(request.POST)
     rows: list[Row] = []
     for kr in key_results:
-        if str(kr.pk) not in submitted:
-            continue
-        state = evaluate_key_result(kr, as_of=now, organisation=org)
-        data = request.POST.copy()
-        if no_change == str(kr.pk):
-            data[f"kr{kr.pk}-value"] = ""
-        rows.append(
-            Row(kr, state, CheckInForm(data, prefix=f"kr{kr.pk}", initial=initial_values(state)))
-        )
+        if posted.includes(kr):
+            state = evaluate_key_result(kr, as_of=now, organisation=org)
+            rows.append(Row(kr, state, posted.form(kr, state)))
     page.due = rows
-    invalid = [row for row in rows if not row.form.is_valid()]
-    if invalid:
-        page.error = "Nothing was saved: correct the fields marked below."
+    if any(not row.form.is_valid() for row in rows):
+        page.error = FIELDS_TO_CORRECT
         return 400
-    chosen = [row for row in rows if no_change == str(row.key_result.pk) or row.form.has_changed()]
+    chosen = [row for row in rows if posted.asks_for_checkin(row.key_result, row.form)]
     if not chosen:
-        page.notice = "Nothing to save: change a value, choose a confidence, or use No change."
+        page.notice = NOTHING_TO_SAVE
         return 200
     try:
         recorded = record_checkins(

@@ -21,7 +21,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from okrs import claims
-from okrs.checkins.forms import CheckInForm, initial_values
+from okrs.checkins.forms import (
+    FIELDS_TO_CORRECT,
+    NOTHING_TO_SAVE,
+    CheckInForm,
+    PostedRows,
+    row_form,
+)
 from okrs.checkins.models import CheckIn
 from okrs.checkins.services import CheckInsRefused, record_checkins
 from okrs.goals.evaluation import KeyResultState, evaluate_key_result
@@ -82,7 +88,7 @@ def checkin_link(request: HttpRequest, token: str) -> HttpResponse:
     listed = {int(pk) for pk in nudge.key_result_ids or ()}
     key_results = [kr for kr in due_key_result_models(person=person, now=now) if kr.pk in listed]
     rows = [
-        LinkRow(kr, state, CheckInForm(prefix=f"kr{kr.pk}", initial=initial_values(state)))
+        LinkRow(kr, state, row_form(kr, state))
         for kr in key_results
         for state in [evaluate_key_result(kr, as_of=now, organisation=org)]
     ]
@@ -111,27 +117,20 @@ def _save(
     request: HttpRequest, person: Person, rows: list[LinkRow], context: dict[str, Any]
 ) -> int:
     """Record the touched rows, all or none; the HTTP status of the answer."""
-    submitted = set(request.POST.getlist("row"))
-    no_change = request.POST.get("no_change", "")
+    posted = PostedRows.of(request.POST)
     chosen: list[LinkRow] = []
     for row in rows:
         kr = row.key_result
-        if str(kr.pk) not in submitted:
-            continue
-        data = request.POST.copy()
-        if no_change == str(kr.pk) or kr.source:
-            # "No change" keeps the value; an automatic key result's value comes from its sync.
-            data[f"kr{kr.pk}-value"] = ""
-        row.form = CheckInForm(data, prefix=f"kr{kr.pk}", initial=initial_values(row.state))
-        chosen.append(row)
+        if posted.includes(kr):
+            # An automatic key result's value comes from its sync: only the confidence is taken.
+            row.form = posted.form(kr, row.state, keep_value=bool(kr.source))
+            chosen.append(row)
     if any(not row.form.is_valid() for row in chosen):
-        context["error"] = "Nothing was saved: correct the fields marked below."
+        context["error"] = FIELDS_TO_CORRECT
         return 400
-    touched = [r for r in chosen if no_change == str(r.key_result.pk) or r.form.has_changed()]
+    touched = [r for r in chosen if posted.asks_for_checkin(r.key_result, r.form)]
     if not touched:
-        context["notice"] = (
-            "Nothing to save: change a value, choose a confidence, or use No change."
-        )
+        context["notice"] = NOTHING_TO_SAVE
         return 200
     try:
         saved: list[CheckIn] = record_checkins(
