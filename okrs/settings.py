@@ -50,7 +50,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "okrs.org",
     "okrs.goals",
-    "okrs.checkins",
+    "okrs.goals.checkins",
     "okrs.nudges",
     *channel_apps(),  # the registry's: adding a channel adds no line here
     "okrs.coach",

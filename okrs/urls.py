@@ -25,7 +25,7 @@ urlpatterns = [
     *(path("", include(module)) for module in channel_url_modules()),
     # Each domain keeps its pages and their routes in its own package.
     path("", include("okrs.goals.urls")),
-    path("", include("okrs.checkins.views")),
+    path("", include("okrs.goals.checkins.views")),
     path("", include("okrs.org.views")),
     path("", include("okrs.nudges.urls")),
     path("", include("okrs.metrics.delivery.urls")),

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from openapi_spec_validator import validate
 
-from okrs.checkins.models import CheckIn
+from okrs.goals.checkins.models import CheckIn
 from okrs.org.models import AuditEntry
 
 KR_FIELDS = {

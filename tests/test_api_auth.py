@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import pytest
 from django.test import Client
 
-from okrs.checkins.models import CheckIn
+from okrs.goals.checkins.models import CheckIn
 from okrs.org.models import ApiToken
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from okrs.ascode.apply import apply_file, apply_plan, format_changes
 from okrs.ascode.parse import load_plan
-from okrs.checkins.models import CheckIn
+from okrs.goals.checkins.models import CheckIn
 from okrs.goals.models import ContributionLink, Cycle, Initiative, KeyResult, Objective
 from okrs.org.audit import Actor
 from okrs.org.models import AuditEntry, Organisation, Person, Role, Team

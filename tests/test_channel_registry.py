@@ -23,7 +23,7 @@ from okrs.channels.base import (
     load_channel,
     package_of,
 )
-from okrs.checkins.models import CheckIn, source_choices
+from okrs.goals.checkins.models import CheckIn, source_choices
 from okrs.org.models import Person
 from tests.conftest import World
 

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from okrs.channels.interactions import MEMORY, claim_interaction, release_interaction
 from okrs.channels.models import HandledInteraction
-from okrs.checkins.models import CheckIn
-from okrs.checkins.services import (
+from okrs.goals.checkins.models import CheckIn
+from okrs.goals.checkins.services import (
     Answer,
     CheckInInvalid,
     CheckInsRefused,

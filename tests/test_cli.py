@@ -10,8 +10,8 @@ import pytest
 from django.contrib.auth import authenticate
 from django.test import Client
 
-from okrs.checkins.models import CheckIn
 from okrs.cli import main
+from okrs.goals.checkins.models import CheckIn
 from okrs.org.models import AuditEntry, Person
 
 KR_FIELDS = [

@@ -12,10 +12,10 @@ import time_machine
 from django.db.models import Model
 
 from okrs.ascode.parse import load_plan_file
-from okrs.checkins.models import CheckIn
 from okrs.cli import demo as demo_command
 from okrs.demo.load import PLAN_PATH, STORIES, DemoResult, history_points, load_demo
 from okrs.goals.alignment import build_alignment
+from okrs.goals.checkins.models import CheckIn
 from okrs.goals.evaluation import CycleState, KeyResultState, current_cycle, evaluate_cycle
 from okrs.goals.models import ContributionLink, Cycle, Initiative, KeyResult, Objective
 from okrs.org.models import AuditEntry, Organisation, Person, Team

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 import time_machine
 
-from okrs.checkins.models import CheckIn
+from okrs.goals.checkins.models import CheckIn
 from okrs.goals.evaluation import current_cycle, evaluate_cycle
 from okrs.goals.models import Cycle, Objective
 from okrs.goals.tasks import freeze_ended_cycles
@@ -89,7 +89,7 @@ def test_a_yearly_goal_rolls_up_its_quarterly_objectives(world) -> None:
 
 
 def test_a_frozen_cycle_keeps_its_results_and_refuses_check_ins(world) -> None:
-    from okrs.checkins.services import CheckInInvalid, record_checkin
+    from okrs.goals.checkins.services import CheckInInvalid, record_checkin
     from okrs.org.audit import Actor
 
     CheckIn.objects.create(key_result=world.lead_time, value=51, source="web", at=at(2026, 12, 20))

@@ -25,9 +25,9 @@ from django.test.utils import CaptureQueriesContext
 
 from okrs.ascode.apply import apply_file
 from okrs.bench.generate import generate_large_org
-from okrs.checkins.models import CheckIn
-from okrs.checkins.services import record_checkin
 from okrs.demo.load import load_demo
+from okrs.goals.checkins.models import CheckIn
+from okrs.goals.checkins.services import record_checkin
 from okrs.goals.evaluation import CACHE, CycleState, evaluate_cycle
 from okrs.goals.models import Cycle, KeyResult, Objective
 from okrs.org.audit import Actor

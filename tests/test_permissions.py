@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from okrs.checkins.models import CheckIn
+from okrs.goals.checkins.models import CheckIn
 from okrs.org.models import AuditEntry
 from okrs.org.permissions import can_check_in, can_edit_key_result, can_edit_objective
 

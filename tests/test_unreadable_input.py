@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import pytest
 from django.test import Client
 
-from okrs.checkins.models import CheckIn
+from okrs.goals.checkins.models import CheckIn
 
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as Response

@@ -14,9 +14,9 @@ from ninja.errors import AuthenticationError, HttpError
 
 from okrs.api import schemas
 from okrs.api.openapi import complete
-from okrs.checkins.models import CheckIn
-from okrs.checkins.services import CheckInInvalid, record_checkin
 from okrs.goals.alignment import Alignment, build_alignment
+from okrs.goals.checkins.models import CheckIn
+from okrs.goals.checkins.services import CheckInInvalid, record_checkin
 from okrs.goals.dashboard import Dashboard, build_dashboard
 from okrs.goals.evaluation import (
     CycleState,

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import BaseModel, Field
 
-from okrs.checkins.services import LARGEST_VALUE
+from okrs.goals.checkins.services import LARGEST_VALUE
 from okrs.goals.present import KeyResultScore, ObjectiveScore
 
 # Responses are plain pydantic models or frozen dataclasses, never ninja Schemas: ninja's Schema

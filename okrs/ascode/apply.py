@@ -68,7 +68,7 @@ from okrs.ascode.validate import (
     number_text,
     prune_scope,
 )
-from okrs.checkins.models import CheckIn
+from okrs.goals.checkins.models import CheckIn
 from okrs.goals.models import ContributionLink, Cycle, Initiative, KeyResult, Objective
 from okrs.goals.services import alignment_values, frozen_message, key_result_values
 from okrs.org.audit import Actor, record, snapshot

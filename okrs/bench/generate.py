@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from django.db import connection, transaction
 from django.db.models import Model
 
-from okrs.checkins.models import CheckIn, Confidence, Source
+from okrs.goals.checkins.models import CheckIn, Confidence, Source
 from okrs.goals.models import (
     ContributionLink,
     Cycle,

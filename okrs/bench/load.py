@@ -872,7 +872,7 @@ def errors_by_status(outcomes: Sequence[Outcome]) -> dict[str, dict[str, int]]:
 
 
 # Read with SQL rather than through Django: the parent process serves no settings, and a
-# subprocess would cost seconds of imports. The table is okrs.checkins.models.CheckIn's.
+# subprocess would cost seconds of imports. The table is okrs.goals.checkins.models.CheckIn's.
 COUNT_SQL = (
     "SELECT note, count(*) FROM checkins_checkin WHERE substr(note, 1, {n}) = {p} "
     "AND created_at >= {p} GROUP BY note"

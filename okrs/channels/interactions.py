@@ -2,7 +2,7 @@
 results as they stand after a check-in.
 
 A channel's handlers call these instead of keeping their own copy; the check-ins themselves
-go through okrs.checkins.services like every other submission.
+go through okrs.goals.checkins.services like every other submission.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from okrs.channels.base import DueKeyResult
 from okrs.channels.models import HandledInteraction
-from okrs.checkins.services import statuses
+from okrs.goals.checkins.services import statuses
 
 # Long after a message could still be pressed: old claims are dropped as new ones come in.
 MEMORY = dt.timedelta(days=30)

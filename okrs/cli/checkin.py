@@ -8,9 +8,9 @@ from typing import Any
 
 from django.utils import timezone
 
-from okrs.checkins.services import CheckInInvalid, record_checkin
 from okrs.cli import CommandError
 from okrs.cli.common import instant, key_result, number, person
+from okrs.goals.checkins.services import CheckInInvalid, record_checkin
 from okrs.goals.evaluation import evaluate_key_result
 from okrs.org.audit import Actor
 from okrs.org.models import Organisation

@@ -26,9 +26,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from okrs.ascode.apply import apply_file
-from okrs.checkins.models import CheckIn
-from okrs.checkins.services import record_checkin
 from okrs.demo.delivery import load_delivery
+from okrs.goals.checkins.models import CheckIn
+from okrs.goals.checkins.services import record_checkin
 from okrs.goals.models import Cycle, Initiative, KeyResult, Objective
 from okrs.goals.scoring import expected_fraction
 from okrs.org import audit

@@ -25,8 +25,8 @@ from typing import Any, NamedTuple
 from django.db import connection, models
 from django.db.models import Func, Q, QuerySet
 
-from okrs.checkins.models import CheckIn, Source
 from okrs.goals import generation, scoring
+from okrs.goals.checkins.models import CheckIn, Source
 from okrs.goals.history import KeyResultHistory
 from okrs.goals.models import Cycle, KeyResult, Objective
 from okrs.org.models import Organisation, Person, Team

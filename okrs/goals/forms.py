@@ -16,7 +16,7 @@ from typing import Any
 from django import forms
 
 from okrs.ascode.problems import Problem
-from okrs.checkins.services import LARGEST_VALUE
+from okrs.goals.checkins.services import LARGEST_VALUE
 from okrs.goals.models import Cycle, InitiativeStatus, Kind, Level, Objective
 from okrs.metrics.sources.forms import SourceForm, param_field_name
 from okrs.org.models import Person, Team

@@ -46,8 +46,8 @@ def watched() -> list[tuple[type[Model], str, tuple[str, ...] | None]]:
     The field lists are the ones `evaluate_cycle` loads, so reading one more field there
     makes the triggers watch it too (after the next `okrs migrate`).
     """
-    from okrs.checkins.models import CheckIn
     from okrs.goals import evaluation
+    from okrs.goals.checkins.models import CheckIn
     from okrs.goals.models import KeyResult, Objective
     from okrs.org.models import Person, Team
 

@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from okrs.channels.base import AlertMessage
-from okrs.checkins.models import CheckIn
+from okrs.goals.checkins.models import CheckIn
 from okrs.goals.evaluation import KeyResultState, evaluate_cycle
 from okrs.insights import rules
 from okrs.nudges import schedule

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from okrs.checkins.models import CheckIn, Source
+from okrs.goals.checkins.models import CheckIn, Source
 from okrs.goals.models import Cycle, KeyResult
 from okrs.nudges import rules, schedule
 from okrs.nudges.models import Nudge, NudgeKind

@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from django.db.models import Max
 
 from okrs.channels.base import DueKeyResult
-from okrs.checkins.models import CheckIn, Source
 from okrs.goals import scoring
+from okrs.goals.checkins.models import CheckIn, Source
 from okrs.goals.evaluation import evaluate_key_result, thresholds
 from okrs.goals.models import Cycle, KeyResult
 from okrs.nudges import schedule

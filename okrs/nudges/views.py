@@ -2,7 +2,7 @@
 
 The link's GET only shows the prefilled form: mail scanners and link previews follow links,
 so a GET must never record anything. The POST records every touched row, all or none, as
-source `email` (okrs.checkins.services.record_checkins, which checks the role and audits each
+source `email` (okrs.goals.checkins.services.record_checkins, which checks the role and audits each
 check-in).
 The form carries a CSRF token like every form; the token is tied to a cookie set by the GET,
 not to a session, so the POST works without signing in.
@@ -21,15 +21,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from okrs import claims
-from okrs.checkins.forms import (
+from okrs.goals.checkins.forms import (
     FIELDS_TO_CORRECT,
     NOTHING_TO_SAVE,
     CheckInForm,
     PostedRows,
     row_form,
 )
-from okrs.checkins.models import CheckIn
-from okrs.checkins.services import CheckInsRefused, record_checkins
+from okrs.goals.checkins.models import CheckIn
+from okrs.goals.checkins.services import CheckInsRefused, record_checkins
 from okrs.goals.evaluation import KeyResultState, evaluate_key_result
 from okrs.goals.models import KeyResult
 from okrs.nudges import links

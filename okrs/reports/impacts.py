@@ -9,7 +9,7 @@ import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from okrs.checkins.models import CheckIn
+from okrs.goals.checkins.models import CheckIn
 from okrs.goals.models import Cycle, Initiative, InitiativeStatus
 from okrs.insights.impact import DEFAULT_WEEKS, MATERIAL_SHARE, Impact, initiative_impact
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from okrs.checkins.models import CheckIn
+from okrs.goals.checkins.models import CheckIn
 from okrs.metrics.sources.backends.dora import DoraSource
 from okrs.metrics.sources.registry import SourceConfigInvalid, SourceError, parse_source
 from okrs.metrics.sources.sync import sync_key_result

@@ -6,7 +6,7 @@ import datetime as dt
 
 import time_machine
 
-from okrs.checkins.services import record_checkin
+from okrs.goals.checkins.services import record_checkin
 from okrs.goals.models import KeyResult
 from okrs.insights.tasks import plan_and_send_insights
 from okrs.org.audit import Actor

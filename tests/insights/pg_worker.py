@@ -17,7 +17,7 @@ import time
 
 def setup(count: int, bot_token: str, team_id: str) -> None:
     from okrs.channels.slack.models import Installation
-    from okrs.checkins.models import CheckIn
+    from okrs.goals.checkins.models import CheckIn
     from okrs.goals.models import Cycle, KeyResult, Objective
     from okrs.org.models import Organisation, Person, Team
 

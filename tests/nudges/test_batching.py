@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from okrs.channels.base import NudgeMessage
 from okrs.channels.slack import blocks
 from okrs.channels.slack.models import SlackAccount
-from okrs.checkins.models import CheckIn
-from okrs.checkins.services import record_checkin
+from okrs.goals.checkins.models import CheckIn
+from okrs.goals.checkins.services import record_checkin
 from okrs.goals.models import KeyResult
 from okrs.nudges.links import checkin_url
 from okrs.nudges.models import Nudge, NudgeState

@@ -7,8 +7,8 @@ import json
 
 import time_machine
 
-from okrs.checkins.services import record_checkin
 from okrs.cli import main
+from okrs.goals.checkins.services import record_checkin
 from okrs.nudges.models import Nudge
 from okrs.org.audit import Actor
 from tests.conftest import World

@@ -9,7 +9,7 @@ import re
 import time_machine
 from django.test import Client
 
-from okrs.checkins.models import CheckIn
+from okrs.goals.checkins.models import CheckIn
 from okrs.nudges.models import Nudge, NudgeState
 from okrs.nudges.planner import plan_and_create
 from okrs.nudges.sender import send_due

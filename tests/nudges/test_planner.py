@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from okrs.checkins.services import record_checkin
+from okrs.goals.checkins.services import record_checkin
 from okrs.nudges import rules
 from okrs.nudges.models import Nudge, NudgeKind, NudgeState
 from okrs.nudges.planner import plan_and_create, plan_nudges

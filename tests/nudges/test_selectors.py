@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from okrs.checkins.services import record_checkin
+from okrs.goals.checkins.services import record_checkin
 from okrs.nudges.models import Nudge, NudgeKind, NudgeState
 from okrs.nudges.selectors import due_key_results, my_key_results
 from okrs.nudges.services import build_message, snooze_nudge

@@ -175,7 +175,7 @@ def test_a_renewed_claim_is_kept_and_a_dead_one_taken_over_at_the_next_tick(worl
 
 
 def test_a_nudge_with_nothing_due_any_more_is_cancelled_not_sent(world: World, smtp: LocalSmtp):
-    from okrs.checkins.services import record_checkin
+    from okrs.goals.checkins.services import record_checkin
     from okrs.org.audit import Actor
 
     with time_machine.travel(MONDAY_10, tick=False):

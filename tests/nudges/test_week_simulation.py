@@ -15,7 +15,7 @@ import zoneinfo
 import time_machine
 from django.db.models import QuerySet
 
-from okrs.checkins.services import record_checkin
+from okrs.goals.checkins.services import record_checkin
 from okrs.goals.models import Cycle, KeyResult, Objective
 from okrs.nudges.models import Nudge, NudgeKind, NudgeState
 from okrs.nudges.planner import plan_and_create

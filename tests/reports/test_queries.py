@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from okrs.checkins.models import CheckIn
+from okrs.goals.checkins.models import CheckIn
 from okrs.goals.models import Initiative, KeyResult, Objective
 from okrs.reports.build import build_report
 from okrs.reports.html import render_html

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from okrs.channels.slack import blocks
-from okrs.checkins.models import CheckIn
+from okrs.goals.checkins.models import CheckIn
 from tests.conftest import World
 from tests.slack.conftest import SlackDriver
 

@@ -7,7 +7,7 @@ import datetime as dt
 import json
 
 from okrs.channels.slack import blocks
-from okrs.checkins.models import CheckIn
+from okrs.goals.checkins.models import CheckIn
 from tests.conftest import World
 from tests.slack.conftest import SlackDriver
 from tests.slack.test_round_trip import deliver, sent_nudge

@@ -19,7 +19,7 @@ from slack_bolt import BoltRequest
 from okrs.channels.slack import blocks
 from okrs.channels.slack.models import SlackAccount
 from okrs.channels.slack.payload import MalformedPayload, check
-from okrs.checkins.models import CheckIn
+from okrs.goals.checkins.models import CheckIn
 from okrs.org.models import AuditEntry
 from tests.conftest import World
 from tests.slack.conftest import SlackDriver

@@ -8,7 +8,7 @@ from typing import Any
 
 from okrs.channels.base import DueKeyResult
 from okrs.channels.slack import blocks
-from okrs.checkins.models import CheckIn
+from okrs.goals.checkins.models import CheckIn
 from okrs.goals.models import KeyResult
 from tests.conftest import World
 from tests.slack.conftest import SlackDriver

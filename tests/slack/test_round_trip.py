@@ -7,7 +7,7 @@ import datetime as dt
 
 from okrs.channels.base import channel_for
 from okrs.channels.slack import blocks
-from okrs.checkins.models import CheckIn
+from okrs.goals.checkins.models import CheckIn
 from okrs.nudges.models import Nudge, NudgeState
 from okrs.nudges.services import build_message
 from okrs.org.models import AuditEntry

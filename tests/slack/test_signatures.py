@@ -12,7 +12,7 @@ from django.test import Client
 
 from okrs.channels.slack import blocks
 from okrs.channels.slack.models import SlackAccount
-from okrs.checkins.models import CheckIn
+from okrs.goals.checkins.models import CheckIn
 from okrs.org.models import AuditEntry
 from tests.conftest import World
 from tests.slack.conftest import SlackDriver

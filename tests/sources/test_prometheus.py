@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from prometheus_client import CollectorRegistry, Histogram, start_http_server
 
-from okrs.checkins.models import CheckIn
+from okrs.goals.checkins.models import CheckIn
 from okrs.metrics.sources.backends.prometheus import PrometheusSource
 from okrs.metrics.sources.registry import SourceError
 from okrs.metrics.sources.sync import sync_key_result

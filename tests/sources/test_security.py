@@ -13,7 +13,7 @@ from django.test import Client
 from okrs.ascode.apply import apply_plan
 from okrs.ascode.parse import load_plan
 from okrs.ascode.problems import PlanInvalid
-from okrs.checkins.models import CheckIn
+from okrs.goals.checkins.models import CheckIn
 from okrs.goals.models import KeyResult
 from okrs.metrics.sources.backends.http_json import HttpJsonSource
 from okrs.metrics.sources.backends.prometheus import number_from_answer

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from okrs.checkins.models import CheckIn
+from okrs.goals.checkins.models import CheckIn
 from okrs.metrics.sources.backends.sql import SqlSource
 from okrs.metrics.sources.registry import SourceError
 from okrs.metrics.sources.sync import sync_key_result

@@ -12,7 +12,7 @@ import threading
 import pytest
 from django.db import connection
 
-from okrs.checkins.models import CheckIn
+from okrs.goals.checkins.models import CheckIn
 from okrs.goals.models import KeyResult
 from okrs.metrics.sources import sync
 from okrs.metrics.sources.sync import due_key_results, sync_due, sync_key_result

@@ -17,7 +17,7 @@ import time_machine
 from django.db import connection
 
 from okrs import claims
-from okrs.checkins.models import CheckIn
+from okrs.goals.checkins.models import CheckIn
 from okrs.goals.models import KeyResult
 from okrs.metrics.sources import http, sync
 from okrs.metrics.sources.sync import due_key_results, sync_due, sync_key_result

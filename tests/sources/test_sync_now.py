@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from okrs.checkins.models import CheckIn
+from okrs.goals.checkins.models import CheckIn
 from okrs.goals.models import KeyResult
 from okrs.metrics.sources import sync
 from tests.conftest import NOW

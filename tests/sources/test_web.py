@@ -11,7 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from okrs.ascode.export import export_plan
-from okrs.checkins.models import CheckIn
+from okrs.goals.checkins.models import CheckIn
 from okrs.goals.models import KeyResult
 from okrs.metrics.sources.models import Credential
 from okrs.metrics.sources.sync import sync_key_result

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from okrs.channels.teams import cards
-from okrs.checkins.models import CheckIn
+from okrs.goals.checkins.models import CheckIn
 from okrs.nudges.models import Nudge, NudgeKind
 from tests.conftest import World
 from tests.teams.cardtools import buttons, inputs, press, text

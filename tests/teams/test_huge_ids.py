@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from okrs.channels.teams import cards
-from okrs.checkins.models import CheckIn
+from okrs.goals.checkins.models import CheckIn
 from okrs.nudges.models import Nudge, NudgeKind
 from tests.conftest import World
 from tests.teams.conftest import TeamsDriver, linked

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from okrs.channels.teams import cards
-from okrs.checkins.models import CheckIn
+from okrs.goals.checkins.models import CheckIn
 from okrs.nudges.models import Nudge, NudgeState
 from okrs.nudges.sender import send_due
 from okrs.org.models import AuditEntry

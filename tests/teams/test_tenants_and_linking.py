@@ -14,7 +14,7 @@ import pytest
 
 from okrs.channels.teams import config
 from okrs.channels.teams.models import TeamsConversation
-from okrs.checkins.models import CheckIn
+from okrs.goals.checkins.models import CheckIn
 from okrs.org.models import AuditEntry, Person
 from tests.conftest import World
 from tests.fakes.teams import Member

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from okrs.checkins.services import record_checkin
+from okrs.goals.checkins.services import record_checkin
 from okrs.goals.models import KeyResult, Objective
 from okrs.org.audit import Actor
 from okrs.org.models import Team

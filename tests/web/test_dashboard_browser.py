@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from okrs.checkins.services import record_checkin
+from okrs.goals.checkins.services import record_checkin
 from okrs.org.audit import Actor
 from tests.conftest import World
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.test import Client
 
-from okrs.checkins.models import CheckIn
+from okrs.goals.checkins.models import CheckIn
 from okrs.goals.models import ContributionLink, Initiative, KeyResult, Objective
 from okrs.org.models import AuditEntry
 

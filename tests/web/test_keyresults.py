@@ -11,7 +11,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from okrs.checkins.models import CheckIn
+from okrs.goals.checkins.models import CheckIn
 from okrs.goals.evaluation import evaluate_key_result
 from okrs.goals.models import ContributionLink, Initiative, KeyResult, Objective
 from okrs.org.models import AuditEntry, Person
@@ -499,7 +499,7 @@ def test_objective_and_my_check_ins_queries_do_not_grow_with_the_plan(
 
 
 def test_a_value_beyond_what_scoring_can_hold_is_refused(world, client) -> None:
-    from okrs.checkins.models import CheckIn
+    from okrs.goals.checkins.models import CheckIn
 
     client.force_login(world.member)
     response = client.post(

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from okrs.checkins.models import CheckIn
+from okrs.goals.checkins.models import CheckIn
 from tests.conftest import NOW, World
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]

@@ -21,7 +21,7 @@ from okrs.channels.interactions import claim_interaction, shown_after_checkin
 from okrs.channels.slack import blocks
 from okrs.channels.slack.people import person_for_slack_user
 from okrs.channels.slack.services import CHANNEL, forget_workspace
-from okrs.checkins.services import CheckInsRefused, record_checkins, record_no_change
+from okrs.goals.checkins.services import CheckInsRefused, record_checkins, record_no_change
 from okrs.nudges.selectors import due_key_results, my_key_results
 from okrs.nudges.services import snooze_nudge
 from okrs.org.audit import Actor

@@ -1,6 +1,6 @@
 """Writes made from Slack about the installation's life cycle (install, uninstall), each
 audited. Check-ins from the modal and the "No change" button go through
-okrs.checkins.services like every other submission (see handlers.py)."""
+okrs.goals.checkins.services like every other submission (see handlers.py)."""
 
 from __future__ import annotations
 

@@ -31,7 +31,7 @@ from okrs.channels.interactions import (
 )
 from okrs.channels.teams import cards, connector, services
 from okrs.channels.teams.models import TeamsConversation
-from okrs.checkins.services import CheckInsRefused, record_checkins, record_no_change
+from okrs.goals.checkins.services import CheckInsRefused, record_checkins, record_no_change
 from okrs.nudges.selectors import due_key_results, my_key_results
 from okrs.nudges.services import snooze_nudge
 from okrs.org.audit import Actor

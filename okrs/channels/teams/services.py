@@ -1,5 +1,5 @@
 """Writes made from Teams, each audited: linking a person's chat with the bot and learning
-their timezone. The check-ins of a card go through okrs.checkins.services like every other
+their timezone. The check-ins of a card go through okrs.goals.checkins.services like every other
 submission (see handlers.py)."""
 
 from __future__ import annotations

@@ -17,10 +17,10 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from okrs.checkins.forms import CheckInForm, initial_values
-from okrs.checkins.models import CheckIn
-from okrs.checkins.services import CheckInsRefused, record_checkins
 from okrs.goals import scoring
+from okrs.goals.checkins.forms import CheckInForm, initial_values
+from okrs.goals.checkins.models import CheckIn
+from okrs.goals.checkins.services import CheckInsRefused, record_checkins
 from okrs.goals.evaluation import KeyResultState, evaluate_cycle, evaluate_key_result
 from okrs.goals.models import Cycle, Initiative, KeyResult, Objective
 from okrs.metrics.sources.public import public_source

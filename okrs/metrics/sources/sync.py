@@ -38,8 +38,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 
 from okrs import claims
-from okrs.checkins.services import LARGEST_VALUE, CheckInInvalid, record_checkin
 from okrs.crypto import DecryptionFailed
+from okrs.goals.checkins.services import LARGEST_VALUE, CheckInInvalid, record_checkin
 from okrs.goals.models import Cycle, KeyResult
 from okrs.metrics.sources.models import Credential, SyncState, fingerprint
 from okrs.metrics.sources.registry import (

@@ -2,6 +2,6 @@ from django.apps import AppConfig
 
 
 class CheckinsConfig(AppConfig):
-    name = "okrs.checkins"
+    name = "okrs.goals.checkins"
     label = "checkins"
     verbose_name = "Check-ins"

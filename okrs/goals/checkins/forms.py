@@ -8,8 +8,8 @@ from typing import Any
 from django import forms
 from django.http import QueryDict
 
-from okrs.checkins.models import Confidence
-from okrs.checkins.services import LARGEST_VALUE, Answer
+from okrs.goals.checkins.models import Confidence
+from okrs.goals.checkins.services import LARGEST_VALUE, Answer
 from okrs.goals.evaluation import KeyResultState
 from okrs.goals.models import KeyResult
 from okrs.numbers import plain_number

@@ -16,15 +16,15 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from okrs.checkins.forms import (
+from okrs.goals.checkins.forms import (
     FIELDS_TO_CORRECT,
     NOTHING_TO_SAVE,
     CheckInForm,
     PostedRows,
     row_form,
 )
-from okrs.checkins.models import CheckIn
-from okrs.checkins.services import CheckInsRefused, record_checkins
+from okrs.goals.checkins.models import CheckIn
+from okrs.goals.checkins.services import CheckInsRefused, record_checkins
 from okrs.goals.evaluation import KeyResultState, evaluate_key_result
 from okrs.goals.models import Cycle, KeyResult
 from okrs.goals.scope import page_scope

@@ -11,7 +11,7 @@ from typing import Protocol
 from django.db import transaction
 from django.utils import timezone
 
-from okrs.checkins.models import CheckIn, Confidence, Source, source_choices
+from okrs.goals.checkins.models import CheckIn, Confidence, Source, source_choices
 from okrs.goals.evaluation import evaluate_key_result
 from okrs.goals.models import KeyResult
 from okrs.goals.scoring import KeyResultScore
