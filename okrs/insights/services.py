@@ -19,8 +19,8 @@ from okrs.goals.models import (
     Objective,
 )
 from okrs.org.audit import Actor, record, snapshot
-from okrs.org.models import KEY_VALIDATOR, Organisation, Person, Role
-from okrs.org.permissions import PermissionDenied, can_edit_objective, led_team_ids
+from okrs.org.models import KEY_VALIDATOR, Organisation
+from okrs.org.permissions import PermissionDenied, can_edit_objective, can_write_retrospective
 
 MAX_RETROSPECTIVE_CHARS = 5000
 RETROSPECTIVE_FIELDS = ("retrospective", "retrospective_at", "retrospective_by")
@@ -32,16 +32,6 @@ KEY_RESULT_COPIED = ("key", "title", "owner_id", "kind", "target", "unit", "weig
 
 class InsightInvalid(ValueError):
     """The request cannot be carried out as asked; the message says why, for a 400."""
-
-
-def can_write_retrospective(person: Person, key_result: KeyResult) -> bool:
-    """The owner, the lead of the objective's team (or of a team above it), or an admin."""
-    if not person.is_active or person.role == Role.VIEWER:
-        return False
-    if person.role == Role.ADMIN or key_result.owner_id == person.pk:
-        return True
-    team_id = key_result.objective.team_id
-    return person.role == Role.LEAD and team_id is not None and team_id in led_team_ids(person)
 
 
 @transaction.atomic

@@ -18,14 +18,13 @@ from okrs.goals.models import Cycle, KeyResult, Objective
 from okrs.insights.services import (
     MAX_RETROSPECTIVE_CHARS,
     InsightInvalid,
-    can_write_retrospective,
     carry_over_key,
     carry_over_objective,
     save_retrospective,
 )
 from okrs.org.audit import Actor
 from okrs.org.models import Organisation
-from okrs.org.permissions import PermissionDenied, can_edit_objective
+from okrs.org.permissions import PermissionDenied, can_edit_objective, can_write_retrospective
 from okrs.web.shell import forbidden, signed_in
 
 

@@ -111,6 +111,11 @@ def require_source_permission(actor: Actor, *, before: Any, after: Any) -> None:
     raise PermissionDenied(SOURCE_REFUSAL)
 
 
+def can_write_retrospective(person: Person, key_result: KeyResult) -> bool:
+    """Whoever may check in on the key result writes its end-of-cycle retrospective too."""
+    return can_check_in(person, key_result)
+
+
 def require(allowed: bool, person: Person, action: str, target: Model) -> None:
     if not allowed:
         raise PermissionDenied(f"{person.email} ({person.role}) may not {action} {target}")
