@@ -36,20 +36,19 @@ def _person_form(request: HttpRequest, person: Person, data: Any = None) -> Pers
 
 
 def _check_person(form: PersonSettingsForm, person: Person) -> bool:
-    """Apply's checks on a person entry; each problem goes beside its field."""
-    fields = {"timezone": 3, "channel": 4}
+    """Apply's checks on a person entry; each problem goes beside the field it names (a field
+    the form does not show, such as the email, above the form)."""
     spec = PersonSpec(
         line=1,
-        lines={"email": 2, **fields},
         email=person.email.lower(),
         name=person.name,
         timezone=form.cleaned_data["timezone"],
         channel=form.cleaned_data["channel"],
     )
-    by_line = {line: name for name, line in fields.items()}
     problems = validate_plan(Plan(line=0, filename="settings", people=[spec]))
     for problem in problems:
-        form.add_error(by_line.get(problem.line), problem.message)
+        name = problem.field if problem.field in form.fields else None
+        form.add_error(name, problem.message)
     return not problems
 
 
