@@ -1,11 +1,15 @@
 """Writing the plan: cycles, objectives, key results and initiatives.
 
-Every write of the editor goes through these functions, and `okrs apply` maps a plan's fields
-onto the models with the same `*_values` functions and refuses a frozen cycle with the same
-`refuse_frozen`. Each function takes keyword arguments only, runs in one transaction, checks
-the actor's permission (okrs/org/permissions.py; a trusted actor or the system is not checked),
-refuses to change a cycle whose final scores are frozen, and writes the audit entry: before and
-after, through the actor's channel. A save that changes nothing leaves no entry.
+Every write of the editor and of `okrs apply` goes through these functions. Each takes keyword
+arguments only, runs in one transaction, checks the actor's permission (okrs/org/permissions.py;
+a trusted actor or the system is not checked), refuses to change a cycle whose final scores are
+frozen, and writes the audit entry: before and after, through the actor's channel. A save that
+changes nothing leaves no entry.
+
+`okrs apply` passes an `audit` batch (okrs/org/audit.py): the entries of its whole run are then
+merged per row and written at its end, and a frozen cycle is noted there rather than raised, so
+the file's every refused change can be reported at its line before the run rolls back. It also
+passes `position`, since the file's order is the plan's; without one a new row goes last.
 
 The values come as rows (people, teams, cycles, the objective or key result aligned to) and
 plain values that okrs/ascode/validate.py has passed: these functions judge permissions and the
@@ -15,15 +19,16 @@ frozen cycle, not the plan's rules.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from django.db import transaction
 from django.db.models import Count, Max, Model, QuerySet
 
 from okrs.goals.models import ContributionLink, Cycle, Initiative, KeyResult, Objective
-from okrs.org.audit import Actor, record, snapshot
+from okrs.org.audit import Actor, AuditBatch, record, snapshot
 from okrs.org.models import Person, Role, Team
 from okrs.org.permissions import (
     PermissionDenied,
@@ -33,6 +38,21 @@ from okrs.org.permissions import (
     is_admin,
     require_source_permission,
 )
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _atomic(function: Callable[P, R]) -> Callable[P, R]:
+    """One transaction, or a savepoint within the caller's; not even that within an audit
+    batch's run, which stands or falls whole (its caller rolls everything back on an error)."""
+
+    @functools.wraps(function)
+    def atomic(*args: P.args, **kwargs: P.kwargs) -> R:
+        with transaction.atomic(savepoint=kwargs.get("audit") is None):
+            return function(*args, **kwargs)
+
+    return atomic
 
 
 class CycleFrozen(Exception):
@@ -51,10 +71,25 @@ def frozen_message(cycle: Cycle) -> str:
     )
 
 
-def refuse_frozen(cycle: Cycle | None) -> None:
-    """CycleFrozen when `cycle` is frozen: what was scored at its end stays as it was scored."""
+def refuse_frozen(
+    cycle: Cycle | None, audit: AuditBatch | None = None, entity: str = "", ref: str = ""
+) -> None:
+    """CycleFrozen when `cycle` is frozen: what was scored at its end stays as it was scored.
+
+    With an audit batch the refusal of the write to `entity` `ref` is noted there instead."""
     if cycle is not None and cycle.frozen_at is not None:
-        raise CycleFrozen(cycle)
+        if audit is None:
+            raise CycleFrozen(cycle)
+        audit.refuse(entity, ref, CycleFrozen(cycle))
+
+
+def _refuse_in_batch(cycle: Cycle, audit: AuditBatch | None, entity: str, ref: str) -> None:
+    """A row a deletion changes on the side (an objective unaligned, a link from elsewhere).
+
+    The editor lets those follow the deletion it allowed; a plan file's run reports every row
+    in a frozen cycle that it would change."""
+    if audit is not None:
+        refuse_frozen(cycle, audit, entity, ref)
 
 
 def _checked(actor: Actor) -> Person | None:
@@ -67,7 +102,17 @@ def _require(allowed: bool, message: str) -> None:
         raise PermissionDenied(message)
 
 
-def _audit(actor: Actor, entity: str, ref: str, before: dict[str, Any] | None, row: Model) -> None:
+def _audit(
+    actor: Actor,
+    entity: str,
+    ref: str,
+    before: dict[str, Any] | None,
+    row: Model,
+    audit: AuditBatch | None = None,
+) -> None:
+    if audit is not None:
+        audit.written(entity, ref, before, row)
+        return
     row.refresh_from_db()
     after = snapshot(row)
     if before == after:
@@ -76,13 +121,21 @@ def _audit(actor: Actor, entity: str, ref: str, before: dict[str, Any] | None, r
     record(actor, action=action, entity=entity, ref=ref, before=before, after=after)
 
 
-def _deleted(actor: Actor, entity: str, ref: str, row: Model) -> None:
+def _deleted(
+    actor: Actor, entity: str, ref: str, row: Model, audit: AuditBatch | None = None
+) -> None:
     before = snapshot(row)
     row.delete()
+    if audit is not None:
+        audit.deleted(entity, ref, before)
+        return
     record(actor, action="delete", entity=entity, ref=ref, before=before, after=None)
 
 
-def _next_position(rows: QuerySet[Any]) -> int:
+def _next_position(rows: QuerySet[Any], position: int | None = None) -> int:
+    """`position` when given, else after the last of `rows`."""
+    if position is not None:
+        return position
     last = rows.aggregate(last=Max("position"))["last"]
     return 0 if last is None else last + 1
 
@@ -171,7 +224,7 @@ def _require_admin(actor: Actor, what: str) -> None:
         _require(is_admin(person), f"Only admins {what}.")
 
 
-@transaction.atomic
+@_atomic
 def create_cycle(
     *,
     actor: Actor,
@@ -180,14 +233,15 @@ def create_cycle(
     start: dt.date,
     end: dt.date,
     parent: Cycle | None = None,
+    audit: AuditBatch | None = None,
 ) -> Cycle:
     _require_admin(actor, "create cycles")
     cycle = Cycle.objects.create(key=key, name=name, start=start, end=end, parent=parent)
-    _audit(actor, "cycle", cycle.key, None, cycle)
+    _audit(actor, "cycle", cycle.key, None, cycle, audit)
     return cycle
 
 
-@transaction.atomic
+@_atomic
 def update_cycle(
     *,
     actor: Actor,
@@ -196,16 +250,17 @@ def update_cycle(
     start: dt.date,
     end: dt.date,
     parent: Cycle | None,
+    audit: AuditBatch | None = None,
 ) -> Cycle:
     _require_admin(actor, "change cycles")
-    refuse_frozen(cycle)
+    refuse_frozen(cycle, audit, "cycle", cycle.key)
     before = snapshot(cycle)
     _set(cycle, {"name": name, "start": start, "end": end, "parent": parent})
-    _audit(actor, "cycle", cycle.key, before, cycle)
+    _audit(actor, "cycle", cycle.key, before, cycle, audit)
     return cycle
 
 
-@transaction.atomic
+@_atomic
 def delete_cycle(*, actor: Actor, cycle: Cycle) -> None:
     """Only an empty cycle goes: a cycle's objectives are never deleted along with it."""
     _require_admin(actor, "delete cycles")
@@ -243,7 +298,7 @@ def scope_refusal(person: Person, level: str) -> str:
 Target = Objective | KeyResult
 
 
-@transaction.atomic
+@_atomic
 def create_objective(
     *,
     actor: Actor,
@@ -256,9 +311,11 @@ def create_objective(
     owner: Person,
     aligns_to: Target | None = None,
     contributes_to: Sequence[Target] = (),
+    position: int | None = None,
+    audit: AuditBatch | None = None,
 ) -> Objective:
     _require_objective_scope(_checked(actor), level=level, team=team, owner=owner)
-    refuse_frozen(cycle)
+    refuse_frozen(cycle, audit, "objective", key)
     objective = Objective.objects.create(
         key=key,
         cycle=cycle,
@@ -267,15 +324,16 @@ def create_objective(
         title=title,
         description=description,
         owner=owner,
-        position=_next_position(Objective.objects.filter(cycle=cycle)),
+        position=_next_position(Objective.objects.filter(cycle=cycle), position),
         **alignment_values(aligns_to),
     )
-    _audit(actor, "objective", objective.key, None, objective)
-    _set_contributions(actor, objective, contributes_to)
+    _audit(actor, "objective", objective.key, None, objective, audit)
+    if contributes_to:
+        _set_contributions(actor, objective, contributes_to)
     return objective
 
 
-@transaction.atomic
+@_atomic
 def update_objective(
     *,
     actor: Actor,
@@ -287,18 +345,24 @@ def update_objective(
     owner: Person,
     aligns_to: Target | None,
     contributes_to: Sequence[Target] | None = None,
+    cycle: Cycle | None = None,
+    position: int | None = None,
+    audit: AuditBatch | None = None,
 ) -> Objective:
     """The objective's own fields, and its `contributes_to` links unless None, become these.
 
-    Its key and cycle stay. Changing its level, team or owner needs the right to create an
-    objective of that scope, so nobody moves an objective where they could not have made it."""
+    Its key stays, and its cycle and position unless given (a plan file moves objectives
+    between cycles; the editor does not). Changing its level, team or owner needs the right to
+    create an objective of that scope, so nobody moves an objective where they could not have
+    made it. Moving it between cycles changes both: neither may be frozen."""
     person = _checked(actor)
     if person is not None:
         _require(
             can_edit_objective(person, objective),
             f"You may not edit the objective “{objective.title}”.",
         )
-    refuse_frozen(objective.cycle)
+    refuse_frozen(cycle, audit, "objective", objective.key)
+    refuse_frozen(objective.cycle, audit, "objective", objective.key)
     if (
         level != objective.level
         or (team.pk if team else None) != objective.team_id
@@ -306,7 +370,7 @@ def update_objective(
     ):
         _require_objective_scope(person, level=level, team=team, owner=owner)
     before = snapshot(objective)
-    values = {
+    values: dict[str, Any] = {
         "level": level,
         "team": team,
         "title": title,
@@ -314,8 +378,12 @@ def update_objective(
         "owner": owner,
         **alignment_values(aligns_to),
     }
+    if cycle is not None:
+        values["cycle"] = cycle
+    if position is not None:
+        values["position"] = position
     _set(objective, values)
-    _audit(actor, "objective", objective.key, before, objective)
+    _audit(actor, "objective", objective.key, before, objective, audit)
     if contributes_to is not None:
         _set_contributions(actor, objective, contributes_to)
     return objective
@@ -348,21 +416,97 @@ def _set_contributions(actor: Actor, objective: Objective, targets: Sequence[Tar
         else:
             _deleted(actor, "contribution", f"{objective.key} -> {ref}", link)
     for position, ref in enumerate(refs):
-        link_ref = f"{objective.key} -> {ref}"
         if ref in kept:
-            link = kept[ref]
-            before = snapshot(link)
-            _set(link, {"position": position})
-            _audit(actor, "contribution", link_ref, before, link)
-            continue
-        target = by_ref[ref]
-        created = ContributionLink.objects.create(
-            objective=objective,
-            to_objective=target if isinstance(target, Objective) else None,
-            to_key_result=target if isinstance(target, KeyResult) else None,
-            position=position,
+            _move_link(actor, kept[ref], position, None)
+        else:
+            _create_link(actor, objective, by_ref[ref], position, None)
+
+
+def _create_link(
+    actor: Actor, objective: Objective, target: Target, position: int, audit: AuditBatch | None
+) -> ContributionLink:
+    created = ContributionLink.objects.create(
+        objective=objective,
+        to_objective=target if isinstance(target, Objective) else None,
+        to_key_result=target if isinstance(target, KeyResult) else None,
+        position=position,
+    )
+    _audit(actor, "contribution", f"{objective.key} -> {target_ref(target)}", None, created, audit)
+    return created
+
+
+def _move_link(
+    actor: Actor, link: ContributionLink, position: int, audit: AuditBatch | None
+) -> None:
+    before = snapshot(link)
+    _set(link, {"position": position})
+    _audit(actor, "contribution", f"{link.objective.key} -> {_link_ref(link)}", before, link, audit)
+
+
+def _require_link_edit(
+    actor: Actor, objective: Objective, ref: str, audit: AuditBatch | None
+) -> None:
+    person = _checked(actor)
+    if person is not None:
+        _require(
+            can_edit_objective(person, objective),
+            f"You may not change the links of the objective “{objective.title}”.",
         )
-        _audit(actor, "contribution", link_ref, None, created)
+    refuse_frozen(objective.cycle, audit, "contribution", ref)
+
+
+@_atomic
+def create_contribution(
+    *,
+    actor: Actor,
+    objective: Objective,
+    target: Target,
+    position: int,
+    audit: AuditBatch | None = None,
+) -> ContributionLink:
+    """One `contributes_to` link of `objective`, at `position` among its links."""
+    _require_link_edit(actor, objective, f"{objective.key} -> {target_ref(target)}", audit)
+    return _create_link(actor, objective, target, position, audit)
+
+
+@_atomic
+def move_contribution(
+    *, actor: Actor, link: ContributionLink, position: int, audit: AuditBatch | None = None
+) -> None:
+    _require_link_edit(actor, link.objective, f"{link.objective.key} -> {_link_ref(link)}", audit)
+    _move_link(actor, link, position, audit)
+
+
+@_atomic
+def delete_contribution(
+    *, actor: Actor, link: ContributionLink, audit: AuditBatch | None = None
+) -> None:
+    ref = f"{link.objective.key} -> {_link_ref(link)}"
+    _require_link_edit(actor, link.objective, ref, audit)
+    _deleted(actor, "contribution", ref, link, audit)
+
+
+@_atomic
+def align_objective(
+    *, actor: Actor, objective: Objective, aligns_to: Target | None, audit: AuditBatch | None = None
+) -> None:
+    """The objective rolls up into `aligns_to` (or nothing); its other fields stay."""
+    person = _checked(actor)
+    if person is not None:
+        _require(
+            can_edit_objective(person, objective),
+            f"You may not edit the objective “{objective.title}”.",
+        )
+    refuse_frozen(objective.cycle, audit, "objective", objective.key)
+    _align(actor, objective, aligns_to, audit)
+
+
+def _align(
+    actor: Actor, objective: Objective, target: Target | None, audit: AuditBatch | None
+) -> None:
+    before = snapshot(objective)
+    _set(objective, alignment_values(target))
+    _audit(actor, "objective", objective.key, before, objective, audit)
 
 
 @dataclass(frozen=True)
@@ -412,43 +556,63 @@ def key_result_deletion(key_result: KeyResult) -> Deletion:
     )
 
 
-def _unalign(actor: Actor, children: QuerySet[Objective]) -> None:
-    for child in children:
-        before = snapshot(child)
-        _set(child, alignment_values(None))
-        _audit(actor, "objective", child.key, before, child)
+def _unalign(actor: Actor, children: QuerySet[Objective], audit: AuditBatch | None) -> None:
+    for child in children.select_related("cycle"):
+        _refuse_in_batch(child.cycle, audit, "objective", child.key)
+        _align(actor, child, None, audit)
 
 
-@transaction.atomic
-def delete_objective(*, actor: Actor, objective: Objective) -> None:
+def _delete_links(
+    actor: Actor, links: QuerySet[ContributionLink], to: str, audit: AuditBatch | None
+) -> None:
+    """Links from other objectives to the row being deleted (OBJECTIVE_KEY or a KR's ref)."""
+    for link in links.select_related("objective__cycle"):
+        ref = f"{link.objective.key} -> {to}"
+        _refuse_in_batch(link.objective.cycle, audit, "contribution", ref)
+        _deleted(actor, "contribution", ref, link, audit)
+
+
+@_atomic
+def delete_objective(
+    *,
+    actor: Actor,
+    objective: Objective,
+    spared: Collection[int] = (),
+    audit: AuditBatch | None = None,
+) -> None:
     """The objective goes with its key results (and their check-ins), initiatives and links;
-    objectives that rolled up into it stay, unaligned. Each row is its own audit entry."""
+    objectives that rolled up into it stay, unaligned. Each row is its own audit entry.
+
+    `spared` are objectives deleted in the same run: what of theirs points here is left to go
+    with them, rather than unlinked first."""
     person = _checked(actor)
     if person is not None:
         _require(
             can_edit_objective(person, objective),
             f"You may not delete the objective “{objective.title}”.",
         )
-    refuse_frozen(objective.cycle)
-    _unalign(actor, Objective.objects.filter(aligns_to_objective=objective))
+    refuse_frozen(objective.cycle, audit, "objective", objective.key)
+    spared = {*spared, objective.pk}
     for initiative in objective.initiatives.all():
-        _deleted(actor, "initiative", f"{objective.key}/{initiative.key}", initiative)
+        _deleted(actor, "initiative", f"{objective.key}/{initiative.key}", initiative, audit)
     for key_result in list(objective.key_results.select_related("objective")):
-        _delete_key_result(actor, key_result)
+        _delete_key_result(actor, key_result, spared, audit)
     for link in objective.contribution_links.select_related(
         "to_objective", "to_key_result__objective"
     ):
-        _deleted(actor, "contribution", f"{objective.key} -> {_link_ref(link)}", link)
-    for link in ContributionLink.objects.filter(to_objective=objective).select_related("objective"):
-        _deleted(actor, "contribution", f"{link.objective.key} -> {objective.key}", link)
-    _deleted(actor, "objective", objective.key, objective)
+        _deleted(actor, "contribution", f"{objective.key} -> {_link_ref(link)}", link, audit)
+    incoming = ContributionLink.objects.filter(to_objective=objective)
+    _delete_links(actor, incoming.exclude(objective_id__in=spared), objective.key, audit)
+    aligned = Objective.objects.filter(aligns_to_objective=objective).exclude(pk__in=spared)
+    _unalign(actor, aligned, audit)
+    _deleted(actor, "objective", objective.key, objective, audit)
 
 
 # ---------------------------------------------------------------------------------------------
 # Key results
 
 
-@transaction.atomic
+@_atomic
 def create_key_result(
     *,
     actor: Actor,
@@ -462,6 +626,8 @@ def create_key_result(
     unit: str = "",
     weight: float = 1.0,
     source: dict[str, Any] | None = None,
+    position: int | None = None,
+    audit: AuditBatch | None = None,
 ) -> KeyResult:
     person = _checked(actor)
     if person is not None:
@@ -469,7 +635,7 @@ def create_key_result(
             can_edit_objective(person, objective),
             f"You may not add key results to the objective “{objective.title}”.",
         )
-    refuse_frozen(objective.cycle)
+    refuse_frozen(objective.cycle, audit, "key_result", f"{objective.key}/{key}")
     values = key_result_values(
         title=title, kind=kind, baseline=baseline, target=target, unit=unit, weight=weight,
         source=source,
@@ -479,14 +645,14 @@ def create_key_result(
         objective=objective,
         key=key,
         owner=owner,
-        position=_next_position(objective.key_results.all()),
+        position=_next_position(objective.key_results.all(), position),
         **values,
     )
-    _audit(actor, "key_result", key_result.ref, None, key_result)
+    _audit(actor, "key_result", key_result.ref, None, key_result, audit)
     return key_result
 
 
-@transaction.atomic
+@_atomic
 def update_key_result(
     *,
     actor: Actor,
@@ -499,6 +665,8 @@ def update_key_result(
     unit: str,
     weight: float,
     source: dict[str, Any] | None,
+    position: int | None = None,
+    audit: AuditBatch | None = None,
 ) -> KeyResult:
     """The owner may sharpen their key result, but its owner and weight shape the objective's
     score: changing those is for whoever may edit the objective."""
@@ -514,38 +682,50 @@ def update_key_result(
             not reshaped or can_edit_objective(person, objective),
             "Only someone who may edit the objective can change a key result's owner or weight.",
         )
-    refuse_frozen(objective.cycle)
+    refuse_frozen(objective.cycle, audit, "key_result", key_result.ref)
     values = key_result_values(
         title=title, kind=kind, baseline=baseline, target=target, unit=unit, weight=weight,
         source=source,
     )  # fmt: skip
     require_source_permission(actor, before=key_result.source, after=values["source"])
     before = snapshot(key_result)
+    if position is not None:
+        values["position"] = position
     _set(key_result, {**values, "owner": owner})
-    _audit(actor, "key_result", key_result.ref, before, key_result)
+    _audit(actor, "key_result", key_result.ref, before, key_result, audit)
     return key_result
 
 
-def _delete_key_result(actor: Actor, key_result: KeyResult) -> None:
+def _delete_key_result(
+    actor: Actor, key_result: KeyResult, spared: Collection[int], audit: AuditBatch | None
+) -> None:
     ref = key_result.ref
-    _unalign(actor, Objective.objects.filter(aligns_to_key_result=key_result))
-    for link in ContributionLink.objects.filter(to_key_result=key_result).select_related(
-        "objective"
-    ):
-        _deleted(actor, "contribution", f"{link.objective.key} -> {ref}", link)
-    for initiative in Initiative.objects.filter(key_result=key_result).select_related("objective"):
+    incoming = ContributionLink.objects.filter(to_key_result=key_result)
+    _delete_links(actor, incoming.exclude(objective_id__in=spared), ref, audit)
+    aligned = Objective.objects.filter(aligns_to_key_result=key_result).exclude(pk__in=spared)
+    _unalign(actor, aligned, audit)
+    linked = Initiative.objects.filter(key_result=key_result).exclude(objective_id__in=spared)
+    for initiative in linked.select_related("objective__cycle"):
+        initiative_ref = f"{initiative.objective.key}/{initiative.key}"
+        if initiative.objective_id != key_result.objective_id:
+            _refuse_in_batch(initiative.objective.cycle, audit, "initiative", initiative_ref)
         before = snapshot(initiative)
         _set(initiative, {"key_result": None})
-        _audit(
-            actor, "initiative", f"{initiative.objective.key}/{initiative.key}", before, initiative
-        )
-    _deleted(actor, "key_result", ref, key_result)
+        _audit(actor, "initiative", initiative_ref, before, initiative, audit)
+    _deleted(actor, "key_result", ref, key_result, audit)
 
 
-@transaction.atomic
-def delete_key_result(*, actor: Actor, key_result: KeyResult) -> None:
+@_atomic
+def delete_key_result(
+    *,
+    actor: Actor,
+    key_result: KeyResult,
+    spared: Collection[int] = (),
+    audit: AuditBatch | None = None,
+) -> None:
     """The key result goes with its check-ins; initiatives linked to it stay, unlinked, and
-    objectives aligned to it stay, unaligned."""
+    objectives aligned to it stay, unaligned (but those of the `spared` objectives, deleted in
+    the same run, which go with them)."""
     objective = key_result.objective
     person = _checked(actor)
     if person is not None:
@@ -553,19 +733,21 @@ def delete_key_result(*, actor: Actor, key_result: KeyResult) -> None:
             can_edit_objective(person, objective),
             f"You may not delete the key result “{key_result.title}”.",
         )
-    refuse_frozen(objective.cycle)
-    _delete_key_result(actor, key_result)
+    refuse_frozen(objective.cycle, audit, "key_result", key_result.ref)
+    _delete_key_result(actor, key_result, spared, audit)
 
 
 # ---------------------------------------------------------------------------------------------
 # Initiatives
 
 
-def _require_initiative_edit(actor: Actor, objective: Objective, what: str) -> None:
+def _require_initiative_edit(
+    actor: Actor, objective: Objective, what: str, ref: str, audit: AuditBatch | None
+) -> None:
     person = _checked(actor)
     if person is not None:
         _require(can_edit_objective(person, objective), what)
-    refuse_frozen(objective.cycle)
+    refuse_frozen(objective.cycle, audit, "initiative", ref)
 
 
 def _initiative_key_result(objective: Objective, key_result: KeyResult | None) -> None:
@@ -573,7 +755,7 @@ def _initiative_key_result(objective: Objective, key_result: KeyResult | None) -
         raise ValueError("an initiative's key result is one of its own objective's")
 
 
-@transaction.atomic
+@_atomic
 def create_initiative(
     *,
     actor: Actor,
@@ -584,9 +766,16 @@ def create_initiative(
     owner: Person | None = None,
     status: str = "planned",
     completed_on: dt.date | None = None,
+    position: int | None = None,
+    audit: AuditBatch | None = None,
 ) -> Initiative:
+    ref = f"{objective.key}/{key}"
     _require_initiative_edit(
-        actor, objective, f"You may not add initiatives to the objective “{objective.title}”."
+        actor,
+        objective,
+        f"You may not add initiatives to the objective “{objective.title}”.",
+        ref,
+        audit,
     )
     _initiative_key_result(objective, key_result)
     initiative = Initiative.objects.create(
@@ -597,13 +786,13 @@ def create_initiative(
         owner=owner,
         status=status,
         completed_on=completed_on,
-        position=_next_position(objective.initiatives.all()),
+        position=_next_position(objective.initiatives.all(), position),
     )
-    _audit(actor, "initiative", f"{objective.key}/{initiative.key}", None, initiative)
+    _audit(actor, "initiative", ref, None, initiative, audit)
     return initiative
 
 
-@transaction.atomic
+@_atomic
 def update_initiative(
     *,
     actor: Actor,
@@ -613,29 +802,37 @@ def update_initiative(
     owner: Person | None,
     status: str,
     completed_on: dt.date | None,
+    position: int | None = None,
+    audit: AuditBatch | None = None,
 ) -> Initiative:
     objective = initiative.objective
+    ref = f"{objective.key}/{initiative.key}"
     _require_initiative_edit(
-        actor, objective, f"You may not edit the initiative “{initiative.title}”."
+        actor, objective, f"You may not edit the initiative “{initiative.title}”.", ref, audit
     )
     _initiative_key_result(objective, key_result)
     before = snapshot(initiative)
-    values = {
+    values: dict[str, Any] = {
         "title": title,
         "key_result": key_result,
         "owner": owner,
         "status": status,
         "completed_on": completed_on,
     }
+    if position is not None:
+        values["position"] = position
     _set(initiative, values)
-    _audit(actor, "initiative", f"{objective.key}/{initiative.key}", before, initiative)
+    _audit(actor, "initiative", ref, before, initiative, audit)
     return initiative
 
 
-@transaction.atomic
-def delete_initiative(*, actor: Actor, initiative: Initiative) -> None:
+@_atomic
+def delete_initiative(
+    *, actor: Actor, initiative: Initiative, audit: AuditBatch | None = None
+) -> None:
     objective = initiative.objective
+    ref = f"{objective.key}/{initiative.key}"
     _require_initiative_edit(
-        actor, objective, f"You may not delete the initiative “{initiative.title}”."
+        actor, objective, f"You may not delete the initiative “{initiative.title}”.", ref, audit
     )
-    _deleted(actor, "initiative", f"{objective.key}/{initiative.key}", initiative)
+    _deleted(actor, "initiative", ref, initiative, audit)

@@ -70,3 +70,90 @@ def record(
         before=before,
         after=after,
     )
+
+
+@dataclass
+class Write:
+    """One write made for an AuditBatch, in the order made; `before` is None for a creation."""
+
+    action: str
+    entity: str
+    ref: str
+    before: dict[str, Any] | None
+
+
+@dataclass
+class _Entry:
+    action: str
+    before: dict[str, Any] | None
+    row: models.Model | None  # None once deleted
+
+
+class AuditBatch:
+    """The audit log of a run of writes that stands or falls together (`okrs apply`).
+
+    Each row gets one entry, written by `record` when the run ends: the row as it was before the
+    run first wrote it, and as the run leaves it, so a file that changes a row in two steps
+    (its fields, then its alignment) shows as one change. A row changed and changed back has no
+    entry. The service functions that take `audit=` write into it instead of the log; without
+    one each write is its own entry at once.
+
+    A write the run may not make (a frozen cycle) is noted in `refused` rather than raised, so
+    the caller can report every one of them and roll the run back; `record` refuses to write
+    while any is noted.
+    """
+
+    def __init__(
+        self,
+        actor: Actor,
+        snapshot_of: Callable[[str, models.Model], dict[str, Any]] | None = None,
+    ) -> None:
+        self.actor = actor
+        self.writes: list[Write] = []
+        self.refused: dict[tuple[str, str], Exception] = {}
+        self._entries: dict[tuple[str, str], _Entry] = {}
+        self._snapshot_of = snapshot_of or (lambda entity, row: snapshot(row))
+
+    def snapshot(self, entity: str, row: models.Model) -> dict[str, Any]:
+        return self._snapshot_of(entity, row)
+
+    def written(
+        self, entity: str, ref: str, before: dict[str, Any] | None, row: models.Model
+    ) -> None:
+        """`row` was created (`before` None) or updated from `before`."""
+        action = "create" if before is None else "update"
+        self.writes.append(Write(action, entity, ref, before))
+        existing = self._entries.get((entity, ref))
+        if existing is None or existing.row is None:
+            self._entries[(entity, ref)] = _Entry(action, before, row)
+
+    def deleted(self, entity: str, ref: str, before: dict[str, Any]) -> None:
+        self.writes.append(Write("delete", entity, ref, before))
+        self._entries[(entity, ref)] = _Entry("delete", before, None)
+
+    def refuse(self, entity: str, ref: str, error: Exception) -> None:
+        """Note that the write to `ref` may not be made; the first reason per row is kept."""
+        self.refused.setdefault((entity, ref), error)
+
+    def record(self) -> list[AuditEntry]:
+        if self.refused:
+            raise next(iter(self.refused.values()))
+        entries = []
+        for (entity, ref), entry in self._entries.items():
+            after = None
+            if entry.row is not None:
+                entry.row.refresh_from_db()
+                after = self.snapshot(entity, entry.row)
+                if entry.action == "update" and after == entry.before:
+                    continue  # changed, then changed back within the run
+            entries.append(
+                record(
+                    self.actor,
+                    action=entry.action,
+                    entity=entity,
+                    ref=ref,
+                    before=entry.before,
+                    after=after,
+                )
+            )
+        return entries
