@@ -45,12 +45,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from django.db import models, transaction
+from django.db.models import Count
 
 from okrs.ascode.parse import (
     CycleSpec,
@@ -70,10 +71,26 @@ from okrs.ascode.validate import (
 )
 from okrs.goals.checkins.models import CheckIn
 from okrs.goals.models import ContributionLink, Cycle, Initiative, KeyResult, Objective
-from okrs.goals.services import alignment_values, frozen_message, key_result_values
-from okrs.org.audit import Actor, record, snapshot
+from okrs.goals.services import (
+    align_objective,
+    create_contribution,
+    create_cycle,
+    create_initiative,
+    create_key_result,
+    create_objective,
+    delete_contribution,
+    delete_initiative,
+    delete_key_result,
+    delete_objective,
+    key_result_values,
+    move_contribution,
+    update_cycle,
+    update_initiative,
+    update_key_result,
+    update_objective,
+)
+from okrs.org.audit import Actor, AuditBatch, snapshot
 from okrs.org.models import Organisation, Person, Team
-from okrs.org.permissions import require_source_permission
 
 __all__ = [
     "ApplyResult",
@@ -253,63 +270,64 @@ def _in_parent_order(specs: Sequence[CycleSpec] | Sequence[TeamSpec]) -> list[An
     return ordered
 
 
-@dataclass
-class _Tracked:
-    change: Change
-    instance: models.Model | None
-    before: dict[str, Any] | None
+def _entity_snapshot(entity: str, row: models.Model) -> dict[str, Any]:
+    """The audit snapshot of a row; a team's includes its members, which the file sets."""
+    data = snapshot(row)
+    if isinstance(row, Team) and row.pk is not None:
+        # A fresh query: a prefetched member list would be the one from before the write.
+        members = Person.objects.filter(teams=row).values_list("email", flat=True)
+        data["members"] = sorted(email.lower() for email in members)
+    return data
 
 
 class _Applier:
+    """Compares the file with the database row by row and writes the differences.
+
+    Cycles, objectives, key results, initiatives and links are written by the goals write layer
+    (okrs/goals/services.py), which checks the actor's permission and refuses frozen cycles; the
+    organisation, people and teams here. Every write goes into one audit batch, so each row
+    gets one entry for the whole run. `changes` is what people read: fields as the file writes
+    them (related rows by key or email), in the order first written."""
+
     def __init__(self, plan: Plan, *, actor: Actor, prune: bool) -> None:
         self.plan = plan
         self.actor = actor
         self.prune = prune
+        self.audit = AuditBatch(actor, snapshot_of=_entity_snapshot)
         self.changes: list[Change] = []
         self.notes: list[str] = []
-        self.tracked: dict[tuple[str, str], _Tracked] = {}
+        self.tracked: dict[tuple[str, str], Change] = {}
         self.people: dict[str, Person] = {}
         self.cycles: dict[str, Cycle] = {}
         self.teams: dict[str, Team] = {}
         self.objectives: dict[str, Objective] = {}
         self.key_results: dict[tuple[str, str], KeyResult] = {}
-        self.frozen: list[Problem] = []
 
     # -- bookkeeping --------------------------------------------------------------------------
 
-    def entity_snapshot(self, entity: str, instance: models.Model) -> dict[str, Any]:
-        data = snapshot(instance)
-        if isinstance(instance, Team) and instance.pk is not None:
-            # A fresh query: a prefetched member list would be the one from before the write.
-            members = Person.objects.filter(teams=instance).values_list("email", flat=True)
-            data["members"] = sorted(email.lower() for email in members)
-        return data
-
     def track(
-        self,
-        action: Action,
-        entity: str,
-        ref: str,
-        instance: models.Model,
-        fields: dict[str, tuple[Any, Any]],
-        before: dict[str, Any] | None = None,
-        note: str = "",
+        self, action: Action, entity: str, ref: str, fields: dict[str, tuple[Any, Any]]
     ) -> None:
-        """Note a write; updates to a row already written in this run merge into its change."""
+        """Note a change; updates to a row already written in this run merge into its change."""
         existing = self.tracked.get((entity, ref))
-        if existing is not None and existing.change.action != "delete":
+        if existing is not None and existing.action != "delete":
             for name, (old, new) in fields.items():
-                first_old = existing.change.fields.get(name, (old, new))[0]
-                if existing.change.action == "update" and _same(first_old, new):
-                    existing.change.fields.pop(name, None)
+                first_old = existing.fields.get(name, (old, new))[0]
+                if existing.action == "update" and _same(first_old, new):
+                    existing.fields.pop(name, None)
                 else:
-                    existing.change.fields[name] = (first_old, new)
+                    existing.fields[name] = (first_old, new)
             return
-        change = Change(action, entity, ref, dict(fields), note)
+        change = Change(action, entity, ref, dict(fields))
         self.changes.append(change)
-        self.tracked[(entity, ref)] = _Tracked(change, instance, before)
+        self.tracked[(entity, ref)] = change
 
-    def update(
+    def track_deleted(self, entity: str, ref: str, note: str = "") -> None:
+        change = Change("delete", entity, ref, {}, note)
+        self.changes.append(change)
+        self.tracked[(entity, ref)] = change
+
+    def update_row(
         self,
         entity: str,
         ref: str,
@@ -318,53 +336,62 @@ class _Applier:
         desired: dict[str, Any],
         assign: dict[str, dict[str, Any]] | None = None,
     ) -> dict[str, tuple[Any, Any]]:
-        """Write only the fields whose value differs, track the change and return it.
+        """The organisation, a person or a team: write only the fields whose value differs,
+        note the change and return it.
 
         `desired` holds values as people read them (related rows by key or email); `assign`
         says which model attributes a field sets when that is not the field itself, e.g.
-        `{"owner": {"owner": person}}`. A field mapped to `{}` is written by the caller.
-        """
+        `{"lead": {"lead": person}}`. A field mapped to `{}` is written by the caller."""
         diff = _diff(current, desired)
         if not diff:
             return diff
-        tracked = self.tracked.get((entity, ref))
-        before = None if tracked is not None else self.entity_snapshot(entity, instance)
+        before = self.audit.snapshot(entity, instance)
         assign = assign or {}
         update_fields: list[str] = []
         for name, (_, new) in diff.items():
-            attributes = assign.get(name, {name: new})
-            for attribute, value in attributes.items():
+            for attribute, value in assign.get(name, {name: new}).items():
                 setattr(instance, attribute, value)
                 update_fields.append(attribute)
         if update_fields:
             instance.save(update_fields=update_fields)
-        self.track("update", entity, ref, instance, diff, before)
+        self.audit.written(entity, ref, before, instance)
+        self.track("update", entity, ref, diff)
         return diff
 
-    def delete(self, entity: str, ref: str, instance: models.Model, note: str = "") -> None:
-        before = self.entity_snapshot(entity, instance)
-        instance.delete()
-        change = Change("delete", entity, ref, {}, note)
-        self.changes.append(change)
-        self.tracked[(entity, ref)] = _Tracked(change, None, before)
+    def refs_by_pk(self) -> dict[tuple[str, Any], str]:
+        """Objective keys and key result refs by row id, read before a deletion clears them."""
+        refs: dict[tuple[str, Any], str] = {
+            ("objective", o.pk): o.key for o in self.objectives.values()
+        }
+        refs.update({("key_result", kr.pk): kr.ref for kr in self.key_results.values()})
+        return refs
+
+    def track_cascade(
+        self, mark: int, refs: dict[tuple[str, Any], str], notes: dict[str, str]
+    ) -> None:
+        """The changes a deletion made on the side, read from the audit batch since `mark`:
+        rows deleted with it, and rows elsewhere no longer pointing at it (`refs` names what
+        they pointed at)."""
+        for write in self.audit.writes[mark:]:
+            if write.action == "delete":
+                self.track_deleted(write.entity, write.ref, notes.get(write.ref, ""))
+                continue
+            before = write.before or {}
+            if write.entity == "objective":
+                pointed = before.get("aligns_to_key_result_id")
+                target = (
+                    refs.get(("key_result", pointed))
+                    if pointed is not None
+                    else refs.get(("objective", before.get("aligns_to_objective_id")))
+                )
+                self.track("update", "objective", write.ref, {"aligns_to": (target, None)})
+            elif write.entity == "initiative":
+                kr_ref = refs.get(("key_result", before.get("key_result_id")), "")
+                key = kr_ref.partition("/")[2]
+                self.track("update", "initiative", write.ref, {"key_result": (key, None)})
 
     def write_audit(self) -> None:
-        for key, tracked in self.tracked.items():
-            change = tracked.change
-            if change.action == "update" and not change.fields:
-                continue  # changed, then changed back within this run
-            after = None
-            if tracked.instance is not None:
-                tracked.instance.refresh_from_db()
-                after = self.entity_snapshot(key[0], tracked.instance)
-            record(
-                self.actor,
-                action=change.action,
-                entity=change.entity,
-                ref=change.ref,
-                before=tracked.before,
-                after=after,
-            )
+        self.audit.record()
         self.changes = [c for c in self.changes if c.action != "update" or c.fields]
 
     # -- the run ------------------------------------------------------------------------------
@@ -384,7 +411,7 @@ class _Applier:
         }
         self.key_results = {
             (kr.objective.key, kr.key): kr
-            for kr in KeyResult.objects.select_related("objective", "owner")
+            for kr in KeyResult.objects.select_related("objective__cycle", "owner")
         }
         self.apply_organisation()
         for cycle_spec in _in_parent_order(self.plan.cycles):
@@ -406,40 +433,24 @@ class _Applier:
     # -- frozen cycles ------------------------------------------------------------------------
 
     def refuse_frozen(self) -> None:
-        """PlanInvalid when any change touches a frozen cycle; the transaction rolls back."""
+        """PlanInvalid when the write layer refused a change to a frozen cycle: each change at
+        its line, and the transaction rolls back."""
+        refused = dict(self.audit.refused)
+        problems: list[Problem] = []
         for change in self.changes:
-            tracked = self.tracked[(change.entity, change.ref)]
-            for cycle in self.cycles_of(change, tracked.instance, tracked.before):
-                if cycle.frozen_at is not None:
-                    node = self.node_of(change.entity, change.ref)
-                    text = f"{change.action} {change.entity} {change.ref}: {frozen_message(cycle)}"
-                    line = node.line if node is not None else self.plan.at("objectives")
-                    self.frozen.append(Problem(line, text, FROZEN_CYCLE.id, node))
-                    break
-        if self.frozen:
-            raise PlanInvalid(self.frozen, self.plan.filename)
+            error = refused.pop((change.entity, change.ref), None)
+            if error is not None:
+                text = f"{change.action} {change.entity} {change.ref}: {error}"
+                problems.append(self.frozen_problem(change.entity, change.ref, text))
+        for (entity, ref), error in refused.items():
+            problems.append(self.frozen_problem(entity, ref, f"{entity} {ref}: {error}"))
+        if problems:
+            raise PlanInvalid(problems, self.plan.filename)
 
-    def cycles_of(
-        self, change: Change, instance: models.Model | None, before: dict[str, Any] | None
-    ) -> list[Cycle]:
-        """The cycles a change touches: the row's, and for an objective moved, the old one."""
-        cycles: list[Cycle] = []
-        if change.entity == "cycle":
-            cycles.append(self.cycles[change.ref])
-        elif change.entity == "objective":
-            objective = self.objectives.get(change.ref)
-            if objective is not None:
-                cycles.append(objective.cycle)
-            moved_from = change.fields.get("cycle", (None, None))[0]
-            if moved_from in self.cycles:
-                cycles.append(self.cycles[moved_from])
-        elif change.entity in ("key_result", "initiative", "contribution"):
-            objective_id = getattr(instance, "objective_id", None)
-            if objective_id is None and before is not None:
-                objective_id = before.get("objective_id")
-            if objective_id is not None:
-                cycles.extend(Cycle.objects.filter(objectives__pk=objective_id))
-        return cycles
+    def frozen_problem(self, entity: str, ref: str, text: str) -> Problem:
+        node = self.node_of(entity, ref)
+        line = node.line if node is not None else self.plan.at("objectives")
+        return Problem(line, text, FROZEN_CYCLE.id, node)
 
     def node_of(self, entity: str, ref: str) -> Any:
         """The plan node a change comes from, or None for a row the file leaves out (prune)."""
@@ -457,6 +468,8 @@ class _Applier:
         children = spec.key_results if entity == "key_result" else spec.initiatives
         return next((child for child in children if child.key == key), spec)
 
+    # -- organisation, cycles, people, teams --------------------------------------------------
+
     def apply_organisation(self) -> None:
         desired: dict[str, Any] = {}
         if self.plan.organisation is not None:
@@ -467,19 +480,20 @@ class _Applier:
         # creation is not a change the file made; only the values the file sets are.
         org = Organisation.current()
         current = {"name": org.name, "timezone": org.timezone}
-        self.update("organisation", org.name, org, current, desired)
+        self.update_row("organisation", org.name, org, current, desired)
 
     def apply_cycle(self, spec: CycleSpec) -> None:
-        desired = {"name": spec.name, "start": spec.start, "end": spec.end, "parent": spec.parent}
+        assert spec.start is not None and spec.end is not None  # validated
+        start, end = spec.start, spec.end
+        desired = {"name": spec.name, "start": start, "end": end, "parent": spec.parent}
         cycle = self.cycles.get(spec.key)
         parent = self.cycles.get(spec.parent) if spec.parent else None
         if cycle is None:
-            assert spec.start is not None and spec.end is not None  # validated
-            cycle = Cycle.objects.create(
-                key=spec.key, name=spec.name, start=spec.start, end=spec.end, parent=parent
-            )
-            self.cycles[spec.key] = cycle
-            self.track("create", "cycle", spec.key, cycle, _created(desired))
+            self.cycles[spec.key] = create_cycle(
+                actor=self.actor, key=spec.key, name=spec.name, start=start, end=end,
+                parent=parent, audit=self.audit,
+            )  # fmt: skip
+            self.track("create", "cycle", spec.key, _created(desired))
             return
         current = {
             "name": cycle.name,
@@ -487,7 +501,12 @@ class _Applier:
             "end": cycle.end,
             "parent": cycle.parent.key if cycle.parent else None,
         }
-        self.update("cycle", spec.key, cycle, current, desired, {"parent": {"parent": parent}})
+        if diff := _diff(current, desired):
+            update_cycle(
+                actor=self.actor, cycle=cycle, name=spec.name, start=start, end=end,
+                parent=parent, audit=self.audit,
+            )  # fmt: skip
+            self.track("update", "cycle", spec.key, diff)
 
     def apply_person(self, spec: PersonSpec) -> None:
         desired = {"name": spec.name, "timezone": spec.timezone, "channel": spec.channel}
@@ -497,10 +516,11 @@ class _Applier:
                 spec.email, name=spec.name, timezone=spec.timezone, channel=spec.channel
             )
             self.people[spec.email] = person
-            self.track("create", "person", spec.email, person, _created(desired))
+            self.audit.written("person", spec.email, None, person)
+            self.track("create", "person", spec.email, _created(desired))
             return
         current = {"name": person.name, "timezone": person.timezone, "channel": person.channel}
-        self.update("person", spec.email, person, current, desired)
+        self.update_row("person", spec.email, person, current, desired)
 
     def apply_team(self, spec: TeamSpec) -> None:
         members = sorted(set(spec.members))
@@ -526,7 +546,8 @@ class _Applier:
             )
             team.members.set([self.people[email] for email in members])
             self.teams[spec.key] = team
-            self.track("create", "team", spec.key, team, _created(desired))
+            self.audit.written("team", spec.key, None, team)
+            self.track("create", "team", spec.key, _created(desired))
             return
         current = {
             "name": team.name,
@@ -541,7 +562,7 @@ class _Applier:
             "lead": {"lead": lead},
             "members": {},
         }
-        if "members" in self.update("team", spec.key, team, current, desired, assign):
+        if "members" in self.update_row("team", spec.key, team, current, desired, assign):
             team.members.set([self.people[email] for email in members])
 
     # -- objectives, key results, initiatives -------------------------------------------------
@@ -605,18 +626,14 @@ class _Applier:
         owner = self.people[spec.owner]
         objective = self.objectives.get(spec.key)
         if objective is None:
-            objective = Objective.objects.create(
-                key=spec.key,
-                cycle=cycle,
-                level=spec.level,
-                team=team,
-                title=spec.title,
-                description=spec.description,
-                owner=owner,
-                position=position,
-            )
+            # Alignment and links come once every objective and key result exists.
+            objective = create_objective(
+                actor=self.actor, key=spec.key, cycle=cycle, level=spec.level, team=team,
+                title=spec.title, description=spec.description, owner=owner,
+                position=position, audit=self.audit,
+            )  # fmt: skip
             self.objectives[spec.key] = objective
-            self.track("create", "objective", spec.key, objective, _created(desired))
+            self.track("create", "objective", spec.key, _created(desired))
             return objective
         current = {
             "cycle": objective.cycle.key,
@@ -627,37 +644,37 @@ class _Applier:
             "owner": objective.owner.email.lower(),
             "position": objective.position,
         }
-        assign: dict[str, dict[str, Any]] = {
-            "cycle": {"cycle": cycle},
-            "team": {"team": team},
-            "owner": {"owner": owner},
-        }
-        self.update("objective", spec.key, objective, current, desired, assign)
+        if diff := _diff(current, desired):
+            update_objective(
+                actor=self.actor, objective=objective, cycle=cycle, level=spec.level, team=team,
+                title=spec.title, description=spec.description, owner=owner,
+                aligns_to=_aligned_to(objective), position=position, audit=self.audit,
+            )  # fmt: skip
+            self.track("update", "objective", spec.key, diff)
         return objective
 
     def apply_key_result(self, objective: Objective, spec: KeyResultSpec, position: int) -> None:
         assert spec.owner is not None
         ref = f"{objective.key}/{spec.key}"
-        # The same mapping as every other write (okrs/goals/services.py): the kind inferred,
-        # a milestone's target 1, no source as None.
+        # The mapping the write layer stores (the kind inferred, a milestone's target 1, no
+        # source as None), to compare with what is stored.
         values = key_result_values(
             title=spec.title, kind=spec.kind, baseline=spec.baseline, target=spec.target,
             unit=spec.unit, weight=spec.weight, source=spec.source,
         )  # fmt: skip
         assert values["kind"] is not None  # validated
-        source = values["source"]
         # In the order changes are listed: title, owner, then the numbers.
         desired = {"title": spec.title, "owner": spec.owner, **values, "position": position}
         owner = self.people[spec.owner]
         kr = self.key_results.get((objective.key, spec.key))
-        # Sources are an admin's (okrs/metrics/sources/permissions.py); the command line is trusted.
-        require_source_permission(self.actor, before=kr.source if kr else None, after=source)
         if kr is None:
-            kr = KeyResult.objects.create(
-                objective=objective, key=spec.key, owner=owner, position=position, **values
-            )
-            self.key_results[(objective.key, spec.key)] = kr
-            self.track("create", "key_result", ref, kr, _created(desired))
+            self.key_results[(objective.key, spec.key)] = create_key_result(
+                actor=self.actor, objective=objective, key=spec.key, title=spec.title,
+                owner=owner, kind=spec.kind, baseline=spec.baseline, target=spec.target,
+                unit=spec.unit, weight=spec.weight, source=spec.source, position=position,
+                audit=self.audit,
+            )  # fmt: skip
+            self.track("create", "key_result", ref, _created(desired))
             return
         current = {
             "title": kr.title,
@@ -670,7 +687,13 @@ class _Applier:
             "source": kr.source or None,
             "position": kr.position,
         }
-        self.update("key_result", ref, kr, current, desired, {"owner": {"owner": owner}})
+        if diff := _diff(current, desired):
+            update_key_result(
+                actor=self.actor, key_result=kr, title=spec.title, owner=owner,
+                kind=spec.kind, baseline=spec.baseline, target=spec.target, unit=spec.unit,
+                weight=spec.weight, source=spec.source, position=position, audit=self.audit,
+            )  # fmt: skip
+            self.track("update", "key_result", ref, diff)
 
     def apply_initiative(
         self,
@@ -691,17 +714,12 @@ class _Applier:
         kr = self.key_results[(objective.key, spec.key_result)] if spec.key_result else None
         owner = self.people[spec.owner] if spec.owner else None
         if initiative is None:
-            initiative = Initiative.objects.create(
-                objective=objective,
-                key=spec.key,
-                title=spec.title,
-                key_result=kr,
-                owner=owner,
-                status=spec.status,
-                completed_on=spec.completed_on,
-                position=position,
-            )
-            self.track("create", "initiative", ref, initiative, _created(desired))
+            create_initiative(
+                actor=self.actor, objective=objective, key=spec.key, title=spec.title,
+                key_result=kr, owner=owner, status=spec.status,
+                completed_on=spec.completed_on, position=position, audit=self.audit,
+            )  # fmt: skip
+            self.track("create", "initiative", ref, _created(desired))
             return
         current = {
             "title": initiative.title,
@@ -711,11 +729,13 @@ class _Applier:
             "completed_on": initiative.completed_on,
             "position": initiative.position,
         }
-        assign: dict[str, dict[str, Any]] = {
-            "key_result": {"key_result": kr},
-            "owner": {"owner": owner},
-        }
-        self.update("initiative", ref, initiative, current, desired, assign)
+        if diff := _diff(current, desired):
+            update_initiative(
+                actor=self.actor, initiative=initiative, title=spec.title, key_result=kr,
+                owner=owner, status=spec.status, completed_on=spec.completed_on,
+                position=position, audit=self.audit,
+            )  # fmt: skip
+            self.track("update", "initiative", ref, diff)
 
     # -- links --------------------------------------------------------------------------------
 
@@ -729,9 +749,11 @@ class _Applier:
         objective = self.objectives[spec.key]
         target = self.resolve(spec.aligns_to) if spec.aligns_to else None
         current = {"aligns_to": _aligns_to_ref(objective)}
-        aligns = alignment_values(target)
-        desired = {"aligns_to": spec.aligns_to}
-        self.update("objective", spec.key, objective, current, desired, {"aligns_to": aligns})
+        if diff := _diff(current, {"aligns_to": spec.aligns_to}):
+            align_objective(
+                actor=self.actor, objective=objective, aligns_to=target, audit=self.audit
+            )
+            self.track("update", "objective", spec.key, diff)
 
     def apply_contributions(self, spec: ObjectiveSpec) -> None:
         objective = self.objectives[spec.key]
@@ -755,24 +777,26 @@ class _Applier:
         )
         for ref in spec.contributes_to:
             link_ref = f"{spec.key} -> {ref}"
+            position = positions[ref]
             if ref in existing:
                 stored = existing.pop(ref)
                 current = {"position": stored.position}
-                desired = {"position": positions[ref]}
-                self.update("contribution", link_ref, stored, current, desired)
+                if diff := _diff(current, {"position": position}):
+                    move_contribution(
+                        actor=self.actor, link=stored, position=position, audit=self.audit
+                    )
+                    self.track("update", "contribution", link_ref, diff)
                 continue
-            target = self.resolve(ref)
-            created = ContributionLink.objects.create(
-                objective=objective,
-                to_objective=target if isinstance(target, Objective) else None,
-                to_key_result=target if isinstance(target, KeyResult) else None,
-                position=positions[ref],
-            )
-            fields = {"to": (None, ref), "position": (None, positions[ref])}
-            self.track("create", "contribution", link_ref, created, fields)
+            create_contribution(
+                actor=self.actor, objective=objective, target=self.resolve(ref),
+                position=position, audit=self.audit,
+            )  # fmt: skip
+            fields = {"to": (None, ref), "position": (None, position)}
+            self.track("create", "contribution", link_ref, fields)
         if self.prune:
             for ref, stale in [*existing.items(), *((_link_target_ref(x), x) for x in extra)]:
-                self.delete("contribution", f"{spec.key} -> {ref}", stale)
+                delete_contribution(actor=self.actor, link=stale, audit=self.audit)
+                self.track_deleted("contribution", f"{spec.key} -> {ref}")
 
     # -- prune --------------------------------------------------------------------------------
 
@@ -791,7 +815,8 @@ class _Applier:
             keep_initiatives = {i.key for i in spec.initiatives}
             for initiative in objective.initiatives.all():
                 if initiative.key not in keep_initiatives:
-                    self.delete("initiative", f"{spec.key}/{initiative.key}", initiative)
+                    delete_initiative(actor=self.actor, initiative=initiative, audit=self.audit)
+                    self.track_deleted("initiative", f"{spec.key}/{initiative.key}")
             keep_krs = {kr.key for kr in spec.key_results}
             for kr in list(objective.key_results.all()):
                 if kr.key not in keep_krs:
@@ -808,56 +833,20 @@ class _Applier:
                     )
 
     def delete_objective(self, objective: Objective, doomed_ids: set[int]) -> None:
-        for initiative in objective.initiatives.all():
-            self.delete("initiative", f"{objective.key}/{initiative.key}", initiative)
-        for kr in list(objective.key_results.all()):
-            self.delete_key_result(kr, doomed_ids)
-        for link in objective.contribution_links.select_related(
-            "to_objective", "to_key_result__objective"
-        ):
-            self.delete("contribution", f"{objective.key} -> {_link_target_ref(link)}", link)
-        incoming = ContributionLink.objects.filter(to_objective=objective).exclude(
-            objective_id__in=doomed_ids
-        )
-        aligned = Objective.objects.filter(aligns_to_objective=objective).exclude(pk__in=doomed_ids)
-        self.unlink(objective, incoming.select_related("objective"), aligned)
-        self.delete("objective", objective.key, objective)
+        """With its key results, initiatives and links; rows of other doomed objectives that
+        point at it are left to go with them."""
+        checkins = CheckIn.objects.filter(key_result__objective=objective)
+        counts = dict(checkins.values_list("key_result__key").annotate(n=Count("id")))
+        notes = {f"{objective.key}/{key}": _checkins_note(n) for key, n in counts.items()}
+        mark, refs = len(self.audit.writes), self.refs_by_pk()
+        delete_objective(actor=self.actor, objective=objective, spared=doomed_ids, audit=self.audit)
+        self.track_cascade(mark, refs, notes)
 
     def delete_key_result(self, kr: KeyResult, doomed_ids: set[int]) -> None:
-        ref = f"{kr.objective.key}/{kr.key}"
-        # Rows of objectives that prune removes anyway are left to go with them.
-        incoming = ContributionLink.objects.filter(to_key_result=kr).exclude(
-            objective_id__in=doomed_ids
-        )
-        aligned = Objective.objects.filter(aligns_to_key_result=kr).exclude(pk__in=doomed_ids)
-        self.unlink(kr, incoming.select_related("objective"), aligned)
-        initiatives = Initiative.objects.filter(key_result=kr).exclude(objective_id__in=doomed_ids)
-        for initiative in initiatives.exclude(objective=kr.objective).select_related("objective"):
-            self.update(
-                "initiative",
-                f"{initiative.objective.key}/{initiative.key}",
-                initiative,
-                {"key_result": kr.key},
-                {"key_result": None},
-            )
-        checkins = CheckIn.objects.filter(key_result=kr).count()
-        note = f"and its {checkins} check-in{'s' if checkins != 1 else ''}" if checkins else ""
-        self.delete("key_result", ref, kr, note)
-
-    def unlink(
-        self,
-        target: Objective | KeyResult,
-        links: Iterable[ContributionLink],
-        aligned: Iterable[Objective],
-    ) -> None:
-        """Rows outside the file that point at `target`, which prune is about to remove."""
-        target_ref = target.key if isinstance(target, Objective) else target.ref
-        for link in links:
-            self.delete("contribution", f"{link.objective.key} -> {target_ref}", link)
-        unaligned = {"aligns_to": {"aligns_to_objective": None, "aligns_to_key_result": None}}
-        for child in aligned:
-            current = {"aligns_to": target_ref}
-            self.update("objective", child.key, child, current, {"aligns_to": None}, unaligned)
+        note = _checkins_note(CheckIn.objects.filter(key_result=kr).count())
+        mark, refs = len(self.audit.writes), self.refs_by_pk()
+        delete_key_result(actor=self.actor, key_result=kr, spared=doomed_ids, audit=self.audit)
+        self.track_cascade(mark, refs, {kr.ref: note})
 
     def prune_teams(self) -> None:
         if not self.plan.has("teams"):
@@ -878,12 +867,23 @@ class _Applier:
             if team.pk in kept_ids:
                 continue
             for child in Team.objects.filter(parent=team, pk__in=kept_ids):
-                self.update("team", child.key, child, {"parent": team.key}, {"parent": None})
-            self.delete("team", team.key, team)
+                self.update_row("team", child.key, child, {"parent": team.key}, {"parent": None})
+            before = self.audit.snapshot("team", team)
+            team.delete()
+            self.audit.deleted("team", team.key, before)
+            self.track_deleted("team", team.key)
 
 
 def _created(desired: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
     return {name: (None, value) for name, value in desired.items()}
+
+
+def _checkins_note(count: int) -> str:
+    return f"and its {count} check-in{'s' if count != 1 else ''}" if count else ""
+
+
+def _aligned_to(objective: Objective) -> Objective | KeyResult | None:
+    return objective.aligns_to_key_result or objective.aligns_to_objective
 
 
 def _aligns_to_ref(objective: Objective) -> str | None:
