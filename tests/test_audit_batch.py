@@ -1,6 +1,6 @@
 """A run of writes through the goals write layer with one audit batch (what `okrs apply` does):
 one entry per row for the whole run, frozen cycles noted rather than raised, permissions checked
-as for anyone else."""
+as for anyone else (people and teams are an admin's)."""
 
 from __future__ import annotations
 
@@ -118,3 +118,26 @@ def test_apply_as_a_member_is_refused_by_the_write_layer(world: Any) -> None:
 
     apply_plan(plan, actor=Actor(world.admin, "web"))
     assert Objective.objects.get(key="grow-self-serve").title == "Grow something else"
+
+
+PEOPLE = """\
+people:
+  - email: new@acme.test
+    name: New Person
+"""
+
+
+def test_people_and_teams_from_a_file_are_an_admins(world: Any) -> None:
+    plan = load_plan(PEOPLE, filename="plan.yaml")
+    with pytest.raises(PermissionDenied, match="Only admins add people"):
+        apply_plan(plan, actor=Actor(world.lead, "web"))
+    assert not AuditEntry.objects.exists()
+
+    apply_plan(plan, actor=Actor(world.admin, "web"))
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.entity, entry.ref, entry.actor) == (
+        "create",
+        "person",
+        "new@acme.test",
+        world.admin,
+    )

@@ -36,8 +36,11 @@ create, update or delete a frozen cycle's objectives, key results, initiatives o
 cycle itself, is refused whole, each such change reported at its line (OKR122), as the editor
 refuses them (okrs/goals/services.py).
 
-Every write is recorded in the audit log with before and after snapshots, through the actor's
-channel (`apply` unless the caller says otherwise). A dry run performs the same writes inside a
+Every row is written through the write layers the editor uses (okrs/goals/services.py,
+okrs/org/services.py), which check the actor's permission: the command line is trusted, a
+signed-in person may change only what they could change in the app. Each row changed gets one
+entry in the audit log with its before and after snapshots, through the actor's channel
+(`apply` unless the caller says otherwise). A dry run performs the same writes inside a
 savepoint and rolls them back, so it reports exactly what a real run would do.
 """
 
@@ -50,7 +53,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from django.db import models, transaction
+from django.db import transaction
 from django.db.models import Count
 
 from okrs.ascode.parse import (
@@ -89,8 +92,16 @@ from okrs.goals.services import (
     update_key_result,
     update_objective,
 )
-from okrs.org.audit import Actor, AuditBatch, snapshot
+from okrs.org.audit import Actor, AuditBatch
 from okrs.org.models import Organisation, Person, Team
+from okrs.org.services import (
+    create_person,
+    create_team,
+    delete_team,
+    update_organisation,
+    update_person,
+    update_team,
+)
 
 __all__ = [
     "ApplyResult",
@@ -270,30 +281,21 @@ def _in_parent_order(specs: Sequence[CycleSpec] | Sequence[TeamSpec]) -> list[An
     return ordered
 
 
-def _entity_snapshot(entity: str, row: models.Model) -> dict[str, Any]:
-    """The audit snapshot of a row; a team's includes its members, which the file sets."""
-    data = snapshot(row)
-    if isinstance(row, Team) and row.pk is not None:
-        # A fresh query: a prefetched member list would be the one from before the write.
-        members = Person.objects.filter(teams=row).values_list("email", flat=True)
-        data["members"] = sorted(email.lower() for email in members)
-    return data
-
-
 class _Applier:
     """Compares the file with the database row by row and writes the differences.
 
-    Cycles, objectives, key results, initiatives and links are written by the goals write layer
-    (okrs/goals/services.py), which checks the actor's permission and refuses frozen cycles; the
-    organisation, people and teams here. Every write goes into one audit batch, so each row
-    gets one entry for the whole run. `changes` is what people read: fields as the file writes
-    them (related rows by key or email), in the order first written."""
+    Every write goes through a write layer, which checks the actor's permission: cycles,
+    objectives, key results, initiatives and links okrs/goals/services.py (which also refuses
+    frozen cycles), the organisation, people and teams okrs/org/services.py. All of them write
+    into one audit batch, so each row gets one entry for the whole run. `changes` is what
+    people read: fields as the file writes them (related rows by key or email), in the order
+    first written."""
 
     def __init__(self, plan: Plan, *, actor: Actor, prune: bool) -> None:
         self.plan = plan
         self.actor = actor
         self.prune = prune
-        self.audit = AuditBatch(actor, snapshot_of=_entity_snapshot)
+        self.audit = AuditBatch(actor)
         self.changes: list[Change] = []
         self.notes: list[str] = []
         self.tracked: dict[tuple[str, str], Change] = {}
@@ -326,37 +328,6 @@ class _Applier:
         change = Change("delete", entity, ref, {}, note)
         self.changes.append(change)
         self.tracked[(entity, ref)] = change
-
-    def update_row(
-        self,
-        entity: str,
-        ref: str,
-        instance: models.Model,
-        current: dict[str, Any],
-        desired: dict[str, Any],
-        assign: dict[str, dict[str, Any]] | None = None,
-    ) -> dict[str, tuple[Any, Any]]:
-        """The organisation, a person or a team: write only the fields whose value differs,
-        note the change and return it.
-
-        `desired` holds values as people read them (related rows by key or email); `assign`
-        says which model attributes a field sets when that is not the field itself, e.g.
-        `{"lead": {"lead": person}}`. A field mapped to `{}` is written by the caller."""
-        diff = _diff(current, desired)
-        if not diff:
-            return diff
-        before = self.audit.snapshot(entity, instance)
-        assign = assign or {}
-        update_fields: list[str] = []
-        for name, (_, new) in diff.items():
-            for attribute, value in assign.get(name, {name: new}).items():
-                setattr(instance, attribute, value)
-                update_fields.append(attribute)
-        if update_fields:
-            instance.save(update_fields=update_fields)
-        self.audit.written(entity, ref, before, instance)
-        self.track("update", entity, ref, diff)
-        return diff
 
     def refs_by_pk(self) -> dict[tuple[str, Any], str]:
         """Objective keys and key result refs by row id, read before a deletion clears them."""
@@ -480,7 +451,13 @@ class _Applier:
         # creation is not a change the file made; only the values the file sets are.
         org = Organisation.current()
         current = {"name": org.name, "timezone": org.timezone}
-        self.update_row("organisation", org.name, org, current, desired)
+        if diff := _diff(current, desired):
+            ref = org.name
+            update_organisation(
+                actor=self.actor, organisation=org, name=desired.get("name", org.name),
+                timezone_name=desired.get("timezone", org.timezone), audit=self.audit,
+            )  # fmt: skip
+            self.track("update", "organisation", ref, diff)
 
     def apply_cycle(self, spec: CycleSpec) -> None:
         assert spec.start is not None and spec.end is not None  # validated
@@ -512,15 +489,19 @@ class _Applier:
         desired = {"name": spec.name, "timezone": spec.timezone, "channel": spec.channel}
         person = self.people.get(spec.email)
         if person is None:
-            person = Person.objects.create_user(
-                spec.email, name=spec.name, timezone=spec.timezone, channel=spec.channel
-            )
-            self.people[spec.email] = person
-            self.audit.written("person", spec.email, None, person)
+            self.people[spec.email] = create_person(
+                actor=self.actor, email=spec.email, name=spec.name, timezone_name=spec.timezone,
+                channel=spec.channel, audit=self.audit,
+            )  # fmt: skip
             self.track("create", "person", spec.email, _created(desired))
             return
         current = {"name": person.name, "timezone": person.timezone, "channel": person.channel}
-        self.update_row("person", spec.email, person, current, desired)
+        if diff := _diff(current, desired):
+            update_person(
+                actor=self.actor, person=person, name=spec.name, timezone_name=spec.timezone,
+                channel=spec.channel, audit=self.audit,
+            )  # fmt: skip
+            self.track("update", "person", spec.email, diff)
 
     def apply_team(self, spec: TeamSpec) -> None:
         members = sorted(set(spec.members))
@@ -535,18 +516,13 @@ class _Applier:
         parent = self.teams.get(spec.parent) if spec.parent else None
         lead = self.people[spec.lead] if spec.lead else None
         team = self.teams.get(spec.key)
+        members_rows = [self.people[email] for email in members]
         if team is None:
-            team = Team.objects.create(
-                key=spec.key,
-                name=spec.name,
-                parent=parent,
-                lead=lead,
-                timezone=spec.timezone,
-                checkin_day=spec.checkin_day,
-            )
-            team.members.set([self.people[email] for email in members])
-            self.teams[spec.key] = team
-            self.audit.written("team", spec.key, None, team)
+            self.teams[spec.key] = create_team(
+                actor=self.actor, key=spec.key, name=spec.name, parent=parent, lead=lead,
+                timezone_name=spec.timezone, checkin_day=spec.checkin_day,
+                members=members_rows, audit=self.audit,
+            )  # fmt: skip
             self.track("create", "team", spec.key, _created(desired))
             return
         current = {
@@ -557,13 +533,13 @@ class _Applier:
             "checkin_day": team.checkin_day,
             "members": sorted(p.email.lower() for p in team.members.all()),
         }
-        assign: dict[str, dict[str, Any]] = {
-            "parent": {"parent": parent},
-            "lead": {"lead": lead},
-            "members": {},
-        }
-        if "members" in self.update_row("team", spec.key, team, current, desired, assign):
-            team.members.set([self.people[email] for email in members])
+        if diff := _diff(current, desired):
+            update_team(
+                actor=self.actor, team=team, name=spec.name, parent=parent, lead=lead,
+                timezone_name=spec.timezone, checkin_day=spec.checkin_day,
+                members=members_rows if "members" in diff else None, audit=self.audit,
+            )  # fmt: skip
+            self.track("update", "team", spec.key, diff)
 
     # -- objectives, key results, initiatives -------------------------------------------------
 
@@ -866,11 +842,14 @@ class _Applier:
         for team in doomed:
             if team.pk in kept_ids:
                 continue
-            for child in Team.objects.filter(parent=team, pk__in=kept_ids):
-                self.update_row("team", child.key, child, {"parent": team.key}, {"parent": None})
-            before = self.audit.snapshot("team", team)
-            team.delete()
-            self.audit.deleted("team", team.key, before)
+            for child in Team.objects.filter(parent=team, pk__in=kept_ids).select_related("lead"):
+                update_team(
+                    actor=self.actor, team=child, name=child.name, parent=None, lead=child.lead,
+                    timezone_name=child.timezone, checkin_day=child.checkin_day,
+                    audit=self.audit,
+                )  # fmt: skip
+                self.track("update", "team", child.key, {"parent": (team.key, None)})
+            delete_team(actor=self.actor, team=team, audit=self.audit)
             self.track_deleted("team", team.key)
 
 

@@ -19,16 +19,21 @@ frozen cycle, not the plan's rules.
 from __future__ import annotations
 
 import datetime as dt
-import functools
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
-from django.db import transaction
 from django.db.models import Count, Max, Model, QuerySet
 
 from okrs.goals.models import ContributionLink, Cycle, Initiative, KeyResult, Objective
-from okrs.org.audit import Actor, AuditBatch, record, snapshot
+from okrs.org.audit import (
+    Actor,
+    AuditBatch,
+    atomic_write,
+    delete_recorded,
+    record_write,
+    snapshot,
+)
 from okrs.org.models import Person, Role, Team
 from okrs.org.permissions import (
     PermissionDenied,
@@ -38,21 +43,6 @@ from okrs.org.permissions import (
     is_admin,
     require_source_permission,
 )
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def _atomic(function: Callable[P, R]) -> Callable[P, R]:
-    """One transaction, or a savepoint within the caller's; not even that within an audit
-    batch's run, which stands or falls whole (its caller rolls everything back on an error)."""
-
-    @functools.wraps(function)
-    def atomic(*args: P.args, **kwargs: P.kwargs) -> R:
-        with transaction.atomic(savepoint=kwargs.get("audit") is None):
-            return function(*args, **kwargs)
-
-    return atomic
 
 
 class CycleFrozen(Exception):
@@ -100,36 +90,6 @@ def _checked(actor: Actor) -> Person | None:
 def _require(allowed: bool, message: str) -> None:
     if not allowed:
         raise PermissionDenied(message)
-
-
-def _audit(
-    actor: Actor,
-    entity: str,
-    ref: str,
-    before: dict[str, Any] | None,
-    row: Model,
-    audit: AuditBatch | None = None,
-) -> None:
-    if audit is not None:
-        audit.written(entity, ref, before, row)
-        return
-    row.refresh_from_db()
-    after = snapshot(row)
-    if before == after:
-        return  # saved without a change: nothing happened worth a line in the log
-    action = "create" if before is None else "update"
-    record(actor, action=action, entity=entity, ref=ref, before=before, after=after)
-
-
-def _deleted(
-    actor: Actor, entity: str, ref: str, row: Model, audit: AuditBatch | None = None
-) -> None:
-    before = snapshot(row)
-    row.delete()
-    if audit is not None:
-        audit.deleted(entity, ref, before)
-        return
-    record(actor, action="delete", entity=entity, ref=ref, before=before, after=None)
 
 
 def _next_position(rows: QuerySet[Any], position: int | None = None) -> int:
@@ -224,7 +184,7 @@ def _require_admin(actor: Actor, what: str) -> None:
         _require(is_admin(person), f"Only admins {what}.")
 
 
-@_atomic
+@atomic_write
 def create_cycle(
     *,
     actor: Actor,
@@ -237,11 +197,11 @@ def create_cycle(
 ) -> Cycle:
     _require_admin(actor, "create cycles")
     cycle = Cycle.objects.create(key=key, name=name, start=start, end=end, parent=parent)
-    _audit(actor, "cycle", cycle.key, None, cycle, audit)
+    record_write(actor, "cycle", cycle.key, None, cycle, audit)
     return cycle
 
 
-@_atomic
+@atomic_write
 def update_cycle(
     *,
     actor: Actor,
@@ -256,18 +216,18 @@ def update_cycle(
     refuse_frozen(cycle, audit, "cycle", cycle.key)
     before = snapshot(cycle)
     _set(cycle, {"name": name, "start": start, "end": end, "parent": parent})
-    _audit(actor, "cycle", cycle.key, before, cycle, audit)
+    record_write(actor, "cycle", cycle.key, before, cycle, audit)
     return cycle
 
 
-@_atomic
+@atomic_write
 def delete_cycle(*, actor: Actor, cycle: Cycle) -> None:
     """Only an empty cycle goes: a cycle's objectives are never deleted along with it."""
     _require_admin(actor, "delete cycles")
     refuse_frozen(cycle)
     if cycle.objectives.exists():
         raise PermissionDenied(f"cycle '{cycle.key}' still holds objectives; delete them first")
-    _deleted(actor, "cycle", cycle.key, cycle)
+    delete_recorded(actor, "cycle", cycle.key, cycle)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -298,7 +258,7 @@ def scope_refusal(person: Person, level: str) -> str:
 Target = Objective | KeyResult
 
 
-@_atomic
+@atomic_write
 def create_objective(
     *,
     actor: Actor,
@@ -327,13 +287,13 @@ def create_objective(
         position=_next_position(Objective.objects.filter(cycle=cycle), position),
         **alignment_values(aligns_to),
     )
-    _audit(actor, "objective", objective.key, None, objective, audit)
+    record_write(actor, "objective", objective.key, None, objective, audit)
     if contributes_to:
         _set_contributions(actor, objective, contributes_to)
     return objective
 
 
-@_atomic
+@atomic_write
 def update_objective(
     *,
     actor: Actor,
@@ -383,7 +343,7 @@ def update_objective(
     if position is not None:
         values["position"] = position
     _set(objective, values)
-    _audit(actor, "objective", objective.key, before, objective, audit)
+    record_write(actor, "objective", objective.key, before, objective, audit)
     if contributes_to is not None:
         _set_contributions(actor, objective, contributes_to)
     return objective
@@ -414,7 +374,7 @@ def _set_contributions(actor: Actor, objective: Objective, targets: Sequence[Tar
         if ref in refs and ref not in kept:
             kept[ref] = link
         else:
-            _deleted(actor, "contribution", f"{objective.key} -> {ref}", link)
+            delete_recorded(actor, "contribution", f"{objective.key} -> {ref}", link)
     for position, ref in enumerate(refs):
         if ref in kept:
             _move_link(actor, kept[ref], position, None)
@@ -431,7 +391,9 @@ def _create_link(
         to_key_result=target if isinstance(target, KeyResult) else None,
         position=position,
     )
-    _audit(actor, "contribution", f"{objective.key} -> {target_ref(target)}", None, created, audit)
+    record_write(
+        actor, "contribution", f"{objective.key} -> {target_ref(target)}", None, created, audit
+    )
     return created
 
 
@@ -440,7 +402,9 @@ def _move_link(
 ) -> None:
     before = snapshot(link)
     _set(link, {"position": position})
-    _audit(actor, "contribution", f"{link.objective.key} -> {_link_ref(link)}", before, link, audit)
+    record_write(
+        actor, "contribution", f"{link.objective.key} -> {_link_ref(link)}", before, link, audit
+    )
 
 
 def _require_link_edit(
@@ -455,7 +419,7 @@ def _require_link_edit(
     refuse_frozen(objective.cycle, audit, "contribution", ref)
 
 
-@_atomic
+@atomic_write
 def create_contribution(
     *,
     actor: Actor,
@@ -469,7 +433,7 @@ def create_contribution(
     return _create_link(actor, objective, target, position, audit)
 
 
-@_atomic
+@atomic_write
 def move_contribution(
     *, actor: Actor, link: ContributionLink, position: int, audit: AuditBatch | None = None
 ) -> None:
@@ -477,16 +441,16 @@ def move_contribution(
     _move_link(actor, link, position, audit)
 
 
-@_atomic
+@atomic_write
 def delete_contribution(
     *, actor: Actor, link: ContributionLink, audit: AuditBatch | None = None
 ) -> None:
     ref = f"{link.objective.key} -> {_link_ref(link)}"
     _require_link_edit(actor, link.objective, ref, audit)
-    _deleted(actor, "contribution", ref, link, audit)
+    delete_recorded(actor, "contribution", ref, link, audit)
 
 
-@_atomic
+@atomic_write
 def align_objective(
     *, actor: Actor, objective: Objective, aligns_to: Target | None, audit: AuditBatch | None = None
 ) -> None:
@@ -506,7 +470,7 @@ def _align(
 ) -> None:
     before = snapshot(objective)
     _set(objective, alignment_values(target))
-    _audit(actor, "objective", objective.key, before, objective, audit)
+    record_write(actor, "objective", objective.key, before, objective, audit)
 
 
 @dataclass(frozen=True)
@@ -569,10 +533,10 @@ def _delete_links(
     for link in links.select_related("objective__cycle"):
         ref = f"{link.objective.key} -> {to}"
         _refuse_in_batch(link.objective.cycle, audit, "contribution", ref)
-        _deleted(actor, "contribution", ref, link, audit)
+        delete_recorded(actor, "contribution", ref, link, audit)
 
 
-@_atomic
+@atomic_write
 def delete_objective(
     *,
     actor: Actor,
@@ -594,25 +558,25 @@ def delete_objective(
     refuse_frozen(objective.cycle, audit, "objective", objective.key)
     spared = {*spared, objective.pk}
     for initiative in objective.initiatives.all():
-        _deleted(actor, "initiative", f"{objective.key}/{initiative.key}", initiative, audit)
+        delete_recorded(actor, "initiative", f"{objective.key}/{initiative.key}", initiative, audit)
     for key_result in list(objective.key_results.select_related("objective")):
         _delete_key_result(actor, key_result, spared, audit)
     for link in objective.contribution_links.select_related(
         "to_objective", "to_key_result__objective"
     ):
-        _deleted(actor, "contribution", f"{objective.key} -> {_link_ref(link)}", link, audit)
+        delete_recorded(actor, "contribution", f"{objective.key} -> {_link_ref(link)}", link, audit)
     incoming = ContributionLink.objects.filter(to_objective=objective)
     _delete_links(actor, incoming.exclude(objective_id__in=spared), objective.key, audit)
     aligned = Objective.objects.filter(aligns_to_objective=objective).exclude(pk__in=spared)
     _unalign(actor, aligned, audit)
-    _deleted(actor, "objective", objective.key, objective, audit)
+    delete_recorded(actor, "objective", objective.key, objective, audit)
 
 
 # ---------------------------------------------------------------------------------------------
 # Key results
 
 
-@_atomic
+@atomic_write
 def create_key_result(
     *,
     actor: Actor,
@@ -648,11 +612,11 @@ def create_key_result(
         position=_next_position(objective.key_results.all(), position),
         **values,
     )
-    _audit(actor, "key_result", key_result.ref, None, key_result, audit)
+    record_write(actor, "key_result", key_result.ref, None, key_result, audit)
     return key_result
 
 
-@_atomic
+@atomic_write
 def update_key_result(
     *,
     actor: Actor,
@@ -692,7 +656,7 @@ def update_key_result(
     if position is not None:
         values["position"] = position
     _set(key_result, {**values, "owner": owner})
-    _audit(actor, "key_result", key_result.ref, before, key_result, audit)
+    record_write(actor, "key_result", key_result.ref, before, key_result, audit)
     return key_result
 
 
@@ -711,11 +675,11 @@ def _delete_key_result(
             _refuse_in_batch(initiative.objective.cycle, audit, "initiative", initiative_ref)
         before = snapshot(initiative)
         _set(initiative, {"key_result": None})
-        _audit(actor, "initiative", initiative_ref, before, initiative, audit)
-    _deleted(actor, "key_result", ref, key_result, audit)
+        record_write(actor, "initiative", initiative_ref, before, initiative, audit)
+    delete_recorded(actor, "key_result", ref, key_result, audit)
 
 
-@_atomic
+@atomic_write
 def delete_key_result(
     *,
     actor: Actor,
@@ -755,7 +719,7 @@ def _initiative_key_result(objective: Objective, key_result: KeyResult | None) -
         raise ValueError("an initiative's key result is one of its own objective's")
 
 
-@_atomic
+@atomic_write
 def create_initiative(
     *,
     actor: Actor,
@@ -788,11 +752,11 @@ def create_initiative(
         completed_on=completed_on,
         position=_next_position(objective.initiatives.all(), position),
     )
-    _audit(actor, "initiative", ref, None, initiative, audit)
+    record_write(actor, "initiative", ref, None, initiative, audit)
     return initiative
 
 
-@_atomic
+@atomic_write
 def update_initiative(
     *,
     actor: Actor,
@@ -822,11 +786,11 @@ def update_initiative(
     if position is not None:
         values["position"] = position
     _set(initiative, values)
-    _audit(actor, "initiative", ref, before, initiative, audit)
+    record_write(actor, "initiative", ref, before, initiative, audit)
     return initiative
 
 
-@_atomic
+@atomic_write
 def delete_initiative(
     *, actor: Actor, initiative: Initiative, audit: AuditBatch | None = None
 ) -> None:
@@ -835,4 +799,4 @@ def delete_initiative(
     _require_initiative_edit(
         actor, objective, f"You may not delete the initiative “{initiative.title}”.", ref, audit
     )
-    _deleted(actor, "initiative", ref, initiative, audit)
+    delete_recorded(actor, "initiative", ref, initiative, audit)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
-from django.db import models
+from django.db import models, transaction
 
-from okrs.org.models import AuditEntry, Person
+from okrs.org.models import AuditEntry, Person, Team
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,16 @@ def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dic
         if isinstance(value, dt.datetime | dt.date):
             value = value.isoformat()
         data[name] = value
+    return data
+
+
+def row_snapshot(row: models.Model) -> dict[str, Any]:
+    """What the audit log keeps of a row: its fields, and a team's members by email."""
+    data = snapshot(row)
+    if isinstance(row, Team) and row.pk is not None:
+        # A fresh query: a prefetched member list would be the one from before the write.
+        members = Person.objects.filter(teams=row).values_list("email", flat=True)
+        data["members"] = sorted(email.lower() for email in members)
     return data
 
 
@@ -103,19 +114,11 @@ class AuditBatch:
     while any is noted.
     """
 
-    def __init__(
-        self,
-        actor: Actor,
-        snapshot_of: Callable[[str, models.Model], dict[str, Any]] | None = None,
-    ) -> None:
+    def __init__(self, actor: Actor) -> None:
         self.actor = actor
         self.writes: list[Write] = []
         self.refused: dict[tuple[str, str], Exception] = {}
         self._entries: dict[tuple[str, str], _Entry] = {}
-        self._snapshot_of = snapshot_of or (lambda entity, row: snapshot(row))
-
-    def snapshot(self, entity: str, row: models.Model) -> dict[str, Any]:
-        return self._snapshot_of(entity, row)
 
     def written(
         self, entity: str, ref: str, before: dict[str, Any] | None, row: models.Model
@@ -143,7 +146,7 @@ class AuditBatch:
             after = None
             if entry.row is not None:
                 entry.row.refresh_from_db()
-                after = self.snapshot(entity, entry.row)
+                after = row_snapshot(entry.row)
                 if entry.action == "update" and after == entry.before:
                     continue  # changed, then changed back within the run
             entries.append(
@@ -157,3 +160,53 @@ class AuditBatch:
                 )
             )
         return entries
+
+
+def record_write(
+    actor: Actor,
+    entity: str,
+    ref: str,
+    before: dict[str, Any] | None,
+    row: models.Model,
+    audit: AuditBatch | None = None,
+) -> None:
+    """The entry for `row`, created (`before` None) or saved from `before`; into `audit` when
+    given, else at once. A save that changed nothing leaves no entry."""
+    if audit is not None:
+        audit.written(entity, ref, before, row)
+        return
+    row.refresh_from_db()
+    after = row_snapshot(row)
+    if before == after:
+        return
+    action = "create" if before is None else "update"
+    record(actor, action=action, entity=entity, ref=ref, before=before, after=after)
+
+
+def delete_recorded(
+    actor: Actor, entity: str, ref: str, row: models.Model, audit: AuditBatch | None = None
+) -> None:
+    """Delete `row`, with its entry into `audit` when given, else at once."""
+    before = row_snapshot(row)
+    row.delete()
+    if audit is not None:
+        audit.deleted(entity, ref, before)
+        return
+    record(actor, action="delete", entity=entity, ref=ref, before=before, after=None)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def atomic_write(function: Callable[P, R]) -> Callable[P, R]:
+    """A service function's transaction, or a savepoint within the caller's; not even that
+    within an audit batch's run, which stands or falls whole (its caller rolls everything back
+    on an error), so a run of many writes costs no savepoint round trip per write."""
+
+    @functools.wraps(function)
+    def atomic(*args: P.args, **kwargs: P.kwargs) -> R:
+        with transaction.atomic(savepoint=kwargs.get("audit") is None):
+            return function(*args, **kwargs)
+
+    return atomic

@@ -1,12 +1,144 @@
-"""Writes to a person's own settings and API tokens, each audited."""
+"""Writes to the organisation, people, teams, a person's own settings and API tokens, each
+audited.
+
+The organisation, people and teams are what a plan file declares (`okrs apply`, which passes its
+audit batch: okrs/org/audit.py); changing them is an admin's, or the command line's (a trusted
+actor, or the system). Nobody's role or password changes here: a person created gets the
+default role and no usable password until they set one.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from django.db import transaction
 from django.utils import timezone
 
-from okrs.org.audit import Actor, record, snapshot
-from okrs.org.models import ApiToken, Person
+from okrs.org.audit import (
+    Actor,
+    AuditBatch,
+    atomic_write,
+    delete_recorded,
+    record,
+    record_write,
+    row_snapshot,
+    snapshot,
+)
+from okrs.org.models import ApiToken, Organisation, Person, Team
+from okrs.org.permissions import PermissionDenied, is_admin
+
+
+def _require_admin(actor: Actor, what: str) -> None:
+    person = None if actor.trusted else actor.person
+    if person is not None and not is_admin(person):
+        raise PermissionDenied(f"Only admins {what}.")
+
+
+@atomic_write
+def update_organisation(
+    *, actor: Actor, organisation: Organisation, name: str, timezone_name: str,
+    audit: AuditBatch | None = None,
+) -> None:  # fmt: skip
+    _require_admin(actor, "change the organisation")
+    # The ref is the name the row had: the one a reader of the log knows it by.
+    ref = organisation.name
+    before = row_snapshot(organisation)
+    organisation.name = name
+    organisation.timezone = timezone_name
+    organisation.save(update_fields=["name", "timezone"])
+    record_write(actor, "organisation", ref, before, organisation, audit)
+
+
+@atomic_write
+def create_person(
+    *, actor: Actor, email: str, name: str, timezone_name: str, channel: str,
+    audit: AuditBatch | None = None,
+) -> Person:  # fmt: skip
+    _require_admin(actor, "add people")
+    person = Person.objects.create_user(email, name=name, timezone=timezone_name, channel=channel)
+    record_write(actor, "person", person.email, None, person, audit)
+    return person
+
+
+@atomic_write
+def update_person(
+    *, actor: Actor, person: Person, name: str, timezone_name: str, channel: str,
+    audit: AuditBatch | None = None,
+) -> None:  # fmt: skip
+    _require_admin(actor, "change other people")
+    before = row_snapshot(person)
+    person.name = name
+    person.timezone = timezone_name
+    person.channel = channel
+    person.save(update_fields=["name", "timezone", "channel"])
+    record_write(actor, "person", person.email.lower(), before, person, audit)
+
+
+@atomic_write
+def create_team(
+    *,
+    actor: Actor,
+    key: str,
+    name: str,
+    parent: Team | None,
+    lead: Person | None,
+    timezone_name: str,
+    checkin_day: str,
+    members: Sequence[Person],
+    audit: AuditBatch | None = None,
+) -> Team:
+    _require_admin(actor, "create teams")
+    team = Team.objects.create(
+        key=key, name=name, parent=parent, lead=lead, timezone=timezone_name,
+        checkin_day=checkin_day,
+    )  # fmt: skip
+    team.members.set(members)
+    record_write(actor, "team", team.key, None, team, audit)
+    return team
+
+
+@atomic_write
+def update_team(
+    *,
+    actor: Actor,
+    team: Team,
+    name: str,
+    parent: Team | None,
+    lead: Person | None,
+    timezone_name: str,
+    checkin_day: str,
+    members: Sequence[Person] | None = None,
+    audit: AuditBatch | None = None,
+) -> None:
+    """The team's fields become these, and its members exactly `members` unless None."""
+    _require_admin(actor, "change teams")
+    before = row_snapshot(team)
+    values = {
+        "name": name,
+        "parent": parent,
+        "lead": lead,
+        "timezone": timezone_name,
+        "checkin_day": checkin_day,
+    }
+    # Compared by id, so that a team whose parent or lead was not loaded costs no query.
+    changed = [
+        field
+        for field, value in values.items()
+        if team.serializable_value(field) != getattr(value, "pk", value)
+    ]
+    for field in changed:
+        setattr(team, field, values[field])
+    if changed:
+        team.save(update_fields=changed)
+    if members is not None:
+        team.members.set(members)
+    record_write(actor, "team", team.key, before, team, audit)
+
+
+@atomic_write
+def delete_team(*, actor: Actor, team: Team, audit: AuditBatch | None = None) -> None:
+    _require_admin(actor, "delete teams")
+    delete_recorded(actor, "team", team.key, team, audit)
 
 
 @transaction.atomic
