@@ -49,6 +49,7 @@ def test_two_writes_to_a_row_are_one_entry_written_at_the_end(world: Any) -> Non
         "deploys-advantage/lead-time",
         "cli",
     )
+    assert entry.before is not None and entry.after is not None
     assert (entry.before["target"], entry.after["target"]) == (6, 4)
 
 
