@@ -100,10 +100,24 @@ def _next_position(rows: QuerySet[Any], position: int | None = None) -> int:
     return 0 if last is None else last + 1
 
 
-def _set(row: Model, values: dict[str, Any]) -> None:
+def _update(
+    actor: Actor,
+    row: Model,
+    entity: str,
+    ref: str,
+    values: dict[str, Any],
+    audit: AuditBatch | None,
+    *,
+    position: int | None = None,
+) -> None:
+    """Set `values` (and `position` when given) on `row`, save it, and audit before -> after."""
+    before = snapshot(row)
+    if position is not None:
+        values = {**values, "position": position}
     for name, value in values.items():
         setattr(row, name, value)
     row.save()
+    record_write(actor, entity, ref, before, row, audit)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -214,9 +228,8 @@ def update_cycle(
 ) -> Cycle:
     _require_admin(actor, "change cycles")
     refuse_frozen(cycle, audit, "cycle", cycle.key)
-    before = snapshot(cycle)
-    _set(cycle, {"name": name, "start": start, "end": end, "parent": parent})
-    record_write(actor, "cycle", cycle.key, before, cycle, audit)
+    values = {"name": name, "start": start, "end": end, "parent": parent}
+    _update(actor, cycle, "cycle", cycle.key, values, audit)
     return cycle
 
 
@@ -329,7 +342,6 @@ def update_objective(
         or owner.pk != objective.owner_id
     ):
         _require_objective_scope(person, level=level, team=team, owner=owner)
-    before = snapshot(objective)
     values: dict[str, Any] = {
         "level": level,
         "team": team,
@@ -340,10 +352,7 @@ def update_objective(
     }
     if cycle is not None:
         values["cycle"] = cycle
-    if position is not None:
-        values["position"] = position
-    _set(objective, values)
-    record_write(actor, "objective", objective.key, before, objective, audit)
+    _update(actor, objective, "objective", objective.key, values, audit, position=position)
     if contributes_to is not None:
         _set_contributions(actor, objective, contributes_to)
     return objective
@@ -400,11 +409,8 @@ def _create_link(
 def _move_link(
     actor: Actor, link: ContributionLink, position: int, audit: AuditBatch | None
 ) -> None:
-    before = snapshot(link)
-    _set(link, {"position": position})
-    record_write(
-        actor, "contribution", f"{link.objective.key} -> {_link_ref(link)}", before, link, audit
-    )
+    ref = f"{link.objective.key} -> {_link_ref(link)}"
+    _update(actor, link, "contribution", ref, {}, audit, position=position)
 
 
 def _require_link_edit(
@@ -468,9 +474,7 @@ def align_objective(
 def _align(
     actor: Actor, objective: Objective, target: Target | None, audit: AuditBatch | None
 ) -> None:
-    before = snapshot(objective)
-    _set(objective, alignment_values(target))
-    record_write(actor, "objective", objective.key, before, objective, audit)
+    _update(actor, objective, "objective", objective.key, alignment_values(target), audit)
 
 
 @dataclass(frozen=True)
@@ -652,11 +656,8 @@ def update_key_result(
         source=source,
     )  # fmt: skip
     require_source_permission(actor, before=key_result.source, after=values["source"])
-    before = snapshot(key_result)
-    if position is not None:
-        values["position"] = position
-    _set(key_result, {**values, "owner": owner})
-    record_write(actor, "key_result", key_result.ref, before, key_result, audit)
+    values["owner"] = owner
+    _update(actor, key_result, "key_result", key_result.ref, values, audit, position=position)
     return key_result
 
 
@@ -673,9 +674,7 @@ def _delete_key_result(
         initiative_ref = f"{initiative.objective.key}/{initiative.key}"
         if initiative.objective_id != key_result.objective_id:
             _refuse_in_batch(initiative.objective.cycle, audit, "initiative", initiative_ref)
-        before = snapshot(initiative)
-        _set(initiative, {"key_result": None})
-        record_write(actor, "initiative", initiative_ref, before, initiative, audit)
+        _update(actor, initiative, "initiative", initiative_ref, {"key_result": None}, audit)
     delete_recorded(actor, "key_result", ref, key_result, audit)
 
 
@@ -775,7 +774,6 @@ def update_initiative(
         actor, objective, f"You may not edit the initiative “{initiative.title}”.", ref, audit
     )
     _initiative_key_result(objective, key_result)
-    before = snapshot(initiative)
     values: dict[str, Any] = {
         "title": title,
         "key_result": key_result,
@@ -783,10 +781,7 @@ def update_initiative(
         "status": status,
         "completed_on": completed_on,
     }
-    if position is not None:
-        values["position"] = position
-    _set(initiative, values)
-    record_write(actor, "initiative", ref, before, initiative, audit)
+    _update(actor, initiative, "initiative", ref, values, audit, position=position)
     return initiative
 
 
