@@ -247,6 +247,22 @@ def delete_cycle(*, actor: Actor, cycle: Cycle) -> None:
 # Objectives
 
 
+def _require_objective_edit(
+    actor: Actor,
+    objective: Objective,
+    refusal: str,
+    audit: AuditBatch | None,
+    entity: str,
+    ref: str,
+) -> None:
+    """Refused unless the actor may edit `objective` (trusted actors may) and its cycle is not
+    frozen; `entity` and `ref` name the row the write is about."""
+    person = _checked(actor)
+    if person is not None:
+        _require(can_edit_objective(person, objective), refusal)
+    refuse_frozen(objective.cycle, audit, entity, ref)
+
+
 def _require_objective_scope(
     person: Person | None, *, level: str, team: Team | None, owner: Person
 ) -> None:
@@ -416,13 +432,14 @@ def _move_link(
 def _require_link_edit(
     actor: Actor, objective: Objective, ref: str, audit: AuditBatch | None
 ) -> None:
-    person = _checked(actor)
-    if person is not None:
-        _require(
-            can_edit_objective(person, objective),
-            f"You may not change the links of the objective “{objective.title}”.",
-        )
-    refuse_frozen(objective.cycle, audit, "contribution", ref)
+    _require_objective_edit(
+        actor,
+        objective,
+        f"You may not change the links of the objective “{objective.title}”.",
+        audit,
+        "contribution",
+        ref,
+    )
 
 
 @atomic_write
@@ -461,13 +478,14 @@ def align_objective(
     *, actor: Actor, objective: Objective, aligns_to: Target | None, audit: AuditBatch | None = None
 ) -> None:
     """The objective rolls up into `aligns_to` (or nothing); its other fields stay."""
-    person = _checked(actor)
-    if person is not None:
-        _require(
-            can_edit_objective(person, objective),
-            f"You may not edit the objective “{objective.title}”.",
-        )
-    refuse_frozen(objective.cycle, audit, "objective", objective.key)
+    _require_objective_edit(
+        actor,
+        objective,
+        f"You may not edit the objective “{objective.title}”.",
+        audit,
+        "objective",
+        objective.key,
+    )
     _align(actor, objective, aligns_to, audit)
 
 
@@ -553,13 +571,14 @@ def delete_objective(
 
     `spared` are objectives deleted in the same run: what of theirs points here is left to go
     with them, rather than unlinked first."""
-    person = _checked(actor)
-    if person is not None:
-        _require(
-            can_edit_objective(person, objective),
-            f"You may not delete the objective “{objective.title}”.",
-        )
-    refuse_frozen(objective.cycle, audit, "objective", objective.key)
+    _require_objective_edit(
+        actor,
+        objective,
+        f"You may not delete the objective “{objective.title}”.",
+        audit,
+        "objective",
+        objective.key,
+    )
     spared = {*spared, objective.pk}
     for initiative in objective.initiatives.all():
         delete_recorded(actor, "initiative", f"{objective.key}/{initiative.key}", initiative, audit)
@@ -597,13 +616,14 @@ def create_key_result(
     position: int | None = None,
     audit: AuditBatch | None = None,
 ) -> KeyResult:
-    person = _checked(actor)
-    if person is not None:
-        _require(
-            can_edit_objective(person, objective),
-            f"You may not add key results to the objective “{objective.title}”.",
-        )
-    refuse_frozen(objective.cycle, audit, "key_result", f"{objective.key}/{key}")
+    _require_objective_edit(
+        actor,
+        objective,
+        f"You may not add key results to the objective “{objective.title}”.",
+        audit,
+        "key_result",
+        f"{objective.key}/{key}",
+    )
     values = key_result_values(
         title=title, kind=kind, baseline=baseline, target=target, unit=unit, weight=weight,
         source=source,
@@ -690,27 +710,19 @@ def delete_key_result(
     objectives aligned to it stay, unaligned (but those of the `spared` objectives, deleted in
     the same run, which go with them)."""
     objective = key_result.objective
-    person = _checked(actor)
-    if person is not None:
-        _require(
-            can_edit_objective(person, objective),
-            f"You may not delete the key result “{key_result.title}”.",
-        )
-    refuse_frozen(objective.cycle, audit, "key_result", key_result.ref)
+    _require_objective_edit(
+        actor,
+        objective,
+        f"You may not delete the key result “{key_result.title}”.",
+        audit,
+        "key_result",
+        key_result.ref,
+    )
     _delete_key_result(actor, key_result, spared, audit)
 
 
 # ---------------------------------------------------------------------------------------------
 # Initiatives
-
-
-def _require_initiative_edit(
-    actor: Actor, objective: Objective, what: str, ref: str, audit: AuditBatch | None
-) -> None:
-    person = _checked(actor)
-    if person is not None:
-        _require(can_edit_objective(person, objective), what)
-    refuse_frozen(objective.cycle, audit, "initiative", ref)
 
 
 def _initiative_key_result(objective: Objective, key_result: KeyResult | None) -> None:
@@ -733,12 +745,13 @@ def create_initiative(
     audit: AuditBatch | None = None,
 ) -> Initiative:
     ref = f"{objective.key}/{key}"
-    _require_initiative_edit(
+    _require_objective_edit(
         actor,
         objective,
         f"You may not add initiatives to the objective “{objective.title}”.",
-        ref,
         audit,
+        "initiative",
+        ref,
     )
     _initiative_key_result(objective, key_result)
     initiative = Initiative.objects.create(
@@ -770,8 +783,13 @@ def update_initiative(
 ) -> Initiative:
     objective = initiative.objective
     ref = f"{objective.key}/{initiative.key}"
-    _require_initiative_edit(
-        actor, objective, f"You may not edit the initiative “{initiative.title}”.", ref, audit
+    _require_objective_edit(
+        actor,
+        objective,
+        f"You may not edit the initiative “{initiative.title}”.",
+        audit,
+        "initiative",
+        ref,
     )
     _initiative_key_result(objective, key_result)
     values: dict[str, Any] = {
@@ -791,7 +809,12 @@ def delete_initiative(
 ) -> None:
     objective = initiative.objective
     ref = f"{objective.key}/{initiative.key}"
-    _require_initiative_edit(
-        actor, objective, f"You may not delete the initiative “{initiative.title}”.", ref, audit
+    _require_objective_edit(
+        actor,
+        objective,
+        f"You may not delete the initiative “{initiative.title}”.",
+        audit,
+        "initiative",
+        ref,
     )
     delete_recorded(actor, "initiative", ref, initiative, audit)
