@@ -116,6 +116,37 @@ def _frozen(request: HttpRequest, cycle: Cycle) -> HttpResponse:
     return render(request, "web/forbidden.html", context, status=409)
 
 
+def _refusal(
+    request: HttpRequest, objective: Objective, *, allowed: bool, words: str
+) -> HttpResponse | None:
+    """The page refusing an edit in `objective`, or None when it may go ahead: not the
+    person's to edit (403, in `words`), or its cycle is frozen (409)."""
+    if not allowed:
+        return forbidden(request, words)
+    if objective.cycle.frozen_at is not None:
+        return _frozen(request, objective.cycle)
+    return None
+
+
+def _plan_with(
+    objective: Objective, spec: KeyResultSpec | InitiativeSpec, *, creating: bool
+) -> Plan:
+    """The one-objective plan holding the edited key result or initiative; a new one beside
+    its siblings' keys, so that a reused key is apply's duplicate."""
+    parent = _objective_node(objective)
+    if isinstance(spec, KeyResultSpec):
+        if creating:
+            keys = objective.key_results.values_list("key", flat=True)
+            parent.key_results = [KeyResultSpec(line=0, key=k) for k in keys]
+        parent.key_results.append(spec)
+    else:
+        if creating:
+            names = objective.initiatives.values_list("key", flat=True)
+            parent.initiatives = [InitiativeSpec(line=0, key=k) for k in names]
+        parent.initiatives.append(spec)
+    return _plan(parent)
+
+
 def _contributions(objective: Objective | None) -> list[str]:
     if objective is None:
         return []
@@ -332,11 +363,11 @@ def _objective(key: str) -> Objective:
 def objective_edit(request: HttpRequest, key: str) -> HttpResponse:
     person = signed_in(request)
     objective = _objective(key)
-    if not can_edit_objective(person, objective):
-        return forbidden(request, f"You may not edit the objective “{objective.title}”.")
-    if objective.cycle.frozen_at is not None:
-        return _frozen(request, objective.cycle)
-    return _objective_form_page(request, person, objective)
+    words = f"You may not edit the objective “{objective.title}”."
+    refusal = _refusal(
+        request, objective, allowed=can_edit_objective(person, objective), words=words
+    )
+    return refusal or _objective_form_page(request, person, objective)
 
 
 def _key_result_form_page(
@@ -379,11 +410,6 @@ def _key_result_form_page(
     source_ok = not source_form.is_bound or source_form.is_valid()
     if request.method == "POST" and not choosing and form.is_valid() and source_ok:
         data = form.cleaned_data
-        parent = _objective_node(objective)
-        if key_result is None:
-            # The objective's other key results, so that a reused key is apply's duplicate.
-            keys = objective.key_results.values_list("key", flat=True)
-            parent.key_results = [KeyResultSpec(line=0, key=k) for k in keys]
         spec = KeyResultSpec(
             **_given(KEY_RESULT_FIELDS),
             key=data["key"] if key_result is None else key_result.key,
@@ -396,8 +422,7 @@ def _key_result_form_page(
             weight=1.0 if data["weight"] is None else data["weight"],
             source=_edited_source(request, source_form, key_result),
         )
-        parent.key_results.append(spec)
-        problems = validate_plan(_plan(parent))
+        problems = validate_plan(_plan_with(objective, spec, creating=creating))
         if place_problems(form, problems, spec, source_form=source_form):
             try:
                 _save_key_result(Actor(person, CHANNEL), objective, key_result, spec)
@@ -483,17 +508,20 @@ def _edited_source(
     return source_form.source()
 
 
-@login_required
-def key_result_create(request: HttpRequest, key: str) -> HttpResponse:
+def _create_under(request: HttpRequest, key: str, what: str, form_page: Any) -> HttpResponse:
+    """The page adding a key result or an initiative (`what`) to the objective `key`."""
     person = signed_in(request)
     objective = _objective(key)
-    if not can_edit_objective(person, objective):
-        return forbidden(
-            request, f"You may not add key results to the objective “{objective.title}”."
-        )
-    if objective.cycle.frozen_at is not None:
-        return _frozen(request, objective.cycle)
-    return _key_result_form_page(request, person, objective, None)
+    words = f"You may not add {what} to the objective “{objective.title}”."
+    refusal = _refusal(
+        request, objective, allowed=can_edit_objective(person, objective), words=words
+    )
+    return refusal or form_page(request, person, objective, None)
+
+
+@login_required
+def key_result_create(request: HttpRequest, key: str) -> HttpResponse:
+    return _create_under(request, key, "key results", _key_result_form_page)
 
 
 @login_required
@@ -504,12 +532,12 @@ def key_result_edit(request: HttpRequest, objective_key: str, kr_key: str) -> Ht
         objective__key=objective_key,
         key=kr_key,
     )
-    if not can_edit_key_result(person, key_result):
-        return forbidden(request, f"You may not edit the key result “{key_result.title}”.")
     objective = _objective(objective_key)
-    if objective.cycle.frozen_at is not None:
-        return _frozen(request, objective.cycle)
-    return _key_result_form_page(request, person, objective, key_result)
+    words = f"You may not edit the key result “{key_result.title}”."
+    refusal = _refusal(
+        request, objective, allowed=can_edit_key_result(person, key_result), words=words
+    )
+    return refusal or _key_result_form_page(request, person, objective, key_result)
 
 
 def _initiative_form_page(
@@ -537,10 +565,6 @@ def _initiative_form_page(
     form.set_choices("owner", people_choices(blank="Nobody yet"))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        parent = _objective_node(objective)
-        if initiative is None:
-            keys = objective.initiatives.values_list("key", flat=True)
-            parent.initiatives = [InitiativeSpec(line=0, key=k) for k in keys]
         spec = InitiativeSpec(
             **_given(INITIATIVE_FIELDS),
             key=data["key"] if initiative is None else initiative.key,
@@ -550,8 +574,8 @@ def _initiative_form_page(
             status=data["status"],
             completed_on=data["completed_on"],
         )
-        parent.initiatives.append(spec)
-        if place_problems(form, validate_plan(_plan(parent)), spec):
+        problems = validate_plan(_plan_with(objective, spec, creating=creating))
+        if place_problems(form, problems, spec):
             try:
                 _save_initiative(Actor(person, CHANNEL), objective, initiative, spec)
             except IntegrityError:
@@ -588,15 +612,7 @@ def _save_initiative(
 
 @login_required
 def initiative_create(request: HttpRequest, key: str) -> HttpResponse:
-    person = signed_in(request)
-    objective = _objective(key)
-    if not can_edit_objective(person, objective):
-        return forbidden(
-            request, f"You may not add initiatives to the objective “{objective.title}”."
-        )
-    if objective.cycle.frozen_at is not None:
-        return _frozen(request, objective.cycle)
-    return _initiative_form_page(request, person, objective, None)
+    return _create_under(request, key, "initiatives", _initiative_form_page)
 
 
 @login_required
@@ -608,11 +624,11 @@ def initiative_edit(request: HttpRequest, objective_key: str, initiative_key: st
         objective=objective,
         key=initiative_key,
     )
-    if not can_edit_objective(person, objective):
-        return forbidden(request, f"You may not edit the initiative “{initiative.title}”.")
-    if objective.cycle.frozen_at is not None:
-        return _frozen(request, objective.cycle)
-    return _initiative_form_page(request, person, objective, initiative)
+    words = f"You may not edit the initiative “{initiative.title}”."
+    refusal = _refusal(
+        request, objective, allowed=can_edit_objective(person, objective), words=words
+    )
+    return refusal or _initiative_form_page(request, person, objective, initiative)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -629,7 +645,11 @@ def _confirm_delete(
     delete: Any,
     done_url: str,
 ) -> HttpResponse:
-    """The confirmation page on GET; on POST, `delete(actor)` and back to `done_url`."""
+    """The confirmation page on GET; on POST, `delete(actor)` and back to `done_url`. Only
+    the objective's editors may delete it or anything in it: like its weight, whether a key
+    result counts at all is the objective's editor's call."""
+    if not can_edit_objective(signed_in(request), objective):
+        return forbidden(request, f"You may not delete the {what} “{title}”.")
     if objective.cycle.frozen_at is not None:
         return _frozen(request, objective.cycle)
     if request.method == "POST":
@@ -654,10 +674,7 @@ def _confirm_delete(
 @login_required
 @require_http_methods(["GET", "POST"])
 def objective_delete(request: HttpRequest, key: str) -> HttpResponse:
-    person = signed_in(request)
     objective = _objective(key)
-    if not can_edit_objective(person, objective):
-        return forbidden(request, f"You may not delete the objective “{objective.title}”.")
     return _confirm_delete(
         request,
         what="objective",
@@ -672,14 +689,10 @@ def objective_delete(request: HttpRequest, key: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def key_result_delete(request: HttpRequest, objective_key: str, kr_key: str) -> HttpResponse:
-    person = signed_in(request)
     objective = _objective(objective_key)
     key_result = get_object_or_404(
         KeyResult.objects.select_related("objective"), objective=objective, key=kr_key
     )
-    # Like its weight, whether a key result counts at all is the objective's editor's call.
-    if not can_edit_objective(person, objective):
-        return forbidden(request, f"You may not delete the key result “{key_result.title}”.")
     return _confirm_delete(
         request,
         what="key result",
@@ -696,13 +709,10 @@ def key_result_delete(request: HttpRequest, objective_key: str, kr_key: str) -> 
 def initiative_delete(
     request: HttpRequest, objective_key: str, initiative_key: str
 ) -> HttpResponse:
-    person = signed_in(request)
     objective = _objective(objective_key)
     initiative = get_object_or_404(
         Initiative.objects.select_related("objective"), objective=objective, key=initiative_key
     )
-    if not can_edit_objective(person, objective):
-        return forbidden(request, f"You may not delete the initiative “{initiative.title}”.")
     return _confirm_delete(
         request,
         what="initiative",
