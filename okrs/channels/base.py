@@ -97,6 +97,23 @@ def channel_url_modules() -> list[str]:
     return [f"{package_of(n)}.urls" for n, r in CHANNELS.items() if r.urls]
 
 
+@dataclass(frozen=True)
+class CheckInEntry:
+    """One key result's check-in read from a chat form (a Slack modal, a Teams card): a
+    submitted check-in for the one submission path."""
+
+    key_result_id: int
+    value: float | None  # None: keep the value (an automatic key result)
+    confidence: str
+    note: str
+
+
+def checkin_field_id(kr_id: int, field: str) -> str:
+    """The id of a check-in's `field` (value, confidence, note) for one key result in a chat
+    form, by which the answer is read back and an error placed beside its input."""
+    return f"kr-{kr_id}-{field}"
+
+
 class DeliveryError(Exception):
     """A message could not be delivered.
 

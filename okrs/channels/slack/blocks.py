@@ -11,9 +11,16 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-from okrs.channels.base import AlertMessage, DueKeyResult, NudgeMessage
+from okrs.channels.base import (
+    AlertMessage,
+    CheckInEntry,
+    DueKeyResult,
+    NudgeMessage,
+    checkin_field_id,
+)
 from okrs.numbers import amount, positional_number
 
 ACTION_UPDATE = "okrs_nudge_update"
@@ -225,16 +232,9 @@ NOT_MATCHED = (
 # --- the check-in modal -----------------------------------------------------------------------
 
 
-def value_block_id(kr_id: int) -> str:
-    return f"kr-{kr_id}-value"
-
-
-def confidence_block_id(kr_id: int) -> str:
-    return f"kr-{kr_id}-confidence"
-
-
-def note_block_id(kr_id: int) -> str:
-    return f"kr-{kr_id}-note"
+value_block_id = partial(checkin_field_id, field="value")
+confidence_block_id = partial(checkin_field_id, field="confidence")
+note_block_id = partial(checkin_field_id, field="note")
 
 
 def _confidence_option(value: str) -> dict[str, Any]:
@@ -360,14 +360,6 @@ def message_view(text: str) -> dict[str, Any]:
         "close": _plain("Close", 24),
         "blocks": [{"type": "section", "text": _mrkdwn(text)}],
     }
-
-
-@dataclass(frozen=True)
-class CheckInEntry:
-    key_result_id: int
-    value: float | None  # None: keep the value (an automatic key result)
-    confidence: str
-    note: str
 
 
 def read_submission(

@@ -9,6 +9,7 @@ recorded (a few rows, in one transaction) before ack(), and the nudge message is
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.utils import timezone
@@ -61,15 +62,28 @@ def _person(client: WebClient, context: BoltContext) -> tuple[Person | None, str
     return person, "" if person else blocks.NOT_MATCHED
 
 
-def _tell(
-    body: dict[str, Any], respond: Respond, client: WebClient, user_id: str, text: str
-) -> None:
-    """An answer only the person sees: ephemeral where Slack gave a response_url (messages,
-    commands), else a DM (the App Home has no response_url)."""
-    if body.get("response_url"):
-        respond(text=text, response_type="ephemeral", replace_original=False)
-    else:
-        client.chat_postMessage(channel=user_id, text=text)
+def _presser(
+    body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
+) -> tuple[Person | None, Callable[[str], None]]:
+    """The person who pressed a button and how to answer only them: ephemeral where Slack
+    gave a response_url (messages, commands), else a DM (the App Home has no response_url).
+    None when they cannot be matched, and they are told why."""
+
+    def tell(text: str) -> None:
+        if body.get("response_url"):
+            respond(text=text, response_type="ephemeral", replace_original=False)
+        else:
+            client.chat_postMessage(channel=context.user_id or "", text=text)
+
+    person, problem = _person(client, context)
+    if person is None:
+        tell(problem)
+    return person, tell
+
+
+def _button_value(body: dict[str, Any]) -> blocks.ButtonValue:
+    """What the pressed button carries: the nudge and the key results it was about."""
+    return blocks.read_button_value((body.get("actions") or [{}])[0].get("value"))
 
 
 def _message_of(body: dict[str, Any]) -> tuple[str, str]:
@@ -95,15 +109,13 @@ def modal_key_results(person: Person, ids: tuple[int, ...]) -> list[DueKeyResult
 def open_checkin(
     body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
 ) -> None:
-    user_id = context.user_id or ""
-    person, problem = _person(client, context)
+    person, tell = _presser(body, client, context, respond)
     if person is None:
-        _tell(body, respond, client, user_id, problem)
         return
-    value = blocks.read_button_value((body.get("actions") or [{}])[0].get("value"))
+    value = _button_value(body)
     krs = modal_key_results(person, value.key_result_ids)
     if not krs:
-        _tell(body, respond, client, user_id, "You own no key results in a running cycle.")
+        tell("You own no key results in a running cycle.")
         return
     channel, ts = _message_of(body)
     view = blocks.checkin_modal(krs, nudge_id=value.nudge_id, channel=channel, ts=ts)
@@ -165,16 +177,14 @@ def _update_message(
 def confirm_no_change(
     body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
 ) -> None:
-    user_id = context.user_id or ""
-    person, problem = _person(client, context)
+    person, tell = _presser(body, client, context, respond)
     if person is None:
-        _tell(body, respond, client, user_id, problem)
         return
     channel, ts = _message_of(body)
     press = f"{context.team_id}/{channel}/{ts}/no_change"
     if channel and ts and not claim_interaction(channel=CHANNEL, key=press):
         return  # a double click: the first request records and updates the message
-    value = blocks.read_button_value((body.get("actions") or [{}])[0].get("value"))
+    value = _button_value(body)
     ids = value.key_result_ids or tuple(
         kr.id for kr in due_key_results(person=person, now=timezone.now())
     )
@@ -187,23 +197,21 @@ def confirm_no_change(
     if channel and ts:
         _update_message(client, channel, ts, heading, states, result.problems)
     elif result.problems:
-        _tell(body, respond, client, user_id, "\n".join(result.problems))
+        tell("\n".join(result.problems))
 
 
 def snooze(body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond) -> None:
-    user_id = context.user_id or ""
-    person, problem = _person(client, context)
+    person, tell = _presser(body, client, context, respond)
     if person is None:
-        _tell(body, respond, client, user_id, problem)
         return
-    value = blocks.read_button_value((body.get("actions") or [{}])[0].get("value"))
+    value = _button_value(body)
     if value.nudge_id is None:
-        _tell(body, respond, client, user_id, "This message cannot be snoozed.")
+        tell("This message cannot be snoozed.")
         return
     try:
         until = snooze_nudge(nudge_id=value.nudge_id, person=person, channel="slack")
     except LookupError:
-        _tell(body, respond, client, user_id, "This nudge is not yours to snooze.")
+        tell("This nudge is not yours to snooze.")
         return
     epoch = int(until.timestamp())
     # Slack shows the date in the reader's own timezone; the fallback is UTC.
@@ -221,7 +229,7 @@ def snooze(body: dict[str, Any], client: WebClient, context: BoltContext, respon
         except (SlackApiError, OSError) as exc:
             logger.warning("slack: chat.update failed: %s", type(exc).__name__)
     else:
-        _tell(body, respond, client, user_id, text)
+        tell(text)
 
 
 def okr_command(

@@ -95,21 +95,7 @@ class DjangoInstallationStore(InstallationStore):
         row = self._row(enterprise_id, team_id, is_enterprise_install)
         if row is None:
             return None
-        return Installation(
-            app_id=row.app_id or None,
-            enterprise_id=row.enterprise_id or None,
-            team_id=row.team_id or None,
-            team_name=row.team_name or None,
-            bot_token=row.bot_token,
-            bot_id=row.bot_id,
-            bot_user_id=row.bot_user_id,
-            bot_scopes=row.bot_scopes,
-            bot_refresh_token=row.bot_refresh_token or None,
-            bot_token_expires_at=_timestamp(row.bot_token_expires_at),
-            user_id=row.installer_user_id or "",
-            is_enterprise_install=row.is_enterprise_install,
-            installed_at=row.installed_at.timestamp(),
-        )
+        return Installation(**_bot_fields(row), user_id=row.installer_user_id or "")
 
     def delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
         # Called by Bolt on `app_uninstalled` / `tokens_revoked`: the token is dead anyway.
@@ -128,21 +114,26 @@ def _timestamp(moment: dt.datetime | None) -> int | None:
     return int(moment.timestamp()) if moment else None
 
 
+def _bot_fields(row: models.Installation) -> dict[str, Any]:
+    """The row as the keyword arguments of Bolt's Bot and Installation alike (blank is None)."""
+    return {
+        "app_id": row.app_id or None,
+        "enterprise_id": row.enterprise_id or None,
+        "team_id": row.team_id or None,
+        "team_name": row.team_name or None,
+        "bot_token": row.bot_token,
+        "bot_id": row.bot_id,
+        "bot_user_id": row.bot_user_id,
+        "bot_scopes": row.bot_scopes,
+        "bot_refresh_token": row.bot_refresh_token or None,
+        "bot_token_expires_at": _timestamp(row.bot_token_expires_at),
+        "is_enterprise_install": row.is_enterprise_install,
+        "installed_at": row.installed_at.timestamp(),
+    }
+
+
 def bot_of(row: models.Installation) -> Bot:
-    return Bot(
-        app_id=row.app_id or None,
-        enterprise_id=row.enterprise_id or None,
-        team_id=row.team_id or None,
-        team_name=row.team_name or None,
-        bot_token=row.bot_token,
-        bot_id=row.bot_id,
-        bot_user_id=row.bot_user_id,
-        bot_scopes=row.bot_scopes,
-        bot_refresh_token=row.bot_refresh_token or None,
-        bot_token_expires_at=_timestamp(row.bot_token_expires_at),
-        is_enterprise_install=row.is_enterprise_install,
-        installed_at=row.installed_at.timestamp(),
-    )
+    return Bot(**_bot_fields(row))
 
 
 class DjangoOAuthStateStore(OAuthStateStore):

@@ -17,9 +17,16 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-from okrs.channels.base import AlertMessage, DueKeyResult, NudgeMessage
+from okrs.channels.base import (
+    AlertMessage,
+    CheckInEntry,
+    DueKeyResult,
+    NudgeMessage,
+    checkin_field_id,
+)
 from okrs.numbers import amount
 
 VERSION = "1.5"
@@ -45,16 +52,9 @@ def status_label(status: str | None) -> str:
     return LABELS.get(status or "", NO_STATUS)
 
 
-def value_id(kr_id: int) -> str:
-    return f"kr-{kr_id}-value"
-
-
-def confidence_id(kr_id: int) -> str:
-    return f"kr-{kr_id}-confidence"
-
-
-def note_id(kr_id: int) -> str:
-    return f"kr-{kr_id}-note"
+value_id = partial(checkin_field_id, field="value")
+confidence_id = partial(checkin_field_id, field="confidence")
+note_id = partial(checkin_field_id, field="note")
 
 
 # TextBlocks (and facts) render Markdown: text from people (titles, notes, units, names) is
@@ -316,14 +316,6 @@ def read_action_data(data: Mapping[str, Any] | None) -> ActionData:
         return ActionData(_row_id(nudge) if nudge is not None else None, tuple(pairs))
     except (ValueError, TypeError, AttributeError, OverflowError):
         return ActionData(None, ())
-
-
-@dataclass(frozen=True)
-class CheckInEntry:
-    key_result_id: int
-    value: float | None  # None: keep the value (an automatic key result)
-    confidence: str
-    note: str
 
 
 def _number_or_none(raw: Any) -> float | None:
