@@ -13,13 +13,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from okrs.goals.checkins.models import CheckIn, Source
 from okrs.goals.models import Cycle, KeyResult
 from okrs.nudges import rules, schedule
 from okrs.nudges.models import Nudge, NudgeKind
+from okrs.nudges.selectors import active_cycles
 from okrs.org.models import Organisation, Person, Role, Team
 
 
@@ -58,18 +59,19 @@ class Plan:
         return [d for d in self.decisions if d.action is not None]
 
 
-def _active_cycles(now: dt.datetime, org: Organisation) -> list[Cycle]:
-    running = []
-    for cycle in Cycle.objects.filter(frozen_at__isnull=True):
-        start, end = cycle.bounds(org.timezone)
-        if start <= now < end:
-            running.append(cycle)
-    return sorted(running, key=lambda c: (c.end - c.start, c.start, c.pk))
+def _last_human_checkins(checkins: QuerySet[CheckIn]) -> dict[int, dt.datetime]:
+    """When a person last checked in on each key result of `checkins` (a sync is nobody)."""
+    return dict(
+        checkins.exclude(source=Source.SYNC)
+        .values("key_result_id")
+        .annotate(last=Max("at"))
+        .values_list("key_result_id", "last")
+    )
 
 
 def load_facts(now: dt.datetime) -> Facts:
     org = Organisation.current()
-    cycles = _active_cycles(now, org)
+    cycles = active_cycles(now, org)
     cycle_ids = [c.pk for c in cycles]
     people = {
         pk: PersonInfo(pk, email, name, tz, channel, role)
@@ -90,12 +92,8 @@ def load_facts(now: dt.datetime) -> Facts:
             "id", "owner_id", "objective__team_id", "objective__key", "key", "objective__cycle_id"
         )
     )
-    last = dict(
+    last = _last_human_checkins(
         CheckIn.objects.filter(key_result__objective__cycle_id__in=cycle_ids, at__lte=now)
-        .exclude(source=Source.SYNC)
-        .values("key_result_id")
-        .annotate(last=Max("at"))
-        .values_list("key_result_id", "last")
     )
     owners_elsewhere = set(
         KeyResult.objects.exclude(objective__cycle_id__in=cycle_ids).values_list(
@@ -268,19 +266,13 @@ class MissingItem:
 def missing_for_digest(*, team_keys: list[str], now: dt.datetime) -> list[MissingItem]:
     """Key results of these teams' objectives, in running cycles, still without a check-in."""
     org = Organisation.current()
-    cycles = _active_cycles(now, org)
+    cycles = active_cycles(now, org)
     key_results = list(
         KeyResult.objects.filter(objective__cycle__in=cycles, objective__team__key__in=team_keys)
         .select_related("objective", "owner")
         .order_by("owner__email", "objective__position", "position", "id")
     )
-    last = dict(
-        CheckIn.objects.filter(key_result__in=key_results, at__lte=now)
-        .exclude(source=Source.SYNC)
-        .values("key_result_id")
-        .annotate(last=Max("at"))
-        .values_list("key_result_id", "last")
-    )
+    last = _last_human_checkins(CheckIn.objects.filter(key_result__in=key_results, at__lte=now))
     items = []
     for kr in key_results:
         at = last.get(kr.pk)

@@ -31,6 +31,7 @@ from okrs.metrics.sources.services import (
 )
 from okrs.metrics.sources.sync import SyncOutcome, active_cycle_ids, state_of, sync_key_result
 from okrs.org.audit import Actor, record
+from okrs.org.models import Person
 from okrs.org.permissions import can_edit_key_result
 from okrs.web.shell import forbidden, signed_in, signed_in_admin
 
@@ -105,22 +106,38 @@ def sources_settings(request: HttpRequest) -> HttpResponse:
         return _page(request, form, kind)
     form = CredentialForm(request.POST, kinds=kinds, kind=kind, creating=True)
     if form.is_valid():
-        try:
-            credential = save_credential(
-                actor=Actor(person, CHANNEL),
-                credential=None,
-                name=form.cleaned_data["name"],
-                kind=form.cleaned_data["kind"],
-                description=form.cleaned_data["description"],
-                secrets=form.secrets(),
-                site=form.site(),
-            )
-        except CredentialInvalid as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, f"Credential “{credential.name}” saved.")
-            return HttpResponseRedirect(reverse("sources_settings"))
+        done = _save(request, person, form, None, name=form.cleaned_data["name"], done="saved")
+        if done is not None:
+            return done
     return _page(request, form, kind, status=400)
+
+
+def _save(
+    request: HttpRequest,
+    person: Person,
+    form: CredentialForm,
+    credential: Credential | None,
+    *,
+    name: str,
+    done: str,
+) -> HttpResponse | None:
+    """The valid form saved, and back to the settings saying it is `done`; None (the problem
+    on the form) when the credential does not work."""
+    try:
+        saved = save_credential(
+            actor=Actor(person, CHANNEL),
+            credential=credential,
+            name=name,
+            kind=form.cleaned_data["kind"],
+            description=form.cleaned_data["description"],
+            secrets=form.secrets(),
+            site=form.site(),
+        )
+    except CredentialInvalid as exc:
+        form.add_error(None, str(exc))
+        return None
+    messages.success(request, f"Credential “{saved.name}” {done}.")
+    return HttpResponseRedirect(reverse("sources_settings"))
 
 
 @login_required
@@ -138,21 +155,9 @@ def credential_edit(request: HttpRequest, name: str) -> HttpResponse:
     if data is not None:
         status = 400
         if form.is_valid():
-            try:
-                save_credential(
-                    actor=Actor(person, CHANNEL),
-                    credential=credential,
-                    name=credential.name,
-                    kind=form.cleaned_data["kind"],
-                    description=form.cleaned_data["description"],
-                    secrets=form.secrets(),
-                    site=form.site(),
-                )
-            except CredentialInvalid as exc:
-                form.add_error(None, str(exc))
-            else:
-                messages.success(request, f"Credential “{credential.name}” updated.")
-                return HttpResponseRedirect(reverse("sources_settings"))
+            done = _save(request, person, form, credential, name=credential.name, done="updated")
+            if done is not None:
+                return done
     context = {
         "nav": "settings",
         "form": form,
