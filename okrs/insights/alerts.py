@@ -24,7 +24,7 @@ from okrs.insights import rules
 from okrs.nudges import schedule
 from okrs.nudges.models import KEY_RESULT_KINDS, Nudge, NudgeKind
 from okrs.nudges.selectors import active_cycles
-from okrs.nudges.services import person_zone_name
+from okrs.nudges.services import person_zone_name, queue_nudges
 from okrs.org.models import Organisation, Person
 
 log = logging.getLogger(__name__)
@@ -88,10 +88,7 @@ def plan_alerts(now: dt.datetime | None = None) -> int:
                 updated_at=now,
             )
         )
-    alerts = Nudge.objects.filter(kind__in=KEY_RESULT_KINDS)
-    before = alerts.count()
-    Nudge.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
-    created = alerts.count() - before
+    created = queue_nudges(rows, counted=Nudge.objects.filter(kind__in=KEY_RESULT_KINDS))
     if created:
         log.info("insights: %d drift or off-track alerts queued", created)
     return created

@@ -22,7 +22,7 @@ from okrs.insights import rules
 from okrs.nudges import schedule
 from okrs.nudges.models import Nudge, NudgeKind
 from okrs.nudges.selectors import active_cycles
-from okrs.nudges.services import person_zone_name
+from okrs.nudges.services import person_zone_name, queue_nudges
 from okrs.org.models import Organisation, Person, Role, Team
 from okrs.org.permissions import led_team_ids
 
@@ -79,10 +79,7 @@ def plan_digests(now: dt.datetime | None = None) -> int:
         )
     if not rows:
         return 0
-    digests = Nudge.objects.filter(kind=NudgeKind.LEADERSHIP)
-    before = digests.count()
-    Nudge.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
-    created = digests.count() - before
+    created = queue_nudges(rows, counted=Nudge.objects.filter(kind=NudgeKind.LEADERSHIP))
     if created:
         log.info("insights: %d leadership digests queued", created)
     return created

@@ -22,6 +22,7 @@ from okrs.goals.evaluation import evaluate_key_result
 from okrs.goals.models import Cycle, KeyResult
 from okrs.insights import rules
 from okrs.nudges.models import Nudge, NudgeKind
+from okrs.nudges.services import queue_nudges
 from okrs.org.models import Organisation
 
 log = logging.getLogger(__name__)
@@ -72,9 +73,7 @@ def plan_retrospective_prompts(*, cycle: Cycle, now: dt.datetime | None = None) 
         for owner_id, kr_ids in owned.items()
     ]
     prompts = Nudge.objects.filter(kind=NudgeKind.RETROSPECTIVE, cycle=cycle)
-    before = prompts.count()
-    Nudge.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
-    created = prompts.count() - before
+    created = queue_nudges(rows, counted=prompts)
     log.info("insights: %d retrospective prompts queued for %s", created, cycle.key)
     return created
 

@@ -21,6 +21,7 @@ from okrs.goals.models import Cycle, KeyResult
 from okrs.nudges import rules, schedule
 from okrs.nudges.models import Nudge, NudgeKind
 from okrs.nudges.selectors import active_cycles
+from okrs.nudges.services import queue_nudges
 from okrs.org.models import Organisation, Person, Role, Team
 
 
@@ -232,11 +233,7 @@ def create_planned(plan: Plan) -> int:
         )
     if not rows:
         return 0
-    before = Nudge.objects.count()
-    # A second planner (another worker, a restart) running at the same time is stopped by the
-    # unique constraint; its rows are skipped, never duplicated.
-    Nudge.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
-    return Nudge.objects.count() - before
+    return queue_nudges(rows, counted=Nudge.objects.all())
 
 
 def _expiry(plan: Plan, decision: rules.Decision) -> dt.datetime:

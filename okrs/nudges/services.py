@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from okrs.channels.base import AlertMessage, NudgeMessage
@@ -17,6 +18,15 @@ from okrs.org.audit import Actor, record, snapshot
 from okrs.org.models import Organisation, Person
 
 AUDITED_FIELDS = ("kind", "state", "week_start", "due_at", "person")
+
+
+def queue_nudges(rows: Sequence[Nudge], *, counted: QuerySet[Nudge]) -> int:
+    """The new rows inserted and how many of `counted` they added. A row the unique
+    constraint already holds is skipped, never duplicated: planning is idempotent, and a
+    second planner running at the same time (another worker, a restart) adds nothing."""
+    before = counted.count()
+    Nudge.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
+    return counted.count() - before
 
 
 def person_zone_name(person: Person, org: Organisation | None = None) -> str:
