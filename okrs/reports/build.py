@@ -188,10 +188,7 @@ def _objective(
             kr = kr_state.key_result
             impact = impact_from_readings(
                 initiative,
-                kind=kr.kind,
-                unit=kr.unit,
-                baseline=kr.baseline,
-                target=kr.target,
+                kr,
                 readings=[(at, value) for at, value, _, _ in checkins.get(kr.pk, [])],
                 cycle=cycle,
                 tz_name=org.timezone,

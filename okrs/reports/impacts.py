@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from okrs.goals.checkins.models import CheckIn
-from okrs.goals.models import Cycle, Initiative, InitiativeStatus
+from okrs.goals.models import Cycle, Initiative, InitiativeStatus, KeyResult
 from okrs.insights.impact import DEFAULT_WEEKS, MATERIAL_SHARE, Impact, initiative_impact
 
 
@@ -34,20 +34,20 @@ def is_measurable(initiative: Initiative) -> bool:
 
 def impact_from_readings(
     initiative: Initiative,
+    key_result: KeyResult,
     *,
-    kind: str,
-    unit: str,
-    baseline: float | None,
-    target: float | None,
     readings: Sequence[tuple[dt.datetime, float]],
     cycle: Cycle,
     tz_name: str,
     as_of: dt.datetime,
     weeks: int = DEFAULT_WEEKS,
 ) -> Impact | None:
-    """The impact of a done initiative, from its key result's check-ins; None if not done."""
+    """The impact of a done initiative on its key result `key_result`, from that key
+    result's check-ins `readings`; None if not done."""
     if not is_measurable(initiative):
         return None
+    kind, unit = key_result.kind, key_result.unit
+    baseline, target = key_result.baseline, key_result.target
     assert initiative.completed_on is not None
     start, end = cycle.bounds(tz_name)
     return initiative_impact(
@@ -90,10 +90,7 @@ def impacts_for(
         assert kr is not None
         impact = impact_from_readings(
             initiative,
-            kind=kr.kind,
-            unit=kr.unit,
-            baseline=kr.baseline,
-            target=kr.target,
+            kr,
             readings=readings.get(kr.pk, []),
             cycle=kr.objective.cycle,
             tz_name=tz_name,
