@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 import re
 import zoneinfo
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -307,46 +307,40 @@ class _Validator:
         self, email: str, role: str, node: Node, field: str, line: int | None = None
     ) -> None:
         """`role` completes "... needs a named person (an email)", e.g. "a team lead"."""
-        if email in self.file_people or email in self.db.people:
-            return
-        if email in self.file_teams or email in self.db.team_parents:
-            self.problem(
-                TEAM_AS_PERSON,
-                node,
-                field,
-                f"'{email}' is a team, not a person: {role} needs a named person (an email)",
-                line=line,
-            )
-            return
-        self.problem(
-            UNKNOWN_PERSON,
+        self.check_named_person(
+            email,
             node,
             field,
-            f"unknown person '{email}' (not in the file's people or the database)",
-            line=line,
+            line,
+            as_team=f"'{email}' is a team, not a person: {role} needs a named person (an email)",
+            unknown=f"unknown person '{email}' (not in the file's people or the database)",
         )
 
     def check_owner(self, node: ObjectiveSpec | KeyResultSpec | InitiativeSpec, what: str) -> None:
         email = node.owner
         if email is None:
             return
+        self.check_named_person(
+            email,
+            node,
+            "owner",
+            None,
+            as_team=f"owner '{email}' is a team, not a person: {what} needs a named person as "
+            "its owner",
+            unknown=f"unknown owner '{email}' (not in the file's people or the database)",
+        )
+
+    def check_named_person(
+        self, email: str, node: Node, field: str, line: int | None, *, as_team: str, unknown: str
+    ) -> None:
+        """A person of the file or the database, else the problem `as_team` when the email is a
+        team's key, or `unknown`."""
         if email in self.file_people or email in self.db.people:
             return
         if email in self.file_teams or email in self.db.team_parents:
-            self.problem(
-                TEAM_AS_PERSON,
-                node,
-                "owner",
-                f"owner '{email}' is a team, not a person: {what} needs a named person as its "
-                "owner",
-            )
+            self.problem(TEAM_AS_PERSON, node, field, as_team, line=line)
             return
-        self.problem(
-            UNKNOWN_PERSON,
-            node,
-            "owner",
-            f"unknown owner '{email}' (not in the file's people or the database)",
-        )
+        self.problem(UNKNOWN_PERSON, node, field, unknown, line=line)
 
     # -- sections -----------------------------------------------------------------------------
 
@@ -381,14 +375,26 @@ class _Validator:
                     f"unknown parent cycle '{cycle.parent}' (not in the file or the database)",
                 )
 
-        def parent_of(key: str) -> str | None:
-            if key in self.file_cycles:
-                return self.file_cycles[key].parent
-            return self.db.cycle_parents.get(key)
+        self.check_parent_loops("cycle", cycles, self.file_cycles, self.db.cycle_parents)
 
-        for loop in _loops([c.key for c in cycles if c.key], parent_of):
-            cycle = self.file_cycles[loop[0]]
-            self.problem(LOOP, cycle, "parent", "cycle parent loop: " + " -> ".join(loop))
+    def check_parent_loops(
+        self,
+        what: str,
+        nodes: Sequence[CycleSpec] | Sequence[TeamSpec],
+        in_file: Mapping[str, CycleSpec] | Mapping[str, TeamSpec],
+        in_db: Mapping[str, str | None],
+    ) -> None:
+        """A problem for each loop of parents among the file's cycles or teams (`what`), the
+        database telling the parents of those the file does not name."""
+
+        def parent_of(key: str) -> str | None:
+            if key in in_file:
+                return in_file[key].parent
+            return in_db.get(key)
+
+        for loop in _loops([n.key for n in nodes if n.key], parent_of):
+            first = in_file[loop[0]]
+            self.problem(LOOP, first, "parent", f"{what} parent loop: " + " -> ".join(loop))
 
     def cycle_exists(self, key: str) -> bool:
         return key in self.file_cycles or key in self.db.cycle_parents
@@ -438,14 +444,7 @@ class _Validator:
             self.check_timezone(team)
             self.check_choice(team, "checkin_day", WEEKDAYS)
 
-        def parent_of(key: str) -> str | None:
-            if key in self.file_teams:
-                return self.file_teams[key].parent
-            return self.db.team_parents.get(key)
-
-        for loop in _loops([t.key for t in teams if t.key], parent_of):
-            team = self.file_teams[loop[0]]
-            self.problem(LOOP, team, "parent", "team parent loop: " + " -> ".join(loop))
+        self.check_parent_loops("team", teams, self.file_teams, self.db.team_parents)
 
     def missing_team(self, key: str, what: str) -> str:
         if self.prune and key in self.db.team_parents:
