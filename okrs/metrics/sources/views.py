@@ -33,9 +33,13 @@ from okrs.metrics.sources.sync import SyncOutcome, active_cycle_ids, state_of, s
 from okrs.org.audit import Actor, record
 from okrs.org.models import Person
 from okrs.org.permissions import can_edit_key_result
-from okrs.web.shell import forbidden, signed_in, signed_in_admin
+from okrs.web.shell import admin_required, forbidden, signed_in, signed_in_admin
 
 CHANNEL = "web"
+
+
+# The decorator refuses before the method is checked; a POST-only view checks itself after.
+REFUSAL = "Only admins manage metric sources and their credentials."
 
 
 def _status_rows() -> list[dict[str, Any]]:
@@ -94,11 +98,9 @@ def _kind(request: HttpRequest, default: str) -> str:
     return wanted if wanted in kinds else (kinds[0] if kinds else "")
 
 
-@login_required
+@admin_required(REFUSAL)
 def sources_settings(request: HttpRequest) -> HttpResponse:
-    person = signed_in_admin(request)
-    if person is None:
-        return forbidden(request, "Only admins manage metric sources and their credentials.")
+    person = signed_in(request)
     kind = _kind(request, "")
     kinds = kinds_with_secrets()
     if request.method != "POST":
@@ -140,11 +142,9 @@ def _save(
     return HttpResponseRedirect(reverse("sources_settings"))
 
 
-@login_required
+@admin_required(REFUSAL)
 def credential_edit(request: HttpRequest, name: str) -> HttpResponse:
-    person = signed_in_admin(request)
-    if person is None:
-        return forbidden(request, "Only admins manage metric sources and their credentials.")
+    person = signed_in(request)
     credential = get_object_or_404(Credential, name=name)
     kind = _kind(request, credential.kind)
     kinds = kinds_with_secrets()
@@ -174,7 +174,7 @@ def credential_edit(request: HttpRequest, name: str) -> HttpResponse:
 def credential_delete(request: HttpRequest, name: str) -> HttpResponse:
     person = signed_in_admin(request)
     if person is None:
-        return forbidden(request, "Only admins manage metric sources and their credentials.")
+        return forbidden(request, REFUSAL)
     credential = get_object_or_404(Credential, name=name)
     try:
         delete_credential(actor=Actor(person, CHANNEL), credential=credential)
