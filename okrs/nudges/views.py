@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -39,7 +38,7 @@ from okrs.nudges.services import snooze_nudge
 from okrs.org.audit import Actor
 from okrs.org.models import Organisation, Person
 from okrs.org.permissions import PermissionDenied
-from okrs.web.shell import forbidden, signed_in_admin
+from okrs.web.shell import admin_required
 
 
 @dataclass
@@ -146,11 +145,9 @@ def _save(
     return 200
 
 
-@login_required
+@admin_required("Only admins see failed nudge deliveries.")
 def failed_deliveries(request: HttpRequest) -> HttpResponse:
     """Admins only: nudges that failed, and ones waiting to be retried, with the last error."""
-    if signed_in_admin(request) is None:
-        return forbidden(request, "Only admins see failed nudge deliveries.")
     failed = list(
         Nudge.objects.filter(state=NudgeState.FAILED)
         .select_related("person", "fallback")

@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
 
 from okrs.org.models import Person
@@ -47,19 +48,25 @@ def forbidden(request: HttpRequest, reason: str) -> HttpResponse:
     return render(request, "web/forbidden.html", {"reason": reason}, status=403)
 
 
+def _admins_only(view: View, reason: str) -> View:
+    @functools.wraps(view)
+    def only_admins(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if signed_in_admin(request) is None:
+            return forbidden(request, reason)
+        return view(request, *args, **kwargs)
+
+    return only_admins
+
+
 def admin_required(reason: str) -> Callable[[View], View]:
     """`login_required`, then the 403 page with `reason` for anyone but an active admin."""
+    return lambda view: login_required(_admins_only(view, reason))
 
-    def decorate(view: View) -> View:
-        @functools.wraps(view)
-        def only_admins(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if signed_in_admin(request) is None:
-                return forbidden(request, reason)
-            return view(request, *args, **kwargs)
 
-        return login_required(only_admins)
-
-    return decorate
+def admin_post_required(reason: str) -> Callable[[View], View]:
+    """`login_required`, POST only (405), then the 403 page with `reason` for anyone but an
+    active admin."""
+    return lambda view: login_required(require_POST(_admins_only(view, reason)))
 
 
 def signin_required(view: View) -> View:

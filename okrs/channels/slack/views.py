@@ -14,12 +14,10 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
 from slack_bolt import BoltRequest
 from slack_bolt.adapter.django.handler import to_bolt_request, to_django_response
 from slack_sdk.oauth.state_utils import OAuthStateUtils
@@ -31,7 +29,7 @@ from okrs.channels.slack.payload import MalformedPayload, check
 from okrs.channels.slack.services import record_installation, uninstall
 from okrs.org.audit import Actor
 from okrs.org.models import Person
-from okrs.web.shell import forbidden, signed_in_admin
+from okrs.web.shell import admin_post_required, admin_required, signed_in
 
 REFUSAL = "Only an admin can install Slack or change its settings."
 
@@ -106,10 +104,8 @@ def _signed_by_slack(request: HttpRequest) -> bool:
         return False
 
 
-@login_required
+@admin_required(REFUSAL)
 def install(request: HttpRequest) -> HttpResponse:
-    if signed_in_admin(request) is None:
-        return forbidden(request, REFUSAL)
     if not bolt.is_configured():
         return _not_configured()
     app = bolt.request_handler().app
@@ -118,11 +114,9 @@ def install(request: HttpRequest) -> HttpResponse:
     return _django_response(answer.status, answer.headers)
 
 
-@login_required
+@admin_required(REFUSAL)
 def oauth_redirect(request: HttpRequest) -> HttpResponse:
-    person = signed_in_admin(request)
-    if person is None:
-        return forbidden(request, REFUSAL)
+    person = signed_in(request)
     if not bolt.is_configured():
         return _not_configured()
     app = bolt.request_handler().app
@@ -166,10 +160,8 @@ def _django_response(status: int, headers: dict[str, Sequence[str]]) -> HttpResp
     return response
 
 
-@login_required
+@admin_required(REFUSAL)
 def settings_page(request: HttpRequest) -> HttpResponse:
-    if signed_in_admin(request) is None:
-        return forbidden(request, REFUSAL)
     installations = list(Installation.objects.select_related("installed_by"))
     matched = dict.fromkeys((i.team_id for i in installations), 0)
     for team_id in SlackAccount.objects.exclude(user_id="").values_list("team_id", flat=True):
@@ -189,12 +181,9 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     return render(request, "slack/settings.html", context)
 
 
-@login_required
-@require_POST
+@admin_post_required(REFUSAL)
 def uninstall_view(request: HttpRequest, pk: int) -> HttpResponse:
-    person = signed_in_admin(request)
-    if person is None:
-        return forbidden(request, REFUSAL)
+    person = signed_in(request)
     installation = get_object_or_404(Installation, pk=pk)
     name = installation.team_name or installation.team_id
     uninstall(actor=Actor(person, "web"), installation=installation)

@@ -11,18 +11,16 @@ import json
 import logging
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
 
 from okrs.channels.teams import auth, config, handlers, services
 from okrs.channels.teams.models import TeamsConversation
 from okrs.channels.teams.package import app_package
 from okrs.org.audit import Actor
 from okrs.org.models import Person
-from okrs.web.shell import forbidden, signed_in_admin
+from okrs.web.shell import admin_post_required, admin_required, signed_in
 
 REFUSAL = "Only an admin can see the Teams settings or download the app package."
 
@@ -85,10 +83,8 @@ def tenant_refusal(teams: config.TeamsSettings, activity: dict[str, object]) -> 
     return ""
 
 
-@login_required
+@admin_required(REFUSAL)
 def settings_page(request: HttpRequest) -> HttpResponse:
-    if signed_in_admin(request) is None:
-        return forbidden(request, REFUSAL)
     teams = config.current()
     conversations = TeamsConversation.objects.all()
     context = {
@@ -112,14 +108,11 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     return render(request, "teams/settings.html", context)
 
 
-@login_required
-@require_POST
+@admin_post_required(REFUSAL)
 def unlink(request: HttpRequest, pk: int) -> HttpResponse:
     """An admin forgets one Teams user's link (a wrong match, a claim to move someone's link):
     that user is unmatched until they install the app again. Audited as the admin."""
-    admin = signed_in_admin(request)
-    if admin is None:
-        return forbidden(request, REFUSAL)
+    admin = signed_in(request)
     conversation = TeamsConversation.objects.filter(pk=pk).first()
     if conversation is not None:
         services.unlink(
@@ -130,10 +123,8 @@ def unlink(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("teams_settings")
 
 
-@login_required
+@admin_required(REFUSAL)
 def package_download(request: HttpRequest) -> HttpResponse:
-    if signed_in_admin(request) is None:
-        return forbidden(request, REFUSAL)
     teams = config.current()
     if not teams.app_id:
         return JsonResponse({"detail": "Set OKRS_TEAMS_APP_ID first."}, status=409)

@@ -33,12 +33,11 @@ from okrs.metrics.sources.sync import SyncOutcome, active_cycle_ids, state_of, s
 from okrs.org.audit import Actor, record
 from okrs.org.models import Person
 from okrs.org.permissions import can_edit_key_result
-from okrs.web.shell import admin_required, forbidden, signed_in, signed_in_admin
+from okrs.web.shell import admin_post_required, admin_required, forbidden, signed_in
 
 CHANNEL = "web"
 
 
-# The decorator refuses before the method is checked; a POST-only view checks itself after.
 REFUSAL = "Only admins manage metric sources and their credentials."
 
 
@@ -169,12 +168,9 @@ def credential_edit(request: HttpRequest, name: str) -> HttpResponse:
     return render(request, "sources/credential.html", context, status=status)
 
 
-@login_required
-@require_POST
+@admin_post_required(REFUSAL)
 def credential_delete(request: HttpRequest, name: str) -> HttpResponse:
-    person = signed_in_admin(request)
-    if person is None:
-        return forbidden(request, REFUSAL)
+    person = signed_in(request)
     credential = get_object_or_404(Credential, name=name)
     try:
         delete_credential(actor=Actor(person, CHANNEL), credential=credential)
