@@ -17,7 +17,7 @@ refuses them with a 409 saying so. Deleting asks for a confirmation page that sa
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -508,7 +508,12 @@ def _edited_source(
     return source_form.source()
 
 
-def _create_under(request: HttpRequest, key: str, what: str, form_page: Any) -> HttpResponse:
+def _create_under(
+    request: HttpRequest,
+    key: str,
+    what: str,
+    form_page: Callable[[HttpRequest, Person, Objective, None], HttpResponse],
+) -> HttpResponse:
     """The page adding a key result or an initiative (`what`) to the objective `key`."""
     person = signed_in(request)
     objective = _objective(key)
