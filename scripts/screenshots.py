@@ -2,8 +2,9 @@
 
     .venv/bin/python scripts/screenshots.py
 
-Loads the demo into a temporary data directory, serves it, signs in as the demo lead in
-Debian's Chromium (Playwright) and saves docs/screenshots/*.png.
+Loads the demo into a temporary data directory, serves it and, in Debian's Chromium
+(Playwright), saves docs/screenshots/NAME.png at 1280 px wide and NAME-360.png at 360 px: the
+sign-in page, then, signed in as the demo lead, the pages below.
 """
 
 from __future__ import annotations
@@ -17,23 +18,34 @@ import time
 import urllib.request
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "screenshots"
 CHROMIUM = os.environ.get("OKRS_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+SIGN_IN = "/accounts/login/"
 PAGES = {
-    "dashboard.png": "/",
-    "alignment.png": "/alignment/",
-    "key-result.png": "/key-results/deploys-advantage/lead-time/",
+    "dashboard": "/",
+    "alignment": "/alignment/",
+    "checkins": "/checkins/",
+    "key-result": "/key-results/deploys-advantage/lead-time/",
 }
+WIDTHS = {"": 1280, "-360": 360}
 
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def shoot(page: Page, url: str, name: str) -> None:
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(800)  # let charts and the map finish drawing
+    page.screenshot(path=str(OUT / name), full_page=True)
+    print(f"wrote {OUT / name}")
 
 
 def main() -> int:
@@ -59,18 +71,16 @@ def main() -> int:
         OUT.mkdir(parents=True, exist_ok=True)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.goto(f"{base}/accounts/login/")
-            page.fill("input[name=login]", "maya@acme.test")
-            page.fill("input[name=password]", "okrs-demo")
-            page.click("button[type=submit]")
-            page.wait_for_load_state("networkidle")
-            for name, path in PAGES.items():
-                page.goto(f"{base}{path}")
+            for suffix, width in WIDTHS.items():
+                page = browser.new_page(viewport={"width": width, "height": 900})
+                shoot(page, f"{base}{SIGN_IN}", f"sign-in{suffix}.png")
+                page.fill("input[name=login]", "maya@acme.test")
+                page.fill("input[name=password]", "okrs-demo")
+                page.click("button[type=submit]")
                 page.wait_for_load_state("networkidle")
-                page.wait_for_timeout(800)  # let charts and the map finish drawing
-                page.screenshot(path=str(OUT / name), full_page=True)
-                print(f"wrote {OUT / name}")
+                for name, path in PAGES.items():
+                    shoot(page, f"{base}{path}", f"{name}{suffix}.png")
+                page.close()
             browser.close()
     finally:
         server.terminate()
