@@ -116,6 +116,40 @@ def test_user_create_with_password_from_stdin(db, capsys, monkeypatch) -> None:
     assert "password" not in entry.after
 
 
+def test_user_create_keeps_an_existing_persons_role_without_role(db, capsys, monkeypatch) -> None:
+    Person.objects.create_user("lead@acme.test", role="lead", name="Lee")
+    monkeypatch.setattr("sys.stdin", io.StringIO("a-long-enough-passphrase\n"))
+    code, out, _ = run(capsys, "user", "create", "Lead@acme.test", "--password-stdin")
+    assert code == 0, out
+    person = Person.objects.get(email="lead@acme.test")
+    assert person.role == "lead"
+    assert person.name == "Lee"
+    assert authenticate(email="lead@acme.test", password="a-long-enough-passphrase")
+    assert out.strip() == "Updated lead@acme.test: password set, role kept (lead)."
+
+
+def test_user_create_changes_an_existing_persons_role_with_role(db, capsys, monkeypatch) -> None:
+    Person.objects.create_user("lead@acme.test", role="lead")
+    monkeypatch.setattr("sys.stdin", io.StringIO("a-long-enough-passphrase\n"))
+    code, out, _ = run(
+        capsys, "user", "create", "lead@acme.test", "--role", "member", "--password-stdin"
+    )
+    assert code == 0, out
+    assert Person.objects.get(email="lead@acme.test").role == "member"
+    assert out.strip() == "Updated lead@acme.test: password set, role lead -> member."
+    entry = AuditEntry.objects.get(entity="person", action="update")
+    assert entry.before is not None and entry.after is not None
+    assert (entry.before["role"], entry.after["role"]) == ("lead", "member")
+
+
+def test_user_create_gives_a_new_person_the_member_role(db, capsys, monkeypatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("a-long-enough-passphrase\n"))
+    code, out, _ = run(capsys, "user", "create", "new@acme.test", "--password-stdin")
+    assert code == 0, out
+    assert Person.objects.get(email="new@acme.test").role == "member"
+    assert out.strip() == "Created new@acme.test (member)."
+
+
 def test_user_create_rejects_a_weak_password(db, capsys, monkeypatch) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
     code, _, err = run(capsys, "user", "create", "x@acme.test", "--password-stdin")

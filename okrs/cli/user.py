@@ -22,7 +22,11 @@ def register(subparsers: Any) -> None:
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     create = actions.add_parser("create", help="create a person who can sign in")
     create.add_argument("email")
-    create.add_argument("--role", choices=[r.value for r in Role], default=Role.MEMBER.value)
+    create.add_argument(
+        "--role",
+        choices=[r.value for r in Role],
+        help=f"a new person's role ({Role.MEMBER.value} unless given); an existing one's is kept",
+    )
     create.add_argument("--name", default="")
     create.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
@@ -48,25 +52,43 @@ def run_create(options: argparse.Namespace) -> int:
         raise CommandError("password: " + " ".join(exc.messages), status=2) from exc
     with transaction.atomic():
         found = Person.objects.filter(email=email).first()
-        before = audit.snapshot(found) if found else None
         if found is None:
-            found = Person.objects.create_user(
-                email, password, role=options.role, name=options.name
+            person = Person.objects.create_user(
+                email, password, role=options.role or Role.MEMBER.value, name=options.name
             )
-        else:
-            # An existing person (for example created by `okrs apply`) gets a password and role.
-            found.set_password(password)
-            found.role = options.role
-            if options.name:
-                found.name = options.name
-            found.save()
-        audit.record(
-            audit.Actor(None, "cli", trusted=True),
-            action="update" if before else "create",
-            entity="person",
-            ref=email,
-            before=before,
-            after=audit.snapshot(found),
-        )
-    print(f"{'Updated' if before else 'Created'} {email} ({found.role}).")
+            _record(email, None, person)
+            print(f"Created {email} ({person.role}).")
+            return 0
+        before = audit.snapshot(found)
+        changes = _update(found, password=password, role=options.role, name=options.name)
+        _record(email, before, found)
+    print(f"Updated {email}: {', '.join(changes)}.")
     return 0
+
+
+def _update(person: Person, *, password: str, role: str | None, name: str) -> list[str]:
+    """An existing person (for example created by `okrs apply`) gets a new password, and a
+    role or name only when one is given: re-running the command must not demote a lead."""
+    changes = ["password set"]
+    person.set_password(password)
+    if role is None or role == person.role:
+        changes.append(f"role kept ({person.role})")
+    else:
+        changes.append(f"role {person.role} -> {role}")
+        person.role = role
+    if name and name != person.name:
+        changes.append(f"name {person.name or '(none)'} -> {name}")
+        person.name = name
+    person.save()
+    return changes
+
+
+def _record(email: str, before: dict[str, Any] | None, person: Person) -> None:
+    audit.record(
+        audit.Actor(None, "cli", trusted=True),
+        action="update" if before else "create",
+        entity="person",
+        ref=email,
+        before=before,
+        after=audit.snapshot(person),
+    )
