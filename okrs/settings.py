@@ -46,6 +46,9 @@ INSTALLED_APPS = [
     "ninja",
     "huey.contrib.djhuey",
     "django_htmx",
+    # Before allauth: the app's templates (okrs/web/templates/allauth/, account/) must win
+    # over allauth's own, which are found in INSTALLED_APPS order.
+    "okrs.web",
     "allauth",
     "allauth.account",
     "okrs.org",
@@ -58,7 +61,6 @@ INSTALLED_APPS = [
     "okrs.reports",
     "okrs.metrics.delivery",
     "okrs.metrics.sources",
-    "okrs.web",
 ]
 
 MIDDLEWARE = [
@@ -126,6 +128,9 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = True
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
+# The subjects of allauth's mails are written in full (okrs/web/templates/account/email/);
+# allauth would otherwise put "[host:port]" in front of them.
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/accounts/login/"
