@@ -15,6 +15,7 @@ def test_the_sign_in_page_is_built_on_the_apps_base(db, client: Client) -> None:
     assert '<label for="id_login">Email:</label>' in page
     assert '<label for="id_password">Password:</label>' in page
     assert '<a href="/accounts/password/reset/">Forgotten your password?</a>' in page
+    assert "id_password_helptext" not in page  # the link sits under the form, not in the field
     assert "An admin adds people to okrs" in page
 
 
