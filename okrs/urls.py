@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 
 from okrs.api.routes import api
 from okrs.channels.base import channel_url_modules
+from okrs.org.views import account_routes
 
 
 def api_not_found(request: HttpRequest, rest: str) -> JsonResponse:
@@ -20,6 +21,7 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static("web/favicon.svg"), permanent=True)),
     path("api/v1/", api.urls),
     re_path(r"^api/v1/(?P<rest>.*)$", api_not_found),
+    *account_routes,  # before allauth's: people do not change their own email address
     path("accounts/", include("allauth.urls")),
     # Each channel's endpoints and settings pages, from the registry (okrs/channels/base.py).
     *(path("", include(module)) for module in channel_url_modules()),

@@ -120,6 +120,24 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponseRedirect(reverse("settings"))
 
 
+def email_is_set_by_an_admin(request: HttpRequest, **_: str) -> HttpResponse:
+    """allauth's pages for adding, verifying and making primary another email address.
+
+    A person's email is their identity in the plan file (owners, team members, the nudge's
+    recipient): a self-service change would silently detach them from their key results, or
+    let them take an address the plan gives someone else. So these pages answer 404 with a
+    page that says who changes it.
+    """
+    return render(request, "account/email_managed.html", status=404)
+
+
+# Mounted ahead of allauth's own routes (okrs/urls.py), which they replace.
+account_routes = [
+    path("accounts/email/", email_is_set_by_an_admin),
+    path("accounts/confirm-email/", email_is_set_by_an_admin),
+    path("accounts/confirm-email/<str:key>/", email_is_set_by_an_admin),
+]
+
 urlpatterns = [
     path("settings/", settings_page, name="settings"),
     path("settings/tokens/", token_create, name="token_create"),

@@ -6,10 +6,10 @@ import re
 from typing import Any
 
 
-def assert_in_our_style(response: Any) -> str:
+def assert_in_our_style(response: Any, status: int = 200) -> str:
     """The page's HTML, after checking it is built on web/base.html with the sign-in card's
     stylesheet, and offers no sign-up while sign-up is closed."""
-    assert response.status_code == 200, response.status_code
+    assert response.status_code == status, response.status_code
     page = response.content.decode()
     assert '<link rel="stylesheet" href="/static/web/okrs.css">' in page
     assert '<link rel="stylesheet" href="/static/web/signin.css">' in page

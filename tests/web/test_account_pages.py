@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from allauth.account.models import EmailAddress
 from django.test import Client
 
 from tests.conftest import World
@@ -48,8 +49,16 @@ def test_confirming_it_is_you(world: World, client: Client) -> None:
     assert '<label for="id_password">Password:</label>' in page
 
 
-def test_allauths_remaining_pages_use_our_layout(world: World, client: Client) -> None:
-    # Worded by allauth, but on the app's page with its header, stylesheet and no sign-up.
+def test_nobody_changes_their_own_email_address(world: World, client: Client) -> None:
+    # The email names the person in the plan: adding one and making it primary would rename them.
     client.force_login(world.member)
     for path in ("/accounts/email/", "/accounts/confirm-email/", "/accounts/confirm-email/x/"):
-        assert_in_our_style(client.get(path))
+        page = assert_in_our_style(client.get(path), status=404)
+        assert heading(page) == "Your email address is set by an admin"
+    response = client.post(
+        "/accounts/email/", {"action_add": "", "email": "someone-else@acme.test"}
+    )
+    assert response.status_code == 404
+    world.member.refresh_from_db()
+    assert world.member.email == "maya@acme.test"
+    assert not EmailAddress.objects.filter(email="someone-else@acme.test").exists()
