@@ -6,6 +6,16 @@
  * open; team objectives start collapsed. Filters hide, they never open anything; search and
  * "Expand matches" open the way to what they found.
  *
+ * The layout is ours, not a cytoscape one: each top-level node (the company goals first) heads a
+ * column, and what hangs below it is indented under it, so a goal's column is one node wide
+ * however many objectives align to it. The columns flow in as many rows as keep the company goals
+ * readable in the map's width; opening (and "Fit") frames the company goals.
+ *
+ * Labels keep a readable size on screen: the font grows as the map zooms out (titles shortened to
+ * what fits, the tooltip has the whole) until the nodes get too small to hold text; below that
+ * zoom the labels give way to the tooltip, shown on hover and for the node focused with the
+ * keyboard. The map element says which in `data-labels` ("shown" or "hidden").
+ *
  * window.okrsMap exposes the state for the browser tests (and for anyone curious in a console).
  */
 (function () {
@@ -31,16 +41,36 @@
   var KIND = { objective: "Objective", key_result: "Key result", initiative: "Initiative" };
   var LEVEL = { company: "Company goal", team: "Team objective", individual: "Individual objective" };
   var TREE_EDGES = { key_result: true, aligns_to: true, initiative: true };
-  var TITLE_LENGTH = 70;
   var SEARCH_REVEAL_LIMIT = 50;
-  var MIN_READABLE_ZOOM = 0.35;
-  var READABLE_ZOOM = 0.7;
+
+  // Sizes in the map's own units (one screen pixel at zoom 1).
+  var NODE_WIDTH = 200;
+  var NODE_HEIGHT = { objective: 78, key_result: 72, initiative: 66 };
+  var LABEL_PADDING = 8;
+  var INDENT = 16; // a child sits this far right of its parent, the connector in between
+  var NODE_GAP = 14; // between nodes of one column
+  var COLUMN_GAP = 24;
+  var ROW_GAP = 64; // between rows of columns
+  var VIEW_PADDING = 16; // screen pixels around what the view frames
+  var MAX_FIT_ZOOM = 1;
+  // The columns wrap into fewer per row only when a single row would need a smaller zoom.
+  var COMFORTABLE_ZOOM = 0.7;
+  // The label's size on screen stays between these; where that would need a font too large for
+  // the node (zoomed out below LABEL_MIN_ZOOM), the tooltip takes over.
+  var FONT_MIN_PX = 11;
+  var FONT_MAX_PX = 16;
+  var FONT_AT_ZOOM_1 = 12;
+  var LABEL_MIN_ZOOM = 0.5;
+  var LINE_HEIGHT = 1.05;
+  // Of the font size: an average for the sans-serif faces in use (bold for the company goals).
+  var CHAR_WIDTH = { normal: 0.55, bold: 0.66 };
 
   var form = document.getElementById("alignment-controls");
   var summary = document.getElementById("map-summary");
   var focusAnnouncer = document.getElementById("map-focus");
   var outline = document.getElementById("alignment-outline");
   var revealButton = document.querySelector('[data-map-action="reveal"]');
+  var tooltip = document.getElementById("map-tooltip");
   var controls = {
     cycle: document.getElementById("align-cycle"),
     team: document.getElementById("align-team"),
@@ -60,6 +90,11 @@
   var found = new Set(); // ids the search found
   var focusedId = null;
   var cy = null;
+  var positions = null; // the last layout: node centres, and the box of the company goals
+  var labelsShown = true;
+  var labelFont = null; // the font step the labels were last shortened for
+  var labelZoom = null; // the zoom they were last sized for
+  var hoveredId = null;
 
   function buildModel(data) {
     data.nodes.forEach(function (raw) {
@@ -225,22 +260,53 @@
     return typeof node.score === "number" ? " · " + Math.round(node.score * 100) + "%" : "";
   }
 
-  function shortTitle(node) {
-    var title = node.title || node.key;
-    return title.length > TITLE_LENGTH ? title.slice(0, TITLE_LENGTH - 1) + "…" : title;
+  function titleOf(node) {
+    return node.title || node.key;
+  }
+
+  function fontSize() {
+    // The font in map units that gives a readable size on screen at the current zoom.
+    var zoom = cy ? cy.zoom() : 1;
+    var onScreen = Math.min(FONT_MAX_PX, Math.max(FONT_MIN_PX, FONT_AT_ZOOM_1 * zoom));
+    return onScreen / zoom;
+  }
+
+  function charsPerLine(node) {
+    var average = node && node.level === "company" ? CHAR_WIDTH.bold : CHAR_WIDTH.normal;
+    return Math.max(8, Math.floor((NODE_WIDTH - 2 * LABEL_PADDING) / (fontSize() * average)));
+  }
+
+  function statusLine(node, perLine) {
+    var status = statusOf(node);
+    var hidden = hiddenChildren(node);
+    var more = hidden ? "▸ " + hidden + " more" : node.children.some(isAllowed) ? "▾" : "";
+    var wide = perLine >= 26; // room for the status in words; narrower, its symbol says it
+    var line = node.context
+      ? "Context" + (node.cycle ? " · " + node.cycle : "")
+      : status.symbol + (wide ? " " + status.text : "") + scoreText(node).replace(wide ? "" : " · ", wide ? "" : " ");
+    if (node.orphan) line += " · not aligned";
+    if (more) line += (wide ? "   " : " ") + more;
+    return line;
+  }
+
+  // The title shortened to the lines left in the node at the current font; the tooltip has it all.
+  function labelTitle(node, perLine, statusLines) {
+    var height = NODE_HEIGHT[node.type] || NODE_HEIGHT.objective;
+    var lines = Math.floor((height - LABEL_PADDING) / (fontSize() * LINE_HEIGHT));
+    // Words wrap short of the line's end: a fifth of it is kept in hand.
+    var budget = Math.floor(Math.max(1, lines - statusLines) * perLine * 0.8);
+    var title = titleOf(node);
+    if (title.length <= budget) return title;
+    var cut = title.slice(0, Math.max(1, budget - 1));
+    var wordEnd = cut.lastIndexOf(" ");
+    if (wordEnd > budget * 0.6) cut = cut.slice(0, wordEnd); // a whole word wraps more predictably
+    return cut.trimEnd() + "…";
   }
 
   function labelOf(node) {
-    var status = statusOf(node);
-    var lines = [shortTitle(node)];
-    var second = status.symbol + " " + status.text + scoreText(node);
-    if (node.context) second = "Context" + (node.cycle ? " · " + node.cycle : "");
-    if (node.orphan) second += " · not aligned";
-    var hidden = hiddenChildren(node);
-    if (hidden) second += "   ▸ " + hidden + " more";
-    else if (node.children.some(isAllowed)) second += "   ▾";
-    lines.push(second);
-    return lines.join("\n");
+    var perLine = charsPerLine(node);
+    var second = statusLine(node, perLine);
+    return labelTitle(node, perLine, Math.ceil(second.length / perLine)) + "\n" + second;
   }
 
   function describe(node) {
@@ -280,6 +346,7 @@
     return {
       id: node.id,
       label: labelOf(node),
+      height: NODE_HEIGHT[node.type] || NODE_HEIGHT.objective,
       stroke: node.context ? "#9aa3b2" : status.stroke,
       fill: node.context ? "#eceef2" : status.fill,
     };
@@ -334,34 +401,10 @@
       cy.add(adding);
     });
 
-    var layoutRoots = cy.nodes().filter(function (ele) {
-      var parent = nodes.get(ele.id()).parent;
-      return parent === null || !want.has(parent);
+    positions = layoutColumns(ids, want);
+    cy.nodes().positions(function (ele) {
+      return positions.at[ele.id()];
     });
-    // Breadthfirst spreads the levels over the box it is given (the whole container by
-    // default): a box sized from the widest level keeps small trees compact.
-    var perLevel = {};
-    ids.forEach(function (id) {
-      var depth = nodes.get(id).depth;
-      perLevel[depth] = (perLevel[depth] || 0) + 1;
-    });
-    var widest = Math.max.apply(null, Object.values(perLevel).concat([1]));
-    var levels = Object.keys(perLevel).length || 1;
-    cy.elements()
-      .filter(function (ele) {
-        return ele.isNode() || ele.hasClass("tree");
-      })
-      .layout({
-        name: "breadthfirst",
-        directed: true,
-        roots: layoutRoots,
-        spacingFactor: 1.05,
-        avoidOverlap: true,
-        animate: false,
-        fit: false,
-        boundingBox: { x1: 0, y1: 0, w: widest * 240, h: levels * 120 },
-      })
-      .run();
     if (before && anchor) {
       // Keep the node that was clicked where it was, then bring what opened below it into view.
       var after = anchor.renderedPosition();
@@ -370,29 +413,196 @@
     } else {
       overview();
     }
+    labelFont = null;
+    labelZoom = null;
+    refreshLabels();
     container.setAttribute("data-visible-nodes", String(ids.length));
     announceSummary(ids.length);
   }
 
+  // --- the layout: a column per top-level node, its tree indented below it ---------------------
+
+  function heightOf(node) {
+    return NODE_HEIGHT[node.type] || NODE_HEIGHT.objective;
+  }
+
+  function columnRoots(ids, want) {
+    var tops = ids.filter(function (id) {
+      var parent = nodes.get(id).parent;
+      return parent === null || !want.has(parent);
+    });
+    var isGoal = function (id) {
+      return nodes.get(id).level === "company" && !nodes.get(id).context;
+    };
+    return tops.filter(isGoal).concat(tops.filter(function (id) { return !isGoal(id); }));
+  }
+
+  // One column, positioned from (0, 0): node centres, and the column's width and height.
+  function layColumn(rootId, want) {
+    var at = {};
+    var width = NODE_WIDTH;
+    function place(id, left, top) {
+      var node = nodes.get(id);
+      var height = heightOf(node);
+      at[id] = { x: left + NODE_WIDTH / 2, y: top + height / 2 };
+      width = Math.max(width, left + NODE_WIDTH);
+      var next = top + height + NODE_GAP;
+      if (!open.has(id)) return next;
+      node.children.forEach(function (child) {
+        if (want.has(child)) next = place(child, left + INDENT, next);
+      });
+      return next;
+    }
+    var height = place(rootId, 0, 0) - NODE_GAP;
+    return { root: rootId, at: at, width: width, height: height };
+  }
+
+  // The columns in rows of `perRow`: where each node goes, and the box of the company goals.
+  function flow(columns, perRow, goalCount) {
+    var at = {};
+    var goals = null;
+    var top = 0;
+    for (var start = 0; start < columns.length; start += perRow) {
+      var left = 0;
+      var rowHeight = 0;
+      columns.slice(start, start + perRow).forEach(function (column, offset) {
+        Object.keys(column.at).forEach(function (id) {
+          at[id] = { x: column.at[id].x + left, y: column.at[id].y + top };
+        });
+        if (start + offset < goalCount) {
+          var goalBottom = top + heightOf(nodes.get(column.root));
+          goals = goals || { x1: 0, y1: 0, x2: 0, y2: 0 };
+          goals.x2 = Math.max(goals.x2, left + column.width); // the indented rows, too
+          goals.y2 = Math.max(goals.y2, goalBottom);
+        }
+        left += column.width + COLUMN_GAP;
+        rowHeight = Math.max(rowHeight, column.height);
+      });
+      top += rowHeight + ROW_GAP;
+    }
+    return { at: at, goals: goals };
+  }
+
+  function zoomToFrame(box) {
+    var room = { w: cy.width() - 2 * VIEW_PADDING, h: cy.height() - 2 * VIEW_PADDING };
+    var zoom = Math.min(MAX_FIT_ZOOM, room.w / (box.x2 - box.x1), room.h / (box.y2 - box.y1));
+    return Math.max(cy.minZoom(), zoom);
+  }
+
+  function layoutColumns(ids, want) {
+    var roots = columnRoots(ids, want);
+    var columns = roots.map(function (id) {
+      return layColumn(id, want);
+    });
+    var goalCount = roots.filter(function (id) {
+      return nodes.get(id).level === "company" && !nodes.get(id).context;
+    }).length;
+    if (!goalCount) return flow(columns, Math.max(1, columns.length), 0);
+    // All in one row if the goals are comfortable to read so; otherwise the number of columns
+    // per row whose goals can be framed at the largest zoom (fewer rows when it is a tie).
+    var best = null;
+    for (var perRow = columns.length; perRow >= 1; perRow--) {
+      if (perRow < columns.length && perRow >= goalCount) continue; // same goals, same frame
+      var candidate = flow(columns, perRow, goalCount);
+      candidate.zoom = zoomToFrame(candidate.goals);
+      if (perRow === columns.length && candidate.zoom >= COMFORTABLE_ZOOM) return candidate;
+      if (!best || candidate.zoom > best.zoom + 0.01) best = candidate;
+    }
+    return best;
+  }
+
   function fitAtMost(eles, maxZoom) {
     if (eles.empty()) return;
-    cy.fit(eles, 24);
+    cy.fit(eles, VIEW_PADDING);
     if (cy.zoom() > maxZoom) {
       cy.zoom(maxZoom);
       cy.center(eles);
     }
   }
 
+  // The opening view, and "Fit": the company goals framed, the tree going on below them. A plan
+  // small enough to be read whole is shown whole.
   function overview() {
-    fitAtMost(cy.nodes(), 1);
-    if (cy.zoom() >= MIN_READABLE_ZOOM) return;
-    // The whole of a big plan is a strip too thin to read: start at the company goals instead,
-    // readable, with "Fit" one click away.
-    var goals = cy.nodes(".company");
-    if (goals.empty()) goals = cy.nodes();
-    cy.zoom(READABLE_ZOOM);
-    cy.center(goals);
-    cy.panBy({ x: 0, y: 24 - goals.renderedBoundingBox().y1 });
+    var all = cy.nodes();
+    if (all.empty()) return;
+    var whole = all.boundingBox({ includeLabels: false, includeOverlays: false });
+    var goals = positions && positions.goals;
+    var zoom = zoomToFrame(goals || whole);
+    var frame = goals || whole;
+    if (zoomToFrame(whole) >= zoom) frame = whole;
+    cy.zoom(zoom);
+    cy.pan({
+      x: cy.width() / 2 - zoom * (frame.x1 + frame.x2) / 2,
+      y: frame === whole ? cy.height() / 2 - (zoom * (frame.y1 + frame.y2)) / 2 : VIEW_PADDING - zoom * frame.y1,
+    });
+  }
+
+  // --- labels that follow the zoom, and the tooltip where they cannot --------------------------
+
+  function refreshLabels() {
+    var zoom = cy.zoom();
+    if (zoom === labelZoom) {
+      placeTooltip(); // a pan: only the tooltip moves with it
+      return;
+    }
+    labelZoom = zoom;
+    var shown = zoom >= LABEL_MIN_ZOOM;
+    var fontStep = Math.round(fontSize() * 2); // rewritten by the half pixel, not every frame
+    var rewrite = shown && fontStep !== labelFont;
+    cy.batch(function () {
+      if (rewrite) {
+        labelFont = fontStep;
+        cy.nodes().forEach(function (ele) {
+          ele.data("label", labelOf(nodes.get(ele.id())));
+        });
+      }
+      labelsShown = shown;
+      cy.style().update();
+    });
+    container.setAttribute("data-labels", shown ? "shown" : "hidden");
+    placeTooltip();
+  }
+
+  function labelTellsAll(node) {
+    if (!labelsShown) return false;
+    var label = cy.getElementById(node.id).data("label") || "";
+    return label.slice(0, label.lastIndexOf("\n")) === titleOf(node);
+  }
+
+  function tooltipTarget() {
+    // The keyboard's node has the tooltip while the map has the focus; the pointer's, always.
+    var keyboardId = document.activeElement === container ? focusedId : null;
+    var id = hoveredId || keyboardId;
+    if (!id || cy.getElementById(id).empty()) return null;
+    var node = nodes.get(id);
+    // A label that says it all needs no tooltip, except for the node the keyboard is on.
+    return labelTellsAll(node) ? null : node;
+  }
+
+  function placeTooltip() {
+    var node = cy ? tooltipTarget() : null;
+    if (!node) {
+      tooltip.hidden = true;
+      return;
+    }
+    var status = statusOf(node);
+    var title = document.createElement("strong");
+    title.textContent = titleOf(node);
+    var detail = document.createElement("span");
+    detail.textContent = node.context
+      ? "Context" + (node.cycle ? " · " + node.cycle : "")
+      : status.symbol + " " + status.text + scoreText(node) + (node.orphan ? " · not aligned" : "");
+    tooltip.replaceChildren(title, detail);
+    tooltip.hidden = false;
+    var box = cy.getElementById(node.id).renderedBoundingBox({ includeLabels: false });
+    var frame = container.getBoundingClientRect();
+    var offset = { x: container.offsetLeft, y: container.offsetTop };
+    var width = tooltip.offsetWidth;
+    var height = tooltip.offsetHeight;
+    var left = Math.min(Math.max((box.x1 + box.x2) / 2 - width / 2, 4), frame.width - width - 4);
+    var top = box.y1 - height - 6 >= 0 ? box.y1 - height - 6 : Math.min(box.y2 + 6, frame.height - height - 4);
+    tooltip.style.left = offset.x + left + "px";
+    tooltip.style.top = offset.y + top + "px";
   }
 
   function bringIntoView(eles) {
@@ -441,11 +651,15 @@
       var ele = cy.getElementById(nodeId);
       if (ele.nonempty()) ele.classes(nodeClasses(nodes.get(nodeId)));
     });
-    if (!id) return;
+    if (!id) {
+      placeTooltip();
+      return;
+    }
     var ele = cy.getElementById(id);
     var box = ele.renderedBoundingBox();
     if (box.x1 < 0 || box.y1 < 0 || box.x2 > cy.width() || box.y2 > cy.height()) cy.center(ele);
     focusAnnouncer.textContent = describe(nodes.get(id));
+    placeTooltip();
   }
 
   function visibleSiblings(id) {
@@ -464,7 +678,7 @@
     } else if (key === "-") {
       zoomBy(0.8);
     } else if (key === "0") {
-      fitAtMost(cy.nodes(), 1);
+      overview();
     } else if (["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight", "Home"].indexOf(key) !== -1) {
       var id = focusedId;
       if (!id || key === "Home") {
@@ -666,7 +880,7 @@
         var action = button.getAttribute("data-map-action");
         if (action === "zoom-in") zoomBy(1.25);
         else if (action === "zoom-out") zoomBy(0.8);
-        else if (action === "fit") fitAtMost(cy.nodes(), 1);
+        else if (action === "fit") overview();
         else if (action === "reset") {
           defaultOpen();
           found = new Set();
@@ -689,14 +903,17 @@
         selector: "node",
         style: {
           shape: "round-rectangle",
-          width: 210,
-          height: 62,
-          label: "data(label)",
+          width: NODE_WIDTH,
+          height: "data(height)",
+          label: function (ele) {
+            return labelsShown ? ele.data("label") : "";
+          },
           "text-wrap": "wrap",
-          "text-max-width": 194,
+          "text-max-width": NODE_WIDTH - 2 * LABEL_PADDING,
           "text-valign": "center",
           "text-halign": "center",
-          "font-size": 11,
+          "font-size": fontSize,
+          "line-height": LINE_HEIGHT,
           "font-family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif",
           color: "#1d2430",
           "background-color": "data(fill)",
@@ -704,9 +921,9 @@
           "border-color": "data(stroke)",
         },
       },
-      { selector: "node.company", style: { "font-weight": "bold", "border-width": 3, width: 230 } },
-      { selector: "node.key_result", style: { shape: "rectangle", height: 54 } },
-      { selector: "node.initiative", style: { shape: "cut-rectangle", height: 46, "font-size": 10 } },
+      { selector: "node.company", style: { "font-weight": "bold", "border-width": 3 } },
+      { selector: "node.key_result", style: { shape: "rectangle" } },
+      { selector: "node.initiative", style: { shape: "cut-rectangle" } },
       {
         selector: "node.context",
         style: { color: "#5b6576", "border-style": "dashed", "background-color": "#eceef2" },
@@ -727,13 +944,22 @@
           "line-color": "#9aa3b2",
           "target-arrow-color": "#9aa3b2",
           "target-arrow-shape": "triangle",
-          "curve-style": "taxi",
-          "taxi-direction": "downward",
+          "curve-style": "bezier",
+        },
+      },
+      {
+        // The indented tree's connector: from under the parent's left end into the child's side.
+        selector: "edge.tree",
+        style: {
+          "curve-style": "straight",
+          "source-endpoint": -NODE_WIDTH / 2 + INDENT / 2 + "px 50%",
+          "target-endpoint": "-50% 0%",
+          "arrow-scale": 0.8,
         },
       },
       {
         selector: "edge.contributes_to",
-        style: { "line-style": "dashed", "curve-style": "bezier", "line-color": "#5b6576" },
+        style: { "line-style": "dashed", "line-color": "#5b6576" },
       },
     ];
   }
@@ -765,7 +991,27 @@
     cy.on("dbltap", "node", function (event) {
       openPage(event.target.id());
     });
+    cy.on("mouseover", "node", function (event) {
+      hoveredId = event.target.id();
+      placeTooltip();
+    });
+    cy.on("mouseout", "node", function () {
+      hoveredId = null;
+      placeTooltip();
+    });
+    var pending = false;
+    cy.on("viewport", function () {
+      // Many viewport events per wheel turn: the labels follow once per frame.
+      if (pending) return;
+      pending = true;
+      window.requestAnimationFrame(function () {
+        pending = false;
+        refreshLabels();
+      });
+    });
     container.addEventListener("keydown", onKey);
+    container.addEventListener("focus", placeTooltip);
+    container.addEventListener("blur", placeTooltip);
     wireControls();
     if (controls.q && controls.q.value.trim()) search(controls.q.value);
     else {
