@@ -1056,6 +1056,9 @@
     found: function () {
       return Array.from(found);
     },
+    focused: function () {
+      return focusedId;
+    },
   };
 
   var url = config.api + "?cycle=" + encodeURIComponent(config.cycle);
