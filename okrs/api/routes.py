@@ -17,11 +17,18 @@ from okrs.api.openapi import complete
 from okrs.goals.alignment import Alignment, build_alignment
 from okrs.goals.checkins.models import CheckIn
 from okrs.goals.checkins.services import CheckInInvalid, record_checkin
-from okrs.goals.dashboard import Dashboard, build_dashboard
+from okrs.goals.dashboard import (
+    Dashboard,
+    DashboardTrends,
+    build_dashboard,
+    build_trends,
+    week_ends,
+)
 from okrs.goals.evaluation import (
     CycleState,
     current_cycle,
     evaluate_cycle,
+    evaluate_cycle_over,
     evaluate_key_result,
     team_subtree,
 )
@@ -326,6 +333,30 @@ def dashboard(
         subtree = team_subtree(root)
         teams = [t for t in teams if t.pk in subtree]
     return build_dashboard(state, teams)
+
+
+@api.get(
+    "/dashboard/trends",
+    response={200: DashboardTrends, 400: schemas.Error, 404: schemas.Error},
+    openapi_extra=answers({400: BAD_AS_OF, 404: UNKNOWN_CYCLE_OR_TEAM}),
+    tags=["views"],
+)
+def dashboard_trends(
+    request: HttpRequest,
+    cycle: str | None = None,
+    team: str | None = None,
+    as_of: AsOf | None = None,
+) -> DashboardTrends:
+    """The cycle week by week up to `as_of`: key results by status at the end of each week, and
+    the scores of the top-level objectives (the dashboard's charts)."""
+    org = Organisation.current()
+    moment = _as_of(as_of, org)
+    chosen = _cycle(cycle, moment, org)
+    root = _team(team)
+    start, end = chosen.bounds(org.timezone)
+    instants = week_ends(start, end, moment, org.timezone)
+    weeks = evaluate_cycle_over(chosen, instants, team=root, organisation=org)
+    return build_trends(chosen.key, moment, weeks)
 
 
 @api.get(

@@ -1,7 +1,9 @@
-"""The dashboard: what is on track, what needs attention and why, who checked in, what moved.
+"""The dashboard: what is on track, what needs attention and why, who checked in, what moved,
+and how the cycle got here week by week.
 
-`build_dashboard` returns one frozen `Dashboard`, read alike by the web page and the API (which
-declares these dataclasses as its response schema and serialises them as they are).
+`build_dashboard` returns one frozen `Dashboard` and `build_trends` one `DashboardTrends`, read
+alike by the web page and the API (which declares these dataclasses as its response schema and
+serialises them as they are).
 """
 
 from __future__ import annotations
@@ -12,12 +14,15 @@ import zoneinfo
 from collections import Counter, defaultdict
 
 from okrs.goals.evaluation import CycleState, KeyResultState, ObjectiveState
+from okrs.goals.models import KeyResult
 from okrs.goals.present import iso
-from okrs.org.models import WEEKDAYS, Team
+from okrs.org.models import WEEKDAYS, Person, Team
 
 # Higher is more urgent; the list is sorted by the most urgent reason of each key result.
 SEVERITY = {"off_track": 5, "at_risk": 4, "drifting": 3, "stale": 2, "missed_checkin": 1}
 WHAT_MOVED_LIMIT = 10
+# More lines than this on one chart stop being told apart; the rest are counted.
+TREND_OBJECTIVES_LIMIT = 10
 
 
 def week_start(as_of: dt.datetime, checkin_day: str, tz_name: str) -> dt.datetime:
@@ -78,7 +83,10 @@ class AttentionItem:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class MovedItem:
-    """A key result whose score changed in the last seven days."""
+    """A key result whose score changed in the last seven days, credited to its latest check-in:
+    `checked_in_by` is the email of whoever told it (the owner or anyone else) and
+    `checked_in_by_name` their name; for a value from the key result's automatic source both
+    are null, `synced` is true and `synced_from` names the source's kind."""
 
     ref: str
     title: str
@@ -88,6 +96,10 @@ class MovedItem:
     score_before: float
     change: float
     note: str
+    checked_in_by: str | None
+    checked_in_by_name: str | None
+    synced: bool
+    synced_from: str | None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -168,19 +180,28 @@ def build_dashboard(state: CycleState, teams: list[Team]) -> Dashboard:
     attention.sort(key=lambda row: (-row.severity, row.score, row.ref))
     # Only the largest changes are shown: rows for those alone.
     moved.sort(key=lambda m: (-abs(m[0]), m[1]))
-    what_moved = [
-        MovedItem(
-            ref=kr.key_result.ref,
-            title=kr.key_result.title,
-            owner=kr.key_result.owner.email,
-            status=kr.result.status,
-            score=kr.result.score,
-            score_before=kr.score_week_ago,
-            change=delta,
-            note=kr.last_note,
+    shown_moved = moved[:WHAT_MOVED_LIMIT]
+    authors, sources = _credits([kr for _, _, kr in shown_moved])
+    what_moved = []
+    for delta, _, kr in shown_moved:
+        author = authors.get(kr.last_author_id or -1)
+        synced = _latest_is_sync(kr)
+        what_moved.append(
+            MovedItem(
+                ref=kr.key_result.ref,
+                title=kr.key_result.title,
+                owner=kr.key_result.owner.email,
+                status=kr.result.status,
+                score=kr.result.score,
+                score_before=kr.score_week_ago,
+                change=delta,
+                note=kr.last_note,
+                checked_in_by=author.email if author and not synced else None,
+                checked_in_by_name=(author.name or author.email) if author and not synced else None,
+                synced=synced,
+                synced_from=sources.get(kr.key_result.pk) if synced else None,
+            )
         )
-        for delta, _, kr in moved[:WHAT_MOVED_LIMIT]
-    ]
     by_team: dict[int | None, list[ObjectiveState]] = defaultdict(list)
     for objective in state.objectives:
         by_team[objective.objective.team_id].append(objective)
@@ -241,3 +262,142 @@ def _attention_row(kr: KeyResultState, team: Team | None, reasons: list[str]) ->
         forecast_score=kr.result.forecast_score,
         last_checkin_at=iso(kr.last_checkin_at) if kr.last_checkin_at else None,
     )
+
+
+def _latest_is_sync(kr: KeyResultState) -> bool:
+    # The latest human check-in is the latest of all unless a sync came after it.
+    return kr.last_checkin_at is not None and kr.last_checkin_at != kr.last_human_checkin_at
+
+
+def _credits(rows: list[KeyResultState]) -> tuple[dict[int, Person], dict[int, str]]:
+    """The authors of the rows' latest check-ins, and the source kinds of the synced ones.
+
+    Authors need not own anything, so the evaluation's plan does not hold them: one query for
+    the few rows shown, not a join over every check-in of the cycle.
+    """
+    author_ids = {kr.last_author_id for kr in rows if kr.last_author_id is not None}
+    authors = {p.pk: p for p in Person.objects.filter(pk__in=author_ids).only("email", "name")}
+    synced_ids = [kr.key_result.pk for kr in rows if _latest_is_sync(kr)]
+    sources = {}
+    for pk, source in KeyResult.objects.filter(pk__in=synced_ids).values_list("pk", "source"):
+        kind = source.get("kind") if isinstance(source, dict) else None
+        sources[pk] = kind if isinstance(kind, str) else "automatic source"
+    return authors, sources
+
+
+# --- trends: the cycle week by week ---------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class WeekCounts:
+    """Key results by status at the end of one week of the cycle; the last week's figures are
+    those of `as_of` (today). `date` is the last day counted, in the organisation's time zone."""
+
+    date: str
+    at: str
+    on_track: int
+    at_risk: int
+    off_track: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ObjectiveTrend:
+    """One objective's score at the end of each week of `DashboardTrends.weeks` (null while
+    it has nothing to score)."""
+
+    key: str
+    title: str
+    team: str | None
+    scores: list[float | None]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class DashboardTrends:
+    """The cycle week by week, up to `as_of`: the key results' statuses, and the score of each
+    top-level objective shown (those that align to no objective or key result of the same
+    view: the company goals of the whole organisation, a team's own objectives), at most ten
+    of `objectives_total`."""
+
+    cycle: str
+    as_of: str
+    weeks: list[WeekCounts]
+    objectives: list[ObjectiveTrend]
+    objectives_total: int
+
+
+def week_ends(
+    start: dt.datetime, end: dt.datetime, as_of: dt.datetime, tz_name: str
+) -> list[dt.datetime]:
+    """The instants a trend is read at: the end of each whole week since the cycle's start
+    (midnight local, so a change of clocks moves no week), then `as_of`, or the cycle's last
+    instant once it is over. None before the cycle starts."""
+    if as_of <= start:
+        return []
+    tz = zoneinfo.ZoneInfo(tz_name)
+    first_day = start.astimezone(tz).date()
+    last = min(as_of, end - dt.timedelta(microseconds=1))
+    instants = []
+    for week in range(1, 1 + (end - start).days // 7 + 1):
+        local_midnight = dt.datetime.combine(first_day + dt.timedelta(weeks=week), dt.time(), tz)
+        instant = local_midnight.astimezone(dt.UTC)
+        if instant >= last:
+            break
+        instants.append(instant)
+    instants.append(last)
+    return instants
+
+
+def build_trends(cycle_key: str, as_of: dt.datetime, weeks: list[CycleState]) -> DashboardTrends:
+    """The trends from the evaluations at each of `week_ends` (evaluation.evaluate_cycle_over)."""
+    week_rows = []
+    for state in weeks:
+        counts: Counter[str] = Counter(kr.result.status for kr in state.key_results())
+        last_day = (state.as_of - dt.timedelta(microseconds=1)).astimezone(
+            zoneinfo.ZoneInfo(state.organisation.timezone)
+        )
+        week_rows.append(
+            WeekCounts(
+                date=last_day.date().isoformat(),
+                at=iso(state.as_of),
+                on_track=counts["on_track"],
+                at_risk=counts["at_risk"],
+                off_track=counts["off_track"],
+            )
+        )
+    top = _top_level(weeks[-1]) if weeks else []
+    scores: dict[int, list[float | None]] = {o.objective.pk: [] for o in top}
+    for state in weeks:
+        for objective in state.objectives:
+            if objective.objective.pk in scores:
+                scores[objective.objective.pk].append(objective.score)
+    return DashboardTrends(
+        cycle=cycle_key,
+        as_of=iso(weeks[-1].as_of if weeks else as_of),
+        weeks=week_rows,
+        objectives=[
+            ObjectiveTrend(
+                key=o.objective.key,
+                title=o.objective.title,
+                team=o.objective.team.key if o.objective.team else None,
+                scores=scores[o.objective.pk],
+            )
+            for o in top[:TREND_OBJECTIVES_LIMIT]
+        ],
+        objectives_total=len(top),
+    )
+
+
+LEVEL_ORDER = {"company": 0, "team": 1, "individual": 2}
+
+
+def _top_level(state: CycleState) -> list[ObjectiveState]:
+    """The objectives of the view that align to nothing else in it, company goals first."""
+    shown = {o.objective.pk for o in state.objectives}
+    shown_key_results = {kr.key_result.pk for o in state.objectives for kr in o.key_results}
+    top = [
+        o
+        for o in state.objectives
+        if o.objective.aligns_to_objective_id not in shown
+        and o.objective.aligns_to_key_result_id not in shown_key_results
+    ]
+    return sorted(top, key=lambda o: LEVEL_ORDER.get(o.objective.level, 3))

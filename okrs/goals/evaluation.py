@@ -40,6 +40,8 @@ class KeyResultState:
     last_checkin_at: dt.datetime | None
     last_human_checkin_at: dt.datetime | None
     last_note: str
+    # The id of the person who told the latest check-in; None for a sync (or a deleted author).
+    last_author_id: int | None
     score_week_ago: float
     # On track by status, but the trend ends the cycle below the on-track line.
     drifting: bool
@@ -174,14 +176,66 @@ def _evaluate_cycle(
 
     loaded = CACHE.load(family_ids) if cached else None
     if loaded is not None:
-        objectives, key_results, teams = loaded.plan
-        states = _states_from_histories(loaded.plan, loaded.histories, bounds, moments, limits)
+        plan = loaded.plan
+        states = _states_from_histories(plan, loaded.histories, bounds, moments, limits)
     else:
-        objectives, key_results, teams = _load_plan(family_ids)
+        plan = _load_plan(family_ids)
         states = _states_from_checkins(
-            objectives, key_results, family_ids, bounds, moments, as_of, limits
+            plan.objectives, plan.key_results, family_ids, bounds, moments, as_of, limits
         )
+    team_ids = team_subtree(team) if team is not None else None
+    return _select(cycle, states, plan, bounds, moments, org, team_ids, level)
 
+
+def evaluate_cycle_over(
+    cycle: Cycle,
+    instants: list[dt.datetime],
+    *,
+    team: Team | None = None,
+    organisation: Organisation | None = None,
+) -> list[CycleState]:
+    """`evaluate_cycle` at each of `instants`, from one read of the plan and the check-ins.
+
+    For trends (the dashboard's weeks): every instant scores the same prepared histories by
+    bisection, so the queries are those of one evaluation however many instants are asked.
+    Without the cache (its triggers missing) the histories are read afresh, once.
+    """
+    with collector_paused():
+        org = organisation or Organisation.current()
+        limits = thresholds(org)
+        family = cycle_family(cycle)
+        bounds = {c.pk: c.bounds(org.timezone) for c in family}
+        family_ids = list(bounds)
+        loaded = CACHE.load(family_ids)
+        if loaded is None:
+            plan = _load_plan(family_ids)
+            loaded = Loaded(plan, _read_histories(family_ids, plan.key_results))
+        team_ids = team_subtree(team) if team is not None else None
+        answers = []
+        for instant in instants:
+            moments = {
+                c.pk: min(instant, bounds[c.pk][1] - dt.timedelta(microseconds=1))
+                if c.frozen_at
+                else instant
+                for c in family
+            }
+            states = _states_from_histories(loaded.plan, loaded.histories, bounds, moments, limits)
+            answers.append(_select(cycle, states, loaded.plan, bounds, moments, org, team_ids))
+        return answers
+
+
+def _select(
+    cycle: Cycle,
+    states: dict[int, ObjectiveState],
+    plan: Plan,
+    bounds: Bounds,
+    moments: dict[int, dt.datetime],
+    org: Organisation,
+    team_ids: set[int] | None,
+    level: str | None = None,
+) -> CycleState:
+    """Roll the scores up, then keep the cycle's objectives of the teams and level asked for."""
+    objectives, _, teams = plan
     children: dict[int, list[int]] = defaultdict(list)
     for o in objectives:
         if o.aligns_to_objective_id in states:
@@ -189,8 +243,7 @@ def _evaluate_cycle(
     _roll_up(states, children)
 
     selected = [s for s in states.values() if s.objective.cycle_id == cycle.pk]
-    if team is not None:
-        team_ids = team_subtree(team)
+    if team_ids is not None:
         selected = [s for s in selected if s.objective.team_id in team_ids]
     if level is not None:
         selected = [s for s in selected if s.objective.level == level]
@@ -219,7 +272,7 @@ def _states_from_histories(
         at = histories[kr.pk].at(moment, cycle_start=start, cycle_end=end, thresholds=limits)
         state = KeyResultState(
             kr, at.result, at.last_checkin_at, at.last_human_checkin_at, at.last_note,
-            at.score_week_ago, at.drifting, moment,
+            at.last_author, at.score_week_ago, at.drifting, moment,
         )  # fmt: skip
         states[kr.objective_id].key_results.append(state)
     return states
@@ -239,25 +292,25 @@ def _states_from_checkins(
 
     readings: dict[int, list[scoring.Reading]] = defaultdict(list)
     notes: dict[int, list[str]] = defaultdict(list)
+    authors: dict[int, list[int | None]] = defaultdict(list)
     rows = (
         CheckIn.objects.filter(key_result__objective__cycle_id__in=family_ids, at__lte=as_of)
         .annotate(at_raw=TimestampForPython("at"))
         .order_by("key_result_id", "at", "id")
     )
-    for kr_id, at, value, confidence, source, note in _raw_rows(
-        rows, "key_result_id", "at_raw", "value", "confidence", "source", "note"
-    ):
+    for kr_id, at, value, confidence, source, note, author_id in _raw_rows(rows, *CHECKIN_COLUMNS):
         readings[kr_id].append(
             scoring.Reading(utc(at), value, confidence or None, source != Source.SYNC)
         )
         notes[kr_id].append(note)
+        authors[kr_id].append(author_id)
 
     states: dict[int, ObjectiveState] = {o.pk: ObjectiveState(o) for o in objectives}
     for kr in key_results:
         cycle_id = objectives_by_id[kr.objective_id].cycle_id
         state = _key_result_state(
-            kr, readings.get(kr.pk, []), notes.get(kr.pk, []), bounds[cycle_id],
-            moments[cycle_id], limits,
+            kr, readings.get(kr.pk, []), notes.get(kr.pk, []), authors.get(kr.pk, []),
+            bounds[cycle_id], moments[cycle_id], limits,
         )  # fmt: skip
         states[kr.objective_id].key_results.append(state)
     return states
@@ -354,7 +407,7 @@ def _read_histories(
         .annotate(at_raw=TimestampForPython("at"))
         .order_by("key_result_id", "at", "id")
     )
-    for row in _raw_rows(rows, "key_result_id", "at_raw", "value", "confidence", "source", "note"):
+    for row in _raw_rows(rows, *CHECKIN_COLUMNS):
         rows_by_key_result[row[0]].append(row)
     previous = previous or {}
     histories = {}
@@ -376,9 +429,10 @@ def _read_histories(
             initial_value=kr.initial_value,
             readings=[
                 scoring.Reading(utc(at), value, confidence or None, source != Source.SYNC)
-                for _, at, value, confidence, source, _ in kr_rows
+                for _, at, value, confidence, source, _, _ in kr_rows
             ],
             notes=[row[5] for row in kr_rows],
+            authors=[row[6] for row in kr_rows],
             rows=kr_rows,
         )
     return histories
@@ -464,6 +518,10 @@ class EvaluationCache:
 CACHE = EvaluationCache()
 
 
+# The columns of a check-in that an evaluation reads, in the order its rows hold them.
+CHECKIN_COLUMNS = ("key_result_id", "at_raw", "value", "confidence", "source", "note", "author_id")
+
+
 def _raw_rows(queryset: QuerySet[Any], *fields: str) -> list[tuple[Any, ...]]:
     """The rows of `queryset.values_list(*fields)` as the database driver returns them.
 
@@ -521,19 +579,25 @@ def evaluate_key_result(
     start, end = cycle.bounds(org.timezone)
     moment = min(as_of, end - dt.timedelta(microseconds=1)) if cycle.frozen_at else as_of
     rows = key_result.checkins.filter(at__lte=moment).order_by("at", "id")
-    readings, notes = [], []
-    for at, value, confidence, source, note in rows.values_list(
-        "at", "value", "confidence", "source", "note"
+    readings: list[scoring.Reading] = []
+    notes: list[str] = []
+    authors: list[int | None] = []
+    for at, value, confidence, source, note, author_id in rows.values_list(
+        "at", "value", "confidence", "source", "note", "author_id"
     ):
         readings.append(scoring.Reading(at, value, confidence or None, source != Source.SYNC))
         notes.append(note)
-    return _key_result_state(key_result, readings, notes, (start, end), moment, thresholds(org))
+        authors.append(author_id)
+    return _key_result_state(
+        key_result, readings, notes, authors, (start, end), moment, thresholds(org)
+    )
 
 
 def _key_result_state(
     kr: KeyResult,
     readings: list[scoring.Reading],
     notes: list[str],
+    authors: list[int | None],
     bounds: tuple[dt.datetime, dt.datetime],
     moment: dt.datetime,
     limits: scoring.Thresholds,
@@ -561,6 +625,7 @@ def _key_result_state(
         last_checkin_at=readings[-1].at if readings else None,
         last_human_checkin_at=humans[-1].at if humans else None,
         last_note=notes[len(readings) - 1] if readings else "",
+        last_author_id=authors[len(readings) - 1] if readings else None,
         score_week_ago=scoring.clamp(scoring.progress(kr.kind, kr.baseline, kr.target, value_then)),
         drifting=result.status == "on_track"
         and result.forecast_score is not None

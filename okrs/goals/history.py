@@ -31,6 +31,8 @@ class Moment(NamedTuple):
     last_checkin_at: datetime | None
     last_human_checkin_at: datetime | None
     last_note: str
+    # Who told the latest check-in (an id the caller gave, None for a sync or no one known).
+    last_author: int | None
     score_week_ago: float
     drifting: bool
 
@@ -43,8 +45,8 @@ class KeyResultHistory:
     """
 
     __slots__ = (
-        "_forecasts", "_last_human", "baseline", "initial_value", "kind", "notes", "readings",
-        "rows", "target",
+        "_forecasts", "_last_human", "authors", "baseline", "initial_value", "kind", "notes",
+        "readings", "rows", "target",
     )  # fmt: skip
 
     def __init__(
@@ -56,9 +58,11 @@ class KeyResultHistory:
         initial_value: float | None,
         readings: Sequence[scoring.Reading],
         notes: Sequence[str],
+        authors: Sequence[int | None] | None = None,
         rows: Sequence[object] = (),
     ) -> None:
-        """`readings` and `notes` are parallel, in the order the database returned them.
+        """`readings`, `notes` and `authors` (who told each one, if known) are parallel, in the
+        order the database returned them.
 
         `rows` are what they were made from, kept for the caller to tell, next time it reads
         them, whether this history still holds (see `evaluation._read_histories`).
@@ -66,8 +70,10 @@ class KeyResultHistory:
         They are sorted here by time with a stable sort, exactly as `evaluate_key_result`
         sorts them, so among readings at the same instant the later one given stays latest.
         """
-        if len(readings) != len(notes):
-            raise ValueError("one note per reading")
+        if authors is None:
+            authors = [None] * len(readings)
+        if len(readings) != len(notes) or len(readings) != len(authors):
+            raise ValueError("one note and one author per reading")
         # Fail on the same inputs, with the same messages, as the uncached scoring.
         scoring.check_kind(kind)
         for reading in readings:
@@ -81,6 +87,7 @@ class KeyResultHistory:
         self.initial_value = initial_value
         self.readings = [readings[i] for i in order]
         self.notes = [notes[i] for i in order]
+        self.authors = [authors[i] for i in order]
         # _last_human[n]: the index of the latest human reading among the first n, or -1.
         last_human = [-1]
         latest = -1
@@ -133,6 +140,7 @@ class KeyResultHistory:
             last_checkin_at=latest.at if latest is not None else None,
             last_human_checkin_at=latest_human.at if latest_human is not None else None,
             last_note=self.notes[known - 1] if known else "",
+            last_author=self.authors[known - 1] if known else None,
             score_week_ago=scoring.clamp(
                 scoring.progress(self.kind, self.baseline, self.target, value_then)
             ),

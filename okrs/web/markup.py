@@ -74,6 +74,25 @@ class TeamLine(Protocol):
     def objectives(self) -> Sequence[ObjectiveLine]: ...
 
 
+class AttentionLine(Protocol):
+    """A row of a needs-attention group (okrs.goals.views.dashboard.AttentionRow)."""
+
+    @property
+    def ref(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def score(self) -> float: ...
+    @property
+    def team(self) -> str | None: ...
+    @property
+    def owner_name(self) -> str: ...
+    @property
+    def also(self) -> str: ...
+
+
 def status_badge(status: str | None) -> SafeString:
     return _BADGES.get(status or "", _NO_STATUS)
 
@@ -94,7 +113,26 @@ def team_rows(rows: Iterable[tuple[int, TeamLine]]) -> SafeString:
     return mark_safe("\n      ".join(map(_team_row, rows)))  # noqa: S308 (escaped)
 
 
+def attention_list(rows: Sequence[AttentionLine], grouped_by_status: bool) -> SafeString:
+    """The key results of one needs-attention group: each links to its page, then its score,
+    owner, team and other reasons. Its status is shown once: by its badge, unless the group's
+    heading is that status already (`grouped_by_status`)."""
+    items = "\n  ".join(_attention_item(row, grouped_by_status) for row in rows)
+    return mark_safe(f'<ul class="attention">\n  {items}\n</ul>')  # noqa: S308 (escaped)
+
+
 # The builders below return plain strings, marked safe once by their callers above.
+
+
+def _attention_item(row: AttentionLine, grouped_by_status: bool) -> str:
+    badge = "" if grouped_by_status else f" {status_badge(row.status)}"
+    team = f' · <a href="/teams/{escape(row.team)}/">{escape(row.team)}</a>' if row.team else ""
+    also = f" · also {escape(row.also)}" if row.also else ""
+    return (
+        f'<li><a href="/key-results/{escape(row.ref)}/">{escape(row.title)}</a>{badge} '
+        f'<span class="muted small">· {percent(row.score)} · {escape(row.owner_name)}{team}'
+        f"{also}</span></li>"
+    )
 
 
 def _compliance(c: ComplianceFigures) -> str:

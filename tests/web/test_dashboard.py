@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from okrs.goals.checkins.services import record_checkin
 from okrs.goals.models import KeyResult, Objective
+from okrs.metrics.sources.sync import SYNC_ACTOR
 from okrs.org.audit import Actor
 from okrs.org.models import Team
 from tests.conftest import NOW, World
@@ -36,7 +37,19 @@ def counts(html: str, box: str) -> dict[str, int]:
 
 
 def section(html: str, section_id: str) -> str:
-    return html.split(f'id="{section_id}"', 1)[1].split("</section>", 1)[0]
+    """The inside of the element with that id, up to its own closing </section>."""
+    rest = html.split(f'id="{section_id}"', 1)[1]
+    depth, position = 1, 0
+    for tag in re.finditer(r"<section\b|</section>", rest):
+        depth += 1 if tag.group() == "<section" else -1
+        if depth == 0:
+            return rest[: tag.start()]
+        position = tag.end()
+    return rest[position:]
+
+
+def attention_group(html: str, reason: str) -> str:
+    return section(html, f"attention-{reason}")
 
 
 @pytest.fixture
@@ -84,26 +97,61 @@ def test_counts_by_status(signed_in: Client, mixed: World) -> None:
     assert "2026-Q4" in html
 
 
-def test_needs_attention_lists_reasons_by_severity(signed_in: Client, mixed: World) -> None:
-    attention = section(signed_in.get("/").content.decode(), "needs-attention")
-    cfr = attention.index("Keep the change failure rate below 5%")
-    conversion = attention.index("Raise checkout conversion")
-    assert cfr < conversion  # off track before at risk
+def test_needs_attention_is_grouped_by_the_most_urgent_reason(
+    signed_in: Client, mixed: World
+) -> None:
+    html = signed_in.get("/").content.decode()
+    attention = section(html, "needs-attention")
     assert "Reduce deployment lead time" not in attention  # on track and checked in
-    reasons_of_cfr = attention[cfr:conversion]
-    assert "Off track" in reasons_of_cfr
-    assert "Stale: no recent check-in" in reasons_of_cfr
-    assert 'href="/key-results/deploys-advantage/change-failure-rate/"' in attention
-    assert 'href="/key-results/checkout-conversion/conversion/"' in attention
+    # Off track before at risk; each key result is listed once, under its worst reason.
+    assert attention.index('id="attention-off_track"') < attention.index('id="attention-at_risk"')
+    off_track = attention_group(html, "off_track")
+    assert 'href="/key-results/deploys-advantage/change-failure-rate/"' in off_track
+    assert "also stale" in off_track
+    assert attention.count("Keep the change failure rate below 5%") == 1
+    at_risk = attention_group(html, "at_risk")
+    assert 'href="/key-results/checkout-conversion/conversion/"' in at_risk
+    assert "Raise checkout conversion" not in off_track
+
+
+def test_each_item_shows_its_status_once(signed_in: Client, mixed: World) -> None:
+    html = signed_in.get("/").content.decode()
+    # The group's heading says the status, with its symbol; its rows do not repeat it.
+    off_track = attention_group(html, "off_track")
+    assert off_track.count("Off track") == 1
+    assert '<span aria-hidden="true">✕</span> Off track' in off_track
+    assert attention_group(html, "at_risk").count("At risk") == 1
+    moved = section(html, "what-moved")
+    for title in ("Reduce deployment lead time", "Raise checkout conversion"):
+        row = moved.split(title, 1)[1].split("</li>", 1)[0]
+        assert len(re.findall(r'class="status status-', row)) == 1, row
+
+
+def test_on_track_reasons_show_the_badge_once(
+    signed_in: Client, world: World, frozen_now: dt.datetime
+) -> None:
+    # On track by its owner's word, but the last check-in is two weeks old: stale.
+    check_in(world, world.lead_time, 40, "on_track", at=NOW - dt.timedelta(days=14))
+    html = signed_in.get("/").content.decode()
+    stale = attention_group(html, "stale")
+    assert "Reduce deployment lead time" in stale
+    assert "No check-in for more than 10 days." in stale
+    assert stale.count('class="status status-') == 1
+    assert '<span aria-hidden="true">✓</span> On track' in stale
 
 
 def test_a_missed_check_in_is_a_reason(signed_in: Client, world: World) -> None:
     # Wednesday: everyone was due since Monday; only conversion was checked in this week.
+    # lead-time was checked in last Friday, on track: this week's check-in is all it lacks.
+    check_in(world, world.lead_time, 40, "on_track", at=NOW - dt.timedelta(days=3))
     with time_machine.travel(NOW + dt.timedelta(days=2), tick=False):
         check_in(world, world.conversion, 2.8, "on_track")
         html = signed_in.get("/").content.decode()
     attention = section(html, "needs-attention")
-    assert attention.count("Missed this week&#x27;s check-in") == 2
+    assert "Reduce deployment lead time" in attention_group(html, "missed_checkin")
+    # change-failure-rate is off track too (never checked in): listed there, once.
+    off_track = attention_group(html, "off_track")
+    assert "also stale, missed this week&#x27;s check-in" in off_track
     assert "Raise checkout conversion" not in attention
     compliance = section(html, "compliance")
     assert "1 of 3 key results checked in" in compliance
@@ -124,20 +172,60 @@ def test_needs_attention_shows_at_most_25(
             objective=extra, key=f"kr-{i}", title=f"Extra result {i}", owner=world.member,
             kind="increase", baseline=0, target=10,
         )  # fmt: skip
-    attention = section(signed_in.get("/").content.decode(), "needs-attention")
+    html = signed_in.get("/").content.decode()
+    attention = section(html, "needs-attention")
     assert 'Needs attention <span class="muted">(33)</span>' in attention
-    assert attention.count('<li>\n        <div class="row-main">') == 25
-    assert "and 8 more" in attention
+    # All 33 are off track: five at once, twenty more folded away, the rest counted.
+    off_track = attention_group(html, "off_track")
+    shown, folded = off_track.split('<details class="attention-more"', 1)
+    assert shown.count('<li><a href="/key-results/') == 5
+    assert folded.count('<li><a href="/key-results/') == 20
+    assert "<summary>20 more</summary>" in folded
+    assert "and 8 more" in off_track
 
 
-def test_what_moved_this_week_with_the_owners_note(signed_in: Client, mixed: World) -> None:
+def test_what_moved_this_week_with_the_note(signed_in: Client, mixed: World) -> None:
     moved = section(signed_in.get("/").content.decode(), "what-moved")
     assert "Reduce deployment lead time" in moved
     assert "0% → <strong>62%</strong>" in moved
     assert "Canary deploys halved the queue" in moved
-    assert "Maya Patel" in moved
     # The largest change comes first.
     assert moved.index("Reduce deployment lead time") < moved.index("Raise checkout conversion")
+
+
+def test_what_moved_credits_whoever_checked_in_not_the_owner(
+    signed_in: Client, world: World, frozen_now: dt.datetime
+) -> None:
+    # Owen owns conversion; Carl, who leads his team, checks in on it for him.
+    record_checkin(
+        key_result=world.conversion, value=2.5, actor=Actor(world.checkout_lead, "web"),
+        confidence="on_track", note="Covering this week", at=NOW - dt.timedelta(hours=1),
+    )  # fmt: skip
+    record_checkin(
+        key_result=world.lead_time, value=40, actor=Actor(world.member, "web"),
+        confidence="on_track", at=NOW - dt.timedelta(hours=1),
+    )  # fmt: skip
+    moved = section(signed_in.get("/").content.decode(), "what-moved")
+    conversion = moved.split("Raise checkout conversion", 1)[1].split("</li>", 1)[0]
+    assert "checked in by Carl Lead" in conversion
+    assert "Owen" not in conversion
+    lead_time = moved.split("Reduce deployment lead time", 1)[1].split("</li>", 1)[0]
+    assert "checked in by Maya Patel" in lead_time
+
+
+def test_what_moved_credits_a_sync_to_its_source(
+    signed_in: Client, world: World, frozen_now: dt.datetime
+) -> None:
+    world.lead_time.source = {"kind": "prometheus", "query": "lead_time_hours"}
+    world.lead_time.save(update_fields=["source"])
+    check_in(world, world.lead_time, 80, "on_track", at=NOW - dt.timedelta(days=2))
+    record_checkin(
+        key_result=world.lead_time, value=40, actor=SYNC_ACTOR, at=NOW - dt.timedelta(hours=1)
+    )
+    moved = section(signed_in.get("/").content.decode(), "what-moved")
+    row = moved.split("Reduce deployment lead time", 1)[1].split("</li>", 1)[0]
+    assert "synced from prometheus" in row
+    assert "Ada Admin" not in row
 
 
 def test_team_rows_with_their_objectives(signed_in: Client, mixed: World) -> None:

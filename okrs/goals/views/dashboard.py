@@ -9,6 +9,10 @@ keyboard focus in it) is left alone.
 The whole organisation's page lists 500 teams and their 625 objectives: those rows are built
 in Python (okrs/web/markup.py), not by one template include each, which cost more than the
 evaluation itself.
+
+The charts are drawn in the browser (okrs/web/static/web/dashboard.js) from
+`/api/v1/dashboard/trends`, fetched when the page opens and again only when a poll brought new
+HTML: scoring every week of the cycle on every poll would cost a dozen evaluations per tab.
 """
 
 from __future__ import annotations
@@ -27,27 +31,75 @@ from okrs.goals.dashboard import (
     AttentionItem,
     Compliance,
     Dashboard,
-    MovedItem,
     TeamObjective,
     build_dashboard,
 )
 from okrs.goals.evaluation import CycleState, KeyResultState, evaluate_cycle
 from okrs.goals.scope import PageScope, page_scope
+from okrs.numbers import amount
 from okrs.org.models import Team
 from okrs.org.permissions import may_create_objectives
 from okrs.org.tree import depth_first
 from okrs.web.shell import HtmxHttpRequest, signed_in, signin_required
 
-# A longer list stops being read; the rest is counted and the API has all of it.
+# Each reason's group shows its first rows at once and the next ones folded under "more"; a
+# longer list stops being read: the rest is counted, and the API has all of it.
+ATTENTION_OPEN = 5
 ATTENTION_SHOWN = 25
 STATUSES = ("off_track", "at_risk", "on_track")
+# Every key result is listed once, under its most urgent reason (the order of SEVERITY). Only the
+# first two are statuses: whatever is listed under the others is on track by status.
 REASONS = {
     "off_track": "Off track",
     "at_risk": "At risk",
-    "drifting": "Drifting: the trend ends the cycle below target",
-    "stale": "Stale: no recent check-in",
+    "drifting": "Drifting",
+    "stale": "Stale",
     "missed_checkin": "Missed this week's check-in",
 }
+REASON_EXPLANATIONS = {
+    "off_track": "Behind pace, or its owner says so.",
+    "at_risk": "Slipping behind pace, or its owner says so.",
+    "drifting": "On track now, but the trend ends the cycle below target.",
+    "stale": "No check-in for more than {stale_after_days} days.",
+    "missed_checkin": "Not checked in since this week's check-in day.",
+}
+# The other reasons of a row, as words after "also".
+ALSO = {
+    "at_risk": "at risk",
+    "drifting": "drifting",
+    "stale": "stale",
+    "missed_checkin": "missed this week's check-in",
+}
+
+
+@dataclass(frozen=True)
+class AttentionRow:
+    """A needs-attention item as the page lists it (okrs.web.markup.attention_list)."""
+
+    ref: str
+    title: str
+    status: str
+    score: float
+    team: str | None
+    owner_name: str
+    also: str  # the item's other reasons, in words ("stale, missed this week's check-in")
+
+
+@dataclass(frozen=True)
+class AttentionGroup:
+    """The rows whose most urgent reason is `reason`: `shown` at once, `folded` under "more"."""
+
+    reason: str
+    heading: str
+    explanation: str
+    is_status: bool
+    shown: list[AttentionRow]
+    folded: list[AttentionRow]
+    total: int
+
+    @property
+    def left_out(self) -> int:
+        return self.total - len(self.shown) - len(self.folded)
 
 
 @dataclass(frozen=True)
@@ -98,17 +150,32 @@ def _live_context(
     state: CycleState, data: Dashboard, nodes: list[TeamNode], team: Team | None
 ) -> dict[str, Any]:
     """What the dashboard's live part shows, from `build_dashboard`'s data."""
-    shown_attention = data.needs_attention[:ATTENTION_SHOWN]
-    refs = {row.ref for row in shown_attention} | {row.ref for row in data.what_moved}
-    by_ref = _states_by_ref(state, refs)
+    by_reason: dict[str, list[AttentionItem]] = {reason: [] for reason in REASONS}
+    for item in data.needs_attention:
+        by_reason[item.reasons[0]].append(item)
+    listed = [item for items in by_reason.values() for item in items[:ATTENTION_SHOWN]]
+    by_ref = _states_by_ref(state, {row.ref for row in listed})
 
-    def owner_name(row: AttentionItem | MovedItem) -> str:
-        return _display_name(by_ref[row.ref].key_result.owner)
+    def row(item: AttentionItem) -> AttentionRow:
+        owner = _display_name(by_ref[item.ref].key_result.owner)
+        also = ", ".join(ALSO[r] for r in item.reasons[1:])
+        return AttentionRow(item.ref, item.title, item.status, item.score, item.team, owner, also)
 
-    attention = [
-        (row, owner_name(row), [REASONS[r] for r in row.reasons]) for row in shown_attention
+    groups = [
+        AttentionGroup(
+            reason=reason,
+            heading=REASONS[reason],
+            explanation=REASON_EXPLANATIONS[reason].format(
+                stale_after_days=amount(state.organisation.stale_after_days)
+            ),
+            is_status=reason in STATUSES,
+            shown=[row(item) for item in items[:ATTENTION_OPEN]],
+            folded=[row(item) for item in items[ATTENTION_OPEN:ATTENTION_SHOWN]],
+            total=len(items),
+        )
+        for reason, items in by_reason.items()
+        if items
     ]
-    moved = [(row, owner_name(row)) for row in data.what_moved]
     depth = {n.team.key: n.depth for n in nodes}
     team_rows = [(depth.get(row.team, 0), row) for row in data.teams]
 
@@ -133,10 +200,9 @@ def _live_context(
         "kr_total": sum(len(o.key_results) for o in state.objectives),
         "objective_total": len(state.objectives),
         "compliance": data.checkin_compliance,
-        "attention": attention,
+        "attention_groups": groups,
         "attention_total": len(data.needs_attention),
-        "attention_more": max(0, len(data.needs_attention) - ATTENTION_SHOWN),
-        "moved": moved,
+        "moved": data.what_moved,
         "team_rows": team_rows,
         "company_row": company_row,
     }
@@ -183,7 +249,9 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
         nodes = team_tree(teams, state.teams[team.pk] if team else None)
         whole_tree = nodes if team is None else None
         data = build_dashboard(state, [n.team for n in nodes])
-        context.update(_live_part(_live_context(state, data, nodes, team)))
+        live = _live_context(state, data, nodes, team)
+        live["trends_url"] = f"/api/v1/dashboard/trends?{_scope_query(scope, team)}"
+        context.update(_live_part(live))
     if request.htmx:
         if scope.cycle is None or request.GET.get("seen") == context["fingerprint"]:
             return HttpResponse(status=204)

@@ -17,4 +17,5 @@ register.filter("amount", numbers.amount)  # a value with its unit: 6 hours, 1,2
 register.filter("compliance", markup.compliance)
 register.filter("objective_list", markup.objective_list)
 register.filter("team_rows", markup.team_rows)
+register.filter("attention_list", markup.attention_list)
 register.filter("options", markup.options)
