@@ -64,6 +64,7 @@ def test_instants_are_typed_as_dates_or_date_times(document) -> None:
         "/api/v1/objectives/{key}",
         "/api/v1/key-results/{ref}",
         "/api/v1/dashboard",
+        "/api/v1/dashboard/trends",
         "/api/v1/alignment",
         "/api/v1/dora",
     }
@@ -94,6 +95,20 @@ def test_the_check_in_body_declares_its_bounds(document) -> None:
     assert level["enum"] == ["company", "team", "individual"]
 
 
+def test_the_views_keep_their_operation_ids(document) -> None:
+    # Generated clients name their methods after these: renaming one breaks them.
+    ids = {
+        path: methods["get"]["operationId"]
+        for path, methods in document["paths"].items()
+        if path in ("/api/v1/dashboard", "/api/v1/dashboard/trends", "/api/v1/alignment")
+    }
+    assert ids == {
+        "/api/v1/dashboard": "okrs_api_routes_dashboard",
+        "/api/v1/dashboard/trends": "okrs_api_routes_dashboard_trends",
+        "/api/v1/alignment": "okrs_api_routes_alignment",
+    }
+
+
 @pytest.mark.parametrize(
     ("path", "url", "status"),
     [
@@ -104,6 +119,9 @@ def test_the_check_in_body_declares_its_bounds(document) -> None:
         ("/api/v1/objectives/{key}", "/api/v1/objectives/nope", 404),
         ("/api/v1/key-results/{ref}", "/api/v1/key-results/nope", 400),
         ("/api/v1/dashboard", "/api/v1/dashboard?team=nope", 404),
+        ("/api/v1/dashboard/trends", "/api/v1/dashboard/trends?as_of=soon", 400),
+        ("/api/v1/dashboard/trends", "/api/v1/dashboard/trends?team=nope", 404),
+        ("/api/v1/dashboard/trends", "/api/v1/dashboard/trends?cycle=2026-Q4", 200),
         ("/api/v1/alignment", "/api/v1/alignment?as_of=0001-01-01", 400),
         ("/api/v1/dora", "/api/v1/dora?from=2026-02-30", 400),
         ("/api/v1/dora", "/api/v1/dora?service=nope", 404),

@@ -26,7 +26,10 @@ from okrs.org.models import ApiToken, Person
 
 SMALL = Sizes(people=30, teams=6, objectives=20, key_results=50)
 LARGE = Sizes(people=120, teams=12, objectives=80, key_results=200)
-ROUTES = ("dashboard", "alignment", "objectives", "check-in", "dashboard page", "alignment page")
+ROUTES = (
+    "dashboard", "dashboard trends", "alignment", "objectives", "check-in", "dashboard page",
+    "alignment page",
+)  # fmt: skip
 
 # The marker is also what makes pytest-django create the test database before the
 # module-scoped fixture below runs.
@@ -67,6 +70,7 @@ def _requests(
     browser.force_login(admin)
     return {
         "dashboard": lambda: client.get(f"/api/v1/dashboard?{query}"),
+        "dashboard trends": lambda: client.get(f"/api/v1/dashboard/trends?{query}"),
         "alignment": lambda: client.get(f"/api/v1/alignment?{query}"),
         "objectives": lambda: client.get(f"/api/v1/objectives?{query}"),
         "check-in": lambda: client.post(check_in_path, body, content_type="application/json"),

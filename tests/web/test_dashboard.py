@@ -224,7 +224,7 @@ def test_what_moved_credits_a_sync_to_its_source(
     )
     moved = section(signed_in.get("/").content.decode(), "what-moved")
     row = moved.split("Reduce deployment lead time", 1)[1].split("</li>", 1)[0]
-    assert "synced from prometheus" in row
+    assert "synced from Prometheus (PromQL instant query)" in row
     assert "Ada Admin" not in row
 
 

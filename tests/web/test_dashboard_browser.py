@@ -70,3 +70,48 @@ def test_no_sideways_scrolling_at_360_px(
     page.wait_for_selector("#kr-counts")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.screenshot(path=f"/tmp/okrs-dashboard-360{url.replace('/', '-')}.png", full_page=True)
+
+
+def test_charts_draw_from_the_api_and_are_updated_in_place_by_a_poll(
+    transactional_db: None, world: World, live_server: Any, signed_in_page: Any
+) -> None:
+    page = signed_in_page(world.lead)
+    errors: list[str] = []
+    page.on(
+        "console",
+        lambda message: errors.append(message.text) if message.type == "error" else None,
+    )
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{live_server.url}/?team=platform")
+    page.wait_for_selector("#dashboard-charts[data-drawn]")
+
+    # Platform has two key results: every week's stacked bar counts both.
+    weeks = page.evaluate(
+        "Chart.getChart('status-chart').data.datasets.map(d => d.data)"
+    )  # off track, at risk, on track
+    assert len(weeks) == 3 and len(weeks[0]) >= 1
+    assert all(sum(week) == 2 for week in zip(*weeks, strict=True))
+    lines = page.evaluate("Chart.getChart('score-chart').data.datasets.map(d => d.fullTitle)")
+    assert lines == ["Make our deployment infrastructure a competitive advantage"]
+    assert page.evaluate("document.getElementById('status-chart').width") > 0
+    # The text equivalent: one table row per week, one per objective.
+    page.locator(".chart-figures summary").click()
+    assert page.locator("#chart-tables table").count() == 2
+    assert page.locator("#chart-tables table").first.locator("tbody tr").count() == len(weeks[0])
+    assert "Now: 0 on track, 0 at risk, 2 off track" in page.locator("#charts-summary").inner_text()
+    chart_id = page.evaluate("Chart.getChart('status-chart').id")
+
+    record_checkin(
+        key_result=world.lead_time, value=20, actor=Actor(world.member, "web"),
+        confidence="on_track",
+    )  # fmt: skip
+    expect(page.locator('#kr-counts [data-status="on_track"] .count')).to_have_text(
+        "1", timeout=15_000
+    )
+    expect(page.locator("#charts-summary")).to_contain_text("Now: 1 on track", timeout=5_000)
+    # The same chart, its data replaced: not a new chart per poll.
+    assert page.evaluate("Chart.getChart('status-chart').id") == chart_id
+    on_track_now = page.evaluate("Chart.getChart('status-chart').data.datasets[2].data.at(-1)")
+    assert on_track_now == 1
+    assert page.locator(".chart-figures").get_attribute("open") is not None  # left as it was
+    assert errors == []

@@ -31,11 +31,13 @@ from okrs.goals.dashboard import (
     AttentionItem,
     Compliance,
     Dashboard,
+    MovedItem,
     TeamObjective,
     build_dashboard,
 )
 from okrs.goals.evaluation import CycleState, KeyResultState, evaluate_cycle
 from okrs.goals.scope import PageScope, page_scope
+from okrs.metrics.sources.registry import REGISTRY
 from okrs.numbers import amount
 from okrs.org.models import Team
 from okrs.org.permissions import may_create_objectives
@@ -202,10 +204,20 @@ def _live_context(
         "compliance": data.checkin_compliance,
         "attention_groups": groups,
         "attention_total": len(data.needs_attention),
-        "moved": data.what_moved,
+        "moved": [(row, _credit(row)) for row in data.what_moved],
         "team_rows": team_rows,
         "company_row": company_row,
     }
+
+
+def _credit(row: MovedItem) -> str:
+    """Who moved it: whoever told the latest check-in, or the source a sync read it from."""
+    if row.synced:
+        backend = REGISTRY.get(row.synced_from or "")
+        return f"synced from {backend.label if backend else 'its automatic source'}"
+    if row.checked_in_by_name:
+        return f"checked in by {row.checked_in_by_name}"
+    return "checked in by someone no longer here"
 
 
 def _live_part(live: dict[str, Any]) -> dict[str, Any]:

@@ -25,6 +25,10 @@
     return day.toLocaleDateString(undefined, { day: "numeric", month: "short", timeZone: "UTC" });
   }
 
+  function shortened(title) {
+    return title.length > 34 ? title.slice(0, 33).trimEnd() + "\u2026" : title;
+  }
+
   function percent(score) {
     return score === null ? "\u2013" : Math.round(score * 100) + "%";
   }
@@ -44,7 +48,10 @@
     return data.objectives.map(function (objective, i) {
       var colour = LINE_COLOURS[i % LINE_COLOURS.length];
       return {
-        label: objective.title,
+        // Chart.js does not wrap a legend's labels: long titles are cut there, and told in
+        // full by the tooltip and the table.
+        label: shortened(objective.title),
+        fullTitle: objective.title,
         data: objective.scores.map(function (score) { return score === null ? null : score * 100; }),
         borderColor: colour,
         backgroundColor: colour,
@@ -93,7 +100,7 @@
       y: { min: 0, max: 100, ticks: { callback: function (value) { return value + "%"; } } }
     };
     scoreOptions.plugins.tooltip = { callbacks: { label: function (item) {
-      return item.dataset.label + ": " + Math.round(item.parsed.y) + "%";
+      return item.dataset.fullTitle + ": " + Math.round(item.parsed.y) + "%";
     } } };
     drawOrUpdate("score", section.querySelector("#score-chart"),
                  { type: "line", options: scoreOptions }, scoreDatasets(data), labels);
