@@ -12,6 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
@@ -28,11 +29,16 @@ from okrs.reports.review import (
 )
 
 CSS_PATH = Path(__file__).with_name("static") / "reports" / "report.css"
+# The per-service table's columns: the first four DORA rows, in fewer words.
+SERVICE_COLUMNS = ("Deployments", "Lead time", "Change failure rate", "Recovery time")
 
 
 @cache
 def stylesheet() -> str:
-    return CSS_PATH.read_text(encoding="utf-8")
+    """The app's stylesheet (its stacked tables on a phone), then the report's own."""
+    app = finders.find("web/okrs.css")
+    assert isinstance(app, str), "okrs/web/static/web/okrs.css is missing"
+    return Path(app).read_text(encoding="utf-8") + "\n" + CSS_PATH.read_text(encoding="utf-8")
 
 
 def _svg(markup: str) -> SafeString:
@@ -73,7 +79,7 @@ class ObjectiveView:
 class ServiceRow:
     name: str
     team: str | None
-    cells: list[tuple[str, str]]  # (before, after) of the first four DORA rows
+    cells: list[tuple[str, str, str]]  # (column, before, after) of the first four DORA rows
 
 
 def _key_result_view(
@@ -136,10 +142,13 @@ def html_context(report: BusinessReview) -> dict[str, Any]:
             team=s.team,
             cells=[
                 (
+                    column,
                     p.dora_cell(s.start, metric, field, unit),
                     p.dora_cell(s.end, metric, field, unit),
                 )
-                for _, metric, field, unit, _ in p.DORA_ROWS[:4]
+                for column, (_, metric, field, unit, _) in zip(
+                    SERVICE_COLUMNS, p.DORA_ROWS[:4], strict=True
+                )
             ],
         )
         for s in dora.services
@@ -155,6 +164,7 @@ def html_context(report: BusinessReview) -> dict[str, Any]:
         "dora_before": before,
         "dora_after": after,
         "dora_services": services,
+        "service_columns": SERVICE_COLUMNS,
         "dora_missing": p.dora_missing(report),
     }
 

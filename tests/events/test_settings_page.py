@@ -232,5 +232,5 @@ def test_recent_deliveries_name_their_service(admin_client, post_github, hello_w
 
     page = admin_client.get("/settings/webhooks/").content.decode()
 
-    assert "<td>hello-world</td>" in page
+    assert '<td data-label="Service">hello-world</td>' in page
     assert "deployment 145988746 to production: success" in page

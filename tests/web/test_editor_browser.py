@@ -69,7 +69,7 @@ def test_a_token_is_shown_once_then_revoked(
     page.goto(f"{live_server.url}/settings/")
     page.get_by_label("Token name").fill("CI pipeline")
     page.get_by_role("button", name="Create token").click()
-    token = page.get_by_label(re.compile("Your new token")).input_value()
+    token = page.get_by_label(re.compile("Your new token")).inner_text()
     assert token.startswith("okrs_") and ApiToken.authenticate(token) == world.member
     shoot(page, "settings-new-token")
 

@@ -142,7 +142,7 @@ def test_a_token_is_shown_once_stored_hashed_and_works(world: Any, client: Clien
 
 def field_free_row(page: str, name: str) -> str:
     """The table row of the token called `name`."""
-    start = page.index(f"<td>{name}</td>")
+    start = page.index(f'<td data-label="Name">{name}</td>')
     return page[start : page.index("</tr>", start)]
 
 
