@@ -272,6 +272,15 @@ def test_every_page_fits_360_px(
     assert not problems, "\n".join(problems)
 
 
+def test_the_signed_out_pages_fit_360_px(live_server: Any, page: Any) -> None:
+    page.set_viewport_size({"width": WIDTH, "height": 740})
+    problems: list[str] = []
+    for path in ("/accounts/login/", "/accounts/password/reset/"):
+        status, found = measure(page, path, live_server.url + path)
+        problems += found + ([f"{path}: answered {status}"] if status != 200 else [])
+    assert not problems, "\n".join(problems)
+
+
 def test_the_check_in_history_keeps_its_note_readable(
     crowded: World, live_server: Any, signed_in_page: Any
 ) -> None:
