@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Where `make demo` and `make serve` listen: `make demo PORT=8100`. Links follow (OKRS_BASE_URL
+# unset: http://HOST:PORT).
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
 .PHONY: demo test test-postgres test-browser lint format bench serve clean
 
@@ -17,7 +21,7 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/okrs migrate
 	$(BIN)/okrs demo
-	OKRS_MAIL_CONSOLE=true $(BIN)/okrs serve --host 127.0.0.1 --port 8000
+	OKRS_MAIL_CONSOLE=true $(BIN)/okrs serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -m "not browser"
@@ -50,7 +54,7 @@ bench: $(STAMP)
 	$(BIN)/python -m okrs.bench.load
 
 serve: $(STAMP)
-	$(BIN)/okrs serve
+	$(BIN)/okrs serve --host $(HOST) --port $(PORT)
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .hypothesis

@@ -55,6 +55,41 @@ def env_int(name: str, default: int, *, minimum: int = 0, maximum: int = 10_000)
     return number
 
 
+# Where links point when OKRS_BASE_URL is not set and `okrs serve` has not said otherwise: the
+# address `okrs serve` listens on by default.
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+# Listening on every interface says nothing about the name people reach the server by; loopback
+# is the one address known to reach it (and the one ALLOWED_HOSTS lets in without configuration).
+_EVERY_INTERFACE = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}  # noqa: S104
+
+
+def served_base_url(configured: str | None, host: str, port: int) -> str:
+    """The base URL of `okrs serve --host H --port P`: OKRS_BASE_URL if set, else http://H:P.
+
+    Emailed links and the URLs shown for Slack, Teams and webhooks are made from the base URL,
+    so a server on another port must not keep pointing them at :8000.
+    """
+    if configured:
+        return configured.rstrip("/")
+    host = _EVERY_INTERFACE.get(host, host)
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def allowed_hosts(configured: str | None, base_url: str) -> list[str]:
+    """OKRS_ALLOWED_HOSTS (comma-separated), else the local names; always the base URL's host."""
+    hosts = (
+        [host.strip() for host in configured.split(",") if host.strip()]
+        if configured
+        else ["127.0.0.1", "localhost", "[::1]", "testserver"]
+    )
+    base_host = urlsplit(base_url).netloc.rsplit("@", 1)[-1]
+    # Django compares the Host header without its port, and an IPv6 literal with its brackets.
+    base_host = base_host.rsplit(":", 1)[0] if not base_host.endswith("]") else base_host
+    if base_host and base_host not in hosts:
+        hosts.append(base_host)
+    return hosts
+
+
 def data_dir() -> Path:
     path = Path(env("OKRS_DATA_DIR", "var") or "var").resolve()
     path.mkdir(parents=True, exist_ok=True)

@@ -24,17 +24,9 @@ SECRET_KEY_FALLBACKS = [
     if key.strip()
 ]
 DEBUG = config.env_bool("OKRS_DEBUG", False)
-BASE_URL = (config.env("OKRS_BASE_URL", "http://127.0.0.1:8000") or "").rstrip("/")
-
-_allowed = config.env("OKRS_ALLOWED_HOSTS")
-ALLOWED_HOSTS = (
-    [h.strip() for h in _allowed.split(",") if h.strip()]
-    if _allowed
-    else ["127.0.0.1", "localhost", "[::1]", "testserver"]
-)
-_base_host = BASE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
-if _base_host and _base_host not in ALLOWED_HOSTS:
-    ALLOWED_HOSTS.append(_base_host)
+# Unset, `okrs serve --host H --port P` makes it http://H:P (okrs/cli/serve.py).
+BASE_URL = (config.env("OKRS_BASE_URL", config.DEFAULT_BASE_URL) or "").rstrip("/")
+ALLOWED_HOSTS = config.allowed_hosts(config.env("OKRS_ALLOWED_HOSTS"), BASE_URL)
 CSRF_TRUSTED_ORIGINS = [BASE_URL] if BASE_URL.startswith("https://") else []
 
 INSTALLED_APPS = [

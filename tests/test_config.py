@@ -80,3 +80,28 @@ def test_generated_secret_key_is_kept_private(monkeypatch, tmp_path: Path) -> No
     first = config.secret_key(tmp_path)
     assert config.secret_key(tmp_path) == first
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_the_base_url_follows_the_served_address_unless_one_is_configured() -> None:
+    assert config.served_base_url(None, "127.0.0.1", 8100) == "http://127.0.0.1:8100"
+    assert config.served_base_url("", "okrs.lan", 80) == "http://okrs.lan:80"
+    assert config.served_base_url(None, "::1", 8100) == "http://[::1]:8100"
+    # Every interface is no address anybody can follow: the loopback one, which reaches it.
+    assert config.served_base_url(None, "0.0.0.0", 8100) == "http://127.0.0.1:8100"  # noqa: S104
+    assert config.served_base_url(None, "::", 8100) == "http://[::1]:8100"
+    # OKRS_BASE_URL (a proxy in front, https) wins over whatever the server listens on.
+    assert config.served_base_url("https://okrs.acme.test/", "0.0.0.0", 8100) == (  # noqa: S104
+        "https://okrs.acme.test"
+    )
+
+
+def test_the_base_urls_host_is_always_allowed() -> None:
+    local = ["127.0.0.1", "localhost", "[::1]", "testserver"]
+    assert config.allowed_hosts(None, "http://127.0.0.1:8100") == local
+    assert config.allowed_hosts(None, "http://okrs.lan:8100") == [*local, "okrs.lan"]
+    assert config.allowed_hosts(None, "http://[fd00::5]:8100") == [*local, "[fd00::5]"]
+    assert config.allowed_hosts("okrs.acme.test, ", "https://okrs.acme.test") == ["okrs.acme.test"]
+    assert config.allowed_hosts("a.test", "https://okrs.acme.test/okrs") == [
+        "a.test",
+        "okrs.acme.test",
+    ]

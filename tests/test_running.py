@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import socket
 import sqlite3
 import subprocess
@@ -15,7 +16,9 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from http.cookiejar import CookieJar
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 
@@ -108,6 +111,34 @@ def test_serve_on_a_fresh_data_dir(served, fresh_env) -> None:
     process.terminate()
     output, _ = process.communicate(timeout=20)
     assert "Huey consumer started" in output  # background work runs in the same process
+
+
+def signed_in_opener(base: str, email: str, password: str) -> urllib.request.OpenerDirector:
+    """A client with a session, signed in through the sign-in form as a person would."""
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+    form = opener.open(f"{base}/accounts/login/", timeout=10).read().decode()
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)
+    assert csrf, form
+    fields = {"csrfmiddlewaretoken": csrf.group(1), "login": email, "password": password}
+    with opener.open(f"{base}/accounts/login/", urlencode(fields).encode(), timeout=10) as answer:
+        assert "/accounts/login/" not in answer.url, "the sign-in was refused"
+    return opener
+
+
+def test_links_follow_the_port_served_on(served, fresh_env) -> None:
+    base, _ = served  # a free port, not 8000, and no OKRS_BASE_URL
+    okrs(fresh_env, "user", "create", "admin@acme.test", "--role", "admin", "--password-stdin",
+         stdin="a-long-enough-passphrase\n")  # fmt: skip
+    opener = signed_in_opener(base, "admin@acme.test", "a-long-enough-passphrase")
+    page = opener.open(f"{base}/settings/webhooks/", timeout=10).read().decode()
+    # What an admin pastes into GitHub: it must reach this server, not one on :8000.
+    assert f"{base}/api/v1/events/github" in page
+    assert "127.0.0.1:8000" not in page
+    # Commands that serve nothing keep the default (or OKRS_BASE_URL).
+    script = "from django.conf import settings; print(settings.BASE_URL)"
+    assert okrs(fresh_env, "manage", "shell", "--no-imports", "-c", script).strip() == (
+        "http://127.0.0.1:8000"
+    )
 
 
 def test_secret_key_survives_restarts(fresh_env) -> None:

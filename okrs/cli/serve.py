@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connections
 
+from okrs import config
 from okrs.cli import CommandError
 from okrs.runtime import tune_for_serving
 
@@ -100,6 +101,9 @@ def run(options: argparse.Namespace) -> int:
     if options.threads < 1 or (options.workers is not None and options.workers < 1):
         raise CommandError("--workers and --threads must be at least 1", status=2)
     check_threads_fit_the_pool(options.threads)
+    follow_the_served_address(
+        config.served_base_url(config.env("OKRS_BASE_URL"), options.host, options.port)
+    )
     if embedded_database():
         # One command on a fresh machine: the embedded database is created or upgraded here.
         # Scaled-out deployments run `okrs migrate` once instead of racing from every process.
@@ -112,12 +116,13 @@ def run(options: argparse.Namespace) -> int:
         run_worker = settings.HUEY["huey_class"] == "huey.SqliteHuey"
     workers = options.workers or default_workers()
     log.info(
-        "okrs serving on http://%s:%d/ (%d web processes of %d threads; background worker %s)",
-        options.host,
-        options.port,
+        "okrs serving on http://%s/ (%d web processes of %d threads; background worker %s); "
+        "links point to %s/",
+        _bind(options.host, options.port),
         workers,
         options.threads,
         "in a child process" if run_worker else "not started: run `okrs worker`",
+        settings.BASE_URL,
     )
     worker = _start_worker() if run_worker else None
     try:
@@ -126,6 +131,18 @@ def run(options: argparse.Namespace) -> int:
         if worker is not None:
             _stop(worker)
     return 0
+
+
+def follow_the_served_address(base_url: str) -> None:
+    """Make `base_url` the base URL of this server, its web processes and its child worker.
+
+    Settings were read before the command line was (Django is set up first), so the address
+    given to `okrs serve` is applied here, before anything is served or forked; the child
+    worker, a process of its own that sends the emailed links, reads it from the environment.
+    """
+    os.environ["OKRS_BASE_URL"] = base_url
+    settings.BASE_URL = base_url
+    settings.ALLOWED_HOSTS = config.allowed_hosts(config.env("OKRS_ALLOWED_HOSTS"), base_url)
 
 
 def _start_worker() -> subprocess.Popen[bytes]:
