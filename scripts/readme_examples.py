@@ -13,9 +13,10 @@ preceded in the README by
 
     <!-- readme-examples: skip (why) -->
 
-and listed as skipped. The first failing block stops the run: its README line, its text and its
-output are printed and the exit status is 1. tests/test_readme.py checks the same blocks
-statically (`sh -n`, one way of calling okrs) with the parser below.
+and listed as skipped. The first failing block stops the run: its README line, its text and the
+end of its output are printed, its data directory is kept, and the exit status is 1.
+tests/test_readme.py checks the same blocks statically (`sh -n`, one way of calling okrs) with
+the parser below.
 """
 
 from __future__ import annotations
@@ -171,8 +172,20 @@ def run_block(block: Block, port: int, cwd: Path, env: dict[str, str]) -> tuple[
     return result.returncode, result.stdout
 
 
+# Of a failing block's output, the end is where the failure is.
+OUTPUT_LINES_SHOWN = 60
+
+
 def indented(text: str) -> str:
     return "".join(f"    {line}\n" for line in text.rstrip("\n").splitlines())
+
+
+def tail(output: str) -> str:
+    lines = output.rstrip("\n").splitlines()
+    if len(lines) <= OUTPUT_LINES_SHOWN:
+        return output
+    left_out = len(lines) - OUTPUT_LINES_SHOWN
+    return "\n".join([f"({left_out} earlier lines left out)", *lines[-OUTPUT_LINES_SHOWN:]])
 
 
 def main() -> int:
@@ -202,7 +215,7 @@ def main() -> int:
             if status != 0:
                 print(f"FAILED README.md:{block.line} (exit {status}):")
                 print(indented(on_port(block.text, port)))
-                print(f"its output:\n{indented(output)}")
+                print(f"its output:\n{indented(tail(output))}")
                 print(f"kept for a look: {directory} (the server's log: {log.name})")
                 return 1
             print(f"ok      README.md:{block.line} ({elapsed:.1f} s)")
