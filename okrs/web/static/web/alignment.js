@@ -999,6 +999,11 @@
       hoveredId = null;
       placeTooltip();
     });
+    // A pointer that leaves the map straight from a node gives cytoscape no "mouseout".
+    container.addEventListener("mouseleave", function () {
+      hoveredId = null;
+      placeTooltip();
+    });
     var pending = false;
     cy.on("viewport", function () {
       // Many viewport events per wheel turn: the labels follow once per frame.

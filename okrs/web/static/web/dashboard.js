@@ -129,7 +129,8 @@
 
   function table(caption, head, rows) {
     var element = document.createElement("table");
-    element.className = "chart-table";
+    // "stack" (okrs.css): on a phone each row reads "week: value" instead of scrolling sideways.
+    element.className = "chart-table stack";
     element.createCaption().textContent = caption;
     var headRow = element.createTHead().insertRow();
     head.forEach(function (text) {
@@ -144,6 +145,7 @@
       cells.forEach(function (text, i) {
         var cell = i === 0 ? document.createElement("th") : document.createElement("td");
         if (i === 0) cell.scope = "row";
+        else cell.dataset.label = head[i];
         cell.textContent = text;
         row.appendChild(cell);
       });
