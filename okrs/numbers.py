@@ -8,36 +8,196 @@ validation message writes 1,200 users, 4.5% or 47 the same way because they all 
 from __future__ import annotations
 
 import math
-from decimal import Decimal
+import re
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
 
 NONE = "\u2013"  # an en dash stands for "no value"
 MINUS = "\u2212"  # a real minus sign reads better than a hyphen
+NO_BASELINE = "no baseline"
 
 # Beyond this an integer is written like any float (1e+16): its digits would run on.
 LONGEST_INTEGER = 1e15
 
 
-def amount(value: float | None, unit: str = "", *, none: str = NONE, grouping: bool = True) -> str:
-    """A value with its unit, as people read it: 6 hours, 4.5%, 1,200 users.
+class UnitKind(StrEnum):
+    """What a key result's unit measures; it decides the precision shown and the values a
+    forecast may take (docs/evaluation.md, "How numbers are written")."""
 
-    At most two decimals; `none` stands for no value (or one that is not finite). Without
+    PERCENT = "percent"
+    DURATION = "duration"
+    CURRENCY = "currency"
+    COUNT = "count"
+    OTHER = "other"
+
+
+CURRENCY_SYMBOLS = "£$€¥₹"
+CURRENCY_CODES = frozenset({"usd", "eur", "gbp", "chf", "jpy", "cad", "aud", "sek", "nok", "dkk"})
+DURATION_WORDS = frozenset({
+    "ms", "millisecond", "milliseconds", "s", "sec", "secs", "second", "seconds", "min", "mins",
+    "minute", "minutes", "h", "hr", "hrs", "hour", "hours", "day", "days", "week", "weeks",
+    "month", "months", "year", "years",
+})  # fmt: skip
+# Words that read like counted things but measure a signed quantity (an NPS of -20 points).
+SIGNED_WORDS = frozenset({"point", "points", "pts", "pp", "degrees"})
+# Most decimals below 10, per kind: a tenth of an hour or a percent is all anyone acts on; money
+# keeps its pennies.
+DECIMALS = {
+    UnitKind.PERCENT: 1,
+    UnitKind.DURATION: 1,
+    UnitKind.COUNT: 1,
+    UnitKind.CURRENCY: 2,
+    UnitKind.OTHER: 2,
+}
+
+
+def _first_word(unit: str) -> str:
+    return re.split(r"[\s/]", unit.strip(), maxsplit=1)[0]
+
+
+def unit_kind(unit: str) -> UnitKind:
+    """The kind of a free-text unit: % a percentage, hours or ms a duration, £k or USD money,
+    a counted noun (deploys/week, teams) a count; anything else (no unit, °C) other."""
+    unit = unit.strip()
+    word = _first_word(unit).lower()
+    if not unit:
+        return UnitKind.OTHER
+    if unit == "%":
+        return UnitKind.PERCENT
+    if unit[0] in CURRENCY_SYMBOLS or word in CURRENCY_CODES:
+        return UnitKind.CURRENCY
+    if word in DURATION_WORDS:
+        return UnitKind.DURATION
+    if word.isalpha() and word not in SIGNED_WORDS:
+        return UnitKind.COUNT
+    return UnitKind.OTHER
+
+
+def decimals(value: float, unit: str = "") -> int:
+    """How many decimals a value of this unit is shown with: none from 100 on, one from 10,
+    the kind's own below (1 for %, durations and counts, 2 for money and the rest); a
+    percentage between 99 and 100 keeps two, so 99.95% is not written as 100%."""
+    magnitude = abs(value)
+    kind = unit_kind(unit)
+    if kind is UnitKind.PERCENT and 99 <= magnitude < 100:
+        return 2
+    if magnitude >= 100:
+        return 0
+    if magnitude >= 10:
+        return min(1, DECIMALS[kind])
+    return DECIMALS[kind]
+
+
+def _digits(value: float, places: int, *, grouping: bool) -> str:
+    """The value rounded half away from zero to `places` decimals, trailing zeros dropped."""
+    exact = Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    text = f"{exact:{',' if grouping else ''}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def singular(unit: str) -> str:
+    """The unit for exactly one: hours -> hour, rollbacks/month -> rollback/month,
+    opportunities -> opportunity; abbreviations (ms, hrs) and symbols stay as they are."""
+    word = _first_word(unit)
+    rest = unit[len(word) :]
+    lower = word.lower()
+    if not word.isalpha() or len(word) < 4 or not lower.endswith("s"):
+        return unit
+    if lower.endswith(("ss", "us", "is")):
+        return unit
+    if lower.endswith("ies"):
+        return word[:-3] + "y" + rest
+    if lower.endswith(("ches", "shes", "xes", "sses", "zes")):
+        return word[:-2] + rest
+    return word[:-1] + rest
+
+
+def amount(value: float | None, unit: str = "", *, none: str = NONE, grouping: bool = True) -> str:
+    """A value with its unit, as people read it: 6 hours, 1 hour, 4.5%, 1,200 users, £1.2M.
+
+    Rounded to the unit's precision (`decimals`), the unit singular for exactly 1, a currency
+    symbol before the number; `none` stands for no value (or one that is not finite). Without
     `grouping` the thousands are not separated (1200 users), as a terminal table wants.
     """
     if value is None or not math.isfinite(value):
         return none
-    comma = "," if grouping else ""
-    if value != int(value):
-        text = f"{value:{comma}.2f}".rstrip("0").rstrip(".")
-    else:
-        text = f"{int(value):{comma}}"
+    if abs(value) > LONGEST_INTEGER:
+        return with_unit(f"{value:.3g}", unit)
+    text = _digits(value, decimals(value, unit), grouping=grouping)
+    if text in ("1", "-1"):
+        unit = singular(unit)
     return with_unit(text, unit)
 
 
 def with_unit(text: str, unit: str) -> str:
-    """A number's text and its unit: `%` sticks to the number, any other unit follows a space."""
+    """A number's text and its unit: `%` sticks to the number, a currency symbol goes before it
+    (with its scale: £1.2M, £120k/month), any other unit follows a space."""
     if not unit:
         return text
-    return f"{text}{unit}" if unit == "%" else f"{text} {unit}"
+    if unit == "%":
+        return f"{text}{unit}"
+    if unit[0] in CURRENCY_SYMBOLS:
+        sign, digits = (text[0], text[1:]) if text[:1] in ("-", MINUS) else ("", text)
+        return f"{sign}{unit[0]}{digits}{unit[1:]}"
+    return f"{text} {unit}"
+
+
+def input_number(value: float | None, unit: str = "") -> str:
+    """A value as a number field shows it before anyone types: rounded like `amount`, without
+    unit, grouping or exponent (40.375 hours -> 40.4), so the field reads like the page."""
+    if value is None or not math.isfinite(value):
+        return ""
+    if abs(value) > LONGEST_INTEGER:
+        return plain_number(value)
+    return _digits(value, decimals(value, unit), grouping=False)
+
+
+def value_bounds(unit: str, *, baseline: float | None, target: float | None) -> tuple[float, float]:
+    """The values a key result of this unit can take: a duration or a count never goes below
+    0; a percentage whose baseline and target lie in 0-100 stays in 0-100 (a share: coverage,
+    uptime), while one that does not (growth of -5% to 20%) is not bounded, like money."""
+    kind = unit_kind(unit)
+    if kind in (UnitKind.DURATION, UnitKind.COUNT):
+        return 0.0, math.inf
+    if kind is UnitKind.PERCENT:
+        ends = [v for v in (baseline, target) if v is not None]
+        if all(0 <= v <= 100 for v in ends):
+            return 0.0, 100.0
+    return -math.inf, math.inf
+
+
+def forecast_amount(
+    value: float | None,
+    unit: str = "",
+    *,
+    baseline: float | None = None,
+    target: float | None = None,
+    none: str = NONE,
+    grouping: bool = True,
+) -> str:
+    """A forecast as people read it: a trend line may run past what the unit allows (-3.88
+    hours), the text stops at the bound (0 hours). The computed forecast is not changed."""
+    if value is None or not math.isfinite(value):
+        return none
+    low, high = value_bounds(unit, baseline=baseline, target=target)
+    return amount(min(max(value, low), high), unit, none=none, grouping=grouping)
+
+
+def baseline_amount(value: float | None, unit: str = "", *, grouping: bool = True) -> str:
+    """A baseline as people read it, "no baseline" when there is none."""
+    return amount(value, unit, none=NO_BASELINE, grouping=grouping)
+
+
+def from_to(
+    baseline: float | None, target: float | None, unit: str = "", *, grouping: bool = True
+) -> str:
+    """A key result's span: "from 6 hours to 1 hour", or "to 5% (no baseline)"."""
+    to = amount(target, unit, grouping=grouping)
+    if baseline is None or not math.isfinite(baseline):
+        return f"to {to} ({NO_BASELINE})"
+    return f"from {amount(baseline, unit, grouping=grouping)} to {to}"
 
 
 def rounded_amount(value: float, unit: str = "", *, signed: bool = False) -> str:

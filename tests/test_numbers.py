@@ -8,7 +8,22 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from okrs.numbers import amount, percent, plain_number, positional_number, rounded_amount
+from okrs.numbers import (
+    NO_BASELINE,
+    UnitKind,
+    amount,
+    baseline_amount,
+    decimals,
+    forecast_amount,
+    from_to,
+    input_number,
+    percent,
+    plain_number,
+    positional_number,
+    rounded_amount,
+    singular,
+    unit_kind,
+)
 
 
 @pytest.mark.parametrize(
@@ -17,9 +32,17 @@ from okrs.numbers import amount, percent, plain_number, positional_number, round
         (1200, "users", "1,200 users"),
         (4.5, "%", "4.5%"),
         (6, "hours", "6 hours"),
-        (0.125, "", "0.12"),
-        (-1234567.891, "", "-1,234,567.89"),
+        (0.125, "", "0.13"),
+        (-1234567.891, "", "-1,234,568"),
         (47.0, "", "47"),
+        (40.375, "hours", "40.4 hours"),
+        (3.88, "hours", "3.9 hours"),
+        (235.4, "ms", "235 ms"),
+        (99.95, "%", "99.95%"),
+        (62.46, "%", "62.5%"),
+        (1.25, "£M", "£1.25M"),
+        (120, "£k/month", "£120k/month"),
+        (2.35, "deploys/week", "2.4 deploys/week"),
         (None, "users", "\u2013"),
         (math.inf, "", "\u2013"),
         (math.nan, "%", "\u2013"),
@@ -32,7 +55,7 @@ def test_an_amount_reads_with_thousands_and_its_unit(
 
 
 def test_a_terminal_amount_has_no_thousands_and_a_hyphen_for_none() -> None:
-    assert amount(1234.5, "users", none="-", grouping=False) == "1234.5 users"
+    assert amount(1234.5, "users", none="-", grouping=False) == "1235 users"
     assert amount(1200, "%", none="-", grouping=False) == "1200%"
     assert amount(None, "users", none="-", grouping=False) == "-"
 
@@ -92,3 +115,103 @@ def test_a_percentage_is_whole() -> None:
     assert percent(None) == "\u2013"
     assert percent(None, none="-") == "-"
     assert percent(1e308) == "\u2013"
+
+
+@pytest.mark.parametrize(
+    ("unit", "kind"),
+    [
+        ("%", UnitKind.PERCENT),
+        ("hours", UnitKind.DURATION),
+        ("ms", UnitKind.DURATION),
+        ("days", UnitKind.DURATION),
+        ("£M", UnitKind.CURRENCY),
+        ("£k/month", UnitKind.CURRENCY),
+        ("USD", UnitKind.CURRENCY),
+        ("rollbacks/month", UnitKind.COUNT),
+        ("teams", UnitKind.COUNT),
+        ("points", UnitKind.OTHER),
+        ("", UnitKind.OTHER),
+        ("°C", UnitKind.OTHER),
+    ],
+)
+def test_a_unit_says_what_it_measures(unit: str, kind: UnitKind) -> None:
+    assert unit_kind(unit) is kind
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "text"),
+    [
+        (1, "hours", "1 hour"),
+        (1, "rollbacks/month", "1 rollback/month"),
+        (1, "opportunities", "1 opportunity"),
+        (1, "processes", "1 process"),
+        (1, "ms", "1 ms"),
+        (1, "%", "1%"),
+        (1.04, "hours", "1 hour"),  # shown as 1: read as one
+        (1.5, "hours", "1.5 hours"),
+        (0, "hours", "0 hours"),
+        (2, "rollbacks/month", "2 rollbacks/month"),
+    ],
+)
+def test_one_of_a_unit_is_singular(value: float, unit: str, text: str) -> None:
+    assert amount(value, unit) == text
+
+
+def test_singular_leaves_abbreviations_and_symbols_alone() -> None:
+    assert singular("hrs") == "hrs"
+    assert singular("£k/month") == "£k/month"
+    assert singular("status") == "status"
+
+
+def test_no_baseline_is_said_in_words() -> None:
+    assert baseline_amount(None, "%") == NO_BASELINE
+    assert baseline_amount(96, "hours") == "96 hours"
+    assert from_to(None, 5, "%") == "to 5% (no baseline)"
+    assert from_to(6, 1, "hours") == "from 6 hours to 1 hour"
+
+
+@pytest.mark.parametrize(
+    ("forecast", "unit", "baseline", "target", "text"),
+    [
+        (-3.88, "hours", 96, 6, "0 hours"),
+        (-2, "rollbacks/month", 4, 1, "0 rollbacks/month"),
+        (104.2, "%", 80, 99, "100%"),
+        (-1.5, "%", 5, 2, "0%"),
+        (-7.5, "%", -2, 10, "-7.5%"),  # a growth rate may be negative
+        (-3.88, "£k", 10, 5, "-£3.88k"),  # money may be
+        (45.94, "hours", 96, 6, "45.9 hours"),
+    ],
+)
+def test_a_forecast_is_shown_within_what_its_unit_allows(
+    forecast: float, unit: str, baseline: float, target: float, text: str
+) -> None:
+    assert forecast_amount(forecast, unit, baseline=baseline, target=target) == text
+
+
+UNITS = st.sampled_from(["hours", "ms", "%", "rollbacks/month", "teams", "£k", "", "points"])
+VALUES = st.floats(allow_nan=False, allow_infinity=False, min_value=-1e12, max_value=1e12)
+
+
+@given(value=VALUES, unit=st.sampled_from(["hours", "ms", "days", "rollbacks/month", "teams"]))
+def test_a_forecast_of_a_duration_or_count_is_never_negative(value: float, unit: str) -> None:
+    text = forecast_amount(value, unit, baseline=10, target=1)
+    assert not text.startswith(("-", "\u2212")), text
+
+
+@given(value=VALUES, unit=UNITS)
+def test_a_shown_value_reads_back_within_its_precision(value: float, unit: str) -> None:
+    """What the page shows and what the check-in field holds differ from the value by at most
+    half of the last decimal shown."""
+    tolerance = 0.5 * 10 ** -decimals(value, unit) * (1 + 1e-9) + abs(value) * 1e-15
+    typed = input_number(value, unit)
+    assert abs(float(typed) - value) <= tolerance
+    shown = amount(value, unit, grouping=True)
+    digits = shown.replace(",", "").replace("£", "").split(" ")[0].rstrip("%kM")
+    assert abs(float(digits) - value) <= tolerance
+
+
+def test_the_check_in_field_holds_the_rounded_value() -> None:
+    assert input_number(40.375, "hours") == "40.4"
+    assert input_number(1234.5, "users") == "1235"
+    assert input_number(None, "hours") == ""
+    assert input_number(99.95, "%") == "99.95"

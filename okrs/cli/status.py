@@ -6,6 +6,7 @@ import argparse
 import json
 from typing import Any
 
+from okrs import numbers
 from okrs.cli import CommandError
 from okrs.cli.common import instant, number, percent
 from okrs.goals.evaluation import CycleState, current_cycle, evaluate_cycle
@@ -67,11 +68,15 @@ def render_text(state: CycleState) -> str:
                 flags.append("stale")
             if kr.drifting:
                 flags.append("drifting")
-            forecast = f", forecast {number(r.forecast, k.unit)}" if r.forecast is not None else ""
+            forecast = numbers.forecast_amount(
+                r.forecast, k.unit, baseline=k.baseline, target=k.target, grouping=False
+            )
+            forecast = f", forecast {forecast}" if r.forecast is not None else ""
+            span = numbers.from_to(k.baseline, k.target, k.unit, grouping=False)
             lines.append(
                 f"  - {k.title}\n"
                 f"      {k.ref}: {number(r.current, k.unit)} "
-                f"(from {number(k.baseline, k.unit)} to {number(k.target, k.unit)}), "
+                f"({span}), "
                 f"score {percent(r.score)}, expected {percent(r.expected)}{forecast}; "
                 f"{', '.join(flags)}; owner {k.owner.email}"
             )

@@ -11,7 +11,7 @@ import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from okrs.numbers import amount, percent
+from okrs.numbers import amount, forecast_amount, percent
 
 DRIFT = "drift"
 OFF_TRACK = "off_track"
@@ -70,13 +70,6 @@ def digest_slot(
     return monday, due, expires.astimezone(dt.UTC)
 
 
-def estimate(value: float | None) -> float | None:
-    """A computed value (expected, forecast) to three significant digits: 76.97 -> 77."""
-    if value is None or value == 0:
-        return value
-    return float(f"{value:.3g}")
-
-
 @dataclass(frozen=True)
 class AlertFacts:
     """One key result's numbers at the moment of the alert."""
@@ -121,13 +114,15 @@ def alert_message(facts: AlertFacts) -> tuple[str, str, tuple[str, ...]]:
         what += f" Owner: {facts.owner_name}."
     lines = [
         f"Current: {amount(facts.current, facts.unit)} (score {percent(facts.score)})",
-        f"Expected by now: {amount(estimate(facts.expected_value), facts.unit)} "
+        f"Expected by now: {amount(facts.expected_value, facts.unit)} "
         f"({percent(facts.expected)} of {facts.cycle_key} has passed)",
     ]
     if facts.forecast is not None:
+        forecast = forecast_amount(
+            facts.forecast, facts.unit, baseline=facts.baseline, target=facts.target
+        )
         lines.append(
-            f"Forecast at the cycle end ({facts.cycle_end.isoformat()}): "
-            f"{amount(estimate(facts.forecast), facts.unit)} "
+            f"Forecast at the cycle end ({facts.cycle_end.isoformat()}): {forecast} "
             f"vs target {amount(facts.target, facts.unit)} "
             f"(score {percent(facts.forecast_score)})"
         )

@@ -18,6 +18,8 @@ from okrs.goals.models import (
     KeyResult,
     Objective,
 )
+from okrs.goals.services import create_cycle
+from okrs.insights.end_of_cycle import NextCycle
 from okrs.org.audit import Actor, record, snapshot
 from okrs.org.models import KEY_VALIDATOR, Organisation
 from okrs.org.permissions import PermissionDenied, can_edit_objective, can_write_retrospective
@@ -59,7 +61,7 @@ def save_retrospective(
     return kr
 
 
-def carry_over_key(objective: Objective, to_cycle: Cycle) -> str:
+def carry_over_key(objective: Objective, to_cycle: Cycle | NextCycle) -> str:
     """The default key of the copy: `<key>-<cycle>`, in the keys' alphabet (2027-Q1 -> 2027-q1)."""
     return f"{objective.key}-{to_cycle.key}".lower()[:100]
 
@@ -68,12 +70,16 @@ def carry_over_key(objective: Objective, to_cycle: Cycle) -> str:
 def carry_over_objective(
     *,
     objective: Objective,
-    to_cycle: Cycle,
+    to_cycle: Cycle | NextCycle,
     actor: Actor,
     key: str | None = None,
     now: dt.datetime | None = None,
 ) -> Objective:
     """Copy an objective and its unfinished key results (score < 1) into another cycle.
+
+    `to_cycle` may be the next cycle the plan does not hold yet (`end_of_cycle.next_cycle`): it
+    is created with the copy, whoever carries over (its dates follow from the plan's, nobody
+    chooses them), and audited as theirs.
 
     Each copied key result starts from where the old one ended: baseline = its final value.
     Owners, team, alignment and contribution links are kept; unfinished initiatives follow
@@ -85,7 +91,9 @@ def carry_over_objective(
     if not actor.trusted and (person is None or not can_edit_objective(person, objective)):
         who = person.email if person else actor.label
         raise PermissionDenied(f"{who} may not carry over the objective {objective.key}")
-    if to_cycle.pk == objective.cycle_id:
+    if isinstance(to_cycle, NextCycle) and to_cycle.existing is not None:
+        to_cycle = to_cycle.existing
+    if isinstance(to_cycle, Cycle) and to_cycle.pk == objective.cycle_id:
         raise InsightInvalid(f"{objective.key} is already in {to_cycle.key}: choose another cycle")
     new_key = (key or "").strip() or carry_over_key(objective, to_cycle)
     try:
@@ -116,6 +124,15 @@ def carry_over_objective(
     if not unfinished:
         raise InsightInvalid(f"every key result of {objective.key} is achieved: nothing to carry")
 
+    if isinstance(to_cycle, NextCycle):
+        to_cycle = create_cycle(
+            actor=Actor(actor.person, actor.channel, trusted=True),
+            key=to_cycle.key,
+            name=to_cycle.name,
+            start=to_cycle.start,
+            end=to_cycle.end,
+            parent=to_cycle.parent,
+        )
     position = (Objective.objects.filter(cycle=to_cycle).aggregate(m=Max("position"))["m"] or 0) + 1
     back = f"Carried over from {objective.key} ({objective.cycle.key})."
     copy = Objective.objects.create(

@@ -1,6 +1,8 @@
 """Pages of the end of a cycle: writing a key result's retrospective, carrying an objective over.
 
-Thin views: the services (okrs/insights/services.py) check permissions and audit.
+Both open in the cycle's last week (`end_of_cycle.end_of_cycle_open`); before, they say from
+when, and refuse a post with a 409. Thin views: the services (okrs/insights/services.py) check
+permissions and audit.
 """
 
 from __future__ import annotations
@@ -15,6 +17,12 @@ from django.views.decorators.http import require_http_methods
 
 from okrs.goals.evaluation import evaluate_key_result
 from okrs.goals.models import Cycle, KeyResult, Objective
+from okrs.insights.end_of_cycle import (
+    NextCycle,
+    carry_over_choices,
+    end_of_cycle_open,
+    not_yet_message,
+)
 from okrs.insights.services import (
     MAX_RETROSPECTIVE_CHARS,
     InsightInvalid,
@@ -40,7 +48,6 @@ class CarryOverForm(forms.Form):
     cycle = forms.ChoiceField(label="Into the cycle")
     key = forms.CharField(
         label="Key of the new objective", required=False, max_length=100,
-        help_text="leave empty for <key>-<cycle>",
     )  # fmt: skip
 
 
@@ -54,14 +61,21 @@ def key_result_retrospective(request: HttpRequest, objective_key: str, kr_key: s
         key=kr_key,
     )  # fmt: skip
     person = signed_in(request)
+    org = Organisation.current()
+    cycle = key_result.objective.cycle
     allowed = can_write_retrospective(person, key_result)
+    if request.method == "POST" and not allowed:
+        return forbidden(request, f"You may not write the retrospective of {key_result.ref}.")
+    if not end_of_cycle_open(cycle, organisation=org):
+        return _not_yet(
+            request, key_result.objective, f"Retrospective: {key_result.title}",
+            not_yet_message(cycle, "the retrospective"),
+        )  # fmt: skip
     status = 200
     error = ""
     form = RetrospectiveForm(initial={"retrospective": key_result.retrospective})
     if request.method == "POST":
         form = RetrospectiveForm(request.POST)
-        if not allowed:
-            return forbidden(request, f"You may not write the retrospective of {key_result.ref}.")
         if form.is_valid():
             try:
                 save_retrospective(
@@ -79,14 +93,13 @@ def key_result_retrospective(request: HttpRequest, objective_key: str, kr_key: s
                 return redirect(f"{request.path}?saved=1")
         else:
             status = 400
-    org = Organisation.current()
     state = evaluate_key_result(key_result, as_of=timezone.now(), organisation=org)
     final_score = key_result.final_score
     context = {
         "kr": key_result,
         "objective": key_result.objective,
         "cycle": key_result.objective.cycle,
-        "frozen": key_result.objective.cycle.frozen_at is not None,
+        "frozen": cycle.frozen_at is not None,
         "final_score": final_score if final_score is not None else state.result.score,
         "final_value": state.result.current,
         "form": form,
@@ -97,6 +110,22 @@ def key_result_retrospective(request: HttpRequest, objective_key: str, kr_key: s
     return render(request, "insights/retrospective.html", context, status=status)
 
 
+def _not_yet(
+    request: HttpRequest, objective: Objective, heading: str, message: str
+) -> HttpResponse:
+    """The page of an end-of-cycle action asked for mid-cycle: what it is and from when; a post
+    is refused with 409 (the cycle's state, not the request, is what is wrong)."""
+    status = 409 if request.method == "POST" else 200
+    context = {"objective": objective, "heading": heading, "message": message}
+    return render(request, "insights/not_yet.html", context, status=status)
+
+
+def cycle_label(cycle: Cycle | NextCycle) -> str:
+    """A choice of the carry-over form: "Q1 2027 (1 January to 31 March 2027)"."""
+    name = cycle.name or cycle.key
+    return f"{name} ({cycle.start:%-d %B %Y} to {cycle.end:%-d %B %Y})"
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def objective_carry_over(request: HttpRequest, key: str) -> HttpResponse:
@@ -104,22 +133,32 @@ def objective_carry_over(request: HttpRequest, key: str) -> HttpResponse:
     person = signed_in(request)
     if not can_edit_objective(person, objective):
         return forbidden(request, f"You may not carry over the objective “{objective.title}”.")
-    cycles = list(Cycle.objects.exclude(pk=objective.cycle_id).order_by("start", "key"))
+    if not end_of_cycle_open(objective.cycle):
+        return _not_yet(
+            request, objective, f"Carry “{objective.title}” into the next cycle",
+            not_yet_message(objective.cycle, "carrying over"),
+        )  # fmt: skip
+    following, later = carry_over_choices(objective)
+    targets: dict[str, Cycle | NextCycle] = {following.key: following}
+    targets.update((c.key, c) for c in later)
     form = CarryOverForm(request.POST if request.method == "POST" else None)
     cycle_field = form.fields["cycle"]
     assert isinstance(cycle_field, forms.ChoiceField)
-    cycle_field.choices = [(c.key, c.key) for c in cycles]
-    later = [c for c in cycles if c.start > objective.cycle.end]
-    if later and not form.is_bound:
-        form.initial["cycle"] = later[0].key
+    first = f"{cycle_label(following)}, the next {following.length}"
+    if following.existing is None:
+        first += " (created when you carry over)"
+    cycle_field.choices = [(following.key, first)] + [(c.key, cycle_label(c)) for c in later]
+    if not form.is_bound:
+        form.initial["cycle"] = following.key
+    default_key = carry_over_key(objective, following)
+    form.fields["key"].help_text = f"Leave it empty for {default_key} (or the chosen cycle's key)."
     status, error = 200, ""
     if form.is_bound:
         if form.is_valid():
-            to_cycle = next(c for c in cycles if c.key == form.cleaned_data["cycle"])
             try:
                 copy = carry_over_objective(
                     objective=objective,
-                    to_cycle=to_cycle,
+                    to_cycle=targets[form.cleaned_data["cycle"]],
                     actor=Actor(person, "web"),
                     key=form.cleaned_data["key"] or None,
                 )
@@ -135,7 +174,6 @@ def objective_carry_over(request: HttpRequest, key: str) -> HttpResponse:
         "objective": objective,
         "form": form,
         "error": error,
-        "default_keys": {c.key: carry_over_key(objective, c) for c in cycles},
         "unfinished": [
             kr for kr in objective.key_results.all() if kr.final_score is None or kr.final_score < 1
         ],

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from django.utils.html import escape
 
-from okrs.numbers import rounded_amount
+from okrs.numbers import amount, rounded_amount
 
 
 def _parse(at: str) -> dt.datetime:
@@ -78,9 +78,9 @@ def trend_chart(
 
     described = (
         f"{title}: {len(points)} check-ins"
-        + (f", from {rounded_amount(points[0][1], unit)} to {rounded_amount(points[-1][1], unit)}"
+        + (f", from {amount(points[0][1], unit)} to {amount(points[-1][1], unit)}"
            if points else "")
-        + (f"; target {rounded_amount(target, unit)}" if target is not None else "")
+        + (f"; target {amount(target, unit)}" if target is not None else "")
     )  # fmt: skip
     parts = [
         f'<svg class="chart trend" viewBox="0 0 {width} {height}" width="{width}" '
@@ -111,7 +111,7 @@ def trend_chart(
             f'y2="{_num(y(target))}"/>'
             f'<text class="axis target-label" x="{width - right - 2}" '
             f'y="{_num(y(target) - 4)}" text-anchor="end">target '
-            f"{escape(rounded_amount(target, unit))}</text>"
+            f"{escape(amount(target, unit))}</text>"
         )
     for at in completions:
         cx = _num(x(_parse(at).timestamp()))

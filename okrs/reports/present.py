@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from okrs.insights.impact import VERDICT_LABEL
-from okrs.numbers import rounded_amount
+from okrs.numbers import NONE, amount, baseline_amount, rounded_amount
 from okrs.reports.review import (
     BusinessReview,
     DoraComparison,
@@ -16,7 +16,6 @@ from okrs.reports.review import (
     Summary,
 )
 
-NONE = "\u2013"  # an en dash stands for "no value"
 STATUS_TEXT = {"on_track": "✓ On track", "at_risk": "! At risk", "off_track": "✕ Off track"}
 PHASE_TEXT = {
     "running": "running: values are as of now, not final",
@@ -42,8 +41,8 @@ def verdict_text(verdict: str | None) -> str:
     return VERDICT_LABEL.get(verdict or "", NONE)
 
 
-def value(amount: float | None, unit: str = "") -> str:
-    return NONE if amount is None else rounded_amount(amount, unit)
+def value(number: float | None, unit: str = "") -> str:
+    return amount(number, unit)
 
 
 def percent(score: float | None) -> str:
@@ -164,7 +163,7 @@ def dora_window_labels(dora: DoraReview, phase: str) -> tuple[str, str]:
 def from_to(key_result: KeyResultReview) -> str:
     """Baseline -> final (target), e.g. "96 hours → 30 hours (target 6 hours)"."""
     unit = key_result.unit
-    start = value(key_result.baseline, unit)
+    start = baseline_amount(key_result.baseline, unit)
     final = value(key_result.final, unit)
     target = value(key_result.target, unit)
     if key_result.kind in ("stay_above", "stay_below", "milestone"):

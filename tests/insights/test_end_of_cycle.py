@@ -4,6 +4,7 @@ and carrying an unfinished objective into the next cycle."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 import pytest
 import time_machine
@@ -26,6 +27,16 @@ UTC = dt.UTC
 AFTER_END = dt.datetime(2027, 1, 1, 1, 5, tzinfo=UTC)
 PROMPT = "2026-Q4 has ended"
 RETRO_URL = "/key-results/deploys-advantage/lead-time/retrospective/"
+CARRY_URL = "/objectives/deploys-advantage/carry-over/"
+# 2026-Q4 ends on 31 December: its last week starts on the 25th (London time).
+LAST_WEEK = dt.datetime(2026, 12, 28, 9, 0, tzinfo=UTC)
+MID_CYCLE = dt.datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def in_the_last_week() -> Iterator[None]:
+    with time_machine.travel(LAST_WEEK, tick=False):
+        yield
 
 
 def finish_the_quarter(world: World) -> None:
@@ -103,6 +114,7 @@ def test_each_owner_is_prompted_once_and_writes_the_retrospective_on_the_page(
     [("other_member", False), ("viewer", False), ("checkout_lead", False),
      ("platform_lead", True), ("admin", True)],
 )  # fmt: skip
+@pytest.mark.usefixtures("in_the_last_week")
 def test_only_the_owner_their_lead_or_an_admin_may_write_it(world: World, who: str, allowed: bool):
     person = getattr(world, who)
     answer = f"written by {person.email}"
@@ -120,6 +132,7 @@ def test_only_the_owner_their_lead_or_an_admin_may_write_it(world: World, who: s
         assert page.status_code == 200 and b"Save the retrospective" not in page.content
 
 
+@pytest.mark.usefixtures("in_the_last_week")
 def test_an_empty_retrospective_is_refused_and_nothing_is_stored(world: World):
     response = signed_in_as(world.member).post(RETRO_URL, {"retrospective": "   "})
     assert response.status_code == 400

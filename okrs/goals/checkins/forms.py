@@ -12,7 +12,7 @@ from okrs.goals.checkins.models import Confidence
 from okrs.goals.checkins.services import LARGEST_VALUE, Answer
 from okrs.goals.evaluation import KeyResultState
 from okrs.goals.models import KeyResult
-from okrs.numbers import plain_number
+from okrs.numbers import input_number
 
 
 class CheckInForm(forms.Form):
@@ -52,14 +52,16 @@ class CheckInForm(forms.Form):
     def answer(self, key_result: KeyResult) -> Answer:
         """What the valid form says about its key result, as the submission path takes it."""
         cleaned = self.cleaned_data
-        return Answer(
-            key_result.pk, cleaned["value"], cleaned["confidence"] or None, cleaned["note"]
-        )
+        # The field shows the current value rounded (40.375 hours as 40.4): left as shown, it
+        # keeps the exact value instead of saving the rounding; whatever is typed is taken
+        # exactly.
+        value = cleaned["value"] if "value" in self.changed_data else None
+        return Answer(key_result.pk, value, cleaned["confidence"] or None, cleaned["note"])
 
 
 def initial_values(state: KeyResultState) -> dict[str, str]:
     return {
-        "value": plain_number(state.result.current),
+        "value": input_number(state.result.current, state.key_result.unit),
         "confidence": state.result.confidence or "",
     }
 

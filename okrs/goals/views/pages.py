@@ -23,6 +23,7 @@ from okrs.goals.checkins.models import CheckIn
 from okrs.goals.checkins.services import CheckInsRefused, record_checkins
 from okrs.goals.evaluation import KeyResultState, evaluate_cycle, evaluate_key_result
 from okrs.goals.models import Cycle, Initiative, KeyResult, Objective
+from okrs.insights.end_of_cycle import carry_over_choices, end_of_cycle_open
 from okrs.metrics.sources.public import public_source
 from okrs.numbers import plain_number
 from okrs.org.audit import Actor
@@ -69,6 +70,8 @@ def objective_page(request: HttpRequest, key: str) -> HttpResponse:
     person = signed_in(request)
     org = Organisation.current()
     state = evaluate_cycle(objective.cycle, as_of=timezone.now(), organisation=org)
+    ending = end_of_cycle_open(objective.cycle, organisation=org)
+    following, later = carry_over_choices(objective) if ending else (None, [])
     by_key = state.by_key()
     found = by_key[key]
     # Read the parent from the evaluated copy: it comes with its objective already loaded.
@@ -98,8 +101,12 @@ def objective_page(request: HttpRequest, key: str) -> HttpResponse:
             "initiatives": _with_impacts(initiatives, org, timezone.now()),
             "links": links,
             "can_edit": can_edit_objective(person, objective),
-            "carry_over_url": optional_url("objective_carry_over", objective.key),
-            "later_cycles": list(Cycle.objects.filter(start__gt=objective.cycle.end)),
+            # Offered from the cycle's last week on, into the next cycle of the same length
+            # first (end_of_cycle.py).
+            "carry_over_url": optional_url("objective_carry_over", objective.key)
+            if ending
+            else None,
+            "later_cycles": [following, *later] if ending else [],
             "report_url": reverse("report", args=[objective.cycle.key]),
         },
     )
@@ -200,7 +207,8 @@ def _key_result_context(
         "retrospective_url": optional_url(
             "key_result_retrospective", key_result.objective.key, key_result.key
         )
-        if key_result.owner_id == person.pk or can_edit_key_result(person, key_result)
+        if (key_result.owner_id == person.pk or can_edit_key_result(person, key_result))
+        and end_of_cycle_open(cycle, now=now, organisation=org)
         else None,
     }
 

@@ -3,6 +3,8 @@ never by colour alone. The HTML is built in okrs/web/markup.py; the filters only
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from django import template
 
 from okrs import numbers
@@ -13,6 +15,25 @@ register = template.Library()
 register.filter("status_badge", markup.status_badge)
 register.filter("percent", markup.percent)
 register.filter("amount", numbers.amount)  # a value with its unit: 6 hours, 1,200 users
+register.filter("baseline", numbers.baseline_amount)  # the same, or "no baseline"
+
+
+class Measured(Protocol):
+    """What a key result's numbers are read against (a KeyResult, or its presented form)."""
+
+    unit: str
+    baseline: float | None
+    target: float | None
+
+
+@register.filter
+def forecast(value: float | None, key_result: Measured) -> str:
+    """A key result's forecast, shown within what its unit allows (no negative hours)."""
+    return numbers.forecast_amount(
+        value, key_result.unit, baseline=key_result.baseline, target=key_result.target
+    )
+
+
 # The lists the dashboard and the alignment page repeat by the hundred (see markup.py).
 register.filter("compliance", markup.compliance)
 register.filter("objective_list", markup.objective_list)
