@@ -10,13 +10,14 @@ reaches the validator and gets apply's message, not a generic "select a valid ch
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django import forms
 
 from okrs.ascode.problems import Problem
 from okrs.goals.checkins.services import LARGEST_VALUE
+from okrs.goals.keys import key_from_title, unique_key
 from okrs.goals.models import Cycle, InitiativeStatus, Kind, Level, Objective
 from okrs.metrics.sources.forms import SourceForm, param_field_name
 from okrs.org.models import Person, Team
@@ -70,17 +71,46 @@ class _References(forms.Field):
 
 
 class EditorForm(Form):
-    """A form whose references are drawn as selects; `creating` keeps the key editable."""
+    """A form whose references are drawn as selects; `creating` keeps the key editable.
+
+    A new node's key follows its title: the field comes after the title, editor.js fills it
+    as the title is typed, and left empty (or as derived) it is derived here, made unique
+    against `key_taken` (`-2`, `-3`...). A key the person typed is kept as typed.
+    """
 
     # Keys are references (OBJECTIVE_KEY/KR_KEY in files, URLs, chat): fixed after creation.
     fixed_after_creation: tuple[str, ...] = ("key",)
+    # The key of a title with no letter or digit in it.
+    fallback_key = "item"
 
-    def __init__(self, *args: Any, creating: bool, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        creating: bool,
+        key_taken: Callable[[str], bool] = lambda key: False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.creating = creating
+        self.key_taken = key_taken
         if not creating:
             for name in self.fixed_after_creation:
                 self.fields.pop(name, None)
+        elif "key" in self.fields and "title" in self.fields:
+            key = self.fields["key"]
+            key.required = False
+            key.widget.attrs["data-key-from"] = self["title"].auto_id
+            names = [name for name in self.fields if name not in ("key", "title")]
+            self.order_fields(["title", "key", *names])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        title = data.get("title") or ""
+        if self.creating and "key" in self.fields and title:
+            derived = key_from_title(title, fallback=self.fallback_key)
+            if data.get("key", "") in ("", derived):
+                data["key"] = unique_key(derived, taken=self.key_taken)
+        return data
 
     def set_choices(self, name: str, choices: Choices) -> None:
         field = self.fields.get(name)
@@ -88,13 +118,16 @@ class EditorForm(Form):
             field.widget.choices = list(choices)
 
 
+KEY_HELP = "Filled from the title; change it if you like. Lowercase letters, digits and '-'."
+
+
 class ObjectiveForm(EditorForm):
     fixed_after_creation = ("key", "cycle")
+    fallback_key = "objective"
 
     key = _text(
         "key",
-        help_text="Lowercase letters, digits and '-'. It cannot change later: files, links "
-        "and chat refer to it.",
+        help_text=f"{KEY_HELP} It cannot change later: files, links and chat refer to it.",
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     cycle = _choice("cycle")
@@ -114,9 +147,11 @@ class ObjectiveForm(EditorForm):
 
 
 class KeyResultForm(EditorForm):
+    fallback_key = "key-result"
+
     key = _text(
         "key",
-        help_text="Lowercase letters, digits and '-'; fixed once created.",
+        help_text=f"{KEY_HELP} Fixed once created.",
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     title = _text(
@@ -141,9 +176,11 @@ class KeyResultForm(EditorForm):
 
 
 class InitiativeForm(EditorForm):
+    fallback_key = "initiative"
+
     key = _text(
         "key",
-        help_text="Lowercase letters, digits and '-'; fixed once created.",
+        help_text=f"{KEY_HELP} Fixed once created.",
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     title = _text("title", widget=forms.TextInput(attrs={"autocomplete": "off"}))

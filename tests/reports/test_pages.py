@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 from django.test import Client
 
 from okrs.goals.models import Initiative
@@ -113,6 +114,8 @@ def test_key_result_and_objective_pages_show_the_impact(reviewed) -> None:
     assert 'href="/reports/2026-Q4/?team=platform"' in objective_page
 
 
+# Both are offered from the cycle's last week on (2026-Q4 ends on 31 December).
+@time_machine.travel(dt.datetime(2026, 12, 28, 9, 0, tzinfo=dt.UTC), tick=False)
 def test_retrospective_and_carry_over_are_offered_to_those_who_may_use_them(reviewed) -> None:
     from django.urls import NoReverseMatch, reverse
 

@@ -107,3 +107,19 @@ def test_choosing_another_cycle_offers_its_goals_to_align_to(
     page.get_by_label("Cycle").select_option("2027-Q1")
     page.locator("#id_aligns_to option[value='expand-emea']").wait_for(state="attached")
     assert page.locator("#id_aligns_to option[value='grow-self-serve']").count() == 0
+
+
+def test_the_key_follows_the_title_until_the_person_edits_it(
+    transactional_db: None, world: Any, live_server: Any, signed_in_page: Any
+) -> None:
+    page = signed_in_page(world.platform_lead)
+    page.goto(f"{live_server.url}/objectives/deploys-advantage/new-initiative/")
+    key = page.get_by_label("Key", exact=True)
+    page.get_by_label("Title").press_sequentially("Roll out canary")
+    assert key.input_value() == "roll-out-canary"
+    key.fill("canary")
+    page.get_by_label("Title").press_sequentially(" deployments")
+    assert key.input_value() == "canary"  # the person's own key stays
+    page.get_by_role("button", name="Add initiative").click()
+    page.wait_for_url(f"{live_server.url}/objectives/deploys-advantage/")
+    assert world.platform_objective.initiatives.filter(key="canary").exists()

@@ -243,7 +243,10 @@ def _objective_form_page(
         }
 
     form = ObjectiveForm(
-        request.POST if request.method == "POST" else None, initial=initial, creating=creating
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        creating=creating,
+        key_taken=lambda key: Objective.objects.filter(key=key).exists(),
     )
     # Only the choices the person may use (and, when editing, the stored ones): the server
     # refuses the rest anyway.
@@ -395,6 +398,7 @@ def _key_result_form_page(
         request.POST if request.method == "POST" and not choosing else None,
         initial=initial,
         creating=creating,
+        key_taken=lambda key: objective.key_results.filter(key=key).exists(),
     )
     form.set_choices("owner", people_choices())
     may_bind = may_bind_sources(person)
@@ -563,7 +567,10 @@ def _initiative_form_page(
             "completed_on": initiative.completed_on,
         }
     form = InitiativeForm(
-        request.POST if request.method == "POST" else None, initial=initial, creating=creating
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        creating=creating,
+        key_taken=lambda key: objective.initiatives.filter(key=key).exists(),
     )
     key_results = list(objective.key_results.all())
     form.set_choices("key_result", [("", "None yet"), *((kr.key, kr.title) for kr in key_results)])
