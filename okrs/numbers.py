@@ -22,7 +22,7 @@ LONGEST_INTEGER = 1e15
 
 class UnitKind(StrEnum):
     """What a key result's unit measures; it decides the precision shown and the values a
-    forecast may take (docs/evaluation.md, "How numbers are written")."""
+    forecast may take (docs/numbers.md)."""
 
     PERCENT = "percent"
     DURATION = "duration"

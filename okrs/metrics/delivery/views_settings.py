@@ -45,13 +45,13 @@ PROVIDER_LABELS = {
     "github": ("GitHub", "the webhook's Secret; GitHub signs with X-Hub-Signature-256"),
     "gitlab": ("GitLab", "the webhook's Secret token, sent as X-Gitlab-Token"),
     "pagerduty": ("PagerDuty", "the v3 subscription's signing secret (X-PagerDuty-Signature)"),
-    "generic": ("Generic", "your own secret for X-Okrs-Signature (see docs/events.md)"),
+    "generic": ("Generic", "your own secret for X-Okrs-Signature (the “Delivery events” guide)"),
 }
 ALIAS_HINTS = {
     "github": "repository, e.g. acme/checkout",
     "gitlab": "project path, e.g. acme/checkout",
     "pagerduty": "PagerDuty service id, e.g. PIJ90N7",
-    "generic": "the `service` field your tool sends",
+    "generic": "the “service” field your tool sends",
 }
 
 

@@ -47,7 +47,7 @@ def set_webhook_secret(*, actor: Actor, provider: str, secret: str) -> WebhookSe
     if len(secret) < MIN_SECRET_LENGTH:
         raise ConfigurationInvalid(
             f"a webhook secret has at least {MIN_SECRET_LENGTH} characters "
-            "(for example from `openssl rand -hex 32`)"
+            "(for example from “openssl rand -hex 32”)"
         )
     row = WebhookSecret.objects.select_for_update().filter(provider=provider).first()
     replaced = row is not None
