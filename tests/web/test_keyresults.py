@@ -161,11 +161,16 @@ def test_chart_data_has_the_history_the_expected_line_and_the_forecast(
     assert raw is not None
     chart = json.loads(raw.group(1))
     assert [p["y"] for p in chart["values"]] == [90, 80, 75, 60]
-    assert chart["expected"] == [{"x": chart["start"], "y": 96}, {"x": chart["end"], "y": 6}]
+    assert chart["expected"] == [
+        {"x": chart["start"], "y": 96, "text": "96 hours"},
+        {"x": chart["end"], "y": 6, "text": "6 hours"},
+    ]
+    assert [p["text"] for p in chart["values"]] == ["90 hours", "80 hours", "75 hours", "60 hours"]
     state = evaluate_key_result(world.lead_time, as_of=dt.datetime.now(dt.UTC))
     last_point, cycle_end = chart["forecast"]
     assert last_point["x"] == chart["values"][-1]["x"]
-    assert cycle_end == {"x": chart["end"], "y": pytest.approx(state.result.forecast)}
+    assert cycle_end["x"] == chart["end"]
+    assert cycle_end["y"] == pytest.approx(state.result.forecast)
     assert '<canvas id="kr-chart"' in html
     assert "<script>" not in html  # no inline script: the CSP would block it
 

@@ -25,7 +25,7 @@ from okrs.goals.evaluation import KeyResultState, evaluate_cycle, evaluate_key_r
 from okrs.goals.models import Cycle, Initiative, KeyResult, Objective
 from okrs.insights.end_of_cycle import carry_over_choices, end_of_cycle_open
 from okrs.metrics.sources.public import public_source
-from okrs.numbers import plain_number
+from okrs.numbers import amount, forecast_amount, plain_number
 from okrs.org.audit import Actor
 from okrs.org.models import Organisation, Person
 from okrs.org.permissions import (
@@ -248,7 +248,7 @@ def _chart_data(
     """The value history, the expected line and the forecast, in milliseconds since 1970."""
     start, end = key_result.objective.cycle.bounds(org.timezone)
     known = sorted((c for c in history if c.at <= state.moment), key=lambda c: (c.at, c.pk))
-    expected: list[dict[str, float]] = []
+    expected: list[dict[str, Any]] = []
     if key_result.kind in ("increase", "decrease"):
         if key_result.baseline is not None and key_result.target is not None:
             expected = [
@@ -260,7 +260,7 @@ def _chart_data(
             {"x": _millis(start), "y": key_result.target},
             {"x": _millis(end), "y": key_result.target},
         ]
-    forecast: list[dict[str, float]] = []
+    forecast: list[dict[str, Any]] = []
     # The same points and line as the forecast (docs/evaluation.md): check-ins inside the cycle,
     # with time in days since its start.
     points = [
@@ -278,11 +278,22 @@ def _chart_data(
                 },
                 {"x": _millis(end), "y": state.result.forecast},
             ]
+    # Each point's text for the tooltip, written like the page (okrs/numbers.py); the forecast
+    # within what its unit allows, though its line is drawn as computed.
+    unit = key_result.unit
+    for point in expected:
+        point["text"] = amount(point["y"], unit)
+    for point in forecast:
+        point["text"] = forecast_amount(
+            point["y"], unit, baseline=key_result.baseline, target=key_result.target
+        )
     return {
-        "unit": key_result.unit,
+        "unit": unit,
         "start": _millis(start),
         "end": _millis(end),
-        "values": [{"x": _millis(c.at), "y": c.value} for c in known],
+        "values": [
+            {"x": _millis(c.at), "y": c.value, "text": amount(c.value, unit)} for c in known
+        ],
         "expected": expected,
         "forecast": forecast,
     }

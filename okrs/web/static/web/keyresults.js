@@ -39,7 +39,11 @@
         plugins: {
           tooltip: { callbacks: {
             title: function (items) { return items.length ? formatDay(items[0].parsed.x) : ""; },
-            label: function (item) { return item.dataset.label + ": " + item.parsed.y + unit; }
+            // The server writes each point for people (40.4 hours, a forecast not below 0).
+            label: function (item) {
+              var text = item.raw && item.raw.text;
+              return item.dataset.label + ": " + (text || item.parsed.y + unit);
+            }
           } }
         }
       }

@@ -1,0 +1,92 @@
+"""Key-result numbers where people read them: the key-result page, its check-in field, the
+command line. The rules themselves are tested in tests/test_numbers.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import time_machine
+from django.test import Client
+
+from okrs.cli import main
+from okrs.goals.checkins.models import CheckIn
+from okrs.goals.models import KeyResult
+from okrs.org.models import Person
+from tests.conftest import World
+
+LEAD_TIME = "/key-results/deploys-advantage/lead-time/"
+NOW = dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)
+
+
+def signed_in(person: Person) -> Client:
+    client = Client()
+    client.force_login(person)
+    return client
+
+
+def checkin(kr: KeyResult, value: float, days_ago: float) -> CheckIn:
+    at = NOW - dt.timedelta(days=days_ago)
+    return CheckIn.objects.create(key_result=kr, value=value, source="web", at=at)
+
+
+def text(html: bytes) -> str:
+    page = re.sub(r"<script.*?</script>", " ", html.decode(), flags=re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", page).split())
+
+
+def field_value(html: bytes) -> str:
+    found = re.search(rb'<input type="number" name="value" value="([^"]*)"', html)
+    assert found is not None, "no value field"
+    return found.group(1).decode()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_falling_trend_forecasts_no_fewer_than_zero_hours(world: World) -> None:
+    for value, days_ago in ((90, 30), (60, 20), (30, 10), (12, 1)):
+        checkin(world.lead_time, value, days_ago)
+    shown = text(signed_in(world.member).get(LEAD_TIME).content)
+    assert "Forecast at cycle end 0 hours" in shown
+    assert not re.search(r"[-\u2212]\d[\d.]* hours", shown)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_value_field_shows_the_value_rounded_and_keeps_it_exact(world: World) -> None:
+    checkin(world.lead_time, 40.375, 2)
+    maya = signed_in(world.member)
+    page = maya.get(LEAD_TIME)
+    assert "Current 40.4 hours" in text(page.content)
+    assert field_value(page.content) == "40.4"
+    # Only the confidence changed: the value stays the exact one, not the rounding shown.
+    saved = maya.post(
+        LEAD_TIME, {"value": "40.4", "initial-value": "40.4", "confidence": "at_risk"}
+    )
+    assert saved.status_code in (200, 302)
+    latest = world.lead_time.checkins.order_by("-at", "-id").first()
+    assert latest is not None and (latest.value, latest.confidence) == (40.375, "at_risk")
+    # What is typed is saved exactly.
+    maya.post(LEAD_TIME, {"value": "38.125", "initial-value": "40.4"})
+    latest = world.lead_time.checkins.order_by("-at", "-id").first()
+    assert latest is not None and latest.value == 38.125
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_key_result_without_baseline_says_so(world: World) -> None:
+    world.conversion.baseline = None
+    world.conversion.save()
+    page = signed_in(world.member).get("/key-results/checkout-conversion/conversion/")
+    assert "Baseline no baseline" in text(page.content)
+
+
+def test_the_command_line_writes_one_in_the_singular_and_no_baseline_in_words(
+    world: World, capsys
+) -> None:
+    world.lead_time.target = 1
+    world.lead_time.save()
+    world.conversion.baseline = None
+    world.conversion.save()
+    assert main(["status", "--cycle", "2026-Q4", "--as-of", "2026-11-16"]) == 0
+    out = capsys.readouterr().out
+    assert "(from 96 hours to 1 hour)" in out
+    assert "(to 3% (no baseline))" in out
+    assert "from - to" not in out and "1 hours" not in out
