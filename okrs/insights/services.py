@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -64,6 +64,23 @@ def save_retrospective(
 def carry_over_key(objective: Objective, to_cycle: Cycle | NextCycle) -> str:
     """The default key of the copy: `<key>-<cycle>`, in the keys' alphabet (2027-Q1 -> 2027-q1)."""
     return f"{objective.key}-{to_cycle.key}".lower()[:100]
+
+
+def _created_next_cycle(planned: NextCycle, actor: Actor) -> Cycle:
+    """The next cycle, created as `actor` (who may carry over, not necessarily create cycles);
+    the one another carry-over or `okrs apply` created meanwhile, if any."""
+    try:
+        with transaction.atomic():  # a savepoint: a lost race leaves the carry-over usable
+            return create_cycle(
+                actor=Actor(actor.person, actor.channel, trusted=True),
+                key=planned.key,
+                name=planned.name,
+                start=planned.start,
+                end=planned.end,
+                parent=planned.parent,
+            )
+    except IntegrityError:
+        return Cycle.objects.get(key=planned.key)
 
 
 @transaction.atomic
@@ -125,14 +142,7 @@ def carry_over_objective(
         raise InsightInvalid(f"every key result of {objective.key} is achieved: nothing to carry")
 
     if isinstance(to_cycle, NextCycle):
-        to_cycle = create_cycle(
-            actor=Actor(actor.person, actor.channel, trusted=True),
-            key=to_cycle.key,
-            name=to_cycle.name,
-            start=to_cycle.start,
-            end=to_cycle.end,
-            parent=to_cycle.parent,
-        )
+        to_cycle = _created_next_cycle(to_cycle, actor)
     position = (Objective.objects.filter(cycle=to_cycle).aggregate(m=Max("position"))["m"] or 0) + 1
     back = f"Carried over from {objective.key} ({objective.cycle.key})."
     copy = Objective.objects.create(

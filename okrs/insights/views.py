@@ -121,7 +121,7 @@ def _not_yet(
 
 
 def cycle_label(cycle: Cycle | NextCycle) -> str:
-    """A choice of the carry-over form: "Q1 2027 (1 January to 31 March 2027)"."""
+    """A choice of the carry-over form: "Q1 2027 (1 January 2027 to 31 March 2027)"."""
     name = cycle.name or cycle.key
     return f"{name} ({cycle.start:%-d %B %Y} to {cycle.end:%-d %B %Y})"
 

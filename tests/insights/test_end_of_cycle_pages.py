@@ -145,3 +145,18 @@ def test_a_year_is_carried_into_the_next_year(world: World) -> None:
     assert (copy.cycle.key, copy.cycle.start, copy.cycle.end) == (
         "2027", dt.date(2027, 1, 1), dt.date(2027, 12, 31),
     )  # fmt: skip
+
+
+def test_a_next_quarter_created_meanwhile_is_used_not_created_twice(world: World) -> None:
+    from okrs.insights.end_of_cycle import next_cycle
+    from okrs.insights.services import carry_over_objective
+    from okrs.org.audit import Actor
+
+    planned = next_cycle(world.cycle)
+    assert planned.existing is None
+    # Someone applies a plan with the quarter between the form and the post.
+    q1 = Cycle.objects.create(key="2027-Q1", start=dt.date(2027, 1, 1), end=dt.date(2027, 3, 31))
+    copy = carry_over_objective(
+        objective=world.platform_objective, to_cycle=planned, actor=Actor(world.admin, "web")
+    )
+    assert copy.cycle == q1 and Cycle.objects.filter(key="2027-Q1").count() == 1
