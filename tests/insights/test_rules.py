@@ -65,6 +65,33 @@ def test_the_alert_says_what_is_wrong_and_gives_the_numbers():
     )
 
 
+def test_an_alert_writes_its_numbers_for_people():
+    facts = rules.AlertFacts(
+        kind=rules.OFF_TRACK, ref="o/mttr", title="Cut recovery time", unit="hours",
+        owner_name="Maya", baseline=6, target=1, current=40.375, score=0.0, expected=0.5,
+        expected_value=rules.expected_value(6, 1, 0.5), forecast=-3.88, forecast_score=1.0,
+        cycle_key="2026-Q4", cycle_end=dt.date(2026, 12, 31), for_owner=True,
+    )  # fmt: skip
+    _, _, lines = rules.alert_message(facts)
+    assert lines == (
+        "Current: 40.4 hours (score 0%)",
+        "Expected by now: 3.5 hours (50% of 2026-Q4 has passed)",
+        # The trend runs below zero; a duration is never shown there.
+        "Forecast at the cycle end (2026-12-31): 0 hours vs target 1 hour (score 100%)",
+    )
+
+
+def test_the_retrospective_prompt_writes_its_numbers_for_people():
+    result = rules.FinalScore(
+        ref="o/kr", title="Fewer rollbacks", unit="rollbacks/month", baseline=4, target=1,
+        final_value=1.0, final_score=1.0, url="http://x/", answered=False,
+    )  # fmt: skip
+    _, _, lines = rules.retrospective_message(cycle_key="2026-Q4", results=[result])
+    assert lines[0].startswith(
+        "o/kr: Fewer rollbacks: final 1 rollback/month of target 1 rollback/month, score 100%"
+    )
+
+
 def test_the_digest_caps_long_lists_and_counts_everything():
     moved = [rules.Moved(f"o/kr{i}", "t", "%", 1, 2, 0.1, 0.2) for i in range(14)]
     subject, text, lines = rules.digest_message(
