@@ -83,6 +83,31 @@ def _created_next_cycle(planned: NextCycle, actor: Actor) -> Cycle:
         return Cycle.objects.get(key=planned.key)
 
 
+def unfinished_key_results(
+    objective: Objective, *, now: dt.datetime | None = None
+) -> list[tuple[KeyResult, float | None]]:
+    """The key results a carry-over copies (score under 1, or none yet), each with the value
+    it ended on: what the carry-over page lists is exactly what the copy will hold."""
+    cycle = objective.cycle
+    as_of = now or timezone.now()
+    if cycle.frozen_at is not None:
+        # Final values: the state at the end of the frozen cycle, whatever `now` is.
+        as_of = cycle.bounds(Organisation.current().timezone)[1] - dt.timedelta(microseconds=1)
+    state = evaluate_cycle(cycle, as_of=as_of)
+    objective_state = state.by_key().get(objective.key)
+    finals = {s.key_result.pk: s for s in objective_state.key_results} if objective_state else {}
+    unfinished = []
+    for kr in objective.key_results.order_by("position", "id"):
+        kr_state = finals.get(kr.pk)
+        score = kr.final_score
+        if score is None and kr_state is not None:
+            score = kr_state.result.score
+        if score is None or score < 1:
+            final_value = kr_state.result.current if kr_state is not None else None
+            unfinished.append((kr, final_value))
+    return unfinished
+
+
 @transaction.atomic
 def carry_over_objective(
     *,
@@ -121,23 +146,7 @@ def carry_over_objective(
     if Objective.objects.filter(key=new_key).exists():
         raise InsightInvalid(f"an objective with the key {new_key!r} exists already")
 
-    cycle = objective.cycle
-    as_of = now
-    if cycle.frozen_at is not None:
-        # Final values: the state at the end of the frozen cycle, whatever `now` is.
-        as_of = cycle.bounds(Organisation.current().timezone)[1] - dt.timedelta(microseconds=1)
-    state = evaluate_cycle(cycle, as_of=as_of)
-    objective_state = state.by_key().get(objective.key)
-    finals = {s.key_result.pk: s for s in objective_state.key_results} if objective_state else {}
-    unfinished = []
-    for kr in objective.key_results.order_by("position", "id"):
-        kr_state = finals.get(kr.pk)
-        score = kr.final_score
-        if score is None and kr_state is not None:
-            score = kr_state.result.score
-        if score is None or score < 1:
-            final_value = kr_state.result.current if kr_state is not None else None
-            unfinished.append((kr, final_value))
+    unfinished = unfinished_key_results(objective, now=now)
     if not unfinished:
         raise InsightInvalid(f"every key result of {objective.key} is achieved: nothing to carry")
 

@@ -29,6 +29,7 @@ from okrs.insights.services import (
     carry_over_key,
     carry_over_objective,
     save_retrospective,
+    unfinished_key_results,
 )
 from okrs.org.audit import Actor
 from okrs.org.models import Organisation
@@ -174,8 +175,6 @@ def objective_carry_over(request: HttpRequest, key: str) -> HttpResponse:
         "objective": objective,
         "form": form,
         "error": error,
-        "unfinished": [
-            kr for kr in objective.key_results.all() if kr.final_score is None or kr.final_score < 1
-        ],
+        "unfinished": [kr for kr, _ in unfinished_key_results(objective)],
     }
     return render(request, "insights/carry_over.html", context, status=status)

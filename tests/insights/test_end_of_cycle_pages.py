@@ -160,3 +160,21 @@ def test_a_next_quarter_created_meanwhile_is_used_not_created_twice(world: World
         objective=world.platform_objective, to_cycle=planned, actor=Actor(world.admin, "web")
     )
     assert copy.cycle == q1 and Cycle.objects.filter(key="2027-Q1").count() == 1
+
+
+def test_the_page_lists_exactly_the_key_results_the_copy_will_hold(world: World) -> None:
+    # Before the cycle freezes there is no final score: an achieved key result must still not
+    # be listed as carried, since the copy leaves it behind.
+    check_in(world.lead_time, world.member, 5, LAST_WEEK - dt.timedelta(days=1))
+    with time_machine.travel(LAST_WEEK, tick=False):
+        client = signed_in_as(world.platform_lead)
+        carried = re.search(
+            rb"Key results carried</h2>(.*?)</ul>", client.get(CARRY_URL).content, re.S
+        )
+        assert carried is not None
+        response = client.post(CARRY_URL, {"cycle": "2027-Q1"})
+    assert response.status_code == 302
+    assert world.lead_time.title.encode() not in carried.group(1)
+    assert world.change_failure_rate.title.encode() in carried.group(1)
+    copy = Objective.objects.get(key="deploys-advantage-2027-q1")
+    assert [kr.title for kr in copy.key_results.all()] == [world.change_failure_rate.title]
