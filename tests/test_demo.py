@@ -18,6 +18,7 @@ from okrs.goals.alignment import build_alignment
 from okrs.goals.checkins.models import CheckIn
 from okrs.goals.evaluation import CycleState, KeyResultState, current_cycle, evaluate_cycle
 from okrs.goals.models import ContributionLink, Cycle, Initiative, KeyResult, Objective
+from okrs.metrics.delivery.models import Change, Deployment, Incident, RawEvent, WebhookSecret
 from okrs.org.models import AuditEntry, Organisation, Person, Team
 
 # The demo's story is told as of this instant (a Friday, two thirds through 2026-Q4).
@@ -36,6 +37,11 @@ COUNTED: tuple[type[Model], ...] = (
     ContributionLink,
     CheckIn,
     AuditEntry,
+    RawEvent,
+    Deployment,
+    Change,
+    Incident,
+    WebhookSecret,
 )
 
 
@@ -141,7 +147,13 @@ def test_platform_objective_and_its_key_results(demo: DemoResult) -> None:
     objective = Objective.objects.get(title=PLATFORM_TITLE)
     assert objective.team is not None and objective.team.key == "platform"
     krs = {kr.key: kr for kr in objective.key_results.all()}
-    assert list(krs) == ["lead-time", "change-failure-rate", "platform-dependency"]
+    assert list(krs) == [
+        "lead-time",
+        "change-failure-rate",
+        "platform-dependency",
+        "golden-path",
+        "ci-queue-time",
+    ]
     lead_time = krs["lead-time"]
     assert (lead_time.kind, lead_time.baseline, lead_time.target, lead_time.unit) == (
         "decrease",
@@ -267,7 +279,7 @@ def test_no_history_before_the_cycle_starts(db: None) -> None:
     with time_machine.travel(before, tick=False):
         result = load_demo()
     assert result.checkins_added == 0
-    assert result.key_results == 38
+    assert result.key_results == 43
     assert not CheckIn.objects.exists()
 
 

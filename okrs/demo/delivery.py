@@ -12,27 +12,51 @@ deployment that tips the sum over one: the failure count of any window is then t
 probabilities give or take one, so the story holds whichever day the demo is loaded, where
 coin flips would wander. Everything else comes from a generator seeded by the service's key.
 
-The rows are written as normalised events would leave them (provider `generic`, external ids
-starting `demo-`); loading again changes nothing once they exist.
+The last week arrives as webhook deliveries would: each deployment, change and incident of it is
+a generic event (docs/events.md), signed with the generic webhook secret (the demo sets one when
+there is none) and passed to `ingest` at the time it happened, so `/settings/webhooks/` lists
+them under "Recent deliveries" and ingestion links them as it links any delivery. The weeks
+before are written directly, as their normalised rows (provider `generic`, external ids starting
+`demo-`): the same rows, without a hundred more deliveries to sign and store. Loading again
+changes nothing once they exist.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import random
+import secrets
+import time
 import zlib
 import zoneinfo
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 
-from okrs.metrics.delivery.models import Change, Deployment, Incident, Service, ServiceAlias
+from okrs.metrics.delivery.ingest import webhook_secrets
+from okrs.metrics.delivery.ingest.configure import set_webhook_secret
+from okrs.metrics.delivery.ingest.services import ingest
+from okrs.metrics.delivery.models import (
+    Change,
+    Deployment,
+    Incident,
+    Outcome,
+    Service,
+    ServiceAlias,
+)
 from okrs.metrics.delivery.selectors import team_timezones
+from okrs.metrics.delivery.signatures import generic_signature
+from okrs.org.audit import Actor
 from okrs.org.models import Team
 
 DAYS = 90
 PREFIX = "demo-"
+# The days before the load whose events arrive as webhook deliveries.
+DELIVERED_DAYS = 7
+PROVIDER = "generic"
 
 
 @dataclass(frozen=True)
@@ -80,17 +104,25 @@ class _Rows:
     incidents: list[tuple[int | None, Incident]] = field(default_factory=list)
     # While a service is being repaired its team holds other releases.
     blocked_until: dict[str, dt.datetime] = field(default_factory=dict)
+    # Each service's latest successful deployment, and the one before each deployment: a
+    # change merges after the one before its own, so ingestion links it to the deployment
+    # that ships it, as it links a real change.
+    deployed_at: dict[str, dt.datetime] = field(default_factory=dict)
+    deployed_before: dict[int, dt.datetime] = field(default_factory=dict)
 
 
-def load_delivery(*, until: dt.datetime) -> int:
-    """Write the demo's delivery history for the 90 days before `until`; returns rows added."""
+def load_delivery(*, until: dt.datetime, actor: Actor) -> int:
+    """Write the demo's delivery history for the 90 days before `until`; returns rows added.
+
+    `actor` sets the generic webhook secret when none is set, as an admin would.
+    """
     if Deployment.objects.filter(external_id__startswith=PREFIX).exists():
         return 0
-    return _write(until)
+    return _write(until, actor)
 
 
 @transaction.atomic
-def _write(until: dt.datetime) -> int:
+def _write(until: dt.datetime, actor: Actor) -> int:
     teams = {t.key: t for t in Team.objects.filter(key__in={s.team for s in SERVICES})}
     zones = team_timezones()
     start = until - dt.timedelta(days=DAYS)
@@ -111,7 +143,8 @@ def _write(until: dt.datetime) -> int:
     for day in range(DAYS + 1):
         for spec, service, tz in services:
             _one_day(spec, service, tz, start, until, day, debt, rows)
-    _save(rows)
+    delivered = _save(rows, since=until - dt.timedelta(days=DELIVERED_DAYS))
+    _deliver(delivered, actor)
     return len(rows.deployments) + len(rows.changes) + len(rows.incidents)
 
 
@@ -207,6 +240,11 @@ def _deployment(
 ) -> int:
     sha = f"{rng.getrandbits(160):040x}"
     refs = {"": "main", "hotfix": f"hotfix/{sha[:7]}", "rollback": "main", "revert": "main"}
+    index = len(rows.deployments)
+    if spec.key in rows.deployed_at:
+        rows.deployed_before[index] = rows.deployed_at[spec.key]
+    if status == "success":
+        rows.deployed_at[spec.key] = finished
     rows.deployments.append(
         Deployment(
             provider="generic",
@@ -235,6 +273,10 @@ def _change(
     rng: random.Random,
 ) -> None:
     first_commit = deployed - lead
+    merged = first_commit + lead * rng.uniform(0.6, 0.95)
+    previous = rows.deployed_before.get(deployment)
+    if previous is not None:
+        merged = min(max(merged, previous + dt.timedelta(minutes=1)), deployed)
     rows.changes.append(
         (
             deployment,
@@ -242,7 +284,7 @@ def _change(
                 service=service,
                 commit_sha=f"{rng.getrandbits(160):040x}",
                 first_commit_at=first_commit,
-                merged_at=first_commit + lead * rng.uniform(0.6, 0.95),
+                merged_at=merged,
                 pull_request=rng.randrange(100, 9999),
             ),
         )
@@ -281,18 +323,126 @@ def _incident(
     return resolved
 
 
-def _save(rows: _Rows) -> None:
-    created = Deployment.objects.bulk_create(rows.deployments)
+def _save(rows: _Rows, *, since: dt.datetime) -> list[tuple[dt.datetime, dict[str, Any]]]:
+    """Write the rows from before `since`; return the later ones as the generic events that
+    deliver them, each with the instant it arrives."""
+    recent = {i for i, d in enumerate(rows.deployments) if d.finished_at >= since}
+    created = dict(
+        zip(
+            (i for i in range(len(rows.deployments)) if i not in recent),
+            Deployment.objects.bulk_create(
+                [d for i, d in enumerate(rows.deployments) if i not in recent]
+            ),
+            strict=True,
+        )
+    )
+    events: list[tuple[dt.datetime, dict[str, Any]]] = []
+    for index in sorted(recent):
+        events.append(_deployment_event(rows.deployments[index]))
     changes = []
     for index, change in rows.changes:
-        change.deployment = created[index]
-        changes.append(change)
+        if index in recent:
+            events.append(_change_event(change))
+        else:
+            change.deployment = created[index]
+            changes.append(change)
     Change.objects.bulk_create(changes)
     incidents = []
     for cause, incident in rows.incidents:
+        if incident.opened_at >= since:
+            # Named by the incident tool, or left to ingestion's attribution window.
+            explicit = cause is not None and incident.caused_by_ref
+            named = rows.deployments[cause].external_id if cause is not None and explicit else ""
+            events.extend(_incident_events(incident, cause=named))
+            continue
         if cause is not None:
             incident.caused_by = created[cause]
             if incident.caused_by_ref:
                 incident.caused_by_ref = created[cause].external_id
         incidents.append(incident)
     Incident.objects.bulk_create(incidents)
+    return sorted(events, key=lambda event: (event[0], event[1]["id"]))
+
+
+def _deployment_event(deployment: Deployment) -> tuple[dt.datetime, dict[str, Any]]:
+    payload = {
+        "id": deployment.external_id,
+        "type": "deployment",
+        "service": deployment.service.key,
+        "deployment_id": deployment.external_id,
+        "environment": deployment.environment,
+        "status": deployment.status,
+        "started_at": _iso(deployment.started_at),
+        "finished_at": _iso(deployment.finished_at),
+        "commit": deployment.commit_sha,
+        "ref": deployment.ref,
+    }
+    if deployment.remediation_kind:
+        payload["remediation"] = deployment.remediation_kind
+    return deployment.finished_at, payload
+
+
+def _change_event(change: Change) -> tuple[dt.datetime, dict[str, Any]]:
+    merged = change.merged_at or change.first_commit_at
+    return merged, {
+        "id": f"{PREFIX}change-{change.commit_sha[:12]}",
+        "type": "change",
+        "service": change.service.key,
+        "commit": change.commit_sha,
+        "first_commit_at": _iso(change.first_commit_at),
+        "merged_at": _iso(merged),
+        "pull_request": change.pull_request,
+    }
+
+
+def _incident_events(incident: Incident, *, cause: str) -> list[tuple[dt.datetime, dict[str, Any]]]:
+    """The incident opened, and resolved later when it was resolved by now."""
+    opened = {
+        "id": f"{incident.external_id}-opened",
+        "type": "incident",
+        "service": incident.service.key,
+        "incident_id": incident.external_id,
+        "title": incident.title,
+        "status": "open",
+        "opened_at": _iso(incident.opened_at),
+    }
+    if cause:
+        opened["deployment_id"] = cause
+    events = [(incident.opened_at, opened)]
+    if incident.resolved_at is not None:
+        resolved = dict(
+            opened,
+            id=f"{incident.external_id}-resolved",
+            status="resolved",
+            resolved_at=_iso(incident.resolved_at),
+        )
+        events.append((incident.resolved_at, resolved))
+    return events
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _deliver(events: list[tuple[dt.datetime, dict[str, Any]]], actor: Actor) -> None:
+    """Send each event to ingestion as the demo's CI and incident tool would, signed."""
+    if not events:
+        return
+    # From the database: this process's copy may be of a secret that is gone.
+    current = webhook_secrets.current(PROVIDER, reload=True)
+    if current is None:
+        secret = secrets.token_hex(32)
+        set_webhook_secret(actor=actor, provider=PROVIDER, secret=secret)
+    else:
+        secret = current.plaintext
+    for received_at, payload in events:
+        body = json.dumps(payload).encode()
+        timestamp = int(time.time())
+        headers = {
+            "X-Okrs-Timestamp": str(timestamp),
+            "X-Okrs-Signature": generic_signature(secret, body, timestamp),
+        }
+        result = ingest(provider=PROVIDER, headers=headers, body=body, received_at=received_at)
+        if result.outcome != Outcome.NORMALISED:
+            # The events are the demo's own: one that is not used is a bug in this module.
+            raise RuntimeError(f"demo delivery {payload['id']}: {result.outcome}, {result.detail}")

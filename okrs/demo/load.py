@@ -22,6 +22,7 @@ import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
@@ -38,6 +39,12 @@ from okrs.org.models import WEEKDAYS, Organisation, Person, Role, Team
 PLAN_PATH = Path(__file__).with_name("plan.yaml")
 DEMO_CYCLE = "2026-Q4"
 HISTORY_WEEKS = 10
+# A key result is due on "my check-ins" when nobody checked in on it for three days. Some get
+# their latest check-in this many days before the load, whatever weekday that is: a week leaves
+# one due, missed since its team's check-in day, and not stale (that takes ten days); a day
+# leaves one done this week.
+DUE_THIS_WEEK = 7
+DONE_THIS_WEEK = 1
 # The plan is loaded by the system on the operator's command, not by any one person.
 LOADER = Actor(None, "cli", trusted=True)
 
@@ -69,6 +76,9 @@ class Story:
     silent_weeks: int = 0
     # Never checked in at all.
     untouched: bool = False
+    # The latest check-in this many days before the load (DUE_THIS_WEEK, DONE_THIS_WEEK), the
+    # earlier ones weekly before it; None: weekly on the team's check-in day.
+    checked_in_days_ago: int | None = None
     # The latest notes, oldest first; earlier check-ins get a short everyday note or none.
     notes: tuple[str, ...] = ()
     source: str = "web"
@@ -95,6 +105,16 @@ STORIES: dict[str, Story] = {
             "Still blocked on legal for the trial emails; asked Helen to escalate.",
         ),
     ),
+    "grow-revenue/payback-period": Story(
+        pace=0.5,
+        confidence="at_risk",
+        notes=(
+            "Paid search costs are up a fifth since September; payback stopped improving.",
+            "Moving budget from paid search to the partner programme; it shows in January at "
+            "the earliest.",
+        ),
+        checked_in_days_ago=DUE_THIS_WEEK,
+    ),
     "keep-customers/net-revenue-retention": Story(
         notes=(
             "Expansion from the success plans is starting to show.",
@@ -109,6 +129,14 @@ STORIES: dict[str, Story] = {
             "Churn down a little. The save campaign for at-risk accounts starts in December, "
             "so I expect the real drop then.",
             "Holding steady; the December campaign is still on, confident we land it.",
+        ),
+    ),
+    "keep-customers/top-account-reviews": Story(
+        decimals=0,
+        checked_in_days_ago=DONE_THIS_WEEK,
+        notes=(
+            "Globex and Initech reviews done; both asked for the Jira integration.",
+            "Three more this week; the December calendar is full.",
         ),
     ),
     "product-adoption/weekly-active-teams": Story(
@@ -136,6 +164,13 @@ STORIES: dict[str, Story] = {
         ),
     ),
     "time-to-market/roadmap-predictability": Story(pace=0.95, decimals=0),
+    # Updates itself from the delivery events (about six a day): the CEO adds the confidence.
+    "time-to-market/release-frequency": Story(
+        pace=0.75,
+        source="cli",
+        checked_in_days_ago=DUE_THIS_WEEK,
+        notes=("Checkout and growth release daily now; data still ships weekly.",),
+    ),
     # -- engineering -----------------------------------------------------------------------------
     "engineering-flow/deploy-frequency": Story(pace=1.1, source="cli"),
     "engineering-flow/time-to-restore": Story(
@@ -149,6 +184,7 @@ STORIES: dict[str, Story] = {
         pace_after=1.25,
         decimals=0,
         source="cli",
+        checked_in_days_ago=DUE_THIS_WEEK,
         notes=(
             "Remote build cache is live: CI for the monorepo went from 41 to 12 minutes.",
             "Canary deployments on 9 of 31 services; approvals are now the slowest step.",
@@ -161,6 +197,23 @@ STORIES: dict[str, Story] = {
         notes=(
             "Under 5% for the first time; canaries caught two bad releases this week.",
             "Holding under 5%. Config changes are now the main source of failures.",
+        ),
+    ),
+    "deploys-advantage/golden-path": Story(
+        pace=0.9,
+        decimals=0,
+        checked_in_days_ago=DUE_THIS_WEEK,
+        notes=(
+            "Search and notifications moved onto the golden path.",
+            "Two teams asked to wait until their December releases are out; on plan otherwise.",
+        ),
+    ),
+    "deploys-advantage/ci-queue-time": Story(
+        pace=1.15,
+        checked_in_days_ago=DONE_THIS_WEEK,
+        notes=(
+            "Autoscaling runners are live for the monorepo.",
+            "Peak wait under 6 minutes all week; spot instances next.",
         ),
     ),
     "deploys-advantage/platform-dependency": Story(
@@ -344,7 +397,11 @@ STORIES: dict[str, Story] = {
             "Recovering slowly; not back above 92% until the invoice fix ships.",
         ),
     ),
-    "support-reason-to-stay/expansion-revenue": Story(decimals=0),
+    # A week without a check-in: the dashboard shows a missed check-in on every weekday (the
+    # platform team's, due the same way, count from Mondays, this team's from Thursdays).
+    "support-reason-to-stay/expansion-revenue": Story(
+        decimals=0, checked_in_days_ago=DUE_THIS_WEEK
+    ),
 }
 
 # Earlier weeks' notes: what people write when nothing much happened (or nothing at all).
@@ -393,7 +450,7 @@ def load_demo(*, today: dt.datetime | None = None) -> DemoResult:
     assign_roles()
     cycle = Cycle.objects.get(key=DEMO_CYCLE)
     added, history_until = record_history(cycle, until=until)
-    delivery_added = load_delivery(until=until)
+    delivery_added = load_delivery(until=until, actor=LOADER)
     return DemoResult(
         people=Person.objects.count(),
         teams=Team.objects.count(),
@@ -424,10 +481,17 @@ def assign_roles() -> None:
     wanted = {DEMO_ADMIN: Role.ADMIN}
     for lead_email in Team.objects.filter(lead__isnull=False).values_list("lead__email", flat=True):
         wanted.setdefault(lead_email, Role.LEAD)
-    for person in Person.objects.filter(email__in=[DEMO_ADMIN, DEMO_LEAD]):
-        # The two demo sign-ins get the printed password, once: a password set since stays.
-        if not person.has_usable_password():
-            person.set_password(DEMO_PASSWORD)
+    # The two demo sign-ins get the printed password, once: a password set since stays. One
+    # hash for both (Argon2 is slow on purpose): the password is printed anyway.
+    unset = [
+        person
+        for person in Person.objects.filter(email__in=[DEMO_ADMIN, DEMO_LEAD])
+        if not person.has_usable_password()
+    ]
+    if unset:
+        encoded = make_password(DEMO_PASSWORD)
+        for person in unset:
+            person.password = encoded
             person.save(update_fields=["password"])
     for person in Person.objects.filter(email__in=wanted, role=Role.MEMBER):
         before = audit.snapshot(person)
@@ -518,6 +582,7 @@ def history_points(
         tz=zoneinfo.ZoneInfo(tz_name),
         start=cycle_start,
         until=until,
+        days_ago=story.checked_in_days_ago,
     )
     if story.silent_weeks:
         times = times[: -story.silent_weeks]
@@ -551,13 +616,18 @@ def weekly_times(
     tz: zoneinfo.ZoneInfo,
     start: dt.datetime,
     until: dt.datetime,
+    days_ago: int | None = None,
 ) -> list[dt.datetime]:
-    """One working-hours instant per week on the team's check-in day (sometimes a day late)."""
+    """One working-hours instant per week on the team's check-in day (sometimes a day late), or
+    with `days_ago`, weekly back from that many days before `until` (the latest never late)."""
     local_until = until.astimezone(tz)
-    last_day = local_until.date() - dt.timedelta(days=(local_until.weekday() - weekday) % 7)
+    if days_ago is None:
+        last_day = local_until.date() - dt.timedelta(days=(local_until.weekday() - weekday) % 7)
+    else:
+        last_day = local_until.date() - dt.timedelta(days=days_ago)
     times = []
     for week in range(HISTORY_WEEKS):
-        late = 1 if rng.random() < 0.15 else 0
+        late = 1 if rng.random() < 0.15 and (days_ago is None or week > 0) else 0
         minute = rng.randrange(9 * 60 + 15, 17 * 60)
         day = last_day - dt.timedelta(weeks=week, days=-late)
         local = dt.datetime.combine(day, dt.time(minute // 60, minute % 60), tzinfo=tz)
