@@ -127,9 +127,9 @@ LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/accounts/login/"
 
-# Mail: SMTP when OKRS_SMTP_HOST is set; printed in full with OKRS_DEBUG=true or
-# OKRS_MAIL_CONSOLE=true (the demo); otherwise only logged as unsent, since bodies carry
-# secrets (reset and check-in links) and output lands in logs.
+# Mail: SMTP when OKRS_SMTP_HOST is set; one line a message (recipients, subject, first link)
+# on the console with OKRS_DEBUG=true or OKRS_MAIL_CONSOLE=true (the demo); otherwise only
+# logged as unsent, since bodies carry secrets (reset and check-in links) and output lands in logs.
 DEFAULT_FROM_EMAIL = config.env("OKRS_EMAIL_FROM", "okrs <okrs@localhost>")
 if config.env("OKRS_SMTP_HOST"):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -139,8 +139,8 @@ if config.env("OKRS_SMTP_HOST"):
     EMAIL_HOST_PASSWORD = config.env("OKRS_SMTP_PASSWORD", "")
     EMAIL_USE_TLS = config.env_bool("OKRS_SMTP_STARTTLS", True)
 elif DEBUG or config.env_bool("OKRS_MAIL_CONSOLE", False):
-    # The demo prints mail (nudges with their check-in links) in full on the console.
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    # The demo prints each mail (a nudge with its check-in link) as one line on the console.
+    EMAIL_BACKEND = "okrs.channels.email.console.ConsoleMailBackend"
 else:
     EMAIL_BACKEND = "okrs.channels.email.unsent.UnsentMailBackend"
 
