@@ -295,7 +295,12 @@ def test_the_command_prints_a_summary_and_how_to_sign_in(
     assert demo_command.run(argparse.Namespace(today=None)) == 0
     first = capsys.readouterr().out
     assert "60 people, 8 teams" in first
-    assert "maya@acme.test / okrs-demo" in first
+    assert "okrs serve`: it prints where to sign in" in first
+    # What `okrs serve` then prints, with the address it serves (tests/test_demo_served.py).
+    sign_in = demo_command.sign_in_lines("http://127.0.0.1:8100/")
+    assert "Sign in at http://127.0.0.1:8100/ as:" in sign_in[0]
+    assert "maya@acme.test / okrs-demo" in sign_in[1]
+    assert "ceo@acme.test / okrs-demo" in sign_in[2]
     from django.contrib.auth import authenticate
 
     # The printed credentials work, for the lead and for the admin.
@@ -305,3 +310,19 @@ def test_the_command_prints_a_summary_and_how_to_sign_in(
     second = capsys.readouterr().out
     assert "nothing changed" in second
     assert "0 check-ins added" in second
+
+
+def test_only_the_sign_ins_that_still_work_are_printed(demo: DemoResult) -> None:
+    maya = Person.objects.get(email="maya@acme.test")
+    maya.set_password("a-passphrase-of-her-own")
+    maya.save()
+    assert [line.split()[0] for line in demo_command.sign_in_lines("http://x/")[1:]] == [
+        "ceo@acme.test"
+    ]
+    # Loading the demo again does not take her password back.
+    load_demo(today=TODAY)
+    assert len(demo_command.sign_in_lines("http://x/")) == 2
+
+
+def test_no_sign_ins_without_the_demo(db: None) -> None:
+    assert demo_command.sign_in_lines("http://127.0.0.1:8000/") == []

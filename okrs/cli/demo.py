@@ -32,7 +32,7 @@ def run(options: argparse.Namespace) -> int:
     # Safe on a fresh data directory: `make demo` migrates first, but `okrs demo` alone works too.
     call_command("migrate", interactive=False, verbosity=0)
     from okrs.ascode.problems import PlanInvalid
-    from okrs.demo.load import DEMO_ADMIN, DEMO_LEAD, DEMO_PASSWORD, load_demo
+    from okrs.demo.load import DEMO_LEAD, load_demo
 
     today = None
     if options.today:
@@ -56,15 +56,35 @@ def run(options: argparse.Namespace) -> int:
     )
     print(f"  {result.plan_changes} plan changes, {result.checkins_added} check-ins added")
     print()
-    print("Sign in at http://127.0.0.1:8000 (demo credentials):")
-    print(f"  {DEMO_LEAD} / {DEMO_PASSWORD}  Maya Patel, lead of the platform team")
-    print(f"  {DEMO_ADMIN} / {DEMO_PASSWORD}  Alex Chen, CEO (admin)")
     command = okrs_command()
+    # The port is `okrs serve`'s to say: it prints the address with the sign-ins.
+    print(f"Serve it with `{command} serve`: it prints where to sign in, and as whom.")
     print("Or get an API token:")
     print(f"  {command} token create {DEMO_LEAD}")
     print("Then see where the quarter stands:")
     print(f"  {command} status --cycle {result.cycle}")
     return 0
+
+
+def sign_in_lines(address: str) -> list[str]:
+    """Where and as whom to sign in, when the demo organisation is loaded (none otherwise):
+    `okrs serve` prints them last before the server's own log, with the address it serves."""
+    from django.db import DatabaseError
+
+    from okrs.demo.load import DEMO_PASSWORD, demo_sign_ins
+
+    try:
+        sign_ins = demo_sign_ins()
+    except DatabaseError:
+        return []  # a database not migrated yet: the server says so on its first request
+    if not sign_ins:
+        return []
+    width = max(len(person.email) for person, _ in sign_ins) + len(DEMO_PASSWORD) + 3
+    lines = [f"The demo organisation is loaded. Sign in at {address} as:"]
+    for person, role in sign_ins:
+        credentials = f"{person.email} / {DEMO_PASSWORD}"
+        lines.append(f"  {credentials:<{width}}  {person.name}, {role}")
+    return lines
 
 
 def okrs_command() -> str:

@@ -23,7 +23,7 @@ from django.core.management import call_command
 from django.db import connections
 
 from okrs import config
-from okrs.cli import CommandError
+from okrs.cli import CommandError, demo
 from okrs.runtime import tune_for_serving
 
 log = logging.getLogger("okrs.serve")
@@ -108,6 +108,7 @@ def run(options: argparse.Namespace) -> int:
         # One command on a fresh machine: the embedded database is created or upgraded here.
         # Scaled-out deployments run `okrs migrate` once instead of racing from every process.
         call_command("migrate", interactive=False, verbosity=0)
+    sign_in = demo.sign_in_lines(f"http://{_bind(options.host, options.port)}/")
     # Nothing opened here may be inherited by the forked web processes.
     connections.close_all()
     tune_for_serving()
@@ -125,6 +126,9 @@ def run(options: argparse.Namespace) -> int:
         settings.BASE_URL,
     )
     worker = _start_worker() if run_worker else None
+    # Last before the server's log, so that it does not scroll away (`make demo`).
+    for line in sign_in:
+        print(line, flush=True)
     try:
         serve(options.host, options.port, workers, options.threads)
     finally:

@@ -8,6 +8,11 @@ the statuses come out much the same whenever in the cycle that is (on the demo's
 2026-11-27, they are the ones the tests check). Noise comes from a random generator seeded by
 the key result's reference: two loads on the same day write the same numbers.
 
+Whatever the weekday, the README's two people (the platform lead and the CEO) each find a
+manual and an automatic key result due on "my check-ins" and one done this week: those
+histories end a fixed number of days before the load instead of on the team's check-in day
+(`Story.checked_in_days_ago`). The same keeps a missed check-in on the dashboard every day.
+
 Loading is idempotent: `apply` changes nothing the second time, and history is only written for
 a key result that has no check-in at all.
 """
@@ -22,7 +27,7 @@ import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 from django.utils import timezone
 
@@ -467,8 +472,28 @@ def load_demo(*, today: dt.datetime | None = None) -> DemoResult:
 
 DEMO_ADMIN = "ceo@acme.test"
 DEMO_LEAD = "maya@acme.test"
-# A try-out password, printed by `okrs demo`: never run the demo on a real organisation's server.
+# A try-out password, printed by `okrs serve`: never run the demo on a real organisation's server.
 DEMO_PASSWORD = "okrs-demo"  # noqa: S105 - printed on purpose, for the demo only
+# The README's two people, as the sign-in hint introduces them after their names.
+DEMO_SIGN_INS = {DEMO_LEAD: "lead of the platform team", DEMO_ADMIN: "CEO (admin)"}
+
+
+def demo_sign_ins() -> list[tuple[Person, str]]:
+    """The README's two people who still sign in with the demo password, each with who they are
+    in the demo; none when the demo is not loaded or both passwords were changed."""
+    order = list(DEMO_SIGN_INS)
+    people = sorted(
+        Person.objects.filter(email__in=order), key=lambda person: order.index(person.email)
+    )
+    # Argon2 is slow on purpose: a hash the two share (as the demo sets them) is checked once.
+    checked: dict[str, bool] = {}
+    signs_in = []
+    for person in people:
+        if person.password not in checked:
+            checked[person.password] = check_password(DEMO_PASSWORD, person.password)
+        if checked[person.password]:
+            signs_in.append((person, DEMO_SIGN_INS[person.email]))
+    return signs_in
 
 
 @transaction.atomic
