@@ -44,10 +44,10 @@ def on(*todays: dt.datetime) -> pytest.MarkDecorator:
 
 @pytest.fixture
 def demo_today(request: pytest.FixtureRequest, db: None) -> Iterator[dt.datetime]:
-    """The demo loaded as `make demo` loads it, on that day, and the clock stopped there."""
+    """The demo loaded with `okrs demo --today`, on that day, and the clock stopped there."""
     today: dt.datetime = request.param
     with time_machine.travel(today, tick=False):
-        assert demo_command.run(argparse.Namespace(today=None)) == 0
+        assert demo_command.run(argparse.Namespace(today=today.isoformat())) == 0
         yield today
 
 

@@ -84,7 +84,7 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 MODES = ("scaled", "embedded")
 ORGS = ("demo", "large")
 DEMO_ADMIN = "ceo@acme.test"  # okrs.demo.load; imported from there it would need Django set up
-DEMO_PASSWORD = "okrs-demo"  # noqa: S105  (printed by `okrs demo` for everyone to try)
+DEMO_PASSWORD = "okrs-demo"  # noqa: S105  (printed by `okrs serve` for everyone to try)
 NOTE_PREFIX = "load "
 
 # Share of the requests per route, in percent: 70 API reads, 15 pages, 15 check-in writes.
