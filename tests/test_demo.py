@@ -274,13 +274,19 @@ def test_history_is_the_same_on_every_load() -> None:
     assert history()[-1][1] < 96
 
 
-def test_no_history_before_the_cycle_starts(db: None) -> None:
+def test_loaded_in_another_quarter_the_plan_moves_there(db: None) -> None:
     before = dt.datetime(2026, 9, 1, 12, tzinfo=dt.UTC)
     with time_machine.travel(before, tick=False):
         result = load_demo()
-    assert result.checkins_added == 0
-    assert result.key_results == 43
-    assert not CheckIn.objects.exists()
+    assert result.cycle == "2026-Q3"
+    assert result.key_results == 43 and result.checkins_added > 0
+    q3 = Cycle.objects.get(key="2026-Q3")
+    assert (q3.start, q3.end) == (dt.date(2026, 7, 1), dt.date(2026, 9, 30))
+    assert q3.parent is not None and q3.parent.key == "2026"
+    assert not Cycle.objects.filter(key="2026-Q4").exists()
+    assert CheckIn.objects.order_by("-at").values_list("at", flat=True)[0] <= before
+    # Delivered initiatives keep their place in the quarter: 2026-10-23 was day 22 of Q4.
+    assert Initiative.objects.filter(completed_on=dt.date(2026, 7, 23)).exists()
 
 
 def test_today_in_the_future_stops_at_now(db: None, at_demo_today: dt.datetime) -> None:

@@ -13,7 +13,8 @@ import time_machine
 from django.test import Client
 
 from okrs.cli import demo as demo_command
-from okrs.goals.models import KeyResult
+from okrs.demo.load import demo_cycle_key
+from okrs.goals.models import Cycle, KeyResult
 from okrs.metrics.delivery.models import Deployment, RawEvent
 from okrs.org.models import ApiToken, Person
 
@@ -26,7 +27,12 @@ TODAYS = [
     dt.datetime(2026, 12, 2, 15, 0, tzinfo=dt.UTC),  # Wednesday
     dt.datetime(2026, 11, 19, 18, 0, tzinfo=dt.UTC),  # Thursday, customer success's check-in day
     dt.datetime(2026, 12, 29, 11, 0, tzinfo=dt.UTC),  # Tuesday of the cycle's last week
+    # Months later: the plan moves to the quarter then running (2027-Q1, 2027-Q3).
+    dt.datetime(2027, 2, 17, 12, 0, tzinfo=dt.UTC),
+    dt.datetime(2027, 8, 9, 8, 0, tzinfo=dt.UTC),
 ]
+# A quarter's first days: check-ins are due, but nothing can be stale or drifting yet.
+QUARTERS_FIRST_WEEK = dt.datetime(2027, 1, 6, 12, 0, tzinfo=dt.UTC)
 DUE = {
     "maya@acme.test": {"deploys-advantage/lead-time", "deploys-advantage/golden-path"},
     "ceo@acme.test": {"grow-revenue/payback-period", "time-to-market/release-frequency"},
@@ -57,10 +63,18 @@ def signed_in(email: str) -> Client:
 )
 def test_whatever_the_day_the_demo_has_work_to_do(demo_today: dt.datetime) -> None:
     # One load a day for all three (loading takes seconds): each says what failed.
+    assert Cycle.objects.filter(key=demo_cycle_key(demo_today.date())).exists()
     for email in DUE:
         a_manual_and_an_automatic_key_result_are_due(email)
     the_dashboard_shows_every_status_and_reason()
     the_latest_week_arrived_as_webhook_deliveries(demo_today)
+
+
+@pytest.mark.parametrize("demo_today", [QUARTERS_FIRST_WEEK], indirect=True, ids=["Wed-06-Jan"])
+def test_in_a_quarters_first_week_the_demo_has_check_ins_due(demo_today: dt.datetime) -> None:
+    assert Cycle.objects.filter(key="2027-Q1").exists()
+    for email in DUE:
+        a_manual_and_an_automatic_key_result_are_due(email)
 
 
 def a_manual_and_an_automatic_key_result_are_due(email: str) -> None:

@@ -13,9 +13,6 @@ from django.core.management import call_command
 from okrs.cli import CommandError
 from okrs.timeutil import parse_instant
 
-# The demo plan's organisation timezone: --today is read there before the plan is loaded.
-DEMO_TIMEZONE = "Europe/London"
-
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
@@ -32,7 +29,7 @@ def run(options: argparse.Namespace) -> int:
     # Safe on a fresh data directory: `make demo` migrates first, but `okrs demo` alone works too.
     call_command("migrate", interactive=False, verbosity=0)
     from okrs.ascode.problems import PlanInvalid
-    from okrs.demo.load import DEMO_LEAD, load_demo
+    from okrs.demo.load import DEMO_LEAD, DEMO_TIMEZONE, load_demo
 
     today = None
     if options.today:

@@ -14,7 +14,9 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "report", help="quarterly business review of a cycle (Markdown, HTML or JSON)"
     )
-    parser.add_argument("--cycle", required=True, metavar="KEY", help="cycle key, like 2026-Q4")
+    parser.add_argument(
+        "--cycle", metavar="KEY", help="cycle key, like 2026-Q4 (default: the current cycle)"
+    )
     parser.add_argument(
         "--team", metavar="KEY", help="team key (with its sub-teams; default: the whole company)"
     )
@@ -24,11 +26,19 @@ def register(subparsers: Any) -> None:
 
 
 def run(options: argparse.Namespace) -> int:
+    from django.utils import timezone
+
+    from okrs.goals.evaluation import current_cycle
     from okrs.goals.models import Cycle
     from okrs.org.models import Team
     from okrs.reports.render import render
 
-    cycle = Cycle.objects.filter(key=options.cycle).first()
+    if options.cycle:
+        cycle = Cycle.objects.filter(key=options.cycle).first()
+    else:
+        cycle = current_cycle(timezone.now())
+        if cycle is None:
+            raise CommandError("there are no cycles yet: load a plan with `okrs apply FILE`")
     if cycle is None:
         known = ", ".join(Cycle.objects.values_list("key", flat=True)) or "none yet"
         raise CommandError(f"no cycle {options.cycle!r} (cycles: {known})")

@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
+import re
 import zlib
 import zoneinfo
 from dataclasses import dataclass
@@ -31,7 +32,8 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 from django.utils import timezone
 
-from okrs.ascode.apply import apply_file
+from okrs.ascode.apply import apply_plan
+from okrs.ascode.parse import load_plan
 from okrs.demo.delivery import load_delivery
 from okrs.goals.checkins.models import CheckIn
 from okrs.goals.checkins.services import record_checkin
@@ -42,7 +44,9 @@ from okrs.org.audit import Actor
 from okrs.org.models import WEEKDAYS, Organisation, Person, Role, Team
 
 PLAN_PATH = Path(__file__).with_name("plan.yaml")
-DEMO_CYCLE = "2026-Q4"
+# plan.yaml is written for this quarter (and its year); `demo_plan_text` moves it to another.
+PLAN_YEAR, PLAN_QUARTER = 2026, 4
+DEMO_TIMEZONE = "Europe/London"  # the plan's organisation timezone: its days are the demo's
 HISTORY_WEEKS = 10
 # A key result is due on "my check-ins" when nobody checked in on it for three days. Some get
 # their latest check-in this many days before the load, whatever weekday that is: a week leaves
@@ -451,9 +455,11 @@ def load_demo(*, today: dt.datetime | None = None) -> DemoResult:
     if today is not None and timezone.is_naive(today):
         raise ValueError("today needs a timezone")
     until = min(today or now, now)
-    applied = apply_file(PLAN_PATH, actor=LOADER)
+    local_day = until.astimezone(zoneinfo.ZoneInfo(DEMO_TIMEZONE)).date()
+    plan = load_plan(demo_plan_text(local_day), filename=str(PLAN_PATH))
+    applied = apply_plan(plan, actor=LOADER)
     assign_roles()
-    cycle = Cycle.objects.get(key=DEMO_CYCLE)
+    cycle = Cycle.objects.get(key=demo_cycle_key(local_day))
     added, history_until = record_history(cycle, until=until)
     delivery_added = load_delivery(until=until, actor=LOADER)
     return DemoResult(
@@ -468,6 +474,61 @@ def load_demo(*, today: dt.datetime | None = None) -> DemoResult:
         history_until=history_until,
         delivery_rows_added=delivery_added,
     )
+
+
+def quarter_of(day: dt.date) -> tuple[int, int]:
+    return day.year, (day.month - 1) // 3 + 1
+
+
+def demo_cycle_key(day: dt.date) -> str:
+    """The demo's quarter on `day`: the one holding it, so the demo always has a running cycle."""
+    year, quarter = quarter_of(day)
+    return f"{year}-Q{quarter}"
+
+
+def _quarter_bounds(year: int, quarter: int) -> tuple[dt.date, dt.date]:
+    start = dt.date(year, 3 * quarter - 2, 1)
+    following = dt.date(year + (quarter == 4), 1 if quarter == 4 else 3 * quarter + 1, 1)
+    return start, following - dt.timedelta(days=1)
+
+
+def demo_plan_text(day: dt.date) -> str:
+    """plan.yaml, moved from the quarter it is written for to the one holding `day`.
+
+    Loaded whenever, the demo is mid-story in a running quarter: its cycles become that quarter
+    and its year, and every date of the plan (initiatives' `completed_on`) keeps its distance
+    from the quarter's start (cut at the quarter's end, the shortest quarter being 90 days).
+    """
+    text = PLAN_PATH.read_text(encoding="utf-8")
+    year, quarter = quarter_of(day)
+    if (year, quarter) == (PLAN_YEAR, PLAN_QUARTER):
+        return text
+    old_start, old_end = _quarter_bounds(PLAN_YEAR, PLAN_QUARTER)
+    new_start, new_end = _quarter_bounds(year, quarter)
+    old_cycles = (
+        f'  - key: "{PLAN_YEAR}"\n    name: "{PLAN_YEAR}"\n'
+        f"    start: {PLAN_YEAR}-01-01\n    end: {PLAN_YEAR}-12-31\n"
+        f"  - key: {PLAN_YEAR}-Q{PLAN_QUARTER}\n    name: Q{PLAN_QUARTER} {PLAN_YEAR}\n"
+        f"    start: {old_start}\n    end: {old_end}\n"
+    )
+    new_cycles = (
+        f'  - key: "{year}"\n    name: "{year}"\n'
+        f"    start: {year}-01-01\n    end: {year}-12-31\n"
+        f"  - key: {year}-Q{quarter}\n    name: Q{quarter} {year}\n"
+        f"    start: {new_start}\n    end: {new_end}\n"
+    )
+    if old_cycles not in text:
+        raise RuntimeError("okrs/demo/plan.yaml's cycles are not the ones demo_plan_text moves")
+    text = text.replace(old_cycles, new_cycles).replace(
+        f'parent: "{PLAN_YEAR}"', f'parent: "{year}"'
+    )
+    text = text.replace(f"cycle: {PLAN_YEAR}-Q{PLAN_QUARTER}", f"cycle: {year}-Q{quarter}")
+
+    def moved(match: re.Match[str]) -> str:
+        offset = dt.date.fromisoformat(match.group(1)) - old_start
+        return f"completed_on: {min(new_start + offset, new_end)}"
+
+    return re.sub(r"completed_on: (\d{4}-\d\d-\d\d)", moved, text)
 
 
 DEMO_ADMIN = "ceo@acme.test"

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
+import time_machine
 
 from okrs.cli import main
+from okrs.goals.models import Cycle
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
@@ -19,6 +22,24 @@ def test_markdown_to_stdout_by_default(reviewed, capsys) -> None:
     code, out, err = run(capsys, "report", "--cycle", "2026-Q4")
     assert code == 0 and err == ""
     assert out.startswith("# Quarterly business review: 2026-Q4, Acme")
+
+
+def test_without_cycle_the_current_one(reviewed, capsys) -> None:
+    Cycle.objects.create(key="2027-Q1", start=dt.date(2027, 1, 1), end=dt.date(2027, 3, 31))
+    with time_machine.travel(dt.datetime(2026, 12, 2, 12, tzinfo=dt.UTC), tick=False):
+        code, out, _ = run(capsys, "report")
+    assert code == 0
+    assert out.startswith("# Quarterly business review: 2026-Q4, Acme")
+    with time_machine.travel(dt.datetime(2027, 2, 2, 12, tzinfo=dt.UTC), tick=False):
+        code, out, _ = run(capsys, "report")
+    assert code == 0
+    assert out.startswith("# Quarterly business review: 2027-Q1, Acme")
+
+
+def test_without_cycle_and_no_plan_exits_1(db, capsys) -> None:
+    code, out, err = run(capsys, "report")
+    assert code == 1 and out == ""
+    assert "there are no cycles yet" in err
 
 
 def test_json_for_a_team(reviewed, capsys) -> None:
@@ -52,7 +73,7 @@ def test_an_unwritable_output_exits_1(world, capsys, tmp_path) -> None:
     assert code == 1 and err.startswith("okrs: cannot write")
 
 
-@pytest.mark.parametrize("args", [["report"], ["report", "--cycle", "2026-Q4", "--format", "pdf"]])
+@pytest.mark.parametrize("args", [["report", "--cycle"], ["report", "--format", "pdf"]])
 def test_usage_errors_exit_2(world, args) -> None:
     with pytest.raises(SystemExit) as exc:
         main(args)
