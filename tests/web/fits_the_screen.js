@@ -65,6 +65,20 @@
       }
     }
   }
+  // A button's word is never split across lines ("Sho / w"): each word's text sits on one line.
+  for (const button of document.querySelectorAll('button, .button, input[type=submit]')) {
+    if (button.closest(INTENDED) || !button.checkVisibility() || srOnly(button)) continue;
+    const walker = document.createTreeWalker(button, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const match of node.textContent.matchAll(/\S+/g)) {
+        const range = document.createRange();
+        range.setStart(node, match.index);
+        range.setEnd(node, match.index + match[0].length);
+        const lines = new Set([...range.getClientRects()].filter(r => r.width).map(r => Math.round(r.top)));
+        if (lines.size > 1) report(button, `breaks the word "${match[0]}" across lines`);
+      }
+    }
+  }
   // Every table is stacked: each cell under a visible heading says which heading it is under.
   for (const table of document.querySelectorAll('table')) {
     if (table.closest(INTENDED) || !table.checkVisibility()) continue;
