@@ -216,7 +216,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": config.env("OKRS_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # huey says "executing" and "executed" for every task, several a minute: the tasks log
+    # what they did, and huey's warnings and errors (a failed task) still show.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "huey": {"level": "WARNING"}},
 }
 
 # Slack (docs/slack.md). The Web API base URL is a setting for GovSlack and for tests.

@@ -1,4 +1,4 @@
-"""`make demo` ends with where to sign in and as whom, just before the server's own log."""
+"""`make demo` ends with where to sign in and as whom, once the server listens."""
 
 from __future__ import annotations
 
@@ -37,12 +37,15 @@ def test_serve_prints_the_address_it_serves_and_the_demo_sign_ins(tmp_path: Path
             if not line:
                 break
             lines.append(line.rstrip("\n"))
-            if "Listening at" in line:
+            if "Booting worker" in line:
                 break
     finally:
         stop(process)
-    started = next(i for i, line in enumerate(lines) if "Starting gunicorn" in line)
-    assert lines[started - 3 : started] == [
+    # After the server's start-up log (it listens), before the web processes say they boot.
+    listening = next(i for i, line in enumerate(lines) if "Listening at" in line)
+    booting = next(i for i, line in enumerate(lines) if "Booting worker" in line)
+    assert listening < booting - 3
+    assert lines[booting - 3 : booting] == [
         f"The demo organisation is loaded. Sign in at http://127.0.0.1:{port}/ as:",
         "  maya@acme.test / okrs-demo  Maya Patel, lead of the platform team",
         "  ceo@acme.test / okrs-demo   Alex Chen, CEO (admin)",

@@ -15,7 +15,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -126,11 +126,8 @@ def run(options: argparse.Namespace) -> int:
         settings.BASE_URL,
     )
     worker = _start_worker() if run_worker else None
-    # Last before the server's log, so that it does not scroll away (`make demo`).
-    for line in sign_in:
-        print(line, flush=True)
     try:
-        serve(options.host, options.port, workers, options.threads)
+        serve(options.host, options.port, workers, options.threads, ready_lines=sign_in)
     finally:
         if worker is not None:
             _stop(worker)
@@ -169,8 +166,19 @@ def _bind(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-def serve(host: str, port: int, workers: int, threads: int) -> None:
-    """gunicorn's threaded workers: `workers` forked processes of `threads` threads each."""
+def serve(
+    host: str, port: int, workers: int, threads: int, *, ready_lines: Sequence[str] = ()
+) -> None:
+    """gunicorn's threaded workers: `workers` forked processes of `threads` threads each.
+
+    `ready_lines` are printed once the server listens, after its start-up log, so that where
+    and as whom to sign in (`make demo`) is the last thing on the screen, not scrolled away.
+    """
+
+    def when_ready(_server: object) -> None:
+        for line in ready_lines:
+            print(line, flush=True)
+
     from gunicorn.app.base import BaseApplication
 
     class Server(BaseApplication):
@@ -190,6 +198,7 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
                 # Its control socket has one fixed path per user: a second server would take it
                 # over, and okrs is managed through its own commands and signals.
                 "control_socket_disable": True,
+                "when_ready": when_ready,
                 "errorlog": "-",
                 "loglevel": "info",
                 # Each process's heartbeat file (made with mkstemp, private) lives in memory,

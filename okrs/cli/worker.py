@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
 import threading
@@ -13,6 +14,8 @@ from django.conf import settings
 from huey.consumer import Consumer
 
 from okrs.runtime import tune_for_serving
+
+log = logging.getLogger("okrs.worker")
 
 
 def register(subparsers: Any) -> None:
@@ -48,5 +51,9 @@ def run(options: argparse.Namespace) -> int:
     tune_for_serving()
     if options.exit_with_parent:
         _stop_when_orphaned(options.exit_with_parent)
-    make_consumer(options.workers).run()
+    consumer = make_consumer(options.workers)
+    # huey's own start-up lines are below the log level (settings.LOGGING): say it once here.
+    queue = "Redis" if settings.HUEY["huey_class"] == "huey.RedisHuey" else "SQLite"
+    log.info("okrs worker started: %d threads on the %s queue", options.workers, queue)
+    consumer.run()
     return 0
