@@ -23,17 +23,28 @@ demo: $(STAMP)
 	$(BIN)/okrs demo
 	OKRS_MAIL_CONSOLE=true $(BIN)/okrs serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
-	$(BIN)/python -m pytest -m "not browser"
+# Tests run in parallel (pytest-xdist), one process per core and at most 4: under test-postgres
+# each process takes a Redis database of its own (there are 15), and the tests that serve okrs
+# start several processes each, so more workers than cores only queue. `make test TEST_WORKERS=0`
+# runs in one process. docs/testing.md says what runs where.
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ "$$n" -gt 4 ] && n=4; echo $$n)
+PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
-# The suite again on PostgreSQL and Redis (CI runs this; the services must be running).
+# The embedded stack (SQLite, the embedded queue): the same result whether or not PostgreSQL and
+# Redis run on the machine, since the tests that need them are left to test-postgres.
+test: $(STAMP)
+	$(PYTEST) -m "not browser and not postgres and not redis"
+
+# The suite again on PostgreSQL and Redis, with the tests that need them (CI runs this; the
+# services must be running). Each test process has its own test database (test_<name>_gw0, ...)
+# and its own Redis database: the one in OKRS_TEST_QUEUE_URL only names the server.
 test-postgres: $(STAMP)
 	OKRS_DATABASE_URL=$${OKRS_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} \
 	OKRS_QUEUE_URL=$${OKRS_TEST_QUEUE_URL:-redis://127.0.0.1:6379/0} \
-	$(BIN)/python -m pytest -m "not browser"
+	$(PYTEST) -m "not browser"
 
 test-browser: $(STAMP)
-	$(BIN)/python -m pytest -m browser
+	$(PYTEST) -m browser
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

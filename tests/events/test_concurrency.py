@@ -24,7 +24,7 @@ from django.db import connection
 from okrs.metrics.delivery.ingest.services import ingest
 from okrs.metrics.delivery.models import Change, RawEvent, Service, WebhookSecret
 from tests.events.conftest import SECRETS, encode, generic_headers
-from tests.services import require_service
+from tests.services import HANG_SECONDS, require_service
 
 pytestmark = pytest.mark.postgres
 
@@ -45,6 +45,7 @@ def postgres(transactional_db: None) -> None:
     Service.objects.create(key="checkout", name="Checkout")
 
 
+@pytest.mark.postgres
 def test_the_races_run_on_postgresql(tmp_path: Path) -> None:
     if connection.vendor == "postgresql":
         pytest.skip("the suite is on PostgreSQL: the races ran directly in this pass")
@@ -59,7 +60,9 @@ def test_the_races_run_on_postgresql(tmp_path: Path) -> None:
     )
     command = [sys.executable, "-m", "pytest", __file__, "-p", "no:cacheprovider", "-rA"]
     command += ["-k", "not test_the_races_run_on_postgresql", "--create-db"]
-    result = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=HANG_SECONDS
+    )
 
     assert result.returncode == 0, result.stdout + result.stderr
     # Every race ran against PostgreSQL, none was skipped.
@@ -85,7 +88,7 @@ def race(jobs: list[Callable[[], Any]]) -> list[Any]:
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=30)
+        thread.join(timeout=HANG_SECONDS)
     return results
 
 
