@@ -21,6 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+from tests.services import HANG_SECONDS
 from tests.tcp_proxy import TcpProxy
 from tests.test_running import (
     CURRENT_PLAN,
@@ -68,13 +69,13 @@ def serve(scaled_out_env: dict[str, str]) -> Iterator[object]:
     finally:
         for process in processes:
             process.terminate()
-            process.communicate(timeout=60)
+            process.communicate(timeout=HANG_SECONDS)
 
 
 def get(url: str, token: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}", **headers})
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=HANG_SECONDS) as response:
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read()
@@ -135,7 +136,7 @@ def test_too_many_threads_for_the_pool_is_refused_at_start(scaled_out_env) -> No
     env = {**scaled_out_env, "OKRS_DATABASE_POOL_SIZE": "2"}
     result = subprocess.run(
         [*OKRS, "serve", "--no-worker", "--threads", "4", "--port", str(free_port())],
-        env=env, capture_output=True, text=True, timeout=60,
+        env=env, capture_output=True, text=True, timeout=HANG_SECONDS,
     )  # fmt: skip
     assert result.returncode == 2
     assert "--threads 4 is more than OKRS_DATABASE_POOL_SIZE=2" in result.stderr
@@ -164,11 +165,14 @@ def test_a_database_that_goes_away_answers_503_and_the_server_recovers(
 
         proxy.start()  # the same address again, as after a restart of the database
         # The pool reconnects by itself: no restart of the server. Requests made while it does
-        # may still meet a severed connection; each gets 503, never a 500.
+        # may still meet a severed connection; each gets 503, never a 500. How soon it is back
+        # depends on the pool's back-off and on how busy the machine is, so the test waits for
+        # it (the limit only catches a server that never recovers) and asserts what was seen.
         seen = []
-        for _ in range(40):
+        recovering_until = time.monotonic() + HANG_SECONDS
+        while time.monotonic() < recovering_until:
             seen.append(get(f"{base}/api/v1/dashboard", token)[0])
-            if seen[-1] == 200:
+            if seen[-1] != 503:
                 break
             time.sleep(0.5)
         assert seen[-1] == 200 and set(seen) <= {200, 503}, seen

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.slack import FakeSlack
-from tests.services import require_service
+from tests.services import HANG_SECONDS, require_service
 
 pytestmark = pytest.mark.postgres
 
@@ -58,7 +58,9 @@ def race(tmp_path: Path) -> Iterator[tuple[dict[str, str], FakeSlack]]:
 
 
 def run(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(args, env=env, cwd=ROOT, capture_output=True, text=True, timeout=180)
+    result = subprocess.run(
+        args, env=env, cwd=ROOT, capture_output=True, text=True, timeout=HANG_SECONDS
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout
 
@@ -77,12 +79,12 @@ def delivered(slack: FakeSlack) -> Counter[tuple[str, str]]:
 def test_two_racing_workers_send_each_alert_and_digest_once(race) -> None:
     env, slack = race
     workers = [
-        subprocess.Popen([*WORKER, "run", f"w{n}", MONDAY, "60"], env=env, cwd=ROOT,
+        subprocess.Popen([*WORKER, "run", f"w{n}", MONDAY, str(HANG_SECONDS)], env=env, cwd=ROOT,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for n in range(2)
     ]  # fmt: skip
     for worker in workers:
-        _, err = worker.communicate(timeout=150)
+        _, err = worker.communicate(timeout=2 * HANG_SECONDS)
         assert worker.returncode == 0, err
 
     expected = Counter({(f"U{i:04d}", "Off track"): 1 for i in range(OWNERS)})

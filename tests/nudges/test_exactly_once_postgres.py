@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.slack import FakeSlack
-from tests.services import require_service
+from tests.services import HANG_SECONDS, require_service
 
 pytestmark = pytest.mark.postgres
 
@@ -59,7 +59,9 @@ def race(tmp_path: Path) -> Iterator[tuple[dict[str, str], FakeSlack]]:
 
 
 def run(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(args, env=env, cwd=ROOT, capture_output=True, text=True, timeout=180)
+    result = subprocess.run(
+        args, env=env, cwd=ROOT, capture_output=True, text=True, timeout=HANG_SECONDS
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout
 
@@ -86,13 +88,13 @@ def test_two_racing_workers_under_a_rate_limit_send_each_nudge_once(race) -> Non
     # the machine is: every 16th call is refused with 429, and the workers must come back later.
     slack.rate_limit("chat.postMessage", 15)
     workers = [
-        subprocess.Popen([*WORKER, "send", f"w{n}", MONDAY, "90"], env=env, cwd=ROOT,
+        subprocess.Popen([*WORKER, "send", f"w{n}", MONDAY, str(HANG_SECONDS)], env=env, cwd=ROOT,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for n in range(2)
     ]  # fmt: skip
     reports = []
     for worker in workers:
-        out, err = worker.communicate(timeout=150)
+        out, err = worker.communicate(timeout=2 * HANG_SECONDS)
         assert worker.returncode == 0, err
         reports.append(json.loads(out.strip().splitlines()[-1]))
 
@@ -130,7 +132,7 @@ def test_a_worker_killed_after_its_claim_is_taken_over_once(race) -> None:
 
     # At the next minute's tick the claim has not been renewed for longer than its lease: the
     # rows are taken over, a minute after the worker died, and each nudge is sent exactly once.
-    run(env, *WORKER, "send", "rescuer", "2026-11-16T10:06:00+00:00", "60")
+    run(env, *WORKER, "send", "rescuer", "2026-11-16T10:06:00+00:00", str(HANG_SECONDS))
     run(env, *WORKER, "send", "another", "2026-11-16T10:07:00+00:00", "2")
     assert delivered(slack) == Counter({f"U{i:04d}": 1 for i in range(OWNERS)})
     assert rows(env) == Counter({"sent": OWNERS})
