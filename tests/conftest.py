@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from django.test import Client
@@ -20,7 +21,7 @@ from hypothesis import settings as hypothesis_settings
 
 from okrs.goals.models import Cycle, KeyResult, Objective
 from okrs.org.models import ApiToken, Organisation, Person, Team
-from tests.services import IN_CI, require
+from tests.services import HANG_SECONDS, IN_CI, require
 
 NOW = dt.datetime(2026, 11, 16, 12, 0, tzinfo=dt.UTC)
 
@@ -186,8 +187,11 @@ def browser() -> Iterator[Any]:
     # Playwright's sync API keeps an event loop in this thread; Django would then refuse the
     # test database's set-up and teardown, which are safe here (the documented work-around).
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # A page that is slow to settle on a busy machine is waited for, not failed: the limit
+    # only catches one that never does (tests/services.py's HANG_SECONDS).
+    expect.set_options(timeout=HANG_SECONDS * 1000)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
@@ -197,9 +201,19 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context()
+    context.set_default_timeout(HANG_SECONDS * 1000)
     page = context.new_page()
     failed: list[str] = []
-    page.on("requestfailed", lambda request: failed.append(request.url))
+
+    def record(request: Any) -> None:
+        # A request of ours the page itself gave up (a navigation or a newer htmx request
+        # cancelling one in flight) is the browser at work, and whether one is in flight at
+        # that moment depends on how busy the machine is; anything else is a failure.
+        ours = urlsplit(request.url).hostname in ("localhost", "127.0.0.1")
+        if not (ours and request.failure == "net::ERR_ABORTED"):
+            failed.append(f"{request.url}: {request.failure}")
+
+    page.on("requestfailed", record)
     yield page
     context.close()
     # Every asset is served by us: a request to anywhere else would fail on this network.

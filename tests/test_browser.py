@@ -11,7 +11,7 @@ pytestmark = pytest.mark.browser
 
 def test_interactive_api_docs_render_every_route(live_server: Any, page: Any) -> None:
     page.goto(f"{live_server.url}/api/v1/docs")
-    page.wait_for_selector(".opblock-summary-path", timeout=20_000)
+    page.wait_for_selector(".opblock-summary-path")
     paths = page.locator(".opblock-summary-path").all_inner_texts()
     paths = [p.replace("\u200b", "") for p in paths]
     assert "/api/v1/dashboard" in paths

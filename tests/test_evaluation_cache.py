@@ -32,6 +32,7 @@ from okrs.goals.evaluation import CACHE, CycleState, evaluate_cycle
 from okrs.goals.models import Cycle, KeyResult, Objective
 from okrs.org.audit import Actor
 from okrs.org.models import Person, Team
+from tests.services import HANG_SECONDS
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_PLAN = ROOT / "tests" / "data" / "example_plan.yaml"
@@ -245,7 +246,7 @@ def _run(env: dict[str, str], *args: str) -> str:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=HANG_SECONDS,
         check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
@@ -284,7 +285,7 @@ def test_a_check_in_by_another_process_is_seen_by_the_next_read(tmp_path: Path) 
         assert after["statuses"] == read("uncached")["statuses"]
     finally:
         reader.stdin.close()
-        reader.wait(timeout=60)
+        reader.wait(timeout=HANG_SECONDS)
 
 
 @pytest.mark.django_db(transaction=True)

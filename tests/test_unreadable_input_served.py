@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.services import HANG_SECONDS
 from tests.test_running import OKRS, free_port, okrs, stop, wait_for
 
 
@@ -42,7 +43,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, str]
 def send(
     port: int, method: str, target: str, headers: dict[str, str | bytes], body: bytes = b""
 ) -> tuple[int, str, bytes]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=HANG_SECONDS)
     try:
         # skip_accept_encoding and putrequest: the request target goes out byte for byte.
         connection.putrequest(method, target, skip_accept_encoding=True)

@@ -11,6 +11,7 @@ import pytest
 
 from okrs.cli import main
 from tests.coach.plans import GOOD, WEAK
+from tests.services import HANG_SECONDS
 
 DEMO_PLAN = Path(__file__).resolve().parents[2] / "okrs" / "demo" / "plan.yaml"
 FIELDS = ["rule", "severity", "ref", "line", "message", "suggestion"]
@@ -140,7 +141,9 @@ def test_without_a_database_references_are_checked_against_the_file(tmp_path) ->
 
     def lint(path: Path) -> subprocess.CompletedProcess[str]:
         command = [sys.executable, "-m", "okrs", "lint", str(path)]
-        return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            command, env=env, capture_output=True, text=True, timeout=HANG_SECONDS
+        )
 
     clean, refused = lint(good), lint(bad)
     assert (clean.returncode, refused.returncode) == (0, 1)

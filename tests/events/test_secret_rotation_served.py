@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.events.conftest import generic_headers
+from tests.services import HANG_SECONDS
 from tests.test_running import OKRS, free_port, okrs, stop, wait_for
 
 OLD, NEW = "the-first-generic-secret", "the-rotated-generic-secret"
@@ -77,7 +78,7 @@ def deliver_many(port: int, tag: str, secret: str) -> list[int]:
             }
         ).encode()
         headers = {**generic_headers(body, secret), "Content-Type": "application/json"}
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=HANG_SECONDS)
         try:
             connection.request("POST", "/api/v1/events/generic", body, headers)
             response = connection.getresponse()

@@ -34,7 +34,7 @@ Attributes and methods:
   are answered, the next ``refused`` ones get 429 with ``Retry-After: 1`` (counted in
   ``throttled``), then ``allowed`` again, and so on. ``rate_limit(method, None)`` removes it.
 - ``calls`` (every call, in order, as ``Call(method, token, params, status, error)``),
-  ``calls_to(method)``, ``wait_for(method, count=1, timeout=5.0)`` -> the calls once ``count``
+  ``calls_to(method)``, ``wait_for(method, count=1)`` -> the calls once ``count``
   of them arrived (for lazy listeners that answer from another thread), ``reset_calls()``.
 - ``response_url(name)``: a URL to put in a payload's ``response_url``; what is posted there
   (Bolt's ``respond()``) is recorded as a call to the method ``"response_url"``.
@@ -64,6 +64,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+
+from tests.services import HANG_SECONDS
 
 # Parameters Slack accepts as JSON-encoded strings inside a form body.
 _JSON_PARAMS = {"blocks", "attachments", "view", "metadata"}
@@ -250,8 +252,9 @@ class FakeSlack:
         with self._lock:
             return [call for call in self.calls if call.method == method]
 
-    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
-        deadline = time.monotonic() + timeout
+    def wait_for(self, method: str, count: int = 1) -> list[Call]:
+        """The calls to `method` once `count` arrived; the limit only catches a hang."""
+        deadline = time.monotonic() + HANG_SECONDS
         with self._arrived:
             while True:
                 found = [call for call in self.calls if call.method == method]

@@ -26,6 +26,6 @@ def test_no_change_runs_after_the_acknowledgement(
     assert response.status_code == 200
     # The lazy listener asks who the user is, records (committed), then updates the message
     # (which the fake does not know: message_not_found, answered and logged).
-    slack.fake.wait_for("chat.update", timeout=10)
+    slack.fake.wait_for("chat.update")
     checkin = CheckIn.objects.get(source="slack")
     assert (checkin.value, checkin.confidence) == (50, "on_track")

@@ -26,7 +26,7 @@ from okrs.goals.checkins.models import CheckIn
 from okrs.metrics.sources.backends.prometheus import PrometheusSource
 from okrs.metrics.sources.registry import SourceError
 from okrs.metrics.sources.sync import sync_key_result
-from tests.services import require
+from tests.services import HANG_SECONDS, require
 from tests.sources.conftest import bind, fresh, synced
 
 PROMETHEUS = os.environ.get("OKRS_PROMETHEUS", "/usr/bin/prometheus")
@@ -85,7 +85,7 @@ def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + HANG_SECONDS
         while True:
             if process.poll() is not None:
                 raise RuntimeError(process.stderr.read().decode() if process.stderr else "")
@@ -96,7 +96,7 @@ def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError("Prometheus did not scrape the exporter within 60 s")
+                raise RuntimeError("Prometheus never scraped the exporter")
             time.sleep(0.25)
         yield base
     finally:

@@ -23,6 +23,7 @@ from okrs.metrics.sources import http, sync
 from okrs.metrics.sources.sync import due_key_results, sync_due, sync_key_result
 from tests.conftest import NOW
 from tests.fakes.http_json import FakeJsonEndpoint
+from tests.services import HANG_SECONDS
 from tests.sources.conftest import bind, fresh, store_credential, synced
 
 
@@ -55,8 +56,9 @@ def sync_checkins(kr: KeyResult) -> list[float]:
 
 
 def eventually(condition: Callable[[], bool], what: str) -> None:
-    """Wait for something another thread does, however busy the machine; fail after a minute."""
-    deadline = time.monotonic() + 60
+    """Wait for something another thread does, however busy the machine (the limit only
+    catches a hang)."""
+    deadline = time.monotonic() + HANG_SECONDS
     while not condition():
         if time.monotonic() > deadline:
             raise AssertionError(f"never happened: {what}")

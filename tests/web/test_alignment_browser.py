@@ -28,7 +28,7 @@ def open_map(signed_in_page: Any, live_server: Any, person: Any, query: str = ""
     )
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(f"{live_server.url}/alignment/{query}")
-    page.wait_for_selector("#alignment-map[data-map-state='ready']", timeout=20_000)
+    page.wait_for_selector("#alignment-map[data-map-state='ready']")
     page.errors = errors
     return page
 
@@ -197,7 +197,7 @@ def test_at_360_px_the_map_and_the_list_stack(
     page = signed_in_page(world.member)
     page.set_viewport_size({"width": 360, "height": 740})
     page.goto(f"{live_server.url}/alignment/")
-    page.wait_for_selector("#alignment-map[data-map-state='ready']", timeout=20_000)
+    page.wait_for_selector("#alignment-map[data-map-state='ready']")
     map_box = page.locator("#alignment-map").bounding_box()
     list_box = page.locator("#alignment-outline").bounding_box()
     assert map_box["width"] <= 360 and list_box["y"] > map_box["y"] + map_box["height"]
