@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+from tests.services import HANG_SECONDS
 from tests.test_running import free_port, stop
 
 OKRS = [sys.executable, "-m", "okrs"]
@@ -31,7 +32,7 @@ def test_serve_prints_the_address_it_serves_and_the_demo_sign_ins(tmp_path: Path
     )
     lines: list[str] = []
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + HANG_SECONDS
         while time.monotonic() < deadline and process.stdout is not None:
             line = process.stdout.readline()
             if not line:

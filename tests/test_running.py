@@ -118,11 +118,13 @@ def test_serve_on_a_fresh_data_dir(served, fresh_env) -> None:
 def signed_in_opener(base: str, email: str, password: str) -> urllib.request.OpenerDirector:
     """A client with a session, signed in through the sign-in form as a person would."""
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
-    form = opener.open(f"{base}/accounts/login/", timeout=10).read().decode()
+    form = opener.open(f"{base}/accounts/login/", timeout=HANG_SECONDS).read().decode()
     csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)
     assert csrf, form
     fields = {"csrfmiddlewaretoken": csrf.group(1), "login": email, "password": password}
-    with opener.open(f"{base}/accounts/login/", urlencode(fields).encode(), timeout=10) as answer:
+    with opener.open(
+        f"{base}/accounts/login/", urlencode(fields).encode(), timeout=HANG_SECONDS
+    ) as answer:
         assert "/accounts/login/" not in answer.url, "the sign-in was refused"
     return opener
 
@@ -132,7 +134,7 @@ def test_links_follow_the_port_served_on(served, fresh_env) -> None:
     okrs(fresh_env, "user", "create", "admin@acme.test", "--role", "admin", "--password-stdin",
          stdin="a-long-enough-passphrase\n")  # fmt: skip
     opener = signed_in_opener(base, "admin@acme.test", "a-long-enough-passphrase")
-    page = opener.open(f"{base}/settings/webhooks/", timeout=10).read().decode()
+    page = opener.open(f"{base}/settings/webhooks/", timeout=HANG_SECONDS).read().decode()
     # What an admin pastes into GitHub: it must reach this server, not one on :8000.
     assert f"{base}/api/v1/events/github" in page
     assert "127.0.0.1:8000" not in page

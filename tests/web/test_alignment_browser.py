@@ -258,7 +258,7 @@ def open_at(signed_in_page: Any, live_server: Any, person: Any, width: int) -> A
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.goto(f"{live_server.url}/alignment/")
-    page.wait_for_selector("#alignment-map[data-map-state='ready']", timeout=20_000)
+    page.wait_for_selector("#alignment-map[data-map-state='ready']")
     page.errors = errors
     return page
 

@@ -104,10 +104,8 @@ def test_charts_draw_from_the_api_and_are_updated_in_place_by_a_poll(
         key_result=world.lead_time, value=20, actor=Actor(world.member, "web"),
         confidence="on_track",
     )  # fmt: skip
-    expect(page.locator('#kr-counts [data-status="on_track"] .count')).to_have_text(
-        "1", timeout=15_000
-    )
-    expect(page.locator("#charts-summary")).to_contain_text("Now: 1 on track", timeout=5_000)
+    expect(page.locator('#kr-counts [data-status="on_track"] .count')).to_have_text("1")
+    expect(page.locator("#charts-summary")).to_contain_text("Now: 1 on track")
     # The same chart, its data replaced: not a new chart per poll.
     assert page.evaluate("Chart.getChart('status-chart').id") == chart_id
     on_track_now = page.evaluate("Chart.getChart('status-chart').data.datasets[2].data.at(-1)")
