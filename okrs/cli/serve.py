@@ -109,8 +109,10 @@ def run(options: argparse.Namespace) -> int:
         # Scaled-out deployments run `okrs migrate` once instead of racing from every process.
         call_command("migrate", interactive=False, verbosity=0)
     sign_in = demo.sign_in_lines(f"http://{_bind(options.host, options.port)}/")
-    # Nothing opened here may be inherited by the forked web processes.
-    connections.close_all()
+    # Nothing opened here may be inherited by the forked web processes: a pooled connection
+    # "closed" only goes back to its pool, whose sockets every forked process would then share,
+    # one process reading the answers to another's queries. So the pools are closed too.
+    close_every_connection()
     tune_for_serving()
     run_worker = options.worker
     if run_worker is None:
@@ -132,6 +134,14 @@ def run(options: argparse.Namespace) -> int:
         if worker is not None:
             _stop(worker)
     return 0
+
+
+def close_every_connection() -> None:
+    for connection in connections.all(initialized_only=True):
+        connection.close()
+        close_pool = getattr(connection, "close_pool", None)  # PostgreSQL's, with a pool
+        if close_pool is not None:
+            close_pool()
 
 
 def follow_the_served_address(base_url: str) -> None:
