@@ -66,6 +66,9 @@ TARGETS_MS: dict[str, float | None] = {
     "check-in + dashboard": None,
     "dashboard page": 150.0,
     "alignment page": 150.0,
+    # The dashboard's charts: one scoring of the cycle per week so far, fetched by the page
+    # once it has loaded and after a change, never by an empty poll.
+    "dashboard trends": None,
 }
 # The bare SQL each route is compared with, and the routes held to RATIO_LIMIT of it.
 BASELINES = {
@@ -73,6 +76,7 @@ BASELINES = {
     "dashboard cold": "dashboard bare SQL",
     "check-in + dashboard": "dashboard bare SQL",
     "dashboard page": "dashboard bare SQL",
+    "dashboard trends": "dashboard bare SQL",
     "alignment": "alignment bare SQL",
     "alignment cold": "alignment bare SQL",
 }
@@ -433,6 +437,7 @@ def _routes(client: Client, cycle: str, as_of: str) -> dict[str, tuple[Call, Cal
         "check-in + dashboard": (lambda n: check_in_then_dashboard(3_000 + n), None),
         "dashboard page": (page(f"/?cycle={quote(cycle)}"), None),
         "alignment page": (page(f"/alignment/?cycle={quote(cycle)}"), None),
+        "dashboard trends": (get(f"/api/v1/dashboard/trends?{query}"), None),
     }
 
 
