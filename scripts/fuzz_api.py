@@ -16,19 +16,17 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from okrs.bench.processes import OKRS, free_port, run_okrs, wait_until_served
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-OKRS = [sys.executable, "-m", "okrs"]
 POSTGRES = os.environ.get("OKRS_FUZZ_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 CHECKS = [
     "not_a_server_error",
@@ -48,12 +46,6 @@ CONFIGURE_WEBHOOKS = (
 )
 # A run that has not finished by then is stuck, not thorough: fail it.
 WALL_CLOCK_SECONDS = 900
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager
@@ -115,26 +107,6 @@ def schemathesis_config(keys: dict[str, list[str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def okrs(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run([*OKRS, *args], env=env, capture_output=True, text=True, timeout=300)
-    if result.returncode != 0:
-        raise SystemExit(f"okrs {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
-    return result.stdout
-
-
-def wait_for(url: str, server: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit("okrs serve exited before it answered")
-        try:
-            urllib.request.urlopen(url, timeout=2).close()  # noqa: S310 (loopback only)
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit(f"{url} did not answer within {timeout:.0f} s")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--max-examples", type=int, default=40, help="per operation")
@@ -153,10 +125,10 @@ def fuzz(data_dir: str, max_examples: int, seed: int, extra: list[str]) -> int:
     env["OKRS_DATA_DIR"] = data_dir
     with fresh_database() as database_url:
         env["OKRS_DATABASE_URL"] = database_url
-        okrs(env, "migrate")
-        okrs(env, "demo")
-        token = okrs(env, "token", "create", "ceo@acme.test").strip()
-        okrs(env, "manage", "shell", "--no-imports", "-c", CONFIGURE_WEBHOOKS)
+        run_okrs(env, "migrate")
+        run_okrs(env, "demo")
+        token = run_okrs(env, "token", "create", "ceo@acme.test").strip()
+        run_okrs(env, "manage", "shell", "--no-imports", "-c", CONFIGURE_WEBHOOKS)
         config = Path(data_dir) / "schemathesis.toml"
         config.write_text(schemathesis_config(known_keys(database_url)))
         port = free_port()
@@ -169,7 +141,7 @@ def fuzz(data_dir: str, max_examples: int, seed: int, extra: list[str]) -> int:
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            wait_for(f"{base}/api/v1/openapi.json", server)
+            wait_until_served(f"{base}/api/v1/openapi.json", server)
             command = [
                 str(BIN / "schemathesis"),
                 "--config-file",

@@ -30,15 +30,15 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from okrs.bench.processes import OKRS, free_port, run_okrs, wait_until_served
+
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
-OKRS = [sys.executable, "-m", "okrs"]
 README_PORT = 8000
 # On a line of its own, so that the README can show the marker in its text without skipping.
 SKIP_MARKER = re.compile(
@@ -88,12 +88,6 @@ def port_is_free(port: int) -> bool:
         return True
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def on_port(text: str, port: int) -> str:
     """The block as it reads when the demo is served on `port` instead of the README's."""
     if port == README_PORT:
@@ -101,30 +95,11 @@ def on_port(text: str, port: int) -> str:
     return re.sub(rf"(127\.0\.0\.1|localhost):{README_PORT}\b", rf"\g<1>:{port}", text)
 
 
-def okrs(env: dict[str, str], *args: str) -> None:
-    result = subprocess.run([*OKRS, *args], env=env, capture_output=True, text=True, timeout=300)
-    if result.returncode != 0:
-        raise SystemExit(f"okrs {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
-
-
-def wait_for(url: str, server: subprocess.Popen[bytes], timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit("okrs serve exited before it answered")
-        try:
-            urllib.request.urlopen(url, timeout=2).close()  # noqa: S310 (loopback only)
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit(f"{url} did not answer within {timeout:.0f} s")
-
-
 @contextmanager
 def served_demo(env: dict[str, str], port: int, log: Path) -> Iterator[None]:
     """The demo as `make demo` serves it: migrated, loaded, mail on the console."""
-    okrs(env, "migrate")
-    okrs(env, "demo")
+    run_okrs(env, "migrate")
+    run_okrs(env, "demo")
     with log.open("wb") as output:
         server = subprocess.Popen(
             [*OKRS, "serve", "--host", "127.0.0.1", "--port", str(port)],
@@ -133,7 +108,7 @@ def served_demo(env: dict[str, str], port: int, log: Path) -> Iterator[None]:
             stderr=subprocess.STDOUT,
         )
         try:
-            wait_for(f"http://127.0.0.1:{port}/api/v1/openapi.json", server)
+            wait_until_served(f"http://127.0.0.1:{port}/api/v1/openapi.json", server)
             yield
         finally:
             server.terminate()

@@ -10,15 +10,14 @@ sign-in page, then, signed in as the demo lead, the pages below.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
+
+from okrs.bench.processes import OKRS, free_port, wait_until_served
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "screenshots"
@@ -34,12 +33,6 @@ PAGES = {
 WIDTHS = {"": 1280, "-360": 360}
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def shoot(page: Page, url: str, name: str) -> None:
     page.goto(url)
     page.wait_for_load_state("networkidle")
@@ -51,23 +44,17 @@ def shoot(page: Page, url: str, name: str) -> None:
 def main() -> int:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OKRS_")}
     env["OKRS_DATA_DIR"] = tempfile.mkdtemp(prefix="okrs-screens-")
-    okrs = [sys.executable, "-m", "okrs"]
-    subprocess.run([*okrs, "demo"], env=env, check=True, capture_output=True)
+    subprocess.run([*OKRS, "demo"], env=env, check=True, capture_output=True)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
-        [*okrs, "serve", "--port", str(port)],
+        [*OKRS, "serve", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/accounts/login/", timeout=2).close()  # noqa: S310
-                break
-            except OSError:
-                time.sleep(0.3)
+        wait_until_served(f"{base}{SIGN_IN}", server)
         OUT.mkdir(parents=True, exist_ok=True)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)

@@ -547,7 +547,7 @@ def ingest_over_http(
 
     from django.db import connection, connections
 
-    from okrs.bench.load import free_port
+    from okrs.bench.processes import free_port
     from okrs.metrics.delivery.models import RawEvent
 
     secret = _bench_secret()

@@ -73,6 +73,7 @@ from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 from okrs.bench.harness import aligned_table, write_report
 from okrs.bench.loadgen import Answer, Connection, Load, Outcome, Request
+from okrs.bench.processes import free_port
 from okrs.bench.run import percentile
 from okrs.bench.sizes import FULL, QUICK, Sizes
 
@@ -650,14 +651,6 @@ def urllib_open(url: str) -> Any:
     import urllib.request
 
     return urllib.request.urlopen(url, timeout=5)
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _with_database(url: str, name: str) -> str:
