@@ -69,12 +69,35 @@ def test_no_change_keeps_each_value_and_confirms_its_confidence_on_its_own(world
     result = record_no_change(
         actor=actor,
         key_result_ids=[world.lead_time.pk, world.change_failure_rate.pk, 999_999],
+        confidences={world.change_failure_rate.pk: "on_track"},  # but it has no value to keep
     )
     [kept] = result.recorded
     assert (kept.key_result_id, kept.value, kept.confidence) == (world.lead_time.pk, 50, "at_risk")
     assert len(result.problems) == 1 and result.problems[0].startswith(
         world.change_failure_rate.title
     )
+    assert result.needs_confidence == []
+
+
+def test_no_change_records_no_confidence_nobody_gave(world: World) -> None:
+    actor = Actor(world.member, "slack")
+    # A value from a person with no confidence, then a synced one: neither is a confidence to
+    # confirm, so "no change" asks for one instead of recording none (or a computed one).
+    record_checkin(key_result=world.lead_time, value=50, actor=actor, confidence=None)
+    result = record_no_change(actor=actor, key_result_ids=[world.lead_time.pk])
+    assert result.recorded == [] and result.problems == []
+    assert result.needs_confidence == [world.lead_time]
+    assert CheckIn.objects.filter(key_result=world.lead_time).count() == 1
+
+
+def test_no_change_confirms_the_confidence_given_with_it(world: World) -> None:
+    actor = Actor(world.member, "teams")
+    record_checkin(key_result=world.lead_time, value=50, actor=actor, confidence="at_risk")
+    result = record_no_change(
+        actor=actor, key_result_ids=[world.lead_time.pk], confidences={world.lead_time.pk: "off_track"}
+    )
+    [kept] = result.recorded
+    assert (kept.value, kept.confidence) == (50, "off_track")
 
 
 def test_the_statuses_after_saving_follow_the_order_given(world: World) -> None:

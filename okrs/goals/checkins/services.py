@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from django.db import transaction
@@ -222,36 +222,48 @@ def latest_confidence(kr: KeyResult) -> str | None:
 class NoChangeResult:
     recorded: list[CheckIn]
     problems: list[str]  # one sentence per key result that could not be confirmed
+    # Key results with no confidence from a person to confirm and none given with the answer:
+    # nothing was recorded for them. The channel asks for a confidence in the same interaction.
+    needs_confidence: list[KeyResult] = field(default_factory=list)
 
 
 def record_no_change(
-    *, actor: audit.Actor, key_result_ids: Sequence[int], at: dt.datetime | None = None
+    *,
+    actor: audit.Actor,
+    key_result_ids: Sequence[int],
+    confidences: Mapping[int, str] | None = None,
+    at: dt.datetime | None = None,
 ) -> NoChangeResult:
-    """Keep each value and confirm its confidence (a chat message's "No change" button).
+    """Keep each value and confirm its confidence (a "No change" answer).
 
-    One refusal does not block the others: each key result is confirmed on its own, and a key
-    result deleted since the message went out is skipped (nothing to confirm).
+    The confidence confirmed is the one given with the answer (`confidences`, by key result id)
+    or else the latest one a person gave. A key result with neither is not checked in: a
+    confidence nobody chose is never recorded, so it is returned in `needs_confidence` for the
+    channel to ask. One refusal does not block the others: each key result is confirmed on its
+    own, and a key result deleted since the message went out is skipped (nothing to confirm).
     """
+    given = confidences or {}
     key_results = key_results_by_id(key_result_ids)
     recorded: list[CheckIn] = []
     problems: list[str] = []
+    needs_confidence: list[KeyResult] = []
     for kr_id in key_result_ids:
         kr = key_results.get(kr_id)
         if kr is None:
             continue
+        confidence = given.get(kr_id) or latest_confidence(kr)
+        if confidence is None:
+            needs_confidence.append(kr)
+            continue
         try:
             recorded.append(
                 record_checkin(
-                    key_result=kr,
-                    value=None,
-                    actor=actor,
-                    confidence=latest_confidence(kr),
-                    at=at,
+                    key_result=kr, value=None, actor=actor, confidence=confidence, at=at
                 )
             )
         except (CheckInInvalid, PermissionDenied) as exc:
             problems.append(f"{kr.title}: {exc}")
-    return NoChangeResult(recorded, problems)
+    return NoChangeResult(recorded, problems, needs_confidence)
 
 
 def statuses(
