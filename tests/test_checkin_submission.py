@@ -94,7 +94,9 @@ def test_no_change_confirms_the_confidence_given_with_it(world: World) -> None:
     actor = Actor(world.member, "teams")
     record_checkin(key_result=world.lead_time, value=50, actor=actor, confidence="at_risk")
     result = record_no_change(
-        actor=actor, key_result_ids=[world.lead_time.pk], confidences={world.lead_time.pk: "off_track"}
+        actor=actor,
+        key_result_ids=[world.lead_time.pk],
+        confidences={world.lead_time.pk: "off_track"},
     )
     [kept] = result.recorded
     assert (kept.value, kept.confidence) == (50, "off_track")

@@ -36,6 +36,27 @@ def person_zone_name(person: Person, org: Organisation | None = None) -> str:
     return schedule.owner_timezone(person.timezone, team_tz, org.timezone)
 
 
+class SnoozeUnavailable(Exception):
+    """A snooze now would bring the nudge back after its check-in week has ended, when it is no
+    longer sent: the message says so and offers no snooze. The text is meant for the person."""
+
+
+def snooze_time(*, nudge: Nudge, person: Person, now: dt.datetime) -> dt.datetime | None:
+    """When a snooze pressed now would bring the nudge back, or None when that would be after
+    the nudge's check-in week (a nudge snoozed on its last day would only be cancelled)."""
+    until = schedule.snoozed_until(now, schedule.zone(person_zone_name(person)))
+    if nudge.expires_at is not None and until >= nudge.expires_at:
+        return None
+    return until
+
+
+# What a channel says instead of offering a snooze that would never come back.
+NO_SNOOZE_LEFT = (
+    "A snooze now would come back after this check-in week has ended, so none is offered: "
+    "check in now, or this week's check-in stays missing."
+)
+
+
 @transaction.atomic
 def snooze_nudge(
     *, nudge_id: int, person: Person, now: dt.datetime | None = None, channel: str | None = None
@@ -43,13 +64,16 @@ def snooze_nudge(
     """The nudge comes back a day later (same wall-clock time); returns when.
 
     Raises LookupError when there is no such nudge for this person: a chat button or link of
-    someone else's nudge must not tell whether it exists. Pressing Snooze twice keeps one copy.
+    someone else's nudge must not tell whether it exists. Raises SnoozeUnavailable when the day
+    later falls after the nudge's check-in week. Pressing Snooze twice keeps one copy.
     """
     now = now or timezone.now()
     nudge = Nudge.objects.filter(pk=nudge_id, person=person).first()
     if nudge is None:
         raise LookupError(f"no nudge {nudge_id} for {person.email}")
-    until = schedule.snoozed_until(now, schedule.zone(person_zone_name(person)))
+    until = snooze_time(nudge=nudge, person=person, now=now)
+    if until is None:
+        raise SnoozeUnavailable(NO_SNOOZE_LEFT)
     actor = Actor(person, channel or nudge.channel or "web")
     copy, created = Nudge.objects.select_for_update().get_or_create(
         person=person,

@@ -257,9 +257,7 @@ def record_no_change(
             continue
         try:
             recorded.append(
-                record_checkin(
-                    key_result=kr, value=None, actor=actor, confidence=confidence, at=at
-                )
+                record_checkin(key_result=kr, value=None, actor=actor, confidence=confidence, at=at)
             )
         except (CheckInInvalid, PermissionDenied) as exc:
             problems.append(f"{kr.title}: {exc}")
