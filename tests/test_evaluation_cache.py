@@ -215,6 +215,34 @@ def test_every_kind_of_write_is_seen_by_the_next_read(world, write: str) -> None
     changed_by(world.cycle, writes[write])
 
 
+def _forecast(state: dict[str, Any], ref: str) -> float | None:
+    rows = [kr for o in state["objectives"] for kr in o["key_results"] if kr["ref"] == ref]
+    return rows[0]["forecast"]
+
+
+@pytest.mark.django_db
+def test_a_person_s_check_in_on_an_automatic_key_result_moves_no_forecast(world) -> None:
+    """Cached and uncached agree that an automatic key result is forecast through its synced
+    values only, and both see a source given or taken away."""
+    kr = world.lead_time
+    for days_ago, value in ((30, 90), (20, 70), (10, 50)):
+        CheckIn.objects.create(
+            key_result=kr, value=value, source="sync", at=NOW - dt.timedelta(days=days_ago)
+        )
+    KeyResult.objects.filter(pk=kr.pk).update(source={"kind": "prometheus", "query": "x"})
+    synced_only = _forecast(assert_same(world.cycle, NOW), kr.ref)
+    assert synced_only is not None
+    kr.refresh_from_db()
+    record_checkin(
+        key_result=kr, value=None, confidence="on_track", actor=Actor(world.member, "web"),
+        at=NOW - dt.timedelta(hours=1),
+    )  # fmt: skip
+    assert _forecast(assert_same(world.cycle, NOW), kr.ref) == synced_only
+    # Without a source the same check-in is a fourth point of the line.
+    KeyResult.objects.filter(pk=kr.pk).update(source=None)
+    assert _forecast(assert_same(world.cycle, NOW), kr.ref) != synced_only
+
+
 @pytest.mark.django_db
 def test_apply_is_seen_and_a_dry_run_changes_nothing(tmp_path: Path) -> None:
     actor = Actor(None, "apply", trusted=True)

@@ -402,6 +402,28 @@ def test_forecast_score_is_clamped_but_forecast_is_not():
     assert result.forecast_score == 1.0
 
 
+def test_an_automatic_key_results_forecast_goes_through_its_synced_values_only():
+    # Synced on a line to 50 at day 100; the owner's "no change" on day 21 repeats 20 and
+    # gives a confidence. As a fourth point it would flatten the line (the median slope of
+    # (0,0) (10,10) (20,20) (21,20) is 20/21 a day).
+    synced = [sync(0, 0), sync(10, 10), sync(20, 20)]
+    no_change = human(21, 20, "on_track")
+    before = evaluate_key_result(
+        kind="increase", baseline=0, target=100, readings=synced, cycle_start=START,
+        cycle_end=END, as_of=day(21), automatic=True,
+    )  # fmt: skip
+    after = evaluate_key_result(
+        kind="increase", baseline=0, target=100, readings=[*synced, no_change],
+        cycle_start=START, cycle_end=END, as_of=day(21), automatic=True,
+    )  # fmt: skip
+    assert before.forecast == pytest.approx(100.0, rel=1e-12)
+    assert (after.forecast, after.forecast_score) == (before.forecast, before.forecast_score)
+    assert after.confidence == "on_track"  # the answer still counts as the owner's word
+    # A key result without a source is forecast through every check-in, as before.
+    manual = evaluate("increase", 0, 100, [*synced, no_change], as_of_day=21)
+    assert manual.forecast != pytest.approx(100.0, rel=1e-6)
+
+
 def test_drifting_shape_on_track_by_confidence_but_forecast_short():
     # What the drift alert is built on: the owner says on track, the trend says 0.3.
     readings = [human(0, 0), human(20, 6), human(40, 12, "on_track")]

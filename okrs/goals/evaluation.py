@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from django.db import connection, models
-from django.db.models import Func, Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Func, Q, QuerySet
 
 from okrs.goals import generation, scoring
 from okrs.goals.checkins.models import CheckIn, Source
@@ -85,6 +85,18 @@ KEY_RESULT_FIELDS = (
     "objective_id", "key", "title", "owner_id", "kind", "baseline", "target", "unit", "weight",
     "position", "final_score",
 )  # fmt: skip
+
+
+# Whether a key result has a metric source, read in the plan's query without loading the source
+# itself (a JSON document per key result that no score needs). None is stored as SQL NULL;
+# an empty document is no source either, as everywhere `bool(kr.source)` decides.
+HAS_SOURCE = ExpressionWrapper(Q(source__isnull=False) & ~Q(source={}), output_field=BooleanField())
+
+
+def is_automatic(kr: KeyResult) -> bool:
+    """The key result has a metric source: its forecast is drawn through synced values only."""
+    has_source = kr.__dict__.get("has_source")  # set by the plan's query (HAS_SOURCE)
+    return bool(kr.source) if has_source is None else bool(has_source)
 
 
 def thresholds(org: Organisation) -> scoring.Thresholds:
@@ -327,9 +339,10 @@ def _load_plan(cycle_ids: list[int]) -> Plan:
     objectives = list(
         Objective.objects.filter(in_cycles).only(*OBJECTIVE_FIELDS).order_by("position", "id")
     )
-    key_results = list(
+    key_results: list[KeyResult] = list(
         KeyResult.objects.filter(objective__cycle_id__in=cycle_ids)
         .only(*KEY_RESULT_FIELDS)
+        .annotate(has_source=HAS_SOURCE)
         .order_by("position", "id")
     )
     owners = Person.objects.filter(
@@ -417,8 +430,8 @@ def _read_histories(
         if (
             old is not None
             and old.rows == kr_rows
-            and (old.kind, old.baseline, old.target, old.initial_value)
-            == (kr.kind, kr.baseline, kr.target, kr.initial_value)
+            and (old.kind, old.baseline, old.target, old.initial_value, old.automatic)
+            == (kr.kind, kr.baseline, kr.target, kr.initial_value, is_automatic(kr))
         ):
             histories[kr.pk] = old
             continue
@@ -434,6 +447,7 @@ def _read_histories(
             notes=[row[5] for row in kr_rows],
             authors=[row[6] for row in kr_rows],
             rows=kr_rows,
+            automatic=is_automatic(kr),
         )
     return histories
 
@@ -614,6 +628,7 @@ def _key_result_state(
         cycle_end=bounds[1],
         as_of=moment,
         thresholds=limits,
+        automatic=is_automatic(kr),
     )
     week_ago = moment - dt.timedelta(days=7)
     then = [r for r in readings if r.at <= week_ago]

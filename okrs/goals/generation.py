@@ -53,7 +53,8 @@ def watched() -> list[tuple[type[Model], str, tuple[str, ...] | None]]:
 
     return [
         (Objective, "plan", ("id", *evaluation.OBJECTIVE_FIELDS)),
-        (KeyResult, "plan", ("id", *evaluation.KEY_RESULT_FIELDS)),
+        # The source too: the plan reads only whether there is one (evaluation.HAS_SOURCE).
+        (KeyResult, "plan", ("id", *evaluation.KEY_RESULT_FIELDS, "source")),
         (Team, "plan", ("id", *evaluation.TEAM_FIELDS)),
         (Person, "plan", ("id", *evaluation.PERSON_FIELDS)),
         (CheckIn, "checkins", None),

@@ -45,8 +45,8 @@ class KeyResultHistory:
     """
 
     __slots__ = (
-        "_forecasts", "_last_human", "authors", "baseline", "initial_value", "kind", "notes",
-        "readings", "rows", "target",
+        "_forecasts", "_last_human", "authors", "automatic", "baseline", "initial_value", "kind",
+        "notes", "readings", "rows", "target",
     )  # fmt: skip
 
     def __init__(
@@ -60,12 +60,15 @@ class KeyResultHistory:
         notes: Sequence[str],
         authors: Sequence[int | None] | None = None,
         rows: Sequence[object] = (),
+        automatic: bool = False,
     ) -> None:
         """`readings`, `notes` and `authors` (who told each one, if known) are parallel, in the
         order the database returned them.
 
         `rows` are what they were made from, kept for the caller to tell, next time it reads
         them, whether this history still holds (see `evaluation._read_histories`).
+        `automatic`: the key result has a metric source, so its forecast goes through the
+        synced readings only (`scoring.forecast_at_end`).
 
         They are sorted here by time with a stable sort, exactly as `evaluate_key_result`
         sorts them, so among readings at the same instant the later one given stays latest.
@@ -82,6 +85,7 @@ class KeyResultHistory:
         self.kind = kind
         self.baseline = baseline
         self.target = target
+        self.automatic = automatic
         self.rows = rows
         # The value before any check-in (the baseline, or 0 for a milestone): the model's rule.
         self.initial_value = initial_value
@@ -160,8 +164,9 @@ class KeyResultHistory:
         found = self._forecasts.get(key)
         if found is None:
             found = scoring.forecast_at_end(
-                self.kind, self.baseline, self.target, readings[first:last], cycle_start, cycle_end
-            )
+                self.kind, self.baseline, self.target, readings[first:last], cycle_start, cycle_end,
+                automatic=self.automatic,
+            )  # fmt: skip
             self._forecasts[key] = found
         return found
 

@@ -258,12 +258,14 @@ def evaluate_key_result(
     cycle_end: datetime,
     as_of: datetime,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    automatic: bool = False,
 ) -> KeyResultScore:
     """Score, pace, confidence, status, staleness and forecast of one key result at as_of.
 
     `readings` may be unsorted and may include check-ins after as_of (backfills, or a report run
     for a past date) and outside the cycle; they are filtered here so that every caller gets the
-    same answer from the same rows.
+    same answer from the same rows. `automatic`: the key result has a metric source, so its
+    forecast is drawn through the synced readings only (see `forecast_at_end`).
     """
     check_kind(kind)
     for name, instant in (("cycle_start", cycle_start), ("cycle_end", cycle_end), ("as_of", as_of)):
@@ -285,7 +287,9 @@ def evaluate_key_result(
         target=target,
         latest=latest,
         latest_human=latest_human,
-        forecast=forecast_at_end(kind, baseline, target, in_cycle, cycle_start, cycle_end),
+        forecast=forecast_at_end(
+            kind, baseline, target, in_cycle, cycle_start, cycle_end, automatic=automatic
+        ),
         cycle_start=cycle_start,
         cycle_end=cycle_end,
         as_of=as_of,
@@ -361,12 +365,21 @@ def forecast_at_end(
     in_cycle: Sequence[Reading],
     cycle_start: datetime,
     cycle_end: datetime,
+    *,
+    automatic: bool = False,
 ) -> tuple[float | None, float | None]:
     """(forecast, forecast_score): the value at the cycle end on the Theil-Sen line, its score.
 
     `in_cycle` are the readings inside the cycle and not after as_of, in time order. (None,
     None) with fewer than 3 of them, or when the line cannot be drawn or overflows.
+
+    For an `automatic` key result (one with a metric source) the line goes through the synced
+    readings only: a person's check-in on it gives a confidence and repeats the latest synced
+    value, and counting that repeat as a measurement would bend the line towards a flat one
+    each time someone answers "no change".
     """
+    if automatic:
+        in_cycle = [r for r in in_cycle if not r.human]
     if len(in_cycle) < 3:
         return None, None
     points = [(_days_since(cycle_start, r.at), r.value) for r in in_cycle]

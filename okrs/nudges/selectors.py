@@ -124,7 +124,7 @@ def due_key_results_of(
             result = scoring.evaluate_key_result(
                 kind=kr.kind, baseline=kr.baseline, target=kr.target,
                 readings=readings.get(kr.pk, []), cycle_start=start, cycle_end=end, as_of=now,
-                thresholds=limits,
+                thresholds=limits, automatic=bool(kr.source),
             )  # fmt: skip
             found[owner].append(DueKeyResult.of(kr, result))
     return found
