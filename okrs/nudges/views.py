@@ -1,16 +1,16 @@
 """The pages of nudges: the signed check-in link from an email, and the admins' failure list.
 
 The link's GET only shows the prefilled form: mail scanners and link previews follow links,
-so a GET must never record anything. The POST records every touched row, all or none, as
-source `email` (okrs.goals.checkins.services.record_checkins, which checks the role and audits each
-check-in).
+so a GET must never record anything. The POST records every touched row (every row for "No
+change for all"), all or none, as source `email` (okrs.goals.checkins.services.record_checkins,
+which checks the role and audits each check-in), by the rules of okrs/goals/checkins/forms.py.
+Snooze is offered only while a snooze would still come back inside the check-in week.
 The form carries a CSRF token like every form; the token is tied to a cookie set by the GET,
 not to a session, so the POST works without signing in.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -20,33 +20,20 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from okrs import claims
-from okrs.goals.checkins.forms import (
-    FIELDS_TO_CORRECT,
-    NOTHING_TO_SAVE,
-    CheckInForm,
-    PostedRows,
-    row_form,
-)
+from okrs.goals.checkins.forms import CheckInRow, PostedRows, check, mark_refusals, row_form
 from okrs.goals.checkins.models import CheckIn
 from okrs.goals.checkins.services import CheckInsRefused, record_checkins
-from okrs.goals.evaluation import KeyResultState, evaluate_key_result
-from okrs.goals.models import KeyResult
+from okrs.goals.evaluation import evaluate_key_result
 from okrs.nudges import links
 from okrs.nudges.models import Nudge, NudgeState
 from okrs.nudges.selectors import due_key_result_models
-from okrs.nudges.services import snooze_nudge
+from okrs.nudges.services import NO_SNOOZE_LEFT, SnoozeUnavailable, snooze_nudge, snooze_time
 from okrs.org.audit import Actor
 from okrs.org.models import Organisation, Person
 from okrs.org.permissions import PermissionDenied
 from okrs.web.shell import admin_required
 
-
-@dataclass
-class LinkRow:
-    key_result: KeyResult
-    state: KeyResultState
-    form: CheckInForm
-    error: str = ""
+LinkRow = CheckInRow
 
 
 def _refused(request: HttpRequest, title: str, reason: str, status: int) -> HttpResponse:
@@ -95,6 +82,7 @@ def checkin_link(request: HttpRequest, token: str) -> HttpResponse:
         "person": person,
         "rows": rows,
         "saved": [],
+        "kept": set(),
         "error": "",
         "notice": "",
         "expires_at": link.expires_at,
@@ -102,46 +90,55 @@ def checkin_link(request: HttpRequest, token: str) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if "snooze" in request.POST:
-            until = snooze_nudge(nudge_id=nudge.pk, person=person, now=now, channel="email")
-            context["notice"] = f"Snoozed: we will ask again at {until:%A %H:%M} UTC."
+            try:
+                until = snooze_nudge(nudge_id=nudge.pk, person=person, now=now, channel="email")
+            except SnoozeUnavailable as exc:
+                context["error"] = f"Not snoozed. {exc}"
+                status = 409
+            else:
+                context["notice"] = f"Snoozed: we will ask again at {until:%A %H:%M} UTC."
         else:
             status = _save(request, person, rows, context)
             if status == 200 and context["saved"]:
                 done = {c.key_result_id for c in context["saved"]}
                 context["rows"] = [r for r in rows if r.key_result.pk not in done]
+    # Offered only while it would come back inside the check-in week; else the page says so.
+    context["snooze_until"] = snooze_time(nudge=nudge, person=person, now=now)
+    context["no_snooze_left"] = NO_SNOOZE_LEFT
     return render(request, "nudges/checkin_link.html", context, status=status)
 
 
 def _save(
     request: HttpRequest, person: Person, rows: list[LinkRow], context: dict[str, Any]
 ) -> int:
-    """Record the touched rows, all or none; the HTTP status of the answer."""
+    """Record the touched rows (every row for No change for all), all or none; the HTTP
+    status of the answer."""
     posted = PostedRows.of(request.POST)
     chosen: list[LinkRow] = []
     for row in rows:
-        kr = row.key_result
-        if posted.includes(kr):
-            # An automatic key result's value comes from its sync: only the confidence is taken.
-            row.form = posted.form(kr, row.state, keep_value=bool(kr.source))
+        if posted.includes(row.key_result):
+            row.form = posted.form(row.key_result, row.state)
             chosen.append(row)
-    if any(not row.form.is_valid() for row in chosen):
-        context["error"] = FIELDS_TO_CORRECT
-        return 400
-    touched = [r for r in chosen if posted.asks_for_checkin(r.key_result, r.form)]
-    if not touched:
-        context["notice"] = NOTHING_TO_SAVE
+    checked = check(posted, chosen)
+    if checked.notice:
+        context["notice"] = checked.notice
         return 200
+    if checked.error:
+        context["error"] = checked.error
+        return 400
     try:
         saved: list[CheckIn] = record_checkins(
             actor=Actor(person, "email"),
-            entries=[row.form.answer(row.key_result) for row in touched],
-            key_results={row.key_result.pk: row.key_result for row in touched},
+            entries=checked.answers,
+            key_results={row.key_result.pk: row.key_result for row in checked.chosen},
         )
     except CheckInsRefused as exc:
         _, reason = exc.first
+        mark_refusals(checked.chosen, exc)
         context["error"] = f"Nothing was saved: {reason}."
         return 403 if isinstance(reason, PermissionDenied) else 400
     context["saved"] = saved
+    context["kept"] = {a.key_result_id for a in checked.answers if a.value is None}
     return 200
 
 

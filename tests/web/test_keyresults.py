@@ -292,16 +292,32 @@ def test_no_change_keeps_the_value_and_confirms_the_confidence(
 
 
 def test_an_empty_value_means_no_change(client: Client, world: World) -> None:
-    response = signed_in(client, world.member).post(LEAD_TIME, {"value": "", "confidence": ""})
+    response = signed_in(client, world.member).post(
+        LEAD_TIME, {"value": "", "confidence": "at_risk"}
+    )
     assert response.status_code == 302
     assert CheckIn.objects.get().value == 96  # the baseline: no check-in before
+
+
+def test_no_change_without_any_confidence_asks_for_one_and_records_nothing(
+    client: Client, world: World
+) -> None:
+    # No earlier confidence to confirm: a no change without one would record a check-in that
+    # says nothing the person said.
+    for data in ({"value": "", "confidence": ""}, {"value": "70", "no_change": "1"}):
+        response = signed_in(client, world.member).post(
+            LEAD_TIME, data, headers={"HX-Request": "true"}
+        )
+        assert response.status_code == 400
+        assert "Choose a confidence: there is no earlier one to confirm" in text(response)
+    assert not CheckIn.objects.exists()
 
 
 def test_no_change_on_a_key_result_without_any_value_asks_for_one(
     client: Client, world: World
 ) -> None:
     response = signed_in(client, world.member).post(
-        CFR, {"no_change": "1"}, headers={"HX-Request": "true"}
+        CFR, {"no_change": "1", "confidence": "on_track"}, headers={"HX-Request": "true"}
     )
     assert response.status_code == 400
     assert "has no value yet: give one" in text(response)
@@ -390,7 +406,7 @@ def test_nothing_touched_saves_nothing_and_says_so(client: Client, world: World)
     data = {"row": [str(world.lead_time.pk)], **my_row(world.lead_time, "96", was="96")}
     response = signed_in(client, world.member).post("/checkins/", data)
     assert response.status_code == 200
-    assert "Nothing to save" in text(response)
+    assert "Nothing was recorded: you changed nothing" in text(response)
     assert not CheckIn.objects.exists()
 
 

@@ -1,7 +1,9 @@
 """ "My check-ins": where nudge emails and chat messages land.
 
 Every key result the person owns that is due, each prefilled, all saved with one submit, all or
-none, through `record_checkins`, which checks the role again and audits each check-in.
+none, through `record_checkins`, which checks the role again and audits each check-in. "No
+change for all" confirms every due key result in the same one submit; the rules of what is
+recorded are the forms' (okrs/goals/checkins/forms.py, docs/checkins.md).
 """
 
 from __future__ import annotations
@@ -17,10 +19,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from okrs.goals.checkins.forms import (
-    FIELDS_TO_CORRECT,
-    NOTHING_TO_SAVE,
-    CheckInForm,
+    CheckInRow,
     PostedRows,
+    check,
+    mark_refusals,
     row_form,
 )
 from okrs.goals.checkins.models import CheckIn
@@ -47,14 +49,7 @@ def _is_due(state: KeyResultState, now: dt.datetime) -> bool:
     return last is None or now - last >= DUE_AFTER
 
 
-@dataclass
-class Row:
-    """One key result on "my check-ins", with its form."""
-
-    key_result: KeyResult
-    state: KeyResultState
-    form: CheckInForm
-    error: str = ""
+Row = CheckInRow
 
 
 @dataclass
@@ -62,6 +57,7 @@ class Saved:
     key_result: KeyResult
     checkin: CheckIn
     state: KeyResultState | None = None
+    kept: bool = False  # "no change": the value kept, the confidence confirmed
 
 
 @dataclass
@@ -142,7 +138,8 @@ def _save_rows(
     org: Organisation,
     page: MyCheckIns,
 ) -> int:
-    """Record one check-in per touched row, all or none; the HTTP status of the answer."""
+    """Record one check-in per touched row (every row for No change for all), all or none;
+    the HTTP status of the answer."""
     now = timezone.now()
     posted = PostedRows.of(request.POST)
     rows: list[Row] = []
@@ -151,31 +148,33 @@ def _save_rows(
             state = evaluate_key_result(kr, as_of=now, organisation=org)
             rows.append(Row(kr, state, posted.form(kr, state)))
     page.due = rows
-    if any(not row.form.is_valid() for row in rows):
-        page.error = FIELDS_TO_CORRECT
-        return 400
-    chosen = [row for row in rows if posted.asks_for_checkin(row.key_result, row.form)]
-    if not chosen:
-        page.notice = NOTHING_TO_SAVE
+    checked = check(posted, rows)
+    if checked.notice:
+        page.notice = checked.notice
         return 200
+    if checked.error:
+        page.error = checked.error
+        return 400
     try:
         recorded = record_checkins(
             actor=Actor(person, "web"),
-            entries=[row.form.answer(row.key_result) for row in chosen],
-            key_results={row.key_result.pk: row.key_result for row in chosen},
+            entries=checked.answers,
+            key_results={row.key_result.pk: row.key_result for row in checked.chosen},
         )
     except CheckInsRefused as exc:
-        kr_id, reason = exc.first
-        failing = next(row for row in chosen if row.key_result.pk == kr_id)
+        _, reason = exc.first
         if isinstance(reason, PermissionDenied):
-            failing.error = f"You may not check in on {failing.key_result.ref}."
+            for row in checked.chosen:
+                if row.key_result.pk in exc.errors:
+                    row.error = f"You may not check in on {row.key_result.ref}."
             page.error = "Nothing was saved."
             return 403
-        failing.error = f"{reason}."
-        page.error = "Nothing was saved: correct the row marked below."
+        mark_refusals(checked.chosen, exc)
+        page.error = "Nothing was saved: correct the rows marked below."
         return 400
     page.saved = [
-        Saved(row.key_result, checkin) for row, checkin in zip(chosen, recorded, strict=True)
+        Saved(row.key_result, checkin, kept=answer.value is None)
+        for row, answer, checkin in zip(checked.chosen, checked.answers, recorded, strict=True)
     ]
     return 200
 

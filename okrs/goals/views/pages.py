@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from okrs.goals import scoring
-from okrs.goals.checkins.forms import CheckInForm, initial_values
+from okrs.goals.checkins.forms import CheckInForm, form_for
 from okrs.goals.checkins.models import CheckIn
 from okrs.goals.checkins.services import CheckInsRefused, record_checkins
 from okrs.goals.evaluation import KeyResultState, evaluate_cycle, evaluate_key_result
@@ -150,15 +150,21 @@ def _check_in(request: HttpRequest, key_result: KeyResult, person: Person) -> Ch
     no_change = "no_change" in data
     if no_change:
         data["value"] = ""  # "No change" keeps the value, whatever is in the field
-    form = CheckInForm(data)
+    state = evaluate_key_result(key_result, as_of=timezone.now())
+    form = form_for(key_result, state, data)
     if not can_check_in(person, key_result):
         return CheckInOutcome(form, 403, f"You may not check in on {key_result.ref}.")
     if not form.is_valid():
         return CheckInOutcome(form, 400, "The check-in was not saved: see the fields below.")
+    # A check-in that keeps the value (No change, an empty value, an automatic key result)
+    # is its confidence: without one it would record nothing the person said.
+    missing = form.missing_confidence(keep_value=no_change)
+    if missing:
+        return CheckInOutcome(form, 400, f"The check-in was not saved. {missing}")
     try:
         [checkin] = record_checkins(
             actor=Actor(person, "web"),
-            entries=[form.answer(key_result)],
+            entries=[form.answer(key_result, keep_value=no_change)],
             key_results={key_result.pk: key_result},
         )
     except CheckInsRefused as exc:
@@ -178,7 +184,7 @@ def _key_result_context(
     history = list(key_result.checkins.select_related("author").order_by("-at", "-id"))
     may_check_in = can_check_in(person, key_result) and cycle.frozen_at is None
     if outcome is None or outcome.saved is not None:
-        form = CheckInForm(initial=initial_values(state))  # fresh, prefilled with the new value
+        form = form_for(key_result, state)  # fresh, prefilled with the new value
     else:
         form = outcome.form
     return {
