@@ -23,6 +23,7 @@ from okrs.metrics.delivery.models import RawEvent, ServiceAlias, WebhookSecret
 from okrs.metrics.sources.models import Credential, SyncState
 from okrs.nudges.models import Nudge
 from okrs.org.models import Person
+from tests.checkin_flows import make_flow
 from tests.conftest import World
 from tests.dora import factory
 
@@ -307,3 +308,31 @@ def test_the_objective_page_shows_each_key_results_score_and_status(
         box = shown.bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= WIDTH
     assert "Score" in score.evaluate("cell => getComputedStyle(cell, '::before').content")
+
+
+def test_my_check_ins_with_30_key_results_fits_and_no_change_for_all_records_them(
+    world: World, live_server: Any, signed_in_page: Any
+) -> None:
+    """The page at its longest, 30 rows, before and after each submit of "No change for all":
+    first without the confidences nobody gave yet (the rows are marked), then with them."""
+    flow = make_flow(world, 30)
+    page = signed_in_page(world.member)
+    page.set_viewport_size({"width": WIDTH, "height": 740})
+    problems: list[str] = []
+    status, found = measure(page, "/checkins/", live_server.url + "/checkins/")
+    problems += found
+    page.get_by_role("button", name="No change for all").click()
+    page.wait_for_selector("p[role=alert]")
+    page.wait_for_load_state("networkidle")
+    problems += [f"refused: {p}" for p in page.evaluate(MEASURE, WIDTH)]
+    assert page.locator(".checkin-row .field-error").count() == len(flow.automatic)
+    for kr in flow.automatic:
+        page.locator(f"#id_kr{kr.pk}-confidence").select_option("on_track")
+    page.get_by_role("button", name="No change for all").click()
+    page.wait_for_selector("#saved-title")
+    page.wait_for_load_state("networkidle")
+    problems += [f"saved: {p}" for p in page.evaluate(MEASURE, WIDTH)]
+    assert not problems, "\n".join(problems)
+    assert status == 200
+    assert page.locator("#saved-title").inner_text() == "Saved 30 check-ins"
+    assert len(flow.recorded()) == 30
