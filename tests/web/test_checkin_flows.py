@@ -236,3 +236,23 @@ def test_no_change_on_an_automatic_key_result_leaves_its_forecast_unchanged(
     assert response.status_code == 400
     assert "Choose your confidence" in text(response)
     assert CheckIn.objects.filter(key_result=automatic).exclude(source="sync").count() == 1
+
+
+def test_a_value_typed_before_no_change_for_all_is_not_dropped(world: World) -> None:
+    flow = make_flow(world, 3)
+    person = at_my_checkins(world)
+    person.open()
+    typed = flow.manual[0]
+    person.type(typed, "value", "55")
+    for kr in flow.automatic:
+        person.type(kr, "confidence", "on_track")
+    person.press(NO_CHANGE_FOR_ALL)
+    assert person.response.status_code == 400
+    assert "You changed this value: press Save all check-ins to record it" in text(person.response)
+    assert flow.recorded() == {}
+    assert person.shown(typed, "value") == "55"
+    person.press(SAVE_ALL)  # what the person typed, and the confidence they chose
+    assert flow.recorded() == {
+        typed.pk: (55.0, flow.last_confidence[typed.pk], "web"),
+        **{kr.pk: (30.0, "on_track", "web") for kr in flow.automatic},
+    }
