@@ -114,6 +114,8 @@ class CheckInForm(forms.Form):
                 "and your confidence is the check-in."
             )
         if keep_value or not self.typed_a_value() or self.cleaned_data.get("value") is None:
+            if self.last_confidence:  # the person set the menu back to "No opinion"
+                return "Choose a confidence: no change confirms one."
             return (
                 "Choose a confidence: there is no earlier one to confirm, "
                 "and a no change without one would record nothing you said."
