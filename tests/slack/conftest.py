@@ -3,6 +3,7 @@ Slack signs them (v0 HMAC-SHA256 of "v0:timestamp:body" with the signing secret)
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 import urllib.parse
@@ -17,6 +18,7 @@ from slack_sdk.signature import SignatureVerifier
 from okrs.channels.slack.models import Installation
 from tests.conftest import World
 from tests.fakes.slack import FakeSlack, fake_slack  # noqa: F401
+from tests.slack.payloads import valid_answer, valid_call
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 EVENTS = "/slack/events/"
@@ -79,7 +81,10 @@ class SlackDriver:
             "trigger_id": "trigger-submit",
             "view": submitted,
         }
-        return self.post_payload(payload)
+        response = self.post_payload(payload)
+        if response.status_code == 200 and response.content:
+            valid_answer(response.json())
+        return response
 
     def command(self, user_id: str, text: str = "", **signing: Any) -> Any:
         body = urllib.parse.urlencode(
@@ -113,6 +118,18 @@ class SlackDriver:
         return self.post(body, "application/json")
 
 
+def confirmed_before(world: World, confidence: str = "on_track") -> None:
+    """Maya gave lead time a value and a confidence two days ago: "No change" confirms it."""
+    from django.utils import timezone
+
+    from okrs.goals.checkins.models import CheckIn
+
+    CheckIn.objects.create(
+        key_result=world.lead_time, value=50, confidence=confidence, source="web",
+        author=world.member, at=timezone.now() - dt.timedelta(days=5),
+    )  # fmt: skip
+
+
 @pytest.fixture
 def slack_settings(settings: Any, fake_slack: FakeSlack) -> FakeSlack:  # noqa: F811
     settings.SLACK_CLIENT_ID = fake_slack.client_id
@@ -137,3 +154,6 @@ def slack(world: World, slack_settings: FakeSlack, client: Client) -> Iterator[S
     fake.add_user("U0ADA", world.admin.email)
     fake.add_user("U0STRANGER", "stranger@elsewhere.test")
     yield SlackDriver(fake, client, installation)
+    # Whatever okrs sent Slack in the test passes slack_sdk's models and limits.
+    for call in fake.calls:
+        valid_call(call)

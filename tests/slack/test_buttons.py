@@ -36,7 +36,11 @@ def test_no_change_keeps_values_and_confirms_confidence(
     text = " ".join(b.get("text", {}).get("text", "") for b in message["blocks"])
     assert "No change" in text and "At risk" in text
     assert "has no value yet" in text
-    assert not any(b["type"] == "actions" for b in message["blocks"])
+    # A partial "No change" keeps the way to what is left: Update for the change failure rate.
+    left = buttons(message)
+    assert blocks.read_button_value(left[blocks.ACTION_UPDATE]).key_result_ids == (
+        world.change_failure_rate.pk,
+    )
 
 
 def test_snooze_brings_the_nudge_back_tomorrow(

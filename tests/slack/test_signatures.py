@@ -15,7 +15,7 @@ from okrs.channels.slack.models import SlackAccount
 from okrs.goals.checkins.models import CheckIn
 from okrs.org.models import AuditEntry
 from tests.conftest import World
-from tests.slack.conftest import SlackDriver
+from tests.slack.conftest import SlackDriver, confirmed_before
 
 
 def no_change_value(world: World) -> str:
@@ -23,6 +23,7 @@ def no_change_value(world: World) -> str:
 
 
 def test_a_signed_click_is_accepted(world: World, slack: SlackDriver) -> None:
+    confirmed_before(world)
     response = slack.click("U0MAYA", blocks.ACTION_NO_CHANGE, no_change_value(world))
     assert response.status_code == 200
     assert CheckIn.objects.filter(key_result=world.lead_time, source="slack").count() == 1

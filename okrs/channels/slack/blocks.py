@@ -2,7 +2,12 @@
 
 Pure functions over plain values (DueKeyResult, NudgeMessage): no ORM, no network, so the
 shapes are tested directly. Slack's limits shape a few choices: a message holds at most 50
-blocks and a modal 100, so long lists are cut with a line saying how many were left out.
+blocks and a modal 100. A message lists at most 40 key results (its buttons still cover all of
+them, and a link leads to the web app); the check-in modal shows 24 at a time, and submitting a
+page records it and shows the next one in the same modal.
+
+Nothing is preselected that the person did not say: a confidence input starts empty, or with
+the confidence the person gave last time, labelled so ("On track (your last answer)").
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ ACTION_NO_CHANGE = "okrs_nudge_no_change"
 ACTION_SNOOZE = "okrs_nudge_snooze"
 ACTION_OPEN_CHECKIN = "okrs_open_checkin"  # the App Home's button: the modal without a nudge
 CHECKIN_CALLBACK = "okrs_checkin"
+# The modal "No change" opens for key results with no earlier confidence to confirm.
+CONFIRM_CALLBACK = "okrs_confirm"
 
 CONFIDENCES = ("on_track", "at_risk", "off_track")
 STATUS_LABELS = {
@@ -38,8 +45,11 @@ STATUS_LABELS = {
 NO_STATUS = ":white_circle: No status yet"
 
 MAX_MESSAGE_KEY_RESULTS = 40  # 50 blocks per message, with room for the header and buttons
-MAX_MODAL_KEY_RESULTS = 24  # 4 blocks each, 100 blocks per modal
+MAX_MODAL_KEY_RESULTS = 24  # a page of the modal: 4 blocks each, 100 blocks per modal
 MAX_ERROR_LENGTH = 150
+MAX_BUTTON_VALUE = 2000  # Slack's limit on a button's value
+MAX_METADATA = 3000  # and on a modal's private_metadata
+LAST_ANSWER = "(your last answer)"
 
 
 def status_label(status: str | None) -> str:
@@ -70,28 +80,44 @@ def key_result_line(kr: DueKeyResult) -> str:
     return f"*{escape(kr.title)}*\n`{escape(kr.ref)}` · " + " · ".join(parts)
 
 
-def key_result_sections(krs: Sequence[DueKeyResult], limit: int) -> list[dict[str, Any]]:
+def key_result_sections(
+    krs: Sequence[DueKeyResult], limit: int, *, more: str = ""
+) -> list[dict[str, Any]]:
+    """One section per key result, at most `limit`; `more` says where the others are (the
+    buttons below cover them, a link leads to the web app)."""
     blocks: list[dict[str, Any]] = [
         {"type": "section", "block_id": f"kr-{kr.id}", "text": _mrkdwn(key_result_line(kr))}
         for kr in krs[:limit]
     ]
     if len(krs) > limit:
-        more = len(krs) - limit
-        blocks.append(
-            {"type": "context", "elements": [_mrkdwn(f"…and {more} more on the web app.")]}
-        )
+        left = len(krs) - limit
+        text = f"…and {left} more{': ' + more if more else '.'}"
+        blocks.append({"type": "context", "elements": [_mrkdwn(text)]})
     return blocks
 
 
-def button_value(nudge_id: int | None, key_result_ids: Sequence[int]) -> str:
-    """What a button carries back: the nudge and the key results the message showed."""
-    return json.dumps({"nudge": nudge_id, "krs": list(key_result_ids)}, separators=(",", ":"))
+def web_link(url: str, text: str = "check in on the web app") -> str:
+    return f"<{url}|{escape(text)}>" if url else escape(text)
+
+
+def button_value(nudge_id: int | None, key_result_ids: Sequence[int], round_: int = 0) -> str:
+    """What a button carries back: the nudge, the key results it is about and which rendering
+    of the message it was on (`round_`: a double click on one rendering is answered once, a
+    press on the message as updated afterwards is a new answer). Ids that would not fit in
+    Slack's limit are left out: the handler then takes whatever of the person's is due."""
+    value = json.dumps(
+        {"nudge": nudge_id, "krs": list(key_result_ids), "round": round_}, separators=(",", ":")
+    )
+    if len(value) > MAX_BUTTON_VALUE:
+        value = json.dumps({"nudge": nudge_id, "krs": [], "round": round_}, separators=(",", ":"))
+    return value
 
 
 @dataclass(frozen=True)
 class ButtonValue:
     nudge_id: int | None
     key_result_ids: tuple[int, ...]
+    round: int = 0
 
 
 def read_button_value(value: str | None) -> ButtonValue:
@@ -99,7 +125,8 @@ def read_button_value(value: str | None) -> ButtonValue:
         data = json.loads(value or "{}")
         nudge = data.get("nudge")
         ids = tuple(int(i) for i in data.get("krs") or ())
-        return ButtonValue(int(nudge) if nudge is not None else None, ids)
+        round_ = int(data.get("round") or 0)
+        return ButtonValue(int(nudge) if nudge is not None else None, ids, round_)
     except (ValueError, TypeError, AttributeError):
         return ButtonValue(None, ())
 
@@ -112,38 +139,48 @@ def nudge_text(message: NudgeMessage) -> str:
     return f"{lead} {count} {things} to update in {message.cycle_key}."
 
 
-def nudge_blocks(message: NudgeMessage) -> list[dict[str, Any]]:
-    shown = message.key_results[:MAX_MESSAGE_KEY_RESULTS]
-    value = button_value(message.nudge_id, [kr.id for kr in shown])
-    return [
-        {"type": "section", "text": _mrkdwn(f"*{escape(nudge_text(message))}*")},
-        *key_result_sections(message.key_results, MAX_MESSAGE_KEY_RESULTS),
-        {
-            "type": "actions",
-            "block_id": "okrs_nudge_actions",
-            "elements": [
-                {
-                    "type": "button",
-                    "action_id": ACTION_UPDATE,
-                    "text": _plain("Update"),
-                    "style": "primary",
-                    "value": value,
-                },
-                {
-                    "type": "button",
-                    "action_id": ACTION_NO_CHANGE,
-                    "text": _plain("No change"),
-                    "value": value,
-                },
-                {
-                    "type": "button",
-                    "action_id": ACTION_SNOOZE,
-                    "text": _plain("Snooze"),
-                    "value": value,
-                },
-            ],
-        },
+def _button(action_id: str, title: str, value: str, *, primary: bool = False) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "button",
+        "action_id": action_id,
+        "text": _plain(title),
+        "value": value,
+    }
+    if primary:
+        button["style"] = "primary"
+    return button
+
+
+def answer_buttons(
+    nudge_id: int | None, key_result_ids: Sequence[int], *, snooze: bool, round_: int = 0
+) -> dict[str, Any]:
+    """Update, No change (and Snooze when a snooze can still come back this week), about
+    every key result of `key_result_ids`, listed in the message or not."""
+    value = button_value(nudge_id, key_result_ids, round_)
+    elements = [
+        _button(ACTION_UPDATE, "Update", value, primary=True),
+        _button(ACTION_NO_CHANGE, "No change", value),
     ]
+    if snooze and nudge_id is not None:
+        elements.append(_button(ACTION_SNOOZE, "Snooze", value))
+    return {"type": "actions", "block_id": f"okrs_nudge_actions_{round_}", "elements": elements}
+
+
+def nudge_blocks(
+    message: NudgeMessage, *, snooze: bool = True, no_snooze_reason: str = ""
+) -> list[dict[str, Any]]:
+    """The nudge DM. `snooze` is whether a snooze pressed now would still come back in the
+    check-in week; when not, the button is left out and `no_snooze_reason` says why."""
+    ids = [kr.id for kr in message.key_results]
+    more = "the buttons below cover them all, or " + web_link(message.checkin_url)
+    blocks = [
+        {"type": "section", "text": _mrkdwn(f"*{escape(nudge_text(message))}*")},
+        *key_result_sections(message.key_results, MAX_MESSAGE_KEY_RESULTS, more=more),
+        answer_buttons(message.nudge_id, ids, snooze=snooze),
+    ]
+    if not snooze and no_snooze_reason:
+        blocks.append({"type": "context", "elements": [_mrkdwn(escape(no_snooze_reason))]})
+    return blocks
 
 
 def alert_blocks(message: AlertMessage) -> list[dict[str, Any]]:
@@ -161,14 +198,40 @@ def alert_blocks(message: AlertMessage) -> list[dict[str, Any]]:
 
 
 def confirmation_blocks(
-    heading: str, krs: Sequence[DueKeyResult], problems: Sequence[str] = ()
+    heading: str,
+    krs: Sequence[DueKeyResult],
+    problems: Sequence[str] = (),
+    *,
+    still_due: Sequence[DueKeyResult] = (),
+    nudge_id: int | None = None,
+    round_: int = 1,
+    web_url: str = "",
 ) -> list[dict[str, Any]]:
-    """What a nudge becomes once answered: the new statuses, and no buttons to press twice."""
+    """What a nudge becomes once answered: what was recorded with the new statuses, and what
+    is still due with the buttons to answer it (none when nothing is left to press twice)."""
     blocks: list[dict[str, Any]] = [{"type": "section", "text": _mrkdwn(f"*{escape(heading)}*")}]
-    blocks += key_result_sections(krs, MAX_MESSAGE_KEY_RESULTS)
+    limit = MAX_MESSAGE_KEY_RESULTS // 2 if still_due else MAX_MESSAGE_KEY_RESULTS
+    blocks += key_result_sections(krs, limit, more="recorded too.")
     if problems:
-        text = "\n".join(f":warning: {escape(problem)}" for problem in problems)
+        text = "\n".join(f":warning: {escape(short_error(problem))}" for problem in problems[:10])
         blocks.append({"type": "section", "text": _mrkdwn(text)})
+    if still_due:
+        count = len(still_due)
+        blocks.append(
+            {
+                "type": "section",
+                "text": _mrkdwn(f"*Still due: {count} key result{'s' if count != 1 else ''}*"),
+            }
+        )
+        more = "the buttons below cover them all, or " + web_link(web_url)
+        blocks += key_result_sections(still_due, MAX_MESSAGE_KEY_RESULTS // 2 - 2, more=more)
+        blocks.append(
+            answer_buttons(nudge_id, [kr.id for kr in still_due], snooze=False, round_=round_)
+        )
+    else:
+        blocks.append(
+            {"type": "context", "elements": [_mrkdwn("Nothing else is due for this check-in.")]}
+        )
     return blocks
 
 
@@ -237,29 +300,58 @@ confidence_block_id = partial(checkin_field_id, field="confidence")
 note_block_id = partial(checkin_field_id, field="note")
 
 
-def _confidence_option(value: str) -> dict[str, Any]:
-    return {"text": _plain(status_label(value).split(" ", 1)[1]), "value": value}
+def _confidence_option(value: str, *, last: bool = False) -> dict[str, Any]:
+    label = status_label(value).split(" ", 1)[1]
+    return {"text": _plain(f"{label} {LAST_ANSWER}" if last else label), "value": value}
+
+
+def confidence_select(kr: DueKeyResult) -> dict[str, Any]:
+    """The confidence input: empty, or the person's own last answer, labelled as such. The
+    computed status is never preselected: saving untouched would record a confidence nobody
+    chose. (Slack matches the initial option by value and label, so the option carries the
+    label too.)"""
+    select: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": "confidence",
+        "placeholder": _plain("How confident are you?"),
+        "options": [
+            _confidence_option(value, last=value == kr.confidence) for value in CONFIDENCES
+        ],
+    }
+    if kr.confidence in CONFIDENCES:
+        select["initial_option"] = _confidence_option(kr.confidence, last=True)
+    return select
 
 
 @dataclass(frozen=True)
 class ModalMetadata:
-    """What the modal remembers between opening and submission (private_metadata)."""
+    """What the modal remembers between opening and submission (private_metadata).
+
+    `key_results` are this page's, with whether each has no value input (automatic, or a
+    confidence asked for "No change"); `rest` the key results of the pages after it, or None
+    when they did not fit in Slack's limit (then whatever of the person's is still due)."""
 
     nudge_id: int | None
-    key_results: tuple[tuple[int, bool], ...]  # (id, automatic) in the order shown
+    key_results: tuple[tuple[int, bool], ...]  # (id, no value input) in the order shown
     channel: str = ""  # the nudge DM to update once answered
     ts: str = ""
+    rest: tuple[int, ...] | None = ()
+    round: int = 0  # the rendering of the DM the modal was opened from
 
     def dump(self) -> str:
-        return json.dumps(
-            {
-                "nudge": self.nudge_id,
-                "krs": [list(pair) for pair in self.key_results],
-                "channel": self.channel,
-                "ts": self.ts,
-            },
-            separators=(",", ":"),
-        )
+        data: dict[str, Any] = {
+            "nudge": self.nudge_id,
+            "krs": [list(pair) for pair in self.key_results],
+            "channel": self.channel,
+            "ts": self.ts,
+            "rest": list(self.rest) if self.rest is not None else None,
+            "round": self.round,
+        }
+        text = json.dumps(data, separators=(",", ":"))
+        if len(text) > MAX_METADATA:
+            data["rest"] = None
+            text = json.dumps(data, separators=(",", ":"))
+        return text
 
     @classmethod
     def load(cls, text: str | None) -> ModalMetadata:
@@ -267,57 +359,87 @@ class ModalMetadata:
             data = json.loads(text or "{}")
             pairs = tuple((int(kr_id), bool(auto)) for kr_id, auto in data.get("krs") or ())
             nudge = data.get("nudge")
+            rest = data.get("rest", ())
             return cls(
                 int(nudge) if nudge is not None else None,
                 pairs,
                 str(data.get("channel") or ""),
                 str(data.get("ts") or ""),
+                tuple(int(i) for i in rest) if rest is not None else None,
+                int(data.get("round") or 0),
             )
         except (ValueError, TypeError, AttributeError):
             return cls(None, ())
 
 
-def checkin_modal(
-    krs: Sequence[DueKeyResult], *, nudge_id: int | None, channel: str = "", ts: str = ""
+def _value_input(kr: DueKeyResult) -> dict[str, Any]:
+    number: dict[str, Any] = {
+        "type": "number_input",
+        "action_id": "value",
+        "is_decimal_allowed": True,
+    }
+    if kr.current is not None and math.isfinite(kr.current):
+        number["initial_value"] = positional_number(kr.current)
+    return {
+        "type": "input",
+        "block_id": value_block_id(kr.id),
+        "label": _plain(f"Value ({kr.unit})" if kr.unit else "Value"),
+        "element": number,
+    }
+
+
+def _confidence_input(kr: DueKeyResult) -> dict[str, Any]:
+    return {
+        "type": "input",
+        "block_id": confidence_block_id(kr.id),
+        "label": _plain("Confidence"),
+        "element": confidence_select(kr),
+    }
+
+
+def _modal(
+    callback: str, blocks: list[dict[str, Any]], metadata: ModalMetadata, submit: str
 ) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": callback,
+        "title": _plain("Check in", 24),
+        "submit": _plain(submit, 24),
+        "close": _plain("Cancel", 24),
+        "private_metadata": metadata.dump(),
+        "blocks": blocks,
+    }
+
+
+def checkin_modal(
+    krs: Sequence[DueKeyResult],
+    *,
+    nudge_id: int | None,
+    channel: str = "",
+    ts: str = "",
+    heading: str = "",
+    round_: int = 0,
+) -> dict[str, Any]:
+    """The check-in modal's first page (24 key results); the others are its next pages, shown
+    in the same modal when this one is submitted."""
     shown = list(krs[:MAX_MODAL_KEY_RESULTS])
-    metadata = ModalMetadata(nudge_id, tuple((kr.id, kr.automatic) for kr in shown), channel, ts)
+    rest = tuple(kr.id for kr in krs[MAX_MODAL_KEY_RESULTS:])
+    metadata = ModalMetadata(
+        nudge_id, tuple((kr.id, kr.automatic) for kr in shown), channel, ts, rest, round_
+    )
     blocks: list[dict[str, Any]] = []
+    lead = heading
+    if rest:
+        lead = (lead + "\n" if lead else "") + (
+            f"{len(shown)} of {len(krs)} here; Save shows the other {len(rest)}."
+        )
+    if lead:
+        blocks.append({"type": "context", "elements": [_mrkdwn(escape(lead))]})
     for kr in shown:
         blocks.append({"type": "section", "text": _mrkdwn(key_result_line(kr))})
         if not kr.automatic:
-            number: dict[str, Any] = {
-                "type": "number_input",
-                "action_id": "value",
-                "is_decimal_allowed": True,
-            }
-            if kr.current is not None and math.isfinite(kr.current):
-                number["initial_value"] = positional_number(kr.current)
-            blocks.append(
-                {
-                    "type": "input",
-                    "block_id": value_block_id(kr.id),
-                    "label": _plain(f"Value ({kr.unit})" if kr.unit else "Value"),
-                    "element": number,
-                }
-            )
-        select: dict[str, Any] = {
-            "type": "static_select",
-            "action_id": "confidence",
-            "placeholder": _plain("How confident are you?"),
-            "options": [_confidence_option(value) for value in CONFIDENCES],
-        }
-        prefill = kr.confidence if kr.confidence in CONFIDENCES else kr.status
-        if prefill in CONFIDENCES:
-            select["initial_option"] = _confidence_option(prefill)
-        blocks.append(
-            {
-                "type": "input",
-                "block_id": confidence_block_id(kr.id),
-                "label": _plain("Confidence"),
-                "element": select,
-            }
-        )
+            blocks.append(_value_input(kr))
+        blocks.append(_confidence_input(kr))
         blocks.append(
             {
                 "type": "input",
@@ -327,29 +449,89 @@ def checkin_modal(
                 "element": {"type": "plain_text_input", "action_id": "note", "multiline": True},
             }
         )
-    if len(krs) > len(shown):
-        more = len(krs) - len(shown)
+    return _modal(CHECKIN_CALLBACK, blocks, metadata, "Save" if not rest else "Save and next")
+
+
+def confirm_modal(
+    krs: Sequence[DueKeyResult],
+    *,
+    nudge_id: int | None,
+    channel: str = "",
+    ts: str = "",
+    heading: str = "",
+    round_: int = 0,
+) -> dict[str, Any]:
+    """ "No change" for key results with no earlier confidence of the person's to confirm: the
+    values are kept, and only a confidence is asked (none is chosen for them)."""
+    shown = list(krs[: MAX_MODAL_KEY_RESULTS * 2])  # 2 blocks each
+    rest = tuple(kr.id for kr in krs[len(shown) :])
+    metadata = ModalMetadata(
+        nudge_id, tuple((kr.id, True) for kr in shown), channel, ts, rest, round_
+    )
+    blocks: list[dict[str, Any]] = [
+        {
+            "type": "context",
+            "elements": [
+                _mrkdwn(
+                    escape(
+                        (heading + "\n" if heading else "")
+                        + "No confidence of yours to confirm yet: choose one. Values are kept."
+                    )
+                )
+            ],
+        }
+    ]
+    for kr in shown:
+        blocks.append({"type": "section", "text": _mrkdwn(key_result_line(kr))})
+        blocks.append(_confidence_input(kr))
+    return _modal(CONFIRM_CALLBACK, blocks, metadata, "Confirm")
+
+
+def next_page(
+    krs: Sequence[DueKeyResult], previous: ModalMetadata, *, heading: str
+) -> dict[str, Any]:
+    """The modal's next page after a submitted one, remembering the same DM."""
+    return checkin_modal(
+        krs,
+        nudge_id=previous.nudge_id,
+        channel=previous.channel,
+        ts=previous.ts,
+        heading=heading,
+        round_=previous.round,
+    )
+
+
+def result_view(
+    heading: str,
+    krs: Sequence[DueKeyResult],
+    problems: Sequence[str] = (),
+    *,
+    still_due: Sequence[DueKeyResult] = (),
+) -> dict[str, Any]:
+    """The modal after the last page: what was recorded, the new statuses, what is still due."""
+    blocks = [{"type": "section", "text": _mrkdwn(f"*{escape(heading)}*")}]
+    blocks += key_result_sections(krs, MAX_MESSAGE_KEY_RESULTS, more="recorded too.")
+    if problems:
+        text = "\n".join(f":warning: {escape(short_error(problem))}" for problem in problems[:10])
+        blocks.append({"type": "section", "text": _mrkdwn(text)})
+    if still_due:
+        count = len(still_due)
+        titles = ", ".join(escape(kr.title[:80]) for kr in still_due[:10])
+        more = f" and {count - 10} more" if count > 10 else ""
         blocks.append(
-            {"type": "context", "elements": [_mrkdwn(f"{more} more: check in on the web app.")]}
+            {
+                "type": "section",
+                "text": _mrkdwn(
+                    f"*Still due: {count}* ({titles}{more}). Update in the message, or "
+                    "`/okr checkin`."
+                ),
+            }
         )
-    return {
-        "type": "modal",
-        "callback_id": CHECKIN_CALLBACK,
-        "title": _plain("Check in", 24),
-        "submit": _plain("Save", 24),
-        "close": _plain("Cancel", 24),
-        "private_metadata": metadata.dump(),
-        "blocks": blocks,
-    }
-
-
-def result_view(heading: str, krs: Sequence[DueKeyResult]) -> dict[str, Any]:
-    """The modal after a successful submission: what was recorded and the new statuses."""
     return {
         "type": "modal",
         "title": _plain("Check in", 24),
         "close": _plain("Done", 24),
-        "blocks": confirmation_blocks(heading, krs),
+        "blocks": blocks,
     }
 
 

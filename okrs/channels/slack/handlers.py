@@ -8,10 +8,13 @@ recorded (a few rows, in one transaction) before ack(), and the nudge message is
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
@@ -23,8 +26,9 @@ from okrs.channels.slack import blocks
 from okrs.channels.slack.people import person_for_slack_user
 from okrs.channels.slack.services import CHANNEL, forget_workspace
 from okrs.goals.checkins.services import CheckInsRefused, record_checkins, record_no_change
+from okrs.nudges.models import Nudge
 from okrs.nudges.selectors import due_key_results, my_key_results
-from okrs.nudges.services import snooze_nudge
+from okrs.nudges.services import SnoozeUnavailable, snooze_nudge
 from okrs.org.audit import Actor
 from okrs.org.models import Person
 
@@ -40,6 +44,7 @@ def register(app: App) -> None:
     app.action(blocks.ACTION_NO_CHANGE)(ack=acknowledge, lazy=[confirm_no_change])
     app.action(blocks.ACTION_SNOOZE)(ack=acknowledge, lazy=[snooze])
     app.view(blocks.CHECKIN_CALLBACK)(submit_checkin)
+    app.view(blocks.CONFIRM_CALLBACK)(submit_confirmation)
     app.command("/okr")(ack=acknowledge, lazy=[okr_command])
     app.event("app_home_opened")(ack=acknowledge, lazy=[publish_home])
     app.event("app_uninstalled")(ack=acknowledge, lazy=[workspace_gone])
@@ -106,6 +111,34 @@ def modal_key_results(person: Person, ids: tuple[int, ...]) -> list[DueKeyResult
     return due_key_results(person=person, now=now) or mine
 
 
+def still_due(
+    person: Person,
+    nudge_id: int | None,
+    now: dt.datetime,
+    due: list[DueKeyResult] | None = None,
+) -> list[DueKeyResult]:
+    """What is still due of this check-in: the nudge's key results that are still due (a key
+    result just checked in is not), or all the person's due ones when there is no nudge.
+    `due` is the person's due key results when the caller has read them already."""
+    if due is None:
+        due = due_key_results(person=person, now=now)
+    if nudge_id is None:
+        return due
+    nudge = Nudge.objects.filter(pk=nudge_id, person=person).only("key_result_ids").first()
+    if nudge is None:
+        return due
+    listed = {int(i) for i in nudge.key_result_ids or ()}
+    return [kr for kr in due if kr.id in listed]
+
+
+def web_url() -> str:
+    return f"{settings.BASE_URL}/checkins/"
+
+
+def recorded_heading(count: int) -> str:
+    return f"Recorded {count} check-in{'s' if count != 1 else ''}. Thank you!"
+
+
 def open_checkin(
     body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
 ) -> None:
@@ -118,13 +151,17 @@ def open_checkin(
         tell("You own no key results in a running cycle.")
         return
     channel, ts = _message_of(body)
-    view = blocks.checkin_modal(krs, nudge_id=value.nudge_id, channel=channel, ts=ts)
+    view = blocks.checkin_modal(
+        krs, nudge_id=value.nudge_id, channel=channel, ts=ts, round_=value.round
+    )
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 def submit_checkin(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, view: dict[str, Any]
 ) -> None:
+    """A page of the check-in modal: recorded at once (all of it or none), then the next page
+    in the same modal, or what was recorded once none is left."""
     metadata = blocks.ModalMetadata.load(view.get("private_metadata"))
     entries, errors = blocks.read_submission(view.get("state", {}).get("values", {}), metadata)
     if errors:
@@ -145,59 +182,164 @@ def submit_checkin(
         )
         ack(response_action="errors", errors={k: blocks.short_error(v) for k, v in errors.items()})
         return
-    count = len(recorded)
-    heading = f"Recorded {count} check-in{'s' if count != 1 else ''}. Thank you!"
-    states = shown_after_checkin([entry.key_result_id for entry in entries], timezone.now())
-    ack(response_action="update", view=blocks.result_view(heading, states))
-    # Slack has its answer; now the nudge loses its buttons so nobody answers it twice.
+    now = timezone.now()
+    heading = recorded_heading(len(recorded))
+    states = shown_after_checkin([entry.key_result_id for entry in entries], now)
+    due_now = due_key_results(person=person, now=now)
+    due = still_due(person, metadata.nudge_id, now, due_now)
+    if metadata.rest is None:  # the later pages did not fit in the metadata: what is due
+        rest = due
+    else:
+        by_id = {kr.id: kr for kr in due_now}
+        rest = [by_id[kr_id] for kr_id in metadata.rest if kr_id in by_id]
+    if rest:
+        ack(response_action="update", view=blocks.next_page(rest, metadata, heading=heading))
+    else:
+        ack(response_action="update", view=blocks.result_view(heading, states))
+    # Slack has its answer; now the nudge says what was recorded and what is still due.
     if metadata.channel and metadata.ts:
-        _update_message(client, metadata.channel, metadata.ts, heading, states)
+        _update_message(client, metadata, heading, states, still=due, round_=metadata.round + 1)
 
 
 def _update_message(
     client: WebClient,
-    channel: str,
-    ts: str,
+    where: blocks.ModalMetadata,
     heading: str,
     states: list[DueKeyResult],
-    problems: list[str] | None = None,
+    problems: Sequence[str] = (),
+    *,
+    still: Sequence[DueKeyResult] = (),
+    round_: int,
 ) -> None:
     try:
         client.chat_update(
-            channel=channel,
-            ts=ts,
+            channel=where.channel,
+            ts=where.ts,
             text=heading,
-            blocks=blocks.confirmation_blocks(heading, states, problems or []),
+            blocks=blocks.confirmation_blocks(
+                heading,
+                states,
+                problems,
+                still_due=still,
+                nudge_id=where.nudge_id,
+                round_=round_,
+                web_url=web_url(),
+            ),
         )
     except (SlackApiError, OSError) as exc:
         # The check-ins are recorded; a stale message is cosmetic.
         logger.warning("slack: chat.update failed: %s", type(exc).__name__)
 
 
+def _press_key(context: BoltContext, channel: str, ts: str, value: blocks.ButtonValue) -> str:
+    """One press of "No change" on one rendering of one message: a double click repeats it,
+    the message as updated afterwards (a new round, other key results) is a new press."""
+    ids = ",".join(str(i) for i in value.key_result_ids)
+    digest = hashlib.sha256(ids.encode()).hexdigest()[:16]
+    return f"{context.team_id}/{channel}/{ts}/no_change/{value.round}/{digest}"
+
+
 def confirm_no_change(
     body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
 ) -> None:
+    """ "No change" for every key result of the message, listed or not: the values are kept
+    and the person's last confidence confirmed. Those with no confidence of theirs to confirm
+    are asked for one in a modal opened by the same click; nothing is chosen for them."""
     person, tell = _presser(body, client, context, respond)
     if person is None:
         return
     channel, ts = _message_of(body)
-    press = f"{context.team_id}/{channel}/{ts}/no_change"
-    if channel and ts and not claim_interaction(channel=CHANNEL, key=press):
-        return  # a double click: the first request records and updates the message
     value = _button_value(body)
-    ids = value.key_result_ids or tuple(
-        kr.id for kr in due_key_results(person=person, now=timezone.now())
-    )
+    if (
+        channel
+        and ts
+        and not claim_interaction(channel=CHANNEL, key=_press_key(context, channel, ts, value))
+    ):
+        return  # a double click: the first request records and updates the message
+    now = timezone.now()
+    ids = value.key_result_ids or tuple(kr.id for kr in due_key_results(person=person, now=now))
     result = record_no_change(actor=Actor(person, CHANNEL), key_result_ids=ids)
     recorded_ids = [checkin.key_result_id for checkin in result.recorded]
-    states = shown_after_checkin(recorded_ids, timezone.now())
+    states = shown_after_checkin(recorded_ids, now)
+    asked = shown_after_checkin([kr.pk for kr in result.needs_confidence], now)
+    askable = [kr for kr in asked if kr.current is not None]
+    problems = list(result.problems)
+    problems += [
+        f"{kr.title}: has no value yet: Update to give one." for kr in asked if kr.current is None
+    ]
+    count = len(recorded_ids)
     heading = (
-        "No change: values kept, confidence confirmed." if recorded_ids else "Nothing was recorded."
+        f"No change for {count} key result{'s' if count != 1 else ''}: values kept, your "
+        "confidence confirmed."
+        if count
+        else "Nothing was recorded yet."
     )
+    where = blocks.ModalMetadata(value.nudge_id, (), channel, ts, round=value.round + 1)
+    if askable and body.get("trigger_id"):
+        view = blocks.confirm_modal(
+            askable, nudge_id=value.nudge_id, channel=channel, ts=ts,
+            heading=heading if count else "", round_=value.round + 1,
+        )  # fmt: skip
+        try:
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+        except (SlackApiError, OSError) as exc:
+            logger.warning("slack: views.open failed: %s", type(exc).__name__)
+        else:
+            n = len(askable)
+            problems.append(
+                f"{n} key result{'s have' if n != 1 else ' has'} no confidence of yours to "
+                "confirm yet: choose one in the form that opened (or Update)."
+            )
     if channel and ts:
-        _update_message(client, channel, ts, heading, states, result.problems)
-    elif result.problems:
-        tell("\n".join(result.problems))
+        still = still_due(person, value.nudge_id, now)
+        _update_message(client, where, heading, states, problems, still=still, round_=where.round)
+    elif problems:
+        tell("\n".join(problems))
+
+
+def submit_confirmation(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, view: dict[str, Any]
+) -> None:
+    """The modal of "No change" asking for the confidences: the values are kept and the
+    confidences chosen are recorded (record_no_change with them)."""
+    metadata = blocks.ModalMetadata.load(view.get("private_metadata"))
+    values = view.get("state", {}).get("values", {})
+    entries, errors = blocks.read_submission(values, metadata)
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    person, problem = _person(client, context)
+    if person is None:
+        ack(response_action="update", view=blocks.message_view(problem))
+        return
+    ids = [entry.key_result_id for entry in entries]
+    confidences = {entry.key_result_id: entry.confidence for entry in entries}
+    result = record_no_change(
+        actor=Actor(person, CHANNEL), key_result_ids=ids, confidences=confidences
+    )
+    now = timezone.now()
+    recorded_ids = [checkin.key_result_id for checkin in result.recorded]
+    heading = recorded_heading(len(recorded_ids))
+    states = shown_after_checkin(recorded_ids, now)
+    due_now = due_key_results(person=person, now=now)
+    by_id = {kr.id: kr for kr in due_now}
+    rest = [by_id[kr_id] for kr_id in metadata.rest or () if kr_id in by_id]
+    if rest:
+        ack(
+            response_action="update",
+            view=blocks.confirm_modal(
+                rest, nudge_id=metadata.nudge_id, channel=metadata.channel, ts=metadata.ts,
+                heading=heading, round_=metadata.round,
+            ),
+        )  # fmt: skip
+    else:
+        ack(response_action="update", view=blocks.result_view(heading, states, result.problems))
+    if metadata.channel and metadata.ts:
+        still = still_due(person, metadata.nudge_id, now, due_now)
+        _update_message(
+            client, metadata, heading, states, result.problems, still=still,
+            round_=metadata.round + 1,
+        )  # fmt: skip
 
 
 def snooze(body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond) -> None:
@@ -212,6 +354,9 @@ def snooze(body: dict[str, Any], client: WebClient, context: BoltContext, respon
         until = snooze_nudge(nudge_id=value.nudge_id, person=person, channel="slack")
     except LookupError:
         tell("This nudge is not yours to snooze.")
+        return
+    except SnoozeUnavailable as exc:
+        tell(str(exc))  # the message keeps its Update and No change buttons
         return
     epoch = int(until.timestamp())
     # Slack shows the date in the reader's own timezone; the fallback is UTC.
