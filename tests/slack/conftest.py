@@ -37,6 +37,8 @@ class SlackDriver:
     fake: FakeSlack
     client: Client
     installation: Installation
+    # The person's clicks and submissions so far (a button, a modal's submit, a command).
+    interactions: int = 0
 
     def post(self, body: str, content_type: str, **signing: Any) -> Any:
         return self.client.post(
@@ -51,6 +53,7 @@ class SlackDriver:
         self, user_id: str, action_id: str, value: str, *, channel: str = "", ts: str = ""
     ) -> Any:
         """A click on a button of the DM `channel`/`ts` (or of the App Home without them)."""
+        self.interactions += 1
         payload: dict[str, Any] = {
             "type": "block_actions",
             "user": {"id": user_id, "team_id": self.fake.team_id},
@@ -72,6 +75,7 @@ class SlackDriver:
         return self.post_payload(payload)
 
     def submit(self, user_id: str, view: dict[str, Any], values: dict[str, Any]) -> Any:
+        self.interactions += 1
         submitted = dict(view, state={"values": values}, id="V0MODAL")
         payload = {
             "type": "view_submission",

@@ -48,6 +48,7 @@ class TeamsDriver:
     client: Client
     app_id: str
     ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    interactions: int = 0  # the person's presses of a card's buttons so far
 
     @property
     def service_url(self) -> str:
@@ -100,6 +101,7 @@ class TeamsDriver:
         return self.post(self.install_activity(person, **fields))
 
     def invoke(self, person: Person, verb: str, data: dict[str, Any], *, reply_to: str = "") -> Any:
+        self.interactions += 1
         fields: dict[str, Any] = {
             "name": "adaptiveCard/action",
             "value": {

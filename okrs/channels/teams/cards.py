@@ -253,14 +253,17 @@ def checkin_card(
     answers with for key results without an earlier confidence: the values are kept, only a
     confidence is asked. With `submitted` and `errors` it is the same card answered back after
     a refused Save: what the person typed is kept and each error shows under its field."""
-    for note_limit in NOTE_LIMITS:
-        card = _checkin_card(
-            krs, nudge_id=nudge_id, heading=heading, submitted=submitted or {},
-            errors=errors or {}, problem=problem, rest=rest, snooze=snooze, confirm=confirm,
-            base_url=base_url, note_limit=note_limit,
-        )  # fmt: skip
-        if card_size(card) <= CARD_BUDGET:
-            break
+    # Shorten typed notes first, then put fewer key results on the card (the others come on
+    # the next one), until it fits in a Teams message.
+    for per_card in range(MAX_KEY_RESULTS, 0, -1):
+        for note_limit in NOTE_LIMITS:
+            card = _checkin_card(
+                krs, nudge_id=nudge_id, heading=heading, submitted=submitted or {},
+                errors=errors or {}, problem=problem, rest=rest, snooze=snooze,
+                confirm=confirm, base_url=base_url, note_limit=note_limit, per_card=per_card,
+            )  # fmt: skip
+            if card_size(card) <= CARD_BUDGET:
+                return card
     return card
 
 
@@ -277,11 +280,10 @@ def _checkin_card(
     confirm: bool,
     base_url: str,
     note_limit: int,
+    per_card: int,
 ) -> dict[str, Any]:
-    shown = list(krs[:MAX_KEY_RESULTS])
-    later = [kr.id for kr in krs[MAX_KEY_RESULTS:]] + [
-        i for i in rest if i not in {k.id for k in krs}
-    ]
+    shown = list(krs[:per_card])
+    later = [kr.id for kr in krs[per_card:]] + [i for i in rest if i not in {k.id for k in krs}]
     body: list[dict[str, Any]] = [_text(heading, weight="bolder", size="medium")]
     if problem:
         body.append(_text(short_error(problem), color="attention"))
