@@ -10,10 +10,15 @@ from importlib import resources
 from typing import Any
 
 import jsonschema
+import jsonschema_rs
 
 SCHEMA = json.loads(
     resources.files("adaptive_cards").joinpath("schemas/schema-1.5.json").read_text("utf-8")
 )
+# The schema is one large anyOf of every element: the Python validator takes about a second a
+# card, its Rust twin milliseconds. A card is checked by the fast one; only a refused card is
+# run through jsonschema again, for its readable messages.
+FAST_VALIDATOR = jsonschema_rs.validator_for(SCHEMA)
 VALIDATOR = jsonschema.validators.validator_for(SCHEMA)(
     SCHEMA, format_checker=jsonschema.FormatChecker()
 )
@@ -25,10 +30,18 @@ def card_bytes(card: dict[str, Any]) -> int:
     return len(json.dumps(card, ensure_ascii=False, separators=(",", ":")).encode())
 
 
+def schema_errors(card: dict[str, Any]) -> list[str]:
+    """Why the card does not pass the official schema (empty: it does)."""
+    if FAST_VALIDATOR.is_valid(card):
+        return []
+    errors = sorted(VALIDATOR.iter_errors(card), key=lambda e: list(e.absolute_path))
+    return [f"{list(e.absolute_path)}: {e.message[:300]}" for e in errors] or ["invalid"]
+
+
 def valid(card: dict[str, Any]) -> None:
     """The card passes the official schema and fits in a Teams message."""
-    errors = sorted(VALIDATOR.iter_errors(card), key=lambda e: list(e.absolute_path))
-    assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message[:300]}" for e in errors)
+    errors = schema_errors(card)
+    assert not errors, "\n".join(errors)
     assert card_bytes(card) <= MAX_CARD_BYTES, f"{card_bytes(card)} bytes"
 
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from okrs.channels.base import AlertMessage, DueKeyResult, NudgeMessage
 from okrs.channels.teams import cards
-from tests.teams.cardtools import VALIDATOR, buttons, inputs, valid, walk
+from tests.teams.cardtools import VALIDATOR, buttons, inputs, schema_errors, valid, walk
 
 MANUAL = DueKeyResult(
     id=1, ref="deploys/lead-time", title="Reduce lead time", unit="hours", current=96.0,
@@ -123,7 +123,8 @@ def test_a_long_list_continues_on_the_next_card() -> None:
 def test_the_schema_is_not_vacuous(breakage: Any) -> None:
     card = copy.deepcopy(cards.nudge_card(message(MANUAL)))
     breakage(card)
-    assert list(VALIDATOR.iter_errors(card))
+    assert schema_errors(card)
+    assert list(VALIDATOR.iter_errors(card))  # both validators refuse it
 
 
 key_results = st.builds(
