@@ -48,6 +48,7 @@ OUTCOME_VERBS = _words(
 TARGET_VERBS = _words(
     """
     achieve reach hit attain exceed beat win sign close convert retain save resolve serve
+    land acquire attract generate advance add onboard secure
     """
 )
 # What a target verb must be followed by, with a number, to be an outcome: customers won,
@@ -55,7 +56,9 @@ TARGET_VERBS = _words(
 GAIN_WORDS = _words(
     """
     customers customer logos deals partners accounts users teams revenue business arr mrr
-    hours days seats subscribers members sign-ups signups trials contracts renewals
+    hours days seats subscribers sign-ups signups trials contracts renewals iarr mau dau wau
+    clients applicants profiles opportunities leads pipeline mentions visits visitors views
+    enterprises sales
     """
 )
 # Verbs of work: projects, launches, activities.
@@ -66,8 +69,9 @@ WORK_VERBS = _words(
     introduce adopt upgrade decommission retire replace rewrite refactor redesign design
     develop integrate automate document define establish hire recruit train organise
     organize host attend interview pilot prototype evaluate investigate research explore
-    test audit review onboard install configure consolidate standardise standardize port
-    containerise containerize sunset deprecate add enable translate send start begin prepare
+    test audit review install configure consolidate standardise standardize port
+    containerise containerize sunset deprecate enable translate send start begin prepare
+    execute undertake capture cover contribute revamp
     plan draft produce rebuild replatform restructure transition switch roll set kick go
     open schedule
     """
@@ -99,7 +103,8 @@ METRIC_WORDS = _words(
     frequency throughput coverage recall precision accuracy backlog sessions mttr mttd mtbf
     cac ltv roi speed utilisation utilization velocity traffic visits leads pipeline
     bookings renewals nrr grr findings vulnerabilities complaints rating reviews budget load
-    rollbacks outages regressions breaches alerts
+    rollbacks outages regressions breaches alerts iarr mau dau wau pipeline opportunities
+    mentions views upvotes subscribers visitors clients applicants growth logos
     """
 )
 # Rates and levels: a percentage of one of these right after a work verb is an outcome
@@ -129,7 +134,10 @@ _ASIDE = re.compile(
     r"by\s+(?=[a-z]+ing\b)|without|while|with\s+(?:no|zero|less than|under|at most|minimal)\b|"
     r"and\s+(?:without|no)\b)\s.*$|\s*\(([^()]*)\)\s*$"
 )
-_NUMBER = r"[£$€]?\d[\d,]*(?:\.\d+)?\s*(?:%|[kmb]\b)?"
+# "N1", "X", "Y": the placeholders of published key results whose figures are private
+# ("Land N2 large enterprise customers", "from X% to Y%") stand where a number would.
+_PLACEHOLDER = r"(?:n\d{1,2}|xx?|y)\b"
+_NUMBER = rf"(?:[£$€]?\d[\d,]*(?:\.\d+)?|[£$€]?{_PLACEHOLDER})\s*(?:%|[kmb]\b)?"
 _FREQUENCY = r"(?:hourly|daily|weekly|fortnightly|monthly|quarterly|yearly|annually)"
 FROM_TO = re.compile(
     rf"\bfrom\s+(?:{_NUMBER}|{_FREQUENCY}|one|two|three|four|five|six|seven|eight|nine|ten)"
@@ -143,9 +151,11 @@ BY_AMOUNT = re.compile(
 )
 COMPARATOR = re.compile(
     r"\b(?:below|under|above|over|beyond|at least|at most|no more than|no less than|"
-    r"fewer than|less than|more than|not exceed|within|at or (?:above|below)|>=|<=|<|>)\s*(?:"
+    r"fewer than|less than|more than|not exceed|within|at or (?:above|below))\s*(?:"
     + _NUMBER
     + r"|one|two|three|four|five|ten|a day|an hour)"
+    # The symbols have no word boundary before them ("is < 30s", "<1 week", "≤45 days").
+    r"|(?:>=|<=|≥|≤|<|>)\s*" + _NUMBER
 )
 # "4.5/5 or better", "92% or higher": the comparator after the number.
 LEVEL_OR_BETTER = re.compile(
@@ -199,9 +209,18 @@ def _head(text: str) -> str:
 
 def measured(text: str) -> str | None:
     """The words that state a measured level or change, or None."""
-    patterns = (FROM_TO, ARROW, BASELINE_NOTE, BY_AMOUNT, COMPARATOR, LEVEL_OR_BETTER, PERCENT)
+    patterns = (
+        _MAJORITY,
+        FROM_TO, ARROW, BASELINE_NOTE, BY_AMOUNT, COMPARATOR, LEVEL_OR_BETTER, _CHANGE_NOUN, _PLUS,
+        PERCENT,
+    )  # fmt: skip
     for pattern in patterns:
         match = pattern.search(text)
+        if match and pattern is _PLUS:
+            # "NPS of 50+" is a level; "2+ prototypes" counts things.
+            before = _WORD.findall(text[: match.start()])[-4:]
+            if not any(word in METRIC_WORDS for word in before):
+                continue
         if match:
             return match.group(0).strip()
     zero = ZERO_METRIC.search(text)
@@ -212,15 +231,21 @@ def measured(text: str) -> str | None:
 
 def _metric_with_number(words: list[str], nouns: frozenset[str]) -> str | None:
     """A sum of money, a number in thousands, or a number followed within three words by one of
-    `nouns` ("10,000 paying customers", "15 new enterprise logos")."""
+    `nouns` ("10,000 paying customers", "15 new enterprise logos", "N1 IARR", "3x pipeline")."""
     for index, word in enumerate(words):
-        if re.fullmatch(r"[£$€]?\d[\d,.]*[kmb]?", word) and not re.fullmatch(r"(19|20)\d\d", word):
+        if re.fullmatch(r"[£$€]?(?:\d[\d,.]*[kmbx]?|n\d{1,2})%?", word) and not re.fullmatch(
+            r"(19|20)\d\d", word
+        ):
             if word[0] in "£$€" or word[-1] in "kmb" or "," in word:
                 return word
-            for follower in words[index + 1 : index + 4]:
+            for follower in words[index + 1 : index + 5]:
                 if follower in nouns:
                     return f"{word} … {follower}"
     return None
+
+
+# Heads of noun phrases a gerund can open ("Hiring managers", "Onboarding flow").
+_GERUND_NOUN_HEADS = _words("managers manager funnel flow experience completion plan plans")
 
 
 def _leading_verb(words: list[str]) -> tuple[str, str, int]:
@@ -233,6 +258,11 @@ def _leading_verb(words: list[str]) -> tuple[str, str, int]:
     if words[0].endswith("ly") and len(words) > 1 and words[0] not in ("only", "early"):
         start = 1
     first = words[start]
+    # "Onboarding completion rate", "Hiring managers report": a gerund naming a thing.
+    if first.endswith("ing") and any(
+        word in METRIC_WORDS or word in _GERUND_NOUN_HEADS for word in words[start + 1 : start + 4]
+    ):
+        return "", "", start
     pair = " ".join(words[start : start + 2])
     if pair in WORK_PHRASES:
         return "work", pair, start + 2
@@ -258,6 +288,233 @@ def _stem(word: str) -> str:
     return word
 
 
+# ---------------------------------------------------------------------------------------------
+# Cues read before the leading verb, because the leading verb misleads on them: outcomes stated
+# as a terse state or with the verb after the subject ("Week-1 retention grows", "Hiring managers
+# report that ..."), and deliverables dressed in outcome grammar ("Increase the number of
+# dashboards built", "The billing rewrite is 80% complete", "Improve reliability by rewriting
+# the scheduler", "At least three engineers hired").
+
+# Counts of what the team produced, even when they move from A to B.
+# "1200 code reviews", "3 blog posts" with no verb before them: things produced.
+_COUNTED_OUTPUT = re.compile(
+    r"\b\d[\d,]*\s+(?:code reviews|blog posts|posts|articles|case studies|tutorials|webinars|"
+    r"talks|training sessions)\b"
+)
+_OUTPUT_COUNT = re.compile(
+    r"\bnumber of (?:[a-z-]+ ){0,3}?(?:built|created|shipped|written|published|launched|"
+    r"delivered|released|completed|held|run|hired|migrated|closed|merged)\b"
+)
+# "80% complete": progress through work.
+_PERCENT_DONE = re.compile(
+    r"\b\d+(?:\.\d+)?\s*%\s*(?:complete|completed|done|finished|migrated|implemented|built|"
+    r"rolled out|delivered)\b"
+)
+# People saying how they experience something: an outcome whatever the sentence opens with.
+_EXPERIENCE = re.compile(
+    r"\b(?:report|reports|reported|say|says|said|indicate|indicates) that\b|"
+    r"\b(?:feel|feels|felt|would recommend|understand|understands|recognise|recognize|"
+    r"recognises|recognizes|are happy|is happy|happy and thriving)\b"
+)
+# Hiring counts people taken on, however it is phrased ("Final Q2 hiring is 85%+ of plan");
+# "time-to-hire" is a measure.
+_HIRING = re.compile(r"(?<![-\w])(?<!to )hir(?:e|es|ed|ing)\b(?!-| funnel)")
+# "75% reduction in time spent": a change written as a noun.
+_CHANGE_NOUN = re.compile(
+    r"\d+(?:\.\d+)?\s*%\s+(?:reduction|increase|decrease|lift|improvement|drop|growth)\b"
+)
+_BY_PERCENT = re.compile(r"\bby\s+\d+(?:\.\d+)?\s*(?:%|percent\b|x\b|times\b|pp\b|points?\b)")
+_MAJORITY = re.compile(r"\b(?:a|the) majority of\b")
+# "50+", "85%+", "4+": a level with its comparator after it.
+_PLUS = re.compile(r"(?<![\w.])\d+(?:\.\d+)?\s*(?:%|[kmb])?\+")
+# A measure moving, its verb after its subject ("Week-1 retention of users grows N7").
+_MOVES = re.compile(
+    r"\b(?:increases|increased|grows|grew|grown|rises|rose|drops|dropped|decreases|decreased|"
+    r"improves|improved|falls|fell|doubles|doubled|halves|halved|reduced|reaches|reached|"
+    r"up|down|lift|reduction|increase|growth)\b"
+)
+# Who acts when a count of them doing something is an outcome ("10 users tweet about it",
+# "N9 companies auth private code", "One customer indexes all their repositories").
+ACTORS = _words(
+    """
+    customer customers user users companies company developers devs projects logos clients
+    subscribers visitors readers members enterprises
+    """
+)
+# Verbs of work that, with a time to keep, describe what users get rather than what is built.
+_SERVING_VERBS = _words("deliver serve load respond render return answer")
+# Measures of an audience: "Successfully deploy to N4 MAU" is judged by its reach.
+_AUDIENCE_METRICS = _words("mau dau wau iarr arr mrr")
+# "3 customer stories" counts stories, not customers.
+_NOT_ACTING = _words("stories story case references interviews calls meetings events")
+# Use and reach by others: adoption is an outcome.
+_USED = re.compile(
+    r"\b(?:is|are|gets|get) used\b|\bused by\b|\buses\b|\bhits? top\b|"
+    r"\btop[- ]\d+ (?:post|in|on)\b|\breach(?:es|ed)\b|\bmedia (?:story|feature|coverage)\b"
+)
+# What a delivered state sounds like: a participle of work, or a thing that now exists.
+DONE_WORDS = _words(
+    """
+    implemented documented published defined created adopted deployed provisioned built
+    established finished completed hired onboarded designed merged triaged released finalized
+    finalised listed scheduled announced shipped launched tracked collected reviewed proposed
+    rebuilt decommissioned mirrored researched agreed extracted deprecated exposed refactored
+    rewritten written drafted prepared analyzed analysed supported enabled ramped trained
+    certified audited detailed solidified presented migrated developed installed configured
+    integrated automated delivered approved signed set rolled done live ready identified
+    benchmarked mapped built-out greeted updated edited revamped
+    """
+)
+_DONE_PHRASES = re.compile(
+    r"\b(?:is|are) in place\b|\bexists?\b|\bsupports\b|\bsupport for\b|\bis supported\b|"
+    r"\bgo(?:es)? through\b|"
+    r"\bparticipat(?:e|es|ion) in\b|\bhave access to\b|"
+    r"\b(?:is|are) available\b|\bhas (?:a|an)\b|\bhave (?:a|an)\b|\bare (?:given|covered)\b|"
+    r"\bis (?:private|audited)\b|\bruns on\b|\btraining sessions?\b|"
+    r"\bcan (?!quickly|easily|efficiently|reliably|be\b|handle\b)"
+    r"[a-z]+\b|\bin-progress\b"
+)
+# The service level a delivered state promises: "within 1 day", "below 24h", "takes <1 week".
+_SERVICE_LEVEL = re.compile(
+    r"(?:\b(?:within|under|below|less than|in under|in less than|takes?)\s*|[<≤]\s*)"
+    r"(?:\d+(?:\.\d+)?|one|two|a|an)\s*(?:ms|s|h|hrs?|hours?|days?|workdays?|minutes?|mins?|"
+    r"weeks?|seconds?)\b|\b(?:resolved|resolution) (?:in|within)\b"
+)
+# How something works for the people using it: an outcome, not a thing made.
+QUALITY_WORDS = _words(
+    """
+    always never quickly efficiently easily reliably successfully faster fast sound happy
+    thriving comfortable sufficient simplified improved positive efficient diverse intact
+    unbroken
+    """
+)
+# What people do when a product works for them: an outcome when they are the subject
+# ("Unfamiliar devs visit the site and convert").
+BEHAVIOUR_VERBS = _words(
+    """
+    visit visits convert converts tweet tweets share shares adopt adopts return returns buy
+    buys renew renews upgrade upgrades recommend recommends
+    """
+)
+_QUALITY_PHRASES = re.compile(
+    r"\bnot a single\b|\bcan handle\b|\bhandles correctly\b|"
+    r"\bwithout (?:a |any )?(?:crash|crashes|failure|failures|error|errors|downtime)\b|"
+    r"\bno longer\b|\bdoes not negatively\b|\bas efficient as\b|\bzero\b"
+)
+
+
+def _means_only(clean: str, head: str, verb: str) -> Classification | None:
+    """ "Improve reliability by rewriting the scheduler": an outcome verb with no measure, whose
+    only substance is the work that follows "by" or "through"."""
+    match = re.search(r"\s(?:by|through|via)\s+([a-z]+ing)\b", head)
+    if match is None:
+        rest = clean[len(head) :]
+        match = re.match(r"\s*(?:by|through|via)\s+([a-z]+ing)\b", rest)
+    else:
+        head = head[: match.start()]
+    if match is None or measured(head) or _BY_PERCENT.search(clean) or FROM_TO.search(clean):
+        return None
+    gerund = match.group(1)
+    if _stem(gerund) not in WORK_VERBS and gerund not in ("ensuring", "making", "having"):
+        return None
+    cue = f"{verb} … {match.group(0).strip()}"
+    return Classification(
+        DELIVERABLE,
+        cue,
+        f"“{verb}” states no measure; what it names is the work “{match.group(0).strip()}”",
+    )
+
+
+def _read_first(
+    clean: str, head: str, words: list[str], kind: str, verb: str, subject: str
+) -> Classification | None:
+    output = _OUTPUT_COUNT.search(clean) or _PERCENT_DONE.search(clean)
+    if output is None and kind != "work":
+        output = _COUNTED_OUTPUT.search(clean)
+    if output:
+        cue = output.group(0)
+        return Classification(
+            DELIVERABLE, cue, f"it counts work produced (“{cue}”), not a change it causes", subject
+        )
+    if kind == "outcome":
+        return _means_only(clean, head, verb)
+    experience = _EXPERIENCE.search(clean)
+    if experience and experience.start() > 0:
+        cue = experience.group(0)
+        return Classification(OUTCOME, cue, f"it says how people experience something (“{cue}”)")
+    hiring = _HIRING.search(clean)
+    if hiring:
+        cue = hiring.group(0)
+        return Classification(
+            DELIVERABLE, cue, f"“{cue}” counts people taken on, not what they change", subject
+        )
+    if kind in ("work", "target"):
+        return None
+    actor = next((word for word in words[:3] if word in ACTORS), None)
+    behaviour = actor and next((word for word in words[1:] if word in BEHAVIOUR_VERBS), None)
+    # "Users are able to visit" or "users can visit" is a capability built, not behaviour seen.
+    if actor and behaviour and not re.search(r"\b(?:able to|can|could)\b", clean):
+        cue = f"{actor} … {behaviour}"
+        return Classification(OUTCOME, cue, f"it says what others do (“{cue}”)")
+    moved = _MOVES.search(head)
+    if moved and moved.start() > 0:
+        before = _WORD.findall(head[: moved.start()])
+        if any(word in METRIC_WORDS or word in ACTORS for word in before):
+            cue = moved.group(0)
+            return Classification(OUTCOME, cue, f"it says a measure moves (“{cue}”)")
+    return None
+
+
+def _state(clean: str, words: list[str], subject: str) -> Classification | None:
+    """A sentence without a verb of either kind: a delivered state, or how things work."""
+    service = _SERVICE_LEVEL.search(clean)
+    if service:
+        cue = service.group(0).strip()
+        return Classification(OUTCOME, cue, f"it sets a level to hold (“{cue}”)")
+    change = (
+        FROM_TO.search(clean)
+        or ARROW.search(clean)
+        or _BY_PERCENT.search(clean)
+        or _CHANGE_NOUN.search(clean)
+    )
+    if change:
+        cue = change.group(0)
+        return Classification(OUTCOME, cue, f"it states a measured change (“{cue}”)")
+    first = re.match(r"(?:at least |over |more than )?(\d[\d,]*\+?|n\d{1,2}|one|\w+%)\s", clean)
+    actor = first and next(
+        (
+            word
+            for index, word in enumerate(words[1:5], start=2)
+            if word in ACTORS and (words[index : index + 1] or [""])[0] not in _NOT_ACTING
+        ),
+        None,
+    )
+    if first and actor:
+        cue = f"{first.group(1)} … {actor}"
+        return Classification(OUTCOME, cue, f"it counts what others do (“{cue}”)")
+    used = _USED.search(clean)
+    if used:
+        cue = used.group(0)
+        return Classification(OUTCOME, cue, f"it states use or reach by others (“{cue}”)")
+    strong = _QUALITY_PHRASES.search(clean)
+    if strong:
+        cue = strong.group(0)
+        return Classification(OUTCOME, cue, f"it says how well something works (“{cue}”)")
+    done = next((word for word in words if word in DONE_WORDS), None)
+    phrase = _DONE_PHRASES.search(clean)
+    if done or phrase:
+        cue = done or phrase.group(0)  # type: ignore[union-attr]
+        return Classification(
+            DELIVERABLE, cue, f"“{cue}” describes work delivered, not what it changed", subject
+        )
+    quality = next((word for word in words if word in QUALITY_WORDS), None)
+    phrase = _QUALITY_PHRASES.search(clean)
+    if quality or phrase:
+        cue = quality or phrase.group(0)  # type: ignore[union-attr]
+        return Classification(OUTCOME, cue, f"it says how well something works (“{cue}”)")
+    return None
+
+
 def classify(text: str) -> Classification:
     """Outcome or deliverable, with the cue that decided."""
     # A key result's title is at most 500 characters where it is stored; a longer text (a file
@@ -270,12 +527,17 @@ def classify(text: str) -> Classification:
     rest = " ".join(words[after:])
     subject = _subject(text, verb)
 
+    first = _read_first(clean, head, words, kind, verb, subject)
+    if first is not None:
+        return first
     if kind == "outcome":
         return Classification(
             OUTCOME, verb, f"it starts with “{verb}”, which moves or holds a measure"
         )
     if kind == "target":
-        level = measured(head) or _metric_with_number(words[after:], GAIN_WORDS)
+        # "Add 1,500 paying teams" is a gain; "Onboard 2+ contributors" is taking people on.
+        gain = _metric_with_number(words[after:], GAIN_WORDS)
+        level = gain if _stem(verb) in ("add", "onboard") else measured(head) or gain
         if level:
             cue = f"{verb} … {level}"
             return Classification(OUTCOME, cue, f"“{verb}” names a level to reach ({cue})")
@@ -294,9 +556,18 @@ def classify(text: str) -> Classification:
                 f"it states a change from a baseline (“{baseline}”), not only work",
             )
         held = COMPARATOR.search(head)
-        if held and not held.group(0).startswith("within"):
+        # "with all accounts over $1m" describes whom the work is for, not a level to hold.
+        if held and not held.group(0).startswith("within") and not re.search("[£$€]", held[0]):
             cue = held.group(0)
             return Classification(OUTCOME, cue, f"it sets a level to hold (“{cue}”), not only work")
+        # "Deliver every page in under a second": a verb of serving with a time to keep.
+        served = _SERVICE_LEVEL.search(head)
+        if served and _stem(verb) in _SERVING_VERBS:
+            cue = served.group(0).strip()
+            return Classification(OUTCOME, cue, f"it sets a level to hold (“{cue}”), not only work")
+        reach = _metric_with_number(words[after:], _AUDIENCE_METRICS)
+        if reach and "…" in reach:  # a number of users, not a sum or a count of regions
+            return Classification(OUTCOME, reach, f"the work is measured by its reach (“{reach}”)")
         obj = _object_text(head, verb)
         if PERCENT.search(obj) and any(word in RATE_WORDS for word in _WORD.findall(obj)):
             cue = obj
@@ -319,6 +590,9 @@ def classify(text: str) -> Classification:
     # No verb of either kind: a noun phrase, or a neutral verb ("Ensure", "Get", "Make").
     # Without a verb of work, a constraint clause is part of the statement ("Every release goes
     # out with zero rollbacks"), so the whole text counts.
+    state = _state(clean, words, subject)
+    if state is not None:
+        return state
     level = measured(clean)
     if level:
         return Classification(OUTCOME, level, f"it states a measured level or change (“{level}”)")

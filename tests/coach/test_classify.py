@@ -135,3 +135,44 @@ def test_a_huge_text_is_judged_by_its_start() -> None:
     # Titles are at most 500 characters where they are stored; a file or API body may hold
     # more, and the verdict must not depend on (or wait for) the rest.
     assert classify("Complete the migration " + "from 1 " * 200_000).label == DELIVERABLE
+
+
+# The kinds of failure seen on published key results, in sentences of our own.
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        # terse outcome states, with no metric verb
+        ("2,000 paying teams by March", "2,000"),
+        ("Error budget intact all quarter", "intact"),
+        # outcomes that open with a work-like verb
+        ("Deliver every page in under a second", "in under a second"),
+        # nouns read as verbs
+        ("Review-to-merge time under 4 hours", "under 4 hours"),
+        ("Hiring managers report that 75% of new starters felt ready", "report that"),
+        ("Onboarding completion rate of 80%", "80%"),
+        # placeholders for private figures stand where a number would
+        ("Land N2 large enterprise customers", "land … n2 … customers"),
+    ],
+)
+def test_outcomes_in_the_shapes_published_key_results_take(text: str, cue: str) -> None:
+    verdict = classify(text)
+    assert verdict.label == OUTCOME, verdict.reason
+    assert verdict.cue == cue
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        # deliverables dressed in outcome grammar
+        ("Increase the number of dashboards built from 3 to 10", "number of dashboards built"),
+        ("At least three engineers hired", "hired"),
+        ("Improve reliability by rewriting the scheduler", "improve … by rewriting"),
+        ("The billing rewrite is 80% complete", "80% complete"),
+        # a delivered state
+        ("The SSO integration is documented and released", "documented"),
+    ],
+)
+def test_deliverables_dressed_as_outcomes_are_flagged(text: str, cue: str) -> None:
+    verdict = classify(text)
+    assert verdict.label == DELIVERABLE, verdict.reason
+    assert verdict.cue == cue

@@ -1,0 +1,133 @@
+"""How well the deliverable-vs-outcome classifier does on the corpus of published key results.
+
+    python -m okrs.coach.evaluate                 # the figures: all, development, held out
+    python -m okrs.coach.evaluate --misses dev    # and every miss of the development part
+
+The corpus (tests/coach/corpus/key_results.csv) holds key results that organisations and OKR
+libraries published, each with its source and a label; its README says how it was collected
+and labelled. A row's part (`dev` or `held_out`) is fixed by a hash of its text, so nobody
+chooses which key results the rules are judged on. The figures are for flagging deliverables:
+precision is how often a flag is right, recall how many deliverables are flagged, and the
+outcome flag rate how many outcomes are wrongly flagged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from okrs.coach.classify import DELIVERABLE, OUTCOME, classify
+
+CORPUS = Path(__file__).resolve().parents[2] / "tests" / "coach" / "corpus" / "key_results.csv"
+DEV = "dev"
+HELD_OUT = "held_out"
+# One row in four is held out: the hash of its text, not a person, decides which.
+HELD_OUT_EVERY = 4
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    source: str
+    label: str
+    split: str
+
+
+@dataclass(frozen=True)
+class Scores:
+    size: int
+    deliverables: int
+    outcomes: int
+    true_flags: int  # deliverables flagged
+    false_flags: int  # outcomes flagged
+    misses: tuple[str, ...]  # one line per wrong verdict, with the reason given
+
+    @property
+    def precision(self) -> float:
+        flagged = self.true_flags + self.false_flags
+        return self.true_flags / flagged if flagged else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.true_flags / self.deliverables if self.deliverables else 0.0
+
+    @property
+    def outcome_flag_rate(self) -> float:
+        return self.false_flags / self.outcomes if self.outcomes else 0.0
+
+
+def split_of(text: str) -> str:
+    """The part a key result belongs to, from its text alone (case and spacing ignored)."""
+    key = " ".join(text.lower().split()).encode("utf-8")
+    digest = int(hashlib.sha256(key).hexdigest(), 16)
+    return HELD_OUT if digest % HELD_OUT_EVERY == 0 else DEV
+
+
+def load(path: Path = CORPUS) -> list[Example]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [Example(**row) for row in csv.DictReader(handle)]
+
+
+def score(examples: Iterable[Example]) -> Scores:
+    size = deliverables = outcomes = true_flags = false_flags = 0
+    misses = []
+    for example in examples:
+        size += 1
+        verdict = classify(example.text)
+        flagged = verdict.label == DELIVERABLE
+        if example.label == DELIVERABLE:
+            deliverables += 1
+            true_flags += flagged
+            if not flagged:
+                misses.append(f"missed a deliverable: {example.text!r} ({verdict.reason})")
+        else:
+            outcomes += 1
+            false_flags += flagged
+            if flagged:
+                misses.append(f"flagged an outcome: {example.text!r} ({verdict.reason})")
+    return Scores(size, deliverables, outcomes, true_flags, false_flags, tuple(misses))
+
+
+def report(examples: Sequence[Example]) -> dict[str, Scores]:
+    return {
+        "all": score(examples),
+        DEV: score(e for e in examples if e.split == DEV),
+        HELD_OUT: score(e for e in examples if e.split == HELD_OUT),
+    }
+
+
+def _line(name: str, scores: Scores) -> str:
+    return (
+        f"{name:<9} {scores.size:>4} key results ({scores.deliverables} deliverables, "
+        f"{scores.outcomes} outcomes): precision {scores.precision:.3f}, recall "
+        f"{scores.recall:.3f}, outcomes flagged {scores.outcome_flag_rate:.1%} "
+        f"({scores.false_flags} of {scores.outcomes})"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m okrs.coach.evaluate", description=__doc__)
+    parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser.add_argument(
+        "--misses", choices=(DEV, HELD_OUT), help="also list the wrong verdicts of this part"
+    )
+    args = parser.parse_args(argv)
+    examples = load(args.corpus)
+    figures = report(examples)
+    for name, scores in figures.items():
+        print(_line(name, scores))
+    if args.misses:
+        for line in figures[args.misses].misses:
+            print("  " + line)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
+
+
+__all__ = ["DELIVERABLE", "OUTCOME", "Example", "Scores", "load", "report", "score", "split_of"]
