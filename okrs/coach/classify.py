@@ -17,8 +17,13 @@ verb:
   level or change anywhere makes an outcome, and a completion word ("done", "live") or nothing
   measured makes a deliverable.
 
+Published key results take shapes the leading verb misreads (terse states, "Hiring managers
+report that ...", "Increase the number of dashboards built", "80% complete"), so a few cues
+are read before it; see `_read_first` and `_state`.
+
 Every answer carries the cue that decided it, so a person can see why and disagree.
-docs/coach.md has the whole method and its precision and recall on tests/coach/corpus.yaml.
+docs/coach.md has the whole method and its figures on tests/coach/corpus.yaml and on the
+published key results of tests/coach/corpus/ (`python -m okrs.coach.evaluate`).
 """
 
 from __future__ import annotations
