@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "okrs.reports",
     "okrs.metrics.delivery",
     "okrs.metrics.sources",
+    "okrs.scim",
 ]
 
 MIDDLEWARE = [

@@ -23,6 +23,8 @@ urlpatterns = [
     re_path(r"^api/v1/(?P<rest>.*)$", api_not_found),
     *account_routes,  # before allauth's: people do not change their own email address
     path("accounts/", include("allauth.urls")),
+    # Provisioning by an identity provider, with a SCIM token only (docs/scim.md).
+    path("", include("okrs.scim.views")),
     # Each channel's endpoints and settings pages, from the registry (okrs/channels/base.py).
     *(path("", include(module)) for module in channel_url_modules()),
     # Each domain keeps its pages and their routes in its own package.

@@ -19,7 +19,16 @@ from okrs.goals.present import iso
 from okrs.org.models import WEEKDAYS, Person, Team
 
 # Higher is more urgent; the list is sorted by the most urgent reason of each key result.
-SEVERITY = {"off_track": 5, "at_risk": 4, "drifting": 3, "stale": 2, "missed_checkin": 1}
+# An owner who was deactivated (they left: okrs/scim) comes first: nobody will check in on it
+# until someone else owns it, whatever its status.
+SEVERITY = {
+    "needs_owner": 6,
+    "off_track": 5,
+    "at_risk": 4,
+    "drifting": 3,
+    "stale": 2,
+    "missed_checkin": 1,
+}
 WHAT_MOVED_LIMIT = 10
 # More lines than this on one chart stop being told apart; the rest are counted.
 TREND_OBJECTIVES_LIMIT = 10
@@ -238,6 +247,8 @@ def _expected(state: CycleState) -> float:
 
 def _reasons(kr: KeyResultState, *, missed: bool) -> list[str]:
     reasons = []
+    if not kr.key_result.owner.is_active:
+        reasons.append("needs_owner")
     if kr.result.status in ("off_track", "at_risk"):
         reasons.append(kr.result.status)
     if kr.drifting:

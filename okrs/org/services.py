@@ -63,14 +63,36 @@ def create_person(
 @atomic_write
 def update_person(
     *, actor: Actor, person: Person, name: str, timezone_name: str, channel: str,
-    audit: AuditBatch | None = None,
+    email: str | None = None, audit: AuditBatch | None = None,
 ) -> None:  # fmt: skip
+    """`email` None keeps the person's; the entry's ref is the email they were known by."""
     _require_admin(actor, "change other people")
     before = row_snapshot(person)
+    ref = person.email.lower()
     person.name = name
     person.timezone = timezone_name
     person.channel = channel
-    person.save(update_fields=["name", "timezone", "channel"])
+    fields = ["name", "timezone", "channel"]
+    if email is not None:
+        person.email = Person.objects.normalize_email(email).lower()
+        fields.append("email")
+    person.save(update_fields=fields)
+    record_write(actor, "person", ref, before, person, audit)
+
+
+@atomic_write
+def set_person_active(
+    *, actor: Actor, person: Person, active: bool, audit: AuditBatch | None = None
+) -> None:
+    """Deactivate or reactivate a person. A deactivated person keeps everything they did
+    (check-ins, what they own, the audit log) but can no longer sign in, use an API token or
+    be nudged; what they own shows on the dashboard as needing a new owner."""
+    _require_admin(actor, "deactivate or reactivate people")
+    if person.is_active == active:
+        return
+    before = row_snapshot(person)
+    person.is_active = active
+    person.save(update_fields=["is_active"])
     record_write(actor, "person", person.email.lower(), before, person, audit)
 
 

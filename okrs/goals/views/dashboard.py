@@ -49,9 +49,11 @@ from okrs.web.shell import HtmxHttpRequest, signed_in, signin_required
 ATTENTION_OPEN = 5
 ATTENTION_SHOWN = 25
 STATUSES = ("off_track", "at_risk", "on_track")
-# Every key result is listed once, under its most urgent reason (the order of SEVERITY). Only the
-# first two are statuses: whatever is listed under the others is on track by status.
+# Every key result is listed once, under its most urgent reason (the order of SEVERITY). Of the
+# reasons, off track and at risk are statuses: whatever is listed under the ones after them is
+# on track by status (a key result needing a new owner may be anything).
 REASONS = {
+    "needs_owner": "Needs a new owner",
     "off_track": "Off track",
     "at_risk": "At risk",
     "drifting": "Drifting",
@@ -59,6 +61,7 @@ REASONS = {
     "missed_checkin": "Missed this week's check-in",
 }
 REASON_EXPLANATIONS = {
+    "needs_owner": "Its owner was deactivated: give it to someone who is still here.",
     "off_track": "Behind pace, or its owner says so.",
     "at_risk": "Slipping behind pace, or its owner says so.",
     "drifting": "On track now, but the trend ends the cycle below target.",
