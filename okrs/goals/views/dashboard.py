@@ -70,6 +70,7 @@ REASON_EXPLANATIONS = {
 }
 # The other reasons of a row, as words after "also".
 ALSO = {
+    "off_track": "off track",  # after "needs a new owner", the one reason before it
     "at_risk": "at risk",
     "drifting": "drifting",
     "stale": "stale",
