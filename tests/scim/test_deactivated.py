@@ -70,3 +70,12 @@ def test_what_a_deactivated_person_owns_needs_a_new_owner(
 
     _set_active(scim, world, True)
     assert 'id="attention-needs_owner"' not in viewer.get("/").content.decode()
+
+
+def test_a_deactivated_persons_session_ends(scim: Client, world: World) -> None:
+    session = Client()
+    session.force_login(world.member)
+    assert session.get("/checkins/").status_code == 200
+    _set_active(scim, world, False)
+    page = session.get("/checkins/")
+    assert page.status_code == 302 and page["Location"].startswith("/accounts/login/")
