@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from django.utils import timezone
+
 from okrs.cli import CommandError
 from okrs.cli.common import person
 from okrs.org import audit
@@ -27,6 +29,12 @@ def register(subparsers: Any) -> None:
         help="a token for an identity provider's SCIM provisioning (/scim/v2/), and nothing else",
     )
     create.set_defaults(handler=run_create)
+    revoke = actions.add_parser("revoke", help="revoke a SCIM token, named by its first characters")
+    revoke.add_argument(
+        "hint", help="the token's first characters (at least 14), e.g. okrs_scim_AbCd"
+    )
+    revoke.add_argument("--scim", action="store_true", required=True, help="a SCIM token")
+    revoke.set_defaults(handler=run_revoke)
 
 
 def run_create(options: argparse.Namespace) -> int:
@@ -55,4 +63,30 @@ def run_create(options: argparse.Namespace) -> int:
         after={"name": row.name, "person": owner.email, "hint": row.hint},
     )
     print(token)
+    return 0
+
+
+def run_revoke(options: argparse.Namespace) -> int:
+    hint = options.hint.strip()
+    # Long enough to name one token: the prefix alone would name them all.
+    if not hint.startswith(ScimToken.PREFIX) or len(hint) < len(ScimToken.PREFIX) + 4:
+        raise CommandError(f"give the token's first characters: {ScimToken.PREFIX} and more", 2)
+    rows = list(ScimToken.objects.filter(revoked_at__isnull=True, hint__startswith=hint[:16]))
+    rows = [row for row in rows if hint.startswith(row.hint) or row.hint.startswith(hint)]
+    if len(rows) != 1:
+        found = "no" if not rows else "more than one"
+        raise CommandError(f"{found} active SCIM token starts with {hint}")
+    row = rows[0]
+    before = {"name": row.name, "hint": row.hint, "revoked_at": None}
+    row.revoked_at = timezone.now()
+    row.save(update_fields=["revoked_at"])
+    audit.record(
+        audit.Actor(None, "cli", trusted=True),
+        action="update",
+        entity="scim_token",
+        ref=row.hint,
+        before=before,
+        after={**before, "revoked_at": row.revoked_at.isoformat()},
+    )
+    print(f"revoked {row}")
     return 0

@@ -78,3 +78,24 @@ def test_a_revoked_scim_token_opens_nothing(world: World) -> None:
     assert client.get("/scim/v2/Groups").status_code == 200
     ScimToken.objects.filter(pk=row.pk).update(revoked_at="2026-11-01T00:00:00Z")
     assert client.get("/scim/v2/Groups").status_code == 401
+
+
+def test_the_command_revokes_a_scim_token_by_its_first_characters(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    token = _scim_token(capsys)
+    other = _scim_token(capsys)
+    assert main(["token", "revoke", "--scim", token[:14]]) == 0
+    assert "revoked" in capsys.readouterr().out
+    assert (
+        Client(headers={"Authorization": f"Bearer {token}"}).get("/scim/v2/Users").status_code
+        == 401
+    )
+    assert (
+        Client(headers={"Authorization": f"Bearer {other}"}).get("/scim/v2/Users").status_code
+        == 200
+    )
+    assert main(["token", "revoke", "--scim", token[:14]]) == 1  # already revoked
+    assert main(["token", "revoke", "--scim", "okrs_scim_"]) == 2  # names every token
+    entry = AuditEntry.objects.get(entity="scim_token", action="update")
+    assert entry.after is not None and entry.after["revoked_at"]
