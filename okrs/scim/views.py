@@ -179,9 +179,11 @@ def _search(request: HttpRequest, model: type[User] | type[Group]) -> SearchRequ
 
 
 def _page(search: SearchRequest[Any], total: int) -> tuple[int, int]:
+    """The first index and how many to show; none past the end, so that a startIndex too big
+    for the database never reaches it."""
     start = search.start_index or 1
     count = MAX_PAGE_SIZE if search.count is None else min(search.count, MAX_PAGE_SIZE)
-    return start, count
+    return start, (count if start <= total else 0)
 
 
 def _list(

@@ -132,3 +132,12 @@ def test_the_user_list_answers_the_identity_providers_lookups(scim: Client, worl
     )
     assert ids('userName sw "maya" and active eq true') == [maya]
     assert maya not in ids('not (userName eq "maya@acme.test")')
+
+
+def test_a_page_past_the_end_is_empty(scim: Client, world: World) -> None:
+    for start in ("8", "99999999999999999999999999"):
+        response = scim.get("/scim/v2/Users", {"startIndex": start, "count": "5"})
+        assert response.status_code == 200
+        body = response.json()
+        assert body["totalResults"] == Person.objects.count()
+        assert body.get("Resources", []) == []
