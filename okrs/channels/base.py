@@ -173,6 +173,9 @@ class NudgeMessage:
     checkin_url: str  # absolute URL of the signed "my check-ins" link (used by email)
     reminder: bool = False
     week_start: dt.date | None = None
+    # Whether a snooze pressed now would still come back inside the check-in week: when not,
+    # the channel offers none and says why (okrs.nudges.services.snooze_time).
+    snooze_offered: bool = True
 
 
 @dataclass(frozen=True)

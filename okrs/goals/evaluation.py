@@ -75,7 +75,7 @@ class CycleState:
         return {o.objective.key: o for o in self.objectives}
 
 
-PERSON_FIELDS = ("email", "name", "role", "timezone", "channel")
+PERSON_FIELDS = ("email", "name", "role", "timezone", "channel", "is_active")
 TEAM_FIELDS = ("key", "name", "parent_id", "timezone", "checkin_day", "lead_id")
 OBJECTIVE_FIELDS = (
     "key", "cycle_id", "level", "team_id", "title", "owner_id", "position",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections.abc import Sequence
 
 from django.db import transaction
@@ -44,10 +45,26 @@ class SnoozeUnavailable(Exception):
 def snooze_time(*, nudge: Nudge, person: Person, now: dt.datetime) -> dt.datetime | None:
     """When a snooze pressed now would bring the nudge back, or None when that would be after
     the nudge's check-in week (a nudge snoozed on its last day would only be cancelled)."""
-    until = schedule.snoozed_until(now, schedule.zone(person_zone_name(person)))
+    return _snooze_until(nudge, schedule.zone(person_zone_name(person)), now)
+
+
+def _snooze_until(nudge: Nudge, zone: zoneinfo.ZoneInfo, now: dt.datetime) -> dt.datetime | None:
+    until = schedule.snoozed_until(now, zone)
     if nudge.expires_at is not None and until >= nudge.expires_at:
         return None
     return until
+
+
+def _zones(person_ids: set[int], org: Organisation) -> dict[int, zoneinfo.ZoneInfo]:
+    """Each person's timezone as `person_zone_name` gives it, in two queries for a batch."""
+    people = Person.objects.filter(pk__in=person_ids).prefetch_related("teams")
+    zones = {}
+    for person in people:
+        teams = sorted(person.teams.all(), key=lambda team: team.key)
+        team_tz = next((team.timezone for team in teams if team.timezone), "")
+        name = schedule.owner_timezone(person.timezone, team_tz, org.timezone)
+        zones[person.pk] = schedule.zone(name)
+    return zones
 
 
 # What a channel says instead of offering a snooze that would never come back.
@@ -138,6 +155,7 @@ def build_messages(nudges: Sequence[Nudge], *, now: dt.datetime) -> dict[int, Nu
     org = Organisation.current()
     due_of = due_key_results_of(person_ids={n.person_id for n in nudges}, now=now, org=org)
     fallback_cycle: list[Cycle | None] = []  # the running cycle, looked up once if needed
+    zones = _zones({n.person_id for n in nudges}, org)
     messages = {}
     for nudge in nudges:
         # The message lists what the nudge was planned for, like its email link (still due only).
@@ -158,6 +176,8 @@ def build_messages(nudges: Sequence[Nudge], *, now: dt.datetime) -> dict[int, Nu
             ),
             reminder=nudge.kind == NudgeKind.REMINDER,
             week_start=nudge.week_start,
+            snooze_offered=nudge.person_id in zones
+            and _snooze_until(nudge, zones[nudge.person_id], now) is not None,
         )
     return messages
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.utils import timezone
 from slack_sdk.errors import SlackApiError
 
 from okrs.channels.base import AlertMessage, Channel, DeliveryError, NudgeMessage
@@ -18,8 +17,7 @@ from okrs.channels.slack import blocks
 from okrs.channels.slack.errors import delivery_error, slack_error_code
 from okrs.channels.slack.models import Installation
 from okrs.channels.slack.people import SlackDirectory
-from okrs.nudges.models import Nudge
-from okrs.nudges.services import NO_SNOOZE_LEFT, snooze_time
+from okrs.nudges.services import NO_SNOOZE_LEFT
 from okrs.org.models import Person
 
 # The cached user id may be stale (the user left, the DM closed): look them up again next time.
@@ -49,10 +47,7 @@ class SlackChannel(Channel):
 
     def send_nudge(self, person: Person, message: NudgeMessage) -> str:
         # Snooze is offered only while a snooze would still come back in the check-in week.
-        nudge = Nudge.objects.filter(pk=message.nudge_id).first()
-        snooze = nudge is not None and (
-            snooze_time(nudge=nudge, person=person, now=timezone.now()) is not None
-        )
+        snooze = message.snooze_offered
         return self._post(
             person,
             text=blocks.nudge_text(message),

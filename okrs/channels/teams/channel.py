@@ -11,14 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.utils import timezone
 
 from okrs.channels.base import AlertMessage, Channel, DeliveryError, NudgeMessage
 from okrs.channels.teams import cards, config, connector, services
 from okrs.channels.teams.errors import CONVERSATION_GONE
 from okrs.channels.teams.models import TeamsConversation
-from okrs.nudges.models import Nudge
-from okrs.nudges.services import NO_SNOOZE_LEFT, snooze_time
+from okrs.nudges.services import NO_SNOOZE_LEFT
 from okrs.org.models import Person
 
 
@@ -33,10 +31,7 @@ class TeamsChannel(Channel):
 
     def send_nudge(self, person: Person, message: NudgeMessage) -> str:
         # Snooze is offered only while a snooze would still come back in the check-in week.
-        nudge = Nudge.objects.filter(pk=message.nudge_id).first()
-        snooze = nudge is not None and (
-            snooze_time(nudge=nudge, person=person, now=timezone.now()) is not None
-        )
+        snooze = message.snooze_offered
         card = cards.nudge_card(
             message, snooze=snooze, no_snooze_reason=NO_SNOOZE_LEFT, base_url=settings.BASE_URL
         )
