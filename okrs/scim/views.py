@@ -98,7 +98,7 @@ def _base(request: HttpRequest) -> str:
 
 def _link(row: Person | Team) -> ScimUser | ScimGroup | None:
     try:
-        return row.scim  # type: ignore[union-attr]  # the reverse one-to-one of okrs.scim.models
+        return row.scim  # the reverse one-to-one of okrs.scim.models
     except (ScimUser.DoesNotExist, ScimGroup.DoesNotExist):
         return None
 
