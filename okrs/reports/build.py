@@ -431,7 +431,7 @@ def _dora(
     facts = delivery_facts(
         service_ids=None if team is None else [s[0] for s in services], window=union
     )
-    failed = dora.failures_by_deployment(facts.deploys, facts.incidents)
+    failed = dora.failures_by_deployment(facts.deploys, facts.incidents, facts.named)
     service_of = {d.id: d.service for d in facts.deploys}
     by_service: dict[int, tuple[list[Any], list[Any], list[Any]]] = defaultdict(
         lambda: ([], [], [])
@@ -441,7 +441,9 @@ def _dora(
     for c in facts.changes:
         by_service[service_of.get(c.deployment, -1)][1].append(c)
     for i in facts.incidents:
-        by_service[service_of.get(i.deployment, -1)][2].append(i)
+        # delivery_facts gives every incident its service (some, only open while a
+        # remediation finished, have no deployment here).
+        by_service[-1 if i.service is None else i.service][2].append(i)
 
     def measure(deploys: Any, changes: Any, incidents: Any, tz: str) -> DoraComparison:
         def metrics(window: dora.Window) -> DoraMetrics:

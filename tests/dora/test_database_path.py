@@ -39,6 +39,8 @@ class DeploySpec:
     production: bool
     remediation: str
     leads: tuple[int, ...]  # seconds from first commit to the finish; negative is clock skew
+    commit: int = 0  # from a few, so rollbacks redeploy earlier commits
+    names: str = ""  # what it says it remediates: "d3", "i1" or "sha2" (rule 1)
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,11 @@ deploys = st.builds(
     production=st.sampled_from([True, True, True, False]),
     remediation=st.sampled_from(["", "", "", "hotfix", "rollback", "revert"]),
     leads=st.lists(st.integers(-2 * 86400, 40 * 86400), max_size=3).map(tuple),
+    commit=st.integers(0, 5),
+    names=st.sampled_from(["", "", ""])
+    | st.builds(
+        lambda kind, n: f"{kind}{n}", st.sampled_from(["d", "i", "sha"]), st.integers(0, 12)
+    ),
 )
 incidents = st.builds(
     IncidentSpec,
@@ -98,6 +105,8 @@ def write(history: list[DeploySpec], faults: list[IncidentSpec], zone: str) -> N
             finished_at=START + dt.timedelta(hours=spec.hour, microseconds=spec.micro),
             is_remediation=spec.remediation == "hotfix",
             remediation_kind="" if spec.remediation == "hotfix" else spec.remediation,
+            commit_sha=f"sha{spec.commit}",
+            remediates_ref=spec.names,
         )
         for n, spec in enumerate(history)
     ]
@@ -139,7 +148,9 @@ def reference(scope: selectors.Scope, window: Window) -> dora.Metrics:
     facts = selectors.delivery_facts(
         service_ids=None if scope.kind == "organisation" else list(scope.services), window=window
     )
-    return dora.dora_metrics(facts.deploys, facts.changes, facts.incidents, window, scope.timezone)
+    return dora.dora_metrics(
+        facts.deploys, facts.changes, facts.incidents, window, scope.timezone, named=facts.named
+    )
 
 
 def same(database: dora.Metrics, expected: dora.Metrics) -> None:
@@ -180,6 +191,32 @@ DAY_ONE = START.timestamp() + 24 * H
     Window(START.timestamp(), math.nextafter(DAY_ONE, math.inf)),
     "Asia/Kolkata",
 )
+# A hotfix naming the first deployment (rule 1), not the one before it.
+@example(
+    [_plain(0), _plain(24), DeploySpec(0, 30, 0, True, True, "hotfix", (), names="d0")],
+    [],
+    Window(START.timestamp(), DAY_ONE * 2),
+    "UTC",
+)
+# A hotfix finishing 59 minutes after the incident of the first deployment resolved (rule 2).
+@example(
+    [_plain(0), _plain(2), DeploySpec(0, 4, 0, True, True, "hotfix", ())],
+    [IncidentSpec(0, 600, 4 * H - 600 - 59 * 60)],
+    Window(START.timestamp(), DAY_ONE * 2),
+    "UTC",
+)
+# A rollback redeploying the first deployment's commit undoes the second (rule 1).
+@example(
+    [
+        _plain(0),
+        DeploySpec(0, 24, 0, True, True, "", (), commit=1),
+        _plain(48),
+        _plain(60, "rollback"),
+    ],
+    [],
+    Window(START.timestamp(), DAY_ONE * 4),
+    "UTC",
+)
 def test_the_database_gives_the_references_answers(
     history: list[DeploySpec], faults: list[IncidentSpec], window: Window, zone: str
 ) -> None:
@@ -194,7 +231,7 @@ def test_the_database_gives_the_references_answers(
         scope = selectors.resolve_scope(team="engineering")
         facts = selectors.delivery_facts(service_ids=list(scope.services), window=window)
         expected = dora.weekly_series(
-            facts.deploys, facts.changes, facts.incidents, window, scope.timezone
+            facts.deploys, facts.changes, facts.incidents, window, scope.timezone, named=facts.named
         )
         trend = selectors.dora_trend(scope=scope, window=window)
         assert [w for w, _ in trend] == [w for w, _ in expected]

@@ -21,25 +21,35 @@ Conventions
 
 Failures
 --------
-A successful production deployment *caused a failure* when
+A successful production deployment *caused a failure* when an incident is attributed to it
+(the events helper stores the attribution: an explicit deployment id or commit in the event,
+else the latest deployment of the service in the 24 h before the incident opened), or when a
+remediation deployment (a rollback, a revert, or a hotfix marked as remediation) is found to
+remediate it. A remediation belongs to exactly one failure and never creates a second one:
 
-1. an incident is attributed to it (the events helper stores the attribution: an explicit
-   deployment id or commit in the event, else the latest deployment of the service in the 24 h
-   before the incident opened), or
-2. a remediation deployment (a rollback, a revert, or a hotfix marked as remediation) of the
-   same service follows it: the remediation marks the *previous* successful production
-   deployment of its service as failed, when that one finished at most `REMEDIATION_REACH`
-   (7 days) earlier. A fix shipped more than a week later repairs something older, or is not
-   about that deployment at all; the bound also lets a window be computed from the deployments
-   that finished before `end + REMEDIATION_REACH`, without reading the whole history. A
-   remediation that itself needs a remediation failed too, so a chain of hotfixes counts each
-   link. Ties in finish time are broken by deployment id.
+1. When it names what it remediates (`Named`: the generic event's `remediates`, a revert's
+   reverted pull request or commit, a rollback to an earlier deployment; `selectors` reads the
+   names into deployment ids), it belongs to that: a named incident (nothing more to count), or
+   the named deployment, which then counts as failed if no incident is attributed to it,
+   recovered when the remediation finished.
+2. Otherwise, when an incident of the same service is open as it finishes (opened at or before
+   its finish, and unresolved or resolved at most `OPEN_INCIDENT_GRACE` (1 h) before it), it is
+   that incident's remediation: it adds no failure. The failed deployment is the one the
+   incident is attributed to, recovered at the incident's resolved_at.
+3. Otherwise it marks the previous successful production deployment of its service (ties in
+   finish time broken by id), finished at most `REMEDIATION_REACH` (7 days) earlier, as failed,
+   recovered when the remediation finished. A fix shipped more than a week later repairs
+   something older, or is not about that deployment at all; the bound also lets a window be
+   computed from the deployments that finished before `end + REMEDIATION_REACH`, without
+   reading the whole history. A remediation that itself needs a remediation failed too, so a
+   chain of hotfixes counts each link.
 
-Each incident attributed to a deployment is one failure, recovered at the incident's
+A deployment counts once in the change fail rate however many incidents and remediations point
+at it. Each incident attributed to a deployment is one failure, recovered at the incident's
 `resolved_at`, counted from the later of the deployment's finish and the incident's opening.
-A deployment failed only through a remediation (no incident) is one failure, recovered when
-the remediation finished. When a deployment has both, its incidents are its failures: the
-rollback is how those incidents were resolved, not a second failure.
+A deployment failed only through remediations (no incident) is one failure, counted from its
+finish and recovered when the first of them finished. When a deployment has both, its
+incidents are its failures: the remediation is how those incidents were resolved.
 """
 
 from __future__ import annotations
@@ -50,7 +60,7 @@ import itertools
 import math
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import NamedTuple
 
 DAY = 86400.0
@@ -59,6 +69,8 @@ WEEK = 7 * DAY
 # "One month" in the DORA tables, for the band boundaries.
 MONTH = 30 * DAY
 REMEDIATION_REACH = 7 * DAY
+# An incident resolved this shortly before a remediation finished is still the one it fixes.
+OPEN_INCIDENT_GRACE = HOUR
 
 ELITE, HIGH, MEDIUM, LOW = "elite", "high", "medium", "low"
 BANDS = (ELITE, HIGH, MEDIUM, LOW)
@@ -99,11 +111,24 @@ class ChangeFact(NamedTuple):
 
 
 class IncidentFact(NamedTuple):
-    """An incident attributed to a deployment (unattributed ones cause no deployment failure)."""
+    """An incident of a service, and the deployment it is attributed to.
 
-    deployment: int
+    Only attributed incidents cause a deployment failure; any incident open as a remediation
+    finishes takes that remediation (rule 2). `service` may be left out when `deployment` is
+    one of the deployments given: it is then that deployment's service.
+    """
+
+    deployment: int | None
     opened: float
     resolved: float | None
+    service: int | None = None
+
+
+class Named(NamedTuple):
+    """What a remediation names as remediated (rule 1): a deployment's id, or None when it
+    names an incident (the incident's own attribution says which deployment failed)."""
+
+    deployment: int | None
 
 
 class Failure(NamedTuple):
@@ -375,30 +400,69 @@ def lead_time(
 
 
 def failures_by_deployment(
-    deploys: Sequence[Deploy], incidents: Iterable[IncidentFact]
+    deploys: Sequence[Deploy],
+    incidents: Iterable[IncidentFact],
+    named: Mapping[int, Named] | None = None,
 ) -> dict[int, list[Failure]]:
-    """Which deployments caused a failure, and each failure's span (see the module's docs)."""
+    """Which deployments caused a failure, and each failure's span (see the module's docs).
+
+    `named` maps a remediation's id to what it names (rule 1); a remediation absent from it
+    names nothing."""
+    named = named or {}
     finish = {d.id: d.finished for d in deploys}
+    service_of = {d.id: d.service for d in deploys}
     failed: dict[int, list[Failure]] = defaultdict(list)
+    open_spans: dict[int, list[tuple[float, float | None]]] = defaultdict(list)
     for incident in incidents:
+        service = incident.service
+        if service is None and incident.deployment is not None:
+            service = service_of.get(incident.deployment)
+        if service is not None:
+            open_spans[service].append((incident.opened, incident.resolved))
+        if incident.deployment is None:
+            continue
         finished = finish.get(incident.deployment)
         if finished is None:
             continue
         began = max(finished, incident.opened)
         failed[incident.deployment].append(Failure(incident.deployment, began, incident.resolved))
+
+    # Each remediation's target, by the three rules; a target keeps the earliest fix.
+    fixed: dict[int, float] = {}
+
+    def remediates(target: int, at: float) -> None:
+        if target in finish and target not in failed:
+            fixed[target] = min(at, fixed.get(target, at))
+
     by_service: dict[int, list[Deploy]] = defaultdict(list)
     for d in deploys:
         by_service[d.service].append(d)
-    for service_deploys in by_service.values():
+    for service, service_deploys in by_service.items():
         service_deploys.sort(key=lambda d: (d.finished, d.id))
-        for previous, current in itertools.pairwise(service_deploys):
-            if not current.remediation or previous.id in failed:
+        for previous, current in itertools.pairwise([None, *service_deploys]):
+            if current is None or not current.remediation:
                 continue
-            if current.finished - previous.finished <= REMEDIATION_REACH:
-                failed[previous.id].append(
-                    Failure(previous.id, previous.finished, current.finished)
-                )
+            if current.id in named:
+                target = named[current.id].deployment
+                if target is not None:
+                    remediates(target, current.finished)
+                continue
+            if incident_open(open_spans.get(service, ()), current.finished):
+                continue
+            if previous is not None and current.finished - previous.finished <= REMEDIATION_REACH:
+                remediates(previous.id, current.finished)
+    for target, at in fixed.items():
+        failed[target].append(Failure(target, finish[target], at))
     return dict(failed)
+
+
+def incident_open(spans: Iterable[tuple[float, float | None]], instant: float) -> bool:
+    """Whether an incident is open at `instant`: opened at or before it, and unresolved or
+    resolved at most `OPEN_INCIDENT_GRACE` before it (rule 2)."""
+    return any(
+        opened <= instant and (resolved is None or resolved >= instant - OPEN_INCIDENT_GRACE)
+        for opened, resolved in spans
+    )
 
 
 def change_failure_rate(
@@ -449,6 +513,7 @@ def dora_metrics(
     tz_name: str,
     *,
     failed: dict[int, list[Failure]] | None = None,
+    named: Mapping[int, Named] | None = None,
 ) -> Metrics:
     """All five metrics for one window.
 
@@ -457,7 +522,7 @@ def dora_metrics(
     Pass `failed` when computing many windows over the same deployments.
     """
     if failed is None:
-        failed = failures_by_deployment(deploys, incidents)
+        failed = failures_by_deployment(deploys, incidents, named)
     return Metrics(
         deployment_frequency(deploys, window, tz_name),
         lead_time(changes, deploys, window),
@@ -473,9 +538,11 @@ def weekly_series(
     incidents: Sequence[IncidentFact],
     window: Window,
     tz_name: str,
+    *,
+    named: Mapping[int, Named] | None = None,
 ) -> list[tuple[Window, Metrics]]:
     """The metrics of each local week overlapping the window (cut to it), for trend charts."""
-    failed = failures_by_deployment(deploys, incidents)
+    failed = failures_by_deployment(deploys, incidents, named)
     deploys_sorted = sorted(deploys, key=lambda d: d.finished)
     deploy_times = [d.finished for d in deploys_sorted]
     changes_of: dict[int, list[ChangeFact]] = defaultdict(list)

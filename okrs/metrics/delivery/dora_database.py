@@ -11,8 +11,9 @@ What the statement does, on both databases:
 - `deploys`: the successful production deployments read for the call (from the window's start
   to `REMEDIATION_REACH` past its end, as the reference reads them), each with the next
   deployment of its service (LEAD, ordered by finish then id).
-- `incident_failures`, `remediated_failures`, `failures`: the failure rule, in one place (see
-  `_FAILURE_RULE`); `remediated_failures` is the part a change of rule will touch.
+- `named`, `incident_failures`, `remediation_targets`, `remediated_failures`, `failures`: the
+  failure rule, in one place (see `_FAILURE_RULE`); what each remediation names is read
+  beforehand (`selectors.named_remediations`) and handed over as parameters.
 - `counted`: each deployment joined to every measure whose services and window hold it; a
   service counts in several measures (its own row, its team's and each parent team's).
 - counts per measure with GROUP BY; the median and the p90 as order statistics picked by the
@@ -37,14 +38,14 @@ import bisect
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
 
 from okrs.metrics.delivery import dora
-from okrs.metrics.delivery.dora import Aggregates, Metrics, OrderStatistics, Window
+from okrs.metrics.delivery.dora import Aggregates, Metrics, Named, OrderStatistics, Window
 
 
 @dataclass(frozen=True)
@@ -70,11 +71,12 @@ _PICKS = "ARRAY[0.5, 0.500000001, 0.9]::float8[]"
 _DEPLOYS = """
 deploys (
     id, service_id, finished_at, finished, remediation, readable,
-    next_is_remediation, next_finished
+    next_id, next_is_remediation, next_finished
 ) AS MATERIALIZED (
     SELECT d.id, d.service_id, d.finished_at, {finished},
            (d.is_remediation OR d.remediation_kind <> ''),
            d.finished_at < %(readable_before)s,
+           LEAD(d.id) OVER later,
            LEAD(d.is_remediation OR d.remediation_kind <> '') OVER later,
            LEAD({finished}) OVER later
     FROM delivery_deployment d
@@ -88,10 +90,11 @@ deploys (
 # `dora.failures_by_deployment` has it:
 # - each incident attributed to a deployment is one failure, counted from the later of the
 #   deployment's finish and the incident's opening, and never less than zero;
-# - a remediation marks the previous deployment of its service (ties by id), finished at most
-#   REMEDIATION_REACH earlier, as failed, recovered when the remediation finished, unless that
-#   deployment has incidents: they are its failures, the remediation how they were resolved.
-# Which failure a remediation belongs to is decided in `remediated_failures` alone.
+# - each remediation belongs to one target (`remediation_targets`): the deployment it names
+#   (`named`, rule 1; a remediation naming an incident is in `named` without a target); else
+#   none while an incident of its service is open as it finishes (rule 2); else the previous
+#   deployment of its service (ties by id), finished at most REMEDIATION_REACH earlier (rule 3);
+# - a target without incidents is one failure, recovered when its first remediation finished.
 _FAILURE_RULE = """
 incident_failures (deployment, recovery) AS (
     SELECT i.caused_by_id,
@@ -101,11 +104,26 @@ incident_failures (deployment, recovery) AS (
     JOIN deploys d ON d.id = i.caused_by_id
     WHERE d.readable
 ),
-remediated_failures (deployment, recovery) AS (
-    SELECT d.id, d.next_finished - d.finished
+remediation_targets (deployment, fixed) AS (
+    SELECT n.target, r.finished
+    FROM named n JOIN deploys r ON r.id = n.remediation
+    WHERE r.remediation AND n.target IS NOT NULL
+    UNION ALL
+    SELECT d.id, d.next_finished
     FROM deploys d
     WHERE d.next_is_remediation AND d.next_finished - d.finished <= %(reach)s
-      AND NOT EXISTS (SELECT 1 FROM incident_failures f WHERE f.deployment = d.id)
+      AND NOT EXISTS (SELECT 1 FROM named n WHERE n.remediation = d.next_id)
+      AND NOT EXISTS (
+          SELECT 1 FROM delivery_incident i
+          WHERE i.service_id = d.service_id AND {opened} <= d.next_finished
+            AND (i.resolved_at IS NULL OR {resolved} >= d.next_finished - %(grace)s)
+      )
+),
+remediated_failures (deployment, recovery) AS (
+    SELECT t.deployment, {greatest}(0.0, min(t.fixed) - d.finished)
+    FROM remediation_targets t JOIN deploys d ON d.id = t.deployment
+    WHERE NOT EXISTS (SELECT 1 FROM incident_failures f WHERE f.deployment = t.deployment)
+    GROUP BY t.deployment, d.finished
 ),
 failures (deployment, recovery) AS (
     SELECT deployment, recovery FROM incident_failures
@@ -177,6 +195,9 @@ _POSTGRESQL = """
 WITH member (measure, service) AS (
     SELECT * FROM unnest(%(member_measure)s::int[], %(member_service)s::int[])
 ),
+named (remediation, target) AS (
+    SELECT * FROM unnest(%(named_remediation)s::int[], %(named_target)s::int[])
+),
 bounds (measure, window_start, window_end, timezone, weeks_start, weeks_end) AS (
     SELECT * FROM unnest(
         %(measure)s::int[], %(window_start)s::float8[], %(window_end)s::float8[],
@@ -219,6 +240,9 @@ _SQLITE = """
 WITH member (measure, service) AS (
     SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(%(members)s)
 ),
+named (remediation, target) AS (
+    SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(%(named)s)
+),
 bounds (measure, window_start, window_end, weeks_start, weeks_end) AS (VALUES {bounds}),
 {common},
 ranked (kind, measure, value, rank, n) AS (
@@ -253,7 +277,11 @@ WHERE c.finished >= c.weeks_start AND c.finished < c.weeks_end
 
 
 def measure_metrics(
-    measures: Sequence[Measure], *, read: Window, every_service: bool = False
+    measures: Sequence[Measure],
+    *,
+    read: Window,
+    every_service: bool = False,
+    named: Mapping[int, Named] | None = None,
 ) -> list[Metrics]:
     """The five metrics of each measure, in one query.
 
@@ -261,7 +289,8 @@ def measure_metrics(
     from its start to `REMEDIATION_REACH` past its end, changes and incidents of the
     deployments that finished inside it; every measure's window lies within it. With
     `every_service`, the deployments are read without a service filter (the organisation,
-    where a filter only costs time).
+    where a filter only costs time). `named` is what the remediations read name
+    (`selectors.named_remediations`, rule 1).
     """
     if not measures:
         return []
@@ -270,9 +299,9 @@ def measure_metrics(
     if not services:
         aggregates = [_nothing()] * len(measures)
     elif connection.vendor == "postgresql":
-        aggregates = _postgresql(measures, weeks, services, read, every_service)
+        aggregates = _postgresql(measures, weeks, services, read, every_service, named or {})
     else:
-        aggregates = _sqlite(measures, weeks, services, read, every_service)
+        aggregates = _sqlite(measures, weeks, services, read, every_service, named or {})
     return [
         dora.metrics_from_aggregates(a, m.window, len(w))
         for a, m, w in zip(aggregates, measures, weeks, strict=True)
@@ -308,6 +337,7 @@ def _read_bounds(read: Window) -> dict[str, Any]:
         "read_to": _instant(read.end + dora.REMEDIATION_REACH),
         "readable_before": _instant(read.end),
         "reach": dora.REMEDIATION_REACH,
+        "grace": dora.OPEN_INCIDENT_GRACE,
     }
 
 
@@ -322,10 +352,13 @@ def _postgresql(
     services: list[int],
     read: Window,
     every_service: bool,
+    named: Mapping[int, Named],
 ) -> list[Aggregates]:
     spans = [_weeks_span(w) for w in weeks]
     params: dict[str, Any] = {
         **_read_bounds(read),
+        "named_remediation": list(named),
+        "named_target": [n.deployment for n in named.values()],
         "member_measure": [n for n, m in enumerate(measures) for _ in m.services],
         "member_service": [s for m in measures for s in m.services],
         "measure": list(range(len(measures))),
@@ -384,10 +417,11 @@ def _sqlite(
     services: list[int],
     read: Window,
     every_service: bool,
+    named: Mapping[int, Named],
 ) -> list[Aggregates]:
-
     params: dict[str, Any] = {
         **_read_bounds(read),
+        "named": json.dumps([[r, n.deployment] for r, n in named.items()]),
         "members": json.dumps([[n, s] for n, m in enumerate(measures) for s in m.services]),
     }
     # The window bounds go over as bound doubles, not JSON text, so they compare exactly.

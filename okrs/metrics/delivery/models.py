@@ -57,6 +57,10 @@ Deployment     one deployment of a service to an environment.
                or revert (from its ref/task/description/head commit message, or from the
                Change of the commit it deploys: PR labels, title, branch, commit messages).
   remediation_kind  "" | hotfix | rollback | revert.
+  remediates_ref  what the event says this remediation remediates ("" if it says nothing): the
+               generic event's `remediates` (a deployment id, an incident id or a commit). Read,
+               not linked, when DORA is computed (docs/dora.md), so it does not matter which of
+               the two arrives first.
   raw_event    the RawEvent that last changed it.
 
 Change         one commit (or merged pull request) that reached the default branch.
@@ -68,6 +72,9 @@ Change         one commit (or merged pull request) that reached the default bran
   pull_request the pull/merge request number, if the change came from one.
   remediation_kind  "" | hotfix | rollback | revert, from the PR's labels, title, branch or the
                commit messages; a deployment of this commit is then a remediation too.
+  reverts_ref  what a revert names as reverted ("" if none): "#123" for a pull or merge request
+               ("Reverts acme/checkout#123", "This reverts merge request !123") or a commit sha
+               ("This reverts commit <sha>."). A deployment of this commit remediates it.
   deployment   the first successful production deployment of the service that shipped it (the
                earliest one that finished at or after merged_at, ties broken by external_id);
                null until deployed.
@@ -211,6 +218,8 @@ class Deployment(models.Model):
     remediation_kind = models.CharField(
         max_length=16, choices=RemediationKind.choices, blank=True, default=""
     )
+    # A database default as well: the one-statement insert (one_statement.py) leaves it out.
+    remediates_ref = models.CharField(max_length=200, blank=True, default="", db_default="")
     # Raw events are never deleted, so this link needs no index (one less write per event).
     raw_event = models.ForeignKey(
         RawEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
@@ -247,6 +256,7 @@ class Change(models.Model):
     remediation_kind = models.CharField(
         max_length=16, choices=RemediationKind.choices, blank=True, default=""
     )
+    reverts_ref = models.CharField(max_length=200, blank=True, default="", db_default="")
     # Indexed by delivery_change_lead below, which also serves the foreign key's lookups.
     deployment = models.ForeignKey(
         Deployment,

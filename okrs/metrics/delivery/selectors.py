@@ -17,11 +17,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connections
-from django.db.models import BooleanField, ExpressionWrapper, F, FloatField, Func, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.utils import timezone
 
 from okrs.metrics.delivery import dora, dora_database
-from okrs.metrics.delivery.dora import ChangeFact, Deploy, IncidentFact, Metrics, Window
+from okrs.metrics.delivery.dora import ChangeFact, Deploy, IncidentFact, Metrics, Named, Window
 from okrs.metrics.delivery.dora_database import Measure
 from okrs.metrics.delivery.models import Change, Deployment, DeploymentStatus, Incident, Service
 from okrs.org.models import Organisation, Team
@@ -98,6 +108,7 @@ class Facts:
     deploys: list[Deploy]
     changes: list[ChangeFact]
     incidents: list[IncidentFact]
+    named: dict[int, Named] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -296,12 +307,178 @@ def delivery_facts(*, service_ids: Sequence[int] | None, window: Window) -> Fact
             IncidentFact._make,
             _raw_rows(
                 Incident.objects.filter(**caused_in_window).values_list(
-                    "caused_by_id", Epoch("opened_at"), Epoch("resolved_at")
+                    "caused_by_id", Epoch("opened_at"), Epoch("resolved_at"), "service_id"
                 )
             ),
         )
     )
-    return Facts(deploys, changes, incidents)
+    # Any incident open as a remediation read here finishes takes that remediation (rule 2),
+    # whatever it is attributed to: read with a second's slack, the rule compares the doubles.
+    slack = dt.timedelta(seconds=1)
+    open_filter = Q(opened_at__lt=_instant(window.end + dora.REMEDIATION_REACH) + slack) & (
+        Q(resolved_at__isnull=True)
+        | Q(resolved_at__gte=_instant(window.start - dora.OPEN_INCIDENT_GRACE) - slack)
+    )
+    if ids is not None:
+        open_filter &= Q(service_id__in=ids)
+    incidents += [
+        IncidentFact(None, opened, resolved, service)
+        for service, opened, resolved in _raw_rows(
+            Incident.objects.filter(open_filter).values_list(
+                "service_id", Epoch("opened_at"), Epoch("resolved_at")
+            )
+        )
+    ]
+    return Facts(deploys, changes, incidents, named_remediations(service_ids=ids, window=window))
+
+
+def _production(ids: list[int] | None) -> dict[str, Any]:
+    production: dict[str, Any] = {"is_production": True, "status": DeploymentStatus.SUCCESS}
+    if ids is not None:
+        production["service_id__in"] = ids
+    return production
+
+
+# The most queries `named_remediations` makes, whatever the window holds.
+NAMES_QUERIES = 7
+
+
+def named_remediations(*, service_ids: Sequence[int] | None, window: Window) -> dict[int, Named]:
+    """What each remediation read for `window` names as remediated (rule 1 of
+    `dora.failures_by_deployment`), by remediation id; one that names nothing known is absent.
+
+    A name is read in this order: the event's `remediates` (else what the change of the
+    deployed commit reverts) as a deployment id of the service, an incident id of the service,
+    a pull or merge request ("#123": the deployment that shipped it) or a commit (the deployment
+    that shipped it, else the latest one of it that finished before the remediation). A
+    rollback that names nothing and deploys a commit deployed before rolls back the deployment
+    that followed that earlier one. Names are read each time DORA is computed, so it does not
+    matter in which order the events arrived. At most `NAMES_QUERIES` queries.
+    """
+    ids = None if service_ids is None else list(service_ids)
+    if ids is not None and not ids:
+        return {}
+    rows = list(
+        Deployment.objects.filter(
+            Q(is_remediation=True) | ~Q(remediation_kind=""),
+            finished_at__gte=_instant(window.start),
+            finished_at__lt=_instant(window.end + dora.REMEDIATION_REACH),
+            **_production(ids),
+        ).values_list(
+            "id", "service_id", "finished_at", "commit_sha", "remediates_ref", "remediation_kind"
+        )
+    )
+    if not rows:
+        return {}
+    services = sorted({row[1] for row in rows})
+    commits = {row[3] for row in rows if row[3]}
+    reverted = {
+        (service, commit): ref
+        for service, commit, ref in Change.objects.filter(
+            service_id__in=services, commit_sha__in=commits
+        )
+        .exclude(reverts_ref="")
+        .values_list("service_id", "commit_sha", "reverts_ref")
+    }
+    ref_of = {
+        rid: remediates or reverted.get((service, commit), "")
+        for rid, service, _, commit, remediates, _ in rows
+    }
+    refs = set(ref_of.values()) - {""}
+    by_external = {
+        (service, external): did
+        for did, service, external in Deployment.objects.filter(
+            service_id__in=services, external_id__in=refs
+        )
+        .order_by("finished_at", "id")
+        .values_list("id", "service_id", "external_id")
+    }
+    incidents = set(
+        Incident.objects.filter(service_id__in=services, external_id__in=refs).values_list(
+            "service_id", "external_id"
+        )
+    )
+    requests = {int(ref[1:]) for ref in refs if ref[:1] == "#" and ref[1:].isdigit()}
+    shipped_request = (
+        {
+            (service, f"#{number}"): did
+            for service, number, did in Change.objects.filter(
+                service_id__in=services, pull_request__in=requests, deployment__isnull=False
+            )
+            .order_by("-merged_at", "-id")
+            .values_list("service_id", "pull_request", "deployment_id")
+        }
+        if requests
+        else {}
+    )
+    shipped_commit = {
+        (service, commit): did
+        for service, commit, did in Change.objects.filter(
+            service_id__in=services, commit_sha__in=refs, deployment__isnull=False
+        ).values_list("service_id", "commit_sha", "deployment_id")
+    }
+    rollback_commits = {
+        row[3] for row in rows if row[3] and row[5] == "rollback" and not ref_of[row[0]]
+    }
+    following = Subquery(
+        Deployment.objects.filter(
+            service_id=OuterRef("service_id"),
+            is_production=True,
+            status=DeploymentStatus.SUCCESS,
+        )
+        .filter(
+            Q(finished_at__gt=OuterRef("finished_at"))
+            | Q(finished_at=OuterRef("finished_at"), id__gt=OuterRef("id"))
+        )
+        .order_by("finished_at", "id")
+        .values("id")[:1]
+    )
+    of_commit: dict[tuple[int, str], list[tuple[dt.datetime, int, int | None]]] = defaultdict(list)
+    for did, service, commit, finished, next_id in (
+        (
+            Deployment.objects.filter(
+                service_id__in=services,
+                commit_sha__in=refs | rollback_commits,
+                is_production=True,
+                status=DeploymentStatus.SUCCESS,
+            )
+            .annotate(following=following)
+            .order_by("finished_at", "id")
+            .values_list("id", "service_id", "commit_sha", "finished_at", "following")
+        )
+        if refs | rollback_commits
+        else ()
+    ):
+        of_commit[service, commit].append((finished, did, next_id))
+
+    named: dict[int, Named] = {}
+    for rid, service, finished, commit, _, kind in rows:
+        ref = ref_of[rid]
+        if ref:
+            target = by_external.get((service, ref))
+            if target is not None and target != rid:
+                named[rid] = Named(target)
+            elif (service, ref) in incidents:
+                named[rid] = Named(None)
+            elif (service, ref) in shipped_request:
+                named[rid] = Named(shipped_request[service, ref])
+            elif (service, ref) in shipped_commit:
+                named[rid] = Named(shipped_commit[service, ref])
+            else:
+                earlier = [
+                    d for f, d, _ in of_commit.get((service, ref), ()) if (f, d) < (finished, rid)
+                ]
+                if earlier:
+                    named[rid] = Named(earlier[-1])
+        elif kind == "rollback" and commit:
+            undone = [
+                nxt
+                for f, d, nxt in of_commit.get((service, commit), ())
+                if (f, d) < (finished, rid)
+            ]
+            if undone and undone[-1] is not None and undone[-1] != rid:
+                named[rid] = Named(undone[-1])
+    return named
 
 
 def _service_filter(scope: Scope) -> list[int] | None:
@@ -314,6 +491,7 @@ def dora_report(*, scope: Scope, window: Window) -> DoraReport:
         [Measure(list(scope.services), window, scope.timezone)],
         read=window,
         every_service=scope.kind == "organisation",
+        named=named_remediations(service_ids=_service_filter(scope), window=window),
     )
     return DoraReport(scope, window, metrics)
 
@@ -330,6 +508,7 @@ def dora_trend(*, scope: Scope, window: Window) -> list[tuple[Window, Metrics]]:
         [Measure(services, week, scope.timezone) for week in weeks],
         read=window,
         every_service=scope.kind == "organisation",
+        named=named_remediations(service_ids=_service_filter(scope), window=window),
     )
     return list(zip(weeks, metrics, strict=True))
 
@@ -391,6 +570,7 @@ def organisation_overview(
         [Measure(list(s.services), window, s.timezone) for s in scopes],
         read=window,
         every_service=True,
+        named=named_remediations(service_ids=None, window=window),
     )
     org = DoraReport(org_scope, window, metrics[0])
     team_list = [

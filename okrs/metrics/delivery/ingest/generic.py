@@ -27,6 +27,7 @@ from okrs.metrics.delivery.ingest.normalise import (
     parse_time,
     remediation_kind,
     required_text,
+    reverted_ref,
     strongest_remediation,
     text,
 )
@@ -83,6 +84,11 @@ def _deployment(identity: Identity, payload: dict[str, Any]) -> DeploymentRecord
     production = field(payload, "production")
     if production is not None and not isinstance(production, bool):
         raise PayloadInvalid("production must be true or false")
+    kind = _remediation(payload)
+    remediates = text(payload, "remediates").strip()
+    if remediates and not kind:
+        # A deployment that says what it remediates is a remediation: unplanned by definition.
+        kind = "hotfix"
     return DeploymentRecord(
         external_id=text(payload, "deployment_id") or identity.delivery_id,
         environment=environment,
@@ -94,7 +100,8 @@ def _deployment(identity: Identity, payload: dict[str, Any]) -> DeploymentRecord
         finished_at=parse_time(field(payload, "finished_at"), "finished_at"),
         commit_sha=text(payload, "commit"),
         ref=text(payload, "ref"),
-        remediation_kind=_remediation(payload),
+        remediation_kind=kind,
+        remediates_ref=remediates[:200],
     )
 
 
@@ -109,6 +116,7 @@ def _change(payload: dict[str, Any]) -> ChangeRecord:
         merged_at=merged,
         pull_request=optional_integer(payload, "pull_request"),
         remediation_kind=_remediation(payload),
+        reverts_ref=reverted_ref(descriptions=(text(payload, "message"),))[:200],
     )
 
 

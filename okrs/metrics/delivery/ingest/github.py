@@ -29,6 +29,7 @@ from okrs.metrics.delivery.ingest.normalise import (
     parse_time,
     remediation_kind,
     required_text,
+    reverted_ref,
     text,
 )
 from okrs.metrics.delivery.signatures import verify_github as verify
@@ -150,6 +151,7 @@ def _push(payload: dict[str, Any]) -> Normalised:
         merged_at=parse_time(pushed_at, "repository.pushed_at") if pushed_at else max(times),
         pull_request=int(merge.group(1)) if merge else None,
         remediation_kind=remediation_kind(messages=tuple(text(c, "message") for c in commits)),
+        reverts_ref=reverted_ref(descriptions=tuple(text(c, "message") for c in commits)),
     )
     return Normalised(service_ref=_repository(payload), record=record)
 
@@ -174,6 +176,9 @@ def _pull_request(payload: dict[str, Any]) -> Normalised:
         pull_request=optional_integer(pull, "number"),
         remediation_kind=remediation_kind(
             messages=(text(pull, "title"),), refs=(text(pull, "head", "ref"),), labels=labels
+        ),
+        reverts_ref=reverted_ref(
+            descriptions=(text(pull, "body"),), repository=_repository(payload)
         ),
     )
     return Normalised(service_ref=_repository(payload), record=record)

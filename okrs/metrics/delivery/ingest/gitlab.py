@@ -24,6 +24,7 @@ from okrs.metrics.delivery.ingest.normalise import (
     parse_time,
     remediation_kind,
     required_text,
+    reverted_ref,
     text,
 )
 from okrs.metrics.delivery.signatures import verify_gitlab as verify
@@ -112,6 +113,7 @@ def _merge_request(payload: dict[str, Any]) -> Normalised:
             refs=(text(attributes, "source_branch"),),
             labels=tuple(text(label, "title") for label in labels if isinstance(label, dict)),
         ),
+        reverts_ref=reverted_ref(descriptions=(text(attributes, "description"),)),
     )
     return Normalised(service_ref=_project(payload), record=record)
 
@@ -134,6 +136,7 @@ def _push(payload: dict[str, Any]) -> Normalised:
         # A push hook carries no push time; its newest commit is the closest we have.
         merged_at=max(times),
         remediation_kind=remediation_kind(messages=tuple(text(c, "message") for c in commits)),
+        reverts_ref=reverted_ref(descriptions=tuple(text(c, "message") for c in commits)),
     )
     return Normalised(service_ref=_project(payload), record=record)
 

@@ -44,6 +44,7 @@ class DeploymentRecord:
     commit_sha: str = ""
     ref: str = ""
     remediation_kind: str = ""
+    remediates_ref: str = ""  # the deployment id, incident id or commit it remediates
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class ChangeRecord:
     merged_at: dt.datetime
     pull_request: int | None = None
     remediation_kind: str = ""
+    reverts_ref: str = ""  # "#123" (a pull or merge request) or the commit a revert reverts
 
 
 @dataclass(frozen=True)
@@ -231,6 +233,35 @@ def remediation_kind(
         if lines:
             found.append(_kind(_MESSAGE, lines[0]))
     return strongest_remediation(*found)
+
+
+# What a revert names. GitHub's revert button writes "Reverts acme/checkout#123" in the pull
+# request's body; `git revert` (and GitHub's and GitLab's buttons) write "This reverts commit
+# <sha>." in the commit message; GitLab's revert button writes "This reverts merge request !123"
+# in the merge request's description. A revert of another repository's request names nothing
+# here: its deployment is not this service's.
+_REVERTS_REQUEST = re.compile(
+    r"^\s*(?:Reverts\s+(?P<repo>[\w.-]+/[\w./-]+)?#|This reverts merge request\s+!)(?P<n>\d+)\b",
+    re.IGNORECASE | re.MULTILINE,
+)
+_REVERTS_COMMIT = re.compile(
+    r"^\s*This reverts commit\s+(?P<sha>[0-9a-f]{7,40})\b", re.IGNORECASE | re.MULTILINE
+)
+
+
+def reverted_ref(*, descriptions: tuple[str, ...] = (), repository: str = "") -> str:
+    """What a revert names as reverted: "#123" for a pull or merge request of `repository`,
+    else the reverted commit's sha, else ""."""
+    for description in descriptions:
+        for match in _REVERTS_REQUEST.finditer(description):
+            repo = match.group("repo")
+            if repo is None or not repository or repo.lower() == repository.lower():
+                return f"#{match.group('n')}"
+    for description in descriptions:
+        reverted = _REVERTS_COMMIT.search(description)
+        if reverted:
+            return reverted.group("sha").lower()
+    return ""
 
 
 # --- merging repeated reports of one deployment, change or incident ------------------------------

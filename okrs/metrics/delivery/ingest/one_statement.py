@@ -45,8 +45,12 @@ class Attempt:
 def handles(record: DeploymentRecord | ChangeRecord | IncidentRecord) -> bool:
     # An incident naming its cause is attributed by rules (deployment id, else commit, live at
     # the opening, else the first) that services._attribute keeps in one place.
+    # What a remediation or a revert names is one more column the statement does not write
+    # (the column's database default leaves it empty): those rare deliveries go the general way.
     return connection.vendor == "postgresql" and not (
-        isinstance(record, IncidentRecord) and record.cause_ref
+        (isinstance(record, IncidentRecord) and record.cause_ref)
+        or (isinstance(record, DeploymentRecord) and record.remediates_ref)
+        or (isinstance(record, ChangeRecord) and record.reverts_ref)
     )
 
 

@@ -559,6 +559,7 @@ def store_deployment(
         ref=record.ref[:300],
         remediation_kind=kind,
         raw_event_id=raw_event_id,
+        remediates_ref=record.remediates_ref[:200],
     )
     if new_id is None:
         _merge_deployment(provider, record, raw_event_id)
@@ -587,6 +588,9 @@ def _merge_deployment(provider: str, record: DeploymentRecord, raw_event_id: int
     kind = strongest_remediation(deployment.remediation_kind, record.remediation_kind)
     changed = kind != deployment.remediation_kind
     deployment.remediation_kind, deployment.is_remediation = kind, bool(kind)
+    remediates = preferred_text(deployment.remediates_ref, record.remediates_ref[:200])
+    if remediates != deployment.remediates_ref:
+        changed, deployment.remediates_ref = True, remediates
     if supersedes(record, deployment.status, deployment.finished_at):
         changed = True
         deployment.environment = record.environment[:200]
@@ -683,6 +687,7 @@ def store_change(service_id: int, record: ChangeRecord, raw_event_id: int) -> No
         pull_request=record.pull_request,
         remediation_kind=record.remediation_kind,
         raw_event_id=raw_event_id,
+        reverts_ref=record.reverts_ref[:200],
     )
     if new_id is None:
         _merge_change(service_id, commit, record)
@@ -697,14 +702,20 @@ def _merge_change(service_id: int, commit: str, record: ChangeRecord) -> None:
     merged = earliest(change.merged_at, record.merged_at) or record.merged_at
     pull = first_known(change.pull_request, record.pull_request)
     kind = strongest_remediation(change.remediation_kind, record.remediation_kind)
+    reverts = preferred_text(change.reverts_ref, record.reverts_ref[:200])
     before = (change.first_commit_at, change.merged_at, change.pull_request)
-    if (first, merged, pull, kind) == (*before, change.remediation_kind):
+    if (first, merged, pull, kind, reverts) == (
+        *before,
+        change.remediation_kind,
+        change.reverts_ref,
+    ):
         return
     if merged != change.merged_at:
         change.deployment_id = _shipped_by(service_id, merged)
     kind_changed = kind != change.remediation_kind
     change.first_commit_at, change.merged_at = first, merged
     change.pull_request, change.remediation_kind = pull, kind
+    change.reverts_ref = reverts
     change.save()
     if kind_changed:
         _mark_deployments_of(service_id, commit, kind)

@@ -251,12 +251,13 @@ def insert_deployment(
     ref: str,
     remediation_kind: str,
     raw_event_id: int,
+    remediates_ref: str = "",
 ) -> int | None:
     row = _fetch_one(
         "INSERT INTO delivery_deployment (provider, external_id, service_id, environment, "
         "is_production, status, started_at, finished_at, commit_sha, ref, is_remediation, "
-        "remediation_kind, raw_event_id) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
-        "%s, %s) ON CONFLICT (provider, external_id) DO NOTHING RETURNING id",
+        "remediation_kind, raw_event_id, remediates_ref) VALUES (%s, %s, %s, %s, %s, %s, %s, "
+        "%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (provider, external_id) DO NOTHING RETURNING id",
         [
             provider,
             external_id,
@@ -271,6 +272,7 @@ def insert_deployment(
             bool(remediation_kind),
             remediation_kind,
             raw_event_id,
+            remediates_ref,
         ],
     )
     return row[0] if row else None
@@ -327,14 +329,15 @@ def insert_change(
     pull_request: int | None,
     remediation_kind: str,
     raw_event_id: int,
+    reverts_ref: str = "",
 ) -> int | None:
     """A new change, linked in the same statement to the first successful production
     deployment of its service that finished at or after it landed; None if it exists."""
     merged = _time(merged_at)
     row = _fetch_one(
         "INSERT INTO delivery_change (service_id, commit_sha, first_commit_at, merged_at, "
-        "pull_request, remediation_kind, raw_event_id, deployment_id) "
-        "VALUES (%s, %s, %s, %s, %s, %s, %s, "
+        "pull_request, remediation_kind, raw_event_id, reverts_ref, deployment_id) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, "
         "(SELECT id FROM delivery_deployment WHERE service_id = %s AND is_production = %s "
         "AND status = 'success' AND finished_at >= %s ORDER BY finished_at, external_id LIMIT 1))"
         " ON CONFLICT (service_id, commit_sha) DO NOTHING RETURNING id",
@@ -346,6 +349,7 @@ def insert_change(
             pull_request,
             remediation_kind,
             raw_event_id,
+            reverts_ref,
             service_id,
             True,
             merged,
