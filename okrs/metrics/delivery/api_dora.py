@@ -1,4 +1,5 @@
-"""GET /api/v1/dora: the five DORA metrics of a service, a team or the organisation.
+"""GET /api/v1/dora: the five DORA metrics of a service, a team or the organisation, and
+GET /api/v1/dora/detail: the same figures with the rows each was computed from.
 
 Any signed-in person (token or session) may read them, as they may read every key result.
 """
@@ -12,6 +13,7 @@ from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from pydantic import BaseModel, Field
 
+from okrs.metrics.delivery.dora_detail import DEFAULT_LIMIT, MAX_LIMIT, dora_detail_document
 from okrs.metrics.delivery.selectors import DoraQueryInvalid, ScopeNotFound, dora_document
 from okrs.web.api import Instant, answers
 
@@ -121,6 +123,139 @@ def dora(request: HttpRequest, filters: Query[DoraQuery]) -> Any:
     try:
         return dora_document(
             service=filters.service, team=filters.team, start=filters.from_, end=filters.to
+        )
+    except ScopeNotFound as exc:
+        raise HttpError(404, str(exc)) from exc
+    except DoraQueryInvalid as exc:
+        raise HttpError(400, str(exc)) from exc
+
+
+class DetailQuery(DoraQuery):
+    limit: int = Field(
+        DEFAULT_LIMIT,
+        ge=1,
+        le=MAX_LIMIT,
+        description=f"rows per list (at most {MAX_LIMIT}); each list also gives its total",
+    )
+    offset: int = Field(0, ge=0, description="rows of each list to skip, for the next page")
+
+
+class DeploymentRef(BaseModel):
+    id: str = Field(description="the provider's deployment id")
+    provider: str
+    service: str
+    finished_at: str
+
+
+class IncidentRef(BaseModel):
+    id: str = Field(description="the provider's incident id")
+    title: str
+    attribution: Literal["explicit", "time_window", "none"] = Field(
+        description="how the incident was linked to its deployment"
+    )
+    opened_at: str
+    resolved_at: str | None
+
+
+class ChangeRow(BaseModel):
+    commit: str
+    pull_request: int | None
+    first_commit_at: str | None
+    lead_hours: float | None = Field(description="deployment finish minus first commit")
+
+
+class DeploymentRow(DeploymentRef):
+    commit: str
+    remediation: Literal["hotfix", "rollback", "revert"] | None
+    failed: bool = Field(description="counted in the change failure rate")
+    changes: list[ChangeRow]
+
+
+Cause = Literal["incident", "named_deployment", "previous_deployment"]
+Rule = Literal[
+    "named_deployment", "named_incident", "open_incident", "previous_deployment", "no_target"
+]
+
+
+class FailureRow(BaseModel):
+    deployment: DeploymentRef | None
+    cause: Cause = Field(
+        description="an attributed incident, or the remediation rule that marked it"
+    )
+    why: str
+    incident: IncidentRef | None
+    remediation: DeploymentRef | None = Field(description="the remediation, for rules 1 and 3")
+    began_at: str
+    resolved_at: str | None
+    recovery_hours: float | None
+
+
+class RemediationRow(BaseModel):
+    deployment: DeploymentRef | None
+    kind: str
+    names: str | None = Field(description="what the event said it remediates")
+    rule: Rule
+    why: str
+    marks: DeploymentRef | None = Field(description="the deployment it counts as failed")
+    incident: IncidentRef | None = Field(description="the incident it belongs to")
+
+
+class DeploymentsSection(BaseModel):
+    total: int
+    offset: int
+    limit: int
+    rows: list[DeploymentRow]
+
+
+class FailuresSection(BaseModel):
+    total: int = Field(description="failures (the recovery time's count)")
+    failed_deployments: int = Field(description="the change failure rate's numerator")
+    offset: int
+    limit: int
+    rows: list[FailureRow]
+
+
+class RemediationsSection(BaseModel):
+    total: int
+    offset: int
+    limit: int
+    rows: list[RemediationRow]
+
+
+class DetailOut(BaseModel):
+    deployments: DeploymentsSection
+    failures: FailuresSection
+    remediations: RemediationsSection
+
+
+class DoraDetailOut(DoraOut):
+    detail: DetailOut
+
+
+@router.get(
+    "/detail",
+    response={200: DoraDetailOut, 400: Error, 404: Error},
+    openapi_extra=answers(
+        {
+            400: "`from` or `to` is not an ISO date or date-time, `from` is not before `to`, "
+            "the window is longer than 3 years, or both a service and a team are given",
+            404: "No service or team with that key",
+            422: "`limit` or `offset` is not a whole number in range",
+        }
+    ),
+    by_alias=True,
+    operation_id="okrs_delivery_api_dora_detail",
+    summary="The DORA figures with the deployments, changes, failures and remediations behind them",
+)
+def dora_detail(request: HttpRequest, filters: Query[DetailQuery]) -> Any:
+    try:
+        return dora_detail_document(
+            service=filters.service,
+            team=filters.team,
+            start=filters.from_,
+            end=filters.to,
+            limit=filters.limit,
+            offset=filters.offset,
         )
     except ScopeNotFound as exc:
         raise HttpError(404, str(exc)) from exc

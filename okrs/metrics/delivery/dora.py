@@ -122,6 +122,7 @@ class IncidentFact(NamedTuple):
     opened: float
     resolved: float | None
     service: int | None = None
+    id: int | None = None  # the incident's own id, for the audit rows
 
 
 class Named(NamedTuple):
@@ -129,12 +130,33 @@ class Named(NamedTuple):
     names an incident (the incident's own attribution says which deployment failed)."""
 
     deployment: int | None
+    incident: int | None = None
+
+
+# How a failure came about, and which rule each remediation fell under (the audit rows).
+INCIDENT = "incident"  # an incident attributed to the deployment
+NAMED_DEPLOYMENT = "named_deployment"  # rule 1: the remediation named the deployment
+NAMED_INCIDENT = "named_incident"  # rule 1: the remediation named an incident
+OPEN_INCIDENT = "open_incident"  # rule 2: an incident of the service was open
+PREVIOUS_DEPLOYMENT = "previous_deployment"  # rule 3
+NO_TARGET = "no_target"  # rule 3 found no deployment in the 7 days before
 
 
 class Failure(NamedTuple):
     deployment: int
     began: float  # the later of the deployment's finish and the incident's opening
     resolved: float | None
+    cause: str = INCIDENT  # INCIDENT, NAMED_DEPLOYMENT or PREVIOUS_DEPLOYMENT
+    source: int | None = None  # the incident's id, or the remediation's (deployment) id
+
+
+class Remedy(NamedTuple):
+    """Which rule a remediation fell under, and what it points at."""
+
+    remediation: int
+    rule: str  # NAMED_DEPLOYMENT, NAMED_INCIDENT, OPEN_INCIDENT, PREVIOUS_DEPLOYMENT, NO_TARGET
+    deployment: int | None = None  # the deployment it marks (or the named one)
+    incident: int | None = None  # the incident it belongs to (rule 1 or 2), when known
 
 
 # --- statistics ---------------------------------------------------------------------------------
@@ -408,61 +430,87 @@ def failures_by_deployment(
 
     `named` maps a remediation's id to what it names (rule 1); a remediation absent from it
     names nothing."""
-    named = named or {}
+    incidents = list(incidents)
     finish = {d.id: d.finished for d in deploys}
-    service_of = {d.id: d.service for d in deploys}
     failed: dict[int, list[Failure]] = defaultdict(list)
-    open_spans: dict[int, list[tuple[float, float | None]]] = defaultdict(list)
     for incident in incidents:
-        service = incident.service
-        if service is None and incident.deployment is not None:
-            service = service_of.get(incident.deployment)
-        if service is not None:
-            open_spans[service].append((incident.opened, incident.resolved))
         if incident.deployment is None:
             continue
         finished = finish.get(incident.deployment)
         if finished is None:
             continue
         began = max(finished, incident.opened)
-        failed[incident.deployment].append(Failure(incident.deployment, began, incident.resolved))
+        failed[incident.deployment].append(
+            Failure(incident.deployment, began, incident.resolved, INCIDENT, incident.id)
+        )
+    # A target without incidents is one failure, recovered by its first remediation.
+    first_fix: dict[int, tuple[float, int, str]] = {}
+    at = {d.id: d.finished for d in deploys}
+    for remedy in remediation_rules(deploys, incidents, named):
+        target = remedy.deployment
+        if remedy.rule not in (NAMED_DEPLOYMENT, PREVIOUS_DEPLOYMENT) or target is None:
+            continue
+        if target not in finish or target in failed:
+            continue
+        fix = (at[remedy.remediation], remedy.remediation, remedy.rule)
+        first_fix[target] = min(fix, first_fix.get(target, fix))
+    for target, (fixed, remediation, rule) in first_fix.items():
+        failed[target].append(Failure(target, finish[target], fixed, rule, remediation))
+    return dict(failed)
 
-    # Each remediation's target, by the three rules; a target keeps the earliest fix.
-    fixed: dict[int, float] = {}
 
-    def remediates(target: int, at: float) -> None:
-        if target in finish and target not in failed:
-            fixed[target] = min(at, fixed.get(target, at))
-
+def remediation_rules(
+    deploys: Sequence[Deploy],
+    incidents: Iterable[IncidentFact],
+    named: Mapping[int, Named] | None = None,
+) -> list[Remedy]:
+    """The rule each remediation among `deploys` falls under (the module's docs), in order of
+    finish (ties by id) per service."""
+    named = named or {}
+    service_of = {d.id: d.service for d in deploys}
+    open_spans: dict[int, list[IncidentFact]] = defaultdict(list)
+    for incident in incidents:
+        service = incident.service
+        if service is None and incident.deployment is not None:
+            service = service_of.get(incident.deployment)
+        if service is not None:
+            open_spans[service].append(incident)
     by_service: dict[int, list[Deploy]] = defaultdict(list)
     for d in deploys:
         by_service[d.service].append(d)
-    for service, service_deploys in by_service.items():
+    remedies = []
+    for service, service_deploys in sorted(by_service.items()):
         service_deploys.sort(key=lambda d: (d.finished, d.id))
         for previous, current in itertools.pairwise([None, *service_deploys]):
             if current is None or not current.remediation:
                 continue
-            if current.id in named:
-                target = named[current.id].deployment
-                if target is not None:
-                    remediates(target, current.finished)
+            name = named.get(current.id)
+            if name is not None:
+                if name.deployment is not None:
+                    remedies.append(Remedy(current.id, NAMED_DEPLOYMENT, name.deployment))
+                else:
+                    remedies.append(Remedy(current.id, NAMED_INCIDENT, incident=name.incident))
                 continue
-            if incident_open(open_spans.get(service, ()), current.finished):
-                continue
-            if previous is not None and current.finished - previous.finished <= REMEDIATION_REACH:
-                remediates(previous.id, current.finished)
-    for target, at in fixed.items():
-        failed[target].append(Failure(target, finish[target], at))
-    return dict(failed)
+            holding = open_incident(open_spans.get(service, ()), current.finished)
+            if holding is not None:
+                remedies.append(Remedy(current.id, OPEN_INCIDENT, holding.deployment, holding.id))
+            elif previous is not None and current.finished - previous.finished <= REMEDIATION_REACH:
+                remedies.append(Remedy(current.id, PREVIOUS_DEPLOYMENT, previous.id))
+            else:
+                remedies.append(Remedy(current.id, NO_TARGET))
+    return remedies
 
 
-def incident_open(spans: Iterable[tuple[float, float | None]], instant: float) -> bool:
-    """Whether an incident is open at `instant`: opened at or before it, and unresolved or
-    resolved at most `OPEN_INCIDENT_GRACE` before it (rule 2)."""
-    return any(
-        opened <= instant and (resolved is None or resolved >= instant - OPEN_INCIDENT_GRACE)
-        for opened, resolved in spans
-    )
+def open_incident(incidents: Iterable[IncidentFact], instant: float) -> IncidentFact | None:
+    """The incident open at `instant` (opened at or before it, and unresolved or resolved at
+    most `OPEN_INCIDENT_GRACE` before it), the latest-opened if several (rule 2)."""
+    holding = [
+        i
+        for i in incidents
+        if i.opened <= instant
+        and (i.resolved is None or i.resolved >= instant - OPEN_INCIDENT_GRACE)
+    ]
+    return max(holding, key=lambda i: (i.opened, i.id or 0), default=None)
 
 
 def change_failure_rate(

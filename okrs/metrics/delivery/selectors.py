@@ -307,7 +307,7 @@ def delivery_facts(*, service_ids: Sequence[int] | None, window: Window) -> Fact
             IncidentFact._make,
             _raw_rows(
                 Incident.objects.filter(**caused_in_window).values_list(
-                    "caused_by_id", Epoch("opened_at"), Epoch("resolved_at"), "service_id"
+                    "caused_by_id", Epoch("opened_at"), Epoch("resolved_at"), "service_id", "id"
                 )
             ),
         )
@@ -322,10 +322,10 @@ def delivery_facts(*, service_ids: Sequence[int] | None, window: Window) -> Fact
     if ids is not None:
         open_filter &= Q(service_id__in=ids)
     incidents += [
-        IncidentFact(None, opened, resolved, service)
-        for service, opened, resolved in _raw_rows(
+        IncidentFact(None, opened, resolved, service, incident_id)
+        for service, opened, resolved, incident_id in _raw_rows(
             Incident.objects.filter(open_filter).values_list(
-                "service_id", Epoch("opened_at"), Epoch("resolved_at")
+                "service_id", Epoch("opened_at"), Epoch("resolved_at"), "id"
             )
         )
     ]
@@ -393,11 +393,12 @@ def named_remediations(*, service_ids: Sequence[int] | None, window: Window) -> 
         .order_by("finished_at", "id")
         .values_list("id", "service_id", "external_id")
     }
-    incidents = set(
-        Incident.objects.filter(service_id__in=services, external_id__in=refs).values_list(
-            "service_id", "external_id"
-        )
-    )
+    incidents = {
+        (service, external): iid
+        for iid, service, external in Incident.objects.filter(
+            service_id__in=services, external_id__in=refs
+        ).values_list("id", "service_id", "external_id")
+    }
     requests = {int(ref[1:]) for ref in refs if ref[:1] == "#" and ref[1:].isdigit()}
     shipped_request = (
         {
@@ -459,7 +460,7 @@ def named_remediations(*, service_ids: Sequence[int] | None, window: Window) -> 
             if target is not None and target != rid:
                 named[rid] = Named(target)
             elif (service, ref) in incidents:
-                named[rid] = Named(None)
+                named[rid] = Named(None, incidents[service, ref])
             elif (service, ref) in shipped_request:
                 named[rid] = Named(shipped_request[service, ref])
             elif (service, ref) in shipped_commit:
