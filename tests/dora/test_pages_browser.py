@@ -50,3 +50,18 @@ def test_the_overview_is_usable_from_the_keyboard(
     page.keyboard.press("Enter")
     page.wait_for_url("**/dora/team/platform/")
     assert "platform-api" in page.locator("main").inner_text()
+
+
+def test_from_a_figure_to_the_failed_deployments_at_360_px(
+    world: World, delivery: Delivery, live_server: Any, signed_in_page: Any
+) -> None:
+    page = signed_in_page(world.viewer)
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.goto(f"{live_server.url}/dora/service/checkout/{NOVEMBER}")
+    card = page.locator("li.card", has_text="Change failure rate")
+    card.get_by_role("link", name="The rows behind it").click()
+    page.wait_for_url("**/dora/service/checkout/detail/**#failures")
+    failures = page.locator("section", has=page.locator("#failures"))
+    assert delivery.bad_release.external_id in failures.inner_text()
+    assert "rule 3" in failures.inner_text()
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 360

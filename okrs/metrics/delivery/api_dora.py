@@ -6,12 +6,12 @@ Any signed-in person (token or session) may read them, as they may read every ke
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, WithJsonSchema
 
 from okrs.metrics.delivery.dora_detail import DEFAULT_LIMIT, MAX_LIMIT, dora_detail_document
 from okrs.metrics.delivery.selectors import DoraQueryInvalid, ScopeNotFound, dora_document
@@ -130,14 +130,31 @@ def dora(request: HttpRequest, filters: Query[DoraQuery]) -> Any:
         raise HttpError(400, str(exc)) from exc
 
 
+# Read by dora_detail.parse_page, which refuses what it cannot use with a 400, as every other
+# parameter here; the document still says what they must look like.
+Limit = Annotated[
+    str,
+    WithJsonSchema(
+        {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": MAX_LIMIT,
+            "description": f"rows per list (default {DEFAULT_LIMIT}, at most {MAX_LIMIT}); "
+            "each list also gives its total",
+        }
+    ),
+]
+Offset = Annotated[
+    str,
+    WithJsonSchema(
+        {"type": "integer", "minimum": 0, "description": "rows of each list to skip (default 0)"}
+    ),
+]
+
+
 class DetailQuery(DoraQuery):
-    limit: int = Field(
-        DEFAULT_LIMIT,
-        ge=1,
-        le=MAX_LIMIT,
-        description=f"rows per list (at most {MAX_LIMIT}); each list also gives its total",
-    )
-    offset: int = Field(0, ge=0, description="rows of each list to skip, for the next page")
+    limit: Limit | None = None
+    offset: Offset | None = None
 
 
 class DeploymentRef(BaseModel):
@@ -238,9 +255,9 @@ class DoraDetailOut(DoraOut):
     openapi_extra=answers(
         {
             400: "`from` or `to` is not an ISO date or date-time, `from` is not before `to`, "
-            "the window is longer than 3 years, or both a service and a team are given",
+            "the window is longer than 3 years, both a service and a team are given, or `limit` "
+            "or `offset` is not a whole number in range",
             404: "No service or team with that key",
-            422: "`limit` or `offset` is not a whole number in range",
         }
     ),
     by_alias=True,

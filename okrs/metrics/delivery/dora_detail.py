@@ -23,6 +23,7 @@ from okrs.metrics.delivery.dora import Window
 from okrs.metrics.delivery.models import Change, Deployment, Incident
 from okrs.metrics.delivery.selectors import (
     DoraQueryInvalid,
+    DoraReport,
     Scope,
     SecondsBetween,
     delivery_facts,
@@ -86,8 +87,8 @@ def _section(rows: list[dict[str, Any]], total: int, page: Page) -> dict[str, An
     return {"total": total, "offset": page.offset, "limit": page.limit, "rows": rows}
 
 
-def dora_detail(*, scope: Scope, window: Window, page: Page) -> dict[str, Any]:
-    """The report of `scope` over `window` with, beside each figure, the rows behind it."""
+def dora_detail(*, scope: Scope, window: Window, page: Page) -> tuple[DoraReport, dict[str, Any]]:
+    """The report of `scope` over `window`, and the rows behind its figures."""
     report = dora_report(scope=scope, window=window)
     services = None if scope.kind == "organisation" else list(scope.services)
     facts = delivery_facts(service_ids=services, window=window)
@@ -223,8 +224,7 @@ def dora_detail(*, scope: Scope, window: Window, page: Page) -> dict[str, Any]:
         }
         for r in page_remedies
     ]
-    document = report_json(report)
-    document["detail"] = {
+    return report, {
         "deployments": _section(deployment_rows, len(in_window), page),
         "failures": {
             **_section(failure_rows, len(failures), page),
@@ -232,7 +232,6 @@ def dora_detail(*, scope: Scope, window: Window, page: Page) -> dict[str, Any]:
         },
         "remediations": _section(remediation_rows, len(remedies), page),
     }
-    return document
 
 
 def dora_detail_document(
@@ -247,4 +246,5 @@ def dora_detail_document(
     """GET /api/v1/dora/detail's answer. Raises ScopeNotFound or DoraQueryInvalid."""
     scope = resolve_scope(service=service, team=team)
     window = parse_window(start, end, tz_name=scope.timezone)
-    return dora_detail(scope=scope, window=window, page=parse_page(limit, offset))
+    report, detail = dora_detail(scope=scope, window=window, page=parse_page(limit, offset))
+    return {**report_json(report), "detail": detail}

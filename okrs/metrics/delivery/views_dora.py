@@ -1,4 +1,5 @@
-"""The DORA pages: /dora/ (every team and service) and /dora/service|team/KEY/ (trends).
+"""The DORA pages: /dora/ (every team and service), /dora/service|team/KEY/ (trends), and
+/dora/detail/, /dora/service|team/KEY/detail/ (the rows behind each figure, a page at a time).
 
 Read-only, for every signed-in person, like the rest of the plan. The window comes from
 `?from=&to=` (ISO dates, half-open, read in the scope's time zone; default the last 30 days);
@@ -12,11 +13,11 @@ import zoneinfo
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
-from django.urls import path
+from django.urls import path, reverse
 
-from okrs.metrics.delivery import dora
+from okrs.metrics.delivery import dora, dora_detail
 from okrs.metrics.delivery.dora import Metrics, Window
 from okrs.metrics.delivery.selectors import (
     BANDS_SOURCE,
@@ -85,6 +86,16 @@ def _percent(value: float | None) -> str:
     return NONE if value is None else f"{value:.1f}%"
 
 
+# Where each figure's rows are on the detail page.
+METRIC_ROWS = {
+    "deployment_frequency": "deployments",
+    "lead_time": "deployments",
+    "change_failure_rate": "failures",
+    "recovery_time": "failures",
+    "rework_rate": "remediations",
+}
+
+
 def _row(metrics: Metrics) -> list[dict[str, Any]]:
     """The five metrics as cells: a name, the value, what it counts, and the band."""
     j = metrics_json(metrics)
@@ -119,7 +130,14 @@ def _row(metrics: Metrics) -> list[dict[str, Any]]:
         ),
     }
     return [
-        {"key": key, "name": METRIC_NAMES[key], "value": value, "detail": detail, "band": band}
+        {
+            "key": key,
+            "name": METRIC_NAMES[key],
+            "value": value,
+            "detail": detail,
+            "band": band,
+            "rows": METRIC_ROWS[key],
+        }
         for key, (value, detail, band) in values.items()
     ]
 
@@ -137,6 +155,7 @@ def overview_page(request: HttpRequest) -> HttpResponse:
         "problem": problem,
         "metric_names": list(METRIC_NAMES.values()),
         "organisation": _row(report.metrics),
+        "detail_url": _detail_url(None, _dates(window, org.timezone)),
         "teams": [
             {"scope": row.scope, "indent": range(row.depth), "cells": _row(row.metrics)}
             for row in teams
@@ -145,6 +164,15 @@ def overview_page(request: HttpRequest) -> HttpResponse:
         "bands_source": BANDS_SOURCE,
     }
     return render(request, "delivery/dora.html", context)
+
+
+def _detail_url(scope: Any, dates: dict[str, str]) -> str:
+    """The detail page of the scope (None: the organisation) for the same window."""
+    if scope is None or scope.kind == "organisation":
+        url = reverse("dora_detail")
+    else:
+        url = reverse(f"dora_{scope.kind}_detail", args=[scope.key])
+    return f"{url}?from={dates['from']}&to={dates['to']}"
 
 
 def _scope_page(request: HttpRequest, *, service: str | None, team: str | None) -> HttpResponse:
@@ -164,6 +192,7 @@ def _scope_page(request: HttpRequest, *, service: str | None, team: str | None) 
         "window_days": round(window.days, 1),
         "problem": problem,
         "cells": _row(report.metrics),
+        "detail_url": _detail_url(scope, _dates(window, scope.timezone)),
         "trend": [
             {"week": _dates(week, scope.timezone)["from"], "cells": _row(metrics)}
             for week, metrics in trend
@@ -215,7 +244,61 @@ def team_page(request: HttpRequest, key: str) -> HttpResponse:
     return _scope_page(request, service=None, team=key)
 
 
+PAGE_ROWS = 100
+
+
+def _detail_page(request: HttpRequest, *, service: str | None, team: str | None) -> HttpResponse:
+    try:
+        scope = resolve_scope(service=service, team=team)
+    except ScopeNotFound as exc:
+        raise Http404(str(exc)) from exc
+    number = request.GET.get("page") or "1"
+    if not number.isdigit() or int(number) < 1:
+        return HttpResponseBadRequest("page must be a whole number, 1 or more")
+    window, problem = _window(request, scope.timezone)
+    page = dora_detail.Page(PAGE_ROWS, (int(number) - 1) * PAGE_ROWS)
+    report, detail = dora_detail.dora_detail(scope=scope, window=window, page=page)
+    longest = max(section["total"] for section in detail.values())
+    dates = _dates(window, scope.timezone)
+    context = {
+        "nav": "dora",
+        "scope": scope,
+        "timezone": scope.timezone,
+        "window": dates,
+        "window_days": round(window.days, 1),
+        "problem": problem,
+        "cells": _row(report.metrics),
+        "detail": detail,
+        "page": int(number),
+        "first_row": page.offset + 1,
+        "previous_page": int(number) - 1 if int(number) > 1 else None,
+        "next_page": int(number) + 1 if page.offset + PAGE_ROWS < longest else None,
+        "page_query": f"from={dates['from']}&to={dates['to']}",
+        "rule_text": dora_detail.RULE_TEXT,
+        "bands_source": BANDS_SOURCE,
+    }
+    return render(request, "delivery/dora_detail.html", context)
+
+
+@login_required
+def organisation_detail_page(request: HttpRequest) -> HttpResponse:
+    return _detail_page(request, service=None, team=None)
+
+
+@login_required
+def service_detail_page(request: HttpRequest, key: str) -> HttpResponse:
+    return _detail_page(request, service=key, team=None)
+
+
+@login_required
+def team_detail_page(request: HttpRequest, key: str) -> HttpResponse:
+    return _detail_page(request, service=None, team=key)
+
+
 urlpatterns = [
+    path("dora/detail/", organisation_detail_page, name="dora_detail"),
+    path("dora/service/<slug:key>/detail/", service_detail_page, name="dora_service_detail"),
+    path("dora/team/<slug:key>/detail/", team_detail_page, name="dora_team_detail"),
     path("dora/", overview_page, name="dora"),
     path("dora/service/<slug:key>/", service_page, name="dora_service"),
     path("dora/team/<slug:key>/", team_page, name="dora_team"),
