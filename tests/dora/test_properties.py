@@ -180,3 +180,33 @@ def test_the_weekly_series_adds_up_to_the_window(
         whole.change_failure_rate.numerator
     )
     assert sum(m.lead_time.samples for _, m in series) == whole.lead_time.samples
+
+
+@given(histories(), st.data())
+def test_a_remediation_belongs_to_one_failure_at_most(
+    history: tuple[list[Deploy], list[ChangeFact], list[IncidentFact]], data: st.DataObject
+) -> None:
+    deploys, _, incidents = history
+    # Some remediations name a deployment (any, even a later one) or an incident.
+    named = {
+        d.id: dora.Named(data.draw(st.none() | st.sampled_from([x.id for x in deploys])), None)
+        for d in deploys
+        if d.remediation and data.draw(st.booleans())
+    }
+    failed = dora.failures_by_deployment(deploys, incidents, named)
+    remedies = dora.remediation_rules(deploys, incidents, named)
+    assert len(remedies) == sum(1 for d in deploys if d.remediation)
+    by_remediation = [f.source for fs in failed.values() for f in fs if f.cause != dora.INCIDENT]
+    # No remediation makes two failures, and those under rule 2 or naming an incident make none.
+    assert len(by_remediation) == len(set(by_remediation))
+    rule_of = {r.remediation: r.rule for r in remedies}
+    assert all(
+        rule_of[source] in (dora.NAMED_DEPLOYMENT, dora.PREVIOUS_DEPLOYMENT)
+        for source in by_remediation
+    )
+    # A deployment with an incident has only its incidents as failures.
+    for fs in failed.values():
+        causes = {f.cause == dora.INCIDENT for f in fs}
+        assert len(causes) == 1
+        if causes == {False}:
+            assert len(fs) == 1

@@ -84,3 +84,34 @@ def test_a_merged_hotfix_pull_request_marks_its_change(post_github, hello_world)
     post_github("pull_request", payload)
 
     assert Change.objects.get().remediation_kind == "hotfix"
+
+
+@pytest.mark.parametrize(
+    ("descriptions", "repository", "named"),
+    [
+        (("Reverts Codertocat/Hello-World#123",), "codertocat/hello-world", "#123"),
+        (("Reverts other/repo#5",), "codertocat/hello-world", ""),  # not this service's
+        (("This reverts merge request !12",), "", "#12"),
+        (('Revert "Add a button"\n\nThis reverts commit ' + "ab" * 20 + ".",), "", "ab" * 20),
+        (("Reverting this later, maybe",), "", ""),
+        (("Fixes #123",), "", ""),
+    ],
+)
+def test_what_a_revert_names(descriptions, repository, named):
+    from okrs.metrics.delivery.ingest.normalise import reverted_ref
+
+    assert reverted_ref(descriptions=descriptions, repository=repository) == named
+
+
+def test_a_merged_revert_pull_request_keeps_what_it_reverts(post_github, hello_world):
+    payload = github_payload("pull_request.closed.4")
+    payload["pull_request"].update(
+        merged=True,
+        merged_at="2019-05-15T15:25:00Z",
+        title='Revert "Update the README with new information."',
+        body="Reverts Codertocat/Hello-World#1",
+    )
+    post_github("pull_request", payload)
+
+    change = Change.objects.get()
+    assert (change.remediation_kind, change.reverts_ref) == ("revert", "#1")
