@@ -196,7 +196,15 @@ def test_a_remediation_belongs_to_one_failure_at_most(
     failed = dora.failures_by_deployment(deploys, incidents, named)
     remedies = dora.remediation_rules(deploys, incidents, named)
     assert len(remedies) == sum(1 for d in deploys if d.remediation)
-    by_remediation = [f.source for fs in failed.values() for f in fs if f.cause != dora.INCIDENT]
+    by_remediation = [
+        f.source
+        for fs in failed.values()
+        for f in fs
+        if f.cause != dora.INCIDENT and f.source is not None
+    ]
+    assert all(
+        f.source is not None for fs in failed.values() for f in fs if f.cause != dora.INCIDENT
+    )
     # No remediation makes two failures, and those under rule 2 or naming an incident make none.
     assert len(by_remediation) == len(set(by_remediation))
     rule_of = {r.remediation: r.rule for r in remedies}

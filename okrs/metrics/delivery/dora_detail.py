@@ -110,10 +110,14 @@ def dora_detail(*, scope: Scope, window: Window, page: Page) -> tuple[DoraReport
     # The rows of the page, read by id: three queries whatever the window holds.
     deployment_ids = {d.id for d in page_deploys}
     deployment_ids |= {f.deployment for f in page_failures}
-    deployment_ids |= {f.source for f in page_failures if f.cause != dora.INCIDENT and f.source}
+    deployment_ids |= {
+        f.source for f in page_failures if f.cause != dora.INCIDENT and f.source is not None
+    }
     deployment_ids |= {r.remediation for r in page_remedies}
     deployment_ids |= {r.deployment for r in page_remedies if r.deployment is not None}
-    incident_ids = {f.source for f in page_failures if f.cause == dora.INCIDENT and f.source}
+    incident_ids = {
+        f.source for f in page_failures if f.cause == dora.INCIDENT and f.source is not None
+    }
     incident_ids |= {r.incident for r in page_remedies if r.incident is not None}
     deployments = {
         row["id"]: row
