@@ -301,3 +301,47 @@ def test_a_deployment_counts_once_however_many_remediations_name_it(
 
     # A failed once, recovered by the first; H1 failed through nothing (H2 names A).
     assert figures(world) == {"failed": 1, "deployments": 3, "recovery_hours": 1.0, "failures": 1}
+
+
+def test_a_named_deployment_with_an_incident_keeps_its_incident_as_its_failure(
+    world: World, send: Sender
+) -> None:
+    send(deployment("A", "10:00"))
+    send(incident("INC-3", "10:10", "10:25", deployment_id="A"))
+    send(deployment("B", "11:00"))
+    send(deployment("H", "12:00", remediates="A"))
+
+    # A failed once, through its incident (15 minutes); the hotfix adds no second failure.
+    assert figures(world) == {
+        "failed": 1,
+        "deployments": 3,
+        "recovery_hours": 0.25,
+        "failures": 1,
+    }
+
+
+def test_a_gitlab_revert_commit_fails_the_deployment_of_the_reverted_commit(
+    world: World, send: Sender, post: Any, secrets: dict[str, str]
+) -> None:
+    from tests.events.conftest import gitlab_headers
+    from tests.events.test_gitlab import project
+
+    message = 'Revert "Add the new button"\n\nThis reverts commit ' + "1" * 40 + "\n"
+    push = {
+        "object_kind": "push",
+        "ref": "refs/heads/main",
+        "before": "2" * 40,
+        "after": "3" * 40,
+        "checkout_sha": "3" * 40,
+        "project": project(),
+        "commits": [
+            {"id": "3" * 40, "message": message, "timestamp": f"{DAY}T11:20:00+00:00"},
+        ],
+    }
+    send(deployment("H", "12:00", commit="3" * 40))
+    response = post("gitlab", encode(push), gitlab_headers("Push Hook", secrets["gitlab"]))
+    assert response.status_code == 200, response.json()
+    send(deployment("A", "10:00", commit="1" * 40))
+    send(deployment("B", "11:00", commit="2" * 40))
+
+    assert figures(world) == {"failed": 1, "deployments": 3, "recovery_hours": 2.0, "failures": 1}
