@@ -48,10 +48,10 @@ PROVIDER_LABELS = {
     "generic": ("Generic", "your own secret for X-Okrs-Signature (the “Delivery events” guide)"),
 }
 ALIAS_HINTS = {
-    "github": "repository, e.g. acme/checkout",
-    "gitlab": "project path, e.g. acme/checkout",
+    "github": "repository, e.g. acme/checkout, or a directory of a monorepo, acme/mono:src/cart/",
+    "gitlab": "project path, e.g. acme/checkout, or a directory of a monorepo, acme/mono:src/cart/",
     "pagerduty": "PagerDuty service id, e.g. PIJ90N7",
-    "generic": "the “service” field your tool sends",
+    "generic": "the “service” field your tool sends (name:path/ for a monorepo's directory)",
 }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from okrs.metrics.delivery.ingest import webhook_secrets
+from okrs.metrics.delivery.ingest import monorepo, webhook_secrets
 from okrs.metrics.delivery.ingest.services import PROVIDERS, alias_name, reprocess_unmapped
 from okrs.metrics.delivery.models import Service, ServiceAlias, WebhookSecret
 from okrs.org.audit import Actor, record, snapshot
@@ -141,12 +141,14 @@ def delete_service(*, actor: Actor, service: Service) -> None:
 @transaction.atomic
 def create_alias(*, actor: Actor, service: Service, provider: str, external: str) -> ServiceAlias:
     """Map a provider's name for a service to it, then normalise the deliveries that arrived
-    for that name before the mapping existed."""
+    for that name before the mapping existed.
+
+    For GitHub, GitLab and generic names, `repository:path/` maps the files under a path of a
+    monorepo to the service (monorepo.py); a repository is then either one service as a whole
+    or a monorepo split by paths, not both, or a push would belong to both at once."""
     _require_admin(actor)
     _require_provider(provider)
-    name = alias_name(provider, external)
-    if not name:
-        raise ConfigurationInvalid("the provider's name for the service is required")
+    name = _alias_external(provider, external)
     if len(name) > 300:
         raise ConfigurationInvalid("the provider's name is longer than 300 characters")
     existing = ServiceAlias.objects.filter(provider=provider, external=name).first()
@@ -154,9 +156,46 @@ def create_alias(*, actor: Actor, service: Service, provider: str, external: str
         raise ConfigurationInvalid(
             f"{provider} {name!r} already belongs to the service {existing.service.key!r}"
         )
+    _refuse_mixing_whole_and_paths(provider, name)
     alias = ServiceAlias.objects.create(provider=provider, external=name, service=service)
     record(actor, action="create", entity="service_alias", ref=str(alias), after=snapshot(alias))
     return alias
+
+
+def _alias_external(provider: str, external: str) -> str:
+    """The alias as stored: the repository as the provider compares names, the path as git
+    keeps it (case-sensitive, a directory ending in "/")."""
+    try:
+        path = monorepo.split_alias(external) if provider in monorepo.PROVIDERS_WITH_PATHS else None
+    except monorepo.PrefixInvalid as exc:
+        raise ConfigurationInvalid(str(exc)) from exc
+    if path is None:
+        name = alias_name(provider, external)
+        if not name:
+            raise ConfigurationInvalid("the provider's name for the service is required")
+        return name
+    return monorepo.alias_text(
+        monorepo.PathAlias(alias_name(provider, path.repository), path.prefix)
+    )
+
+
+def _refuse_mixing_whole_and_paths(provider: str, name: str) -> None:
+    repository, separator, _ = name.partition(monorepo.SEPARATOR)
+    aliases = ServiceAlias.objects.filter(provider=provider).select_related("service")
+    if separator:
+        whole = aliases.filter(external=repository).first()
+        if whole is not None:
+            raise ConfigurationInvalid(
+                f"{provider} {repository!r} is the whole of the service {whole.service.key!r}: "
+                "remove that alias before splitting the repository by paths"
+            )
+    elif provider in monorepo.PROVIDERS_WITH_PATHS:
+        split = aliases.filter(external__startswith=name + monorepo.SEPARATOR).first()
+        if split is not None:
+            raise ConfigurationInvalid(
+                f"{provider} {name!r} is a monorepo split by paths ({split.external} is "
+                f"{split.service.key!r}): add a path alias, {name}:<path>, instead"
+            )
 
 
 def replay_unmapped(*, actor: Actor, provider: str) -> int:

@@ -62,7 +62,18 @@ def normalise(identity: Identity, payload: dict[str, Any]) -> Normalised:
         record = _change(payload)
     else:
         record = _incident(identity, payload)
-    return Normalised(service_ref=service, record=record)
+    files = _files(payload) if identity.event_type == "change" else None
+    return Normalised(service_ref=service, record=record, files=files)
+
+
+def _files(payload: dict[str, Any]) -> tuple[str, ...] | None:
+    """A change's optional `files`: the paths it touched, which place it in a monorepo."""
+    if field(payload, "files") is None:
+        return None
+    paths = items(payload, "files")
+    if not all(isinstance(path, str) for path in paths):
+        raise PayloadInvalid("files must be a list of paths (strings)")
+    return tuple(sorted({path for path in paths if path}))
 
 
 def _remediation(payload: dict[str, Any]) -> str:

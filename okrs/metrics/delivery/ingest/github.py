@@ -14,6 +14,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from okrs.metrics.delivery.ingest.config import deploy_workflows
+from okrs.metrics.delivery.ingest.monorepo import changed_files
 from okrs.metrics.delivery.ingest.normalise import (
     ChangeRecord,
     DeploymentRecord,
@@ -125,7 +126,11 @@ def _deployment_status(payload: dict[str, Any]) -> Normalised:
             labels=(text(description, "remediation"),) if isinstance(description, dict) else (),
         ),
     )
-    return Normalised(service_ref=_repository(payload), record=record)
+    return Normalised(
+        service_ref=_repository(payload),
+        record=record,
+        names_service=text(description, "service") if isinstance(description, dict) else "",
+    )
 
 
 def _push(payload: dict[str, Any]) -> Normalised:
@@ -153,7 +158,7 @@ def _push(payload: dict[str, Any]) -> Normalised:
         remediation_kind=remediation_kind(messages=tuple(text(c, "message") for c in commits)),
         reverts_ref=reverted_ref(descriptions=tuple(text(c, "message") for c in commits)),
     )
-    return Normalised(service_ref=_repository(payload), record=record)
+    return Normalised(service_ref=_repository(payload), record=record, files=changed_files(commits))
 
 
 def _pull_request(payload: dict[str, Any]) -> Normalised:

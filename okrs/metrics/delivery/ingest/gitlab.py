@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
+from okrs.metrics.delivery.ingest.monorepo import changed_files
 from okrs.metrics.delivery.ingest.normalise import (
     ChangeRecord,
     DeploymentRecord,
@@ -138,7 +139,7 @@ def _push(payload: dict[str, Any]) -> Normalised:
         remediation_kind=remediation_kind(messages=tuple(text(c, "message") for c in commits)),
         reverts_ref=reverted_ref(descriptions=tuple(text(c, "message") for c in commits)),
     )
-    return Normalised(service_ref=_project(payload), record=record)
+    return Normalised(service_ref=_project(payload), record=record, files=changed_files(commits))
 
 
 _HANDLERS = {

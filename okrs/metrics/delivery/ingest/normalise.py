@@ -76,6 +76,12 @@ class Normalised:
     service_ref: str = ""  # the provider's name for the service, resolved through ServiceAlias
     record: Record | None = None
     ignored: str = ""  # why there is no record (event type or action we do not use)
+    # The files a change touched, when the event lists them (pushes do): in a monorepo they
+    # decide which services the change belongs to (monorepo.py). None: not listed.
+    files: tuple[str, ...] | None = None
+    # The service key a deployment names inside a monorepo (GitHub's deployment payload
+    # `{"service": "checkout"}`): the repository alone cannot say which service it deploys.
+    names_service: str = ""
 
     @classmethod
     def ignore(cls, reason: str) -> Normalised:

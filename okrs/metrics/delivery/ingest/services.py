@@ -36,6 +36,7 @@ from okrs.metrics.delivery.ingest import (
     generic,
     github,
     gitlab,
+    monorepo,
     one_statement,
     pagerduty,
     sql,
@@ -66,6 +67,7 @@ from okrs.metrics.delivery.models import (
     Incident,
     Outcome,
     RawEvent,
+    ServiceAlias,
 )
 from okrs.metrics.delivery.signatures import SignatureInvalid
 
@@ -323,6 +325,11 @@ def _store(
     secret: CachedSecret,
 ) -> IngestResult | None:
     """Store the delivery, or None (nothing stored) when `secret` is no longer the provider's."""
+    targets = monorepo_targets(provider, normalised)
+    if targets is not None:
+        return _store_monorepo(
+            provider, identity, payload_json, normalised, targets, received_at, secret
+        )
     record = normalised.record
     if record is not None and normalised.service_ref and one_statement.handles(record):
         delivery = _record_delivery(
@@ -443,6 +450,97 @@ def _store_in_transaction(
     return IngestResult(outcome, detail, identity.delivery_id, identity.event_type, raw_id)
 
 
+@dataclass(frozen=True)
+class MonorepoTargets:
+    """The services of a monorepo that one delivery belongs to, and why none when empty."""
+
+    service_ids: list[int]
+    service_keys: list[str]
+    unmapped: str
+
+
+def monorepo_targets(provider: str, normalised: Normalised) -> MonorepoTargets | None:
+    """For a delivery into a monorepo, the services it belongs to; None for any other delivery.
+
+    A monorepo is a repository with path aliases (`acme/mono:services/checkout/`). A change in
+    it belongs to the services whose paths its files touch, and is asked about only when the
+    event lists its files (pushes do; other changes cost no extra query). A deployment in it
+    belongs to the service it names."""
+    record = normalised.record
+    if provider not in monorepo.PROVIDERS_WITH_PATHS or not normalised.service_ref:
+        return None
+    if isinstance(record, ChangeRecord):
+        if normalised.files is None:
+            return None
+    elif not (isinstance(record, DeploymentRecord) and normalised.names_service):
+        return None
+    repository = alias_name(provider, normalised.service_ref) + monorepo.SEPARATOR
+    rows = list(
+        ServiceAlias.objects.filter(provider=provider, external__startswith=repository)
+        .order_by("service_id", "external")
+        .values_list("external", "service_id", "service__key")
+    )
+    if not rows:
+        return None
+    where = f"{provider} {normalised.service_ref!r}"
+    keys = {service_id: key for _, service_id, key in rows}
+    if isinstance(record, ChangeRecord):
+        prefixes = [(external[len(repository) :], service_id) for external, service_id, _ in rows]
+        ids = monorepo.services_touched(normalised.files or (), prefixes)
+        why = (
+            f"change {record.commit_sha[:12]} touches none of the paths of the services in "
+            f"the monorepo {where} ({', '.join(sorted(p for p, _ in prefixes))})"
+        )
+    else:
+        named = next((sid for sid, key in keys.items() if key == normalised.names_service), None)
+        ids = [] if named is None else [named]
+        why = (
+            f"the deployment names the service {normalised.names_service!r}, which has no path "
+            f"in the monorepo {where}: add an alias {normalised.service_ref}:<path> for it"
+        )
+    return MonorepoTargets(ids, [keys[i] for i in ids], why[:2000])
+
+
+@transaction.atomic
+def _store_monorepo(
+    provider: str,
+    identity: Identity,
+    payload_json: str,
+    normalised: Normalised,
+    targets: MonorepoTargets,
+    received_at: dt.datetime,
+    secret: CachedSecret,
+) -> IngestResult | None:
+    """A monorepo delivery: one raw event, and the record stored for each of its services."""
+    record = normalised.record
+    assert record is not None  # monorepo_targets answers only for deliveries with a record
+    if targets.service_ids:
+        outcome, detail = (
+            Outcome.NORMALISED,
+            f"{describe(record)} for {', '.join(targets.service_keys)}",
+        )
+    else:
+        outcome, detail = Outcome.UNMAPPED, targets.unmapped
+    raw_id = sql.insert_raw_event(
+        provider=provider,
+        event_type=identity.event_type[:100],
+        delivery_id=identity.delivery_id[:200],
+        received_at=received_at,
+        payload_json=payload_json,
+        outcome=outcome,
+        detail=detail[:2000],
+        secret_ciphertext=secret.stored,
+    )
+    if raw_id is None:
+        return _duplicate_unless_stale(provider, identity, secret)
+    if targets.service_ids:
+        # The raw event names one service (its first); each service gets its own record.
+        RawEvent.objects.filter(pk=raw_id).update(service_id=targets.service_ids[0])
+    for service_id in targets.service_ids:
+        store_record(provider=provider, service_id=service_id, record=record, raw_event_id=raw_id)
+    return IngestResult(outcome, detail, identity.delivery_id, identity.event_type, raw_id)
+
+
 def _duplicate_unless_stale(
     provider: str, identity: Identity, secret: CachedSecret
 ) -> IngestResult | None:
@@ -498,14 +596,24 @@ def reprocess_unmapped(*, provider: str) -> int:
             continue  # it was readable when it arrived; the rules have changed since: leave it
         record = normalised.record
         with transaction.atomic():
-            service_id = resolve_service(provider, normalised.service_ref)
-            if record is None or service_id is None:
+            targets = monorepo_targets(provider, normalised)
+            if targets is None:
+                found = resolve_service(provider, normalised.service_ref)
+                service_ids = [] if found is None else [found]
+                detail = describe(record) if record is not None else ""
+            else:
+                service_ids = targets.service_ids
+                detail = (
+                    f"{describe(record)} for {', '.join(targets.service_keys)}" if record else ""
+                )
+            if record is None or not service_ids:
                 continue
-            store_record(
-                provider=provider, service_id=service_id, record=record, raw_event_id=raw.pk
-            )
+            for service_id in service_ids:
+                store_record(
+                    provider=provider, service_id=service_id, record=record, raw_event_id=raw.pk
+                )
             RawEvent.objects.filter(pk=raw.pk).update(
-                outcome=Outcome.NORMALISED, detail=describe(record), service_id=service_id
+                outcome=Outcome.NORMALISED, detail=detail[:2000], service_id=service_ids[0]
             )
             done += 1
     return done
