@@ -88,6 +88,10 @@ class KeyResultDetail(KeyResultScore):
     source: dict[str, object] | None
     last_sync_error: str
     last_synced_at: dt.datetime | None
+    # When the schedule syncs it next (null: it will not, stopped or its cycle not running);
+    # syncs_on_events: a delivery event for its services makes it sync within a minute.
+    next_sync_at: dt.datetime | None
+    syncs_on_events: bool
     sync_stopped: bool
     initiatives: list[InitiativeOut]
     history: list[CheckInOut]

@@ -274,6 +274,9 @@ def test_the_summary_for_the_api_forgets_the_state_of_a_replaced_source(
     kr = bind_json(fresh(bound), endpoint, jsonpath="$.other")
     assert sync_summary(kr) == {
         "last_synced_at": None,
+        # A new source is due now: at the next minute tick.
+        "next_sync_at": later(minutes=1),
+        "syncs_on_events": False,
         "last_sync_error": "",
         "sync_stopped": False,
     }

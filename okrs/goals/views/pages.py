@@ -24,7 +24,7 @@ from okrs.goals.checkins.services import CheckInsRefused, record_checkins
 from okrs.goals.evaluation import KeyResultState, evaluate_cycle, evaluate_key_result
 from okrs.goals.models import Cycle, Initiative, KeyResult, Objective
 from okrs.insights.end_of_cycle import carry_over_choices, end_of_cycle_open
-from okrs.metrics.sources.public import public_source
+from okrs.metrics.sources.public import is_fed_by_events, public_source
 from okrs.numbers import amount, forecast_amount, plain_number
 from okrs.org.audit import Actor
 from okrs.org.models import Organisation, Person
@@ -234,6 +234,7 @@ def sync_state(key_result: KeyResult, *, running: bool) -> dict[str, Any]:
         "running": running,
         "last_synced_at": state.last_synced_at if state else None,
         "next_sync_at": state.next_sync_at if state else None,
+        "on_events": is_fed_by_events(key_result.source),
         "pending": not current,
         "flagged": state.flagged if current and state else False,
         "failures": state.failures if current and state else 0,

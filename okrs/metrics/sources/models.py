@@ -75,7 +75,9 @@ class SyncState(models.Model):
     belongs to the source configuration whose fingerprint is `fingerprint`: when the source
     changes, the state starts afresh (due now, no failures, no flag), whichever channel
     changed it. While a sync runs, `running_since` names its claim and `next_sync_at` is the
-    end of its lease.
+    end of its lease. `last_attempt_at` is when the latest sync claimed the row, whatever its
+    outcome: a delivery event received since then may hold data that sync did not read
+    (okrs/metrics/sources/freshness.py).
     """
 
     key_result = models.OneToOneField(
@@ -90,6 +92,7 @@ class SyncState(models.Model):
     fingerprint = models.CharField(max_length=64, blank=True)
     last_error = models.TextField(blank=True)
     running_since = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"sync of key result {self.key_result_id}"

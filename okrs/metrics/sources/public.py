@@ -26,6 +26,13 @@ SHOWN_FIELDS = frozenset(
     }
 )  # fmt: skip
 HIDDEN = "(hidden)"
+# The source kinds whose numbers come from delivery events: an event for their services
+# makes them due within a minute (okrs/metrics/sources/freshness.py).
+EVENT_FED_KINDS = frozenset({"dora"})
+
+
+def is_fed_by_events(source: Any) -> bool:
+    return isinstance(source, dict) and source.get("kind") in EVENT_FED_KINDS
 
 
 def public_source(source: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -36,12 +36,15 @@ from urllib.parse import urlsplit
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from okrs import claims
 from okrs.crypto import DecryptionFailed
 from okrs.goals.checkins.services import LARGEST_VALUE, CheckInInvalid, record_checkin
 from okrs.goals.models import Cycle, KeyResult
+from okrs.metrics.sources.freshness import refreshed_by_events
 from okrs.metrics.sources.models import Credential, SyncState, fingerprint
+from okrs.metrics.sources.public import is_fed_by_events
 from okrs.metrics.sources.registry import (
     REGISTRY,
     SourceBackend,
@@ -52,7 +55,7 @@ from okrs.metrics.sources.registry import (
     resolve_secrets,
     same_site,
 )
-from okrs.metrics.sources.schedule import next_sync_time, retry_delay
+from okrs.metrics.sources.schedule import SHORTEST, next_sync_time, retry_delay
 from okrs.org.audit import Actor
 from okrs.org.models import Organisation
 
@@ -93,16 +96,35 @@ def is_flagged(key_result: KeyResult) -> bool:
     return state.flagged and state.belongs_to(key_result.source)
 
 
-def sync_summary(key_result: KeyResult) -> dict[str, Any]:
+def sync_summary(key_result: KeyResult, *, now: dt.datetime | None = None) -> dict[str, Any]:
     """The sync state as readers see it (API): the stored state belongs to the source it was
     recorded for, so after a change of the source there is no error and no stop to report."""
     state = state_of(key_result)
     current = state.belongs_to(key_result.source)
     return {
         "last_synced_at": state.last_synced_at,
+        "next_sync_at": next_sync(key_result, now=now or timezone.now()),
+        "syncs_on_events": is_fed_by_events(key_result.source),
         "last_sync_error": state.last_error if current else "",
         "sync_stopped": current and state.flagged,
     }
+
+
+def next_sync(key_result: KeyResult, *, now: dt.datetime) -> dt.datetime | None:
+    """When the key result is synced next by its schedule: the minute tick at which it is due
+    (the next one when it is due now, new, or being synced), or None when it will not be (no
+    source, stopped after a permanent failure, its cycle not running). A key result fed by
+    delivery events is synced sooner, within a minute, after an event for its services."""
+    if not key_result.source or key_result.objective.cycle_id not in active_cycle_ids(now):
+        return None
+    state = state_of(key_result)
+    current = state.belongs_to(key_result.source)
+    if current and state.flagged:
+        return None
+    tick = next_sync_time(now, SHORTEST)
+    if not current or lease_holds(state, now=now) or state.next_sync_at is None:
+        return tick
+    return tick if state.next_sync_at <= now else state.next_sync_at
 
 
 def credential_kinds() -> dict[str, str]:
@@ -182,15 +204,26 @@ def active_cycle_ids(now: dt.datetime, organisation: Organisation | None = None)
 
 
 def due_key_results(*, now: dt.datetime) -> list[KeyResult]:
-    """Bound key results of active cycles whose sync is due: their time has come, or their
-    source changed since the last attempt. Flagged ones wait for a change."""
-    candidates = (
+    """Bound key results of active cycles whose sync is due: their time has come, their
+    source changed since the last attempt, or (key results fed by delivery events) an event
+    for their services arrived since their latest sync began (freshness.py). Flagged ones
+    wait for a change."""
+    candidates = list(
         KeyResult.objects.filter(objective__cycle_id__in=active_cycle_ids(now))
         .exclude(source__isnull=True)
         .select_related("objective__cycle", "sync_state")
         .order_by("sync_state__next_sync_at", "id")
     )
-    return [kr for kr in candidates if is_due(kr, now=now)]
+    scheduled = {kr.pk for kr in candidates if is_due(kr, now=now)}
+    refreshed = refreshed_by_events([kr for kr in candidates if kr.pk not in scheduled], now=now)
+    return [kr for kr in candidates if kr.pk in scheduled or kr.pk in refreshed]
+
+
+def is_due_or_refreshed(key_result: KeyResult, *, now: dt.datetime) -> bool:
+    """Due by its schedule, or made due by a delivery event (freshness.py)."""
+    return is_due(key_result, now=now) or key_result.pk in refreshed_by_events(
+        [key_result], now=now
+    )
 
 
 def is_due(key_result: KeyResult, *, now: dt.datetime) -> bool:
@@ -219,7 +252,7 @@ def claim(key_result: KeyResult, *, now: dt.datetime) -> bool:
     """Take the row for one sync: only if nobody changed `next_sync_at` since we read it and
     no live claim holds it. True when this caller won; the claim is named by its time, `now`."""
     state = state_of(key_result)
-    lease = {"next_sync_at": now + claims.LEASE, "running_since": now}
+    lease = {"next_sync_at": now + claims.LEASE, "running_since": now, "last_attempt_at": now}
     if state._state.adding:
         # Never synced: the claim is the insert of its row, and only one insert can win.
         try:

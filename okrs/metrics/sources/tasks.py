@@ -1,4 +1,5 @@
-"""Background work of the metric sources: every minute, sync the key results that are due."""
+"""Background work of the metric sources: every minute, sync the key results that are due
+(by their schedule, or within a minute of a delivery event for those fed by events)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from okrs.goals.models import KeyResult
-from okrs.metrics.sources.sync import due_key_results, is_due, sync_key_result
+from okrs.metrics.sources.sync import due_key_results, is_due_or_refreshed, sync_key_result
 
 
 @db_periodic_task(crontab())
@@ -27,5 +28,5 @@ def sync_one_key_result(key_result_id: int) -> None:
     )
     now = timezone.now()
     # Queued twice and already synced by the first: no longer due, nothing to do.
-    if key_result is not None and is_due(key_result, now=now):
+    if key_result is not None and is_due_or_refreshed(key_result, now=now):
         sync_key_result(key_result=key_result, now=now)
