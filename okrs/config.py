@@ -10,7 +10,7 @@ import contextlib
 import os
 import secrets
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -219,3 +219,40 @@ def queue_config(url: str | None, directory: Path) -> QueueConfig:
     if scheme == "sqlite":
         return QueueConfig("sqlite", _sqlite_path(urlsplit(url).path))
     raise ConfigError(f"OKRS_QUEUE_URL must start with redis:// or sqlite://, not {scheme}://")
+
+
+@dataclass(frozen=True)
+class OidcConfig:
+    """Single sign-on through an OpenID provider (docs/sso.md), as the environment gives it.
+
+    Read without judging: an issuer without a client id is reported by the system checks
+    (okrs/sso/checks.py) with the variable to set, and SSO stays off until it is complete.
+    """
+
+    issuer: str
+    client_id: str
+    client_secret: str = field(repr=False)  # never in a log line or a traceback
+    name: str = "Single sign-on"
+    create_people: bool = False
+    trust_email: bool = False
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.issuer and self.client_id and self.client_secret)
+
+    @property
+    def discovery_url(self) -> str:
+        # Issuers differ on a trailing slash (Auth0 has one, Okta none); the document is at
+        # ISSUER/.well-known/openid-configuration either way (OpenID Connect Discovery 4).
+        return self.issuer.rstrip("/") + "/.well-known/openid-configuration"
+
+
+def oidc_config() -> OidcConfig:
+    return OidcConfig(
+        issuer=env("OKRS_OIDC_ISSUER", "") or "",
+        client_id=env("OKRS_OIDC_CLIENT_ID", "") or "",
+        client_secret=env("OKRS_OIDC_CLIENT_SECRET", "") or "",
+        name=env("OKRS_OIDC_NAME", "Single sign-on") or "Single sign-on",
+        create_people=env_bool("OKRS_OIDC_CREATE_PEOPLE", False),
+        trust_email=env_bool("OKRS_OIDC_TRUST_EMAIL", False),
+    )

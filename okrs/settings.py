@@ -9,6 +9,7 @@ from dotenv import load_dotenv
 
 from okrs import config
 from okrs.channels.base import channel_apps
+from okrs.sso.configuration import socialaccount_providers
 
 load_dotenv(Path.cwd() / ".env")
 
@@ -41,8 +42,10 @@ INSTALLED_APPS = [
     # Before allauth: the app's templates (okrs/web/templates/allauth/, account/) must win
     # over allauth's own, which are found in INSTALLED_APPS order.
     "okrs.web",
+    "okrs.sso",  # also allauth's `openid_connect` provider, checked in full (okrs/sso/provider.py)
     "allauth",
     "allauth.account",
+    "allauth.socialaccount",
     "okrs.org",
     "okrs.goals",
     "okrs.goals.checkins",
@@ -124,6 +127,21 @@ ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 # The subjects of allauth's mails are written in full (okrs/web/templates/account/email/);
 # allauth would otherwise put "[host:port]" in front of them.
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+
+# Single sign-on (docs/sso.md): allauth's OpenID Connect provider, configured from OKRS_OIDC_*;
+# okrs/sso/accounts.py decides whom a sign-in signs in. With OKRS_PASSWORD_SIGNIN=false the
+# password form, its POST and the password pages are gone (allauth's SOCIALACCOUNT_ONLY).
+OIDC = config.oidc_config()
+PASSWORD_SIGNIN = config.env_bool("OKRS_PASSWORD_SIGNIN", True)
+SOCIALACCOUNT_ONLY = not PASSWORD_SIGNIN
+SOCIALACCOUNT_PROVIDERS = socialaccount_providers(OIDC)
+SOCIALACCOUNT_ADAPTER = "okrs.sso.accounts.SingleSignOnAdapter"
+# People are matched by verified email in okrs's adapter, not by allauth's own lookup.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+# OKRS_OIDC_CREATE_PEOPLE adds a person without a form to fill in.
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_LOGIN_ON_GET = False  # starting a sign-in is a POST (the button's form)
+SOCIALACCOUNT_STORE_TOKENS = False  # okrs calls nothing at the provider after sign-in
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/accounts/login/"

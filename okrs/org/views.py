@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -67,7 +68,10 @@ def _page(
         "token_form": token_form or ApiTokenForm(),
         "tokens": list(person.api_tokens.order_by("-created_at")),
         "new_token": new_token,
-        "password_change_url": reverse("account_change_password"),
+        # With single sign-on the only way in (OKRS_PASSWORD_SIGNIN=false) there is no password.
+        "password_change_url": (
+            reverse("account_change_password") if settings.PASSWORD_SIGNIN else None
+        ),
         "channel_pages": admin_pages(),
     }
     response = render(request, "org/settings.html", context, status=status)

@@ -1,0 +1,1 @@
+"""Single sign-on through an OpenID provider (docs/sso.md)."""
