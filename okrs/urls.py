@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 from okrs.api.routes import api
 from okrs.channels.base import channel_url_modules
 from okrs.org.views import account_routes
+from okrs.sso.views import sso_routes
 
 
 def api_not_found(request: HttpRequest, rest: str) -> JsonResponse:
@@ -22,6 +23,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     re_path(r"^api/v1/(?P<rest>.*)$", api_not_found),
     *account_routes,  # before allauth's: people do not change their own email address
+    *sso_routes,  # nor link other accounts to theirs (docs/sso.md)
     path("accounts/", include("allauth.urls")),
     # Provisioning by an identity provider, with a SCIM token only (docs/scim.md).
     path("", include("okrs.scim.views")),

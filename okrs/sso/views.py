@@ -15,6 +15,7 @@ from allauth.socialaccount.providers.oauth2.client import OAuth2Error
 from allauth.socialaccount.providers.oauth2.views import OAuth2CallbackView, OAuth2LoginView
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import path
 from requests import RequestException
 
 from okrs.sso.provider import SingleSignOnAdapter
@@ -60,3 +61,12 @@ def callback(request: HttpRequest, provider_id: str) -> HttpResponse:
     except SocialApp.DoesNotExist:
         raise Http404("single sign-on is not configured") from None
     return response
+
+
+def no_linked_accounts(request: HttpRequest) -> HttpResponse:
+    """allauth's "connect another account" page: okrs has none, the email decides who one is."""
+    raise Http404("okrs links no accounts: your identity provider's email decides who you are")
+
+
+# Served before allauth's own (okrs/urls.py).
+sso_routes = [path("accounts/3rdparty/", no_linked_accounts)]

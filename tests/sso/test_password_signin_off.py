@@ -25,14 +25,14 @@ from tests.sso.conftest import (
 PASSWORD = "correct-horse-battery"  # the world's people's (tests/conftest.py)
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def sso_only(settings, provider: Provider) -> None:
     use_provider(settings, provider)
     settings.PASSWORD_SIGNIN = False
     settings.SOCIALACCOUNT_ONLY = True
 
 
-def test_the_sign_in_page_offers_only_single_sign_on(world, client: Client) -> None:
+def test_the_sign_in_page_offers_only_single_sign_on(world, sso_only: None, client: Client) -> None:
     page = client.get("/accounts/login/")
     assert page.status_code == 200
     assert f">{BUTTON}</button>".encode() in page.content
@@ -41,14 +41,16 @@ def test_the_sign_in_page_offers_only_single_sign_on(world, client: Client) -> N
     assert b'<p class="or">' not in page.content
 
 
-def test_a_password_sent_anyway_is_refused_by_the_server(world, client: Client) -> None:
+def test_a_password_sent_anyway_is_refused_by_the_server(
+    world, sso_only: None, client: Client
+) -> None:
     assert world.member.password == _password_hash()  # her password would work otherwise
     answer = client.post("/accounts/login/", {"login": "maya@acme.test", "password": PASSWORD})
     assert answer.status_code == 403
     assert signed_in_as(client) is None
 
 
-def test_single_sign_on_still_signs_in(world, client: Client) -> None:
+def test_single_sign_on_still_signs_in(world, sso_only: None, client: Client) -> None:
     callback(client, sign_in_at_provider(start_sign_in(client), "maya"))
     assert signed_in_as(client) == "maya@acme.test"
     settings_page = client.get("/settings/")
@@ -62,6 +64,9 @@ def test_the_password_pages_are_gone(tmp_path: Path) -> None:
     env = {
         **os.environ,
         "OKRS_DATA_DIR": str(tmp_path),
+        # Its own database and queue in tmp_path, whatever the suite runs on.
+        "OKRS_DATABASE_URL": "",
+        "OKRS_QUEUE_URL": "",
         "OKRS_PASSWORD_SIGNIN": "false",
         "OKRS_OIDC_ISSUER": "https://idp.acme.test",
         "OKRS_OIDC_CLIENT_ID": "okrs",

@@ -136,3 +136,22 @@ def test_the_client_secret_is_never_on_a_page_or_in_the_log(world, client: Clien
     answer = callback(client, sign_in_at_provider(url, "maya"))
     for text in (page.content.decode(), url, answer.content.decode(), caplog.text):
         assert CLIENT_SECRET not in text
+
+
+def test_there_is_no_page_to_link_another_account(world, client: Client) -> None:
+    client.force_login(world.member)
+    assert client.get("/accounts/3rdparty/").status_code == 404
+
+
+def test_a_signed_in_person_cannot_link_someone_elses_provider_account(
+    world, client: Client
+) -> None:
+    client.force_login(world.other_member)  # owen
+    started = client.post("/accounts/oidc/sso/login/?process=connect")
+    assert started.status_code == 302
+    answer = callback(client, sign_in_at_provider(str(started["Location"]), "maya"))
+    assert answer.status_code == 403 and b"Single sign-on refused" in answer.content
+    # Maya's provider account still signs in Maya, and only her.
+    fresh = Client()
+    callback(fresh, sign_in_at_provider(start_sign_in(fresh), "maya"))
+    assert signed_in_as(fresh) == "maya@acme.test"

@@ -27,7 +27,7 @@ def test_a_wrong_password_is_said_in_words_at_the_top_of_the_form(world, client:
 
 
 def test_without_single_sign_on_configured_there_is_no_sso_button(db, client: Client) -> None:
-    # allauth.socialaccount is not installed: the page offers the password form only.
+    # No OKRS_OIDC_* in the tests' environment: the page offers the password form only.
     page = assert_in_our_style(client.get("/accounts/login/"))
     assert "Sign in with" not in page
     assert 'class="providers"' not in page
@@ -35,10 +35,10 @@ def test_without_single_sign_on_configured_there_is_no_sso_button(db, client: Cl
 
 
 def test_a_provider_renders_as_a_sign_in_button_that_posts() -> None:
-    # The element allauth.socialaccount's provider list renders for each configured provider
-    # (socialaccount is not installed yet: this checks our element, not allauth's wiring).
+    # The element allauth.socialaccount's provider list renders for each configured provider;
+    # its label is OKRS_OIDC_NAME as the admin wrote it (the round trip: tests/sso/).
     attrs = {"name": "Acme SSO", "provider_id": "openid_connect", "href": "/accounts/oidc/login/"}
     html = render_to_string("allauth/elements/provider.html", {"attrs": attrs, "csrf_token": "t"})
     assert '<form method="post" action="/accounts/oidc/login/">' in html
     assert 'name="csrfmiddlewaretoken" value="t"' in html
-    assert '<button type="submit" class="secondary sso">Sign in with Acme SSO</button>' in html
+    assert '<button type="submit" class="secondary sso">Acme SSO</button>' in html
