@@ -69,3 +69,18 @@ def test_a_provider_that_is_not_the_configured_issuer_is_refused(
     assert answer.status_code == 502 and b"Single sign-on unavailable" in answer.content
     assert "the discovery document names the issuer" in caplog.text
     assert signed_in_as(client) is None
+
+
+def test_a_provider_that_cannot_be_reached_leaves_the_sign_in_page_usable(
+    world, client: Client, settings, caplog
+) -> None:
+    import socket
+
+    with socket.socket() as unused:  # a port nothing listens on
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    use_provider(settings, Provider(issuer=f"http://127.0.0.1:{port}"))
+    answer = client.post("/accounts/oidc/sso/login/")
+    assert answer.status_code == 502 and b"Single sign-on unavailable" in answer.content
+    assert "single sign-on: cannot start a sign-in" in caplog.text
+    assert client.get("/accounts/login/").status_code == 200
