@@ -43,24 +43,26 @@ class CallbackView(OAuth2CallbackView):
         return state, response
 
 
-@login_not_required
-def login(request: HttpRequest, provider_id: str) -> HttpResponse:
+def _adapted(
+    view_class: type[LoginView] | type[CallbackView], request: HttpRequest, provider_id: str
+) -> HttpResponse:
+    """allauth's view with okrs's adapter; 404 while single sign-on is not configured."""
     try:
-        view = LoginView.adapter_view(SingleSignOnAdapter(request, provider_id))
+        view = view_class.adapter_view(SingleSignOnAdapter(request, provider_id))
         response: HttpResponse = view(request)
     except SocialApp.DoesNotExist:
         raise Http404("single sign-on is not configured") from None
     return response
+
+
+@login_not_required
+def login(request: HttpRequest, provider_id: str) -> HttpResponse:
+    return _adapted(LoginView, request, provider_id)
 
 
 @login_not_required
 def callback(request: HttpRequest, provider_id: str) -> HttpResponse:
-    try:
-        view = CallbackView.adapter_view(SingleSignOnAdapter(request, provider_id))
-        response: HttpResponse = view(request)
-    except SocialApp.DoesNotExist:
-        raise Http404("single sign-on is not configured") from None
-    return response
+    return _adapted(CallbackView, request, provider_id)
 
 
 def no_linked_accounts(request: HttpRequest) -> HttpResponse:
