@@ -91,6 +91,8 @@ def test_a_refused_value_shows_its_message_in_the_form(
 ) -> None:
     page = signed_in_page(world.member)
     page.goto(f"{live_server.url}/key-results/deploys-advantage/change-failure-rate/")
+    # Its confidence given, "No change" still has no value to keep: the refusal says so.
+    page.get_by_label("Confidence").select_option("on_track")
     page.get_by_role("button", name="No change").click()
     page.get_by_role("alert").get_by_text("has no value yet").wait_for()
     assert page.get_by_label("Value (%)").is_visible()
