@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "okrs.reports",
     "okrs.metrics.delivery",
     "okrs.metrics.sources",
+    "okrs.metrics.effort",
     "okrs.scim",
 ]
 

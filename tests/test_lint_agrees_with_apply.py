@@ -166,6 +166,8 @@ BAD = [
     Bad("weight 0", "        target: 3\n", "        target: 3\n        weight: 0\n", "OKR120"),
     Bad("unknown source kind", "        target: 400\n",
         "        target: 400\n        source: {kind: crystal-ball}\n", "OKR121"),
+    Bad("work entry of no kind", "key_result: failures}",
+        "key_result: failures, work: [tag:retries]}", "OKR123"),
     # What the parser refuses (the shape of the file, values out of bounds).
     Bad("unknown field", "    aligns_to: revenue\n", "    aligns_too: revenue\n", "OKR000"),
     Bad("missing required field", "    title: Make paying us effortless\n", "", "OKR000"),

@@ -686,6 +686,7 @@ class _Applier:
             "status": spec.status,
             "completed_on": spec.completed_on,
             "position": position,
+            "work": spec.work,
         }
         kr = self.key_results[(objective.key, spec.key_result)] if spec.key_result else None
         owner = self.people[spec.owner] if spec.owner else None
@@ -694,6 +695,7 @@ class _Applier:
                 actor=self.actor, objective=objective, key=spec.key, title=spec.title,
                 key_result=kr, owner=owner, status=spec.status,
                 completed_on=spec.completed_on, position=position, audit=self.audit,
+                work=spec.work,
             )  # fmt: skip
             self.track("create", "initiative", ref, _created(desired))
             return
@@ -704,12 +706,13 @@ class _Applier:
             "status": initiative.status,
             "completed_on": initiative.completed_on,
             "position": initiative.position,
+            "work": list(initiative.work or []),
         }
         if diff := _diff(current, desired):
             update_initiative(
                 actor=self.actor, initiative=initiative, title=spec.title, key_result=kr,
                 owner=owner, status=spec.status, completed_on=spec.completed_on,
-                position=position, audit=self.audit,
+                position=position, audit=self.audit, work=spec.work,
             )  # fmt: skip
             self.track("update", "initiative", ref, diff)
 

@@ -339,4 +339,6 @@ def _initiative(initiative: Initiative) -> CommentedMap:
     data["status"] = initiative.status
     if initiative.completed_on is not None:
         data["completed_on"] = initiative.completed_on
+    if initiative.work:
+        data["work"] = _flow_list(str(entry) for entry in initiative.work)
     return data

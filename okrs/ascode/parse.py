@@ -107,6 +107,10 @@ class InitiativeSpec(Node):
     owner: str | None = None
     status: str = "planned"
     completed_on: dt.date | None = None
+    # Which pull requests are this initiative's work: "label:canary", "branch:canary/",
+    # "jira:PLAT-12" (docs/effort.md), each with its line.
+    work: list[str] = field(default_factory=list)
+    work_lines: list[int] = field(default_factory=list, repr=False, compare=False)
 
 
 @dataclass(kw_only=True)
@@ -502,6 +506,7 @@ _INITIATIVE_FIELDS = {
     "owner": _Field(_email),
     "status": _Field(_text),
     "completed_on": _Field(_date),
+    "work": _Field(_text, is_list=True),
 }
 _OBJECTIVE_FIELDS = {
     "key": _Field(_text, required=True),
@@ -706,7 +711,15 @@ class _PlanReader:
 
     def initiative(self, mapping: Mapping[str, Any], line: int) -> InitiativeSpec:
         values, lines, invalid = self.fields(mapping, line, "an initiative", _INITIATIVE_FIELDS)
-        return InitiativeSpec(line=line, lines=lines, invalid=invalid, **values)
+        work = values.pop("work", [])
+        return InitiativeSpec(
+            line=line,
+            lines=lines,
+            invalid=invalid,
+            work=[entry for entry, _ in work],
+            work_lines=[entry_line for _, entry_line in work],
+            **values,
+        )
 
 
 def _is_null(mapping: Mapping[Any, Any], name: str) -> bool:

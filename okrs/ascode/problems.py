@@ -142,6 +142,11 @@ SOURCE_INVALID = Check(
     "in the file, or a credential that does not exist",
     "Fix the source as the message says (the source kinds: docs/metrics.md).",
 )
+WORK_INVALID = Check(
+    "OKR123",
+    "an initiative's work entry that is not label:NAME, branch:PREFIX or jira:ISSUE-KEY",
+    "Write each entry as label:NAME, branch:PREFIX or jira:PLAT-12 (docs/effort.md).",
+)
 # Found by `okrs apply` while it writes, not by the validator: whether a file changes a frozen
 # cycle depends on what the database holds field by field, which only the write compares. So
 # `okrs lint` cannot report it, and it is not among the CHECKS that lint and apply share.
@@ -178,6 +183,7 @@ CHECKS = {
         KIND_UNKNOWABLE,
         WEIGHT_NOT_POSITIVE,
         SOURCE_INVALID,
+        WORK_INVALID,
     )
 }
 

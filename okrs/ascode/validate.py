@@ -55,6 +55,7 @@ from okrs.ascode.problems import (
     UNKNOWN_TEAM,
     UNKNOWN_TIMEZONE,
     WEIGHT_NOT_POSITIVE,
+    WORK_INVALID,
     Check,
     PlanInvalid,
     Problem,
@@ -62,6 +63,7 @@ from okrs.ascode.problems import (
 from okrs.channels.base import CHANNELS
 from okrs.goals.models import Cycle, InitiativeStatus, KeyResult, Kind, Level, Objective
 from okrs.goals.services import inferred_kind, stored_target
+from okrs.metrics.effort.linking import parse_work_entry
 from okrs.metrics.sources.models import Credential
 from okrs.metrics.sources.registry import source_problems
 from okrs.numbers import plain_number
@@ -568,6 +570,7 @@ class _Validator:
             self.check_length(initiative, "title", 500)
             self.check_choice(initiative, "status", _STATUSES)
             self.check_owner(initiative, "an initiative")
+            self.check_work(initiative)
             kr_key = initiative.key_result
             if kr_key is not None and kr_key not in kr_keys:
                 in_db = not self.prune and (objective.key, kr_key) in self.db.key_results
@@ -579,6 +582,26 @@ class _Validator:
                         f"initiative '{initiative.key}': key_result '{kr_key}' is not a key "
                         f"result of objective '{objective.key}'",
                     )
+
+    def check_work(self, initiative: InitiativeSpec) -> None:
+        """Each `work` entry is label:NAME, branch:PREFIX or jira:ISSUE-KEY, listed once."""
+        seen: dict[str, int] = {}
+        for entry, line in zip(initiative.work, initiative.work_lines, strict=True):
+            try:
+                parse_work_entry(entry)
+            except ValueError as exc:
+                self.problem(
+                    WORK_INVALID, initiative, "work", f"initiative '{initiative.key}': {exc}",
+                    line=line,
+                )  # fmt: skip
+                continue
+            if entry in seen:
+                self.problem(
+                    DUPLICATE, initiative, "work",
+                    f"initiative '{initiative.key}': work entry '{entry}' is listed twice",
+                    line=line, first_line=seen[entry],
+                )  # fmt: skip
+            seen.setdefault(entry, line)
 
     def check_key_result(self, kr: KeyResultSpec) -> None:
         self.check_key(kr)

@@ -201,6 +201,9 @@ class Initiative(models.Model):
     )
     completed_on = models.DateField(null=True, blank=True)
     position = models.PositiveIntegerField(default=0)
+    # Which merged pull requests are this initiative's work: ["label:canary", "branch:canary/",
+    # "jira:PLAT-12"] (docs/effort.md). Read by okrs.metrics.effort's linking.
+    work = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ("position", "id")

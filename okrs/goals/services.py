@@ -743,6 +743,7 @@ def create_initiative(
     completed_on: dt.date | None = None,
     position: int | None = None,
     audit: AuditBatch | None = None,
+    work: list[str] | None = None,
 ) -> Initiative:
     ref = f"{objective.key}/{key}"
     _require_objective_edit(
@@ -763,6 +764,7 @@ def create_initiative(
         status=status,
         completed_on=completed_on,
         position=_next_position(objective.initiatives.all(), position),
+        work=list(work or []),
     )
     record_write(actor, "initiative", ref, None, initiative, audit)
     return initiative
@@ -780,7 +782,9 @@ def update_initiative(
     completed_on: dt.date | None,
     position: int | None = None,
     audit: AuditBatch | None = None,
+    work: list[str] | None = None,
 ) -> Initiative:
+    """`work` None leaves the initiative's work patterns as they are."""
     objective = initiative.objective
     ref = f"{objective.key}/{initiative.key}"
     _require_objective_edit(
@@ -799,6 +803,8 @@ def update_initiative(
         "status": status,
         "completed_on": completed_on,
     }
+    if work is not None:
+        values["work"] = list(work)
     _update(actor, initiative, "initiative", ref, values, audit, position=position)
     return initiative
 

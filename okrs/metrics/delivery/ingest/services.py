@@ -36,6 +36,7 @@ from okrs.metrics.delivery.ingest import (
     generic,
     github,
     gitlab,
+    hooks,
     monorepo,
     one_statement,
     pagerduty,
@@ -258,6 +259,12 @@ def ingest(
             # transaction rolled back, nothing is stored, and the sender is told.
             raise BodyMalformed(f"the body holds data the database cannot store: {exc}") from exc
         if result is not None:
+            if result.raw_event_id is not None and normalised.record is not None:
+                hooks.delivered(
+                    hooks.StoredDelivery(
+                        provider, identity.event_type, payload, result.raw_event_id
+                    )
+                )
             return result
         # The secret changed after this process read it (an admin rotated or cleared it,
         # perhaps in another process) and nothing was stored: verify again with the new one.
