@@ -383,6 +383,11 @@ from okrs.metrics.delivery.api_events import router as events_router  # noqa: E4
 api.add_router("/events", events_router)
 api.add_router("/dora", dora_router)
 
+# Effort to outcomes: person-weeks per goal, objective, key result and initiative.
+from okrs.metrics.effort.api import router as effort_router  # noqa: E402
+
+api.add_router("/effort", effort_router)
+
 # POST /api/v1/okrs:lint, the coach over a plan document (okrs.coach).
 from okrs.coach.api import router as coach_router  # noqa: E402
 
