@@ -25,6 +25,7 @@ COMMANDS = (
     "checkin",
     "nudges",
     "dora",
+    "effort",
     "teams",
     "token",
     "user",

@@ -11,62 +11,11 @@ Four person-weeks in all.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 import time_machine
 from django.test import Client
 
-from okrs.goals.checkins.models import CheckIn
-from okrs.goals.models import KeyResult
-from okrs.org.models import ApiToken, Person
-from tests.effort.payloads import merged_pull_request
-
-AFTER_THE_CYCLE = dt.datetime(2027, 1, 10, 12, tzinfo=dt.UTC)
-
-PULL_REQUESTS = [
-    dict(number=1, author="ana", labels=("canary",), merged_at="2026-10-12T09:00:00Z"),
-    dict(number=2, author="ana", branch="canary/weights", merged_at="2026-10-14T09:00:00Z"),
-    dict(number=3, author="ana", title="Bump the linter", merged_at="2026-10-18T22:30:00Z"),
-    dict(number=4, author="ben", title="PLAT-12: quarantine", merged_at="2026-10-13T09:00:00Z"),
-    dict(
-        number=5,
-        author="ana",
-        repository="acme/checkout",
-        body="Initiative: checkout-conversion/one-click",
-        merged_at="2026-10-20T09:00:00Z",
-    ),
-    dict(
-        number=6,
-        author="cleo",
-        repository="acme/checkout",
-        branch="one-click/button",
-        merged_at="2026-10-21T09:00:00Z",
-    ),
-    dict(number=7, author="cleo", repository="acme/checkout", merged_at="2026-10-22T09:00:00Z"),
-]
-
-
-@pytest.fixture
-def delivered(post_github, services) -> None:
-    for fields in PULL_REQUESTS:
-        number = fields.pop("number")
-        response = post_github("pull_request", merged_pull_request(number, **fields))  # type: ignore[arg-type]
-        fields["number"] = number
-        assert response.status_code == 200, response.json()
-    # Redelivered, the first one changes nothing.
-    post_github("pull_request", merged_pull_request(1, author="ana", labels=("canary",)))
-    lead_time = KeyResult.objects.get(key="lead-time")
-    CheckIn.objects.create(
-        key_result=lead_time, value=51, source="api", at=dt.datetime(2026, 11, 2, tzinfo=dt.UTC)
-    )
-
-
-@pytest.fixture
-def api(delivered) -> Client:
-    person = Person.objects.get(email="sam@acme.test")
-    _, token = ApiToken.issue(person, "test")
-    return Client(headers={"Authorization": f"Bearer {token}"})
+from tests.effort.conftest import AFTER_THE_CYCLE
 
 
 def get(api: Client, query: str) -> dict:

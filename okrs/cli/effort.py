@@ -1,0 +1,105 @@
+"""okrs effort: person-weeks per company goal, objective, key result and initiative.
+
+`--format json` prints exactly what GET /api/v1/effort answers. `--backfill` makes work items of
+the pull requests stored before effort was counted (okrs.metrics.effort.services).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from okrs.cli import CommandError
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "effort",
+        help="effort per company goal, objective, key result and initiative, and unlinked work",
+    )
+    parser.add_argument("--cycle", metavar="KEY", help="cycle key")
+    parser.add_argument("--team", metavar="KEY", help="team key (includes its sub-teams)")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--backfill",
+        action="store_true",
+        help="first make work items of the merged pull requests already stored",
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(options: argparse.Namespace) -> int:
+    from django.utils import timezone
+
+    from okrs.goals.models import Cycle
+    from okrs.metrics.effort.selectors import as_json, effort_report
+    from okrs.metrics.effort.services import backfill_work_items, relink_work_items
+    from okrs.org.models import Team
+
+    if options.backfill:
+        added = backfill_work_items()
+        relink_work_items()
+        print(f"{added} work item{'s' if added != 1 else ''} added from stored deliveries")
+        if not options.cycle:
+            return 0
+    if not options.cycle:
+        raise CommandError("--cycle is required (a cycle key such as 2026-Q4)", status=2)
+    cycle = Cycle.objects.filter(key=options.cycle).first()
+    if cycle is None:
+        raise CommandError(f"no cycle {options.cycle!r}")
+    team = None
+    if options.team:
+        team = Team.objects.filter(key=options.team).first()
+        if team is None:
+            raise CommandError(f"no team {options.team!r}")
+    document = as_json(effort_report(cycle, as_of=timezone.now(), team=team))
+    if options.format == "json":
+        print(json.dumps(document, indent=2))
+    else:
+        print(render_text(document))
+    return 0
+
+
+def _figures(entry: dict[str, Any]) -> str:
+    return (
+        f"{entry['person_weeks']:6.1f} pw {entry['share'] * 100:5.1f}%  "
+        f"{entry['work_items']:4d} items {entry['authors']:3d} authors"
+    )
+
+
+def _score(entry: dict[str, Any]) -> str:
+    if entry["score_change"] is None:
+        return ""
+    change = entry["score_change"] * 100
+    return (
+        f"  score {entry['score_from'] * 100:.0f}% -> {entry['score_to'] * 100:.0f}% "
+        f"({change:+.0f} points)"
+    )
+
+
+def render_text(doc: dict[str, Any]) -> str:
+    scope = f"team {doc['team']}" if doc["team"] else "the whole organisation"
+    lines = [
+        f"Effort in {doc['cycle']} for {scope}: {doc['person_weeks']:.1f} person-weeks over "
+        f"{doc['weeks']} weeks, {doc['work_items']} work items by {doc['authors']} people",
+        "",
+    ]
+    key_results: dict[str | None, list[dict[str, Any]]] = {}
+    for kr in doc["key_results"]:
+        key_results.setdefault(kr["objective"], []).append(kr)
+    initiatives: dict[str, list[dict[str, Any]]] = {}
+    for initiative in doc["initiatives"]:
+        initiatives.setdefault(initiative["parent"], []).append(initiative)
+    for goal in doc["goals"]:
+        lines.append(f"{_figures(goal)}  {goal['title']}")
+        for objective in (o for o in doc["objectives"] if o["goal"] == goal["ref"]):
+            lines.append(f"{_figures(objective)}    {objective['ref']}: {objective['title']}")
+            for kr in key_results.get(objective["ref"], []):
+                lines.append(f"{_figures(kr)}      {kr['ref']}{_score(kr)}")
+                for initiative in initiatives.get(kr["ref"], []):
+                    lines.append(f"{_figures(initiative)}        {initiative['ref']}")
+            for initiative in initiatives.get(objective["ref"], []):
+                lines.append(f"{_figures(initiative)}      {initiative['ref']}")
+    lines.append(f"{_figures(doc['unlinked'])}  Unlinked work (no initiative)")
+    return "\n".join(lines)
