@@ -34,6 +34,7 @@ from okrs.metrics.delivery.selectors import (
     metrics_json,
     team_timezones,
 )
+from okrs.metrics.effort.selectors import EffortLine, effort_report
 from okrs.org.models import Organisation, Person, Team
 from okrs.reports.impacts import impact_from_readings
 from okrs.reports.review import (
@@ -46,6 +47,8 @@ from okrs.reports.review import (
     DoraReview,
     DoraWindow,
     DoraWindows,
+    EffortFigure,
+    EffortReview,
     KeyResultLink,
     KeyResultReview,
     Note,
@@ -164,6 +167,43 @@ def build_report(
         ),
         objectives=objectives,
         dora=_dora(team, org, start, moment),
+        effort=_effort(cycle, team, org, moment),
+    )
+
+
+def _effort(
+    cycle: Cycle, team: Team | None, org: Organisation, moment: dt.datetime
+) -> EffortReview:
+    """Person-weeks per goal, objective and key result over the cycle up to the report's
+    moment, with each key result's score over the same weeks (okrs.metrics.effort)."""
+    answer = effort_report(
+        cycle, as_of=moment + dt.timedelta(microseconds=1), team=team, organisation=org
+    )
+
+    def figure(line: EffortLine) -> EffortFigure:
+        return EffortFigure(
+            kind=line.kind,
+            ref=line.ref,
+            title=line.title,
+            person_weeks=round(float(line.tally.person_weeks), 2),
+            share=round(line.share, 4),
+            work_items=line.tally.work_items,
+            authors=len(line.tally.authors),
+            score_from=line.score_from,
+            score_to=line.score_to,
+        )
+
+    return EffortReview(
+        weeks=answer.weeks,
+        person_weeks=round(float(answer.total.person_weeks), 2),
+        work_items=answer.total.work_items,
+        authors=len(answer.total.authors),
+        goals=[figure(line) for line in answer.goals],
+        objectives=[figure(line) for line in answer.objectives],
+        key_results=[figure(line) for line in answer.key_results],
+        unlinked=figure(answer.unlinked),
+        goal_of={line.ref or "": line.parent for line in answer.objectives},
+        objective_of={line.ref or "": line.parent or "" for line in answer.key_results},
     )
 
 

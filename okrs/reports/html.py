@@ -166,6 +166,8 @@ def html_context(report: BusinessReview) -> dict[str, Any]:
         "dora_services": services,
         "service_columns": SERVICE_COLUMNS,
         "dora_missing": p.dora_missing(report),
+        "effort_summary": p.effort_summary(report.effort),
+        "effort_rows": p.effort_rows(report.effort) if report.effort.work_items else [],
     }
 
 

@@ -82,6 +82,7 @@ def render_markdown(report: BusinessReview) -> str:
     else:
         out.append("No objectives in this cycle for this scope.")
     out += ["", *_dora(report)]
+    out += ["", *_effort(report)]
     for number, objective in enumerate(report.objectives, start=1):
         out += ["", *_objective(number, objective)]
     out += [
@@ -94,6 +95,31 @@ def render_markdown(report: BusinessReview) -> str:
         "",
     ]
     return "\n".join(out)
+
+
+def _effort(report: BusinessReview) -> list[str]:
+    out = ["## Effort spent, and what it moved", "", p.effort_summary(report.effort), ""]
+    if not report.effort.work_items:
+        return out[:-1]
+    indent = {0: "", 1: "↳ ", 2: "↳ Key result: "}
+    rows = [
+        [
+            f"**{row.title}**" if row.depth == 0 else indent[row.depth] + row.title,
+            row.person_weeks,
+            row.share,
+            row.moved,
+        ]
+        for row in p.effort_rows(report.effort)
+    ]
+    out += table(
+        ["Goal, objective, key result", "Person-weeks", "Share", "Score, same weeks"], rows
+    )
+    out += [
+        "",
+        "A person-week is one person with work merged in a week, split over what that work "
+        "served. Figures are per goal and team; no one's own effort is shown.",
+    ]
+    return out
 
 
 def _dora(report: BusinessReview) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from okrs.insights.impact import VERDICT_LABEL
 from okrs.numbers import NONE, amount, baseline_amount, rounded_amount
@@ -11,6 +12,8 @@ from okrs.reports.review import (
     DoraComparison,
     DoraMetrics,
     DoraReview,
+    EffortFigure,
+    EffortReview,
     KeyResultReview,
     ObjectiveReview,
     Summary,
@@ -190,3 +193,69 @@ def verdict_counts(summary: Summary) -> str:
         if counts.get(verdict) or verdict == "right_way"
     ]
     return ", ".join(parts)
+
+
+# --- effort: what engineering spent, and what it moved -------------------------------------
+
+
+@dataclass(frozen=True)
+class EffortRow:
+    depth: int  # 0 a goal (or unlinked work), 1 an objective, 2 a key result
+    title: str
+    person_weeks: str
+    share: str
+    moved: str  # a key result's score over the same weeks; blank otherwise
+
+
+def person_weeks(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def effort_summary(effort: EffortReview) -> str:
+    if not effort.work_items:
+        return (
+            "No merged pull requests in this cycle yet: effort is counted from the delivery "
+            "events okrs receives (docs/effort.md)."
+        )
+    return (
+        f"{person_weeks(effort.person_weeks)} person-weeks of engineering over "
+        f"{effort.weeks} weeks: {effort.work_items} merged pull request"
+        f"{'s' if effort.work_items != 1 else ''} by {effort.authors} "
+        f"{'people' if effort.authors != 1 else 'person'}. "
+        f"{percent(effort.unlinked.share)} of it served no initiative (unlinked work)."
+    )
+
+
+def _moved(figure: EffortFigure) -> str:
+    if figure.score_from is None or figure.score_to is None:
+        return ""
+    change = round((figure.score_to - figure.score_from) * 100)
+    return f"{percent(figure.score_from)} → {percent(figure.score_to)} ({change:+d} points)"
+
+
+def effort_rows(effort: EffortReview) -> list[EffortRow]:
+    """Goal, then its objectives, each with its key results; unlinked work last."""
+
+    def row(depth: int, figure: EffortFigure) -> EffortRow:
+        return EffortRow(
+            depth,
+            figure.title,
+            person_weeks(figure.person_weeks),
+            percent(figure.share),
+            _moved(figure),
+        )
+
+    rows = []
+    for goal in effort.goals:
+        rows.append(row(0, goal))
+        for objective in effort.objectives:
+            if effort.goal_of.get(objective.ref or "") != goal.ref:
+                continue
+            rows.append(row(1, objective))
+            rows += [
+                row(2, kr)
+                for kr in effort.key_results
+                if effort.objective_of.get(kr.ref or "") == objective.ref
+            ]
+    rows.append(row(0, effort.unlinked))
+    return rows

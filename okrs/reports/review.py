@@ -192,6 +192,39 @@ class DoraReview:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class EffortFigure:
+    """Effort on one goal, objective or key result, or on no initiative at all (docs/effort.md).
+    `authors` is a count: the review never names or ranks whose effort it was."""
+
+    kind: str  # goal | objective | key_result | unlinked
+    ref: str | None
+    title: str
+    person_weeks: float
+    share: float
+    work_items: int
+    authors: int
+    # Key results: the score at the window's start and end, the same weeks as the effort.
+    score_from: float | None = None
+    score_to: float | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class EffortReview:
+    weeks: int
+    person_weeks: float
+    work_items: int
+    authors: int
+    goals: list[EffortFigure]
+    objectives: list[EffortFigure]
+    key_results: list[EffortFigure]
+    unlinked: EffortFigure
+    # Which goal each objective serves and which objective holds each key result, for the
+    # renderers' nesting: {objective ref: goal ref}, {key result ref: objective ref}.
+    goal_of: dict[str, str | None]
+    objective_of: dict[str, str]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class BusinessReview:
     report: str
     version: int
@@ -203,3 +236,4 @@ class BusinessReview:
     summary: Summary
     objectives: list[ObjectiveReview]
     dora: DoraReview
+    effort: EffortReview

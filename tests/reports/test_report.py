@@ -197,7 +197,7 @@ def test_json_has_stable_keys(reviewed) -> None:
     document = json.loads(render_json(build_report(cycle=reviewed.cycle)))
     assert list(document) == [
         "report", "version", "organisation", "cycle", "scope", "as_of", "generated_at",
-        "summary", "objectives", "dora",
+        "summary", "objectives", "dora", "effort",
     ]  # fmt: skip
     objective = document["objectives"][1]
     assert list(objective) == [

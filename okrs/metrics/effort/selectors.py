@@ -144,6 +144,8 @@ def effort_report(
         .select_related("team", "aligns_to_key_result")
         .order_by("position", "id")
     }
+    # Goals are found through every objective of the cycle, a team's answer or not.
+    all_objectives = dict(objectives)
     if team_ids is not None:
         objectives = {pk: o for pk, o in objectives.items() if o.team_id in team_ids}
     initiatives = [i for i in initiatives if i.objective_id in objectives]
@@ -168,7 +170,6 @@ def effort_report(
     def line(kind: str, ref: str | None, title: str, tally: Tally, **more: object) -> EffortLine:
         return EffortLine(kind, ref, title, tally, share(tally.person_weeks, whole), **more)  # type: ignore[arg-type]
 
-    all_objectives = dict(objectives)
     goal_of = {pk: _goal_of(o, all_objectives) for pk, o in objectives.items()}
 
     scores = _scores(cycle, start, end, team, org)
