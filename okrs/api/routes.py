@@ -372,8 +372,12 @@ def alignment(
     team: str | None = None,
     as_of: AsOf | None = None,
 ) -> Alignment:
-    """The alignment tree of a cycle: nodes with status, edges, and orphaned objectives."""
-    return build_alignment(_evaluate(request, cycle, as_of, team))
+    """The alignment tree of a cycle: nodes with status and effort, edges, and orphaned
+    objectives."""
+    from okrs.metrics.effort.selectors import with_effort
+
+    state = _evaluate(request, cycle, as_of, team)
+    return with_effort(build_alignment(state), state.cycle, as_of=state.as_of)
 
 
 # Delivery events arrive signed by their provider, not with our tokens (okrs.metrics.delivery).

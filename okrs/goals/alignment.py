@@ -33,6 +33,13 @@ class AlignmentNode:
         Field(description="outside the selection (another team or cycle), shown for its edges"),
     ] = False
     cycle: str | None = None
+    effort_person_weeks: Annotated[
+        float | None,
+        Field(
+            description="person-weeks of engineering effort on it in the cycle (docs/effort.md); "
+            "null for nodes outside the selection"
+        ),
+    ] = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

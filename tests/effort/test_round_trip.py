@@ -110,3 +110,14 @@ def test_effort_is_in_the_openapi_document(client):
     operation = document["paths"]["/api/v1/effort"]["get"]
     assert {p["name"] for p in operation["parameters"]} == {"cycle", "team"}
     assert set(operation["responses"]) >= {"200", "404"}
+
+
+def test_the_alignment_map_carries_the_effort_on_each_node(api):
+    with time_machine.travel(AFTER_THE_CYCLE, tick=False):
+        response = api.get("/api/v1/alignment?cycle=2026-Q4")
+
+    effort = {node["id"]: node["effort_person_weeks"] for node in response.json()["nodes"]}
+    assert effort["objective:deploys-advantage"] == 1.67
+    assert effort["key_result:deploys-advantage/lead-time"] == 0.67
+    assert effort["initiative:checkout-conversion/one-click"] == 1.5
+    assert effort["initiative:deploys-advantage/runbooks"] == 0.0

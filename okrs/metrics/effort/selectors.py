@@ -12,10 +12,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db.models import Q
 
+from okrs.goals.alignment import Alignment
 from okrs.goals.evaluation import evaluate_cycle_over, team_subtree
 from okrs.goals.models import Cycle, Initiative, KeyResult, Level, Objective
 from okrs.metrics.effort.arithmetic import (
@@ -116,6 +117,7 @@ def effort_report(
     as_of: dt.datetime,
     team: Team | None = None,
     organisation: Organisation | None = None,
+    with_scores: bool = True,
 ) -> EffortReport:
     org = organisation or Organisation.current()
     start, cycle_end = cycle.bounds(org.timezone)
@@ -172,7 +174,7 @@ def effort_report(
 
     goal_of = {pk: _goal_of(o, all_objectives) for pk, o in objectives.items()}
 
-    scores = _scores(cycle, start, end, team, org)
+    scores = _scores(cycle, start, end, team, org) if with_scores else {}
     objective_tallies = roll_up(by_initiative, {i.pk: i.objective_id for i in initiatives})
     kr_tallies = roll_up(
         {
@@ -316,3 +318,17 @@ def as_json(report: EffortReport) -> dict[str, object]:
 
 def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
+
+
+def with_effort(alignment: Alignment, cycle: Cycle, *, as_of: dt.datetime) -> Alignment:
+    """The alignment map with each objective's, key result's and initiative's person-weeks."""
+    report = effort_report(cycle, as_of=as_of, with_scores=False)
+    figures = {
+        f"{line.kind}:{line.ref}": round(float(line.tally.person_weeks), 2)
+        for line in [*report.objectives, *report.key_results, *report.initiatives]
+    }
+    nodes = [
+        node if node.context else replace(node, effort_person_weeks=figures.get(node.id, 0.0))
+        for node in alignment.nodes
+    ]
+    return replace(alignment, nodes=nodes)

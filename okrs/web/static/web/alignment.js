@@ -260,6 +260,12 @@
     return typeof node.score === "number" ? " · " + Math.round(node.score * 100) + "%" : "";
   }
 
+  // Engineering effort on the node this cycle (docs/effort.md), said in the description.
+  function effortText(node) {
+    var weeks = node.effort_person_weeks;
+    return typeof weeks === "number" && weeks > 0 ? " Effort: " + weeks.toFixed(1) + " person-weeks." : "";
+  }
+
   function titleOf(node) {
     return node.title || node.key;
   }
@@ -312,7 +318,7 @@
   function describe(node) {
     var kind = node.type === "objective" ? LEVEL[node.level] || KIND.objective : KIND[node.type];
     var status = statusOf(node);
-    var text = kind + ": " + node.title + ". " + status.text + scoreText(node).replace(" · ", ", ") + ".";
+    var text = kind + ": " + node.title + ". " + status.text + scoreText(node).replace(" · ", ", ") + "." + effortText(node);
     var hidden = hiddenChildren(node);
     var shownKids = node.children.filter(isAllowed).length;
     if (hidden) text += " Collapsed, " + hidden + " below.";
