@@ -15,6 +15,7 @@ import pytest
 import time_machine
 from django.test import Client
 
+from okrs.org.models import Person
 from tests.effort.conftest import AFTER_THE_CYCLE
 
 
@@ -121,3 +122,21 @@ def test_the_alignment_map_carries_the_effort_on_each_node(api):
     assert effort["key_result:deploys-advantage/lead-time"] == 0.67
     assert effort["initiative:checkout-conversion/one-click"] == 1.5
     assert effort["initiative:deploys-advantage/runbooks"] == 0.0
+
+
+def test_the_objective_page_shows_effort_beside_the_key_results_movement(delivered, client):
+    with time_machine.travel(AFTER_THE_CYCLE, tick=False):
+        client.force_login(Person.objects.get(email="maya@acme.test"))
+        response = client.get("/objectives/deploys-advantage/")
+    page = response.content.decode()
+    assert response.status_code == 200, page[:3000]
+
+    section = page[page.index('id="effort-title"') : page.index('id="initiatives-title"')]
+    assert "1.7 person-weeks of engineering over 14 weeks (3 merged pull requests)" in section
+    assert (
+        '<th scope="row">Reduce deployment lead time from 96 hours to 6 hours</th>'
+        '<td data-label="Person-weeks">0.7</td><td data-label="Score, same weeks">0% → 50%</td>'
+    ) in section
+    assert '<th scope="row">↳ Initiative: Quarantine flaky tests</th>' in section
+    for login in ("ana", "ben", "cleo"):
+        assert f">{login}<" not in section

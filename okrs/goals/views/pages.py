@@ -24,6 +24,7 @@ from okrs.goals.checkins.services import CheckInsRefused, record_checkins
 from okrs.goals.evaluation import KeyResultState, evaluate_cycle, evaluate_key_result
 from okrs.goals.models import Cycle, Initiative, KeyResult, Objective
 from okrs.insights.end_of_cycle import carry_over_choices, end_of_cycle_open
+from okrs.metrics.effort.selectors import objective_effort
 from okrs.metrics.sources.public import is_fed_by_events, public_source
 from okrs.numbers import amount, forecast_amount, plain_number
 from okrs.org.audit import Actor
@@ -94,6 +95,7 @@ def objective_page(request: HttpRequest, key: str) -> HttpResponse:
         {
             "nav": "dashboard",
             "objective": objective,
+            "effort": objective_effort(objective, as_of=state.as_of),
             "state": found,
             "aligns_to_objective": evaluated.aligns_to_objective,
             "aligns_to_key_result": evaluated.aligns_to_key_result,

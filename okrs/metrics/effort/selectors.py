@@ -332,3 +332,29 @@ def with_effort(alignment: Alignment, cycle: Cycle, *, as_of: dt.datetime) -> Al
         for node in alignment.nodes
     ]
     return replace(alignment, nodes=nodes)
+
+
+@dataclass
+class ObjectiveEffort:
+    """What the objective page shows: the objective's effort, and per key result and initiative
+    the person-weeks beside the key result's score over the same weeks."""
+
+    objective: EffortLine
+    key_results: list[EffortLine]
+    initiatives: list[EffortLine]
+    weeks: int
+
+
+def objective_effort(objective: Objective, *, as_of: dt.datetime) -> ObjectiveEffort | None:
+    report = effort_report(objective.cycle, as_of=as_of)
+    line = report.for_objective(objective.key)
+    if line is None:
+        return None
+    return ObjectiveEffort(
+        objective=line,
+        key_results=[kr for kr in report.key_results if kr.parent == objective.key],
+        initiatives=[
+            i for i in report.initiatives if (i.ref or "").startswith(f"{objective.key}/")
+        ],
+        weeks=report.weeks,
+    )
