@@ -215,7 +215,7 @@ def effort_summary(effort: EffortReview) -> str:
     if not effort.work_items:
         return (
             "No merged pull requests in this cycle yet: effort is counted from the delivery "
-            "events okrs receives (docs/effort.md)."
+            "events okrs receives."
         )
     return (
         f"{person_weeks(effort.person_weeks)} person-weeks of engineering over "

@@ -140,3 +140,20 @@ def test_the_objective_page_shows_effort_beside_the_key_results_movement(deliver
     assert '<th scope="row">↳ Initiative: Quarantine flaky tests</th>' in section
     for login in ("ana", "ben", "cleo"):
         assert f">{login}<" not in section
+
+
+def test_the_team_page_shows_the_teams_effort_and_what_it_moved(delivered, client):
+    with time_machine.travel(AFTER_THE_CYCLE, tick=False):
+        client.force_login(Person.objects.get(email="maya@acme.test"))
+        response = client.get("/teams/platform/?cycle=2026-Q4")
+    page = response.content.decode()
+
+    assert response.status_code == 200
+    card = page[page.index('id="effort"') :]
+    card = card[: card.index("</div>")]
+    assert "<strong>2.0</strong> person-weeks" in card
+    assert "17% of it unlinked to any initiative" in card
+    assert (
+        "Reduce deployment lead time from 96 hours to 6 hours: <strong>0.7</strong> "
+        "person-weeks, score 0% → 50%"
+    ) in card

@@ -37,6 +37,7 @@ from okrs.goals.dashboard import (
 )
 from okrs.goals.evaluation import CycleState, KeyResultState, evaluate_cycle
 from okrs.goals.scope import PageScope, page_scope
+from okrs.metrics.effort.selectors import effort_report
 from okrs.metrics.sources.registry import REGISTRY
 from okrs.numbers import amount
 from okrs.org.models import Team
@@ -316,6 +317,9 @@ def team_page(request: HttpRequest, key: str) -> HttpResponse:
                 "objective_counts": [(s, getattr(counts.objectives, s)) for s in STATUSES],
                 "compliance": data.checkin_compliance,
                 "attention_total": len(data.needs_attention),
+                "effort": effort_report(
+                    scope.cycle, as_of=scope.as_of, team=team, organisation=scope.organisation
+                ),
                 "groups": [
                     {
                         "team": n.team,
