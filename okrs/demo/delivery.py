@@ -49,6 +49,8 @@ from okrs.metrics.delivery.models import (
 )
 from okrs.metrics.delivery.selectors import team_timezones
 from okrs.metrics.delivery.signatures import generic_signature
+from okrs.metrics.effort.intake import WorkItemRecord
+from okrs.metrics.effort.services import record_work_item
 from okrs.org.audit import Actor
 from okrs.org.models import Team
 
@@ -323,6 +325,25 @@ def _incident(
     return resolved
 
 
+def _work_items(changes: list[Change]) -> None:
+    """The work items of the changes written directly (the delivered ones arrive by ingestion)."""
+    for change in changes:
+        fields = work_fields(change)
+        record_work_item(
+            WorkItemRecord(
+                provider="generic",
+                external_id=f"{PREFIX}change-{change.commit_sha[:12]}",
+                author=fields["author"],
+                title=fields["title"],
+                body=fields["body"],
+                labels=tuple(fields["labels"]),
+                branch=fields["branch"],
+                merged_at=change.merged_at or change.first_commit_at,
+            ),
+            raw_event_id=None,
+        )
+
+
 def _save(rows: _Rows, *, since: dt.datetime) -> list[tuple[dt.datetime, dict[str, Any]]]:
     """Write the rows from before `since`; return the later ones as the generic events that
     deliver them, each with the instant it arrives."""
@@ -347,6 +368,7 @@ def _save(rows: _Rows, *, since: dt.datetime) -> list[tuple[dt.datetime, dict[st
             change.deployment = created[index]
             changes.append(change)
     Change.objects.bulk_create(changes)
+    _work_items(changes)
     incidents = []
     for cause, incident in rows.incidents:
         if incident.opened_at >= since:
@@ -392,7 +414,28 @@ def _change_event(change: Change) -> tuple[dt.datetime, dict[str, Any]]:
         "first_commit_at": _iso(change.first_commit_at),
         "merged_at": _iso(merged),
         "pull_request": change.pull_request,
+        **work_fields(change),
     }
+
+
+# Who wrote a change and what it was for, so that the demo's effort (docs/effort.md) shows
+# each way of linking and some unlinked work: a label, a branch prefix, an Initiative: line.
+_WORK = (
+    {"labels": ["canary"], "title": "Shift canary traffic by weight"},
+    {"branch": "build-cache/remote", "title": "Read the remote build cache first"},
+    {"body": "Initiative: dependable-service/slo-alerting", "title": "Burn-rate alert"},
+    {"title": "Bump dependencies"},
+    {"title": "Tidy the logging"},
+)
+
+
+def work_fields(change: Change) -> dict[str, Any]:
+    """The pull request's author, title, labels, branch and body, chosen by its commit."""
+    seed = zlib.crc32(change.commit_sha.encode())
+    fields: dict[str, Any] = {"labels": [], "branch": f"change/{change.commit_sha[:8]}", "body": ""}
+    fields.update(_WORK[seed % len(_WORK)])
+    fields["author"] = f"{change.service.key}-dev-{seed // 7 % 3 + 1}"
+    return fields
 
 
 def _incident_events(incident: Incident, *, cause: str) -> list[tuple[dt.datetime, dict[str, Any]]]:
