@@ -6,12 +6,16 @@ answers people meet most: refusals of each kind, and the types of the parameters
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from typing import Any
+from typing import Any, get_args, get_type_hints
 
 import pytest
 from django.test import Client
 from jsonschema import Draft202012Validator
+from pydantic import BaseModel, TypeAdapter
+
+from okrs.api.routes import api
 
 CHECK_IN = "/api/v1/key-results/deploys-advantage%2Flead-time/check-ins"
 
@@ -163,3 +167,46 @@ def test_auth_refusals_match_the_document(world, document) -> None:
     response = viewer.post(CHECK_IN, '{"value": 5}', content_type="application/json")
     assert response.status_code == 403
     assert_documented(document, "post", "/api/v1/key-results/{ref}/check-ins", response)
+
+
+def answer_models() -> dict[str, set[type]]:
+    """Every shape some route answers with (models and dataclasses, nested ones included), by
+    the name the document gives its schema."""
+    found: dict[str, set[type]] = {}
+    seen: set[Any] = set()
+
+    def visit(annotation: Any) -> None:
+        if annotation in seen:
+            return
+        seen.add(annotation)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            found.setdefault(annotation.__name__, set()).add(annotation)
+            for field in annotation.model_fields.values():
+                visit(field.annotation)
+        elif isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
+            found.setdefault(annotation.__name__, set()).add(annotation)
+            for hint in get_type_hints(annotation).values():
+                visit(hint)
+        for argument in get_args(annotation):
+            visit(argument)
+
+    for _, router in api._routers:
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                for wrapper in operation.response_models.values():
+                    visit(wrapper.model_fields["response"].annotation)
+    return found
+
+
+def test_no_two_answer_shapes_share_a_name() -> None:
+    # The document keys its schemas by class name: a second class of the same name silently
+    # replaces the first, and every answer of the first then breaks its own document.
+    models = answer_models()
+    assert {"EffortOut", "DoraDetailOut", "ObjectiveDetail", "KeyResultScore"} <= models.keys()
+    clashes = {
+        name: sorted(f"{shape.__module__}.{shape.__qualname__}" for shape in shapes)
+        for name, shapes in models.items()
+        if len({json.dumps(TypeAdapter(shape).json_schema(), sort_keys=True) for shape in shapes})
+        > 1
+    }
+    assert clashes == {}

@@ -32,26 +32,26 @@ class EffortQuery(Schema):
     )
 
 
-class Figures(BaseModel):
+class EffortFigures(BaseModel):
     person_weeks: float = Field(description="person-weeks of effort (docs/effort.md)")
     share: float = Field(description="share of all the person-weeks of this answer, 0 to 1")
     work_items: int = Field(description="merged pull requests, merge requests and changes")
     authors: int = Field(description="how many people authored them (a count, never names)")
 
 
-class GoalOut(Figures):
+class EffortGoal(EffortFigures):
     ref: str | None = Field(description="the company objective's key; null: not aligned to one")
     title: str
 
 
-class ObjectiveOut(Figures):
+class EffortObjective(EffortFigures):
     ref: str
     title: str
     goal: str | None
     team: str | None
 
 
-class KeyResultOut(Figures):
+class EffortKeyResult(EffortFigures):
     ref: str
     title: str
     objective: str
@@ -60,7 +60,7 @@ class KeyResultOut(Figures):
     score_change: float | None
 
 
-class InitiativeOut(Figures):
+class EffortInitiative(EffortFigures):
     ref: str
     title: str
     parent: str = Field(description="its key result (OBJECTIVE_KEY/KR_KEY), else its objective")
@@ -78,11 +78,11 @@ class EffortOut(BaseModel):
     person_weeks: float
     work_items: int
     authors: int
-    goals: list[GoalOut]
-    objectives: list[ObjectiveOut]
-    key_results: list[KeyResultOut]
-    initiatives: list[InitiativeOut]
-    unlinked: Figures
+    goals: list[EffortGoal]
+    objectives: list[EffortObjective]
+    key_results: list[EffortKeyResult]
+    initiatives: list[EffortInitiative]
+    unlinked: EffortFigures
 
 
 class Error(BaseModel):
