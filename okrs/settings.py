@@ -241,6 +241,10 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}, "huey": {"level": "WARNING"}},
 }
 
+# Effort (docs/effort.md): the credential through which an issue's Jira epic is looked up; unset,
+# the only credential of kind jira, if there is exactly one.
+EFFORT_JIRA_CREDENTIAL = config.env("OKRS_EFFORT_JIRA_CREDENTIAL", "") or ""
+
 # Slack (docs/slack.md). The Web API base URL is a setting for GovSlack and for tests.
 SLACK_CLIENT_ID = config.env("OKRS_SLACK_CLIENT_ID", "")
 SLACK_CLIENT_SECRET = config.env("OKRS_SLACK_CLIENT_SECRET", "")

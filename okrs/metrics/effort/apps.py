@@ -18,3 +18,5 @@ class EffortConfig(AppConfig):
         # Any change to an initiative (apply, the editor, a delete) may move links.
         post_save.connect(services.plan_changed, sender=Initiative, dispatch_uid="effort-save")
         post_delete.connect(services.plan_changed, sender=Initiative, dispatch_uid="effort-del")
+        # The worker (okrs worker, okrs serve) knows only the tasks imported at start-up.
+        from okrs.metrics.effort import tasks  # noqa: F401

@@ -3,7 +3,9 @@
 1. a line `Initiative: OBJECTIVE_KEY/INITIATIVE_KEY` in the title or the body;
 2. a label, or a branch prefix, listed in the initiative's `work` (`label:canary`,
    `branch:canary/`);
-3. an issue key (`PLAT-123`) in the title or the branch that the initiative lists (`jira:PLAT-123`).
+3. an issue key (`PLAT-123`) in the title or the branch that the initiative lists (`jira:PLAT-123`),
+   or whose epic it lists (method `epic`: the epics come from Jira, looked up beforehand by
+   okrs.metrics.effort.jira and handed in as a mapping).
 
 Anything else is unlinked. Plain values in, plain values out: no Django, no models.
 """
@@ -11,14 +13,15 @@ Anything else is unlinked. Plain values in, plain values out: no Django, no mode
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 LINE = "line"
 LABEL = "label"
 BRANCH = "branch"
 ISSUE = "issue"
-METHODS = (LINE, LABEL, BRANCH, ISSUE)
+EPIC = "epic"
+METHODS = (LINE, LABEL, BRANCH, ISSUE, EPIC)
 
 WORK_KINDS = ("label", "branch", "jira")
 
@@ -75,7 +78,8 @@ class Item:
 class Link:
     initiative_id: int | None
     method: str  # one of METHODS, "" when unlinked
-    detail: str  # what matched: the line's reference, "label:canary", "PLAT-12"
+    # What matched: the line's reference, "label:canary", "PLAT-12", "PLAT-123 in PLAT-12".
+    detail: str
 
 
 UNLINKED = Link(None, "", "")
@@ -91,9 +95,15 @@ def issue_keys(item: Item) -> list[str]:
     return found
 
 
-def link(item: Item, targets: Sequence[Target]) -> Link:
+def lists_issues(targets: Sequence[Target]) -> bool:
+    """Whether any initiative lists an issue key: only then is an issue's epic worth asking."""
+    return any(entry.kind == "jira" for target in targets for entry in target.work)
+
+
+def link(item: Item, targets: Sequence[Target], epics: Mapping[str, str] | None = None) -> Link:
     """The first method that matches, and within it the first target in `targets`' order
-    (callers put first the initiatives whose cycle holds the item's merge)."""
+    (callers put first the initiatives whose cycle holds the item's merge). `epics` maps an
+    issue key to its epic's key, for the keys Jira has been asked about."""
     by_ref: dict[str, Target] = {}
     for target in targets:
         by_ref.setdefault(target.ref, target)
@@ -117,4 +127,12 @@ def link(item: Item, targets: Sequence[Target]) -> Link:
             for entry in target.work:
                 if entry.kind == "jira" and entry.value.upper() == key:
                     return Link(target.id, ISSUE, key)
+    for key in keys:
+        epic = (epics or {}).get(key)
+        if not epic:
+            continue
+        for target in targets:
+            for entry in target.work:
+                if entry.kind == "jira" and entry.value.upper() == epic:
+                    return Link(target.id, EPIC, f"{key} in {epic}")
     return UNLINKED

@@ -8,8 +8,12 @@ WorkItem       one merged pull request (GitHub), merge request (GitLab) or gener
   merged_at    when it was merged; the week it counts in.
   raw_event    the delivery it came from (its service decides a team's unlinked work).
   initiative   the initiative it is linked to, null when unlinked.
-  link_method  how: line | label | branch | issue, "" when unlinked.
-  link_detail  what matched ("checkout/canary", "label:canary", "PLAT-12").
+  link_method  how: line | label | branch | issue | epic, "" when unlinked.
+  link_detail  what matched ("checkout/canary", "label:canary", "PLAT-12", "PLAT-123 in PLAT-12").
+
+IssueEpic      what Jira said an issue's epic is (okrs.metrics.effort.jira), asked once per issue.
+  issue_key    "PLAT-123".
+  epic_key     "PLAT-12"; "" when the issue has no epic or Jira has no such issue.
 """
 
 from __future__ import annotations
@@ -50,3 +54,12 @@ class WorkItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} {self.external_id}"
+
+
+class IssueEpic(models.Model):
+    issue_key = models.CharField(max_length=100, unique=True)
+    epic_key = models.CharField(max_length=100, blank=True)
+    looked_up_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.issue_key} in {self.epic_key or 'no epic'}"

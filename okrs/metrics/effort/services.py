@@ -3,19 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from okrs.goals.models import Initiative
 from okrs.metrics.delivery.ingest.hooks import StoredDelivery
 from okrs.metrics.delivery.models import Outcome, RawEvent
 from okrs.metrics.effort import linking
 from okrs.metrics.effort.intake import WorkItemRecord, work_item
-from okrs.metrics.effort.models import WorkItem
+from okrs.metrics.effort.jira import JiraAccess, epic_of, jira_access
+from okrs.metrics.effort.models import IssueEpic, WorkItem
+from okrs.metrics.sources.registry import SourceError
 from okrs.org.models import Organisation
+
+log = logging.getLogger(__name__)
+
+# Issues asked of Jira in one run of the look-up task: a backfill of years of pull requests
+# spreads over several runs instead of holding a worker for an hour.
+MOST_LOOKUPS_PER_RUN = 200
 
 
 @dataclass(frozen=True)
@@ -45,21 +56,35 @@ def _candidates() -> list[_Candidate]:
     return found
 
 
-def _link(item: WorkItem | WorkItemRecord, candidates: list[_Candidate]) -> linking.Link:
+def _item(item: WorkItem | WorkItemRecord) -> linking.Item:
+    return linking.Item(item.title, item.body, tuple(item.labels), item.branch)
+
+
+def _link(
+    item: WorkItem | WorkItemRecord,
+    candidates: list[_Candidate],
+    epics: Mapping[str, str] | None = None,
+) -> linking.Link:
     # Initiatives of the cycle the item was merged in come first; the sort keeps plan order.
     ordered = sorted(candidates, key=lambda c: not (c.start <= item.merged_at < c.end))
-    return linking.link(
-        linking.Item(item.title, item.body, tuple(item.labels), item.branch),
-        [c.target for c in ordered],
-    )
+    return linking.link(_item(item), [c.target for c in ordered], epics)
+
+
+def _known_epics(keys: list[str] | None = None) -> dict[str, str]:
+    """What Jira said of these issues (of every issue asked about, without `keys`)."""
+    rows = IssueEpic.objects.exclude(epic_key="")
+    if keys is not None:
+        rows = rows.filter(issue_key__in=keys)
+    return dict(rows.values_list("issue_key", "epic_key"))
 
 
 def record_work_item(record: WorkItemRecord, *, raw_event_id: int | None) -> WorkItem | None:
     """Store a work item once (None when it was already there) and link it."""
-    found = _link(record, _candidates())
+    candidates = _candidates()
+    found = _link(record, candidates, _known_epics(linking.issue_keys(_item(record))))
     try:
         with transaction.atomic():
-            return WorkItem.objects.create(
+            created = WorkItem.objects.create(
                 provider=record.provider,
                 external_id=record.external_id[:300],
                 author=record.author[:200],
@@ -75,6 +100,64 @@ def record_work_item(record: WorkItemRecord, *, raw_event_id: int | None) -> Wor
             )
     except IntegrityError:
         return None  # the same pull request told again (another delivery of it): nothing changes
+    if found is linking.UNLINKED and _asks_jira(record, candidates):
+        transaction.on_commit(_queue_epic_lookups)
+    return created
+
+
+def _asks_jira(item: WorkItem | WorkItemRecord, candidates: list[_Candidate]) -> bool:
+    """Whether Jira may know an epic that links the item: it names issues not asked about yet,
+    and some initiative lists an issue key."""
+    keys = linking.issue_keys(_item(item))
+    if not keys or not linking.lists_issues([c.target for c in candidates]):
+        return False
+    return IssueEpic.objects.filter(issue_key__in=keys).count() < len(keys)
+
+
+def _queue_epic_lookups() -> None:
+    from okrs.metrics.effort.tasks import look_up_epics  # the task module imports this one
+
+    look_up_epics()
+
+
+def look_up_epics(*, access: JiraAccess | None = None) -> int:
+    """Ask Jira for the epic of each issue named by unlinked work and not asked about yet (at
+    most MOST_LOOKUPS_PER_RUN), then link again; how many issues were asked about.
+
+    A temporary failure (Jira down, rate limited) raises SourceError after keeping what was
+    learnt, so that the task is retried; refused credentials stop the run until the next
+    trigger and are logged, never with the credential."""
+    access = access or jira_access()
+    if access is None:
+        return 0
+    candidates = _candidates()
+    if not linking.lists_issues([c.target for c in candidates]):
+        return 0
+    asked = set(IssueEpic.objects.values_list("issue_key", flat=True))
+    wanted: list[str] = []
+    unlinked = WorkItem.objects.filter(initiative__isnull=True).order_by("-merged_at", "-id")
+    for item in unlinked.iterator():
+        for key in linking.issue_keys(_item(item)):
+            if key not in asked and key not in wanted:
+                wanted.append(key)
+        if len(wanted) >= MOST_LOOKUPS_PER_RUN:
+            break
+    failure: SourceError | None = None
+    for key in wanted[:MOST_LOOKUPS_PER_RUN]:
+        try:
+            epic = epic_of(key, access=access)
+        except SourceError as error:
+            failure = error
+            break
+        IssueEpic.objects.update_or_create(
+            issue_key=key, defaults={"epic_key": epic, "looked_up_at": timezone.now()}
+        )
+    relink_work_items()
+    if failure is not None:
+        log.warning("looking up Jira epics through %r: %s", access.credential, failure)
+        if not failure.permanent:
+            raise failure
+    return len(wanted[:MOST_LOOKUPS_PER_RUN])
 
 
 def receive_delivery(delivery: StoredDelivery) -> None:
@@ -104,9 +187,10 @@ def backfill_work_items() -> int:
 def relink_work_items() -> int:
     """Link every work item again under the plan as it is now; returns how many changed."""
     candidates = _candidates()
+    epics = _known_epics()
     changed = []
     for item in WorkItem.objects.all().iterator():
-        found = _link(item, candidates)
+        found = _link(item, candidates, epics)
         now = (found.initiative_id, found.method, found.detail[:300])
         if now != (item.initiative_id, item.link_method, item.link_detail):
             item.initiative_id, item.link_method, item.link_detail = now
@@ -130,5 +214,8 @@ def plan_changed(**_: Any) -> None:
     def relink_if_latest() -> None:
         if getattr(_latest, "token", None) is token:
             relink_work_items()
+            # An initiative that now lists an issue key may be reached through an epic.
+            if linking.lists_issues([c.target for c in _candidates()]):
+                _queue_epic_lookups()
 
     transaction.on_commit(relink_if_latest)
