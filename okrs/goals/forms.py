@@ -196,6 +196,24 @@ class InitiativeForm(EditorForm):
         error_messages={"invalid": "'completed_on' must be a date (YYYY-MM-DD)"},
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+    work = forms.CharField(
+        required=False,
+        label="Its work",
+        help_text="Which merged pull requests are this initiative's, one per line: "
+        "label:NAME, branch:PREFIX or jira:ISSUE-KEY (an issue or its epic). A pull request "
+        "with a line 'Initiative: OBJECTIVE/INITIATIVE' is linked without any.",
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false", "autocomplete": "off"}),
+    )
+
+    def work_entries(self) -> list[str]:
+        """The entries as typed, one a line (commas separate them too), blanks left out."""
+        text = self.cleaned_data.get("work") or ""
+        return [
+            entry.strip()
+            for line in text.splitlines()
+            for entry in line.split(",")
+            if entry.strip()
+        ]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -15,7 +15,9 @@ import pytest
 from django.test import Client
 
 from okrs.goals.models import Initiative, KeyResult, Objective
+from okrs.metrics.effort.models import WorkItem
 from okrs.org.models import AuditEntry, Person
+from tests.conftest import NOW
 
 # --- helpers -----------------------------------------------------------------------------------
 
@@ -239,6 +241,34 @@ def test_initiatives_are_created_and_edited(world: Any, client: Client) -> None:
     assert (entry.before["status"], entry.after["status"]) == ("planned", "done")
 
 
+def test_an_initiative_s_work_is_edited_and_relinks_what_merged(
+    world: Any, client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    signed_in(client, world.platform_lead)
+    client.post("/objectives/deploys-advantage/new-initiative/", initiative_data())
+    item = WorkItem.objects.create(
+        provider="generic", external_id="c-1", author="ana", labels=["canary"], merged_at=NOW
+    )
+    assert item.initiative is None
+
+    with django_capture_on_commit_callbacks(execute=True):
+        edited = client.post(
+            "/initiatives/deploys-advantage/canary/edit/",
+            initiative_data(work="label:canary\nbranch:canary/, jira:PLAT-12"),
+        )
+
+    assert edited.status_code == 302
+    initiative = Initiative.objects.get(key="canary")
+    assert initiative.work == ["label:canary", "branch:canary/", "jira:PLAT-12"]
+    item.refresh_from_db()
+    assert (item.initiative, item.link_method) == (initiative, "label")
+    entry = last_audit("initiative", "deploys-advantage/canary")
+    assert entry.before is not None and entry.after is not None
+    assert (entry.before["work"], entry.after["work"]) == ([], initiative.work)
+    form = field_html(client.get("/initiatives/deploys-advantage/canary/edit/"), "work")
+    assert "label:canary\nbranch:canary/\njira:PLAT-12</textarea>" in form
+
+
 def test_the_objective_editor_lists_its_key_results_with_edit_links(
     world: Any, client: Client
 ) -> None:
@@ -403,6 +433,16 @@ INITIATIVE_ERRORS = [
     ({"owner": "nobody@acme.test"}, "owner", "unknown owner 'nobody@acme.test'"),
     ({"status": "someday"}, "status", "unknown status 'someday'"),
     ({"completed_on": "next week"}, "completed_on", "'completed_on' must be a date (YYYY-MM-DD)"),
+    (
+        {"work": "label:canary\nticket:PLAT-12"},
+        "work",
+        "work entry 'ticket:PLAT-12' must be label:NAME, branch:PREFIX or jira:ISSUE-KEY",
+    ),
+    (
+        {"work": "label:canary, label:canary"},
+        "work",
+        "work entry 'label:canary' is listed twice",
+    ),
 ]
 
 

@@ -68,7 +68,7 @@ OBJECTIVE_FIELDS = (
 KEY_RESULT_FIELDS = (
     "key", "title", "owner", "kind", "baseline", "target", "unit", "weight", "source",
 )  # fmt: skip
-INITIATIVE_FIELDS = ("key", "title", "key_result", "owner", "status", "completed_on")
+INITIATIVE_FIELDS = ("key", "title", "key_result", "owner", "status", "completed_on", "work")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -565,6 +565,7 @@ def _initiative_form_page(
             "owner": initiative.owner.email.lower() if initiative.owner else "",
             "status": initiative.status,
             "completed_on": initiative.completed_on,
+            "work": "\n".join(str(entry) for entry in initiative.work or []),
         }
     form = InitiativeForm(
         request.POST if request.method == "POST" else None,
@@ -585,7 +586,9 @@ def _initiative_form_page(
             owner=_blank(data["owner"].lower()),
             status=data["status"],
             completed_on=data["completed_on"],
+            work=form.work_entries(),
         )
+        spec.work_lines = [0] * len(spec.work)
         problems = validate_plan(_plan_with(objective, spec, creating=creating))
         if place_problems(form, problems, spec):
             try:
@@ -616,6 +619,7 @@ def _save_initiative(
         "owner": person_by_email(spec.owner),
         "status": spec.status,
         "completed_on": spec.completed_on,
+        "work": spec.work,
     }
     if initiative is None:
         return services.create_initiative(actor=actor, objective=objective, key=spec.key, **values)
