@@ -53,12 +53,33 @@ def run(options: argparse.Namespace) -> int:
         team = Team.objects.filter(key=options.team).first()
         if team is None:
             raise CommandError(f"no team {options.team!r}")
-    document = as_json(effort_report(cycle, as_of=timezone.now(), team=team))
+    now = timezone.now()
+    document = as_json(effort_report(cycle, as_of=now, team=team))
     if options.format == "json":
         print(json.dumps(document, indent=2))
     else:
         print(render_text(document))
+        for line in _coach_lines(document, now=now):
+            print(line)
     return 0
+
+
+def _coach_lines(document: dict[str, Any], *, now: Any) -> list[str]:
+    """The coach's OKR013 for the answer's initiatives that no work links to."""
+    from okrs.coach.work import unlinked_initiatives
+    from okrs.goals.models import Initiative
+
+    refs = {entry["ref"] for entry in document["initiatives"]}
+    initiatives = [
+        i
+        for i in Initiative.objects.filter(objective__cycle__key=document["cycle"]).select_related(
+            "objective__cycle"
+        )
+        if f"{i.objective.key}/{i.key}" in refs
+    ]
+    findings = unlinked_initiatives(initiatives, now=now).values()
+    lines = [f"{f.rule} {f.severity} {f.ref}: {f.message}; {f.suggestion}" for f in findings]
+    return ["", *lines] if lines else []
 
 
 def _figures(entry: dict[str, Any]) -> str:

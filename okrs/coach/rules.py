@@ -9,9 +9,10 @@ rule by its id.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 
 from okrs.ascode.parse import KeyResultSpec, ObjectiveSpec, Plan
@@ -54,8 +55,12 @@ RULES = {
         Rule("OKR010", WARNING, "objective that holds a number"),
         Rule("OKR011", WARNING, "team or individual objective not aligned to a goal"),
         Rule("OKR012", WARNING, "person owning more than five key results in a cycle"),
+        Rule("OKR013", WARNING, "initiative that no merged work has linked to in two weeks"),
     )
 }
+
+# How long work has to link to an initiative before the coach says nothing does.
+UNLINKED_INITIATIVE_DAYS = 14
 
 
 @dataclass(frozen=True)
@@ -397,3 +402,29 @@ def lint_plan(plan: Plan) -> list[Finding]:
             if finding:
                 found.append(finding)
     return sorted(found, key=lambda finding: (finding.line or 0, finding.rule))
+
+
+# ---------------------------------------------------------------------------------------------
+# Initiatives and the work that links to them (the database's facts, given by okrs.coach.work)
+
+
+def unlinked_initiative_finding(
+    *, ref: str, since: dt.date, today: dt.date, linked_items: int, work: Sequence[str]
+) -> Finding | None:
+    """OKR013: an initiative that no merged work has linked to, `UNLINKED_INITIATIVE_DAYS`
+    after `since` (the later of its cycle's start and when it was planned)."""
+    waited = (today - since).days
+    if linked_items or waited < UNLINKED_INITIATIVE_DAYS:
+        return None
+    listed = f" (it lists {', '.join(work)})" if work else " (it lists no work)"
+    objective_key, _, initiative_key = ref.partition("/")
+    return _finding(
+        "OKR013",
+        ref,
+        None,
+        f"no merged pull request has linked to this initiative in the {waited} days since "
+        f"{since.isoformat()}{listed}",
+        f"list the labels, branch prefixes or Jira issues its work uses in `work`, or add a "
+        f"line 'Initiative: {objective_key}/{initiative_key}' to its pull requests; if nobody "
+        "works on it, say so: drop it or plan the work",
+    )

@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from okrs.org.models import KEY_VALIDATOR, Person, Team
 
@@ -204,6 +205,9 @@ class Initiative(models.Model):
     # Which merged pull requests are this initiative's work: ["label:canary", "branch:canary/",
     # "jira:PLAT-12"] (docs/effort.md). Read by okrs.metrics.effort's linking.
     work = models.JSONField(default=list, blank=True)
+    # When it was planned: the coach gives work two weeks from then (or from its cycle's start)
+    # to link to it before saying nothing does (okrs.coach.work).
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ("position", "id")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import time_machine
 from django.test import Client
 
 from okrs.cli import main
+from okrs.goals.models import Initiative
 from okrs.metrics.effort.models import WorkItem
 from tests.effort.conftest import AFTER_THE_CYCLE
 
@@ -48,6 +50,22 @@ def test_text_shows_goal_objective_key_result_initiative_and_unlinked(delivered,
         for line in lines
     )
     assert lines[-1] == "   0.8 pw  20.8%     2 items   2 authors  Unlinked work (no initiative)"
+
+
+def test_text_ends_with_the_coach_on_initiatives_nothing_links_to(delivered, capsys) -> None:
+    Initiative.objects.update(created_at=dt.datetime(2026, 10, 1, tzinfo=dt.UTC))
+    with time_machine.travel(dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC), tick=False):
+        assert main(["effort", "--cycle", "2026-Q4"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+
+    assert lines[-2:] == [
+        "",
+        "OKR013 warning deploys-advantage/runbooks: no merged pull request has linked to this "
+        "initiative in the 50 days since 2026-10-01 (it lists no work); list the labels, branch "
+        "prefixes or Jira issues its work uses in `work`, or add a line 'Initiative: "
+        "deploys-advantage/runbooks' to its pull requests; if nobody works on it, say so: drop "
+        "it or plan the work",
+    ]
 
 
 def test_an_unknown_cycle_or_team_fails_with_a_message(delivered, capsys) -> None:

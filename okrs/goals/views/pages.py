@@ -17,6 +17,7 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from okrs.coach.work import unlinked_initiatives
 from okrs.goals import scoring
 from okrs.goals.checkins.forms import CheckInForm, form_for
 from okrs.goals.checkins.models import CheckIn
@@ -24,7 +25,7 @@ from okrs.goals.checkins.services import CheckInsRefused, record_checkins
 from okrs.goals.evaluation import KeyResultState, evaluate_cycle, evaluate_key_result
 from okrs.goals.models import Cycle, Initiative, KeyResult, Objective
 from okrs.insights.end_of_cycle import carry_over_choices, end_of_cycle_open
-from okrs.metrics.effort.selectors import objective_effort
+from okrs.metrics.effort.selectors import initiative_effort, objective_effort
 from okrs.metrics.sources.public import is_fed_by_events, public_source
 from okrs.numbers import amount, forecast_amount, plain_number
 from okrs.org.audit import Actor
@@ -89,6 +90,7 @@ def objective_page(request: HttpRequest, key: str) -> HttpResponse:
     links = list(
         objective.contribution_links.select_related("to_objective", "to_key_result__objective")
     )
+    coach = unlinked_initiatives(initiatives, now=state.as_of, organisation=org)
     return render(
         request,
         "goals/pages/objective.html",
@@ -100,7 +102,10 @@ def objective_page(request: HttpRequest, key: str) -> HttpResponse:
             "aligns_to_objective": evaluated.aligns_to_objective,
             "aligns_to_key_result": evaluated.aligns_to_key_result,
             "children": [(child, by_key.get(child.key)) for child in children],
-            "initiatives": _with_impacts(initiatives, org, timezone.now()),
+            "initiatives": [
+                (initiative, impact, coach.get(initiative.pk))
+                for initiative, impact in _with_impacts(initiatives, org, state.as_of)
+            ],
             "links": links,
             "can_edit": can_edit_objective(person, objective),
             # Offered from the cycle's last week on, into the next cycle of the same length
@@ -323,7 +328,8 @@ def initiative_page(request: HttpRequest, objective_key: str, initiative_key: st
     )
     person = signed_in(request)
     org = Organisation.current()
-    [(_, impact)] = _with_impacts([initiative], org, timezone.now())
+    now = timezone.now()
+    [(_, impact)] = _with_impacts([initiative], org, now)
     return render(
         request,
         "goals/pages/initiative.html",
@@ -332,6 +338,8 @@ def initiative_page(request: HttpRequest, objective_key: str, initiative_key: st
             "initiative": initiative,
             "objective": initiative.objective,
             "impact": impact,
+            "effort": initiative_effort(initiative, as_of=now),
+            "coach": list(unlinked_initiatives([initiative], now=now, organisation=org).values()),
             "can_edit": can_edit_objective(person, initiative.objective),
         },
     )

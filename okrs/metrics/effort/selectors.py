@@ -358,3 +358,60 @@ def objective_effort(objective: Objective, *, as_of: dt.datetime) -> ObjectiveEf
         ],
         weeks=report.weeks,
     )
+
+
+@dataclass(frozen=True)
+class LinkedWork:
+    """One linked work item as the initiative page lists it: what, when, how it was linked;
+    never who (docs/effort.md, privacy)."""
+
+    title: str
+    merged_at: dt.datetime
+    method: str
+    detail: str
+
+    @property
+    def how(self) -> str:
+        """How it was linked, in words: "label canary", "PLAT-123 in the epic PLAT-12"."""
+        if self.method == "line":
+            return "an Initiative: line"
+        if self.method in ("label", "branch"):
+            return self.detail.replace(":", " ", 1)
+        if self.method == "epic":
+            issue, _, epic = self.detail.partition(" in ")
+            return f"{issue} in the epic {epic}"
+        return f"issue {self.detail}"
+
+
+@dataclass
+class InitiativeEffort:
+    """What the initiative page shows: its effort over the cycle's weeks, beside its key
+    result's score over the same weeks, and the work linked to it."""
+
+    initiative: EffortLine
+    key_result: EffortLine | None
+    weeks: int
+    recent: list[LinkedWork]
+
+
+RECENT_WORK = 20
+
+
+def initiative_effort(initiative: Initiative, *, as_of: dt.datetime) -> InitiativeEffort | None:
+    report = effort_report(initiative.objective.cycle, as_of=as_of)
+    ref = f"{initiative.objective.key}/{initiative.key}"
+    line = next((i for i in report.initiatives if i.ref == ref), None)
+    if line is None:
+        return None
+    items = WorkItem.objects.filter(
+        initiative=initiative, merged_at__gte=report.start, merged_at__lt=report.end
+    ).order_by("-merged_at", "-id")[:RECENT_WORK]
+    return InitiativeEffort(
+        initiative=line,
+        key_result=report.for_key_result(line.parent or ""),
+        weeks=report.weeks,
+        recent=[
+            LinkedWork(item.title, item.merged_at, item.link_method, item.link_detail)
+            for item in items
+        ],
+    )
