@@ -1,10 +1,12 @@
 """The coach on initiatives and the work that links to them (OKR013), from the database.
 
-While okrs receives merged work at all (some work item exists), an initiative still planned or
-in progress in a running cycle that no work item has linked to, two weeks after the later of
-its cycle's start and when it was planned, gets OKR013: its `work` probably does not match how
-its pull requests are labelled or named (docs/effort.md). Shown on the initiative's page, the
-objective's page and by `okrs effort`.
+An initiative expected to have engineering work (it lists `work`, or its objective's team, or a
+team below it, owns a service whose merged work okrs receives), still planned or in progress in
+a running cycle, that no work item has linked to two weeks after the later of its cycle's start
+and when it was planned, gets OKR013: its `work` probably does not match how its pull requests
+are labelled or named (docs/effort.md). An initiative of a team that ships no code (a customer
+success plan) is not expected to have any. Shown on the initiative's page, the objective's page
+and by `okrs effort`.
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ from django.db.models import Count
 from okrs.coach.rules import Finding, unlinked_initiative_finding
 from okrs.goals.models import Initiative, InitiativeStatus
 from okrs.metrics.effort.models import WorkItem
-from okrs.org.models import Organisation
+from okrs.org.models import Organisation, Team
 
-WATCHED = (InitiativeStatus.PLANNED, InitiativeStatus.IN_PROGRESS)
+WATCHED = (InitiativeStatus.IN_PROGRESS,)
 
 
 def unlinked_initiatives(
@@ -29,7 +31,11 @@ def unlinked_initiatives(
     """OKR013 for each of `initiatives` it applies to, by initiative id (their objective and
     its cycle selected with them saves a query each)."""
     watched = [i for i in initiatives if i.status in WATCHED]
-    if not watched or not WorkItem.objects.exists():
+    if not watched:
+        return {}
+    shipping = _teams_with_work()
+    watched = [i for i in watched if i.work or i.objective.team_id in shipping]
+    if not watched:
         return {}
     tz = zoneinfo.ZoneInfo((organisation or Organisation.current()).timezone)
     today = now.astimezone(tz).date()
@@ -53,4 +59,23 @@ def unlinked_initiatives(
         )
         if finding is not None:
             found[initiative.pk] = finding
+    return found
+
+
+def _teams_with_work() -> set[int]:
+    """The teams that own a service okrs has received merged work from, and the teams above."""
+    owners = set(
+        WorkItem.objects.filter(raw_event__service__team__isnull=False)
+        .values_list("raw_event__service__team", flat=True)
+        .distinct()
+    )
+    if not owners:
+        return set()
+    parents = dict(Team.objects.values_list("id", "parent_id"))
+    found: set[int] = set()
+    for team_id in owners:
+        current: int | None = team_id
+        while current is not None and current not in found:  # a loop of parents ends here
+            found.add(current)
+            current = parents.get(current)
     return found

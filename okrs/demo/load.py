@@ -460,6 +460,12 @@ def load_demo(*, today: dt.datetime | None = None) -> DemoResult:
     applied = apply_plan(plan, actor=LOADER)
     assign_roles()
     cycle = Cycle.objects.get(key=demo_cycle_key(local_day))
+    # The story starts with the cycle: its initiatives were planned then, as their history says
+    # (the coach's OKR013 counts from it).
+    cycle_start, _ = cycle.bounds(DEMO_TIMEZONE)
+    Initiative.objects.filter(objective__cycle=cycle, created_at__gt=cycle_start).update(
+        created_at=cycle_start
+    )
     added, history_until = record_history(cycle, until=until)
     delivery_added = load_delivery(until=until, actor=LOADER)
     return DemoResult(

@@ -54,6 +54,7 @@ def test_text_shows_goal_objective_key_result_initiative_and_unlinked(delivered,
 
 def test_text_ends_with_the_coach_on_initiatives_nothing_links_to(delivered, capsys) -> None:
     Initiative.objects.update(created_at=dt.datetime(2026, 10, 1, tzinfo=dt.UTC))
+    Initiative.objects.filter(key="runbooks").update(status="in_progress")
     with time_machine.travel(dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC), tick=False):
         assert main(["effort", "--cycle", "2026-Q4"]) == 0
     lines = capsys.readouterr().out.splitlines()

@@ -11,6 +11,7 @@ import time_machine
 from django.test import Client
 
 from okrs.goals.models import Initiative
+from okrs.metrics.delivery.models import Service
 from okrs.metrics.effort.models import WorkItem
 from okrs.org.models import Person
 from tests.effort.conftest import AFTER_THE_CYCLE
@@ -38,7 +39,9 @@ def text(html: str) -> str:
 
 
 def planned_at_the_cycle_start() -> None:
+    """Every initiative planned when the cycle began; the runbooks under way since."""
     Initiative.objects.update(created_at=CYCLE_START)
+    Initiative.objects.filter(key="runbooks").update(status="in_progress")
 
 
 def test_the_initiative_page_shows_its_effort_and_its_key_result_over_the_same_weeks(
@@ -111,9 +114,23 @@ def test_the_coach_says_nothing_of_finished_work_past_cycles_or_without_any_work
     runbooks = "/initiatives/deploys-advantage/runbooks/"
     assert 'id="coach-title"' not in page(client, runbooks, AFTER_THE_CYCLE)  # cycle ended
 
-    Initiative.objects.filter(key="runbooks").update(status="dropped")
-    assert 'id="coach-title"' not in page(client, runbooks, MID_CYCLE)
+    for status in ("planned", "done", "dropped"):  # not started, or over
+        Initiative.objects.filter(key="runbooks").update(status=status)
+        assert 'id="coach-title"' not in page(client, runbooks, MID_CYCLE), status
 
-    Initiative.objects.filter(key="runbooks").update(status="planned")
+    Initiative.objects.filter(key="runbooks").update(status="in_progress")
     WorkItem.objects.all().delete()  # no webhooks set up: linking is not what is missing
     assert 'id="coach-title"' not in page(client, runbooks, MID_CYCLE)
+
+
+def test_the_coach_expects_work_only_of_teams_that_ship_code_or_initiatives_listing_it(
+    delivered, client
+):
+    planned_at_the_cycle_start()
+    runbooks = "/initiatives/deploys-advantage/runbooks/"
+    # The platform team's repository no longer belongs to it: nothing says it ships code.
+    Service.objects.filter(key="platform").update(team=None)
+    assert 'id="coach-title"' not in page(client, runbooks, MID_CYCLE)
+
+    Initiative.objects.filter(key="runbooks").update(work=["label:runbooks"])
+    assert "(it lists label:runbooks)" in page(client, runbooks, MID_CYCLE)
