@@ -102,6 +102,48 @@ def test_no_change_confirms_the_confidence_given_with_it(world: World) -> None:
     assert (kept.value, kept.confidence) == (50, "off_track")
 
 
+def test_no_change_asked_on_the_form_records_nothing_until_every_asked_one_has_a_confidence(
+    world: World,
+) -> None:
+    """The form asked lead time's confidence (there is none to confirm) and the person chose
+    none: nothing is recorded, not even the change failure rate she could confirm, so pressing
+    again on the form answered back does not confirm it twice."""
+    actor = Actor(world.member, "teams")
+    record_checkin(key_result=world.lead_time, value=50, actor=actor, confidence=None)
+    record_checkin(key_result=world.change_failure_rate, value=4, actor=actor, confidence="at_risk")
+    both = [world.lead_time.pk, world.change_failure_rate.pk]
+    before = CheckIn.objects.count()
+
+    result = record_no_change(actor=actor, key_result_ids=both, asked=both)
+
+    assert result.refused and result.recorded == []
+    assert result.needs_confidence == [world.lead_time]
+    assert CheckIn.objects.count() == before
+
+    result = record_no_change(
+        actor=actor, key_result_ids=both, confidences={world.lead_time.pk: "on_track"}, asked=both
+    )
+
+    assert not result.refused
+    assert [(c.key_result_id, c.value, c.confidence) for c in result.recorded] == [
+        (world.lead_time.pk, 50, "on_track"),
+        (world.change_failure_rate.pk, 4, "at_risk"),
+    ]
+
+
+def test_an_asked_key_result_with_no_value_to_keep_refuses_nothing(world: World) -> None:
+    """No change cannot keep a value that does not exist: that is a problem to report, not a
+    missing confidence that would hold back the others."""
+    actor = Actor(world.member, "teams")
+    record_checkin(key_result=world.lead_time, value=50, actor=actor, confidence="at_risk")
+    both = [world.lead_time.pk, world.change_failure_rate.pk]  # the latter has no value yet
+
+    result = record_no_change(actor=actor, key_result_ids=both, asked=both)
+
+    assert not result.refused
+    assert [c.key_result_id for c in result.recorded] == [world.lead_time.pk]
+
+
 def test_the_statuses_after_saving_follow_the_order_given(world: World) -> None:
     record_checkin(
         key_result=world.lead_time, value=6, actor=Actor(world.member, "web"), confidence=None

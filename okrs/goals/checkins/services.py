@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -225,6 +225,8 @@ class NoChangeResult:
     # Key results with no confidence from a person to confirm and none given with the answer:
     # nothing was recorded for them. The channel asks for a confidence in the same interaction.
     needs_confidence: list[KeyResult] = field(default_factory=list)
+    # One of the key results the form asked a confidence for has none: nothing was recorded.
+    refused: bool = False
 
 
 def record_no_change(
@@ -232,6 +234,7 @@ def record_no_change(
     actor: audit.Actor,
     key_result_ids: Sequence[int],
     confidences: Mapping[int, str] | None = None,
+    asked: Collection[int] = (),
     at: dt.datetime | None = None,
 ) -> NoChangeResult:
     """Keep each value and confirm its confidence (a "No change" answer).
@@ -241,12 +244,18 @@ def record_no_change(
     confidence nobody chose is never recorded, so it is returned in `needs_confidence` for the
     channel to ask. One refusal does not block the others: each key result is confirmed on its
     own, and a key result deleted since the message went out is skipped (nothing to confirm).
+
+    `asked` are the key results whose confidence the form itself asked for (an input on the
+    message or card): when one of them has none, nothing at all is recorded and they are
+    returned in `needs_confidence`. The form is answered back with them marked, and pressing
+    "No change" on it again must not confirm the others a second time.
     """
     given = confidences or {}
     key_results = key_results_by_id(key_result_ids)
     recorded: list[CheckIn] = []
     problems: list[str] = []
     needs_confidence: list[KeyResult] = []
+    to_confirm: list[tuple[KeyResult, str]] = []
     for kr_id in key_result_ids:
         kr = key_results.get(kr_id)
         if kr is None:
@@ -254,7 +263,15 @@ def record_no_change(
         confidence = given.get(kr_id) or latest_confidence(kr)
         if confidence is None:
             needs_confidence.append(kr)
-            continue
+        else:
+            to_confirm.append((kr, confidence))
+    # One with no value yet cannot be kept however it is answered: it is a problem to report,
+    # not a reason to refuse the others.
+    asked_ids = set(asked)
+    unanswered = [kr for kr in needs_confidence if kr.pk in asked_ids and _has_value(kr)]
+    if unanswered:
+        return NoChangeResult([], [], unanswered, refused=True)
+    for kr, confidence in to_confirm:
         try:
             recorded.append(
                 record_checkin(key_result=kr, value=None, actor=actor, confidence=confidence, at=at)
@@ -262,6 +279,11 @@ def record_no_change(
         except (CheckInInvalid, PermissionDenied) as exc:
             problems.append(f"{kr.title}: {exc}")
     return NoChangeResult(recorded, problems, needs_confidence)
+
+
+def _has_value(kr: KeyResult) -> bool:
+    """Whether "no change" has a value to keep: a check-in, or the key result's initial one."""
+    return kr.initial_value is not None or kr.checkins.exists()
 
 
 def statuses(
