@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from okrs.goals.checkins.models import CheckIn
+from okrs.goals.evaluation import evaluate_key_result
 from okrs.goals.models import KeyResult
 from tests.conftest import World
 
@@ -80,3 +81,9 @@ def checkins_by(source: str) -> dict[int, tuple[float, str | None, str]]:
         c.key_result_id: (c.value, c.confidence, c.note)
         for c in CheckIn.objects.filter(source=source)
     }
+
+
+def forecast_of(kr: KeyResult) -> float | None:
+    """The key result's forecast at the end of its cycle: an automatic one's is drawn through
+    its synced values only, so a "no change" on it must leave it as it was."""
+    return evaluate_key_result(kr, as_of=kr.objective.cycle.bounds("UTC")[1]).result.forecast

@@ -50,9 +50,17 @@ class SlackDriver:
         return self.post(body, "application/x-www-form-urlencoded", **signing)
 
     def click(
-        self, user_id: str, action_id: str, value: str, *, channel: str = "", ts: str = ""
+        self,
+        user_id: str,
+        action_id: str,
+        value: str,
+        *,
+        channel: str = "",
+        ts: str = "",
+        state: dict[str, Any] | None = None,
     ) -> Any:
-        """A click on a button of the DM `channel`/`ts` (or of the App Home without them)."""
+        """A click on a button of the DM `channel`/`ts` (or of the App Home without them).
+        `state` is the message's inputs as Slack sends them with the click (`state.values`)."""
         self.interactions += 1
         payload: dict[str, Any] = {
             "type": "block_actions",
@@ -64,6 +72,8 @@ class SlackDriver:
                 {"action_id": action_id, "block_id": "b", "type": "button", "value": value}
             ],
         }
+        if state is not None:
+            payload["state"] = {"values": state}
         if channel:
             payload["container"] = {"type": "message", "channel_id": channel, "message_ts": ts}
             payload["channel"] = {"id": channel}

@@ -13,6 +13,7 @@ from slack_sdk.web import SlackResponse
 from okrs.channels.base import DueKeyResult, NudgeMessage
 from okrs.channels.slack import blocks
 from okrs.channels.slack.errors import delivery_error
+from tests.slack.payloads import valid_blocks
 
 
 def kr(i: int, *, automatic: bool = False, current: float | None = 3.0) -> DueKeyResult:
@@ -81,6 +82,42 @@ def test_a_long_nudge_stays_within_slacks_block_limit() -> None:
     actions = next(b for b in shown if b["type"] == "actions")
     value = blocks.read_button_value(actions["elements"][0]["value"])
     assert value == blocks.ButtonValue(5, tuple(range(1, 80)))
+
+
+def test_the_nudge_asks_the_confidences_no_change_needs_as_far_as_50_blocks_allow() -> None:
+    """Each listed key result with no confidence of the person's gets an empty input (those
+    with one, or with no value to keep, none); past Slack's 50 blocks "No change" asks for
+    the others in its modal."""
+    answered = DueKeyResult(1, "obj/kr-1", "Answered", "%", 3.0, 10, "at_risk", False, "on_track")
+    three = (answered, kr(2, automatic=True), kr(3, current=None))
+    few = NudgeMessage(nudge_id=5, person_id=1, cycle_key="2026-Q4", checkin_url="",
+                       key_results=three)  # fmt: skip
+    shown = blocks.nudge_blocks(few)
+    valid_blocks(shown)
+    inputs = [b for b in shown if b["type"] == "input"]
+    assert [b["block_id"] for b in inputs] == ["kr-2-confidence"]
+    assert "initial_option" not in inputs[0]["element"]
+    assert shown.index(inputs[0]) == 3  # under its key result's section
+
+    many = NudgeMessage(nudge_id=5, person_id=1, cycle_key="2026-Q4", checkin_url="",
+                        key_results=tuple(kr(i) for i in range(1, 80)))  # fmt: skip
+    shown = blocks.nudge_blocks(many)
+    valid_blocks(shown)
+    assert len(shown) == 50
+    assert [b["block_id"] for b in shown if b["type"] == "input"] == [
+        f"kr-{i}-confidence" for i in range(1, 8)
+    ]
+
+
+def test_the_confidences_chosen_in_the_message_are_read_and_garbage_is_not() -> None:
+    values: dict[str, Any] = {
+        "kr-1-confidence": {"confidence": {"selected_option": {"value": "at_risk"}}},
+        "kr-2-confidence": {"confidence": {"selected_option": None}},
+        "kr-3-confidence": {"confidence": {"selected_option": {"value": "sure"}}},
+        "kr-4-confidence": "garbage",
+        "kr-5-confidence": {"confidence": ["garbage"]},
+    }
+    assert blocks.read_confidences(values, [1, 2, 3, 4, 5, 6]) == {1: "at_risk"}
 
 
 def test_titles_are_escaped_for_mrkdwn() -> None:

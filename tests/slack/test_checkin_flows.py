@@ -13,7 +13,7 @@ from okrs.goals.checkins.models import CheckIn
 from okrs.goals.models import KeyResult
 from okrs.nudges.models import Nudge, NudgeKind, NudgeState
 from okrs.nudges.services import NO_SNOOZE_LEFT, build_message
-from tests.chat_checkin_flows import checkins_by, thirty, three
+from tests.chat_checkin_flows import checkins_by, forecast_of, thirty, three
 from tests.conftest import World
 from tests.slack.conftest import SlackDriver
 from tests.slack.test_round_trip import buttons
@@ -125,17 +125,60 @@ def test_saving_the_modal_untouched_records_no_confidence_nobody_chose(
     assert not CheckIn.objects.filter(source="slack").exists()
 
 
-def test_no_change_for_3_asks_the_missing_confidence_in_the_same_flow(
+def message_inputs(slack: SlackDriver, dm: str, ts: str) -> dict[str, dict[str, Any]]:
+    message = slack.fake.messages[(dm, ts)]
+    return {b["block_id"]: b["element"] for b in message["blocks"] if b["type"] == "input"}
+
+
+def message_state(slack: SlackDriver, dm: str, ts: str, answers: dict[str, str] | None = None):
+    """The message's `state.values` as Slack sends them with a click: what was chosen in its
+    inputs (`answers`, by block id), the others empty."""
+    return as_sent(slack.fake.messages[(dm, ts)], answers)
+
+
+def test_no_change_for_3_takes_1_click_with_the_missing_confidence_chosen_in_the_message(
+    world: World, slack: SlackDriver, frozen_now: dt.datetime
+) -> None:
+    """Deploy frequency has no confidence of hers to confirm: the message asks for it, empty,
+    and Slack sends what she chose with the click on No change."""
+    lead_time, cfr, auto = three(world, frozen_now)
+    forecast = forecast_of(auto)
+    dm, ts = deliver(world, slack, nudge_of(world, [lead_time, cfr, auto], frozen_now))
+    asked = message_inputs(slack, dm, ts)
+    assert list(asked) == [blocks.confidence_block_id(auto.pk)]  # only the one with none
+    assert "initial_option" not in asked[blocks.confidence_block_id(auto.pk)]
+
+    value = buttons(slack.fake.messages[(dm, ts)])[blocks.ACTION_NO_CHANGE]
+    chosen = message_state(slack, dm, ts, {blocks.confidence_block_id(auto.pk): "at_risk"})
+    slack.click("U0MAYA", blocks.ACTION_NO_CHANGE, value, channel=dm, ts=ts, state=chosen)
+
+    assert slack.interactions == 1
+    assert checkins_by("slack") == {
+        lead_time.pk: (50, "at_risk", ""),
+        cfr.pk: (4, "on_track", ""),
+        auto.pk: (7, "at_risk", ""),  # the synced value kept, the confidence she chose
+    }
+    assert CheckIn.objects.filter(key_result=auto).count() == 2  # the sync and her answer
+    assert forecast_of(auto) == forecast  # no value point of hers moves it
+    assert slack.fake.calls_to("views.open") == []
+    assert "No change for 3 key results" in message_text(slack, dm, ts)
+    assert "Nothing else is due" in message_text(slack, dm, ts)
+    assert message_inputs(slack, dm, ts) == {}  # answered: the inputs are gone with the buttons
+
+
+def test_no_change_for_3_without_choosing_asks_the_missing_confidence_in_a_modal(
     world: World, slack: SlackDriver, frozen_now: dt.datetime
 ) -> None:
     lead_time, cfr, auto = three(world, frozen_now)
     dm, ts = deliver(world, slack, nudge_of(world, [lead_time, cfr, auto], frozen_now))
 
     value = buttons(slack.fake.messages[(dm, ts)])[blocks.ACTION_NO_CHANGE]
-    slack.click("U0MAYA", blocks.ACTION_NO_CHANGE, value, channel=dm, ts=ts)
+    empty = message_state(slack, dm, ts)
+    slack.click("U0MAYA", blocks.ACTION_NO_CHANGE, value, channel=dm, ts=ts, state=empty)
 
-    # The two with a confidence of hers are confirmed at once; the automatic one is not
-    # recorded without the confidence it is asked for: a modal opened by the same click asks.
+    # The two with a confidence of hers are confirmed at once; nothing is recorded for the
+    # automatic one without the confidence it is asked for: a modal opened by the same click
+    # asks for it alone.
     assert checkins_by("slack") == {lead_time.pk: (50, "at_risk", ""), cfr.pk: (4, "on_track", "")}
     (opened,) = slack.fake.calls_to("views.open")
     view = opened.params["view"]

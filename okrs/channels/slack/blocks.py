@@ -44,6 +44,7 @@ STATUS_LABELS = {
 }
 NO_STATUS = ":white_circle: No status yet"
 
+MAX_MESSAGE_BLOCKS = 50
 MAX_MESSAGE_KEY_RESULTS = 40  # 50 blocks per message, with room for the header and buttons
 MAX_MODAL_KEY_RESULTS = 24  # a page of the modal: 4 blocks each, 100 blocks per modal
 MAX_ERROR_LENGTH = 150
@@ -166,21 +167,52 @@ def answer_buttons(
     return {"type": "actions", "block_id": f"okrs_nudge_actions_{round_}", "elements": elements}
 
 
+def asks_confidence(kr: DueKeyResult) -> bool:
+    """Whether "No change" needs a confidence chosen for `kr`: the person gave none before (a
+    sync gives none), and there is a value to keep."""
+    return kr.confidence not in CONFIDENCES and kr.current is not None
+
+
+def _message_confidence_input(kr: DueKeyResult) -> dict[str, Any]:
+    # Not dispatching: choosing sends nothing by itself, Slack sends the choice as the
+    # message's state with the press of "No change" (or of any button of the message).
+    return {
+        "type": "input",
+        "block_id": confidence_block_id(kr.id),
+        "label": _plain("Your confidence (none to confirm yet: choose one for No change)"),
+        "element": confidence_select(kr),
+    }
+
+
 def nudge_blocks(
     message: NudgeMessage, *, snooze: bool = True, no_snooze_reason: str = ""
 ) -> list[dict[str, Any]]:
     """The nudge DM. `snooze` is whether a snooze pressed now would still come back in the
-    check-in week; when not, the button is left out and `no_snooze_reason` says why."""
+    check-in week; when not, the button is left out and `no_snooze_reason` says why.
+
+    Under each listed key result with no confidence of the person's to confirm, a confidence
+    input, empty: "No change" then answers everything in one click. As many as fit in the
+    message's 50 blocks; "No change" asks for the others in a modal."""
     ids = [kr.id for kr in message.key_results]
     more = "the buttons below cover them all, or " + web_link(message.checkin_url)
-    blocks = [
-        {"type": "section", "text": _mrkdwn(f"*{escape(nudge_text(message))}*")},
-        *key_result_sections(message.key_results, MAX_MESSAGE_KEY_RESULTS, more=more),
-        answer_buttons(message.nudge_id, ids, snooze=snooze),
-    ]
+    listed = message.key_results[:MAX_MESSAGE_KEY_RESULTS]
+    sections = key_result_sections(message.key_results, MAX_MESSAGE_KEY_RESULTS, more=more)
+    tail = [answer_buttons(message.nudge_id, ids, snooze=snooze)]
     if not snooze and no_snooze_reason:
-        blocks.append({"type": "context", "elements": [_mrkdwn(escape(no_snooze_reason))]})
-    return blocks
+        tail.append({"type": "context", "elements": [_mrkdwn(escape(no_snooze_reason))]})
+    room = MAX_MESSAGE_BLOCKS - 1 - len(sections) - len(tail)
+    asked = {kr.id for kr in [kr for kr in listed if asks_confidence(kr)][: max(room, 0)]}
+    body: list[dict[str, Any]] = []
+    for kr, section in zip(listed, sections, strict=False):
+        body.append(section)
+        if kr.id in asked:
+            body.append(_message_confidence_input(kr))
+    body += sections[len(listed) :]  # "…and N more"
+    return [
+        {"type": "section", "text": _mrkdwn(f"*{escape(nudge_text(message))}*")},
+        *body,
+        *tail,
+    ]
 
 
 def alert_blocks(message: AlertMessage) -> list[dict[str, Any]]:
@@ -542,6 +574,23 @@ def message_view(text: str) -> dict[str, Any]:
         "close": _plain("Close", 24),
         "blocks": [{"type": "section", "text": _mrkdwn(text)}],
     }
+
+
+def read_confidences(
+    values: Mapping[str, Mapping[str, Any]], key_result_ids: Sequence[int]
+) -> dict[int, str]:
+    """The confidences chosen in the message's inputs (its `state.values`, sent with a press
+    of one of its buttons), by key result id; one not chosen is left out."""
+    chosen: dict[int, str] = {}
+    for kr_id in key_result_ids:
+        # The state comes from the client: any level of it may be missing or malformed.
+        state = values.get(confidence_block_id(kr_id))
+        element = state.get("confidence") if isinstance(state, Mapping) else None
+        selected = element.get("selected_option") if isinstance(element, Mapping) else None
+        value = selected.get("value") if isinstance(selected, Mapping) else None
+        if value in CONFIDENCES:
+            chosen[kr_id] = str(value)
+    return chosen
 
 
 def read_submission(

@@ -239,12 +239,21 @@ def _press_key(context: BoltContext, channel: str, ts: str, value: blocks.Button
     return f"{context.team_id}/{channel}/{ts}/no_change/{value.round}/{digest}"
 
 
+def _chosen(body: dict[str, Any], ids: Sequence[int]) -> dict[int, str]:
+    """The confidences chosen in the message's inputs, sent by Slack as its state."""
+    state = body.get("state")
+    values = state.get("values") if isinstance(state, dict) else None
+    return blocks.read_confidences(values, ids) if isinstance(values, dict) else {}
+
+
 def confirm_no_change(
     body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
 ) -> None:
     """ "No change" for every key result of the message, listed or not: the values are kept
-    and the person's last confidence confirmed. Those with no confidence of theirs to confirm
-    are asked for one in a modal opened by the same click; nothing is chosen for them."""
+    and the person's last confidence confirmed, or the one they chose in the message's input
+    for a key result with none of theirs. Those with neither (not chosen, or no room for an
+    input in the message) are asked for one in a modal opened by the same click; nothing is
+    chosen for them."""
     person, tell = _presser(body, client, context, respond)
     if person is None:
         return
@@ -258,7 +267,9 @@ def confirm_no_change(
         return  # a double click: the first request records and updates the message
     now = timezone.now()
     ids = value.key_result_ids or tuple(kr.id for kr in due_key_results(person=person, now=now))
-    result = record_no_change(actor=Actor(person, CHANNEL), key_result_ids=ids)
+    result = record_no_change(
+        actor=Actor(person, CHANNEL), key_result_ids=ids, confidences=_chosen(body, ids)
+    )
     recorded_ids = [checkin.key_result_id for checkin in result.recorded]
     states = shown_after_checkin(recorded_ids, now)
     asked = shown_after_checkin([kr.pk for kr in result.needs_confidence], now)
