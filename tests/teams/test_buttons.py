@@ -23,7 +23,8 @@ def test_no_change_keeps_values_and_confirms_confidence(
     )  # fmt: skip
     _, card = deliver(world, teams, frozen_now)
     verb, data = press(card, "No change")
-    assert not any(key.startswith("kr-") for key in data)  # no inputs sent with No change
+    # No change sends the card's inputs: her last confidence, preselected, is what it confirms.
+    assert data[cards.confidence_id(world.lead_time.pk)] == "at_risk"
 
     answer = teams.invoke(world.member, verb, data).json()
 

@@ -14,9 +14,9 @@ from okrs.goals.models import KeyResult, Objective
 from okrs.nudges.models import Nudge, NudgeKind
 from okrs.nudges.sender import send_due
 from okrs.nudges.services import NO_SNOOZE_LEFT
-from tests.chat_checkin_flows import checkins_by, thirty, three
+from tests.chat_checkin_flows import checkins_by, forecast_of, thirty, three
 from tests.conftest import World
-from tests.teams.cardtools import MAX_CARD_BYTES, buttons, card_bytes, inputs, press, text
+from tests.teams.cardtools import MAX_CARD_BYTES, buttons, card_bytes, inputs, press, text, valid
 from tests.teams.conftest import TeamsDriver, chat_id, linked
 
 
@@ -86,7 +86,34 @@ def test_saving_the_card_untouched_records_no_confidence_nobody_chose(
     assert not CheckIn.objects.filter(source="teams").exists()
 
 
-def test_no_change_for_3_asks_the_missing_confidence_on_the_card(
+def test_no_change_for_3_takes_1_press_with_the_missing_confidence_chosen_on_the_card(
+    world: World, teams: TeamsDriver, frozen_now: dt.datetime
+) -> None:
+    """Deploy frequency has no confidence of hers to confirm: the card asks for it, empty, and
+    No change sends what she chose with the press."""
+    lead_time, cfr, auto = three(world, frozen_now)
+    forecast = forecast_of(auto)
+    card = deliver(world, teams, [lead_time, cfr, auto], frozen_now)
+    choice = inputs(card)[cards.confidence_id(auto.pk)]
+    assert "value" not in choice  # nothing chosen for her
+    assert buttons(card)["No change"]["associatedInputs"] == "auto"
+
+    chosen = {cards.confidence_id(auto.pk): "at_risk"}
+    confirmation = answer(teams, world, card, "No change", chosen)
+
+    assert teams.interactions == 1
+    assert checkins_by("teams") == {
+        lead_time.pk: (50, "at_risk", ""),
+        cfr.pk: (4, "on_track", ""),
+        auto.pk: (7, "at_risk", ""),  # the synced value kept, the confidence she chose
+    }
+    assert CheckIn.objects.filter(key_result=auto).count() == 2  # the sync and her answer
+    assert forecast_of(auto) == forecast  # no value point of hers moves it
+    assert "No change for 3 key results" in text(confirmation)
+    assert "Nothing else is due" in text(confirmation)
+
+
+def test_no_change_without_the_missing_confidence_records_nothing_and_asks_on_the_card(
     world: World, teams: TeamsDriver, frozen_now: dt.datetime
 ) -> None:
     lead_time, cfr, auto = three(world, frozen_now)
@@ -94,18 +121,23 @@ def test_no_change_for_3_asks_the_missing_confidence_on_the_card(
 
     asked = answer(teams, world, card, "No change")
 
-    assert checkins_by("teams") == {lead_time.pk: (50, "at_risk", ""), cfr.pk: (4, "on_track", "")}
-    assert list(inputs(asked)) == [cards.confidence_id(auto.pk)]  # a confidence only
+    # Nothing recorded, not even the two she could confirm: the card comes back with the
+    # automatic one's confidence marked and still empty, the others as they were.
+    assert checkins_by("teams") == {}
+    assert "Nothing was recorded: choose a confidence" in text(asked)
+    assert "No confidence of yours to confirm yet: choose one." in text(asked)
     assert "value" not in inputs(asked)[cards.confidence_id(auto.pk)]
-    assert set(buttons(asked)) == {"Confirm"}
+    assert inputs(asked)[cards.confidence_id(lead_time.pk)]["value"] == "at_risk"
+    assert set(buttons(asked)) >= {"Save", "No change"}
 
-    confirmation = answer(teams, world, asked, "Confirm", {cards.confidence_id(auto.pk): "at_risk"})
+    chosen = {cards.confidence_id(auto.pk): "on_track"}
+    confirmation = answer(teams, world, asked, "No change", chosen)
 
     assert teams.interactions == 2
     assert checkins_by("teams") == {
         lead_time.pk: (50, "at_risk", ""),
         cfr.pk: (4, "on_track", ""),
-        auto.pk: (7, "at_risk", ""),
+        auto.pk: (7, "on_track", ""),
     }
     assert "Nothing else is due" in text(confirmation)
 
@@ -205,17 +237,13 @@ def test_no_snooze_is_offered_when_it_would_come_back_after_the_week(
     assert not Nudge.objects.filter(kind=NudgeKind.SNOOZED).exists()
 
 
-def test_cards_at_the_maximum_lengths_stay_under_teams_limit(
-    world: World, teams: TeamsDriver, frozen_now: dt.datetime
-) -> None:
-    """30 key results with the longest titles, keys and units there can be, and the longest
-    notes typed into a refused Save: every card fits in a Teams message (the driver checks each
-    answer too), and a cut title links to the key result's page."""
+def longest_key_results(world: World) -> list[KeyResult]:
+    """30 key results with the longest titles, keys and units there can be (4-byte characters)."""
     objective = Objective.objects.create(
         key="o" * 100, cycle=world.cycle, level="team", team=world.platform,
         title="🚀" * 500, owner=world.platform_lead,
     )  # fmt: skip
-    krs = KeyResult.objects.bulk_create(
+    return KeyResult.objects.bulk_create(
         KeyResult(
             objective=objective,
             key=f"{i:02d}" + "k" * 98,
@@ -229,6 +257,15 @@ def test_cards_at_the_maximum_lengths_stay_under_teams_limit(
         )
         for i in range(30)
     )
+
+
+def test_cards_at_the_maximum_lengths_stay_under_teams_limit(
+    world: World, teams: TeamsDriver, frozen_now: dt.datetime
+) -> None:
+    """The longest notes typed into a refused Save: every card fits in a Teams message (the
+    driver checks each answer too), still with 12 key results, and a cut title links to the key
+    result's page."""
+    krs = longest_key_results(world)
     card = deliver(world, teams, krs, frozen_now)
     assert card_bytes(card) <= MAX_CARD_BYTES
     assert f"https://okrs.acme.test/key-results/{krs[0].ref}/" in text(card)
@@ -242,7 +279,36 @@ def test_cards_at_the_maximum_lengths_stay_under_teams_limit(
 
     assert "Nothing was saved" in text(refused)
     assert card_bytes(refused) <= MAX_CARD_BYTES
-    # Fewer key results fit on a card at these lengths; the others stay on the cards after it.
     data = buttons(refused)["No change"]["data"]
-    assert {kr_id for kr_id, _ in data["krs"]} | set(data["rest"]) == {kr.pk for kr in krs}
+    assert [kr_id for kr_id, _ in data["krs"]] == [kr.pk for kr in krs[:12]]
+    assert data["rest"] == [kr.pk for kr in krs[12:]]
     assert not CheckIn.objects.filter(source="teams").exists()
+
+
+def test_update_all_of_30_at_the_maximum_lengths_takes_3_saves(
+    world: World, teams: TeamsDriver, frozen_now: dt.datetime
+) -> None:
+    """Titles, refs and units are cut to make room (the whole of them a link away): 12 key
+    results a card at the longest lengths, each card valid and under Teams' limit."""
+    krs = longest_key_results(world)
+    card = deliver(world, teams, krs, frozen_now)
+    typed: dict[str, str] = {}
+    for i, kr in enumerate(krs):
+        typed[cards.value_id(kr.pk)] = str(10**14 + i)
+        typed[cards.confidence_id(kr.pk)] = "at_risk"
+        typed[cards.note_id(kr.pk)] = "🚀" * cards.MAX_NOTE_LENGTH
+
+    shown = [card]
+    while buttons(shown[-1]).get("Save") and teams.interactions < 5:
+        shown.append(answer(teams, world, shown[-1], "Save", typed))
+
+    assert teams.interactions == 3
+    assert [len(buttons(c)["Save"]["data"]["krs"]) for c in shown[:-1]] == [12, 12, 6]
+    for c in shown:
+        valid(c)
+        assert card_bytes(c) <= MAX_CARD_BYTES
+    assert f"https://okrs.acme.test/key-results/{krs[29].ref}/" in text(shown[2])
+    assert checkins_by("teams") == {
+        kr.pk: (10**14 + i, "at_risk", "🚀" * cards.MAX_NOTE_LENGTH) for i, kr in enumerate(krs)
+    }
+    assert "Nothing else is due" in text(shown[-1])

@@ -48,11 +48,32 @@ COLORS = {"on_track": "good", "at_risk": "warning", "off_track": "attention"}
 
 # Teams refuses messages over about 28 KB: a card holds at most this many key results (the
 # others come on the card that answers its Save), and stays under CARD_BUDGET bytes however
-# long the titles and notes (titles are cut, with a link to the key result's page; notes typed
-# into a refused card are shortened only if the card would not fit otherwise).
+# long the titles and notes. Only when the card would not fit otherwise, titles, refs and units
+# are cut harder (the whole of them a link away, on the key result's page), then notes typed
+# into a refused card are shortened, so that 12 key results fit at the longest lengths there
+# can be and 30 take three Saves; fewer per card is the last resort.
 MAX_KEY_RESULTS = 12
 CARD_BUDGET = 25_000
 MAX_TITLE_LENGTH = 120
+MAX_REF_LENGTH = 200
+MAX_UNIT_LENGTH = 32  # a key result's unit is never longer
+
+
+@dataclass(frozen=True)
+class Lengths:
+    """How much of a key result's title, ref and unit a card shows."""
+
+    title: int
+    ref: int
+    unit: int
+
+
+# Tried in this order until the card fits.
+LENGTHS = (
+    Lengths(MAX_TITLE_LENGTH, MAX_REF_LENGTH, MAX_UNIT_LENGTH),
+    Lengths(60, 60, MAX_UNIT_LENGTH),
+    Lengths(30, 30, 10),
+)
 MAX_NOTE_LENGTH = 1000
 MAX_ERROR_LENGTH = 150
 LAST_ANSWER = "(your last answer)"
@@ -109,10 +130,11 @@ def key_result_url(base_url: str, kr: DueKeyResult) -> str:
     return f"{base_url}/key-results/{kr.ref}/" if base_url else ""
 
 
-def _facts(kr: DueKeyResult) -> dict[str, Any]:
+def _facts(kr: DueKeyResult, lengths: Lengths = LENGTHS[0]) -> dict[str, Any]:
+    unit = _cut(kr.unit, lengths.unit)
     facts = [
-        {"title": "Current", "value": escape_markdown(amount(kr.current, kr.unit))},
-        {"title": "Target", "value": escape_markdown(amount(kr.target, kr.unit))},
+        {"title": "Current", "value": escape_markdown(amount(kr.current, unit))},
+        {"title": "Target", "value": escape_markdown(amount(kr.target, unit))},
         {"title": "Status", "value": status_label(kr.status)},
     ]
     if kr.confidence in CONFIDENCES:
@@ -122,15 +144,22 @@ def _facts(kr: DueKeyResult) -> dict[str, Any]:
     return {"type": "FactSet", "facts": facts}
 
 
-def _heading(kr: DueKeyResult, base_url: str = "") -> list[dict[str, Any]]:
-    """The title (cut to MAX_TITLE_LENGTH, the whole of it a link away) and the ref."""
-    title = escape_markdown(kr.title[:MAX_TITLE_LENGTH])
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _heading(
+    kr: DueKeyResult, base_url: str = "", lengths: Lengths = LENGTHS[0]
+) -> list[dict[str, Any]]:
+    """The title and the ref, each cut to its length, the whole of them a link away."""
+    title = escape_markdown(_cut(kr.title, lengths.title))
     url = key_result_url(base_url, kr)
-    if len(kr.title) > MAX_TITLE_LENGTH:
-        title += f"… [full title]({_link_target(url)})" if url else "…"
+    cut = len(kr.title) > lengths.title or len(kr.ref) > lengths.ref or len(kr.unit) > lengths.unit
+    if url and cut:
+        title += f" [full title]({_link_target(url)})"
     return [
         _markdown(title, weight="bolder"),
-        _text(kr.ref[:200], isSubtle=True, size="small", spacing="none"),
+        _text(_cut(kr.ref, lengths.ref), isSubtle=True, size="small", spacing="none"),
     ]
 
 
@@ -190,15 +219,17 @@ def _key_result_items(
     confirm: bool,
     base_url: str,
     note_limit: int,
+    lengths: Lengths,
 ) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = [*_heading(kr, base_url), _facts(kr)]
+    items: list[dict[str, Any]] = [*_heading(kr, base_url, lengths), _facts(kr, lengths)]
     if not kr.automatic and not confirm:
+        # Not required on the card: "No change" sends the card's inputs too, and Teams would
+        # refuse the press over an empty value that "No change" keeps. A Save without a value
+        # is refused by okrs, with the error under the field.
         number: dict[str, Any] = {
             "type": "Input.Number",
             "id": value_id(kr.id),
-            "label": f"Value ({kr.unit})" if kr.unit else "Value",
-            "isRequired": True,
-            "errorMessage": "Enter the current value.",
+            "label": f"Value ({_cut(kr.unit, lengths.unit)})" if kr.unit else "Value",
         }
         typed = submitted.get(value_id(kr.id))
         prefill = _number_or_none(typed) if typed not in (None, "") else kr.current
@@ -253,17 +284,21 @@ def checkin_card(
     answers with for key results without an earlier confidence: the values are kept, only a
     confidence is asked. With `submitted` and `errors` it is the same card answered back after
     a refused Save: what the person typed is kept and each error shows under its field."""
-    # Shorten typed notes first, then put fewer key results on the card (the others come on
-    # the next one), until it fits in a Teams message.
+    # Cut titles, refs and units harder first (the whole of them is a link away), then shorten
+    # typed notes (what the person wrote, kept as long as possible), and only then put fewer
+    # key results on the card (the others come on the next one), until it fits in a Teams
+    # message.
     for per_card in range(MAX_KEY_RESULTS, 0, -1):
         for note_limit in NOTE_LIMITS:
-            card = _checkin_card(
-                krs, nudge_id=nudge_id, heading=heading, submitted=submitted or {},
-                errors=errors or {}, problem=problem, rest=rest, snooze=snooze,
-                confirm=confirm, base_url=base_url, note_limit=note_limit, per_card=per_card,
-            )  # fmt: skip
-            if card_size(card) <= CARD_BUDGET:
-                return card
+            for lengths in LENGTHS:
+                card = _checkin_card(
+                    krs, nudge_id=nudge_id, heading=heading, submitted=submitted or {},
+                    errors=errors or {}, problem=problem, rest=rest, snooze=snooze,
+                    confirm=confirm, base_url=base_url, note_limit=note_limit,
+                    lengths=lengths, per_card=per_card,
+                )  # fmt: skip
+                if card_size(card) <= CARD_BUDGET:
+                    return card
     return card
 
 
@@ -280,6 +315,7 @@ def _checkin_card(
     confirm: bool,
     base_url: str,
     note_limit: int,
+    lengths: Lengths,
     per_card: int,
 ) -> dict[str, Any]:
     shown = list(krs[:per_card])
@@ -311,17 +347,20 @@ def _checkin_card(
         )
     for kr in shown:
         items = _key_result_items(
-            kr, submitted, errors, confirm=confirm, base_url=base_url, note_limit=note_limit
-        )
+            kr, submitted, errors, confirm=confirm, base_url=base_url, note_limit=note_limit,
+            lengths=lengths,
+        )  # fmt: skip
         body.append({"type": "Container", "separator": True, "spacing": "medium", "items": items})
     data = action_data(nudge_id, [_no_value(kr) for kr in shown] if confirm else shown, later)
     buttons: list[dict[str, Any]]
     if confirm:
-        buttons = [_execute("Confirm", VERB_CONFIRM, data, inputs=True)]
+        buttons = [_execute("Confirm", VERB_CONFIRM, data, inputs=True, primary=True)]
     else:
+        # "No change" sends the confidences chosen on the card: one chosen for a key result
+        # with no earlier confidence of the person's is confirmed in the same press.
         buttons = [
-            _execute("Save", VERB_SAVE, data, inputs=True),
-            _execute("No change", VERB_NO_CHANGE, data),
+            _execute("Save", VERB_SAVE, data, inputs=True, primary=True),
+            _execute("No change", VERB_NO_CHANGE, data, inputs=True),
         ]
         if nudge_id is not None and snooze:
             buttons.append(_execute("Snooze", VERB_SNOOZE, data))
@@ -335,7 +374,7 @@ def _no_value(kr: DueKeyResult) -> DueKeyResult:
 
 
 def _execute(
-    title: str, verb: str, data: dict[str, Any], *, inputs: bool = False
+    title: str, verb: str, data: dict[str, Any], *, inputs: bool = False, primary: bool = False
 ) -> dict[str, Any]:
     action: dict[str, Any] = {
         "type": "Action.Execute",
@@ -344,7 +383,7 @@ def _execute(
         "data": data,
         "associatedInputs": "auto" if inputs else "none",
     }
-    if inputs:
+    if primary:
         action["style"] = "positive"
     return action
 
@@ -373,14 +412,36 @@ def confirmation_card(
     base_url: str = "",
 ) -> dict[str, Any]:
     """What a card becomes once answered: what was recorded with the new statuses, and what
-    is still due with the buttons to answer it (no buttons when nothing is left to press)."""
+    is still due with the buttons to answer it (no buttons when nothing is left to press).
+    Titles are cut harder, then fewer recorded ones listed, until it fits in a Teams message."""
+    for listed in (MAX_KEY_RESULTS, MAX_KEY_RESULTS // 2, 0):
+        for lengths in LENGTHS:
+            card = _confirmation_card(
+                heading, krs, problems, still_due=still_due, nudge_id=nudge_id,
+                base_url=base_url, lengths=lengths, listed=listed,
+            )  # fmt: skip
+            if card_size(card) <= CARD_BUDGET:
+                return card
+    return card
+
+
+def _confirmation_card(
+    heading: str,
+    krs: Sequence[DueKeyResult],
+    problems: Sequence[str],
+    *,
+    still_due: Sequence[DueKeyResult],
+    nudge_id: int | None,
+    base_url: str,
+    lengths: Lengths,
+    listed: int,
+) -> dict[str, Any]:
     body: list[dict[str, Any]] = [_text(heading, weight="bolder", size="medium")]
-    for kr in krs[:MAX_KEY_RESULTS]:
-        body.append(
-            {"type": "Container", "separator": True, "items": [*_heading(kr, base_url), _facts(kr)]}
-        )
-    if len(krs) > MAX_KEY_RESULTS:
-        body.append(_text(f"…and {len(krs) - MAX_KEY_RESULTS} more recorded."))
+    for kr in krs[:listed]:
+        items = [*_heading(kr, base_url, lengths), _facts(kr, lengths)]
+        body.append({"type": "Container", "separator": True, "items": items})
+    if len(krs) > listed:
+        body.append(_text(f"…and {len(krs) - listed} more recorded."))
     body.extend(_text(f"⚠ {short_error(problem)}", color="warning") for problem in problems[:10])
     if still_due:
         count = len(still_due)
@@ -391,7 +452,7 @@ def confirmation_card(
             {
                 "type": "Container",
                 "items": [
-                    _markdown(f"- {escape_markdown(kr.title[:MAX_TITLE_LENGTH])}", spacing="none")
+                    _markdown(f"- {escape_markdown(_cut(kr.title, lengths.title))}", spacing="none")
                     for kr in still_due[:MAX_KEY_RESULTS]
                 ],
             }
@@ -503,6 +564,13 @@ def _number_or_none(raw: Any) -> float | None:
     except ValueError:
         return None
     return value if math.isfinite(value) else None
+
+
+def read_confidences(data: Mapping[str, Any], key_result_ids: Sequence[int]) -> dict[int, str]:
+    """The confidences chosen on a card that "No change" sent, by key result id (one not
+    chosen, or not one of the three, is left out)."""
+    chosen = {kr_id: str(data.get(confidence_id(kr_id)) or "") for kr_id in key_result_ids}
+    return {kr_id: value for kr_id, value in chosen.items() if value in CONFIDENCES}
 
 
 def read_submission(

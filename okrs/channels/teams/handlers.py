@@ -346,7 +346,7 @@ def card_action(activity: Any, raw: dict[str, Any]) -> Reply:
     if verb == cards.VERB_SAVE:
         return save(activity, person, data, shown, key=key)
     if verb == cards.VERB_NO_CHANGE:
-        return no_change(activity, person, shown)
+        return no_change(activity, person, data, shown, key=key)
     if verb == cards.VERB_CONFIRM:
         return confirm(activity, person, data, shown, key=key)
     if verb == cards.VERB_UPDATE:
@@ -451,13 +451,37 @@ def save(
     return _answered(activity, person, heading, ids, [], shown.nudge_id, now, due)
 
 
-def no_change(activity: Any, person: Person, shown: cards.ActionData) -> Reply:
+def no_change(
+    activity: Any, person: Person, data: dict[str, Any], shown: cards.ActionData, *, key: str
+) -> Reply:
     """ "No change" for every key result of the card and of the cards after it: values kept,
-    the person's last confidence confirmed. Those with none of theirs to confirm are asked
-    for one on the card that answers; nothing is chosen for them."""
+    the confidence chosen on the card confirmed (the person's last one, preselected, unless
+    they chose another). A key result of the card with no confidence chosen nor any earlier
+    one of the person's refuses the press: nothing is recorded and the card comes back with
+    it marked. Those of the cards after it with none are asked for one on the card that
+    answers; nothing is chosen for them."""
     now = timezone.now()
-    ids = [kr_id for kr_id, _ in shown.key_results] + list(shown.rest)
-    result = record_no_change(actor=Actor(person, services.CHANNEL), key_result_ids=ids)
+    on_card = [kr_id for kr_id, _ in shown.key_results]
+    result = record_no_change(
+        actor=Actor(person, services.CHANNEL),
+        key_result_ids=on_card + list(shown.rest),
+        confidences=cards.read_confidences(data, on_card),
+        asked=on_card,
+    )
+    if result.refused:
+        # Nothing was recorded: the same press may be sent again and must be tried again.
+        release_interaction(channel=services.CHANNEL, key=key)
+        marked = {cards.confidence_id(kr.pk): NO_CONFIDENCE_YET for kr in result.needs_confidence}
+        card = cards.checkin_card(
+            shown_after_checkin(on_card, now),
+            nudge_id=shown.nudge_id,
+            heading=NO_CHANGE_NEEDS_CONFIDENCE,
+            submitted=data,
+            errors=marked,
+            rest=shown.rest,
+            base_url=settings.BASE_URL,
+        )
+        return card_reply(card)
     recorded = [checkin.key_result_id for checkin in result.recorded]
     count = len(recorded)
     heading = (
@@ -484,6 +508,13 @@ def no_change(activity: Any, person: Person, shown: cards.ActionData) -> Reply:
         _replace_for_all_devices(activity, card, heading)
         return card_reply(card)
     return _answered(activity, person, heading, recorded, problems, shown.nudge_id, now)
+
+
+NO_CHANGE_NEEDS_CONFIDENCE = (
+    "Nothing was recorded: choose a confidence where it is marked below, then press No change "
+    "again."
+)
+NO_CONFIDENCE_YET = "No confidence of yours to confirm yet: choose one."
 
 
 def confirm(
