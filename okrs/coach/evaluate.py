@@ -1,14 +1,16 @@
 """How well the deliverable-vs-outcome classifier does on the corpus of published key results.
 
-    python -m okrs.coach.evaluate                 # the figures: all, development, held out
+    python -m okrs.coach.evaluate                 # the figures of every part
     python -m okrs.coach.evaluate --misses dev    # and every miss of the development part
 
 The corpus (tests/coach/corpus/key_results.csv) holds key results that organisations and OKR
 libraries published, each with its source and a label; its README says how it was collected
-and labelled. A row's part (`dev` or `held_out`) is fixed by a hash of its text, so nobody
-chooses which key results the rules are judged on. The figures are for flagging deliverables:
-precision is how often a flag is right, recall how many deliverables are flagged, and the
-outcome flag rate how many outcomes are wrongly flagged.
+and labelled. Of the first 600, a row's part (`dev` or `held_out`) is fixed by a hash of its
+text, so nobody chose which key results the rules are judged on; "all" is those 600, which the
+rules may be built on now that the first held-out figures have been reported. `held_out_2` was
+collected later, from other sources, and is what the rules were never tuned on. The figures are
+for flagging deliverables: precision is how often a flag is right, recall how many deliverables
+are flagged, and the outcome flag rate how many outcomes are wrongly flagged.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from okrs.coach.classify import DELIVERABLE, OUTCOME, classify
 CORPUS = Path(__file__).resolve().parents[2] / "tests" / "coach" / "corpus" / "key_results.csv"
 DEV = "dev"
 HELD_OUT = "held_out"
+# Collected after the first held-out figures were reported, from other sources; not hashed.
+HELD_OUT_2 = "held_out_2"
 # One row in four is held out: the hash of its text, not a person, decides which.
 HELD_OUT_EVERY = 4
 
@@ -94,15 +98,16 @@ def score(examples: Iterable[Example]) -> Scores:
 
 def report(examples: Sequence[Example]) -> dict[str, Scores]:
     return {
-        "all": score(examples),
+        "all": score(e for e in examples if e.split in (DEV, HELD_OUT)),
         DEV: score(e for e in examples if e.split == DEV),
         HELD_OUT: score(e for e in examples if e.split == HELD_OUT),
+        HELD_OUT_2: score(e for e in examples if e.split == HELD_OUT_2),
     }
 
 
 def _line(name: str, scores: Scores) -> str:
     return (
-        f"{name:<9} {scores.size:>4} key results ({scores.deliverables} deliverables, "
+        f"{name:<10} {scores.size:>4} key results ({scores.deliverables} deliverables, "
         f"{scores.outcomes} outcomes): precision {scores.precision:.3f}, recall "
         f"{scores.recall:.3f}, outcomes flagged {scores.outcome_flag_rate:.1%} "
         f"({scores.false_flags} of {scores.outcomes})"
@@ -113,7 +118,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m okrs.coach.evaluate", description=__doc__)
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument(
-        "--misses", choices=(DEV, HELD_OUT), help="also list the wrong verdicts of this part"
+        "--misses",
+        choices=(DEV, HELD_OUT, HELD_OUT_2),
+        help="also list the wrong verdicts of this part",
     )
     args = parser.parse_args(argv)
     examples = load(args.corpus)
@@ -130,4 +137,14 @@ if __name__ == "__main__":
     raise SystemExit(main())
 
 
-__all__ = ["DELIVERABLE", "OUTCOME", "Example", "Scores", "load", "report", "score", "split_of"]
+__all__ = [
+    "DELIVERABLE",
+    "HELD_OUT_2",
+    "OUTCOME",
+    "Example",
+    "Scores",
+    "load",
+    "report",
+    "score",
+    "split_of",
+]
