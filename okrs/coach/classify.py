@@ -18,8 +18,9 @@ verb:
   measured makes a deliverable.
 
 Published key results take shapes the leading verb misreads (terse states, "Hiring managers
-report that ...", "Increase the number of dashboards built", "80% complete"), so a few cues
-are read before it; see `_read_first` and `_state`.
+report that ...", "Increase the number of dashboards built", "80% complete", "Improve Modelforge
+according to requirements", "Customer Advisory Board event with at least 10 customers"), so a
+few cues are read before it; see `_read_first`, `_thing_only` and `_state`.
 
 Every answer carries the cue that decided it, so a person can see why and disagree.
 docs/coach.md has the whole method and its figures on tests/coach/corpus.yaml and on the
@@ -45,14 +46,15 @@ OUTCOME_VERBS = _words(
     """
     reduce cut lower decrease drop shrink shorten halve minimise minimize trim slash limit
     cap increase raise grow improve lift boost double triple quadruple maximise maximize
-    accelerate speed keep maintain sustain stay remain bring prevent avoid
+    accelerate speed keep maintain sustain stay remain bring prevent avoid retain optimise
+    optimize enhance strengthen
     """
 )
 # Verbs that name a target level: an outcome when a level follows ("Reach 10,000 customers"),
 # work otherwise ("Achieve SOC 2 compliance").
 TARGET_VERBS = _words(
     """
-    achieve reach hit attain exceed beat win sign close convert retain save resolve serve
+    achieve reach hit attain exceed beat win sign close convert save resolve serve
     land acquire attract generate advance add onboard secure
     """
 )
@@ -66,6 +68,8 @@ GAIN_WORDS = _words(
     enterprises sales
     """
 )
+# Money won: after a verb naming a level to reach, a measure even without a figure.
+MONEY_WORDS = _words("revenue arr mrr iarr acv iacv pipeline bookings sales")
 # Verbs of work: projects, launches, activities.
 WORK_VERBS = _words(
     """
@@ -131,7 +135,7 @@ COMPLETION_WORDS = _words(
 _PREFIXES = re.compile(
     r"^(?:(?:kr|key result)\s*\d*\s*[:.)-]\s*|\d+[.)]\s*|[-*•]\s*|"
     r"(?:we|i|the team)\s+(?:will|shall|want to|aim to|plan to|need to|must|should)\s+|"
-    r"(?:we|i)'ll\s+|(?:our\s+)?goal\s*(?:is\s+to|:)\s*|(?:aim|try|plan)\s+to\s+|to\s+)",
+    r"(?:we|i)'ll\s+|(?:we|i)\s+have\s+|(?:we|i)'ve\s+|(?:our\s+)?goal\s*(?:is\s+to|:)\s*|(?:aim|try|plan)\s+to\s+|to\s+)",
 )
 # "Means" and "constraint" clauses, set aside before the head is judged.
 _ASIDE = re.compile(
@@ -251,6 +255,7 @@ def _metric_with_number(words: list[str], nouns: frozenset[str]) -> str | None:
 
 # Heads of noun phrases a gerund can open ("Hiring managers", "Onboarding flow").
 _GERUND_NOUN_HEADS = _words("managers manager funnel flow experience completion plan plans")
+_DETERMINERS = _words("the a an our their its this that these those every each")
 
 
 def _leading_verb(words: list[str]) -> tuple[str, str, int]:
@@ -264,8 +269,17 @@ def _leading_verb(words: list[str]) -> tuple[str, str, int]:
         start = 1
     first = words[start]
     # "Onboarding completion rate", "Hiring managers report": a gerund naming a thing.
-    if first.endswith("ing") and any(
-        word in METRIC_WORDS or word in _GERUND_NOUN_HEADS for word in words[start + 1 : start + 4]
+    # "Increasing the number of users" is still a verb: a determiner follows it.
+    determined = _stem(first) in OUTCOME_VERBS and (words[start + 1 : start + 2] or [""])[0] in (
+        _DETERMINERS
+    )
+    if (
+        first.endswith("ing")
+        and not determined
+        and any(
+            word in METRIC_WORDS or word in _GERUND_NOUN_HEADS
+            for word in words[start + 1 : start + 4]
+        )
     ):
         return "", "", start
     pair = " ".join(words[start : start + 2])
@@ -285,7 +299,9 @@ def _leading_verb(words: list[str]) -> tuple[str, str, int]:
 
 
 def _stem(word: str) -> str:
-    for suffix, replacement in (("ing", ""), ("ing", "e"), ("es", ""), ("s", ""), ("ed", "")):
+    for suffix, replacement in (
+        ("ing", ""), ("ing", "e"), ("es", ""), ("s", ""), ("ed", ""), ("d", ""),
+    ):  # fmt: skip
         if word.endswith(suffix):
             candidate = word[: -len(suffix)] + replacement
             if candidate in WORK_VERBS or candidate in OUTCOME_VERBS or candidate in TARGET_VERBS:
@@ -321,6 +337,8 @@ _EXPERIENCE = re.compile(
     r"\b(?:feel|feels|felt|would recommend|understand|understands|recognise|recognize|"
     r"recognises|recognizes|are happy|is happy|happy and thriving)\b"
 )
+_GET_N_TO = re.compile(r"get\s+(?:\d[\d,]*\+?|n\d{1,2})\s+(?:[a-z-]+\s+){0,3}?to\s+[a-z-]+")
+_WORKING = re.compile(r"\b(?:is|are|am)\s+(?:actively\s+)?working\s+(?:to|on|towards?)\b")
 # Hiring counts people taken on, however it is phrased ("Final Q2 hiring is 85%+ of plan");
 # "time-to-hire" is a measure.
 _HIRING = re.compile(r"(?<![-\w])(?<!to )hir(?:e|es|ed|ing)\b(?!-| funnel)")
@@ -374,7 +392,8 @@ _DONE_PHRASES = re.compile(
     r"\b(?:is|are) in place\b|\bexists?\b|\bsupports\b|\bsupport for\b|\bis supported\b|"
     r"\bgo(?:es)? through\b|"
     r"\bparticipat(?:e|es|ion) in\b|\bhave access to\b|"
-    r"\b(?:is|are) available\b|\bhas (?:a|an)\b|\bhave (?:a|an)\b|\bare (?:given|covered)\b|"
+    r"\b(?:is|are) (?:[a-z]+ly )?available\b|\bhas (?:a|an)\b|\bhave (?:a|an)\b|"
+    r"\bare (?:given|covered)\b|"
     r"\bis (?:private|audited)\b|\bruns on\b|\btraining sessions?\b|"
     r"\bcan (?!quickly|easily|efficiently|reliably|be\b|handle\b)"
     r"[a-z]+\b|\bin-progress\b"
@@ -384,6 +403,19 @@ _SERVICE_LEVEL = re.compile(
     r"(?:\b(?:within|under|below|less than|in under|in less than|takes?)\s*|[<≤]\s*)"
     r"(?:\d+(?:\.\d+)?|one|two|a|an)\s*(?:ms|s|h|hrs?|hours?|days?|workdays?|minutes?|mins?|"
     r"weeks?|seconds?)\b|\b(?:resolved|resolution) (?:in|within)\b"
+)
+# Qualities that are measured though they are not counted ("performance", "memory usage").
+PROPERTY_WORDS = _words(
+    """
+    performance experience usage quality reliability security stability scalability efficiency
+    usability visibility awareness diversity engagement bandwidth memory footprint size
+    relevance consistency transparency health morale trust confidence sentiment loyalty safety
+    """
+)
+# A share done without trouble: "90% of offer letters are completed without any manual editing".
+_CLEAN_SHARE = re.compile(
+    r"^\d+(?:\.\d+)?\s*%\s+of\b.*?\b(?:without|with no|with zero)\s+(?:any\s+)?"
+    r"[a-z-]+(?:\s+[a-z-]+)?"
 )
 # How something works for the people using it: an outcome, not a thing made.
 QUALITY_WORDS = _words(
@@ -430,6 +462,30 @@ def _means_only(clean: str, head: str, verb: str) -> Classification | None:
     )
 
 
+# Verbs that better something: their object must be a quality or a measure for an outcome.
+_BETTERING_VERBS = _words("improve optimise optimize enhance strengthen")
+_OBJECT_ENDS = _words("according based per by through via using for to with")
+
+
+def _thing_only(clean: str, words: list[str], verb: str, subject: str) -> Classification | None:
+    """ "Improve Modelforge according to DevRel requirements": bettering a thing, with no quality
+    or measure named, is work on that thing."""
+    if _stem(verb) not in _BETTERING_VERBS or measured(clean):
+        return None
+    start = words.index(verb) + 1 if verb in words else 0
+    obj = []
+    for word in words[start : start + 6]:
+        if word in _OBJECT_ENDS:
+            break
+        obj.append(word)
+    if not obj or any(_is_property(word) for word in obj):
+        return None
+    cue = f"{verb} {' '.join(obj)}"
+    return Classification(
+        DELIVERABLE, cue, f"“{cue}” names a thing to work on, not a quality or measure", subject
+    )
+
+
 def _read_first(
     clean: str, head: str, words: list[str], kind: str, verb: str, subject: str
 ) -> Classification | None:
@@ -442,8 +498,12 @@ def _read_first(
             DELIVERABLE, cue, f"it counts work produced (“{cue}”), not a change it causes", subject
         )
     if kind == "outcome":
-        return _means_only(clean, head, verb)
+        return _means_only(clean, head, verb) or _thing_only(clean, words, verb, subject)
     experience = _EXPERIENCE.search(clean)
+    # After a verb of work, "understand" or "feel" is usually the purpose of the work ("Launch
+    # manager training to help managers understand ..."); people reporting is still measured.
+    if experience and kind == "work" and not experience.group(0).endswith(" that"):
+        experience = None
     if experience and experience.start() > 0:
         cue = experience.group(0)
         return Classification(OUTCOME, cue, f"it says how people experience something (“{cue}”)")
@@ -455,6 +515,17 @@ def _read_first(
         )
     if kind in ("work", "target"):
         return None
+    # "Get N2 to successful POC", "Get 20 teams to weekly use": moving a number of others.
+    moved_others = _GET_N_TO.match(clean)
+    if moved_others:
+        cue = moved_others.group(0)
+        return Classification(OUTCOME, cue, f"it moves a number of others (“{cue}”)")
+    # "Product is working to improve retention": the subject is doing work, and unless a change
+    # is measured ("from 20% to 30%"), that work is what the key result states.
+    working = _WORKING.search(clean)
+    if working and not (FROM_TO.search(clean) or ARROW.search(clean) or BY_AMOUNT.search(clean)):
+        cue = working.group(0)
+        return Classification(DELIVERABLE, cue, f"“{cue}” states work under way, not a result")
     actor = next((word for word in words[:3] if word in ACTORS), None)
     behaviour = actor and next((word for word in words[1:] if word in BEHAVIOUR_VERBS), None)
     # "Users are able to visit" or "users can visit" is a capability built, not behaviour seen.
@@ -485,12 +556,23 @@ def _state(clean: str, words: list[str], subject: str) -> Classification | None:
     if change:
         cue = change.group(0)
         return Classification(OUTCOME, cue, f"it states a measured change (“{cue}”)")
+    artifact = _artifact_head(words)
+    if artifact:
+        return Classification(
+            DELIVERABLE,
+            artifact,
+            f"it names a thing to produce (“{artifact}”), not a result",
+            subject,
+        )
     first = re.match(r"(?:at least |over |more than )?(\d[\d,]*\+?|n\d{1,2}|one|\w+%)\s", clean)
     actor = first and next(
         (
             word
             for index, word in enumerate(words[1:5], start=2)
-            if word in ACTORS and (words[index : index + 1] or [""])[0] not in _NOT_ACTING
+            if word in ACTORS
+            and (words[index : index + 1] or [""])[0] not in _NOT_ACTING
+            # "100% of team members": the organisation's own people, whom its work is for.
+            and words[index - 2] != "team"
         ),
         None,
     )
@@ -505,6 +587,12 @@ def _state(clean: str, words: list[str], subject: str) -> Classification | None:
     if strong:
         cue = strong.group(0)
         return Classification(OUTCOME, cue, f"it says how well something works (“{cue}”)")
+    # "90% of offer letters are completed without any manual editing": the share of work that
+    # goes right is a rate of how well it works, not the work.
+    clean_share = _CLEAN_SHARE.search(clean)
+    if clean_share:
+        cue = clean_share.group(0)
+        return Classification(OUTCOME, cue, f"it states how often something goes right (“{cue}”)")
     done = next((word for word in words if word in DONE_WORDS), None)
     phrase = _DONE_PHRASES.search(clean)
     if done or phrase:
@@ -517,7 +605,57 @@ def _state(clean: str, words: list[str], subject: str) -> Classification | None:
     if quality or phrase:
         cue = quality or phrase.group(0)  # type: ignore[union-attr]
         return Classification(OUTCOME, cue, f"it says how well something works (“{cue}”)")
+    # "Bitswap improvements around ... increasing throughput": a measure moving, named as a
+    # gerund inside a noun phrase.
+    for index, word in enumerate(words):
+        if word.endswith("ing") and _stem(word) in OUTCOME_VERBS:
+            measure = next((w for w in words[index + 1 : index + 4] if _is_property(w)), None)
+            if measure:
+                cue = f"{word} … {measure}"
+                return Classification(OUTCOME, cue, f"it says a measure moves (“{cue}”)")
     return None
+
+
+# Things a team produces: the head of a noun phrase naming one is a deliverable ("Customer
+# Advisory Board event with at least 10 customers", "Zero-downtime migration of the database").
+ARTIFACT_HEADS = _words(
+    """
+    event events program programs programme programmes plan plans policy policies training
+    trainings workshop workshops webinar webinars dashboard dashboards document documents
+    documentation playbook playbooks guide guides guideline guidelines framework frameworks
+    process processes tool tools strategy roadmap template templates report reports audit
+    course courses curriculum offsite summit conference campaign campaigns pilot prototype
+    mvp mvc integration integrations migration module modules script scripts handbook website
+    """
+)
+# Where the first noun phrase of a sentence without a verb ends: a preposition, or a verb after
+# which the phrase is the subject of what happens ("Our programs have helped close N2 logos").
+_PHRASE_ENDS = _words(
+    """
+    with for to of in on by at that which who from within under below above over than and or
+    across per after before during
+    """
+)
+_SUBJECT_OF = _words("is are was were be been has have had will can helped help helps result")
+
+
+def _artifact_head(words: list[str]) -> str | None:
+    """The head of the opening noun phrase, when it names a thing produced."""
+    phrase = []
+    for word in words[:7]:
+        if word in _SUBJECT_OF:
+            return None
+        if word in _PHRASE_ENDS or re.match(r"[£$€]?\d", word):
+            break
+        phrase.append(word)
+    if phrase and phrase[-1] in ARTIFACT_HEADS:
+        return phrase[-1]
+    return None
+
+
+def _is_property(word: str) -> bool:
+    """A measure or a quality of something: "latency", "throughput", "reliability"."""
+    return word in METRIC_WORDS or word.endswith(("ity", "ness")) or word in PROPERTY_WORDS
 
 
 def classify(text: str) -> Classification:
@@ -543,6 +681,10 @@ def classify(text: str) -> Classification:
         # "Add 1,500 paying teams" is a gain; "Onboard 2+ contributors" is taking people on.
         gain = _metric_with_number(words[after:], GAIN_WORDS)
         level = gain if _stem(verb) in ("add", "onboard") else measured(head) or gain
+        # "Achieve measurable pipeline", "Generate new ARR": money won is a measure with or
+        # without its figure; "Achieve SOC 2 compliance" names no money.
+        money = next((word for word in words[after : after + 4] if word in MONEY_WORDS), None)
+        level = level or money
         if level:
             cue = f"{verb} … {level}"
             return Classification(OUTCOME, cue, f"“{verb}” names a level to reach ({cue})")
