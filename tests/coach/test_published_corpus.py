@@ -1,8 +1,11 @@
 """The classifier on key results that organisations published (tests/coach/corpus/).
 
-The development part is what the rules were improved on; the held-out part was scored once,
-after the rules were final (docs/coach.md). Its floors below are those figures, so a change
-that makes the coach worse on key results it was never tuned on fails here.
+The rules were built on the first 600 rows ("all": `dev`, and `held_out` once its first figures
+had been reported). `held_out_2` was collected later from other sources, committed before any
+rule change, and scored once after the rules were final (docs/coach.md). Figures that reach the
+targets (precision and recall 0.95, at most 5% of outcomes flagged) are held to the targets;
+the fresh held-out figures, which do not, are held to what was measured, so a change that makes
+the coach worse on key results it was never tuned on fails here.
 """
 
 from __future__ import annotations
@@ -30,18 +33,23 @@ def test_the_corpus_is_real_sized_sourced_and_split_by_the_hash_of_each_text() -
     assert {example.source for example in fresh}.isdisjoint(e.source for e in first)
 
 
-def test_on_the_development_part_flags_are_right_and_outcomes_are_left_alone() -> None:
-    dev = FIGURES[DEV]
-    assert dev.precision >= 0.95, dev.misses
-    assert dev.recall >= 0.95, dev.misses
-    assert dev.outcome_flag_rate <= 0.05, dev.misses
+def test_on_the_corpus_the_rules_were_built_on_flags_are_right_and_outcomes_left_alone() -> None:
+    for part in ("all", DEV, HELD_OUT):
+        scores = FIGURES[part]
+        assert scores.precision >= 0.95, (part, scores.misses)
+        assert scores.recall >= 0.95, (part, scores.misses)
+        assert scores.outcome_flag_rate <= 0.05, (part, scores.misses)
 
 
-def test_the_held_out_figures_do_not_drop_below_those_reported() -> None:
-    held_out = FIGURES[HELD_OUT]
-    # docs/coach.md: 93 of 98 flags right (precision 0.949), 93 of 99 deliverables flagged
-    # (recall 0.939), 5 of 55 outcomes flagged (9.1%). Assert without printing the misses:
-    # the held-out part is not for reading while the rules are changed.
-    assert held_out.precision >= 93 / 98, "held-out precision dropped"
-    assert held_out.recall >= 93 / 99, "held-out recall dropped"
-    assert held_out.outcome_flag_rate <= 5 / 55, "more held-out outcomes are flagged"
+def test_the_fresh_held_out_figures_do_not_drop_below_those_measured() -> None:
+    fresh = FIGURES[HELD_OUT_2]
+    assert (fresh.deliverables, fresh.outcomes) == (142, 66)
+    # Measured once, after the rules were final (docs/coach.md): 133 of 167 flags right
+    # (precision 0.796), 133 of 142 deliverables flagged (recall 0.937), 34 of 66 outcomes
+    # flagged (51.5%). All three miss the targets, and these floors record the gap, not a
+    # pass: recall narrowly, precision and the outcome flag rate by far, because outcomes that
+    # count what others do in words the rules do not know ("Get 500 listens", "50 new creator
+    # profiles") are flagged as work.
+    assert fresh.true_flags >= 133, "fresh held-out recall dropped"
+    assert fresh.false_flags <= 34, "more fresh held-out outcomes are flagged"
+    assert fresh.precision >= 133 / 167, "fresh held-out precision dropped"
