@@ -10,7 +10,16 @@ the coach worse on key results it was never tuned on fails here.
 
 from __future__ import annotations
 
-from okrs.coach.evaluate import CORPUS, DEV, HELD_OUT, HELD_OUT_2, load, report, split_of
+from okrs.coach.evaluate import (
+    CORPUS,
+    DEV,
+    HELD_OUT,
+    HELD_OUT_2,
+    HELD_OUT_3,
+    load,
+    report,
+    split_of,
+)
 
 EXAMPLES = load(CORPUS)
 FIGURES = report(EXAMPLES)
@@ -22,7 +31,7 @@ def test_the_corpus_is_real_sized_sourced_and_split_by_the_hash_of_each_text() -
     assert all(example.source.startswith(("http://", "https://")) for example in EXAMPLES)
     texts = [" ".join(example.text.lower().split()) for example in EXAMPLES]
     assert len(texts) == len(set(texts)), "a key result is in the corpus twice"
-    first = [example for example in EXAMPLES if example.split != HELD_OUT_2]
+    first = [example for example in EXAMPLES if example.split in (DEV, HELD_OUT)]
     # Nobody chose the first held-out rows: each row's part is the one its text hashes to.
     assert all(example.split == split_of(example.text) for example in first)
     held_out = sum(example.split == HELD_OUT for example in first)
@@ -31,6 +40,11 @@ def test_the_corpus_is_real_sized_sourced_and_split_by_the_hash_of_each_text() -
     fresh = [example for example in EXAMPLES if example.split == HELD_OUT_2]
     assert len(fresh) >= 150
     assert {example.source for example in fresh}.isdisjoint(e.source for e in first)
+    # And the third, collected once the second had been scored and looked at.
+    third = [example for example in EXAMPLES if example.split == HELD_OUT_3]
+    assert len(third) >= 100
+    assert {example.source for example in third}.isdisjoint(e.source for e in first + fresh)
+    assert {example.split for example in EXAMPLES} == {DEV, HELD_OUT, HELD_OUT_2, HELD_OUT_3}
 
 
 def test_on_the_corpus_the_rules_were_built_on_flags_are_right_and_outcomes_left_alone() -> None:
