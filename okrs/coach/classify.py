@@ -68,6 +68,11 @@ GAIN_WORDS = _words(
     enterprises sales
     """
 )
+# Verbs that only name a level ("Close 30 tickets" counts work; "Achieve the ratio" is a level).
+_LEVEL_VERBS = _words("achieve reach hit attain exceed beat")
+_TARGET_NOUNS = _words("target targets goal goals quota plan")
+# A count as one word: "300", "1,000", "10k", "N2".
+_COUNT = r"(?:\d[\d,.]*[kmx]?|n\d{1,2})"
 # Money won: after a verb naming a level to reach, a measure even without a figure.
 MONEY_WORDS = _words("revenue arr mrr iarr acv iacv pipeline bookings sales")
 # Verbs of work: projects, launches, activities.
@@ -82,13 +87,13 @@ WORK_VERBS = _words(
     containerise containerize sunset deprecate enable translate send start begin prepare
     execute undertake capture cover contribute revamp
     plan draft produce rebuild replatform restructure transition switch roll set kick go
-    open schedule
+    open schedule arrange delegate
     """
 )
 # Two-word work verbs whose first word alone means little ("roll out", "set up").
 WORK_PHRASES = (
     "roll out", "set up", "kick off", "go live", "move to", "switch to", "sign off", "reach out",
-    "carry out", "sign up",
+    "carry out", "sign up", "double down",
 )  # fmt: skip
 # Work verbs whose "from A to B" names versions or places, not a measure ("Upgrade React from
 # 16 to 18"): for these only a from-to with a unit or a percentage is a measured change.
@@ -113,7 +118,7 @@ METRIC_WORDS = _words(
     cac ltv roi speed utilisation utilization velocity traffic visits leads pipeline
     bookings renewals nrr grr findings vulnerabilities complaints rating reviews budget load
     rollbacks outages regressions breaches alerts iarr mau dau wau pipeline opportunities
-    mentions views upvotes subscribers visitors clients applicants growth logos
+    mentions views upvotes subscribers visitors clients applicants growth logos replication
     """
 )
 # Rates and levels: a percentage of one of these right after a work verb is an outcome
@@ -141,7 +146,7 @@ _PREFIXES = re.compile(
 _ASIDE = re.compile(
     r"\s+(?:through|via|thanks to|using|with the help of|by means of|as a result of|"
     r"by\s+(?=[a-z]+ing\b)|without|while|with\s+(?:no|zero|less than|under|at most|minimal)\b|"
-    r"and\s+(?:without|no)\b)\s.*$|\s*\(([^()]*)\)\s*$"
+    r"and\s+(?:without|no)\b)\s.*$|\s*\(([^()]*)\)\s*$|,\s*where\s.*$"
 )
 # "N1", "X", "Y": the placeholders of published key results whose figures are private
 # ("Land N2 large enterprise customers", "from X% to Y%") stand where a number would.
@@ -326,6 +331,22 @@ _OUTPUT_COUNT = re.compile(
     r"\bnumber of (?:[a-z-]+ ){0,3}?(?:built|created|shipped|written|published|launched|"
     r"delivered|released|completed|held|run|hired|migrated|closed|merged)\b"
 )
+# What makes a number after a comparator a rate: "at least 5 times a day", "at least 3 per week".
+_RATE_AFTER = re.compile(
+    r"\s*(?:%|percent\b|times\b|per\b|a (?:day|week|month)\b|each (?:day|week|month)\b|"
+    r"(?:ms|s|h|hours?|days?|weeks?|minutes?|seconds?)\b|"
+    r"(?:[a-z-]+\s+){0,2}(?:a|per|each|every) (?:day|week|month|quarter|sprint)\b)"
+)
+# "Raise MR rate from 8 to 10", "throughput (MRs/month)": a rate of changes the team produces.
+_OUTPUT_RATE = re.compile(
+    r"\b(?:mr|pr|merge request|pull request|commit)s?\s+rate\b|"
+    r"\b(?:mrs|prs|merge requests|pull requests|commits)\s*/\s*(?:month|week|day|engineer)\b"
+)
+# "Get 500 listens", "Receive 50 applications": a number of what others give or do.
+_RECEIVED = re.compile(
+    r"(?:get|gets|receive|receives|gain|gains|earn|earns)\s+(?:at least |over |more than )?"
+    r"(?:\d[\d,.]*[kmx]?|n\d{0,2}\b|x\b|\"\d[\d,]*)"
+)
 # "80% complete": progress through work.
 _PERCENT_DONE = re.compile(
     r"\b\d+(?:\.\d+)?\s*%\s*(?:complete|completed|done|finished|migrated|implemented|built|"
@@ -338,6 +359,10 @@ _EXPERIENCE = re.compile(
     r"recognises|recognizes|are happy|is happy|happy and thriving)\b"
 )
 _GET_N_TO = re.compile(r"get\s+(?:\d[\d,]*\+?|n\d{1,2})\s+(?:[a-z-]+\s+){0,3}?to\s+[a-z-]+")
+_MENTIONED = re.compile(
+    r"(?:be|get|gets)\s+(?:included|featured|mentioned|cited|listed|quoted)\s+in\s+"
+    r"(?:at least\s+|over\s+)?\d[\d,]*"
+)
 _WORKING = re.compile(r"\b(?:is|are|am)\s+(?:actively\s+)?working\s+(?:to|on|towards?)\b")
 # Hiring counts people taken on, however it is phrased ("Final Q2 hiring is 85%+ of plan");
 # "time-to-hire" is a measure.
@@ -489,8 +514,15 @@ def _thing_only(clean: str, words: list[str], verb: str, subject: str) -> Classi
 def _read_first(
     clean: str, head: str, words: list[str], kind: str, verb: str, subject: str
 ) -> Classification | None:
-    output = _OUTPUT_COUNT.search(clean) or _PERCENT_DONE.search(clean)
-    if output is None and kind != "work":
+    output = (
+        _OUTPUT_COUNT.search(clean) or _PERCENT_DONE.search(clean) or _OUTPUT_RATE.search(clean)
+    )
+    received = _RECEIVED.match(clean)
+    if output is None and received and kind != "target" and not _GET_N_TO.match(clean):
+        cue = received.group(0)
+        return Classification(OUTCOME, cue, f"it counts what others give or do (“{cue}”)")
+    # "Reach 1000 posts on the forum": what a verb naming a level counts is not work produced.
+    if output is None and kind not in ("work", "target"):
         output = _COUNTED_OUTPUT.search(clean)
     if output:
         cue = output.group(0)
@@ -520,6 +552,11 @@ def _read_first(
     if moved_others:
         cue = moved_others.group(0)
         return Classification(OUTCOME, cue, f"it moves a number of others (“{cue}”)")
+    # "Be featured in 5 articles": others writing about us.
+    mentioned = _MENTIONED.match(clean)
+    if mentioned:
+        cue = mentioned.group(0)
+        return Classification(OUTCOME, cue, f"it counts others mentioning us (“{cue}”)")
     # "Product is working to improve retention": the subject is doing work, and unless a change
     # is measured ("from 20% to 30%"), that work is what the key result states.
     working = _WORKING.search(clean)
@@ -556,7 +593,7 @@ def _state(clean: str, words: list[str], subject: str) -> Classification | None:
     if change:
         cue = change.group(0)
         return Classification(OUTCOME, cue, f"it states a measured change (“{cue}”)")
-    artifact = _artifact_head(words)
+    artifact = _artifact_head(_WORD.findall(re.sub(r"\([^()]*\)", " ", clean)))
     if artifact:
         return Classification(
             DELIVERABLE,
@@ -653,6 +690,22 @@ def _artifact_head(words: list[str]) -> str | None:
     return None
 
 
+# A count opening a sentence, and the words it counts up to the first preposition or verb.
+_OPENING_COUNT = re.compile(
+    r"(?:at least |over |more than )?(?:\d[\d,.]*\s*[kmx]?|n\d{1,2})(?:[a-z]*)(?:\s+(?!(?:"
+    r"with|for|to|of|in|on|by|at|from|that|which|who|is|are|per|and)\b)[a-z&/-]+){0,4}"
+)
+_YEAR = re.compile(r"(?:19|20)\d\d\b")
+# What a team produces, counted: "3 blog posts", "2 engineering deep dives".
+_PRODUCED = ARTIFACT_HEADS | _words(
+    """
+    post posts blog blogs article articles story stories video videos episode episodes talk talks
+    feature features release releases doc docs page pages session sessions dive dives case
+    studies interview interviews highlights tutorials demos demo nodes repos repositories
+    """
+)
+
+
 def _is_property(word: str) -> bool:
     """A measure or a quality of something: "latency", "throughput", "reliability"."""
     return word in METRIC_WORDS or word.endswith(("ity", "ness")) or word in PROPERTY_WORDS
@@ -685,6 +738,18 @@ def classify(text: str) -> Classification:
         # without its figure; "Achieve SOC 2 compliance" names no money.
         money = next((word for word in words[after : after + 4] if word in MONEY_WORDS), None)
         level = level or money
+        # "Achieve new logo targets", "Achieve a maintainer ratio of 7:1": a verb that only
+        # names a level, followed by a measure or a target.
+        if _stem(verb) in _LEVEL_VERBS:
+            level = level or next(
+                (w for w in words[after : after + 6] if w in METRIC_WORDS or w in _TARGET_NOUNS),
+                None,
+            )
+            # "Reach 300 platform memberships": the count right after the verb is the level
+            # ("Achieve SOC 2 compliance" names a standard).
+            following = [w for w in words[after : after + 4] if w not in ("at", "least", "over")]
+            if not level and following and re.fullmatch(_COUNT, following[0]):
+                level = following[0]
         if level:
             cue = f"{verb} … {level}"
             return Classification(OUTCOME, cue, f"“{verb}” names a level to reach ({cue})")
@@ -703,7 +768,11 @@ def classify(text: str) -> Classification:
                 f"it states a change from a baseline (“{baseline}”), not only work",
             )
         held = COMPARATOR.search(head)
-        # "with all accounts over $1m" describes whom the work is for, not a level to hold.
+        # "with all accounts over $1m" describes whom the work is for, not a level to hold, and
+        # "Interview at least 25 candidates" counts the work: only a rate or a share is a level
+        # ("Deploy to production at least 5 times a day").
+        if held and not _RATE_AFTER.match(head[held.end() :]) and "%" not in held.group(0):
+            held = None
         if held and not held.group(0).startswith("within") and not re.search("[£$€]", held[0]):
             cue = held.group(0)
             return Classification(OUTCOME, cue, f"it sets a level to hold (“{cue}”), not only work")
@@ -753,6 +822,13 @@ def classify(text: str) -> Classification:
         return Classification(
             OUTCOME, counted_metric, f"it states a level of a measure (“{counted_metric}”)"
         )
+    # "50 new creator profiles", "5 new meetup groups", "50GBs of media content": with no verb
+    # and no delivered state, a count that opens the sentence is of what others do or have,
+    # unless what it counts is a thing produced ("3 blog posts").
+    opening = None if _YEAR.match(clean) else _OPENING_COUNT.match(clean)
+    if opening and not any(word in _PRODUCED for word in _WORD.findall(opening.group(0))):
+        cue = opening.group(0).strip()
+        return Classification(OUTCOME, cue, f"it counts what others do or have (“{cue}”)")
     cue = verb or (words[0] if words else "")
     return Classification(
         DELIVERABLE, cue, "it names no measure and no change to one: it reads as work", subject
@@ -787,6 +863,15 @@ def _outcome_clause(head: str) -> str | None:
     match = re.search(r"\b(?:and|to|so that)\s+([a-z]+)\b(.*)$", head)
     if match and _stem(match.group(1)) in OUTCOME_VERBS and measured(match.group(2)):
         return f"{match.group(1)}{match.group(2)}".strip()
+    # "Run 3 competitions generating a total of 100 submissions": the work measured by what it
+    # brings from others.
+    generated = re.search(
+        r"\b(?:generating|resulting in|bringing in|driving)\s+(?:a total of\s+|at least\s+)?"
+        r"\d[\d,]*[kmx]?\s+[a-z-]+",
+        head,
+    )
+    if generated:
+        return generated.group(0)
     return None
 
 
