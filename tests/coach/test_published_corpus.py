@@ -2,10 +2,12 @@
 
 The rules were built on the first 600 rows ("all": `dev`, and `held_out` once its first figures
 had been reported). `held_out_2` was collected later from other sources, committed before any
-rule change, and scored once after the rules were final (docs/coach.md). Figures that reach the
-targets (precision and recall 0.95, at most 5% of outcomes flagged) are held to the targets;
-the fresh held-out figures, which do not, are held to what was measured, so a change that makes
-the coach worse on key results it was never tuned on fails here.
+rule change and scored once after the rules were final; its misses were then read and the rules
+improved on it, so it has been seen too. `held_out_3` was collected and committed before that
+round of changes and scored once after it (docs/coach.md has every figure). Figures that reach
+the targets (precision and recall 0.95, at most 5% of outcomes flagged) are held to the targets;
+those that do not are held to what was measured, and the gap is stated, so a change that makes
+the coach worse on key results it was not tuned on fails here.
 """
 
 from __future__ import annotations
@@ -58,12 +60,22 @@ def test_on_the_corpus_the_rules_were_built_on_flags_are_right_and_outcomes_left
 def test_the_fresh_held_out_figures_do_not_drop_below_those_measured() -> None:
     fresh = FIGURES[HELD_OUT_2]
     assert (fresh.deliverables, fresh.outcomes) == (142, 66)
-    # Measured once, after the rules were final (docs/coach.md): 133 of 167 flags right
-    # (precision 0.796), 133 of 142 deliverables flagged (recall 0.937), 34 of 66 outcomes
-    # flagged (51.5%). All three miss the targets, and these floors record the gap, not a
-    # pass: recall narrowly, precision and the outcome flag rate by far, because outcomes that
-    # count what others do in words the rules do not know ("Get 500 listens", "50 new creator
-    # profiles") are flagged as work.
-    assert fresh.true_flags >= 133, "fresh held-out recall dropped"
-    assert fresh.false_flags <= 34, "more fresh held-out outcomes are flagged"
-    assert fresh.precision >= 133 / 167, "fresh held-out precision dropped"
+    # Scored once as held out (docs/coach.md): 133 of 167 flags right (0.796), 133 of 142
+    # deliverables flagged (0.937), 34 of 66 outcomes flagged (51.5%). Its misses were then
+    # read and the rules improved on them, so what is asserted now is a seen figure: 140 of 149
+    # flags right (0.940), 140 of 142 found (0.986), 9 of 66 outcomes flagged (13.6%). Recall
+    # reaches the target; precision and the outcome flag rate do not, and these floors record
+    # that gap, not a pass.
+    assert fresh.true_flags >= 140, "fewer fresh held-out deliverables are flagged"
+    assert fresh.false_flags <= 9, "more fresh held-out outcomes are flagged"
+
+
+def test_the_third_held_out_figures_do_not_drop_below_those_measured() -> None:
+    third = FIGURES[HELD_OUT_3]
+    assert (third.deliverables, third.outcomes) == (91, 24)
+    # Scored once, after the rules changed for the fresh part were final (docs/coach.md): 83 of
+    # 89 flags right (precision 0.933), 83 of 91 deliverables flagged (recall 0.912), 6 of 24
+    # outcomes flagged (25.0%). All three miss the targets; these floors record the gap. Assert
+    # without printing the misses: this part is not for reading while the rules are changed.
+    assert third.true_flags >= 83, "third held-out recall dropped"
+    assert third.false_flags <= 6, "more third held-out outcomes are flagged"
