@@ -173,15 +173,9 @@ def asks_confidence(kr: DueKeyResult) -> bool:
     return kr.confidence not in CONFIDENCES and kr.current is not None
 
 
-def _message_confidence_input(kr: DueKeyResult) -> dict[str, Any]:
-    # Not dispatching: choosing sends nothing by itself, Slack sends the choice as the
-    # message's state with the press of "No change" (or of any button of the message).
-    return {
-        "type": "input",
-        "block_id": confidence_block_id(kr.id),
-        "label": _plain("Your confidence (none to confirm yet: choose one for No change)"),
-        "element": confidence_select(kr),
-    }
+# In the message the input is not dispatching: choosing sends nothing by itself, Slack sends the
+# choice as the message's state with the press of "No change" (or of any button of the message).
+MESSAGE_CONFIDENCE_LABEL = "Your confidence (none to confirm yet: choose one for No change)"
 
 
 def nudge_blocks(
@@ -206,7 +200,7 @@ def nudge_blocks(
     for kr, section in zip(listed, sections, strict=False):
         body.append(section)
         if kr.id in asked:
-            body.append(_message_confidence_input(kr))
+            body.append(_confidence_input(kr, label=MESSAGE_CONFIDENCE_LABEL))
     body += sections[len(listed) :]  # "…and N more"
     return [
         {"type": "section", "text": _mrkdwn(f"*{escape(nudge_text(message))}*")},
@@ -420,11 +414,11 @@ def _value_input(kr: DueKeyResult) -> dict[str, Any]:
     }
 
 
-def _confidence_input(kr: DueKeyResult) -> dict[str, Any]:
+def _confidence_input(kr: DueKeyResult, *, label: str = "Confidence") -> dict[str, Any]:
     return {
         "type": "input",
         "block_id": confidence_block_id(kr.id),
-        "label": _plain("Confidence"),
+        "label": _plain(label),
         "element": confidence_select(kr),
     }
 
