@@ -1,7 +1,8 @@
 """okrs effort: person-weeks per company goal, objective, key result and initiative.
 
 `--format json` prints exactly what GET /api/v1/effort answers. `--backfill` makes work items of
-the pull requests stored before effort was counted (okrs.metrics.effort.services).
+the pull requests stored before effort was counted (okrs.metrics.effort.services);
+`--refresh-epics` asks Jira again for every issue's epic.
 """
 
 from __future__ import annotations
@@ -26,6 +27,11 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="first make work items of the merged pull requests already stored",
     )
+    parser.add_argument(
+        "--refresh-epics",
+        action="store_true",
+        help="forget each issue's Jira epic and ask Jira again (an issue moved to another epic)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -34,9 +40,22 @@ def run(options: argparse.Namespace) -> int:
 
     from okrs.goals.models import Cycle
     from okrs.metrics.effort.selectors import as_json, effort_report
-    from okrs.metrics.effort.services import backfill_work_items, relink_work_items
+    from okrs.metrics.effort.services import (
+        backfill_work_items,
+        refresh_epics,
+        relink_work_items,
+    )
+    from okrs.metrics.sources.registry import SourceError
     from okrs.org.models import Team
 
+    if options.refresh_epics:
+        try:
+            asked = refresh_epics()
+        except SourceError as error:
+            raise CommandError(f"cannot ask Jira: {error}") from None
+        print(f"asked Jira for the epic of {asked} issue{'s' if asked != 1 else ''}")
+        if not options.cycle and not options.backfill:
+            return 0
     if options.backfill:
         added = backfill_work_items()
         relink_work_items()

@@ -16,6 +16,7 @@ import pytest
 from django.test import Client
 from huey.contrib.djhuey import HUEY
 
+from okrs.cli import main
 from okrs.goals.models import Initiative
 from okrs.metrics.effort.linking import Item, Target, link, parse_work_entry
 from okrs.metrics.effort.models import IssueEpic, WorkItem
@@ -228,3 +229,31 @@ def test_an_issue_listed_itself_wins_over_an_epic() -> None:
     assert link(item, [flaky, story], {"PLAT-123": "PLAT-12"}).initiative_id == 2
     assert link(item, [flaky], {"PLAT-123": "PLAT-12"}).method == "epic"
     assert link(item, [flaky], {}).method == ""
+
+
+def test_refresh_asks_again_after_an_issue_moved_to_another_epic(jira, send, capsys):
+    item = send(title="PLAT-123: retry the payment call")
+    run_queued()
+    next(i for i in jira.issues if i["key"] == "PLAT-123")["parent"] = "PLAT-99"
+
+    assert main(["effort", "--refresh-epics"]) == 0
+
+    assert capsys.readouterr().out == "asked Jira for the epic of 1 issue\n"
+    assert linked(item) == (None, "", "")  # PLAT-99 is no initiative's
+    assert IssueEpic.objects.get(issue_key="PLAT-123").epic_key == "PLAT-99"
+
+
+def test_refresh_says_why_it_cannot_ask(jira, send, capsys):
+    send(title="PLAT-123: retry the payment call")
+    run_queued()
+    credential = Credential.objects.get()
+    credential.set_secrets({"email": "bot@acme.test", "api_token": "revoked"})
+    credential.save()
+
+    assert main(["effort", "--refresh-epics"]) == 1
+    assert capsys.readouterr().err == (
+        "okrs: cannot ask Jira: Jira refused the credentials (HTTP 401)\n"
+    )
+    Credential.objects.all().delete()
+    assert main(["effort", "--refresh-epics"]) == 1
+    assert "no Jira credential to ask through" in capsys.readouterr().err

@@ -130,9 +130,19 @@ def look_up_epics(*, access: JiraAccess | None = None) -> int:
     access = access or jira_access()
     if access is None:
         return 0
+    asked, failure = _ask_jira(access)
+    if failure is not None:
+        log.warning("looking up Jira epics through %r: %s", access.credential, failure)
+        if not failure.permanent:
+            raise failure
+    return asked
+
+
+def _ask_jira(access: JiraAccess) -> tuple[int, SourceError | None]:
+    """The questions of look_up_epics, and the failure that stopped them, if one did."""
     candidates = _candidates()
     if not linking.lists_issues([c.target for c in candidates]):
-        return 0
+        return 0, None
     asked = set(IssueEpic.objects.values_list("issue_key", flat=True))
     wanted: list[str] = []
     unlinked = WorkItem.objects.filter(initiative__isnull=True).order_by("-merged_at", "-id")
@@ -143,6 +153,7 @@ def look_up_epics(*, access: JiraAccess | None = None) -> int:
         if len(wanted) >= MOST_LOOKUPS_PER_RUN:
             break
     failure: SourceError | None = None
+    answered = 0
     for key in wanted[:MOST_LOOKUPS_PER_RUN]:
         try:
             epic = epic_of(key, access=access)
@@ -152,12 +163,9 @@ def look_up_epics(*, access: JiraAccess | None = None) -> int:
         IssueEpic.objects.update_or_create(
             issue_key=key, defaults={"epic_key": epic, "looked_up_at": timezone.now()}
         )
+        answered += 1
     relink_work_items()
-    if failure is not None:
-        log.warning("looking up Jira epics through %r: %s", access.credential, failure)
-        if not failure.permanent:
-            raise failure
-    return len(wanted[:MOST_LOOKUPS_PER_RUN])
+    return answered, failure
 
 
 def receive_delivery(delivery: StoredDelivery) -> None:
@@ -182,6 +190,25 @@ def backfill_work_items() -> int:
         if record is not None and record_work_item(record, raw_event_id=raw.pk) is not None:
             added += 1
     return added
+
+
+def refresh_epics(*, access: JiraAccess | None = None) -> int:
+    """Forget what Jira said of every issue and ask again (an issue moved to another epic);
+    how many issues were asked about. SourceError when Jira cannot answer."""
+    access = access or jira_access()
+    if access is None:
+        raise SourceError(
+            "no Jira credential to ask through: add one of kind jira with its site on "
+            "/settings/sources/ (or name it in OKRS_EFFORT_JIRA_CREDENTIAL)",
+            permanent=True,
+        )
+    with transaction.atomic():
+        IssueEpic.objects.all().delete()
+        relink_work_items()
+    asked, failure = _ask_jira(access)
+    if failure is not None:
+        raise failure
+    return asked
 
 
 def relink_work_items() -> int:
