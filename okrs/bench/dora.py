@@ -829,12 +829,15 @@ def generate_history(sizes: DoraSizes, rng: random.Random) -> dict[str, int]:
 
 # The limit: one hand-written statement per measure on okrs's own tables, for one scope and
 # window, giving the five metrics' inputs with nothing general about it (no measures to join,
-# no Python beyond turning its one row into Metrics). On SQLite, which has neither
+# no Python beyond turning its one row into Metrics). The history names no remediation's
+# target, so of the remediation rules only the open incident's and the previous deployment's
+# apply. On SQLite, which has neither
 # percentile_disc nor time zones, the bare minimum is the same statement with row_number()
 # ranks for the order statistics, plus Python placing the whole weeks' finishes on local days.
 _LIMIT = """
 WITH d AS MATERIALIZED (
-    SELECT id, finished_at, {f} AS f, (is_remediation OR remediation_kind <> '') AS rem,
+    SELECT id, service_id, finished_at, {f} AS f,
+           (is_remediation OR remediation_kind <> '') AS rem,
            LEAD(is_remediation OR remediation_kind <> '') OVER w AS next_rem,
            LEAD({f}) OVER w AS next_f
     FROM delivery_deployment
@@ -854,6 +857,11 @@ fail AS MATERIALIZED (
     UNION ALL
     SELECT id, next_f - f FROM inw
     WHERE next_rem AND next_f - f <= 604800.0 AND id NOT IN (SELECT dep FROM inc)
+      AND NOT EXISTS (
+          SELECT 1 FROM delivery_incident i
+          WHERE i.service_id = inw.service_id AND {opened} <= inw.next_f
+            AND (i.resolved_at IS NULL OR {resolved} >= inw.next_f - 3600.0)
+      )
 ),
 leads AS MATERIALIZED (
     SELECT CASE WHEN {lead} > 0 THEN {lead} ELSE 0.0 END AS lead
