@@ -20,6 +20,7 @@ from okrs.channels.teams.models import TeamsConversation
 from okrs.goals.checkins.models import CheckIn
 from okrs.goals.models import Cycle, Initiative, KeyResult, Objective
 from okrs.metrics.delivery.models import RawEvent, ServiceAlias, WebhookSecret
+from okrs.metrics.effort.models import WorkItem
 from okrs.metrics.sources.models import Credential, SyncState
 from okrs.nudges.models import Nudge
 from okrs.org.models import Person
@@ -160,10 +161,16 @@ def crowded(world: World) -> World:
     w.lead_time.retrospective_by = w.member
     w.lead_time.retrospective_at = LAST_WEEK
     w.lead_time.save(update_fields=["retrospective", "retrospective_by", "retrospective_at"])
-    Initiative.objects.create(
+    build_cache = Initiative.objects.create(
         objective=w.platform_objective, key="build-cache", key_result=w.lead_time,
         title=f"Remote build cache for {LONG_WORD}", owner=w.member, status="done",
-        completed_on=dt.date(2026, 11, 2),
+        completed_on=dt.date(2026, 11, 2), work=[f"branch:{LONG_WORD}/"],
+    )  # fmt: skip
+    # Work linked to it, with the longest title and detail, so its page lists what merged.
+    WorkItem.objects.create(
+        provider="github", external_id="acme/platform#1", author="ana",
+        title=f"{LONG_WORD}: {LONG_NOTE}"[:500], branch=f"{LONG_WORD}/cache", merged_at=LAST_WEEK,
+        initiative=build_cache, link_method="branch", link_detail=f"branch:{LONG_WORD}/",
     )  # fmt: skip
 
     service = factory.service(SERVICE_KEY, w.platform)
