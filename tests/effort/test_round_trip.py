@@ -122,6 +122,11 @@ def test_the_alignment_map_carries_the_effort_on_each_node(api):
     assert effort["key_result:deploys-advantage/lead-time"] == 0.67
     assert effort["initiative:checkout-conversion/one-click"] == 1.5
     assert effort["initiative:deploys-advantage/runbooks"] == 0.0
+    # Every node's figure is the effort answer's, read the map's lighter way.
+    answer = get(api, "?cycle=2026-Q4")
+    for kind in ("objectives", "key_results", "initiatives"):
+        for line in answer[kind]:
+            assert effort[f"{kind[:-1]}:{line['ref']}"] == line["person_weeks"], line["ref"]
 
 
 def test_the_objective_page_shows_effort_beside_the_key_results_movement(delivered, client):

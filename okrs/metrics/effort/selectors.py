@@ -111,6 +111,24 @@ def _pk(objective: Objective | None) -> int | None:
     return objective.pk if objective is not None else None
 
 
+def _window_tallies(
+    start: dt.datetime, end: dt.datetime, tz_name: str
+) -> tuple[dict[Hashable, Tally], dict[int, Counter[str]]]:
+    """Every work item merged in [start, end) tallied per initiative (its id) or per unlinked
+    bucket (`_unlinked(team id)`), and per initiative the count of items of each linking method."""
+    rows = WorkItem.objects.filter(merged_at__gte=start, merged_at__lt=end).values_list(
+        "author", "merged_at", "initiative_id", "link_method", "raw_event__service__team_id"
+    )
+    units = []
+    methods: dict[int, Counter[str]] = defaultdict(Counter)
+    for author, merged_at, initiative_id, method, service_team in rows:
+        bucket = initiative_id if initiative_id is not None else _unlinked(service_team)
+        units.append(Unit(author, week_of(merged_at, tz_name), bucket))
+        if initiative_id is not None:
+            methods[initiative_id][method] += 1
+    return tally_by_bucket(units), methods
+
+
 def effort_report(
     cycle: Cycle,
     *,
@@ -124,17 +142,7 @@ def effort_report(
     end = max(start, min(cycle_end, as_of))
     team_ids = team_subtree(team) if team is not None else None
 
-    rows = WorkItem.objects.filter(merged_at__gte=start, merged_at__lt=end).values_list(
-        "author", "merged_at", "initiative_id", "link_method", "raw_event__service__team_id"
-    )
-    units = []
-    methods: dict[int, Counter[str]] = defaultdict(Counter)
-    for author, merged_at, initiative_id, method, service_team in rows:
-        bucket = initiative_id if initiative_id is not None else _unlinked(service_team)
-        units.append(Unit(author, week_of(merged_at, org.timezone), bucket))
-        if initiative_id is not None:
-            methods[initiative_id][method] += 1
-    tallies = tally_by_bucket(units)
+    tallies, methods = _window_tallies(start, end, org.timezone)
 
     # The plan: the cycle's objectives, and any other objective whose initiative has work here.
     linked_ids = {b for b in tallies if isinstance(b, int)}
@@ -320,13 +328,32 @@ def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
+def map_effort(cycle: Cycle, *, as_of: dt.datetime) -> dict[str, float]:
+    """Person-weeks per alignment-map node id ("objective:KEY", "key_result:OBJ/KR",
+    "initiative:OBJ/KEY"), as effort_report has them, for the nodes with any: read from the
+    window's work items and the initiatives they link to only, since the map is read every
+    few seconds and most of the plan has no work."""
+    org = Organisation.current()
+    start, cycle_end = cycle.bounds(org.timezone)
+    end = max(start, min(cycle_end, as_of))
+    tallies, _ = _window_tallies(start, end, org.timezone)
+    linked = {bucket: tally for bucket, tally in tallies.items() if isinstance(bucket, int)}
+    rows = Initiative.objects.filter(pk__in=linked).values_list(
+        "pk", "key", "objective__key", "key_result__key"
+    )
+    by_node: dict[str, Tally] = defaultdict(Tally)
+    for pk, key, objective_key, kr_key in rows:
+        tally = linked[pk]
+        by_node[f"initiative:{objective_key}/{key}"] += tally
+        by_node[f"objective:{objective_key}"] += tally
+        if kr_key:
+            by_node[f"key_result:{objective_key}/{kr_key}"] += tally
+    return {node: round(float(t.person_weeks), 2) for node, t in by_node.items()}
+
+
 def with_effort(alignment: Alignment, cycle: Cycle, *, as_of: dt.datetime) -> Alignment:
     """The alignment map with each objective's, key result's and initiative's person-weeks."""
-    report = effort_report(cycle, as_of=as_of, with_scores=False)
-    figures = {
-        f"{line.kind}:{line.ref}": round(float(line.tally.person_weeks), 2)
-        for line in [*report.objectives, *report.key_results, *report.initiatives]
-    }
+    figures = map_effort(cycle, as_of=as_of)
     nodes = [
         node if node.context else replace(node, effort_person_weeks=figures.get(node.id, 0.0))
         for node in alignment.nodes
