@@ -9,9 +9,9 @@ and labelled. Of the first 600, a row's part (`dev` or `held_out`) is fixed by a
 text, so nobody chose which key results the rules are judged on; "all" is those 600, which the
 rules may be built on now that the first held-out figures have been reported. `held_out_2` was
 collected later, from other sources, `held_out_3` after `held_out_2` had been scored and
-looked at, from another source again, and `held_out_4` after that, from thirteen more. The figures are for flagging deliverables: precision is
-how often a flag is right, recall how many deliverables are flagged, and the outcome flag rate
-how many outcomes are wrongly flagged.
+looked at, from another source again, and `held_out_4` after that, from thirteen more. The
+figures are for flagging deliverables: precision is how often a flag is right, recall how many
+deliverables are flagged, and the outcome flag rate how many outcomes are wrongly flagged.
 """
 
 from __future__ import annotations

@@ -4,7 +4,9 @@ The rules were built on the first 600 rows ("all": `dev`, and `held_out` once it
 had been reported). `held_out_2` was collected later from other sources, committed before any
 rule change and scored once after the rules were final; its misses were then read and the rules
 improved on it, so it has been seen too. `held_out_3` was collected and committed before that
-round of changes and scored once after it (docs/coach.md has every figure). Figures that reach
+round of changes and scored once after it; `held_out_4` was collected and committed after
+that, from thirteen other sources, and scored once with the rules unchanged since
+(docs/coach.md has every figure). Figures that reach
 the targets (precision and recall 0.95, at most 5% of outcomes flagged) are held to the targets;
 those that do not are held to what was measured, and the gap is stated, so a change that makes
 the coach worse on key results it was not tuned on fails here.
@@ -18,6 +20,7 @@ from okrs.coach.evaluate import (
     HELD_OUT,
     HELD_OUT_2,
     HELD_OUT_3,
+    HELD_OUT_4,
     load,
     report,
     split_of,
@@ -25,9 +28,6 @@ from okrs.coach.evaluate import (
 
 EXAMPLES = load(CORPUS)
 FIGURES = report(EXAMPLES)
-# Collected after the third part was scored (the corpus README); nothing scores it yet, so it is
-# checked for size and sources only.
-HELD_OUT_4 = "held_out_4"
 
 
 def test_the_corpus_is_real_sized_sourced_and_split_by_the_hash_of_each_text() -> None:
@@ -87,3 +87,14 @@ def test_the_third_held_out_figures_do_not_drop_below_those_measured() -> None:
     # without printing the misses: this part is not for reading while the rules are changed.
     assert third.true_flags >= 83, "third held-out recall dropped"
     assert third.false_flags <= 6, "more third held-out outcomes are flagged"
+
+
+def test_the_fourth_held_out_figures_do_not_drop_below_those_measured() -> None:
+    fourth = FIGURES[HELD_OUT_4]
+    assert (fourth.deliverables, fourth.outcomes) == (90, 79)
+    # Scored once, with the rules as they were when the third part was scored (docs/coach.md):
+    # 74 of 95 flags right (precision 0.779), 74 of 90 deliverables flagged (recall 0.822), 21
+    # of 79 outcomes flagged (26.6%). All three miss the targets by far; these floors record
+    # the gap. Not printed: this part is not for reading while the rules are changed.
+    assert fourth.true_flags >= 74, "fourth held-out recall dropped"
+    assert fourth.false_flags <= 21, "more fourth held-out outcomes are flagged"
