@@ -18,13 +18,13 @@ SMALL = DoraSizes(events=0, services=4, deployments=1_500, commits=3_000, incide
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("name", "service", "start", "end"), MEASURES)
-def test_the_limit_statement_agrees_with_okrs(name, service, start, end) -> None:
-    generate_history(SMALL, random.Random(7))
-    scope = resolve_scope(service=service)
-    window = parse_window(start, end, tz_name=scope.timezone)
-    ids = None if service is None else list(scope.services)
+def test_the_limit_statement_agrees_with_okrs_on_every_measure_it_times() -> None:
+    generate_history(SMALL, random.Random(7))  # once: it is most of the test's time
+    for name, service, start, end in MEASURES:
+        scope = resolve_scope(service=service)
+        window = parse_window(start, end, tz_name=scope.timezone)
+        ids = None if service is None else list(scope.services)
 
-    expected = dora_report(scope=scope, window=window).metrics
-    assert expected.change_failure_rate.numerator > 0  # the history holds failures to count
-    assert limit_metrics(ids, window, scope.timezone) == expected, name
+        expected = dora_report(scope=scope, window=window).metrics
+        assert expected.change_failure_rate.numerator > 0, name  # failures to count
+        assert limit_metrics(ids, window, scope.timezone) == expected, name

@@ -19,12 +19,18 @@ TODAY = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
 
 
 @pytest.mark.django_db
-def test_the_demo_has_work_linked_by_each_method_and_unlinked_work(
-    django_capture_on_commit_callbacks,
+def test_the_demo_has_work_linked_by_each_method_unlinked_work_and_the_coach_on_it(
+    django_capture_on_commit_callbacks, client
 ) -> None:
+    # One load of the demo for all of it: loading takes seconds.
     with time_machine.travel(TODAY, tick=False), django_capture_on_commit_callbacks(execute=True):
         load_demo(today=TODAY)
         report = effort_report(Cycle.objects.get(key="2026-Q4"), as_of=TODAY)
+        client.force_login(Person.objects.get(email="maya@acme.test"))
+        canary = client.get("/initiatives/deploys-advantage/canary/").content.decode()
+        warned = unlinked_initiatives(
+            Initiative.objects.select_related("objective__cycle"), now=TODAY
+        )
 
     methods = Counter(WorkItem.objects.values_list("link_method", flat=True))
     assert set(methods) == {"label", "branch", "line", ""}
@@ -35,20 +41,8 @@ def test_the_demo_has_work_linked_by_each_method_and_unlinked_work(
     assert lines["deploys-advantage/build-cache"].tally.work_items > 0
     assert lines["dependable-service/slo-alerting"].tally.work_items > 0
     assert 0 < report.unlinked.share < 1
-
-
-@pytest.mark.django_db
-def test_the_demo_shows_effort_on_an_initiative_page_and_the_coach_on_one_nothing_links_to(
-    django_capture_on_commit_callbacks, client
-) -> None:
-    with time_machine.travel(TODAY, tick=False), django_capture_on_commit_callbacks(execute=True):
-        load_demo(today=TODAY)
-        client.force_login(Person.objects.get(email="maya@acme.test"))
-        canary = client.get("/initiatives/deploys-advantage/canary/").content.decode()
-        warned = unlinked_initiatives(
-            Initiative.objects.select_related("objective__cycle"), now=TODAY
-        )
-
+    # The initiative page shows its effort and how its work was linked; some initiative under
+    # way has no linked work, and the coach says so.
     assert "person-weeks of engineering over" in canary
     assert "label canary" in canary
     assert warned, "no demo initiative shows OKR013"
