@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+from tests.migrated import migrated
 from tests.services import HANG_SECONDS
 from tests.test_running import free_port, stop
 
@@ -16,7 +17,7 @@ OKRS = [sys.executable, "-m", "okrs"]
 
 def test_serve_prints_the_address_it_serves_and_the_demo_sign_ins(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OKRS_")}
-    env.update(OKRS_DATA_DIR=str(tmp_path / "data"), OKRS_MAIL_CONSOLE="true")
+    env.update(OKRS_DATA_DIR=str(migrated(tmp_path / "data")), OKRS_MAIL_CONSOLE="true")
     demo = subprocess.run(
         [*OKRS, "demo"], env=env, capture_output=True, text=True, timeout=300, check=True
     )

@@ -32,6 +32,7 @@ from okrs.goals.evaluation import CACHE, CycleState, evaluate_cycle
 from okrs.goals.models import Cycle, KeyResult, Objective
 from okrs.org.audit import Actor
 from okrs.org.models import Person, Team
+from tests.migrated import migrated
 from tests.services import HANG_SECONDS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -285,7 +286,7 @@ def test_a_check_in_by_another_process_is_seen_by_the_next_read(tmp_path: Path) 
     """Two processes on one embedded database, as `okrs serve` runs its web processes."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("OKRS_")}
     env.update(OKRS_DATA_DIR=str(tmp_path), OKRS_LOG_LEVEL="ERROR", OKRS_DATABASE_URL="")
-    _run(env, "-m", "okrs", "migrate")
+    migrated(tmp_path)
     _run(env, "-m", "okrs", "demo")
     reader = subprocess.Popen(
         [sys.executable, "-m", "tests.evaluation_reader"],

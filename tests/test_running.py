@@ -22,6 +22,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from tests.migrated import migrated
 from tests.services import HANG_SECONDS, redis_database_of_its_own, require_service
 
 OKRS = [sys.executable, "-m", "okrs"]
@@ -72,11 +73,30 @@ def wait_for(url: str, process: subprocess.Popen[str]) -> None:
 
 
 @pytest.fixture
+def migrated_env(fresh_env: dict[str, str]) -> dict[str, str]:
+    """A data dir with a migrated database (tests/migrated.py): for what is not a fresh install."""
+    migrated(Path(fresh_env["OKRS_DATA_DIR"]))
+    return fresh_env
+
+
+@pytest.fixture
 def served(fresh_env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    with serving(fresh_env) as started:
+        yield started
+
+
+@pytest.fixture
+def served_migrated(migrated_env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    with serving(migrated_env) as started:
+        yield started
+
+
+@contextlib.contextmanager
+def serving(env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     port = free_port()
     process = subprocess.Popen(
         [*OKRS, "serve", "--port", str(port)],
-        env=fresh_env,
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -129,9 +149,9 @@ def signed_in_opener(base: str, email: str, password: str) -> urllib.request.Ope
     return opener
 
 
-def test_links_follow_the_port_served_on(served, fresh_env) -> None:
-    base, _ = served  # a free port, not 8000, and no OKRS_BASE_URL
-    okrs(fresh_env, "user", "create", "admin@acme.test", "--role", "admin", "--password-stdin",
+def test_links_follow_the_port_served_on(served_migrated, migrated_env) -> None:
+    base, _ = served_migrated  # a free port, not 8000, and no OKRS_BASE_URL
+    okrs(migrated_env, "user", "create", "admin@acme.test", "--role", "admin", "--password-stdin",
          stdin="a-long-enough-passphrase\n")  # fmt: skip
     opener = signed_in_opener(base, "admin@acme.test", "a-long-enough-passphrase")
     page = opener.open(f"{base}/settings/webhooks/", timeout=HANG_SECONDS).read().decode()
@@ -140,7 +160,7 @@ def test_links_follow_the_port_served_on(served, fresh_env) -> None:
     assert "127.0.0.1:8000" not in page
     # Commands that serve nothing keep the default (or OKRS_BASE_URL).
     script = "from django.conf import settings; print(settings.BASE_URL)"
-    assert okrs(fresh_env, "manage", "shell", "--no-imports", "-c", script).strip() == (
+    assert okrs(migrated_env, "manage", "shell", "--no-imports", "-c", script).strip() == (
         "http://127.0.0.1:8000"
     )
 
@@ -164,7 +184,7 @@ def run_worker_until_frozen(env: dict[str, str]) -> None:
         "      - {key: kr, title: Raise x from 0 to 10, owner: a@acme.test, baseline: 0,"
         " target: 10}\n"
     )
-    okrs(env, "migrate")
+    migrated(Path(env["OKRS_DATA_DIR"]))
     okrs(env, "apply", str(plan))
     okrs(env, "checkin", "old/kr", "--value", "5", "--at", "2025-02-01")
     okrs(env, "manage", "shell", "--no-imports", "-c",

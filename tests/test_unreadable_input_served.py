@@ -14,15 +14,16 @@ from pathlib import Path
 
 import pytest
 
+from tests.migrated import migrated
 from tests.services import HANG_SECONDS
 from tests.test_running import OKRS, free_port, okrs, stop, wait_for
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, str]]:
-    """One `okrs serve` on a fresh embedded data directory, and an admin's token for it."""
+    """One `okrs serve` on an embedded database already migrated, and an admin's token for it."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("OKRS_")}
-    env["OKRS_DATA_DIR"] = str(Path(tmp_path_factory.mktemp("served")) / "data")
+    env["OKRS_DATA_DIR"] = str(migrated(Path(tmp_path_factory.mktemp("served")) / "data"))
     port = free_port()
     process = subprocess.Popen(
         [*OKRS, "serve", "--no-worker", "--host", "127.0.0.1", "--port", str(port)],

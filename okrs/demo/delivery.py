@@ -50,7 +50,7 @@ from okrs.metrics.delivery.models import (
 from okrs.metrics.delivery.selectors import team_timezones
 from okrs.metrics.delivery.signatures import generic_signature
 from okrs.metrics.effort.intake import WorkItemRecord
-from okrs.metrics.effort.services import record_work_item
+from okrs.metrics.effort.services import record_work_items
 from okrs.org.audit import Actor
 from okrs.org.models import Team
 
@@ -327,21 +327,21 @@ def _incident(
 
 def _work_items(changes: list[Change]) -> None:
     """The work items of the changes written directly (the delivered ones arrive by ingestion)."""
-    for change in changes:
-        fields = work_fields(change)
-        record_work_item(
-            WorkItemRecord(
-                provider="generic",
-                external_id=f"{PREFIX}change-{change.commit_sha[:12]}",
-                author=fields["author"],
-                title=fields["title"],
-                body=fields["body"],
-                labels=tuple(fields["labels"]),
-                branch=fields["branch"],
-                merged_at=change.merged_at or change.first_commit_at,
-            ),
-            raw_event_id=None,
-        )
+    record_work_items((_work_item(change), None) for change in changes)
+
+
+def _work_item(change: Change) -> WorkItemRecord:
+    fields = work_fields(change)
+    return WorkItemRecord(
+        provider="generic",
+        external_id=f"{PREFIX}change-{change.commit_sha[:12]}",
+        author=fields["author"],
+        title=fields["title"],
+        body=fields["body"],
+        labels=tuple(fields["labels"]),
+        branch=fields["branch"],
+        merged_at=change.merged_at or change.first_commit_at,
+    )
 
 
 def _save(rows: _Rows, *, since: dt.datetime) -> list[tuple[dt.datetime, dict[str, Any]]]:

@@ -14,6 +14,7 @@ from okrs.metrics.delivery import selectors
 from okrs.metrics.delivery.dora import DAY, HOUR, Window
 from okrs.metrics.delivery.models import Change, Deployment, Incident, Service
 from okrs.metrics.sources.sync import sync_key_result
+from tests.demo_once import demo_loaded_once
 
 TODAY = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
 NOW = TODAY.timestamp()
@@ -21,10 +22,13 @@ LAST_30 = Window(NOW - 30 * DAY, NOW)
 FIRST_30 = Window(NOW - 90 * DAY, NOW - 60 * DAY)
 
 
+demo_loaded = demo_loaded_once(TODAY)
+
+
 @pytest.fixture
-def demo(db: None) -> Iterator[DemoResult]:
+def demo(demo_loaded: DemoResult, db: None) -> Iterator[DemoResult]:
     with time_machine.travel(TODAY, tick=False):
-        yield load_demo(today=TODAY)
+        yield demo_loaded
 
 
 def metrics(window: Window, **scope: str) -> selectors.Metrics:

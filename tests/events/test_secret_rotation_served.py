@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.events.conftest import generic_headers
+from tests.migrated import migrated
 from tests.services import HANG_SECONDS
 from tests.test_running import OKRS, free_port, okrs, stop, wait_for
 
@@ -30,7 +31,7 @@ DELIVERIES = 24
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, dict[str, str]]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OKRS_")}
-    env["OKRS_DATA_DIR"] = str(Path(tmp_path_factory.mktemp("served")) / "data")
+    env["OKRS_DATA_DIR"] = str(migrated(Path(tmp_path_factory.mktemp("served")) / "data"))
     port = free_port()
     process = subprocess.Popen(
         [*OKRS, "serve", "--no-worker", "--workers", "2", "--threads", "2",

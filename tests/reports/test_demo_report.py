@@ -10,8 +10,8 @@ import pytest
 import time_machine
 
 from okrs.cli import main
-from okrs.demo.load import load_demo
 from okrs.goals.models import Initiative, Objective
+from tests.demo_once import demo_loaded_once
 
 TODAY = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
 DEMO_SERVICES = {
@@ -20,10 +20,12 @@ DEMO_SERVICES = {
 }  # fmt: skip
 
 
+demo_loaded = demo_loaded_once(TODAY)
+
+
 @pytest.fixture
-def demo(db):
+def demo(demo_loaded, db):
     with time_machine.travel(TODAY, tick=False):
-        load_demo(today=TODAY)
         yield
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,8 +80,28 @@ def _known_epics(keys: list[str] | None = None) -> dict[str, str]:
 
 def record_work_item(record: WorkItemRecord, *, raw_event_id: int | None) -> WorkItem | None:
     """Store a work item once (None when it was already there) and link it."""
+    epics = _known_epics(linking.issue_keys(_item(record)))
+    return _store(record, raw_event_id, _candidates(), epics)
+
+
+def record_work_items(records: Iterable[tuple[WorkItemRecord, int | None]]) -> int:
+    """Store and link many work items, each with its raw event's id, reading the initiatives and
+    what Jira said once for all of them (a backfill, the demo); how many were new."""
     candidates = _candidates()
-    found = _link(record, candidates, _known_epics(linking.issue_keys(_item(record))))
+    epics = _known_epics()
+    return sum(
+        _store(record, raw_event_id, candidates, epics) is not None
+        for record, raw_event_id in records
+    )
+
+
+def _store(
+    record: WorkItemRecord,
+    raw_event_id: int | None,
+    candidates: list[_Candidate],
+    epics: Mapping[str, str],
+) -> WorkItem | None:
+    found = _link(record, candidates, epics)
     try:
         with transaction.atomic():
             created = WorkItem.objects.create(
@@ -177,19 +197,20 @@ def receive_delivery(delivery: StoredDelivery) -> None:
 
 def backfill_work_items() -> int:
     """Work items from the deliveries stored before effort existed; returns how many are new."""
-    added = 0
     usable = RawEvent.objects.filter(
         outcome__in=(Outcome.NORMALISED, Outcome.UNMAPPED),
         event_type__in=("pull_request", "Merge Request Hook", "change"),
     )
-    for raw in usable.order_by("received_at", "pk").iterator():
-        payload: Any = raw.payload
-        record = work_item(
-            raw.provider, raw.event_type, payload if isinstance(payload, dict) else {}
-        )
-        if record is not None and record_work_item(record, raw_event_id=raw.pk) is not None:
-            added += 1
-    return added
+    return record_work_items(
+        (record, raw.pk)
+        for raw in usable.order_by("received_at", "pk").iterator()
+        if (record := _work_item_of(raw)) is not None
+    )
+
+
+def _work_item_of(raw: RawEvent) -> WorkItemRecord | None:
+    payload: Any = raw.payload
+    return work_item(raw.provider, raw.event_type, payload if isinstance(payload, dict) else {})
 
 
 def refresh_epics(*, access: JiraAccess | None = None) -> int:
