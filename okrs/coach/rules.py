@@ -424,7 +424,7 @@ def unlinked_initiative_finding(
         None,
         f"no merged pull request has linked to this initiative in the {waited} days since "
         f"{since.isoformat()}{listed}",
-        f"list the labels, branch prefixes or Jira issues its work uses in `work`, or add a "
+        f"list the labels, branch prefixes or Jira issues its work uses (its work field), or add a "
         f"line 'Initiative: {objective_key}/{initiative_key}' to its pull requests; if nobody "
         "works on it, say so: drop it or plan the work",
     )

@@ -180,7 +180,7 @@ class KeyResult(models.Model):
 
 class InitiativeStatus(models.TextChoices):
     PLANNED = "planned"
-    IN_PROGRESS = "in_progress"
+    IN_PROGRESS = "in_progress", "In progress"
     DONE = "done"
     DROPPED = "dropped"
 

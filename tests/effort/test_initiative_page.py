@@ -83,6 +83,9 @@ def test_the_coach_names_an_initiative_nothing_links_to_after_two_weeks(delivere
         "(it lists no work)"
     ) in coach
     assert "add a line 'Initiative: deploys-advantage/runbooks' to its pull requests" in coach
+    assert "`" not in coach  # words on a page, not the markdown of a plan's field
+    assert "<dt>Status</dt><dd>In progress</dd>" in html  # not "In Progress"
+    assert re.search(r"<dt>Completed</dt><dd><span[^>]*>not yet</span></dd>", html)
 
     objective = page(client, "/objectives/deploys-advantage/", MID_CYCLE)
     assert objective.count('data-rule="OKR013"') == 1  # runbooks; canary and flaky-tests have work

@@ -4,6 +4,7 @@
    Returns what is wrong, in words; nothing when the page fits. */
 (width) => {
   const INTENDED = 'canvas, .alignment-map';
+  const PHONE = 640;  // okrs.css stacks tables at this width and below
   const problems = [];
   const seen = new Set();
   const name = (el) => {
@@ -65,12 +66,13 @@
       }
     }
   }
-  // A button's word is never split across lines ("Sho / w"): each word's text sits on one line.
-  for (const button of document.querySelectorAll('button, .button, input[type=submit]')) {
+  // A button's or a column heading's word is never split across lines ("Sho / w", "Scor / e"):
+  // each word's text sits on one line.
+  for (const button of document.querySelectorAll('button, .button, input[type=submit], thead th')) {
     if (button.closest(INTENDED) || !button.checkVisibility() || srOnly(button)) continue;
     const walker = document.createTreeWalker(button, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      for (const match of node.textContent.matchAll(/\S+/g)) {
+      for (const match of node.textContent.matchAll(/[^\s-]+/g)) {  // "Person-/weeks" is fine
         const range = document.createRange();
         range.setStart(node, match.index);
         range.setEnd(node, match.index + match[0].length);
@@ -79,8 +81,9 @@
       }
     }
   }
-  // Every table is stacked: each cell under a visible heading says which heading it is under.
-  for (const table of document.querySelectorAll('table')) {
+  // On a phone every table is stacked: each cell under a visible heading says which heading it
+  // is under (a wide screen shows the headings themselves).
+  for (const table of width <= PHONE ? document.querySelectorAll('table') : []) {
     if (table.closest(INTENDED) || !table.checkVisibility()) continue;
     const headings = [...table.querySelectorAll('thead th')].map(th => {
       const shown = th.cloneNode(true);  // the heading a sighted person reads on a wide screen

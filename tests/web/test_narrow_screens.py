@@ -31,6 +31,7 @@ from tests.dora import factory
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
 WIDTH = 360
+WIDE = 1280  # the desktop width the screenshots and the README are at
 README = Path(__file__).resolve().parents[2] / "README.md"
 # In the last week of 2026-Q4, when the end-of-cycle pages are offered too.
 LAST_WEEK = dt.datetime(2026, 12, 28, 12, 0, tzinfo=dt.UTC)
@@ -277,6 +278,21 @@ def test_every_page_fits_360_px(
     page = signed_in_page(person)
     page.set_viewport_size({"width": WIDTH, "height": 740})
     problems = visit_everything(page, live_server.url, person)
+    assert not problems, "\n".join(problems)
+
+
+def test_every_page_at_1280_px_splits_no_heading_or_button_word(
+    crowded: World, live_server: Any, signed_in_page: Any
+) -> None:
+    """On a wide screen too: a column is never narrower than its heading's longest word."""
+    page = signed_in_page(crowded.admin)
+    page.set_viewport_size({"width": WIDE, "height": 800})
+    problems: list[str] = []
+    for paths in ROUTES.values():
+        for path in paths:
+            page.goto(live_server.url + path)
+            page.wait_for_load_state("networkidle")
+            problems += [f"{path}: {p}" for p in page.evaluate(MEASURE, WIDE)]
     assert not problems, "\n".join(problems)
 
 
