@@ -251,3 +251,35 @@ def percent(fraction: float | None, *, none: str = NONE) -> str:
     if fraction is None or not math.isfinite(fraction * 100):
         return none
     return f"{round(fraction * 100)}%"
+
+
+HOUR_WORDS = frozenset({"h", "hr", "hrs", "hour", "hours"})
+
+
+def change_amount(value: float, unit: str = "") -> str | None:
+    """A computed change (a level shift) as people read it: signed, at the unit's precision
+    (+3.5 hours, -0.1%), a change of hours under one hour in whole minutes (+3 minutes); None
+    when it rounds to nothing, so the caller can say "no change" instead of "+0 hours"."""
+    if not math.isfinite(value):
+        return None
+    places = decimals(value, unit)
+    if _first_word(unit).lower() in HOUR_WORDS and abs(value) < 1:
+        value, unit, places = value * 60, "minutes", 0
+    text = _digits(value, places, grouping=True)
+    if text == "0":
+        return None
+    if text in ("1", "-1"):
+        unit = singular(unit)
+    text = MINUS + text[1:] if text.startswith("-") else "+" + text
+    return with_unit(text, unit)
+
+
+def significant(value: float, digits: int = 2) -> str:
+    """A rate to `digits` significant figures, trailing zeros dropped: 0.367 -> 0.37,
+    6.13 -> 6.1, 12.4 -> 12, 1234 -> 1,234 (whole numbers are never cut)."""
+    if not math.isfinite(value):
+        return str(value)
+    if value == 0:
+        return "0"
+    places = max(0, digits - 1 - math.floor(math.log10(abs(value))))
+    return _digits(value, places, grouping=True).replace("-", MINUS)

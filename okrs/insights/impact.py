@@ -34,7 +34,7 @@ from datetime import datetime, timedelta
 from typing import Final, Literal
 
 from okrs.goals.scoring import median, theil_sen
-from okrs.numbers import rounded_amount
+from okrs.numbers import change_amount, rounded_amount
 
 Verdict = Literal["right_way", "wrong_way", "no_clear_change", "too_few_points", "no_direction"]
 
@@ -185,8 +185,7 @@ def initiative_impact(
     slopes = (slope_before, slope_after)
     numbers = (
         f"slope changed from {rounded_amount(slope_before, signed=True)}/week to "
-        f"{rounded_amount(slope_after, signed=True)}/week, level "
-        f"{rounded_amount(level, unit, signed=True)} "
+        f"{rounded_amount(slope_after, signed=True)}/week, {_level_text(level, unit)} "
         f"({len(before)} check-ins before, {len(after)} after)"
     )
     if not all(math.isfinite(v) for v in (level, effect, noise, slope_before, slope_after)):
@@ -216,6 +215,13 @@ def initiative_impact(
         _upper(numbers),
         slopes, level, effect, noise,
     )  # fmt: skip
+
+
+def _level_text(level: float, unit: str) -> str:
+    """The jump at completion at the unit's precision (docs/numbers.md): "level +3.5 hours",
+    "level +3 minutes", or "no level change" when it rounds to nothing."""
+    change = change_amount(level, unit)
+    return "no level change" if change is None else f"level {change}"
 
 
 def _count(n: int) -> str:

@@ -89,7 +89,8 @@ def render_markdown(report: BusinessReview) -> str:
         "",
         "---",
         "",
-        "Scores follow the product's scoring rules (docs/reports.md explains each number). "
+        "Scores follow the product's scoring rules (the documentation's “The quarterly business "
+        "review” guide explains each number). "
         "Initiative impact compares check-ins before and after completion: it shows whether "
         "the metric changed, not that the initiative caused it.",
         "",
@@ -129,7 +130,8 @@ def _dora(report: BusinessReview) -> list[str]:
         return [*out, p.dora_missing(report)]
     before, after = p.dora_window_labels(dora, report.cycle.phase)
     out += [
-        f"Production deployments of {len(dora.services)} service(s). "
+        f"Production deployments of {len(dora.services)} "
+        f"service{'' if len(dora.services) == 1 else 's'}. "
         f"Before: {before}. After: {after}. Bands: {dora.bands_source}.",
         "",
     ]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from okrs.insights.impact import VERDICT_LABEL
-from okrs.numbers import NONE, amount, baseline_amount, rounded_amount
+from okrs.numbers import NONE, amount, baseline_amount, significant
 from okrs.reports.review import (
     BusinessReview,
     DoraComparison,
@@ -96,13 +97,27 @@ DORA_ROWS: tuple[tuple[str, str, str, str, bool], ...] = (
 
 
 def dora_value(metrics: DoraMetrics | None, metric: str, field: str, unit: str) -> str:
+    """A DORA figure for people (docs/numbers.md): deployments a day to 2 significant figures
+    (0.37/day), hours and percentages at their unit's precision (2.3 h, 8.3%), and what a
+    missing one means in words (no failures, not recovered yet, no deployments)."""
     if metrics is None:
-        return NONE
-    number = metrics[metric][field]
+        return "no deployments"
+    figures = metrics[metric]
+    number = figures[field]
     if number is None:
-        return NONE
-    text = rounded_amount(number)
-    return f"{text}{unit}" if unit in ("%", "h", "/day") else f"{text} {unit}"
+        return _dora_missing(metric, figures)
+    if unit == "/day":
+        return f"{significant(number)}/day"
+    return amount(number, unit)
+
+
+def _dora_missing(metric: str, figures: dict[str, Any]) -> str:
+    """Why a DORA figure has no value in its window."""
+    if metric == "recovery_time":
+        return "no failures" if not figures.get("failures") else "not recovered yet"
+    if metric == "lead_time":
+        return "no changes"
+    return "no deployments"
 
 
 def dora_band(metrics: DoraMetrics | None, metric: str) -> str | None:
@@ -112,7 +127,8 @@ def dora_band(metrics: DoraMetrics | None, metric: str) -> str | None:
 def dora_cell(metrics: DoraMetrics | None, metric: str, field: str, unit: str) -> str:
     text = dora_value(metrics, metric, field, unit)
     band = dora_band(metrics, metric)
-    return f"{text} ({band})" if band and text != NONE else text
+    has_value = metrics is not None and metrics[metric][field] is not None
+    return f"{text} ({band})" if band and has_value else text
 
 
 def dora_change(
@@ -120,10 +136,10 @@ def dora_change(
 ) -> str:
     """Which way a metric went between the two windows, in words and an arrow."""
     if start is None or end is None:
-        return NONE
+        return "nothing to compare"
     before, after = start[metric][field], end[metric][field]
     if before is None or after is None:
-        return NONE
+        return "nothing to compare"
     if after == before:
         return "= same"
     better = (after < before) == lower
