@@ -68,9 +68,9 @@ METRIC_NAMES = {
 }
 
 
-def duration_text(hours: float | None) -> str:
+def duration_text(hours: float | None, *, missing: str = NONE) -> str:
     if hours is None:
-        return NONE
+        return missing
     if hours < 1:
         return f"{hours * 60:.0f} min"
     if hours < 48:
@@ -83,7 +83,27 @@ def _count(n: int, word: str) -> str:
 
 
 def _percent(value: float | None) -> str:
-    return NONE if value is None else f"{value:.1f}%"
+    return "No deployments" if value is None else f"{value:.1f}%"
+
+
+def _spread(n: int, word: str, p90_hours: float | None) -> str:
+    """ "median of 9 failures; p90 3.6 h" (the p90 left out when there is none)."""
+    p90 = "" if p90_hours is None else f"; p90 {duration_text(p90_hours)}"
+    return f"median of {_count(n, word)}{p90}"
+
+
+def _recovery_detail(rec: dict[str, Any]) -> str:
+    """What the recovery time rests on, in words when there is nothing to measure."""
+    failures, unresolved = rec["failures"], rec["unresolved"]
+    if not failures:
+        return "no failures to recover from"
+    if unresolved == failures:
+        return f"{_count(failures, 'failure')}, none recovered yet"
+    counted = _count(failures - unresolved, "failure")
+    if unresolved:
+        counted += f", {unresolved} unresolved"
+    p90 = "" if rec["p90_hours"] is None else f"; p90 {duration_text(rec['p90_hours'])}"
+    return f"median of {counted}{p90}"
 
 
 # Where each figure's rows are on the detail page.
@@ -100,7 +120,13 @@ def _row(metrics: Metrics) -> list[dict[str, Any]]:
     """The five metrics as cells: a name, the value, what it counts, and the band."""
     j = metrics_json(metrics)
     f, lt, cfr, rec, rw = (j[name] for name in METRIC_NAMES)
-    unresolved = f", {rec['unresolved']} unresolved" if rec["unresolved"] else ""
+    measured = {
+        "deployment_frequency": f["per_day"],
+        "lead_time": lt["median_hours"],
+        "change_failure_rate": cfr["percent"],
+        "recovery_time": rec["median_hours"],
+        "rework_rate": rw["percent"],
+    }
     values = {
         "deployment_frequency": (
             f"{f['per_day']:.2f} per day",
@@ -108,8 +134,10 @@ def _row(metrics: Metrics) -> list[dict[str, Any]]:
             f["band"],
         ),
         "lead_time": (
-            duration_text(lt["median_hours"]),
-            f"median of {_count(lt['changes'], 'change')}; p90 {duration_text(lt['p90_hours'])}",
+            duration_text(lt["median_hours"], missing="No changes"),
+            _spread(lt["changes"], "change", lt["p90_hours"])
+            if lt["changes"]
+            else "no changes deployed",
             lt["band"],
         ),
         "change_failure_rate": (
@@ -118,9 +146,11 @@ def _row(metrics: Metrics) -> list[dict[str, Any]]:
             cfr["band"],
         ),
         "recovery_time": (
-            duration_text(rec["median_hours"]),
-            f"median of {_count(rec['failures'] - rec['unresolved'], 'failure')}{unresolved}; "
-            f"p90 {duration_text(rec['p90_hours'])}",
+            duration_text(
+                rec["median_hours"],
+                missing="No failures" if not rec["failures"] else "Not recovered yet",
+            ),
+            _recovery_detail(rec),
             rec["band"],
         ),
         "rework_rate": (
@@ -136,6 +166,7 @@ def _row(metrics: Metrics) -> list[dict[str, Any]]:
             "value": value,
             "detail": detail,
             "band": band,
+            "measured": measured[key] is not None,
             "rows": METRIC_ROWS[key],
         }
         for key, (value, detail, band) in values.items()
