@@ -193,10 +193,11 @@ def baseline_amount(value: float | None, unit: str = "", *, grouping: bool = Tru
 def from_to(
     baseline: float | None, target: float | None, unit: str = "", *, grouping: bool = True
 ) -> str:
-    """A key result's span: "from 6 hours to 1 hour", or "to 5% (no baseline)"."""
+    """A key result's span: "from 6 hours to 1 hour", or "to 5%, no baseline" (it may stand
+    in brackets itself, as in `okrs status`)."""
     to = amount(target, unit, grouping=grouping)
     if baseline is None or not math.isfinite(baseline):
-        return f"to {to} ({NO_BASELINE})"
+        return f"to {to}, {NO_BASELINE}"
     return f"from {amount(baseline, unit, grouping=grouping)} to {to}"
 
 

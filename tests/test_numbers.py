@@ -166,7 +166,7 @@ def test_singular_leaves_abbreviations_and_symbols_alone() -> None:
 def test_no_baseline_is_said_in_words() -> None:
     assert baseline_amount(None, "%") == NO_BASELINE
     assert baseline_amount(96, "hours") == "96 hours"
-    assert from_to(None, 5, "%") == "to 5% (no baseline)"
+    assert from_to(None, 5, "%") == "to 5%, no baseline"
     assert from_to(6, 1, "hours") == "from 6 hours to 1 hour"
 
 

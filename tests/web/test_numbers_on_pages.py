@@ -88,5 +88,35 @@ def test_the_command_line_writes_one_in_the_singular_and_no_baseline_in_words(
     assert main(["status", "--cycle", "2026-Q4", "--as-of", "2026-11-16"]) == 0
     out = capsys.readouterr().out
     assert "(from 96 hours to 1 hour)" in out
-    assert "(to 3% (no baseline))" in out
+    assert "(to 3%, no baseline)" in out  # no brackets inside brackets
     assert "from - to" not in out and "1 hours" not in out
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_key_result_never_checked_in_says_so_and_what_its_forecast_waits_for(
+    world: World,
+) -> None:
+    # Seven weeks into the cycle, nobody has checked in on the lead time: stale, but not "in
+    # 10 days" beside "no check-ins yet".
+    shown = text(signed_in(world.member).get(LEAD_TIME).content)
+    assert "stale no check-in yet" in shown
+    assert "no check-in in" not in shown
+    assert "needs 3 check-ins in the cycle" in shown
+    # Once it updates itself, its forecast is drawn through synced values only: a person's
+    # check-ins, however many, do not make one.
+    world.lead_time.source = {"kind": "dora", "metric": "lead_time", "window": "30d"}
+    world.lead_time.save(update_fields=["source"])
+    for days_ago in (20, 10, 1):
+        checkin(world.lead_time, 40, days_ago)
+    shown = text(signed_in(world.member).get(LEAD_TIME).content)
+    assert "needs 3 synced values in the cycle" in shown
+    assert "no check-in yet" not in shown
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_key_result_without_a_unit_says_none(world: World) -> None:
+    world.conversion.unit = ""
+    world.conversion.save(update_fields=["unit"])
+    page = signed_in(world.member).get("/key-results/checkout-conversion/conversion/")
+    assert "Unit none" in text(page.content)
+    assert "Unit \u2013" not in text(page.content)  # an en dash
