@@ -95,7 +95,12 @@ def run_plan(options: argparse.Namespace) -> int:
 
 
 def render_text(data: dict[str, Any]) -> str:
-    cycles = ", ".join(data["cycles"]) or "no running cycle"
+    running = data["cycles"]
+    cycles = (
+        f"{'cycle' if len(running) == 1 else 'cycles'} running: {', '.join(running)}"
+        if running
+        else "no running cycle"
+    )
     lines = [f"Nudges as of {data['as_of']} ({cycles})", ""]
     lines.append(f"Would be sent ({len(data['nudges'])}):")
     for n in data["nudges"]:
