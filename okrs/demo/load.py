@@ -58,6 +58,10 @@ DONE_THIS_WEEK = 1
 LOADER = Actor(None, "cli", trusted=True)
 
 
+# Who writes the readings of a key result with a source, as its sync does.
+SYNCED = Actor(None, "sync", trusted=True)
+
+
 @dataclass(frozen=True)
 class Story:
     """How one key result's quarter goes, as seen through its owner's weekly check-ins.
@@ -638,6 +642,11 @@ def record_history(cycle: Cycle, *, until: dt.datetime) -> tuple[int, dt.datetim
             until=until,
         )
         for point in points:
+            if kr.source:
+                # A key result that updates itself: its source read the value (the owner's
+                # check-in beside it gives the confidence), so its forecast has values to draw.
+                record_checkin(key_result=kr, value=point.value, at=point.at, actor=SYNCED)
+                added += 1
             record_checkin(
                 key_result=kr,
                 value=point.value,
