@@ -39,6 +39,7 @@ from okrs.goals.checkins.models import CheckIn
 from okrs.goals.checkins.services import record_checkin
 from okrs.goals.models import Cycle, Initiative, KeyResult, Objective
 from okrs.goals.scoring import expected_fraction
+from okrs.metrics.sources.sync import SYNC_ACTOR
 from okrs.org import audit
 from okrs.org.audit import Actor
 from okrs.org.models import WEEKDAYS, Organisation, Person, Role, Team
@@ -56,10 +57,6 @@ DUE_THIS_WEEK = 7
 DONE_THIS_WEEK = 1
 # The plan is loaded by the system on the operator's command, not by any one person.
 LOADER = Actor(None, "cli", trusted=True)
-
-
-# Who writes the readings of a key result with a source, as its sync does.
-SYNCED = Actor(None, "sync", trusted=True)
 
 
 @dataclass(frozen=True)
@@ -645,7 +642,7 @@ def record_history(cycle: Cycle, *, until: dt.datetime) -> tuple[int, dt.datetim
             if kr.source:
                 # A key result that updates itself: its source read the value (the owner's
                 # check-in beside it gives the confidence), so its forecast has values to draw.
-                record_checkin(key_result=kr, value=point.value, at=point.at, actor=SYNCED)
+                record_checkin(key_result=kr, value=point.value, at=point.at, actor=SYNC_ACTOR)
                 added += 1
             record_checkin(
                 key_result=kr,
