@@ -10,11 +10,15 @@ whose worker threads hold locks is how a server hangs.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
+import select
 import signal
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -127,9 +131,20 @@ def run(options: argparse.Namespace) -> int:
         "in a child process" if run_worker else "not started: run `okrs worker`",
         settings.BASE_URL,
     )
-    worker = _start_worker() if run_worker else None
+    # Each web process, and the worker once its start-up work is done, writes a byte here: the
+    # sign-in lines are printed after all of them, the last lines of the start-up log.
+    started_read, started_write = os.pipe()
+    worker = _start_worker(started_write) if run_worker else None
+    started = StartUp(started_read, started_write, workers + (1 if worker else 0))
     try:
-        serve(options.host, options.port, workers, options.threads, ready_lines=sign_in)
+        serve(
+            options.host,
+            options.port,
+            workers,
+            options.threads,
+            ready_lines=sign_in,
+            started=started,
+        )
     finally:
         if worker is not None:
             _stop(worker)
@@ -156,10 +171,46 @@ def follow_the_served_address(base_url: str) -> None:
     settings.ALLOWED_HOSTS = config.allowed_hosts(config.env("OKRS_ALLOWED_HOSTS"), base_url)
 
 
-def _start_worker() -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "okrs", "worker", "--exit-with-parent", str(os.getpid())]
-    )
+def _start_worker(started_fd: int) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "okrs", "worker", "--exit-with-parent", str(os.getpid())]
+    command += ["--started-fd", str(started_fd)]
+    return subprocess.Popen(command, pass_fds=(started_fd,))
+
+
+class StartUp:
+    """The processes of a starting server say on a pipe that they have started (one byte each:
+    the web processes once they have loaded the app, the worker once its start-up work is done),
+    so that lines meant to be read can be printed after everyone's start-up log."""
+
+    LIMIT_SECONDS = 45.0  # printed anyway if a process never says so
+
+    def __init__(self, read_fd: int, write_fd: int, expected: int) -> None:
+        self.read_fd = read_fd
+        self.write_fd = write_fd
+        self.expected = expected
+        # A web process replaced later says so again, with nobody reading any more: a full pipe
+        # must not block it.
+        os.set_blocking(write_fd, False)
+
+    def process_started(self) -> None:
+        with contextlib.suppress(BlockingIOError):
+            os.write(self.write_fd, b"s")
+
+    def print_once_started(self, lines: Sequence[str]) -> None:
+        if not lines:
+            return
+
+        def wait_then_print() -> None:
+            deadline = time.monotonic() + self.LIMIT_SECONDS
+            heard = 0
+            while heard < self.expected and (left := deadline - time.monotonic()) > 0:
+                readable, _, _ = select.select([self.read_fd], [], [], left)
+                if readable:
+                    heard += len(os.read(self.read_fd, self.expected - heard))
+            for line in lines:
+                print(line, flush=True)
+
+        threading.Thread(target=wait_then_print, name="okrs-started", daemon=True).start()
 
 
 def _stop(worker: subprocess.Popen[bytes]) -> None:
@@ -177,17 +228,31 @@ def _bind(host: str, port: int) -> str:
 
 
 def serve(
-    host: str, port: int, workers: int, threads: int, *, ready_lines: Sequence[str] = ()
+    host: str,
+    port: int,
+    workers: int,
+    threads: int,
+    *,
+    ready_lines: Sequence[str] = (),
+    started: StartUp | None = None,
 ) -> None:
     """gunicorn's threaded workers: `workers` forked processes of `threads` threads each.
 
-    `ready_lines` are printed once the server listens, after its start-up log, so that where
-    and as whom to sign in (`make demo`) is the last thing on the screen, not scrolled away.
+    `ready_lines` are printed once the server listens and, given `started`, once every process
+    has said it started, after their start-up log: where and as whom to sign in (`make demo`)
+    is then the last thing on the screen, not scrolled away.
     """
 
     def when_ready(_server: object) -> None:
-        for line in ready_lines:
-            print(line, flush=True)
+        if started is not None:
+            started.print_once_started(ready_lines)
+        else:
+            for line in ready_lines:
+                print(line, flush=True)
+
+    def post_worker_init(_worker: object) -> None:
+        if started is not None:
+            started.process_started()
 
     from gunicorn.app.base import BaseApplication
 
@@ -209,6 +274,7 @@ def serve(
                 # over, and okrs is managed through its own commands and signals.
                 "control_socket_disable": True,
                 "when_ready": when_ready,
+                "post_worker_init": post_worker_init,
                 "errorlog": "-",
                 "loglevel": "info",
                 # Each process's heartbeat file (made with mkstemp, private) lives in memory,

@@ -17,6 +17,11 @@ from okrs.runtime import tune_for_serving
 
 log = logging.getLogger("okrs.worker")
 
+# How long the start-up work may take before the server says it has started anyway, and how
+# long the queue must stay quiet to count as done.
+SETTLE_LIMIT_SECONDS = 30.0
+SETTLE_QUIET_SECONDS = 0.5
+
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("worker", help="run background work only")
@@ -24,6 +29,9 @@ def register(subparsers: Any) -> None:
     # `okrs serve` starts its worker with this, so that the worker does not outlive a server
     # that was killed outright (SIGKILL leaves no chance to stop the child).
     parser.add_argument("--exit-with-parent", type=int, metavar="PID", help=argparse.SUPPRESS)
+    # ...and with this, to say on that descriptor when its first round of work is done, so that
+    # the server's last start-up lines come after the worker's (see `okrs serve`).
+    parser.add_argument("--started-fd", type=int, metavar="FD", help=argparse.SUPPRESS)
     parser.set_defaults(handler=run)
 
 
@@ -47,11 +55,49 @@ def _stop_when_orphaned(parent: int) -> None:
     threading.Thread(target=watch, name="okrs-parent-watch", daemon=True).start()
 
 
+def _say_when_settled(huey: Any, fd: int) -> None:
+    """Write one byte to `fd` once the work due at start-up is done: the periodic tasks the
+    consumer enqueues as it starts and whatever they enqueue, with nothing left queued or running
+    for half a second; or after SETTLE_LIMIT_SECONDS, whichever comes first."""
+    from huey import signals
+
+    running: set[str] = set()
+    last_change = [time.monotonic()]
+    lock = threading.Lock()
+
+    @huey.signal()
+    def follow(signal_name: str, task: Any, *_args: Any, **_kwargs: Any) -> None:
+        with lock:
+            if signal_name == signals.SIGNAL_EXECUTING:
+                running.add(task.id)
+            elif signal_name not in (signals.SIGNAL_ENQUEUED, signals.SIGNAL_SCHEDULED):
+                running.discard(task.id)
+            last_change[0] = time.monotonic()
+
+    def watch() -> None:
+        deadline = time.monotonic() + SETTLE_LIMIT_SECONDS
+        time.sleep(SETTLE_QUIET_SECONDS)  # the consumer enqueues the due periodic tasks first
+        while time.monotonic() < deadline:
+            with lock:
+                idle = not running and time.monotonic() - last_change[0] >= SETTLE_QUIET_SECONDS
+            if idle and huey.pending_count() == 0:
+                break
+            time.sleep(0.1)
+        try:
+            os.write(fd, b"w")
+        finally:
+            os.close(fd)
+
+    threading.Thread(target=watch, name="okrs-started", daemon=True).start()
+
+
 def run(options: argparse.Namespace) -> int:
     tune_for_serving()
     if options.exit_with_parent:
         _stop_when_orphaned(options.exit_with_parent)
     consumer = make_consumer(options.workers)
+    if options.started_fd is not None:
+        _say_when_settled(consumer.huey, options.started_fd)
     # huey's own start-up lines are below the log level (settings.LOGGING): say it once here.
     queue = "Redis" if settings.HUEY["huey_class"] == "huey.RedisHuey" else "SQLite"
     log.info("okrs worker started: %d threads on the %s queue", options.workers, queue)
