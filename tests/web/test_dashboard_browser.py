@@ -90,8 +90,17 @@ def test_charts_draw_from_the_api_and_are_updated_in_place_by_a_poll(
     )  # off track, at risk, on track
     assert len(weeks) == 3 and len(weeks[0]) >= 1
     assert all(sum(week) == 2 for week in zip(*weeks, strict=True))
-    lines = page.evaluate("Chart.getChart('score-chart').data.datasets.map(d => d.fullTitle)")
+    lines = page.evaluate("Chart.getChart('score-chart').data.datasets.map(d => d.label)")
     assert lines == ["Make our deployment infrastructure a competitive advantage"]
+    # Its legend names the objective in full (a canvas legend cut long titles), and pressing it
+    # hides the line, then shows it again.
+    legend = page.locator("#score-legend button")
+    expect(legend).to_have_text(["Make our deployment infrastructure a competitive advantage"])
+    legend.click()
+    assert page.evaluate("Chart.getChart('score-chart').isDatasetVisible(0)") is False
+    expect(legend).to_have_attribute("aria-pressed", "false")
+    legend.click()
+    assert page.evaluate("Chart.getChart('score-chart').isDatasetVisible(0)") is True
     assert page.evaluate("document.getElementById('status-chart').width") > 0
     # The text equivalent: one table row per week, one per objective.
     page.locator(".chart-figures summary").click()

@@ -25,10 +25,6 @@
     return day.toLocaleDateString(undefined, { day: "numeric", month: "short", timeZone: "UTC" });
   }
 
-  function shortened(title) {
-    return title.length > 34 ? title.slice(0, 33).trimEnd() + "\u2026" : title;
-  }
-
   function percent(score) {
     return score === null ? "\u2013" : Math.round(score * 100) + "%";
   }
@@ -48,10 +44,7 @@
     return data.objectives.map(function (objective, i) {
       var colour = LINE_COLOURS[i % LINE_COLOURS.length];
       return {
-        // Chart.js does not wrap a legend's labels: long titles are cut there, and told in
-        // full by the tooltip and the table.
-        label: shortened(objective.title),
-        fullTitle: objective.title,
+        label: objective.title,
         data: objective.scores.map(function (score) { return score === null ? null : score * 100; }),
         borderColor: colour,
         backgroundColor: colour,
@@ -100,13 +93,49 @@
       y: { min: 0, max: 100, ticks: { callback: function (value) { return value + "%"; } } }
     };
     scoreOptions.plugins.tooltip = { callbacks: { label: function (item) {
-      return item.dataset.fullTitle + ": " + Math.round(item.parsed.y) + "%";
+      return item.dataset.label + ": " + Math.round(item.parsed.y) + "%";
     } } };
+    // Chart.js does not wrap a legend's labels and would cut long titles: the legend is a list
+    // under the chart instead (fillLegend).
+    scoreOptions.plugins.legend = { display: false };
     drawOrUpdate("score", section.querySelector("#score-chart"),
                  { type: "line", options: scoreOptions }, scoreDatasets(data), labels);
+    fillLegend(section.querySelector("#score-legend"), charts.score);
     section.querySelector("#charts-summary").textContent = summary(data);
     fillTables(section.querySelector("#chart-tables"), data, labels);
     section.setAttribute("data-drawn", "true");
+  }
+
+  // A sample of each line (its colour and dash) and the objective's whole title; pressing an
+  // item hides or shows its line, as Chart.js's own legend does.
+  function fillLegend(list, chart) {
+    list.replaceChildren.apply(list, chart.data.datasets.map(function (dataset, i) {
+      var item = document.createElement("li");
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "chart-legend-item";
+      button.setAttribute("aria-pressed", String(chart.isDatasetVisible(i)));
+      var sample = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+      sample.setAttribute("class", "chart-legend-line");
+      sample.setAttribute("viewBox", "0 0 24 8");
+      sample.setAttribute("aria-hidden", "true");
+      var line = document.createElementNS("http://www.w3.org/2000/svg", "line");
+      line.setAttribute("x1", "0"); line.setAttribute("y1", "4");
+      line.setAttribute("x2", "24"); line.setAttribute("y2", "4");
+      line.setAttribute("stroke", dataset.borderColor);
+      line.setAttribute("stroke-width", "3");
+      if (dataset.borderDash.length) line.setAttribute("stroke-dasharray", dataset.borderDash.join(" "));
+      sample.appendChild(line);
+      button.append(sample, document.createTextNode(dataset.label));
+      button.addEventListener("click", function () {
+        var shown = !chart.isDatasetVisible(i);
+        chart.setDatasetVisibility(i, shown);
+        chart.update("none");
+        button.setAttribute("aria-pressed", String(shown));
+      });
+      item.appendChild(button);
+      return item;
+    }));
   }
 
   function summary(data) {
