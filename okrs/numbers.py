@@ -123,12 +123,35 @@ def amount(value: float | None, unit: str = "", *, none: str = NONE, grouping: b
     """
     if value is None or not math.isfinite(value):
         return none
-    if abs(value) > LONGEST_INTEGER:
-        return with_unit(f"{value:.3g}", unit)
-    text = _digits(value, decimals(value, unit), grouping=grouping)
+    text = _number_text(value, unit, grouping=grouping)
     if text in ("1", "-1"):
         unit = singular(unit)
     return with_unit(text, unit)
+
+
+def _number_text(value: float, unit: str, *, grouping: bool) -> str:
+    if abs(value) > LONGEST_INTEGER:
+        return f"{value:.3g}"
+    return _digits(value, decimals(value, unit), grouping=grouping)
+
+
+def unit_sticks(unit: str) -> bool:
+    """Whether the unit is written as part of the number (4.5%, £1.2M), not as a word after
+    it (6 hours, 1200 teams)."""
+    return unit == "%" or unit[:1] in CURRENCY_SYMBOLS
+
+
+def bare_amount(
+    value: float | None, unit: str = "", *, none: str = NONE, grouping: bool = True
+) -> str:
+    """A value as `amount` writes it but without a unit written as a word: 1800 for 1800 teams,
+    40.4 for 40.375 hours; a unit that sticks to the number stays (4.5%, £1.2M). For a number
+    whose unit is already written beside it, so the unit is not repeated."""
+    if unit_sticks(unit):
+        return amount(value, unit, none=none, grouping=grouping)
+    if value is None or not math.isfinite(value):
+        return none
+    return _number_text(value, unit, grouping=grouping)
 
 
 def with_unit(text: str, unit: str) -> str:
@@ -191,14 +214,22 @@ def baseline_amount(value: float | None, unit: str = "", *, grouping: bool = Tru
 
 
 def from_to(
-    baseline: float | None, target: float | None, unit: str = "", *, grouping: bool = True
+    baseline: float | None,
+    target: float | None,
+    unit: str = "",
+    *,
+    grouping: bool = True,
+    after_value: bool = False,
 ) -> str:
-    """A key result's span: "from 6 hours to 1 hour", or "to 5%, no baseline" (it may stand
-    in brackets itself, as in `okrs status`)."""
-    to = amount(target, unit, grouping=grouping)
+    """A key result's span with its unit written once: "from 6 to 1 hour", "from 9% to 12%"
+    (a unit that sticks to the number stays on each), or "to 5%, no baseline". `after_value`
+    when the span follows the value itself, which carries the unit: `okrs status` writes
+    "2297 teams (from 1800 to 2400)" (the span may stand in brackets, so it has none)."""
+    start = bare_amount(baseline, unit, grouping=grouping)
+    to = (bare_amount if after_value else amount)(target, unit, grouping=grouping)
     if baseline is None or not math.isfinite(baseline):
         return f"to {to}, {NO_BASELINE}"
-    return f"from {amount(baseline, unit, grouping=grouping)} to {to}"
+    return f"from {start} to {to}"
 
 
 def rounded_amount(value: float, unit: str = "", *, signed: bool = False) -> str:

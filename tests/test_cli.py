@@ -57,6 +57,22 @@ def test_status_text_and_team_filter(world, capsys) -> None:
     assert "deploys-advantage" not in out
 
 
+def test_status_writes_a_worded_unit_once_beside_the_value(world, capsys) -> None:
+    CheckIn.objects.create(
+        key_result=world.lead_time,
+        value=55,
+        source="cli",
+        at=dt.datetime(2026, 11, 9, tzinfo=dt.UTC),
+    )
+    code, out, _ = run(capsys, "status", "--as-of", "2026-11-16")
+    assert code == 0
+    assert "deploys-advantage/lead-time: 55 hours (from 96 to 6), score" in out
+    assert "(from 96 hours to 6 hours)" not in out
+    # No value to carry the unit: the span keeps it; a percentage keeps its sign on each number.
+    assert "change-failure-rate: - (to 5%, no baseline)" in out
+    assert "conversion: 2% (from 2% to 3%)" in out
+
+
 def test_status_unknown_cycle_is_an_error(world, capsys) -> None:
     code, _, err = run(capsys, "status", "--cycle", "1999")
     assert code == 1 and "no cycle '1999'" in err

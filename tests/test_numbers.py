@@ -167,7 +167,23 @@ def test_no_baseline_is_said_in_words() -> None:
     assert baseline_amount(None, "%") == NO_BASELINE
     assert baseline_amount(96, "hours") == "96 hours"
     assert from_to(None, 5, "%") == "to 5%, no baseline"
-    assert from_to(6, 1, "hours") == "from 6 hours to 1 hour"
+
+
+def test_a_span_writes_a_worded_unit_once() -> None:
+    assert from_to(6, 1, "hours") == "from 6 to 1 hour"
+    assert from_to(1800, 2400, "teams", grouping=False) == "from 1800 to 2400 teams"
+    assert from_to(None, 2400, "teams") == "to 2,400 teams, no baseline"
+    # A unit that sticks to its number stays on each end: "from 9 to 12%" would read as 9 what.
+    assert from_to(9, 12, "%") == "from 9% to 12%"
+    assert from_to(4.2, 5, "£M") == "from £4.2M to £5M"
+
+
+def test_a_span_after_its_value_leaves_the_worded_unit_to_the_value() -> None:
+    span = from_to(1800, 2400, "teams", grouping=False, after_value=True)
+    assert span == "from 1800 to 2400"
+    assert from_to(40.375, 6, "hours", after_value=True) == "from 40.4 to 6"
+    assert from_to(None, 2400, "teams", after_value=True) == "to 2,400, no baseline"
+    assert from_to(9, 12, "%", after_value=True) == "from 9% to 12%"
 
 
 @pytest.mark.parametrize(

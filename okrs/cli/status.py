@@ -72,7 +72,10 @@ def render_text(state: CycleState) -> str:
                 r.forecast, k.unit, baseline=k.baseline, target=k.target, grouping=False
             )
             forecast = f", forecast {forecast}" if r.forecast is not None else ""
-            span = numbers.from_to(k.baseline, k.target, k.unit, grouping=False)
+            # The value just before the span carries the unit: "2297 teams (from 1800 to 2400)".
+            span = numbers.from_to(
+                k.baseline, k.target, k.unit, grouping=False, after_value=r.current is not None
+            )
             lines.append(
                 f"  - {k.title}\n"
                 f"      {k.ref}: {number(r.current, k.unit)} "

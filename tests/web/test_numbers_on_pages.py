@@ -87,7 +87,7 @@ def test_the_command_line_writes_one_in_the_singular_and_no_baseline_in_words(
     world.conversion.save()
     assert main(["status", "--cycle", "2026-Q4", "--as-of", "2026-11-16"]) == 0
     out = capsys.readouterr().out
-    assert "(from 96 hours to 1 hour)" in out
+    assert "(from 96 to 1)" in out  # the value before it carries the unit
     assert "(to 3%, no baseline)" in out  # no brackets inside brackets
     assert "from - to" not in out and "1 hours" not in out
 
