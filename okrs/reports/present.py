@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from okrs.insights.impact import VERDICT_LABEL
-from okrs.numbers import NONE, amount, baseline_amount, significant
+from okrs.numbers import NO_BASELINE, NONE, amount, bare_amount, significant
 from okrs.reports.review import (
     BusinessReview,
     DoraComparison,
@@ -35,14 +35,16 @@ KIND_TEXT = {
     "milestone": "milestone",
 }
 SPARK_BLOCKS = "▁▂▃▄▅▆▇█"
+NO_CHECK_INS = "no check-ins yet"
 
 
 def status_text(status: str | None) -> str:
-    return STATUS_TEXT.get(status or "", f"{NONE} No status")
+    """A status in words after its symbol; without one (no key results of its own), words alone."""
+    return STATUS_TEXT.get(status or "", "No status")
 
 
 def verdict_text(verdict: str | None) -> str:
-    return VERDICT_LABEL.get(verdict or "", NONE)
+    return VERDICT_LABEL.get(verdict or "", "Not measured")
 
 
 def value(number: float | None, unit: str = "") -> str:
@@ -50,7 +52,7 @@ def value(number: float | None, unit: str = "") -> str:
 
 
 def percent(score: float | None) -> str:
-    return NONE if score is None else f"{round(score * 100)}%"
+    return "no score" if score is None else f"{round(score * 100)}%"
 
 
 def when(iso: str | None) -> str:
@@ -68,7 +70,7 @@ def day(iso: str | None) -> str:
 def text_sparkline(values: list[float]) -> str:
     """Block characters for a table cell where no picture can go (Markdown)."""
     if not values:
-        return NONE
+        return NO_CHECK_INS
     lo, hi = min(values), max(values)
     if hi == lo:
         return SPARK_BLOCKS[3] * len(values)
@@ -180,13 +182,17 @@ def dora_window_labels(dora: DoraReview, phase: str) -> tuple[str, str]:
 
 
 def from_to(key_result: KeyResultReview) -> str:
-    """Baseline -> final (target), e.g. "96 hours → 30 hours (target 6 hours)"."""
+    """Baseline -> final (target) with a worded unit written once, on the final value:
+    "96 → 30 hours (target 6)", "9% → 10.1% (target 12%)" (docs/numbers.md)."""
     unit = key_result.unit
-    start = baseline_amount(key_result.baseline, unit)
-    final = value(key_result.final, unit)
-    target = value(key_result.target, unit)
+    if key_result.final is None:
+        # Nothing to carry the unit: the target does.
+        final, target = NO_CHECK_INS, value(key_result.target, unit)
+    else:
+        final, target = value(key_result.final, unit), bare_amount(key_result.target, unit)
     if key_result.kind in ("stay_above", "stay_below", "milestone"):
         return f"{final} ({KIND_TEXT[key_result.kind]} {target})"
+    start = NO_BASELINE if key_result.baseline is None else bare_amount(key_result.baseline, unit)
     return f"{start} → {final} (target {target})"
 
 

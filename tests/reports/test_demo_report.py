@@ -80,7 +80,7 @@ def test_the_demo_quarter_in_all_three_formats(demo, capsys, tmp_path) -> None:
     assert code == 0
     for objective in objectives:
         assert objective.title in markdown
-    assert re.search(r"96 hours → \d+ hours \(target 6 hours\)", markdown)
+    assert re.search(r"\| 96 → \d+ hours \(target 6\) \|", markdown)
     assert "✕ Off track" in markdown and "! At risk" in markdown and "✓ On track" in markdown
     before = f"{checkout['start']['lead_time']['median_hours']:.3g}"[:3]
     assert "| Checkout | " in markdown and before in markdown

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from okrs.goals.models import Cycle, Objective
+from okrs.goals.models import Cycle, KeyResult, Objective
 from okrs.goals.present import as_json
 from okrs.reports.build import build_report
 from okrs.reports.html import render_html
@@ -158,8 +158,36 @@ def test_markdown_has_headings_and_tables_that_render(reviewed) -> None:
     # A pipe in an owner's note cannot break its table, and no HTML gets through.
     assert "Build cache \\| canaries" not in text.split("### Owners' notes")[0]
     assert "<" not in text
-    assert "96 hours → 50 hours (target 6 hours)" in text
+    assert "96 → 50 hours (target 6)" in text
+    assert "(target 6 hours)" not in text
     assert "✓ Moved the right way" in text
+
+
+def test_what_is_missing_is_said_in_words_in_both_formats(reviewed) -> None:
+    KeyResult.objects.create(
+        objective=reviewed.checkout_objective, key="reviews", title="Hold 40 account reviews",
+        owner=reviewed.other_member, kind="increase", target=40, unit="reviews", position=5,
+    )  # fmt: skip
+    Objective.objects.create(
+        key="nothing-planned", cycle=reviewed.cycle, level="team", team=reviewed.checkout,
+        title="Nothing planned yet", owner=reviewed.checkout_lead,
+    )  # fmt: skip
+    report = build_report(cycle=reviewed.cycle)
+    text = render_markdown(report)
+    row = next(line for line in text.splitlines() if line.startswith("| Hold 40 account reviews"))
+    # No check-in and no baseline: no value and no trend yet, in words, not dashes.
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    assert cells[2] == "no baseline → no check-ins yet (target 40 reviews)"
+    assert cells[5] == "no check-ins yet"
+    assert "\u2013" not in row
+    # The company goal has no key results of its own, so no status; an empty one no score.
+    glance = next(line for line in text.splitlines() if line.startswith("| Grow revenue"))
+    assert re.search(r"\| \d+% \| No status \|$", glance), glance
+    empty = next(line for line in text.splitlines() if line.startswith("| Nothing planned"))
+    assert empty.endswith("| no score | No status |"), empty
+    html = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", render_html(report)))
+    assert "no baseline → no check-ins yet (target 40 reviews)" in html
+    assert "No status" in html and "\u2013 No status" not in html
 
 
 def test_markdown_escapes_html_and_pipes_in_titles(reviewed) -> None:
