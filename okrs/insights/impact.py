@@ -34,7 +34,7 @@ from datetime import datetime, timedelta
 from typing import Final, Literal
 
 from okrs.goals.scoring import median, theil_sen
-from okrs.numbers import change_amount, rounded_amount
+from okrs.numbers import change_amount, with_unit
 
 Verdict = Literal["right_way", "wrong_way", "no_clear_change", "too_few_points", "no_direction"]
 
@@ -184,8 +184,8 @@ def initiative_impact(
     noise = median(residuals)
     slopes = (slope_before, slope_after)
     numbers = (
-        f"slope changed from {rounded_amount(slope_before, signed=True)}/week to "
-        f"{rounded_amount(slope_after, signed=True)}/week, {_level_text(level, unit)} "
+        f"slope changed from {_slope_text(slope_before, unit)} to "
+        f"{_slope_text(slope_after, unit)}, {_level_text(level, unit)} "
         f"({len(before)} check-ins before, {len(after)} after)"
     )
     if not all(math.isfinite(v) for v in (level, effect, noise, slope_before, slope_after)):
@@ -215,6 +215,14 @@ def initiative_impact(
         _upper(numbers),
         slopes, level, effect, noise,
     )  # fmt: skip
+
+
+def _slope_text(slope: float, unit: str) -> str:
+    """A side's trend at the unit's precision, like a level change (docs/numbers.md):
+    "+0.9%/week", "+1.5 hours/week", "+20 minutes/week", "0 ms/week"; a unit that is already a
+    rate takes "per week" ("+2 deploys/week per week")."""
+    change = change_amount(slope, unit) or with_unit("0", unit)
+    return f"{change} per week" if "/" in unit else f"{change}/week"
 
 
 def _level_text(level: float, unit: str) -> str:

@@ -49,8 +49,25 @@ def test_latency_that_starts_falling_after_completion_moved_the_right_way() -> N
     assert result.slope_before == pytest.approx(0.2)
     assert result.slope_after == pytest.approx(-1.5)
     assert result.summary.startswith("The metric moved the right way after completion")
-    assert "+0.2/week" in result.summary and "\u22121.5/week" in result.summary
-    assert "ms" in result.summary
+    assert "from +0.2 ms/week to \u22121.5 ms/week" in result.summary
+    assert "+0.2/week" not in result.summary
+
+
+@pytest.mark.parametrize(
+    ("unit", "before", "after"),
+    [
+        # A percentage at its tenth, not "+0.889/week".
+        ("%", [48.0, 48.889, 49.778], "+0.9%/week to 0%/week"),
+        # Hours under one hour a week in minutes; one hour is singular.
+        ("hours", [10.0, 11.0, 12.0], "+1 hour/week to 0 hours/week"),
+        ("hours", [10.0, 10.25, 10.5], "+15 minutes/week to 0 hours/week"),
+        # A unit that is already a rate.
+        ("deploys/week", [2.0, 4.0, 6.0], "+2 deploys/week per week to 0 deploys/week per week"),
+    ],
+)
+def test_slopes_carry_the_unit_at_its_precision(unit: str, before, after: str) -> None:
+    result = impact("increase", weekly(before, [60.0, 60.0, 60.0]), unit=unit)
+    assert f"slope changed from {after}," in result.summary, result.summary
 
 
 def test_the_same_numbers_on_an_increase_key_result_moved_the_wrong_way() -> None:

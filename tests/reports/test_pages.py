@@ -80,7 +80,7 @@ def test_initiative_page_shows_whether_the_metric_moved(reviewed) -> None:
     text = page.content.decode()
     assert "Did it move the metric?" in text
     assert "The metric moved the right way after completion" in text
-    assert "+1/week to \u221210/week" in text
+    assert "+1 hour/week to \u221210 hours/week" in text
 
 
 def test_initiative_page_says_too_few_points_to_tell(reviewed) -> None:
