@@ -93,7 +93,7 @@ def world(db: None) -> World:
     checkout.members.set([checkout_lead, other_member])
 
     cycle = Cycle.objects.create(
-        key="2026-Q4", start=dt.date(2026, 10, 1), end=dt.date(2026, 12, 31)
+        key="2026-Q4", name="Q4 2026", start=dt.date(2026, 10, 1), end=dt.date(2026, 12, 31)
     )
     company_goal = Objective.objects.create(
         key="grow-self-serve",

@@ -73,6 +73,24 @@ def test_status_writes_a_worded_unit_once_beside_the_value(world, capsys) -> Non
     assert "conversion: 2% (from 2% to 3%)" in out
 
 
+def test_status_names_the_cycle_it_was_given_by_key(world, capsys) -> None:
+    code, out, _ = run(capsys, "status", "--cycle", "2026-Q4", "--as-of", "2026-11-16")
+    assert code == 0
+    assert out.startswith("Q4 2026  as of 2026-11-16 ")
+    assert "2026-Q4" not in out
+
+
+def test_a_check_in_on_a_frozen_cycle_names_the_cycle(world, capsys) -> None:
+    world.cycle.frozen_at = dt.datetime(2027, 1, 2, tzinfo=dt.UTC)
+    world.cycle.save()
+    code, _, err = run(
+        capsys, "checkin", "deploys-advantage/lead-time", "--value", "50", "--as", "maya@acme.test"
+    )
+    assert code != 0
+    assert "Q4 2026 has ended and its final scores are frozen" in err
+    assert "2026-Q4" not in err
+
+
 def test_status_unknown_cycle_is_an_error(world, capsys) -> None:
     code, _, err = run(capsys, "status", "--cycle", "1999")
     assert code == 1 and "no cycle '1999'" in err

@@ -50,6 +50,9 @@ def test_the_command_prints_a_summary_and_how_to_sign_in(
     assert demo_command.run(argparse.Namespace(today=None)) == 0
     first = capsys.readouterr().out
     assert "60 people, 8 teams" in first
+    # People read the cycle's name; the command to type takes its key.
+    assert "8 teams; Q4 2026: " in first and "; cycle 2026-Q4" not in first
+    assert "status --cycle 2026-Q4" in first
     assert "okrs serve`: it prints where to sign in" in first
     # What `okrs serve` then prints, with the address it serves (tests/test_demo_served.py).
     sign_in = demo_command.sign_in_lines("http://127.0.0.1:8100/")

@@ -168,7 +168,7 @@ class NudgeMessage:
 
     nudge_id: int
     person_id: int
-    cycle_key: str
+    cycle_name: str
     key_results: tuple[DueKeyResult, ...]
     checkin_url: str  # absolute URL of the signed "my check-ins" link (used by email)
     reminder: bool = False

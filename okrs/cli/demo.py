@@ -47,7 +47,7 @@ def run(options: argparse.Namespace) -> int:
     else:
         print("Loaded the demo organisation, Acme.")
     print(
-        f"  {result.people} people, {result.teams} teams; cycle {result.cycle}: "
+        f"  {result.people} people, {result.teams} teams; {result.cycle_name}: "
         f"{result.objectives} objectives, {result.key_results} key results, "
         f"{result.initiatives} initiatives"
     )

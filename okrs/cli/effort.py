@@ -77,7 +77,7 @@ def run(options: argparse.Namespace) -> int:
     if options.format == "json":
         print(json.dumps(document, indent=2))
     else:
-        print(render_text(document))
+        print(render_text(document, cycle_label=cycle.label))
         for line in _coach_lines(document, now=now):
             print(line)
     return 0
@@ -118,10 +118,10 @@ def _score(entry: dict[str, Any]) -> str:
     )
 
 
-def render_text(doc: dict[str, Any]) -> str:
+def render_text(doc: dict[str, Any], *, cycle_label: str) -> str:
     scope = f"team {doc['team']}" if doc["team"] else "the whole organisation"
     lines = [
-        f"Effort in {doc['cycle']} for {scope}: {doc['person_weeks']:.1f} person-weeks over "
+        f"Effort in {cycle_label} for {scope}: {doc['person_weeks']:.1f} person-weeks over "
         f"{doc['weeks']} weeks, {doc['work_items']} work items by {doc['authors']} people",
         "",
     ]

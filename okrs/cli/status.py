@@ -51,7 +51,7 @@ def run(options: argparse.Namespace) -> int:
 
 
 def render_text(state: CycleState) -> str:
-    lines = [f"{state.cycle.key}  as of {state.as_of:%Y-%m-%d %H:%M} UTC", ""]
+    lines = [f"{state.cycle.label}  as of {state.as_of:%Y-%m-%d %H:%M} UTC", ""]
     if not state.objectives:
         lines.append("No objectives.")
     for objective in state.objectives:

@@ -73,7 +73,7 @@ def key_result_findings(
             excluding=f"{objective_key}/{editing}" if editing else None,
         )
         load = owner_load_finding(
-            owner=owner, cycle=cycle.key, count=others + 1, ref=ref, line=None
+            owner=owner, cycle=cycle.label, count=others + 1, ref=ref, line=None
         )
         if load is not None:
             findings.append(load)

@@ -440,7 +440,8 @@ class DemoResult:
     initiatives: int
     plan_changes: int
     checkins_added: int
-    cycle: str
+    cycle: str  # the key, for commands
+    cycle_name: str  # for people
     history_until: dt.datetime | None
     # Deployments, changes and incidents written for the DORA metrics (okrs.demo.delivery).
     delivery_rows_added: int = 0
@@ -478,6 +479,7 @@ def load_demo(*, today: dt.datetime | None = None) -> DemoResult:
         plan_changes=len(applied.changes),
         checkins_added=added,
         cycle=cycle.key,
+        cycle_name=cycle.label,
         history_until=history_until,
         delivery_rows_added=delivery_added,
     )

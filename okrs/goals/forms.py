@@ -286,7 +286,7 @@ def aligns_to_choices(
     groups: dict[str, list[tuple[str, str]]] = {}
     values: set[str] = set()
     for objective in objectives:
-        group = groups.setdefault(f"Cycle {objective.cycle.key}", [])
+        group = groups.setdefault(objective.cycle.label, [])
         group.append((objective.key, f"{objective.title} ({objective.level})"))
         values.add(objective.key)
         for kr in objective.key_results.all():

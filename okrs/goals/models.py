@@ -33,6 +33,12 @@ class Cycle(models.Model):
     def __str__(self) -> str:
         return self.key
 
+    @property
+    def label(self) -> str:
+        """What people read: the cycle's name ("Q4 2026"), else its key. Commands, URLs, plan
+        files and the API take the key ("2026-Q4")."""
+        return self.name or self.key
+
     def bounds(self, tz_name: str) -> tuple[dt.datetime, dt.datetime]:
         """Start of the first day and midnight after the last day, in the organisation's zone."""
         tz = zoneinfo.ZoneInfo(tz_name)

@@ -129,7 +129,7 @@ def build_alert_message(nudge: Nudge, *, now: dt.datetime) -> AlertMessage | Non
         expected_value=rules.expected_value(kr.initial_value, kr.target, result.expected),
         forecast=result.forecast,
         forecast_score=result.forecast_score,
-        cycle_key=kr.objective.cycle.key,
+        cycle_name=kr.objective.cycle.label,
         cycle_end=kr.objective.cycle.end,
         for_owner=nudge.person_id == kr.owner_id,
     )

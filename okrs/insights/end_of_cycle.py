@@ -237,7 +237,7 @@ def build_retrospective_message(nudge: Nudge, *, now: dt.datetime) -> AlertMessa
                 answered=bool(kr.retrospective),
             )
         )
-    cycle_key = nudge.cycle.key if nudge.cycle else key_results[0].objective.cycle.key
-    subject, text, lines = rules.retrospective_message(cycle_key=cycle_key, results=results)
+    cycle_name = (nudge.cycle or key_results[0].objective.cycle).label
+    subject, text, lines = rules.retrospective_message(cycle_name=cycle_name, results=results)
     first_open = next(kr for kr in key_results if not kr.retrospective)
     return AlertMessage(subject=subject, text=text, url=retrospective_url(first_open), lines=lines)

@@ -87,7 +87,7 @@ class AlertFacts:
     expected_value: float | None  # the value on the straight line from baseline at `expected`
     forecast: float | None
     forecast_score: float | None
-    cycle_key: str
+    cycle_name: str
     cycle_end: dt.date
     for_owner: bool  # False: the copy for the team lead
 
@@ -115,7 +115,7 @@ def alert_message(facts: AlertFacts) -> tuple[str, str, tuple[str, ...]]:
     lines = [
         f"Current: {amount(facts.current, facts.unit)} (score {percent(facts.score)})",
         f"Expected by now: {amount(facts.expected_value, facts.unit)} "
-        f"({percent(facts.expected)} of {facts.cycle_key} has passed)",
+        f"({percent(facts.expected)} of {facts.cycle_name} has passed)",
     ]
     if facts.forecast is not None:
         forecast = forecast_amount(
@@ -232,7 +232,7 @@ class FinalScore:
 
 
 def retrospective_message(
-    *, cycle_key: str, results: Sequence[FinalScore]
+    *, cycle_name: str, results: Sequence[FinalScore]
 ) -> tuple[str, str, tuple[str, ...]]:
     """(subject, text, lines) of the end-of-cycle prompt to one owner."""
     lines = tuple(
@@ -241,9 +241,9 @@ def retrospective_message(
         f"{' (answered)' if r.answered else ''} — {r.url}"
         for r in results
     )
-    subject = f"{cycle_key} has ended: did it move the thing we said it would move?"
+    subject = f"{cycle_name} has ended: did it move the thing we said it would move?"
     text = (
-        f"{cycle_key} has ended and its scores are final. For each of your key results, tell "
+        f"{cycle_name} has ended and its scores are final. For each of your key results, tell "
         "us in a few lines whether it moved the thing we said it would move, and why."
     )
     return subject, text + "\n" + "\n".join(lines), lines

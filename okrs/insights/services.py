@@ -136,7 +136,9 @@ def carry_over_objective(
     if isinstance(to_cycle, NextCycle) and to_cycle.existing is not None:
         to_cycle = to_cycle.existing
     if isinstance(to_cycle, Cycle) and to_cycle.pk == objective.cycle_id:
-        raise InsightInvalid(f"{objective.key} is already in {to_cycle.key}: choose another cycle")
+        raise InsightInvalid(
+            f"{objective.key} is already in {to_cycle.label}: choose another cycle"
+        )
     new_key = (key or "").strip() or carry_over_key(objective, to_cycle)
     try:
         KEY_VALIDATOR(new_key)
@@ -153,7 +155,7 @@ def carry_over_objective(
     if isinstance(to_cycle, NextCycle):
         to_cycle = _created_next_cycle(to_cycle, actor)
     position = (Objective.objects.filter(cycle=to_cycle).aggregate(m=Max("position"))["m"] or 0) + 1
-    back = f"Carried over from {objective.key} ({objective.cycle.key})."
+    back = f"Carried over from {objective.key} ({objective.cycle.label})."
     copy = Objective.objects.create(
         key=new_key,
         cycle=to_cycle,

@@ -169,7 +169,7 @@ def build_messages(nudges: Sequence[Nudge], *, now: dt.datetime) -> dict[int, Nu
         messages[nudge.pk] = NudgeMessage(
             nudge_id=nudge.pk,
             person_id=nudge.person_id,
-            cycle_key=cycle.key if cycle else "",
+            cycle_name=cycle.label if cycle else "",
             key_results=tuple(d for d in due_of[nudge.person_id] if d.id in listed),
             checkin_url=links.checkin_url(
                 person_id=nudge.person_id, nudge_id=nudge.pk, expires_at=link_expiry(nudge)

@@ -56,7 +56,7 @@ def test_a_key_result_trending_to_a_miss_is_flagged_weeks_ahead_and_alerted_once
     text = alerts[0]
     assert "deploys-advantage/lead-time is on track today" in text
     assert "Current: 88 hours" in text
-    assert "Expected by now: 77 hours (21% of 2026-Q4 has passed)" in text
+    assert "Expected by now: 77 hours (21% of Q4 2026 has passed)" in text
     assert (
         "Forecast at the cycle end (2026-12-31): 45.9 hours vs target 6 hours (score 56%)" in text
     )

@@ -25,7 +25,7 @@ from tests.nudges.smtp import LocalSmtp, body_of
 
 UTC = dt.UTC
 AFTER_END = dt.datetime(2027, 1, 1, 1, 5, tzinfo=UTC)
-PROMPT = "2026-Q4 has ended"
+PROMPT = "Q4 2026 has ended"
 RETRO_URL = "/key-results/deploys-advantage/lead-time/retrospective/"
 CARRY_URL = "/objectives/deploys-advantage/carry-over/"
 # 2026-Q4 ends on 31 December: its last week starts on the 25th (London time).
@@ -165,7 +165,7 @@ def test_carry_over_copies_the_unfinished_key_results_from_their_final_value(
         assert (copy.team, copy.owner, copy.aligns_to_objective) == (
             world.platform, world.platform_lead, world.company_goal,
         )  # fmt: skip
-        assert "Carried over from deploys-advantage (2026-Q4)." in copy.description
+        assert "Carried over from deploys-advantage (Q4 2026)." in copy.description
         # The change failure rate was achieved (score 1): only lead time is carried.
         (kr,) = copy.key_results.all()
         assert (kr.key, kr.owner, kr.kind, kr.target, kr.unit) == (
@@ -203,7 +203,7 @@ def test_carry_over_is_refused_to_whoever_may_not_edit_the_objective(world: Worl
 
 
 def test_carry_over_into_its_own_cycle_is_refused(world: World):
-    with pytest.raises(InsightInvalid, match="already in 2026-Q4"):
+    with pytest.raises(InsightInvalid, match="already in Q4 2026"):
         carry_over_objective(
             objective=world.platform_objective,
             to_cycle=world.cycle,

@@ -51,7 +51,7 @@ def test_the_alert_says_what_is_wrong_and_gives_the_numbers():
         kind=rules.DRIFT, ref="o/kr", title="Cut P95 latency", unit="ms", owner_name="Maya",
         baseline=900, target=300, current=800, score=1 / 6, expected=0.4,
         expected_value=rules.expected_value(900, 300, 0.4), forecast=560, forecast_score=0.5667,
-        cycle_key="2026-Q4", cycle_end=dt.date(2026, 12, 31), for_owner=False,
+        cycle_name="2026-Q4", cycle_end=dt.date(2026, 12, 31), for_owner=False,
     )  # fmt: skip
     subject, text, lines = rules.alert_message(facts)
     assert subject == "Drifting: Cut P95 latency"
@@ -70,7 +70,7 @@ def test_an_alert_writes_its_numbers_for_people():
         kind=rules.OFF_TRACK, ref="o/mttr", title="Cut recovery time", unit="hours",
         owner_name="Maya", baseline=6, target=1, current=40.375, score=0.0, expected=0.5,
         expected_value=rules.expected_value(6, 1, 0.5), forecast=-3.88, forecast_score=1.0,
-        cycle_key="2026-Q4", cycle_end=dt.date(2026, 12, 31), for_owner=True,
+        cycle_name="2026-Q4", cycle_end=dt.date(2026, 12, 31), for_owner=True,
     )  # fmt: skip
     _, _, lines = rules.alert_message(facts)
     assert lines == (
@@ -86,7 +86,7 @@ def test_the_retrospective_prompt_writes_its_numbers_for_people():
         ref="o/kr", title="Fewer rollbacks", unit="rollbacks/month", baseline=4, target=1,
         final_value=1.0, final_score=1.0, url="http://x/", answered=False,
     )  # fmt: skip
-    _, _, lines = rules.retrospective_message(cycle_key="2026-Q4", results=[result])
+    _, _, lines = rules.retrospective_message(cycle_name="2026-Q4", results=[result])
     assert lines[0].startswith(
         "o/kr: Fewer rollbacks: final 1 rollback/month of target 1 rollback/month, score 100%"
     )

@@ -117,7 +117,7 @@ def test_a_batch_asks_exactly_what_one_message_at_a_time_asked(
         for nudge in Nudge.objects.filter(person__channel="slack").select_related("person"):
             listed = {int(i) for i in nudge.key_result_ids}
             message = NudgeMessage(
-                nudge_id=nudge.pk, person_id=nudge.person_id, cycle_key="2026-Q4",
+                nudge_id=nudge.pk, person_id=nudge.person_id, cycle_name="Q4 2026",
                 key_results=tuple(d for d in one_by_one[nudge.person_id] if d.id in listed),
                 checkin_url=checkin_url(person_id=nudge.person_id, nudge_id=nudge.pk,
                                         expires_at=link_expiry(nudge)),

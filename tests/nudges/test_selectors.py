@@ -104,7 +104,7 @@ def test_build_message_lists_what_is_due_when_sending(world: World, frozen_now):
     message = build_message(nudge)
 
     assert message.nudge_id == nudge.pk
-    assert message.cycle_key == "2026-Q4"
+    assert message.cycle_name == "Q4 2026"
     assert [kr.ref for kr in message.key_results] == ["deploys-advantage/change-failure-rate"]
     assert message.checkin_url.startswith("http")
     assert "/nudges/checkin/" in message.checkin_url

@@ -21,7 +21,7 @@ def run(capsys, *args: str) -> tuple[int, str, str]:
 def test_markdown_to_stdout_by_default(reviewed, capsys) -> None:
     code, out, err = run(capsys, "report", "--cycle", "2026-Q4")
     assert code == 0 and err == ""
-    assert out.startswith("# Quarterly business review: 2026-Q4, Acme")
+    assert out.startswith("# Quarterly business review: Q4 2026, Acme")
 
 
 def test_without_cycle_the_current_one(reviewed, capsys) -> None:
@@ -29,7 +29,7 @@ def test_without_cycle_the_current_one(reviewed, capsys) -> None:
     with time_machine.travel(dt.datetime(2026, 12, 2, 12, tzinfo=dt.UTC), tick=False):
         code, out, _ = run(capsys, "report")
     assert code == 0
-    assert out.startswith("# Quarterly business review: 2026-Q4, Acme")
+    assert out.startswith("# Quarterly business review: Q4 2026, Acme")
     with time_machine.travel(dt.datetime(2027, 2, 2, 12, tzinfo=dt.UTC), tick=False):
         code, out, _ = run(capsys, "report")
     assert code == 0

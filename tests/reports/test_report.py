@@ -138,7 +138,7 @@ def test_a_retrospective_appears_in_the_report(reviewed) -> None:
 def test_markdown_has_headings_and_tables_that_render(reviewed) -> None:
     text = render_markdown(build_report(cycle=reviewed.cycle))
     lines = text.splitlines()
-    assert lines[0] == "# Quarterly business review: 2026-Q4, Acme"
+    assert lines[0] == "# Quarterly business review: Q4 2026, Acme"
     assert "## Delivery performance (DORA)" in lines
     assert "## 2. Make our deployment infrastructure a competitive advantage" in lines
     # Every table: a header row, a separator row with as many columns, rows with as many cells.

@@ -72,7 +72,7 @@ def test_modal_metadata_survives_the_round_trip_and_rejects_garbage() -> None:
 
 def test_a_long_nudge_stays_within_slacks_block_limit() -> None:
     many = tuple(kr(i) for i in range(1, 80))
-    message = NudgeMessage(nudge_id=5, person_id=1, cycle_key="2026-Q4", key_results=many,
+    message = NudgeMessage(nudge_id=5, person_id=1, cycle_name="2026-Q4", key_results=many,
                            checkin_url="")  # fmt: skip
     shown = blocks.nudge_blocks(message)
     assert len(shown) <= 50
@@ -90,7 +90,7 @@ def test_the_nudge_asks_the_confidences_no_change_needs_as_far_as_50_blocks_allo
     the others in its modal."""
     answered = DueKeyResult(1, "obj/kr-1", "Answered", "%", 3.0, 10, "at_risk", False, "on_track")
     three = (answered, kr(2, automatic=True), kr(3, current=None))
-    few = NudgeMessage(nudge_id=5, person_id=1, cycle_key="2026-Q4", checkin_url="",
+    few = NudgeMessage(nudge_id=5, person_id=1, cycle_name="2026-Q4", checkin_url="",
                        key_results=three)  # fmt: skip
     shown = blocks.nudge_blocks(few)
     valid_blocks(shown)
@@ -99,7 +99,7 @@ def test_the_nudge_asks_the_confidences_no_change_needs_as_far_as_50_blocks_allo
     assert "initial_option" not in inputs[0]["element"]
     assert shown.index(inputs[0]) == 3  # under its key result's section
 
-    many = NudgeMessage(nudge_id=5, person_id=1, cycle_key="2026-Q4", checkin_url="",
+    many = NudgeMessage(nudge_id=5, person_id=1, cycle_name="2026-Q4", checkin_url="",
                         key_results=tuple(kr(i) for i in range(1, 80)))  # fmt: skip
     shown = blocks.nudge_blocks(many)
     valid_blocks(shown)

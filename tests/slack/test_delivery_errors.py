@@ -18,7 +18,7 @@ from tests.slack.conftest import SlackDriver
 
 def message() -> NudgeMessage:
     return NudgeMessage(
-        nudge_id=1, person_id=1, cycle_key="2026-Q4", key_results=(), checkin_url=""
+        nudge_id=1, person_id=1, cycle_name="2026-Q4", key_results=(), checkin_url=""
     )
 
 

@@ -33,7 +33,7 @@ NEW = DueKeyResult(
 
 def message(*krs: DueKeyResult, reminder: bool = False) -> NudgeMessage:
     return NudgeMessage(
-        nudge_id=7, person_id=1, cycle_key="2026-Q4", key_results=krs,
+        nudge_id=7, person_id=1, cycle_name="2026-Q4", key_results=krs,
         checkin_url="https://okrs.acme.test/c/x", reminder=reminder,
     )  # fmt: skip
 

@@ -144,6 +144,9 @@ def test_editing_an_objective_records_before_and_after(world: Any, client: Clien
     html = page.content.decode()
     assert "Make our deployment infrastructure a competitive advantage" in html
     assert 'name="key"' not in html  # a key is a reference: fixed after creation
+    # The cycle by its name, in the fixed facts and where the objectives to align to are grouped.
+    assert "in <strong>Q4 2026</strong>" in html and "Cycle 2026-Q4" not in html
+    assert '<optgroup label="Q4 2026">' in html
 
     response = client.post(
         "/objectives/deploys-advantage/edit/",

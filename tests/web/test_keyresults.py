@@ -361,6 +361,8 @@ def test_my_check_ins_lists_what_is_due_and_what_is_done(client: Client, world: 
     assert 'value="70"' in html  # prefilled with the current value
     assert f'name="kr{world.change_failure_rate.pk}-value"' not in html
     assert "Raise checkout conversion" not in page  # owen's, not maya's
+    # People read the cycle's name, not its key.
+    assert "Q4 2026: key results you own" in page and "2026-Q4" not in page
 
 
 def test_my_check_ins_saves_several_in_one_post(client: Client, world: World) -> None:

@@ -168,7 +168,7 @@ def nudge_text(message: NudgeMessage) -> str:
     count = len(message.key_results)
     things = "key result" if count == 1 else "key results"
     lead = "Reminder: still" if message.reminder else "Time for your weekly check-in:"
-    return f"{lead} {count} {things} to update in {message.cycle_key}."
+    return f"{lead} {count} {things} to update in {message.cycle_name}."
 
 
 def action_data(

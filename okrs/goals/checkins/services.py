@@ -64,7 +64,7 @@ def record_checkin(
     cycle = key_result.objective.cycle
     if cycle.frozen_at is not None:
         raise CheckInInvalid(
-            f"cycle {cycle.key} has ended and its final scores are frozen: "
+            f"{cycle.label} has ended and its final scores are frozen: "
             "check in on the key results of the current cycle"
         )
     if value is None:
