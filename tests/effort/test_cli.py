@@ -38,7 +38,7 @@ def test_text_shows_goal_objective_key_result_initiative_and_unlinked(delivered,
     assert code == 0
     lines = out.splitlines()
     assert lines[0] == (
-        "Effort in 2026-Q4 for the whole organisation: 4.0 person-weeks over 14 weeks, "
+        "Effort in Q4 2026 for the whole organisation: 4.0 person-weeks over 14 weeks, "
         "7 work items by 3 people"
     )
     assert (
