@@ -87,7 +87,7 @@ WORK_VERBS = _words(
     containerise containerize sunset deprecate enable translate send start begin prepare
     execute undertake capture cover contribute revamp
     plan draft produce rebuild replatform restructure transition switch roll set kick go
-    open schedule arrange delegate
+    open schedule arrange delegate identify map
     """
 )
 # Two-word work verbs whose first word alone means little ("roll out", "set up").
@@ -140,7 +140,11 @@ COMPLETION_WORDS = _words(
 _PREFIXES = re.compile(
     r"^(?:(?:kr|key result)\s*\d*\s*[:.)-]\s*|\d+[.)]\s*|[-*•]\s*|"
     r"(?:we|i|the team)\s+(?:will|shall|want to|aim to|plan to|need to|must|should)\s+|"
-    r"(?:we|i)'ll\s+|(?:we|i)\s+have\s+|(?:we|i)'ve\s+|(?:our\s+)?goal\s*(?:is\s+to|:)\s*|(?:aim|try|plan)\s+to\s+|to\s+)",
+    r"(?:we|i)'ll\s+|(?:we|i)\s+have\s+|(?:we|i)'ve\s+|(?:our\s+)?goal\s*(?:is\s+to|:)\s*|(?:aim|try|plan)\s+to\s+|to\s+|"
+    # A deadline before the statement: "By 31 March 2026, ...", "By the end of Q2, ...".
+    r"by\s+(?:the\s+)?(?:end\s+of\s+)?(?:\d{1,2}(?:st|nd|rd|th)?\s+)?(?:jan|feb|mar|apr|may|jun|"
+    r"jul|aug|sep|oct|nov|dec|q[1-4]|h[12]|fy|the quarter|the year|this quarter)[a-z]*"
+    r"(?:\s+\d{1,2}(?:st|nd|rd|th)?)?(?:,?\s+(?:fy)?\d{2,4})?\s*,\s*)",
 )
 # "Means" and "constraint" clauses, set aside before the head is judged.
 _ASIDE = re.compile(
@@ -224,7 +228,7 @@ def _head(text: str) -> str:
 def measured(text: str) -> str | None:
     """The words that state a measured level or change, or None."""
     patterns = (
-        _MAJORITY,
+        _MAJORITY, _COMPARED, _NAMED_LEVEL,
         FROM_TO, ARROW, BASELINE_NOTE, BY_AMOUNT, COMPARATOR, LEVEL_OR_BETTER, _CHANGE_NOUN, _PLUS,
         PERCENT,
     )  # fmt: skip
@@ -263,6 +267,10 @@ _GERUND_NOUN_HEADS = _words("managers manager funnel flow experience completion 
 _DETERMINERS = _words("the a an our their its this that these those every each")
 
 
+# Words ending in -ly that are not adverbs before a verb ("Nightly builds have ...").
+_NOT_ADVERBS = _words("only early nightly daily weekly monthly quarterly yearly family friendly")
+
+
 def _leading_verb(words: list[str]) -> tuple[str, str, int]:
     """(kind, verb as written, index of the first word after it); kind is 'outcome',
     'target', 'work', 'neutral' or ''."""
@@ -270,7 +278,7 @@ def _leading_verb(words: list[str]) -> tuple[str, str, int]:
         return "", "", 0
     start = 0
     # An adverb before the verb ("Significantly reduce", "Fully migrate").
-    if words[0].endswith("ly") and len(words) > 1 and words[0] not in ("only", "early"):
+    if words[0].endswith("ly") and len(words) > 1 and words[0] not in _NOT_ADVERBS:
         start = 1
     first = words[start]
     # "Onboarding completion rate", "Hiring managers report": a gerund naming a thing.
@@ -363,7 +371,41 @@ _MENTIONED = re.compile(
     r"(?:be|get|gets)\s+(?:included|featured|mentioned|cited|listed|quoted)\s+in\s+"
     r"(?:at least\s+|over\s+)?\d[\d,]*"
 )
-_WORKING = re.compile(r"\b(?:is|are|am)\s+(?:actively\s+)?working\s+(?:to|on|towards?)\b")
+_WORKING = re.compile(
+    r"\b(?:is|are|am)\s+(?:actively\s+)?working\s+(?:to|on|towards?)\b|"
+    r"\b(?:is|are)\s+(?:now\s+)?(?:monitoring|documenting|implementing|building|developing)\b"
+)
+# Keeping a document: "100% of systems maintain a ranked list of user pain points".
+_KEPT_ARTIFACT = re.compile(
+    r"\bmaintains?\s+(?:a|an|the)\s+(?:[a-z-]+\s+){0,2}?(?:list|register|inventory|catalog|"
+    r"catalogue|document|roadmap|backlog|runbook|page|record)\b"
+)
+# Being featured or recommended by others, with or without a number: "Get featured by Apple".
+_FEATURED = re.compile(
+    r"^(?:be|get|gets|getting)\s+(?:featured|recommended|highlighted|showcased)\s+(?:by|on|in)\b"
+)
+# A level named as a tier of a measure: "Our platforms hit the elite level on ...".
+_TIER_REACHED = re.compile(
+    r"\b(?:hits?|reach(?:es)?|achieves?|attains?)\s+(?:the\s+|an?\s+)?(?:[\"'a-z-]+\s+){0,2}?"
+    r"(?:level|tier|rating|band)\b"
+)
+# None of something bad: "No transactions ... have a fatal error", "No one experiences ...".
+_NONE_OF = re.compile(r"^no\s+(?!more\b|less\b|longer\b|later\b|fewer\b|than\b)[a-z-]+\b")
+# A level stated with "has a" / "have an": "Engine tests have a 99% success rate".
+_HAS_LEVEL = re.compile(
+    r"\bha(?:s|ve)\s+(?:a|an)\s+(?P<level>(?:[a-z0-9.%-]+\s+){0,3}?(?:rate|time|score|level|"
+    r"ratio|share|uptime|availability|latency|faster|lower|higher|shorter|better)\b)"
+)
+# Faster or cheaper by an amount: a change, whatever participle it is stated with.
+_FASTER_BY = re.compile(
+    r"\b(?:faster|quicker|sooner|cheaper)\b.*\bby\s+(?:\d+(?:\.\d+)?|x|y|n\d{1,2})\s*%"
+)
+# Low or high levels of a measure, stated tersely: "Low dropoff when users ...".
+_TERSE_LEVEL = re.compile(
+    r"^(?:low|lower|high|higher|minimal|fast|faster)\s+(?:[a-z-]+\s+){0,2}?(?:dropoff|drop-off|"
+    r"abandonment|bounce|churn|latency|error|errors|failure|failures|turnover|attrition|"
+    r"satisfaction|retention|conversion|adoption|engagement)\b"
+)
 # Hiring counts people taken on, however it is phrased ("Final Q2 hiring is 85%+ of plan");
 # "time-to-hire" is a measure.
 _HIRING = re.compile(r"(?<![-\w])(?<!to )hir(?:e|es|ed|ing)\b(?!-| funnel)")
@@ -373,6 +415,21 @@ _CHANGE_NOUN = re.compile(
 )
 _BY_PERCENT = re.compile(r"\bby\s+\d+(?:\.\d+)?\s*(?:%|percent\b|x\b|times\b|pp\b|points?\b)")
 _MAJORITY = re.compile(r"\b(?:a|the) majority of\b")
+_NAMED_LEVEL = re.compile(
+    r"\b(?:score|level|rating|index|nps|csat|maturity)\s+(?:of\s+|at\s+)?\d+(?:\.\d+)?\+?(?!\s*[a-z])"
+)
+# "Incidents not updated on all teams is <10": a count held under a level.
+_IS_LEVEL = re.compile(
+    r"\b(?:is|are|stays?|remains?)\s*(?:<=|>=|≤|≥|<|>|below|under|above|at most|at least|"
+    r"less than|more than|fewer than)\s*\d"
+)
+# "twice as many interactions", "5 points lower than", "3x more": a change stated as a comparison.
+_COMPARED = re.compile(
+    r"\b(?:twice|half|(?:two|three|four|five|ten|\d+(?:\.\d+)?x?)\s+times)\s+as\s+"
+    r"(?:many|much|fast|often|likely|quickly)\b|"
+    r"\b\d+(?:\.\d+)?\s*(?:%|x|points?|pp|percentage points?)\s+(?:lower|higher|fewer|more|less|"
+    r"faster|slower|better|shorter|longer)\b"
+)
 # "50+", "85%+", "4+": a level with its comparator after it.
 _PLUS = re.compile(r"(?<![\w.])\d+(?:\.\d+)?\s*(?:%|[kmb])?\+")
 # A measure moving, its verb after its subject ("Week-1 retention of users grows N7").
@@ -398,6 +455,7 @@ _NOT_ACTING = _words("stories story case references interviews calls meetings ev
 # Use and reach by others: adoption is an outcome.
 _USED = re.compile(
     r"\b(?:is|are|gets|get) used\b|\bused by\b|\buses\b|\bhits? top\b|"
+    r"\bha(?:ve|s) (?:used|adopted)\b|"
     r"\btop[- ]\d+ (?:post|in|on)\b|\breach(?:es|ed)\b|\bmedia (?:story|feature|coverage)\b"
 )
 # What a delivered state sounds like: a participle of work, or a thing that now exists.
@@ -410,7 +468,8 @@ DONE_WORDS = _words(
     rewritten written drafted prepared analyzed analysed supported enabled ramped trained
     certified audited detailed solidified presented migrated developed installed configured
     integrated automated delivered approved signed set rolled done live ready identified
-    benchmarked mapped built-out greeted updated edited revamped
+    benchmarked mapped built-out greeted updated edited revamped coded attended spoken
+    assessed aligned visited remediated patched evaluated
     """
 )
 _DONE_PHRASES = re.compile(
@@ -514,6 +573,10 @@ def _thing_only(clean: str, words: list[str], verb: str, subject: str) -> Classi
 def _read_first(
     clean: str, head: str, words: list[str], kind: str, verb: str, subject: str
 ) -> Classification | None:
+    kept = _KEPT_ARTIFACT.search(clean)
+    if kept and not (FROM_TO.search(clean) or ARROW.search(clean) or BY_AMOUNT.search(clean)):
+        cue = kept.group(0)
+        return Classification(DELIVERABLE, cue, f"“{cue}” keeps a document, not a result", subject)
     output = (
         _OUTPUT_COUNT.search(clean) or _PERCENT_DONE.search(clean) or _OUTPUT_RATE.search(clean)
     )
@@ -552,8 +615,8 @@ def _read_first(
     if moved_others:
         cue = moved_others.group(0)
         return Classification(OUTCOME, cue, f"it moves a number of others (“{cue}”)")
-    # "Be featured in 5 articles": others writing about us.
-    mentioned = _MENTIONED.match(clean)
+    # "Be featured in 5 articles", "Get featured by Apple": others writing about us.
+    mentioned = _MENTIONED.match(clean) or _FEATURED.match(clean)
     if mentioned:
         cue = mentioned.group(0)
         return Classification(OUTCOME, cue, f"it counts others mentioning us (“{cue}”)")
@@ -578,8 +641,24 @@ def _read_first(
     return None
 
 
-def _state(clean: str, words: list[str], subject: str) -> Classification | None:
+def _state(clean: str, head: str, words: list[str], subject: str) -> Classification | None:
     """A sentence without a verb of either kind: a delivered state, or how things work."""
+    none_of = _NONE_OF.match(clean)
+    if none_of and not re.match(r"no\s+[a-z-]+\s+(?:is|are)\s+(?:needed|required)\b", clean):
+        cue = none_of.group(0)
+        return Classification(OUTCOME, cue, f"it allows none of something to happen (“{cue}”)")
+    for pattern, why in (
+        (_HAS_LEVEL, "it states a level of a measure"),
+        (_FASTER_BY, "it states a measured change"),
+        (_TERSE_LEVEL, "it states a level of a measure"),
+        (_TIER_REACHED, "it names a level to reach"),
+        (_COMPARED, "it states a measured change"),
+        (_IS_LEVEL, "it holds a count at a level"),
+    ):
+        found = pattern.search(clean)
+        if found:
+            cue = found.group(0)
+            return Classification(OUTCOME, cue, f"{why} (“{cue}”)")
     service = _SERVICE_LEVEL.search(clean)
     if service:
         cue = service.group(0).strip()
@@ -630,8 +709,10 @@ def _state(clean: str, words: list[str], subject: str) -> Classification | None:
     if clean_share:
         cue = clean_share.group(0)
         return Classification(OUTCOME, cue, f"it states how often something goes right (“{cue}”)")
-    done = next((word for word in words if word in DONE_WORDS), None)
-    phrase = _DONE_PHRASES.search(clean)
+    # A delivered state's word in an aside decides nothing: "(as defined by DORA)".
+    outside = _WORD.findall(re.sub(r"\([^()]*\)", " ", head))
+    done = next((word for word in outside if word in DONE_WORDS), None)
+    phrase = _DONE_PHRASES.search(re.sub(r"\([^()]*\)", " ", clean))
     if done or phrase:
         cue = done or phrase.group(0)  # type: ignore[union-attr]
         return Classification(
@@ -645,7 +726,9 @@ def _state(clean: str, words: list[str], subject: str) -> Classification | None:
     # "Bitswap improvements around ... increasing throughput": a measure moving, named as a
     # gerund inside a noun phrase.
     for index, word in enumerate(words):
-        if word.endswith("ing") and _stem(word) in OUTCOME_VERBS:
+        # ...or its verb after a subject: "Our platforms measure and improve the satisfaction".
+        after_subject = index <= 5 and words[0] in _SUBJECT_OPENERS and word in OUTCOME_VERBS
+        if index and (word.endswith("ing") or after_subject) and _stem(word) in OUTCOME_VERBS:
             measure = next((w for w in words[index + 1 : index + 4] if _is_property(w)), None)
             if measure:
                 cue = f"{word} … {measure}"
@@ -702,8 +785,16 @@ _PRODUCED = ARTIFACT_HEADS | _words(
     post posts blog blogs article articles story stories video videos episode episodes talk talks
     feature features release releases doc docs page pages session sessions dive dives case
     studies interview interviews highlights tutorials demos demo nodes repos repositories
+    speaking stream streams livestream livestreams podcast podcasts
     """
 )
+
+
+_SUBJECT_OPENERS = _words("our the all each every their")
+
+
+def _without_match(text: str, match: re.Match[str]) -> str:
+    return text[: match.start()] + " " + text[match.end() :]
 
 
 def _is_property(word: str) -> bool:
@@ -806,7 +897,7 @@ def classify(text: str) -> Classification:
     # No verb of either kind: a noun phrase, or a neutral verb ("Ensure", "Get", "Make").
     # Without a verb of work, a constraint clause is part of the statement ("Every release goes
     # out with zero rollbacks"), so the whole text counts.
-    state = _state(clean, words, subject)
+    state = _state(clean, head, words, subject)
     if state is not None:
         return state
     level = measured(clean)

@@ -279,3 +279,55 @@ def test_a_year_opening_a_sentence_is_not_a_count() -> None:
     assert classify("2021 planning updates our roadmap by March").label == DELIVERABLE
     # while a level still holds: "Deploy to production at least 5 times a day"
     assert classify("Deploy to production at least 5 times a day").label == OUTCOME
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        # A level stated with "has a": not a thing that now exists.
+        ("Nightly builds have a 98% success rate", "have a 98% success rate"),
+        ("Every new service has a faster start-up time than the one it replaced", "has a faster"),
+        # None of something bad, whatever follows.
+        ("No customer waits more than a day for a refund", "no customer"),
+        ("No regression stays in production for more than a day", "no regression"),
+        # Changes stated as a comparison.
+        ("The API serves twice as many requests per server as last year", "twice as many"),
+        ("Reported burnout is 5 points lower than a year ago", "5 points lower"),
+        ("Refunds are approved faster by 30%", "faster by 30%"),
+        # A measure named before its level.
+        ("Employee engagement score of 4.2", "score of 4.2"),
+        ("Security maturity level 3+", "level 3+"),
+        ("Unanswered escalations older than a week is <5", "is <5"),
+        # A tier of a measure, reached; use by others; being featured.
+        ("Our teams hit the elite tier (as defined by DORA) on lead time", "hit the elite tier"),
+        ("Five or more partner teams have adopted the SDK", "have adopted"),
+        ("Get featured by Google Play", "get featured by"),
+        ("Low checkout abandonment on mobile", "low checkout abandonment"),
+        ("Our apps measure and improve the satisfaction of their users", "improve … satisfaction"),
+        # A deadline before the statement is set aside.
+        ("By 30 June 2027, reduce median build time from 12 to 6 minutes", "reduce"),
+    ],
+)
+def test_outcomes_stated_without_a_leading_outcome_verb(text: str, cue: str) -> None:
+    verdict = classify(text)
+    assert (verdict.label, verdict.cue) == (OUTCOME, cue)
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("6 meetups attended this quarter", "attended"),
+        ("3 speaking engagements at regional conferences", "it names no measure"),
+        ("10 streams with guests from the community", "it names no measure"),
+        ("All 4 importers coded, with full test coverage", "coded"),
+        ("100% of high-severity findings are remediated", "remediated"),
+        ("All services are monitoring their error budgets", "are monitoring"),
+        ("Every team maintains a ranked list of its top risks", "maintains a ranked list"),
+        ("Identify 5 services that can be retired", "identify"),
+        ("Map 100% of our support processes", "map"),
+    ],
+)
+def test_work_stated_as_a_count_a_share_or_a_state(text: str, cue: str) -> None:
+    verdict = classify(text)
+    assert verdict.label == DELIVERABLE
+    assert cue in (verdict.cue, verdict.reason) or verdict.reason.startswith(cue)
