@@ -34,6 +34,8 @@ HELD_OUT_2 = "held_out_2"
 HELD_OUT_3 = "held_out_3"
 # Collected after the third one's figures were reported, from thirteen other sources.
 HELD_OUT_4 = "held_out_4"
+# Collected after the fourth one's figures were reported, from seventeen other sources.
+HELD_OUT_5 = "held_out_5"
 # One row in four is held out: the hash of its text, not a person, decides which.
 HELD_OUT_EVERY = 4
 
@@ -109,6 +111,7 @@ def report(examples: Sequence[Example]) -> dict[str, Scores]:
         HELD_OUT_2: score(e for e in examples if e.split == HELD_OUT_2),
         HELD_OUT_3: score(e for e in examples if e.split == HELD_OUT_3),
         HELD_OUT_4: score(e for e in examples if e.split == HELD_OUT_4),
+        HELD_OUT_5: score(e for e in examples if e.split == HELD_OUT_5),
     }
 
 
@@ -126,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument(
         "--misses",
-        choices=(DEV, HELD_OUT, HELD_OUT_2, HELD_OUT_3, HELD_OUT_4),
+        choices=(DEV, HELD_OUT, HELD_OUT_2, HELD_OUT_3, HELD_OUT_4, HELD_OUT_5),
         help="also list the wrong verdicts of this part",
     )
     args = parser.parse_args(argv)
@@ -149,6 +152,7 @@ __all__ = [
     "HELD_OUT_2",
     "HELD_OUT_3",
     "HELD_OUT_4",
+    "HELD_OUT_5",
     "OUTCOME",
     "Example",
     "Scores",

@@ -6,12 +6,12 @@ rule change and scored once after the rules were final; its misses were then rea
 improved on it, so it has been seen too. `held_out_3` was collected and committed before that
 round of changes and scored once after it; `held_out_4` was collected and committed after
 that, from thirteen other sources, and scored once with the rules unchanged since
-(docs/coach.md has every figure). `held_out_5` was collected after that from sources none of
-the others come from and committed before the classifier was run on it; only its shape is
-checked here until it has been scored. Figures that reach
-the targets (precision and recall 0.95, at most 5% of outcomes flagged) are held to the targets;
-those that do not are held to what was measured, and the gap is stated, so a change that makes
-the coach worse on key results it was not tuned on fails here.
+(docs/coach.md has every figure); its misses were then read and the rules improved on them.
+`held_out_5` was collected before that round from sources none of the others come from,
+committed before the classifier was run on it, and scored once after the round. Figures that
+reach the targets (precision and recall 0.95, at most 5% of outcomes flagged) are held to the
+targets; those that do not are held to what was measured, and the gap is stated, so a change
+that makes the coach worse on key results it was not tuned on fails here.
 """
 
 from __future__ import annotations
@@ -23,13 +23,11 @@ from okrs.coach.evaluate import (
     HELD_OUT_2,
     HELD_OUT_3,
     HELD_OUT_4,
+    HELD_OUT_5,
     load,
     report,
     split_of,
 )
-
-# Not scored yet (the corpus README, "The fifth held-out part"), so not one of evaluate's parts.
-HELD_OUT_5 = "held_out_5"
 
 EXAMPLES = load(CORPUS)
 FIGURES = report(EXAMPLES)
@@ -84,8 +82,9 @@ def test_the_fresh_held_out_figures_do_not_drop_below_those_measured() -> None:
     # flags right (0.940), 140 of 142 found (0.986), 9 of 66 outcomes flagged (13.6%). Recall
     # reaches the target; precision and the outcome flag rate do not, and these floors record
     # that gap, not a pass.
+    # The round built on the fourth part's misses took one more wrong flag away (8 of 66).
     assert fresh.true_flags >= 140, "fewer fresh held-out deliverables are flagged"
-    assert fresh.false_flags <= 9, "more fresh held-out outcomes are flagged"
+    assert fresh.false_flags <= 8, "more fresh held-out outcomes are flagged"
 
 
 def test_the_third_held_out_figures_do_not_drop_below_those_measured() -> None:
@@ -93,10 +92,10 @@ def test_the_third_held_out_figures_do_not_drop_below_those_measured() -> None:
     assert (third.deliverables, third.outcomes) == (91, 24)
     # Scored once, after the rules changed for the fresh part were final (docs/coach.md): 83 of
     # 89 flags right (precision 0.933), 83 of 91 deliverables flagged (recall 0.912), 6 of 24
-    # outcomes flagged (25.0%). All three miss the targets; these floors record the gap. Assert
-    # without printing the misses: this part is not for reading while the rules are changed.
-    assert third.true_flags >= 83, "third held-out recall dropped"
-    assert third.false_flags <= 6, "more third held-out outcomes are flagged"
+    # outcomes flagged (25.0%). All three missed the targets. Its misses were read in the round
+    # built on the fourth part's, so it is seen now: 88 of 91 found, 3 of 24 outcomes flagged.
+    assert third.true_flags >= 88, "third held-out recall dropped"
+    assert third.false_flags <= 3, "more third held-out outcomes are flagged"
 
 
 def test_the_fourth_held_out_figures_do_not_drop_below_those_measured() -> None:
@@ -104,7 +103,20 @@ def test_the_fourth_held_out_figures_do_not_drop_below_those_measured() -> None:
     assert (fourth.deliverables, fourth.outcomes) == (90, 79)
     # Scored once, with the rules as they were when the third part was scored (docs/coach.md):
     # 74 of 95 flags right (precision 0.779), 74 of 90 deliverables flagged (recall 0.822), 21
-    # of 79 outcomes flagged (26.6%). All three miss the targets by far; these floors record
-    # the gap. Not printed: this part is not for reading while the rules are changed.
-    assert fourth.true_flags >= 74, "fourth held-out recall dropped"
-    assert fourth.false_flags <= 21, "more fourth held-out outcomes are flagged"
+    # of 79 outcomes flagged (26.6%). All three missed the targets by far. Its misses were then
+    # read and the rules improved on them, so it is seen now: 83 of 90 deliverables found
+    # (0.922), 7 of 79 outcomes flagged (8.9%), still short of the targets.
+    assert fourth.true_flags >= 83, "fourth held-out recall dropped"
+    assert fourth.false_flags <= 7, "more fourth held-out outcomes are flagged"
+
+
+def test_the_fifth_held_out_figures_do_not_drop_below_those_measured() -> None:
+    fifth = FIGURES[HELD_OUT_5]
+    assert (fifth.deliverables, fifth.outcomes) == (96, 78)
+    # Scored once, after the round built on the fourth part's misses (docs/coach.md): 80 of 91
+    # flags right (precision 0.879), 80 of 96 deliverables flagged (recall 0.833), 11 of 78
+    # outcomes flagged (14.1%). The rules before that round scored 80 of 94, 80 of 96 and 14 of
+    # 78 on it. All three miss the targets; these floors record the gap. Not printed: this part
+    # is not for reading while the rules are changed.
+    assert fifth.true_flags >= 80, "fifth held-out recall dropped"
+    assert fifth.false_flags <= 11, "more fifth held-out outcomes are flagged"
