@@ -46,3 +46,24 @@ def test_a_services_team_is_shown_only_when_it_differs_from_its_name(client) -> 
     assert "Checkout (checkout)" not in text
     assert "Checkout median" in text or re.search(r"Checkout [\d.]+ per day", text)
     assert "Payments (checkout)" in text
+
+
+def _heading(text: str) -> str:
+    return text.split("DORA metrics", 1)[1].split(" From (inclusive)", 1)[0]
+
+
+def test_a_service_page_names_the_service_once(client) -> None:
+    # The crumbs name the team; the heading names the service and says what it is, once.
+    heading = _heading(text_of(client, "/dora/service/checkout/"))
+    assert heading.endswith(" Checkout service"), heading
+    platform_api = _heading(text_of(client, "/dora/service/platform-api/"))
+    assert platform_api.endswith(" Platform API service")
+    assert "platform-api" not in platform_api
+    assert _heading(text_of(client, "/dora/team/checkout/")).startswith(" Checkout team ")
+
+
+def test_a_services_key_is_shown_when_it_is_not_its_name_again(client) -> None:
+    from okrs.metrics.delivery.models import Service
+
+    Service.objects.filter(key="payments").update(name="Card payments")
+    assert "Card payments (service payments)" in text_of(client, "/dora/service/payments/")

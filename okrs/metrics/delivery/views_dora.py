@@ -9,6 +9,7 @@ the trend charts show the twelve weeks before the window's end, one point per lo
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zoneinfo
 from typing import Any
 
@@ -206,6 +207,16 @@ def _detail_url(scope: Any, dates: dict[str, str]) -> str:
     return f"{url}?from={dates['from']}&to={dates['to']}"
 
 
+def _spelled(text: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "", text.lower())
+
+
+def key_worth_showing(name: str, key: str | None) -> str | None:
+    """The key beside the name, or None when it only spells the name again (Checkout and
+    checkout, Platform API and platform-api)."""
+    return key if key and _spelled(key) != _spelled(name) else None
+
+
 def _scope_page(request: HttpRequest, *, service: str | None, team: str | None) -> HttpResponse:
     try:
         scope = resolve_scope(service=service, team=team)
@@ -218,6 +229,7 @@ def _scope_page(request: HttpRequest, *, service: str | None, team: str | None) 
     context = {
         "nav": "dora",
         "scope": scope,
+        "scope_key": key_worth_showing(scope.name, scope.key),
         "timezone": scope.timezone,
         "window": _dates(window, scope.timezone),
         "window_days": round(window.days, 1),
