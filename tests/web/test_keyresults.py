@@ -237,7 +237,10 @@ def test_check_in_with_htmx_answers_with_the_new_status_and_history(
     assert "<html" not in html  # the live panel only, swapped in place
     assert 'id="kr-live"' in html
     page = text(response)
-    assert "Checked in: 50 hours, on track. The status is now ✓ On track" in page
+    # The confidence given is the status now: said once, as the badge.
+    assert "Checked in: 50 hours. The status is now ✓ On track" in page
+    message = page.split("Where it stands", 1)[0]
+    assert message.lower().count("on track") == 1, message
     assert "canary everywhere Maya Patel web" in page
     saved = CheckIn.objects.get()
     assert (saved.value, saved.confidence, saved.source, saved.author) == (
@@ -376,7 +379,10 @@ def test_my_check_ins_saves_several_in_one_post(client: Client, world: World) ->
     assert response.status_code == 200
     page = text(response)
     assert "Saved 2 check-ins" in page
-    assert "50 hours, on track — now ✓ On track" in page
+    saved = page.split("Saved 2 check-ins", 1)[1].split("Keep the change failure rate", 1)[0]
+    # The status once, not the confidence's word and then the status badge.
+    assert saved.lower().count("on track") == 1, saved
+    assert "50 hours — now ✓ On track" in saved
     assert "4%" in page
     rows = {c.key_result_id: c for c in CheckIn.objects.filter(at__gt=TODAY)}
     assert rows[world.lead_time.pk].value == 50
