@@ -8,6 +8,7 @@ they said: values, confidences and sources.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from html import unescape
 
@@ -16,6 +17,7 @@ from django.test import Client
 
 from okrs.goals.checkins.models import CheckIn
 from okrs.goals.evaluation import evaluate_key_result
+from okrs.metrics.sources.models import SyncState
 from tests.checkin_flows import NO_CHANGE_FOR_ALL, SAVE_ALL, Flow, Person, make_flow
 from tests.conftest import World
 
@@ -256,3 +258,42 @@ def test_a_value_typed_before_no_change_for_all_is_not_dropped(world: World) -> 
         typed.pk: (55.0, flow.last_confidence[typed.pk], "web"),
         **{kr.pk: (30.0, "on_track", "web") for kr in flow.automatic},
     }
+
+
+def row_facts(response: object, kr: object) -> str:
+    html = response.content.decode()  # type: ignore[attr-defined]
+    row = html.split(f'id="row-{kr.pk}"', 1)[1].split("</fieldset>", 1)[0]  # type: ignore[attr-defined]
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", row)).split())
+
+
+def test_an_automatic_key_result_says_when_it_was_synced_and_when_a_person_last_gave_a_confidence(
+    world: World, frozen_now: dt.datetime
+) -> None:
+    flow = make_flow(world, 3)
+    [automatic] = flow.automatic
+    SyncState.objects.create(
+        key_result=automatic, last_synced_at=frozen_now - dt.timedelta(minutes=2)
+    )
+    CheckIn.objects.create(
+        key_result=automatic,
+        value=30.0,
+        confidence="on_track",
+        source="web",
+        author=world.member,
+        at=frozen_now - dt.timedelta(days=6),
+    )
+    person = at_my_checkins(world)
+    person.open()
+    facts = row_facts(person.response, automatic)
+    assert "synced 2 minutes ago; last confidence 6 days ago" in facts
+    assert "last check-in" not in facts
+    # A key result a person updates says when it was last checked in on, as before.
+    assert "last check-in 5 days ago" in row_facts(person.response, flow.manual[0])
+
+
+def test_an_automatic_key_result_never_synced_nor_answered_says_so(world: World) -> None:
+    flow = make_flow(world, 3)
+    [automatic] = flow.automatic
+    person = at_my_checkins(world)
+    person.open()
+    assert "not synced yet; no confidence given yet" in row_facts(person.response, automatic)

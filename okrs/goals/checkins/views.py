@@ -79,7 +79,8 @@ def my_checkins(request: HtmxHttpRequest) -> HttpResponse:
     key_results = (
         list(
             KeyResult.objects.filter(owner=person, objective__cycle=cycle)
-            .select_related("objective__cycle", "objective__team", "owner")
+            # The sync state (okrs/metrics/sources) says when an automatic one was last synced.
+            .select_related("objective__cycle", "objective__team", "owner", "sync_state")
             .order_by("objective__position", "objective_id", "position", "id")
         )
         if cycle is not None
