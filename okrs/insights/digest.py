@@ -20,6 +20,7 @@ from okrs.goals.checkins.models import CheckIn
 from okrs.goals.evaluation import KeyResultState, evaluate_cycle
 from okrs.insights import rules
 from okrs.nudges import schedule
+from okrs.nudges.links import teams_url
 from okrs.nudges.models import Nudge, NudgeKind
 from okrs.nudges.selectors import active_cycles
 from okrs.nudges.services import person_zone_name, queue_nudges
@@ -194,4 +195,5 @@ def build_digest_message(nudge: Nudge, *, now: dt.datetime) -> AlertMessage | No
     subject, text, lines = rules.digest_message(
         scope=scope, moved=moved, flagged=flagged, missing=missing
     )
-    return AlertMessage(subject=subject, text=text, url=f"{settings.BASE_URL}/", lines=lines)
+    url = f"{settings.BASE_URL}/" if person.role == Role.ADMIN else teams_url(nudge.team_keys)
+    return AlertMessage(subject=subject, text=text, url=url, lines=lines)

@@ -1,4 +1,4 @@
-"""Signed "my check-ins" links in nudge emails.
+"""Signed "my check-ins" links in nudge emails, and the page a lead's mail links to.
 
 The link carries the person and the nudge, signed with the secret key and a salt of its own
 (so no other signed value of the project can be replayed as a link). It is valid until the end
@@ -9,10 +9,12 @@ results, as an email reply would: the same trust as a password-reset link.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
+from django.urls import reverse
 
 SALT = "okrs.nudges.checkin-link"
 
@@ -40,6 +42,14 @@ def make_token(*, person_id: int, nudge_id: int, expires_at: dt.datetime) -> str
 def checkin_url(*, person_id: int, nudge_id: int, expires_at: dt.datetime) -> str:
     token = make_token(person_id=person_id, nudge_id=nudge_id, expires_at=expires_at)
     return f"{settings.BASE_URL}/nudges/checkin/{token}/"
+
+
+def teams_url(team_keys: Sequence[str]) -> str:
+    """Where a lead acts on a mail about their teams: the team's page when it is about one
+    (its sub-teams are on it), else the dashboard."""
+    if len(team_keys) == 1:
+        return settings.BASE_URL + reverse("team", kwargs={"key": team_keys[0]})
+    return f"{settings.BASE_URL}/"
 
 
 def read_token(token: str, *, now: dt.datetime) -> CheckinLink:

@@ -199,11 +199,9 @@ def build_alert(nudge: Nudge, *, now: dt.datetime | None = None) -> AlertMessage
         )
     else:
         text = f"Everyone in {teams} has checked in this week."
-    from django.conf import settings
-
     return AlertMessage(
         subject=f"Check-ins missing this week: {teams}",
         text=text,
-        url=f"{settings.BASE_URL}/",
+        url=links.teams_url(nudge.team_keys),
         lines=lines,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from okrs.nudges.models import Nudge, NudgeKind, NudgeState
 from tests.conftest import World
@@ -81,6 +82,34 @@ def test_a_lead_hears_about_their_teams_only_and_an_admin_about_everything(
     worker_pass(MONDAY_8 + dt.timedelta(days=1))  # Tuesday: nothing more
     assert len(dms(slack, "U0LENA", DIGEST)) == 1
     assert Nudge.objects.filter(kind=NudgeKind.LEADERSHIP).count() == 4
+
+
+def slack_links(slack: FakeSlack, user_id: str) -> list[str]:
+    """The addresses linked from the Slack digests a user was sent."""
+    links = []
+    for call in slack.calls_to("chat.postMessage"):
+        blocks = call.params.get("blocks") or []
+        texts = [str(b.get("text", {}).get("text", "")) for b in blocks]
+        if call.params.get("channel") == user_id and texts and texts[0].startswith(DIGEST):
+            links += [link for t in texts for link in re.findall(r"<(http[^|>]+)\|", t)]
+    return links
+
+
+def test_the_digest_links_to_the_page_of_the_teams_it_is_about(
+    world: World, slack: FakeSlack, smtp: LocalSmtp
+):
+    on_slack(slack, "U0LENA", world.platform_lead)
+    a_week_of_work(world)
+    worker_pass(MONDAY_8 + dt.timedelta(minutes=10))
+    # Lena leads platform: her digest opens the platform team's page, not the site's root.
+    assert slack_links(slack, "U0LENA") == ["http://testserver/teams/platform/"]
+    # Erin leads engineering (both teams are below it): its page shows them all.
+    [erin] = [m for m in smtp.to("erin@acme.test") if m["Subject"].startswith(DIGEST)]
+    assert body_of(erin, "plain").rstrip().endswith("\nhttp://testserver/teams/engineering/")
+    assert 'href="http://testserver/teams/engineering/"' in body_of(erin, "html")
+    # The admin's is about the whole organisation: the dashboard.
+    [ada] = [m for m in smtp.to("ada@acme.test") if m["Subject"].startswith(DIGEST)]
+    assert body_of(ada, "plain").rstrip().endswith("\nhttp://testserver/")
 
 
 def test_the_digest_follows_the_recipients_timezone(world: World, smtp: LocalSmtp):

@@ -169,4 +169,6 @@ def test_a_week_of_nudges_reminders_snoozes_and_digests(db: None, smtp: LocalSmt
         mail = smtp.to(lead.email)[digests.index(after[0])]
         body = body_of(mail, "plain")
         assert f"{key}2@w.test: {key} 2 (o-{key}/kr2)" in body
+        # It opens the team's page, where the lead sees who is missing, not the site's root.
+        assert body.rstrip().endswith(f"\nhttp://testserver/teams/{key}/")
         assert f"{key}1@w.test" not in body
