@@ -121,7 +121,7 @@ def test_complete_my_check_ins_in_one_submit(
     saved.wait_for()
     assert saved.inner_text() == "Saved 2 check-ins"
     summary = page.locator("section.saved").inner_text()
-    assert "50 hours, on track" in summary and "4%" in summary
+    assert "50 hours — now ✓ On track" in summary and "4%" in summary
     assert page.get_by_text("Nothing is due").is_visible()
     assert "Done this week" in page.inner_text("main")
     rows = {c.key_result_id: c for c in CheckIn.objects.all()}
