@@ -144,7 +144,9 @@ def test_key_result_page_shows_every_number_and_the_history(client: Client, worl
         assert label in page
     assert f"Score {round(state.result.score * 100)}%" in page
     assert state.result.forecast is not None
-    assert "Pace" in page and "Confidence" in page and "Forecast at cycle end" in page
+    # The status comes from the pace (no recent confidence), said once beside its badge.
+    assert "by its pace" in page and "Pace" not in page
+    assert "Confidence none given" in page and "Forecast at cycle end" in page
     # Newest first, each with its note, author and source.
     assert page.index("first teams on canary") < page.index("canary in staging")
     assert "Maya Patel web" in page

@@ -34,6 +34,24 @@ def forecast(value: float | None, key_result: Measured) -> str:
     )
 
 
+class Aimed(Measured, Protocol):
+    kind: str
+
+
+@register.filter
+def aim(key_result: Aimed) -> str:
+    """What the key result's kind asks of its value, in words: "lower is better", "stays at or
+    above 99.9%"."""
+    target = numbers.amount(key_result.target, key_result.unit)
+    return {
+        "increase": "higher is better",
+        "decrease": "lower is better",
+        "stay_above": f"stays at or above {target}",
+        "stay_below": f"stays at or below {target}",
+        "milestone": "done or not done",
+    }.get(key_result.kind, "")
+
+
 # The lists the dashboard and the alignment page repeat by the hundred (see markup.py).
 register.filter("compliance", markup.compliance)
 register.filter("objective_list", markup.objective_list)
