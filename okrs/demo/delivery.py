@@ -325,13 +325,12 @@ def _incident(
     return resolved
 
 
-def _work_items(changes: list[Change]) -> None:
+def _work_items(changes: list[Change], work: dict[str, dict[str, Any]]) -> None:
     """The work items of the changes written directly (the delivered ones arrive by ingestion)."""
-    record_work_items((_work_item(change), None) for change in changes)
+    record_work_items((_work_item(change, work[change.commit_sha]), None) for change in changes)
 
 
-def _work_item(change: Change) -> WorkItemRecord:
-    fields = work_fields(change)
+def _work_item(change: Change, fields: dict[str, Any]) -> WorkItemRecord:
     return WorkItemRecord(
         provider="generic",
         external_id=f"{PREFIX}change-{change.commit_sha[:12]}",
@@ -360,15 +359,16 @@ def _save(rows: _Rows, *, since: dt.datetime) -> list[tuple[dt.datetime, dict[st
     events: list[tuple[dt.datetime, dict[str, Any]]] = []
     for index in sorted(recent):
         events.append(_deployment_event(rows.deployments[index]))
+    work = work_fields([change for _, change in rows.changes])
     changes = []
     for index, change in rows.changes:
         if index in recent:
-            events.append(_change_event(change))
+            events.append(_change_event(change, work[change.commit_sha]))
         else:
             change.deployment = created[index]
             changes.append(change)
     Change.objects.bulk_create(changes)
-    _work_items(changes)
+    _work_items(changes, work)
     incidents = []
     for cause, incident in rows.incidents:
         if incident.opened_at >= since:
@@ -404,7 +404,7 @@ def _deployment_event(deployment: Deployment) -> tuple[dt.datetime, dict[str, An
     return deployment.finished_at, payload
 
 
-def _change_event(change: Change) -> tuple[dt.datetime, dict[str, Any]]:
+def _change_event(change: Change, work: dict[str, Any]) -> tuple[dt.datetime, dict[str, Any]]:
     merged = change.merged_at or change.first_commit_at
     return merged, {
         "id": f"{PREFIX}change-{change.commit_sha[:12]}",
@@ -414,28 +414,133 @@ def _change_event(change: Change) -> tuple[dt.datetime, dict[str, Any]]:
         "first_commit_at": _iso(change.first_commit_at),
         "merged_at": _iso(merged),
         "pull_request": change.pull_request,
-        **work_fields(change),
+        **work,
     }
 
 
 # Who wrote a change and what it was for, so that the demo's effort (docs/effort.md) shows
 # each way of linking and some unlinked work: a label, a branch prefix, an Initiative: line.
-_WORK = (
-    {"labels": ["canary"], "title": "Shift canary traffic by weight"},
-    {"branch": "build-cache/remote", "title": "Read the remote build cache first"},
-    {"body": "Initiative: dependable-service/slo-alerting", "title": "Burn-rate alert"},
-    {"title": "Bump dependencies"},
-    {"title": "Tidy the logging"},
+# Each way has titles of its own, some naming the change's service, so the latest work of an
+# initiative reads like a real team's pull requests rather than one title twenty times.
+_CANARY = (
+    "Add a canary stage to the {service} pipeline",
+    "Shift canary traffic by weight on {service}",
+    "Raise the {service} canary step from 5% to 25%",
+    "Roll back a canary when its error rate doubles",
+    "Compare canary and baseline p95 latency before promoting",
+    "Hold each canary for ten minutes outside working hours",
+    "Page the deploying team when a canary is aborted",
+    "Show canary progress in the deploy log",
+    "Let canaried changes skip the change advisory board",
+    "Send config changes through the same canary as code",
+    "Tag canary pods so the dashboards can split them",
+    "Promote the {service} canary automatically when it is healthy",
+    "Keep sticky sessions on the canary during checkout",
+    "Alert when a canary has waited for promotion over an hour",
+    "Run the {service} smoke tests against the canary",
+    "Record who promoted each canary in the audit log",
+    "Cap a canary at one region until it is promoted",
+    "Document how to pause a canary by hand",
+    "Give the canary its own error-rate panel on {service}",
+    "Retry a canary promotion that timed out",
+)
+_BUILD_CACHE = (
+    "Read the remote build cache first",
+    "Upload {service} build outputs to the remote cache",
+    "Key the build cache on the lockfile hash",
+    "Evict build cache entries older than 14 days",
+    "Warm the build cache nightly from main",
+    "Report the cache hit rate in the CI summary",
+    "Build locally when the remote cache times out",
+    "Share the test cache between {service} jobs",
+    "Sign cache artefacts before uploading them",
+    "Stop caching generated protobuf files",
+    "Cache the {service} Docker layers in the registry",
+    "Fetch only the cache entries a job needs",
+    "Time out cache downloads after 30 seconds",
+    "Keep a separate build cache per release branch",
+    "Log why a cache entry was missed",
+    "Compress cache uploads with zstd",
+    "Skip the cache for builds of tagged releases",
+    "Move the remote cache bucket next to the CI runners",
+    "Measure the {service} build time with a cold cache",
+    "Drop the old local cache volume from the runners",
+)
+_SLO_ALERTING = (
+    "Burn-rate alert for {service} availability",
+    "Page on a 2% hourly burn of the error budget",
+    "Open a ticket instead of paging on a slow daily burn",
+    "Drop the raw CPU threshold alerts of {service}",
+    "Add an SLO dashboard for {service}",
+    "Set the {service} latency objective at p95 300 ms",
+    "Link each burn-rate alert to its runbook",
+    "Silence burn-rate alerts during planned maintenance",
+    "Count only user-facing errors against the error budget",
+    "Show the remaining error budget of {service} on its dashboard",
+    "Alert on {service} 5xx errors by burn rate",
+    "Use a 28-day window for error budgets",
+    "Route burn-rate pages to the owning team",
+    "Test the burn-rate rules against last month's incidents",
+    "Remove the disk-usage pager of {service}",
+    "Freeze feature releases when the error budget is spent",
+    "Send a weekly error-budget summary to team leads",
+    "Exclude health checks from the availability objective",
+    "Alert when the {service} error budget will be spent within a day",
+    "Write the runbook for a fast burn on {service}",
+)
+_UPKEEP = (
+    "Bump {service} dependencies",
+    "Tidy the logging in {service}",
+    "Fix a flaky integration test in {service}",
+    "Add request ids to {service} error logs",
+    "Speed up the {service} unit tests",
+    "Upgrade the base image of {service}",
+    "Remove a feature flag that is always on",
+    "Rename a misleading configuration option",
+    "Lower the default HTTP client timeout to 5 seconds",
+    "Update the local setup steps in the README",
+    "Delete dead code left from the old API",
+    "Fix a typo in the maintenance page",
+)
+_WORK: tuple[tuple[dict[str, Any], tuple[str, ...]], ...] = (
+    ({"labels": ["canary"]}, _CANARY),
+    ({"branch": "build-cache/"}, _BUILD_CACHE),
+    ({"body": "Initiative: dependable-service/slo-alerting"}, _SLO_ALERTING),
+    ({}, _UPKEEP),
+    ({}, _UPKEEP),
 )
 
 
-def work_fields(change: Change) -> dict[str, Any]:
-    """The pull request's author, title, labels, branch and body, chosen by its commit."""
-    seed = zlib.crc32(change.commit_sha.encode())
-    fields: dict[str, Any] = {"labels": [], "branch": f"change/{change.commit_sha[:8]}", "body": ""}
-    fields.update(_WORK[seed % len(_WORK)])
-    fields["author"] = f"{change.service.key}-dev-{seed // 7 % 3 + 1}"
-    return fields
+def _slug(title: str) -> str:
+    words = "".join(c if c.isalnum() else " " for c in title.lower()).split()
+    return "-".join(words[:5])
+
+
+def work_fields(changes: list[Change]) -> dict[str, dict[str, Any]]:
+    """Each change's pull request (by its commit): author, title, labels, branch and body.
+
+    The way it is linked is chosen by its commit; the titles of each way are dealt in turn, in
+    the order the changes merged, so no title comes back before the others of its way have."""
+    dealt = [0] * len(_WORK)
+    found = {}
+    for change in sorted(changes, key=lambda c: (c.merged_at or c.first_commit_at, c.commit_sha)):
+        seed = zlib.crc32(change.commit_sha.encode())
+        way = seed % len(_WORK)
+        linked, titles = _WORK[way]
+        title = titles[dealt[way] % len(titles)].format(service=change.service.name)
+        dealt[way] += 1
+        fields: dict[str, Any] = {
+            "labels": [],
+            "branch": f"change/{change.commit_sha[:8]}",
+            "body": "",
+            **linked,
+            "title": title,
+            "author": f"{change.service.key}-dev-{seed // 7 % 3 + 1}",
+        }
+        if fields["branch"].endswith("/"):
+            fields["branch"] += _slug(title)
+        found[change.commit_sha] = fields
+    return found
 
 
 def _incident_events(incident: Incident, *, cause: str) -> list[tuple[dt.datetime, dict[str, Any]]]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
+from html import unescape
 
 import pytest
 import time_machine
@@ -12,7 +14,7 @@ from okrs.coach.work import unlinked_initiatives
 from okrs.demo.load import load_demo
 from okrs.goals.models import Cycle, Initiative
 from okrs.metrics.effort.models import WorkItem
-from okrs.metrics.effort.selectors import effort_report
+from okrs.metrics.effort.selectors import RECENT_WORK, effort_report
 from okrs.org.models import Person
 
 TODAY = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
@@ -45,5 +47,9 @@ def test_the_demo_has_work_linked_by_each_method_unlinked_work_and_the_coach_on_
     # way has no linked work, and the coach says so.
     assert "person-weeks of engineering over" in canary
     assert "label canary" in canary
+    # Its latest work reads like a team's pull requests: each row a title of its own.
+    titles = [unescape(t) for t in re.findall(r'<th scope="row">([^<]+)</th>', canary)]
+    assert len(titles) == RECENT_WORK
+    assert len(set(titles)) == len(titles), Counter(titles).most_common(3)
     assert warned, "no demo initiative shows OKR013"
     assert all(finding.rule == "OKR013" for finding in warned.values())
