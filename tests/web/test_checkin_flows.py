@@ -297,3 +297,15 @@ def test_an_automatic_key_result_never_synced_nor_answered_says_so(world: World)
     person = at_my_checkins(world)
     person.open()
     assert "not synced yet; no confidence given yet" in row_facts(person.response, automatic)
+
+
+def test_a_sync_within_the_minute_was_just_now(world: World, frozen_now: dt.datetime) -> None:
+    flow = make_flow(world, 3)
+    [automatic] = flow.automatic
+    SyncState.objects.create(
+        key_result=automatic, last_synced_at=frozen_now - dt.timedelta(seconds=20)
+    )
+    person = at_my_checkins(world)
+    person.open()
+    facts = row_facts(person.response, automatic)
+    assert "synced just now;" in facts and "0 minutes" not in facts

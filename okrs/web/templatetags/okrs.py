@@ -3,9 +3,12 @@ never by colour alone. The HTML is built in okrs/web/markup.py; the filters only
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Protocol
 
 from django import template
+from django.utils import timezone
+from django.utils.timesince import timesince
 
 from okrs import numbers
 from okrs.web import markup
@@ -32,6 +35,16 @@ def forecast(value: float | None, key_result: Measured) -> str:
     return numbers.forecast_amount(
         value, key_result.unit, baseline=key_result.baseline, target=key_result.target
     )
+
+
+@register.filter
+def ago(moment: dt.datetime | None) -> str:
+    """ "2 minutes ago", "1 week ago"; "just now" within the minute (not "0 minutes ago")."""
+    if moment is None:
+        return ""
+    if timezone.now() - moment < dt.timedelta(minutes=1):
+        return "just now"
+    return f"{timesince(moment)} ago"
 
 
 class Aimed(Measured, Protocol):
