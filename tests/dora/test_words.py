@@ -60,10 +60,14 @@ def test_a_service_page_names_the_service_once(client) -> None:
     assert platform_api.endswith(" Platform API service")
     assert "platform-api" not in platform_api
     assert _heading(text_of(client, "/dora/team/checkout/")).startswith(" Checkout team ")
+    # Its name holds its key already: no "(team reliability)" after it.
+    assert _heading(text_of(client, "/dora/team/reliability/")).startswith(
+        " Reliability (SRE) team "
+    )
 
 
 def test_a_services_key_is_shown_when_it_is_not_its_name_again(client) -> None:
     from okrs.metrics.delivery.models import Service
 
-    Service.objects.filter(key="payments").update(name="Card payments")
-    assert "Card payments (service payments)" in text_of(client, "/dora/service/payments/")
+    Service.objects.filter(key="payments").update(name="Billing")
+    assert "Billing (service payments)" in text_of(client, "/dora/service/payments/")

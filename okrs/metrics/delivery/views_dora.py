@@ -212,9 +212,9 @@ def _spelled(text: str) -> str:
 
 
 def key_worth_showing(name: str, key: str | None) -> str | None:
-    """The key beside the name, or None when it only spells the name again (Checkout and
-    checkout, Platform API and platform-api)."""
-    return key if key and _spelled(key) != _spelled(name) else None
+    """The key beside the name, or None when the name already spells it (Checkout and
+    checkout, Platform API and platform-api, Reliability (SRE) and reliability)."""
+    return key if key and _spelled(key) not in _spelled(name) else None
 
 
 def _scope_page(request: HttpRequest, *, service: str | None, team: str | None) -> HttpResponse:
