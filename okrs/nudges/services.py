@@ -16,7 +16,7 @@ from okrs.nudges import links, schedule
 from okrs.nudges.models import Nudge, NudgeKind, NudgeState
 from okrs.nudges.selectors import active_cycles, due_key_results_of
 from okrs.org.audit import Actor, record, snapshot
-from okrs.org.models import Organisation, Person
+from okrs.org.models import Organisation, Person, Team
 
 AUDITED_FIELDS = ("kind", "state", "week_start", "due_at", "person")
 
@@ -188,7 +188,9 @@ def build_alert(nudge: Nudge, *, now: dt.datetime | None = None) -> AlertMessage
 
     now = now or timezone.now()
     missing = missing_for_digest(team_keys=list(nudge.team_keys), now=now)
-    teams = ", ".join(nudge.team_keys)
+    # People read the teams' names; the link (and the nudge) keep their keys.
+    names = dict(Team.objects.filter(key__in=nudge.team_keys).values_list("key", "name"))
+    teams = ", ".join(names.get(key, key) for key in nudge.team_keys)
     lines = tuple(
         f"{item.owner_name}: {item.title} ({item.ref}) — {item.since}" for item in missing
     )

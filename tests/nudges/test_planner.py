@@ -8,6 +8,7 @@ from okrs.goals.checkins.services import record_checkin
 from okrs.nudges import rules
 from okrs.nudges.models import Nudge, NudgeKind, NudgeState
 from okrs.nudges.planner import plan_and_create, plan_nudges
+from okrs.nudges.services import build_alert
 from okrs.org.audit import Actor
 from tests.conftest import World
 
@@ -133,6 +134,11 @@ def test_the_leads_digest_lists_what_is_missing_after_the_reminder(world: World)
     assert list(
         Nudge.objects.filter(kind=NudgeKind.DIGEST).values_list("person__email", "team_keys")
     ) == [("lena@acme.test", ["platform"])]
+    # The lead reads the team's name; the link opens the team's page by its key.
+    alert = build_alert(Nudge.objects.get(kind=NudgeKind.DIGEST), now=thursday_10)
+    assert alert.subject == f"Check-ins missing this week: {world.platform.name}"
+    assert alert.text.startswith(f"Still missing this week in {world.platform.name}: 2 key results")
+    assert alert.url.endswith("/teams/platform/")
 
 
 def test_a_viewer_owning_a_key_result_is_not_asked_to_check_in(world: World):

@@ -173,5 +173,5 @@ def test_the_leads_digest_goes_out_through_the_sender(
     digest.refresh_from_db()
     assert (digest.state, digest.channel) == (NudgeState.SENT, "teams")
     (card,) = teams.connector.cards(chat_id(lead))
-    assert "Check-ins missing this week: platform" in text(card)
+    assert "Check-ins missing this week: Platform" in text(card)
     assert world.lead_time.title in text(card)
