@@ -340,7 +340,7 @@ def _production(ids: list[int] | None) -> dict[str, Any]:
 
 
 # The most queries `named_remediations` makes, whatever the window holds.
-NAMES_QUERIES = 7
+NAMES_QUERIES = 6
 
 
 def named_remediations(*, service_ids: Sequence[int] | None, window: Window) -> dict[int, Named]:
@@ -358,6 +358,15 @@ def named_remediations(*, service_ids: Sequence[int] | None, window: Window) -> 
     ids = None if service_ids is None else list(service_ids)
     if ids is not None and not ids:
         return {}
+    # What the change of the deployed commit reverts comes with each remediation, looked up
+    # by (service, commit), the change's unique key: one query, not a second one over every
+    # deployed commit of the window (a year of hotfixes of a whole organisation made that a
+    # scan of the changes).
+    reverts = Subquery(
+        Change.objects.filter(service_id=OuterRef("service_id"), commit_sha=OuterRef("commit_sha"))
+        .exclude(reverts_ref="")
+        .values("reverts_ref")[:1]
+    )
     rows = list(
         Deployment.objects.filter(
             Q(is_remediation=True) | ~Q(remediation_kind=""),
@@ -365,24 +374,21 @@ def named_remediations(*, service_ids: Sequence[int] | None, window: Window) -> 
             finished_at__lt=_instant(window.end + dora.REMEDIATION_REACH),
             **_production(ids),
         ).values_list(
-            "id", "service_id", "finished_at", "commit_sha", "remediates_ref", "remediation_kind"
+            "id",
+            "service_id",
+            "finished_at",
+            "commit_sha",
+            "remediates_ref",
+            "remediation_kind",
+            reverts,
         )
     )
     if not rows:
         return {}
     services = sorted({row[1] for row in rows})
-    commits = {row[3] for row in rows if row[3]}
-    reverted = {
-        (service, commit): ref
-        for service, commit, ref in Change.objects.filter(
-            service_id__in=services, commit_sha__in=commits
-        )
-        .exclude(reverts_ref="")
-        .values_list("service_id", "commit_sha", "reverts_ref")
-    }
     ref_of = {
-        rid: remediates or reverted.get((service, commit), "")
-        for rid, service, _, commit, remediates, _ in rows
+        rid: remediates or (reverted or "" if commit else "")
+        for rid, _, _, commit, remediates, _, reverted in rows
     }
     refs = set(ref_of.values()) - {""}
     by_external = {
@@ -453,7 +459,7 @@ def named_remediations(*, service_ids: Sequence[int] | None, window: Window) -> 
         of_commit[service, commit].append((finished, did, next_id))
 
     named: dict[int, Named] = {}
-    for rid, service, finished, commit, _, kind in rows:
+    for rid, service, finished, commit, _, kind, _ in rows:
         ref = ref_of[rid]
         if ref:
             target = by_external.get((service, ref))
