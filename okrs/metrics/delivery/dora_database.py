@@ -11,9 +11,9 @@ What the statement does, on both databases:
 - `deploys`: the successful production deployments read for the call (from the window's start
   to `REMEDIATION_REACH` past its end, as the reference reads them), each with the next
   deployment of its service (LEAD, ordered by finish then id).
-- `named`, `incident_failures`, `remediation_targets`, `remediated_failures`, `failures`: the
-  failure rule, in one place (see `_FAILURE_RULE`); what each remediation names is read
-  beforehand (`selectors.named_remediations`) and handed over as parameters.
+- `named`, `incident_failures`, `open_spans`, `remediation_targets`, `remediated_failures`,
+  `failures`: the failure rule, in one place (see `_FAILURE_RULE`); what each remediation names
+  is read beforehand (`selectors.named_remediations`) and handed over as parameters.
 - `counted`: each deployment joined to every measure whose services and window hold it; a
   service counts in several measures (its own row, its team's and each parent team's).
 - counts per measure with GROUP BY; the median and the p90 as order statistics picked by the
@@ -104,26 +104,38 @@ incident_failures (deployment, recovery) AS (
     JOIN deploys d ON d.id = i.caused_by_id
     WHERE d.readable
 ),
-remediation_targets (deployment, fixed) AS (
-    SELECT n.target, r.finished
-    FROM named n JOIN deploys r ON r.id = n.remediation
-    WHERE r.remediation AND n.target IS NOT NULL
+open_spans (service_id, opened, resolved) AS MATERIALIZED (
+    -- The incidents that can be open as a remediation read here finishes (rule 2), each
+    -- instant turned into seconds once: read with a second's slack, the rule compares the
+    -- doubles.
+    SELECT i.service_id, {opened}, {resolved}
+    FROM delivery_incident i
+    WHERE i.opened_at < %(open_before)s
+      AND (i.resolved_at IS NULL OR i.resolved_at >= %(resolved_from)s)
+      {incident_service_filter}
+),
+remediation_targets (deployment, finished, fixed) AS (
+    SELECT n.target, d.finished, r.finished
+    FROM named n
+    JOIN deploys r ON r.id = n.remediation
+    JOIN deploys d ON d.id = n.target
+    WHERE r.remediation
     UNION ALL
-    SELECT d.id, d.next_finished
+    SELECT d.id, d.finished, d.next_finished
     FROM deploys d
     WHERE d.next_is_remediation AND d.next_finished - d.finished <= %(reach)s
       AND NOT EXISTS (SELECT 1 FROM named n WHERE n.remediation = d.next_id)
       AND NOT EXISTS (
-          SELECT 1 FROM delivery_incident i
-          WHERE i.service_id = d.service_id AND {opened} <= d.next_finished
-            AND (i.resolved_at IS NULL OR {resolved} >= d.next_finished - %(grace)s)
+          SELECT 1 FROM open_spans i
+          WHERE i.service_id = d.service_id AND i.opened <= d.next_finished
+            AND (i.resolved IS NULL OR i.resolved >= d.next_finished - %(grace)s)
       )
 ),
 remediated_failures (deployment, recovery) AS (
-    SELECT t.deployment, {greatest}(0.0, min(t.fixed) - d.finished)
-    FROM remediation_targets t JOIN deploys d ON d.id = t.deployment
+    SELECT t.deployment, {greatest}(0.0, min(t.fixed) - t.finished)
+    FROM remediation_targets t
     WHERE NOT EXISTS (SELECT 1 FROM incident_failures f WHERE f.deployment = t.deployment)
-    GROUP BY t.deployment, d.finished
+    GROUP BY t.deployment, t.finished
 ),
 failures (deployment, recovery) AS (
     SELECT deployment, recovery FROM incident_failures
@@ -174,15 +186,17 @@ def seconds_between_sql(later: str, earlier: str, vendor: str) -> str:
 
 
 def _common(vendor: str, *, service_filter: str) -> str:
+    """`service_filter` restricts the rows of table alias `{table}` to the services read."""
     greatest = "GREATEST" if vendor == "postgresql" else "max"
     finished = epoch_sql("d.finished_at", vendor)
     return ",\n".join(
         (
-            _DEPLOYS.format(finished=finished, service_filter=service_filter),
+            _DEPLOYS.format(finished=finished, service_filter=service_filter.format(table="d")),
             _FAILURE_RULE.format(
                 greatest=greatest,
                 resolved=epoch_sql("i.resolved_at", vendor),
                 opened=epoch_sql("i.opened_at", vendor),
+                incident_service_filter=service_filter.format(table="i"),
             ),
             _COUNTED.format(
                 lead=seconds_between_sql("c.finished_at", "ch.first_commit_at", vendor)
@@ -338,6 +352,9 @@ def _read_bounds(read: Window) -> dict[str, Any]:
         "readable_before": _instant(read.end),
         "reach": dora.REMEDIATION_REACH,
         "grace": dora.OPEN_INCIDENT_GRACE,
+        # The incidents that can hold a remediation read here (rule 2), with a second's slack.
+        "open_before": _instant(read.end + dora.REMEDIATION_REACH + 1.0),
+        "resolved_from": _instant(read.start - dora.OPEN_INCIDENT_GRACE - 1.0),
     }
 
 
@@ -370,7 +387,7 @@ def _postgresql(
     }
     service_filter = ""
     if not every_service:
-        service_filter = "AND d.service_id = ANY(%(services)s::int[])"
+        service_filter = "AND {table}.service_id = ANY(%(services)s::int[])"
         params["services"] = services
     sql = _POSTGRESQL.format(
         common=_common("postgresql", service_filter=service_filter), picks=_PICKS
@@ -435,7 +452,7 @@ def _sqlite(
         bounds.append(f"({n}, " + ", ".join(f"%({name})s" for name in names) + ")")
     service_filter = ""
     if not every_service:
-        service_filter = "AND d.service_id IN (SELECT value FROM json_each(%(services)s))"
+        service_filter = "AND {table}.service_id IN (SELECT value FROM json_each(%(services)s))"
         params["services"] = json.dumps(services)
     sql = _SQLITE.format(
         common=_common("sqlite", service_filter=service_filter), bounds=", ".join(bounds)
