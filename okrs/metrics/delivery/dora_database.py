@@ -147,12 +147,11 @@ failures (deployment, recovery) AS (
 _COUNTED = """
 counted (measure, id, finished_at, finished, remediation, readable, weeks_start, weeks_end)
 AS MATERIALIZED (
-    SELECT b.measure, d.id, d.finished_at, d.finished, d.remediation, d.readable,
-           b.weeks_start, b.weeks_end
+    SELECT m.measure, d.id, d.finished_at, d.finished, d.remediation, d.readable,
+           m.weeks_start, m.weeks_end
     FROM deploys d
     JOIN member m ON m.service = d.service_id
-    JOIN bounds b ON b.measure = m.measure
-        AND d.finished >= b.window_start AND d.finished < b.window_end
+        AND d.finished >= m.window_start AND d.finished < m.window_end
 ),
 failed (id) AS (SELECT DISTINCT deployment FROM failures),
 deployment_counts (measure, deployments, remediations, failed) AS (
@@ -206,8 +205,16 @@ def _common(vendor: str, *, service_filter: str) -> str:
 
 
 _POSTGRESQL = """
-WITH member (measure, service) AS (
-    SELECT * FROM unnest(%(member_measure)s::int[], %(member_service)s::int[])
+WITH member (measure, service, window_start, window_end, weeks_start, weeks_end) AS (
+    -- Each service of each measure with the measure's bounds, in one list. Joined to the
+    -- bounds on the measure instead, it made PostgreSQL expect a few dozen deployments where
+    -- the organisation's year has 57,000, and probe the changes' index once per deployment;
+    -- joined on the service alone it expects thousands, and hashes the changes.
+    SELECT * FROM unnest(
+        %(member_measure)s::int[], %(member_service)s::int[], %(member_window_start)s::float8[],
+        %(member_window_end)s::float8[], %(member_weeks_start)s::float8[],
+        %(member_weeks_end)s::float8[]
+    )
 ),
 named (remediation, target) AS (
     SELECT * FROM unnest(%(named_remediation)s::int[], %(named_target)s::int[])
@@ -251,13 +258,15 @@ ORDER BY b.measure
 # (ceil(0.9 n) is (9 n + 9) / 10 in integers, which tests/dora checks against the double
 # arithmetic of `dora.nearest_rank`); the finish times of the whole weeks, for Python.
 _SQLITE = """
-WITH member (measure, service) AS (
-    SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(%(members)s)
+WITH bounds (measure, window_start, window_end, weeks_start, weeks_end) AS (VALUES {bounds}),
+member (measure, service, window_start, window_end, weeks_start, weeks_end) AS (
+    SELECT b.measure, json_extract(value, '$[1]'), b.window_start, b.window_end, b.weeks_start,
+           b.weeks_end
+    FROM json_each(%(members)s) JOIN bounds b ON b.measure = json_extract(value, '$[0]')
 ),
 named (remediation, target) AS (
     SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(%(named)s)
 ),
-bounds (measure, window_start, window_end, weeks_start, weeks_end) AS (VALUES {bounds}),
 {common},
 ranked (kind, measure, value, rank, n) AS (
     SELECT 'lead', measure, lead,
@@ -363,6 +372,9 @@ def _weeks_span(weeks: list[Window]) -> tuple[float, float]:
     return (weeks[0].start, weeks[-1].end) if weeks else (0.0, 0.0)
 
 
+_MEMBER = ("measure", "service", "window_start", "window_end", "weeks_start", "weeks_end")
+
+
 def _postgresql(
     measures: Sequence[Measure],
     weeks: list[list[Window]],
@@ -372,12 +384,17 @@ def _postgresql(
     named: Mapping[int, Named],
 ) -> list[Aggregates]:
     spans = [_weeks_span(w) for w in weeks]
+    # Each service of each measure, with the measure's bounds (see `member`).
+    members = [
+        (n, service, m.window.start, m.window.end, *span)
+        for n, (m, span) in enumerate(zip(measures, spans, strict=True))
+        for service in m.services
+    ]
     params: dict[str, Any] = {
         **_read_bounds(read),
         "named_remediation": list(named),
         "named_target": [n.deployment for n in named.values()],
-        "member_measure": [n for n, m in enumerate(measures) for _ in m.services],
-        "member_service": [s for m in measures for s in m.services],
+        **{f"member_{column}": [row[i] for row in members] for i, column in enumerate(_MEMBER)},
         "measure": list(range(len(measures))),
         "window_start": [m.window.start for m in measures],
         "window_end": [m.window.end for m in measures],
