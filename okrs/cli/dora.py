@@ -1,6 +1,8 @@
 """okrs dora: the five DORA metrics and bands of a service, a team or the organisation.
 
-`--format json` prints exactly what GET /api/v1/dora answers.
+`--format json` prints exactly what GET /api/v1/dora answers; with `--detail`, exactly what
+GET /api/v1/dora/detail answers (the figures and the rows behind them, a page at a time), read
+by the same `dora_detail_document`.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import json
 from typing import Any
 
 from okrs.cli import CommandError
+from okrs.numbers import amount
 
 
 def register(subparsers: Any) -> None:
@@ -28,22 +31,49 @@ def register(subparsers: Any) -> None:
         "--to", dest="end", metavar="DATE", help="ISO date or date-time, exclusive (default: now)"
     )
     parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--detail",
+        action="store_true",
+        help="also the rows behind each figure: the failed deployments and why, the "
+        "remediations and their rule, the deployments with their changes and lead times",
+    )
+    parser.add_argument(
+        "--limit", metavar="N", help="with --detail: rows per list (default 100, at most 500)"
+    )
+    parser.add_argument(
+        "--offset", metavar="N", help="with --detail: the first row of each list (default 0)"
+    )
     parser.set_defaults(handler=run)
 
 
 def run(options: argparse.Namespace) -> int:
+    from okrs.metrics.delivery.dora_detail import dora_detail_document
     from okrs.metrics.delivery.selectors import DoraQueryInvalid, ScopeNotFound, dora_document
 
+    if not options.detail and (options.limit is not None or options.offset is not None):
+        raise CommandError("--limit and --offset page the rows of --detail", status=2)
+    scope = {"service": options.service, "team": options.team}
     try:
-        document = dora_document(
-            service=options.service, team=options.team, start=options.start, end=options.end
-        )
+        if options.detail:
+            document = dora_detail_document(
+                **scope,
+                start=options.start,
+                end=options.end,
+                limit=options.limit,
+                offset=options.offset,
+            )
+        else:
+            document = dora_document(**scope, start=options.start, end=options.end)
     except ScopeNotFound as exc:
         raise CommandError(str(exc)) from exc
     except DoraQueryInvalid as exc:
         raise CommandError(str(exc), status=2) from exc
     if options.format == "json":
         print(json.dumps(document, indent=2))
+    elif options.detail:
+        print(render_text(document))
+        print()
+        print(render_detail(document["detail"]))
     else:
         print(render_text(document))
     return 0
@@ -105,4 +135,109 @@ def render_text(doc: dict[str, Any]) -> str:
         "",
         f"Bands: {doc['bands_source']}.",
     ]
+    return "\n".join(lines)
+
+
+# --- the rows behind the figures (--detail) -----------------------------------------------------
+
+ATTRIBUTION = {
+    "explicit": "linked explicitly (the event named it)",
+    "time_window": "linked by time (the latest deployment before it opened)",
+}
+
+
+def _count(n: int, noun: str) -> str:
+    return amount(n, noun, grouping=False)
+
+
+def _shown(section: dict[str, Any], noun: str) -> str:
+    """ "2 failures", or "250 failures, rows 101 to 200 shown (--offset 200 for more)"."""
+    total, rows, offset = section["total"], len(section["rows"]), section["offset"]
+    counted = _count(total, noun)
+    if rows == total:
+        return counted
+    if not rows:
+        return f"{counted}, none from row {offset + 1}"
+    more = f" (--offset {offset + rows} for more)" if offset + rows < total else ""
+    return f"{counted}, rows {offset + 1} to {offset + rows} shown{more}"
+
+
+def _deployment(ref: dict[str, Any]) -> str:
+    return f"{ref['id']} ({ref['service']}, finished {ref['finished_at']})"
+
+
+def _failure_lines(row: dict[str, Any]) -> list[str]:
+    why = row["why"]
+    incident, remediation = row["incident"], row["remediation"]
+    if incident:
+        linked = ATTRIBUTION.get(incident["attribution"], "linked by nothing")
+        why += f': incident {incident["id"]} "{incident["title"]}", {linked}'
+    if remediation:
+        why += f": remediation {remediation['id']} at {remediation['finished_at']}"
+    if row["recovery_hours"] is None:
+        recovery = "unresolved"
+    else:
+        recovery = f"resolved {row['resolved_at']}, recovery {_hours(row['recovery_hours'])}"
+    return [
+        f"  {_deployment(row['deployment'])}",
+        f"      why: {why}",
+        f"      began {row['began_at']}, {recovery}",
+    ]
+
+
+def _remediation_lines(row: dict[str, Any]) -> list[str]:
+    kind = row["kind"] + (f", names {row['names']}" if row["names"] else "")
+    rule = row["why"]
+    if row["incident"]:
+        rule += f": incident {row['incident']['id']}"
+    if row["marks"]:
+        rule += f"; counts {_deployment(row['marks'])} as failed"
+    return [f"  {_deployment(row['deployment'])}, {kind}", f"      rule: {rule}"]
+
+
+def _deployment_lines(row: dict[str, Any]) -> list[str]:
+    notes = "".join(
+        f", {note}" for note in (row["remediation"], "failed" if row["failed"] else None) if note
+    )
+    lines = [f"  {row['id']} ({row['service']}, finished {row['finished_at']}{notes})"]
+    for change in row["changes"]:
+        request = f" #{change['pull_request']}" if change["pull_request"] else ""
+        lines.append(
+            f"      change {change['commit']}{request}, first commit "
+            f"{change['first_commit_at']}: lead time {_hours(change['lead_hours'])}"
+        )
+    if not row["changes"]:
+        lines.append("      no changes")
+    return lines
+
+
+def render_detail(detail: dict[str, Any]) -> str:
+    """The rows behind the figures, as the detail page lists them: failures, remediations,
+    deployments (oldest first), each list a page of the whole."""
+    failures, remediations, deployments = (
+        detail["failures"],
+        detail["remediations"],
+        detail["deployments"],
+    )
+    lines = [
+        f"Failed deployments and their recovery: "
+        f"{_count(failures['failed_deployments'], 'deployments')} failed, "
+        f"{_shown(failures, 'failures')}",
+    ]
+    for row in failures["rows"]:
+        lines += _failure_lines(row)
+    lines += [
+        "",
+        f"Remediations and the rule each fell under: {_shown(remediations, 'remediations')}",
+    ]
+    for row in remediations["rows"]:
+        lines += _remediation_lines(row)
+    lines += [
+        "",
+        f"Successful production deployments and their changes: "
+        f"{_shown(deployments, 'deployments')}",
+    ]
+    for row in deployments["rows"]:
+        lines += _deployment_lines(row)
+    lines += ["", "Lead time: the deployment's finish minus the change's first commit."]
     return "\n".join(lines)

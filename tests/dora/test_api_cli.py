@@ -149,3 +149,60 @@ def test_the_openapi_document_describes_the_route(world: World) -> None:
     operation = response.json()["paths"]["/api/v1/dora"]["get"]
     assert {p["name"] for p in operation["parameters"]} == {"service", "team", "from", "to"}
     assert set(operation["responses"]) >= {"200", "400", "404"}
+
+
+ENGINEERING = ["dora", "--team", "engineering", "--from", "2026-11-02", "--to", "2026-11-16"]
+
+
+def test_the_cli_detail_prints_what_the_detail_api_gives(
+    world: World, delivery: Delivery, capsys: Any
+) -> None:
+    code = main([*ENGINEERING, "--detail", "--limit", "2", "--format", "json"])
+    out, _ = capsys.readouterr()
+    assert code == 0
+    response = world.client_for(world.viewer).get(
+        f"/api/v1/dora/detail?team=engineering&{NOVEMBER}&limit=2"
+    )
+    assert json.loads(out) == response.json()
+
+
+def test_the_cli_detail_reads_the_rows_once(delivery: Delivery, capsys: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from okrs.metrics.delivery.dora_detail import dora_detail_document
+
+    with CaptureQueriesContext(connection) as api:
+        dora_detail_document(service=None, team="engineering", start="2026-11-02", end="2026-11-16")
+    with CaptureQueriesContext(connection) as cli:
+        assert main([*ENGINEERING, "--detail"]) == 0
+    # The figures come from the detail's own document, not from a second report.
+    assert len(cli.captured_queries) == len(api.captured_queries)
+
+
+def test_the_cli_detail_says_why_each_deployment_failed(delivery: Delivery, capsys: Any) -> None:
+    assert main([*ENGINEERING, "--detail"]) == 0
+    out, _ = capsys.readouterr()
+    # The figures first, then the rows behind them.
+    assert "change failure rate      33.3% (2 of 6 deployments)  [low]" in out
+    assert "Failed deployments and their recovery: 2 deployments failed, 2 failures" in out
+    assert "why: an incident is attributed to it: incident i" in out
+    assert '"Checkout errors", linked explicitly (the event named it)' in out
+    assert "began 2026-11-12T13:00:00Z, resolved 2026-11-12T15:30:00Z, recovery 2.5 h" in out
+    assert "why: marks the previous deployment, at most 7 days earlier (rule 3): remediation" in out
+    assert "Remediations and the rule each fell under: 1 remediation\n" in out
+    assert "Successful production deployments and their changes: 6 deployments\n" in out
+    assert "(checkout, finished 2026-11-03T10:00:00Z, failed)" in out
+    assert "first commit 2026-11-01T10:00:00Z: lead time 24.0 h" in out
+    assert "first commit 2026-11-06T10:00:00Z: lead time 4.0 days" in out
+
+
+def test_the_cli_detail_comes_in_pages(delivery: Delivery, capsys: Any) -> None:
+    assert main([*ENGINEERING, "--detail", "--limit", "2", "--offset", "2"]) == 0
+    out, _ = capsys.readouterr()
+    assert "6 deployments, rows 3 to 4 shown (--offset 4 for more)" in out
+    assert "2 failures, none from row 3" in out
+    assert main([*ENGINEERING, "--detail", "--limit", "0"]) == 2
+    assert "limit must be between 1 and 500" in capsys.readouterr().err
+    assert main([*ENGINEERING, "--limit", "2"]) == 2
+    assert "--detail" in capsys.readouterr().err
