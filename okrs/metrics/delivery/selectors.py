@@ -391,6 +391,13 @@ def named_remediations(*, service_ids: Sequence[int] | None, window: Window) -> 
         for rid, _, _, commit, remediates, _, reverted in rows
     }
     refs = set(ref_of.values()) - {""}
+    rollback_commits = {
+        row[3] for row in rows if row[3] and row[5] == "rollback" and not ref_of[row[0]]
+    }
+    if not refs and not rollback_commits:
+        # Nothing named and no rollback to an earlier commit (most hotfixes): the lookups
+        # below would find nothing, and building their queries costs more than the read.
+        return {}
     by_external = {
         (service, external): did
         for did, service, external in Deployment.objects.filter(
@@ -423,9 +430,6 @@ def named_remediations(*, service_ids: Sequence[int] | None, window: Window) -> 
         for service, commit, did in Change.objects.filter(
             service_id__in=services, commit_sha__in=refs, deployment__isnull=False
         ).values_list("service_id", "commit_sha", "deployment_id")
-    }
-    rollback_commits = {
-        row[3] for row in rows if row[3] and row[5] == "rollback" and not ref_of[row[0]]
     }
     following = Subquery(
         Deployment.objects.filter(
