@@ -26,7 +26,7 @@ from okrs.goals.evaluation import KeyResultState, evaluate_cycle, evaluate_key_r
 from okrs.goals.models import Cycle, Initiative, KeyResult, Objective
 from okrs.insights.end_of_cycle import carry_over_choices, end_of_cycle_open
 from okrs.metrics.effort.selectors import initiative_effort, objective_effort
-from okrs.metrics.sources.public import is_fed_by_events, public_source
+from okrs.metrics.sources.public import is_fed_by_events, public_source, readable_source
 from okrs.numbers import amount, forecast_amount, plain_number
 from okrs.org.audit import Actor
 from okrs.org.models import Organisation, Person
@@ -232,12 +232,8 @@ def sync_state(key_result: KeyResult, *, running: bool) -> dict[str, Any]:
     # The metric sources keep the state (a SyncState, absent before the first sync).
     state = getattr(key_result, "sync_state", None)
     current = state is not None and state.belongs_to(key_result.source)
-    shown = public_source(key_result.source) or {}
     return {
-        "shown": [
-            (name, ", ".join(map(str, value)) if isinstance(value, list) else value)
-            for name, value in shown.items()
-        ],
+        "shown": readable_source(key_result.source),
         "running": running,
         "last_synced_at": state.last_synced_at if state else None,
         "next_sync_at": state.next_sync_at if state else None,

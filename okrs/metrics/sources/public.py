@@ -13,6 +13,7 @@ source that does not validate, falls back to an allow-list of descriptive fields
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -53,6 +54,34 @@ def public_source(source: dict[str, Any] | None) -> dict[str, Any] | None:
         else:
             shown[name] = _scalar(value)
     return shown
+
+
+_SPAN = re.compile(r"(\d+)\s*([smhdw])")
+_SPAN_WORDS = {"s": "second", "m": "minute", "h": "hour", "d": "day", "w": "week"}
+
+
+def readable_source(source: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """What a key result's page shows of its source, field by field, in words: the public
+    fields of `public_source`, a DORA metric by its name ("Change lead time", not `lead_time`)
+    and a span in words ("30 days", not `30d`). The API keeps the configuration as written."""
+    from okrs.metrics.delivery.views_dora import METRIC_NAMES
+    from okrs.metrics.sources.backends.dora import METRICS
+
+    shown = public_source(source) or {}
+    dora = shown.get("kind") == "dora"
+    rows: list[tuple[str, str]] = []
+    for name, value in shown.items():
+        text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        span = _SPAN.fullmatch(text)
+        if dora and name == "kind":
+            text = "DORA metric, from delivery events"
+        elif dora and name == "metric":
+            text = METRIC_NAMES.get(METRICS.get(text, text), text)
+        elif span and name in ("window", "schedule"):
+            count = int(span.group(1))
+            text = f"{count} {_SPAN_WORDS[span.group(2)]}{'' if count == 1 else 's'}"
+        rows.append((name, text))
+    return rows
 
 
 def _declared_params(source: dict[str, Any]) -> tuple[frozenset[str], frozenset[str]] | None:
