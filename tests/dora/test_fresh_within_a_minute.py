@@ -237,8 +237,8 @@ def test_the_api_and_the_page_say_when_it_last_synced_and_when_it_syncs_next(
     client.force_login(world.admin)
     clock.move_to(at(30))
     text = client.get(f"/key-results/{kr.objective.key}/{kr.key}/").content.decode()
-    assert "2026-11-16 12:00 UTC" in text  # last synced
-    assert "2026-11-16 13:00 UTC, or within a minute of a delivery event" in text
+    assert "16 Nov 2026 12:00 UTC" in text  # last synced
+    assert "16 Nov 2026 13:00 UTC, or within a minute of a delivery event" in text
     api = client.get(f"/api/v1/key-results/{kr.objective.key}%2F{kr.key}").json()
     assert api["last_synced_at"].startswith("2026-11-16T12:00:00")
     assert api["next_sync_at"].startswith("2026-11-16T13:00:00")

@@ -190,7 +190,7 @@ def test_sync_now_by_the_owner_records_the_value(world, client, clock) -> None:
     assert AuditEntry.objects.filter(action="sync", actor=world.member).exists()
     with CaptureQueriesContext(connection) as queries:
         html = client.get(PAGE).content.decode()
-    assert "last synced" in html and "2026-11-16 12:00" in html
+    assert "last synced" in html and "16 Nov 2026 12:00 UTC" in html
     # The state comes with the key result (one join), not in a query of its own.
     assert not [q for q in queries if 'FROM "sources_syncstate"' in q["sql"]]
     api = client.get("/api/v1/key-results/deploys-advantage%2Flead-time").json()
