@@ -45,7 +45,8 @@ def test_a_services_team_is_shown_only_when_it_differs_from_its_name(client) -> 
     text = text_of(client, "/dora/")
     assert "Checkout (checkout)" not in text
     assert "Checkout median" in text or re.search(r"Checkout [\d.]+ per day", text)
-    assert "Payments (checkout)" in text
+    # By the team's name, as the crumbs and headings name it, not by its key.
+    assert "Payments (Checkout team)" in text and "Payments (checkout)" not in text
 
 
 def _heading(text: str) -> str:
@@ -56,6 +57,7 @@ def test_a_service_page_names_the_service_once(client) -> None:
     # The crumbs name the team; the heading names the service and says what it is, once.
     heading = _heading(text_of(client, "/dora/service/checkout/"))
     assert heading.endswith(" Checkout service"), heading
+    assert heading.startswith(" · Checkout team "), heading  # the crumbs: not "team checkout"
     platform_api = _heading(text_of(client, "/dora/service/platform-api/"))
     assert platform_api.endswith(" Platform API service")
     assert "platform-api" not in platform_api
@@ -71,3 +73,10 @@ def test_a_services_key_is_shown_when_it_is_not_its_name_again(client) -> None:
 
     Service.objects.filter(key="payments").update(name="Billing")
     assert "Billing (service payments)" in text_of(client, "/dora/service/payments/")
+
+
+def test_the_detail_pages_crumbs_name_the_service_and_the_team(client) -> None:
+    service = text_of(client, "/dora/service/platform-api/detail/")
+    assert "DORA metrics · Platform API service What the figures" in service
+    team = text_of(client, "/dora/team/reliability/detail/")
+    assert "DORA metrics · Reliability (SRE) team What the figures" in team

@@ -100,7 +100,8 @@ class Scope:
     name: str
     timezone: str
     services: dict[int, str] = field(default_factory=dict)  # id -> key
-    team: str | None = None  # the owning team of a service
+    team: str | None = None  # the owning team of a service: its key
+    team_name: str | None = None  # ...and its name, for people
 
 
 @dataclass(frozen=True)
@@ -173,6 +174,7 @@ def resolve_scope(*, service: str | None = None, team: str | None = None) -> Sco
             teams.timezone_of(team_id),
             {sid: service},
             teams.by_id[team_id][0] if team_id else None,
+            teams.by_id[team_id][1] if team_id else None,
         )
     if team:
         found_team = next((tid for tid, row in teams.by_id.items() if row[0] == team), None)
@@ -549,9 +551,11 @@ def organisation_overview(
         services_by_team[team_id].append((sid, key))
     service_scopes = []
     for sid, key, name, team_id in service_rows:
-        team_key = teams.by_id[team_id][0] if team_id else None
+        team_key, team_name = teams.by_id[team_id][:2] if team_id else (None, None)
         tz = teams.timezone_of(team_id)
-        service_scopes.append(Scope("service", key, name or key, tz, {sid: key}, team_key))
+        service_scopes.append(
+            Scope("service", key, name or key, tz, {sid: key}, team_key, team_name)
+        )
     team_scopes: list[tuple[Scope, int]] = []
 
     def walk(parent: int | None, depth: int) -> None:
