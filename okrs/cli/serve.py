@@ -135,7 +135,7 @@ def run(options: argparse.Namespace) -> int:
     # sign-in lines are printed after all of them, the last lines of the start-up log.
     started_read, started_write = os.pipe()
     worker = _start_worker(started_write) if run_worker else None
-    started = StartUp(started_read, started_write, workers + (1 if worker else 0))
+    started = StartUp(workers, worker, started_read, started_write)
     try:
         serve(
             options.host,
@@ -148,6 +148,7 @@ def run(options: argparse.Namespace) -> int:
     finally:
         if worker is not None:
             _stop(worker)
+        started.close()
     return 0
 
 
@@ -178,39 +179,61 @@ def _start_worker(started_fd: int) -> subprocess.Popen[bytes]:
 
 
 class StartUp:
-    """The processes of a starting server say on a pipe that they have started (one byte each:
-    the web processes once they have loaded the app, the worker once its start-up work is done),
-    so that lines meant to be read can be printed after everyone's start-up log."""
+    """The processes of a starting server say on a pipe that they have started, so that lines
+    meant to be read are printed after everyone's start-up log: each web process writes "w" once
+    it has loaded the app, the child worker "k" once its start-up work is done (`okrs worker
+    --started-fd`). The lines wait for `web` web processes and, given `worker`, for its "k",
+    until it exits or LIMIT_SECONDS pass."""
 
     LIMIT_SECONDS = 45.0  # printed anyway if a process never says so
 
-    def __init__(self, read_fd: int, write_fd: int, expected: int) -> None:
+    def __init__(
+        self, web: int, worker: subprocess.Popen[bytes] | None, read_fd: int, write_fd: int
+    ) -> None:
+        self.web = web
+        self.worker = worker
         self.read_fd = read_fd
         self.write_fd = write_fd
-        self.expected = expected
-        # A web process replaced later says so again, with nobody reading any more: a full pipe
-        # must not block it.
+        # A web process replaced once the lines are printed finds the pipe closed, or full:
+        # neither may block or stop it.
         os.set_blocking(write_fd, False)
 
-    def process_started(self) -> None:
-        with contextlib.suppress(BlockingIOError):
-            os.write(self.write_fd, b"s")
+    def web_process_started(self) -> None:
+        with contextlib.suppress(OSError):
+            os.write(self.write_fd, b"w")
+
+    def forked(self) -> None:
+        """In a forked web process: only the arbiter reads."""
+        with contextlib.suppress(OSError):
+            os.close(self.read_fd)
+
+    def wait(self, limit: float | None = None) -> None:
+        """Until every process has said it started, the worker has exited, or `limit`."""
+        deadline = time.monotonic() + (self.LIMIT_SECONDS if limit is None else limit)
+        web, worker_done = 0, self.worker is None
+        while (web < self.web or not worker_done) and (left := deadline - time.monotonic()) > 0:
+            readable, _, _ = select.select([self.read_fd], [], [], min(left, 0.5))
+            said = os.read(self.read_fd, 64) if readable else b""
+            web += said.count(b"w")
+            worker_done = worker_done or b"k" in said or self.worker.poll() is not None  # type: ignore[union-attr]
 
     def print_once_started(self, lines: Sequence[str]) -> None:
         if not lines:
             return
 
         def wait_then_print() -> None:
-            deadline = time.monotonic() + self.LIMIT_SECONDS
-            heard = 0
-            while heard < self.expected and (left := deadline - time.monotonic()) > 0:
-                readable, _, _ = select.select([self.read_fd], [], [], left)
-                if readable:
-                    heard += len(os.read(self.read_fd, self.expected - heard))
-            for line in lines:
-                print(line, flush=True)
+            try:
+                self.wait()
+            finally:
+                for line in lines:
+                    print(line, flush=True)
 
         threading.Thread(target=wait_then_print, name="okrs-started", daemon=True).start()
+
+    def close(self) -> None:
+        for fd in (self.read_fd, self.write_fd):
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
 
 def _stop(worker: subprocess.Popen[bytes]) -> None:
@@ -250,9 +273,13 @@ def serve(
             for line in ready_lines:
                 print(line, flush=True)
 
+    def post_fork(_server: object, _worker: object) -> None:
+        if started is not None:
+            started.forked()
+
     def post_worker_init(_worker: object) -> None:
         if started is not None:
-            started.process_started()
+            started.web_process_started()
 
     from gunicorn.app.base import BaseApplication
 
@@ -274,6 +301,7 @@ def serve(
                 # over, and okrs is managed through its own commands and signals.
                 "control_socket_disable": True,
                 "when_ready": when_ready,
+                "post_fork": post_fork,
                 "post_worker_init": post_worker_init,
                 "errorlog": "-",
                 "loglevel": "info",

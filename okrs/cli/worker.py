@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import signal
+import stat
+import sys
 import threading
 import time
 from typing import Any, cast
@@ -57,38 +60,68 @@ def _stop_when_orphaned(parent: int) -> None:
 
 def _say_when_settled(huey: Any, fd: int) -> None:
     """Write one byte to `fd` once the work due at start-up is done: the periodic tasks the
-    consumer enqueues as it starts and whatever they enqueue, with nothing left queued or running
-    for half a second; or after SETTLE_LIMIT_SECONDS, whichever comes first."""
+    consumer enqueues as it starts and whatever they enqueue, with nothing queued or running
+    for half a second, twice in a row; or after SETTLE_LIMIT_SECONDS, whichever comes first."""
     from huey import signals
 
     running: set[str] = set()
-    last_change = [time.monotonic()]
+    # Nothing counts as done before the consumer's first enqueue: until then the queue is empty
+    # only because the scheduler has not run yet.
+    seen = {"enqueued": False, "changed": time.monotonic()}
     lock = threading.Lock()
 
-    @huey.signal()
     def follow(signal_name: str, task: Any, *_args: Any, **_kwargs: Any) -> None:
         with lock:
+            if signal_name == signals.SIGNAL_ENQUEUED:
+                seen["enqueued"] = True
             if signal_name == signals.SIGNAL_EXECUTING:
                 running.add(task.id)
             elif signal_name not in (signals.SIGNAL_ENQUEUED, signals.SIGNAL_SCHEDULED):
                 running.discard(task.id)
-            last_change[0] = time.monotonic()
+            seen["changed"] = time.monotonic()
+
+    huey.signal()(follow)
+
+    def quiet() -> bool:
+        with lock:
+            if not seen["enqueued"] or running:
+                return False
+            if time.monotonic() - float(seen["changed"]) < SETTLE_QUIET_SECONDS:
+                return False
+        return bool(huey.pending_count() == 0)
 
     def watch() -> None:
         deadline = time.monotonic() + SETTLE_LIMIT_SECONDS
-        time.sleep(SETTLE_QUIET_SECONDS)  # the consumer enqueues the due periodic tasks first
-        while time.monotonic() < deadline:
-            with lock:
-                idle = not running and time.monotonic() - last_change[0] >= SETTLE_QUIET_SECONDS
-            if idle and huey.pending_count() == 0:
-                break
-            time.sleep(0.1)
         try:
-            os.write(fd, b"w")
+            readings = 0
+            while readings < 2 and time.monotonic() < deadline:
+                readings = readings + 1 if quiet() else 0
+                time.sleep(0.1)
+        except Exception:  # the queue unreadable: say so, and let the server start anyway
+            log.exception("could not tell when the start-up work was done")
         finally:
+            huey.disconnect_signal(follow)
+            with contextlib.suppress(OSError):
+                os.write(fd, b"k")
             os.close(fd)
 
     threading.Thread(target=watch, name="okrs-started", daemon=True).start()
+
+
+def _started_pipe(options: argparse.Namespace) -> int | None:
+    """The descriptor `okrs serve` gave, if it is still the pipe it gave. It is said once: huey
+    restarts the process on SIGHUP with the same arguments, when that descriptor is long closed
+    and its number may be a database file's."""
+    fd = options.started_fd
+    if fd is None:
+        return None
+    at = sys.argv.index("--started-fd") if "--started-fd" in sys.argv else -1
+    if at >= 0:
+        del sys.argv[at : at + 2]
+    try:
+        return fd if stat.S_ISFIFO(os.fstat(fd).st_mode) else None
+    except OSError:
+        return None
 
 
 def run(options: argparse.Namespace) -> int:
@@ -96,8 +129,9 @@ def run(options: argparse.Namespace) -> int:
     if options.exit_with_parent:
         _stop_when_orphaned(options.exit_with_parent)
     consumer = make_consumer(options.workers)
-    if options.started_fd is not None:
-        _say_when_settled(consumer.huey, options.started_fd)
+    started_fd = _started_pipe(options)
+    if started_fd is not None:
+        _say_when_settled(consumer.huey, started_fd)
     # huey's own start-up lines are below the log level (settings.LOGGING): say it once here.
     queue = "Redis" if settings.HUEY["huey_class"] == "huey.RedisHuey" else "SQLite"
     log.info("okrs worker started: %d threads on the %s queue", options.workers, queue)
