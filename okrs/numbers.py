@@ -279,10 +279,17 @@ def positional_number(value: float) -> str:
 
 
 def percent(fraction: float | None, *, none: str = NONE) -> str:
-    """A score as a whole percentage: 0.615 -> 62%; `none` for no score (or an overflow)."""
+    """A score as a whole percentage: 0.615 -> 62%, 0.625 -> 63%; `none` for no score (or an
+    overflow)."""
     if fraction is None or not math.isfinite(fraction * 100):
         return none
-    return f"{round(fraction * 100)}%"
+    return f"{whole_percent(fraction)}%"
+
+
+def whole_percent(fraction: float) -> int:
+    """A fraction in whole percent, halves rounded up as people do (5 of 8 is 63%, not the 62
+    of Python's round-half-to-even)."""
+    return int(Decimal(repr(fraction * 100)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 HOUR_WORDS = frozenset({"h", "hr", "hrs", "hour", "hours"})

@@ -22,6 +22,8 @@ def test_serve_prints_the_address_it_serves_and_the_demo_sign_ins(tmp_path: Path
         [*OKRS, "demo"], env=env, capture_output=True, text=True, timeout=300, check=True
     )
     assert "okrs-demo" not in demo.stdout  # said once, by the server, with its address
+    assert "`" not in demo.stdout  # a terminal shows no markdown
+    assert "Serve it (it prints where to sign in, and as whom):" in demo.stdout
     port = free_port()
     process = subprocess.Popen(
         [*OKRS, "serve", "--port", str(port), "--workers", "2"],

@@ -231,3 +231,10 @@ def test_the_check_in_field_holds_the_rounded_value() -> None:
     assert input_number(1234.5, "users") == "1235"
     assert input_number(None, "hours") == ""
     assert input_number(99.95, "%") == "99.95"
+
+
+def test_a_half_percent_rounds_up_as_people_round_it() -> None:
+    # 5 of 8 key results checked in: 62.5%, which Python's round() would make 62.
+    assert percent(5 / 8) == "63%"
+    assert percent(0.615) == "62%" and percent(0.125) == "13%"
+    assert percent(None, none="no score") == "no score"

@@ -9,7 +9,7 @@ from typing import Any
 from django.utils import timezone
 
 from okrs.cli import CommandError
-from okrs.cli.common import instant, key_result, number, person
+from okrs.cli.common import instant, key_result, number, percent, person
 from okrs.goals.checkins.services import CheckInInvalid, record_checkin
 from okrs.goals.evaluation import evaluate_key_result
 from okrs.org.audit import Actor
@@ -60,6 +60,6 @@ def run(options: argparse.Namespace) -> int:
     result = evaluate_key_result(kr, as_of=max(timezone.now(), checkin.at)).result
     print(
         f"Checked in {kr.ref} = {number(checkin.value, kr.unit)} at {checkin.at:%Y-%m-%d %H:%M} "
-        f"UTC by {author.email}; status {result.status}, score {round(result.score * 100)}%."
+        f"UTC by {author.email}; status {result.status}, score {percent(result.score)}."
     )
     return 0

@@ -55,7 +55,8 @@ def run(options: argparse.Namespace) -> int:
     print()
     command = okrs_command()
     # The port is `okrs serve`'s to say: it prints the address with the sign-ins.
-    print(f"Serve it with `{command} serve`: it prints where to sign in, and as whom.")
+    print("Serve it (it prints where to sign in, and as whom):")
+    print(f"  {command} serve")
     print("Or get an API token:")
     print(f"  {command} token create {DEMO_LEAD}")
     print("Then see where the quarter stands:")

@@ -78,6 +78,7 @@ def plan_json(as_of: dt.datetime) -> dict[str, Any]:
     return {
         "as_of": _iso(as_of),
         "cycles": [c.key for c in facts.cycles],
+        "cycle_names": [c.label for c in facts.cycles],
         "nudges": nudges,
         "not_nudged": others,
     }
@@ -95,13 +96,15 @@ def run_plan(options: argparse.Namespace) -> int:
 
 
 def render_text(data: dict[str, Any]) -> str:
-    running = data["cycles"]
+    running = data.get("cycle_names") or data["cycles"]
     cycles = (
         f"{'cycle' if len(running) == 1 else 'cycles'} running: {', '.join(running)}"
         if running
         else "no running cycle"
     )
-    lines = [f"Nudges as of {data['as_of']} ({cycles})", ""]
+    # To the minute, as the lines below give their times ("next at 2026-11-16 10:00 UTC").
+    as_of = dt.datetime.fromisoformat(data["as_of"].replace("Z", "+00:00")).astimezone(dt.UTC)
+    lines = [f"Nudges as of {as_of:%Y-%m-%d %H:%M} UTC ({cycles})", ""]
     lines.append(f"Would be sent ({len(data['nudges'])}):")
     for n in data["nudges"]:
         what = ", ".join(n["key_results"]) if n["kind"] != "digest" else ", ".join(n["teams"])

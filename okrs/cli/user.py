@@ -27,7 +27,11 @@ def register(subparsers: Any) -> None:
         choices=[r.value for r in Role],
         help=f"a new person's role ({Role.MEMBER.value} unless given); an existing one's is kept",
     )
-    create.add_argument("--name", default="")
+    create.add_argument(
+        "--name",
+        default="",
+        help="the name people see (a new person's; an existing one's is kept unless given)",
+    )
     create.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from django.utils.html import escape
 
 from okrs.numbers import amount, rounded_amount
+from okrs.numbers import percent as percent_text
 
 
 def _parse(at: str) -> dt.datetime:
@@ -155,7 +156,7 @@ def sparkline(values: Sequence[float], *, label: str, width: int = 96, height: i
 def score_bar(score: float | None, *, width: int = 96, height: int = 10) -> str:
     """A horizontal bar for a score in [0, 1], with the 0.7 "achieved" line marked."""
     filled = 0.0 if score is None else max(0.0, min(1.0, score)) * width
-    label = "no score" if score is None else f"score {round(score * 100)}%"
+    label = "no score" if score is None else f"score {percent_text(score)}"
     return (
         f'<svg class="chart bar" viewBox="0 0 {width} {height}" width="{width}" '
         f'height="{height}" role="img" aria-label="{label}">'

@@ -8,6 +8,7 @@ from typing import Any
 
 from okrs.insights.impact import VERDICT_LABEL
 from okrs.numbers import NO_BASELINE, NONE, amount, bare_amount, significant
+from okrs.numbers import percent as whole_percent_text
 from okrs.reports.review import (
     BusinessReview,
     DoraComparison,
@@ -52,7 +53,7 @@ def value(number: float | None, unit: str = "") -> str:
 
 
 def percent(score: float | None) -> str:
-    return "no score" if score is None else f"{round(score * 100)}%"
+    return whole_percent_text(score, none="no score")
 
 
 def when(iso: str | None) -> str:

@@ -60,7 +60,9 @@ def test_plan_text_before_the_day_and_after_the_cycle(world: World, capsys):
     code, out, _ = run(capsys, "nudges", "plan", "--as-of", "2026-11-16T09:00:00Z")
     assert code == 0
     assert "Would be sent (0):" in out
-    assert out.startswith("Nudges as of 2026-11-16T09:00:00Z (cycle running: 2026-Q4)\n")
+    assert out.startswith(
+        f"Nudges as of 2026-11-16 09:00 UTC (cycle running: {world.cycle.name})\n"
+    )
     assert "maya@acme.test" in out and "not their day/time yet: next at 2026-11-16 10:00 UTC" in out
 
     code, out, _ = run(capsys, "nudges", "plan", "--as-of", "2027-02-01")
