@@ -91,6 +91,8 @@ class AttentionLine(Protocol):
     def owner_name(self) -> str: ...
     @property
     def also(self) -> str: ...
+    @property
+    def team_name(self) -> str | None: ...
 
 
 def status_badge(status: str | None) -> SafeString:
@@ -126,7 +128,8 @@ def attention_list(rows: Sequence[AttentionLine], grouped_by_status: bool) -> Sa
 
 def _attention_item(row: AttentionLine, grouped_by_status: bool) -> str:
     badge = "" if grouped_by_status else f" {status_badge(row.status)}"
-    team = f' · <a href="/teams/{escape(row.team)}/">{escape(row.team)}</a>' if row.team else ""
+    name = row.team_name or row.team or ""
+    team = f' · <a href="/teams/{escape(row.team)}/">{escape(name)}</a>' if row.team else ""
     also = f" · also {escape(row.also)}" if row.also else ""
     return (
         f'<li><a href="/key-results/{escape(row.ref)}/">{escape(row.title)}</a>{badge} '

@@ -120,3 +120,17 @@ def test_a_key_result_without_a_unit_says_none(world: World) -> None:
     page = signed_in(world.member).get("/key-results/checkout-conversion/conversion/")
     assert "Unit none" in text(page.content)
     assert "Unit \u2013" not in text(page.content)  # an en dash
+
+
+def test_teams_are_named_as_people_know_them_on_the_dashboard_and_team_page(
+    world: World,
+) -> None:
+    world.platform.name = "Platform engineering"
+    world.platform.save()
+    with time_machine.travel(NOW, tick=False):
+        html = signed_in(world.admin).get("/").content.decode()
+        team_page = text(signed_in(world.admin).get("/teams/platform/").content)
+    # Needs attention: the lead-time row (never checked in) names its team, linking by key.
+    assert '<a href="/teams/platform/">Platform engineering</a>' in html
+    assert '<a href="/teams/platform/">platform</a>' not in html
+    assert "A team, part of Engineering" in team_page and "Team platform" not in team_page

@@ -90,6 +90,7 @@ class AttentionRow:
     team: str | None
     owner_name: str
     also: str  # the item's other reasons, in words ("stale, missed this week's check-in")
+    team_name: str | None = None  # the team as people know it; `team` is its key, for the link
 
 
 @dataclass(frozen=True)
@@ -162,11 +163,15 @@ def _live_context(
         by_reason[item.reasons[0]].append(item)
     listed = [item for items in by_reason.values() for item in items[:ATTENTION_SHOWN]]
     by_ref = _states_by_ref(state, {row.ref for row in listed})
+    team_names = {n.team.key: n.team.name for n in nodes}
 
     def row(item: AttentionItem) -> AttentionRow:
         owner = _display_name(by_ref[item.ref].key_result.owner)
         also = ", ".join(ALSO[r] for r in item.reasons[1:])
-        return AttentionRow(item.ref, item.title, item.status, item.score, item.team, owner, also)
+        name = team_names.get(item.team or "", item.team)
+        return AttentionRow(
+            item.ref, item.title, item.status, item.score, item.team, owner, also, name
+        )
 
     groups = [
         AttentionGroup(
