@@ -507,7 +507,7 @@ _WORK: tuple[tuple[dict[str, Any], tuple[str, ...]], ...] = (
     ({"branch": "build-cache/"}, _BUILD_CACHE),
     ({"body": "Initiative: dependable-service/slo-alerting"}, _SLO_ALERTING),
     ({}, _UPKEEP),
-    ({}, _UPKEEP),
+    ({}, _UPKEEP),  # twice: two changes in five link to no initiative
 )
 
 
@@ -521,14 +521,15 @@ def work_fields(changes: list[Change]) -> dict[str, dict[str, Any]]:
 
     The way it is linked is chosen by its commit; the titles of each way are dealt in turn, in
     the order the changes merged, so no title comes back before the others of its way have."""
-    dealt = [0] * len(_WORK)
+    # Counted per list of titles: upkeep's, which two ways share, is dealt as one list.
+    dealt: dict[tuple[str, ...], int] = dict.fromkeys((titles for _, titles in _WORK), 0)
     found = {}
     for change in sorted(changes, key=lambda c: (c.merged_at or c.first_commit_at, c.commit_sha)):
         seed = zlib.crc32(change.commit_sha.encode())
         way = seed % len(_WORK)
         linked, titles = _WORK[way]
-        title = titles[dealt[way] % len(titles)].format(service=change.service.name)
-        dealt[way] += 1
+        title = titles[dealt[titles] % len(titles)].format(service=change.service.name)
+        dealt[titles] += 1
         fields: dict[str, Any] = {
             "labels": [],
             "branch": f"change/{change.commit_sha[:8]}",

@@ -23,7 +23,7 @@ from okrs.nudges import schedule
 from okrs.nudges.links import teams_url
 from okrs.nudges.models import Nudge, NudgeKind
 from okrs.nudges.selectors import active_cycles
-from okrs.nudges.services import person_zone_name, queue_nudges
+from okrs.nudges.services import person_zone_name, queue_nudges, team_names
 from okrs.org.models import Organisation, Person, Role, Team
 from okrs.org.permissions import led_team_ids
 
@@ -191,7 +191,7 @@ def build_digest_message(nudge: Nudge, *, now: dt.datetime) -> AlertMessage | No
     if person.role == Role.ADMIN:
         scope = "the whole organisation"
     else:
-        scope = ", ".join(nudge.team_keys) or "your teams"
+        scope = team_names(nudge.team_keys) or "your teams"
     subject, text, lines = rules.digest_message(
         scope=scope, moved=moved, flagged=flagged, missing=missing
     )

@@ -182,15 +182,20 @@ def build_messages(nudges: Sequence[Nudge], *, now: dt.datetime) -> dict[int, Nu
     return messages
 
 
+def team_names(keys: Sequence[str]) -> str:
+    """Teams as people read them in a digest ("Platform, Checkout"), in the order given; the
+    link, and the nudge, keep their keys."""
+    names = dict(Team.objects.filter(key__in=keys).values_list("key", "name"))
+    return ", ".join(names.get(key, key) for key in keys)
+
+
 def build_alert(nudge: Nudge, *, now: dt.datetime | None = None) -> AlertMessage:
     """A lead's digest: what is still missing this week in the teams they lead."""
     from okrs.nudges.planner import missing_for_digest  # the planner imports this module
 
     now = now or timezone.now()
     missing = missing_for_digest(team_keys=list(nudge.team_keys), now=now)
-    # People read the teams' names; the link (and the nudge) keep their keys.
-    names = dict(Team.objects.filter(key__in=nudge.team_keys).values_list("key", "name"))
-    teams = ", ".join(names.get(key, key) for key in nudge.team_keys)
+    teams = team_names(nudge.team_keys)
     lines = tuple(
         f"{item.owner_name}: {item.title} ({item.ref}) — {item.since}" for item in missing
     )

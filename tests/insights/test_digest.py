@@ -43,7 +43,7 @@ def test_a_lead_hears_about_their_teams_only_and_an_admin_about_everything(
     lena = dms(slack, "U0LENA", DIGEST)
     assert len(lena) == 1
     text = lena[0]
-    assert "Weekly OKR digest for platform: 1 moved, 1 off track" in text
+    assert "Weekly OKR digest for Platform: 1 moved, 1 off track" in text
     assert "deploys-advantage/lead-time: 70 hours → 60 hours" in text
     assert "deploys-advantage/change-failure-rate (Maya Patel)" in text  # off track
     assert "Maya Patel: deploys-advantage/change-failure-rate (never)" in text  # missing

@@ -66,6 +66,15 @@ from typing import NamedTuple
 DAY = 86400.0
 HOUR = 3600.0
 WEEK = 7 * DAY
+
+# The five metrics by the names dora.dev gives them, in its order: pages and readers see these.
+METRIC_NAMES = {
+    "deployment_frequency": "Deployment frequency",
+    "lead_time": "Change lead time",
+    "change_failure_rate": "Change failure rate",
+    "recovery_time": "Failed deployment recovery time",
+    "rework_rate": "Deployment rework rate",
+}
 # "One month" in the DORA tables, for the band boundaries.
 MONTH = 30 * DAY
 REMEDIATION_REACH = 7 * DAY

@@ -60,15 +60,6 @@ def _dates(window: Window, tz_name: str) -> dict[str, str]:
     }
 
 
-METRIC_NAMES = {
-    "deployment_frequency": "Deployment frequency",
-    "lead_time": "Change lead time",
-    "change_failure_rate": "Change failure rate",
-    "recovery_time": "Failed deployment recovery time",
-    "rework_rate": "Deployment rework rate",
-}
-
-
 def duration_text(hours: float | None, *, missing: str = NONE) -> str:
     if hours is None:
         return missing
@@ -120,7 +111,7 @@ METRIC_ROWS = {
 def _row(metrics: Metrics) -> list[dict[str, Any]]:
     """The five metrics as cells: a name, the value, what it counts, and the band."""
     j = metrics_json(metrics)
-    f, lt, cfr, rec, rw = (j[name] for name in METRIC_NAMES)
+    f, lt, cfr, rec, rw = (j[name] for name in dora.METRIC_NAMES)
     measured = {
         "deployment_frequency": f["per_day"],
         "lead_time": lt["median_hours"],
@@ -163,7 +154,7 @@ def _row(metrics: Metrics) -> list[dict[str, Any]]:
     return [
         {
             "key": key,
-            "name": METRIC_NAMES[key],
+            "name": dora.METRIC_NAMES[key],
             "value": value,
             "detail": detail,
             "band": band,
@@ -185,7 +176,7 @@ def overview_page(request: HttpRequest) -> HttpResponse:
         "window_days": round(window.days, 1),
         "timezone": org.timezone,
         "problem": problem,
-        "metric_names": list(METRIC_NAMES.values()),
+        "metric_names": list(dora.METRIC_NAMES.values()),
         "organisation": _row(report.metrics),
         "detail_url": _detail_url(None, _dates(window, org.timezone)),
         "teams": [

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from okrs.metrics.sources.registry import COMMON_PARAMS, REGISTRY, source_problems
+from okrs.numbers import amount
 
 # The fallback for unknown kinds. Queries are shown: a query holds no credentials.
 SHOWN_FIELDS = frozenset(
@@ -57,14 +58,14 @@ def public_source(source: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 _SPAN = re.compile(r"(\d+)\s*([smhdw])")
-_SPAN_WORDS = {"s": "second", "m": "minute", "h": "hour", "d": "day", "w": "week"}
+_SPAN_WORDS = {"s": "second", "m": "minute", "h": "hour", "d": "day", "w": "week"}  # singular
 
 
 def readable_source(source: dict[str, Any] | None) -> list[tuple[str, str]]:
     """What a key result's page shows of its source, field by field, in words: the public
     fields of `public_source`, a DORA metric by its name ("Change lead time", not `lead_time`)
     and a span in words ("30 days", not `30d`). The API keeps the configuration as written."""
-    from okrs.metrics.delivery.views_dora import METRIC_NAMES
+    from okrs.metrics.delivery.dora import METRIC_NAMES
     from okrs.metrics.sources.backends.dora import METRICS
 
     shown = public_source(source) or {}
@@ -78,8 +79,7 @@ def readable_source(source: dict[str, Any] | None) -> list[tuple[str, str]]:
         elif dora and name == "metric":
             text = METRIC_NAMES.get(METRICS.get(text, text), text)
         elif span and name in ("window", "schedule"):
-            count = int(span.group(1))
-            text = f"{count} {_SPAN_WORDS[span.group(2)]}{'' if count == 1 else 's'}"
+            text = amount(int(span.group(1)), _SPAN_WORDS[span.group(2)] + "s")
         rows.append((name, text))
     return rows
 
