@@ -507,13 +507,27 @@ class Deletion:
     unaligned: list[str]
 
 
+def _link_words(link: ContributionLink) -> str:
+    """A contributes-to link as people read it: titles, not keys."""
+    if link.to_key_result is not None:
+        target = f"the key result “{link.to_key_result.title}”"
+    else:
+        assert link.to_objective is not None
+        target = f"the objective “{link.to_objective.title}”"
+    return f"“{link.objective.title}” contributes to {target}"
+
+
 def objective_deletion(objective: Objective) -> Deletion:
     key_results = list(objective.key_results.all())
     incoming = ContributionLink.objects.filter(
         to_objective=objective
     ) | ContributionLink.objects.filter(to_key_result__objective=objective)
-    links = list(objective.contribution_links.all()) + [
-        link for link in incoming.select_related("objective") if link.objective_id != objective.pk
+    links = list(
+        objective.contribution_links.select_related("objective", "to_objective", "to_key_result")
+    ) + [
+        link
+        for link in incoming.select_related("objective", "to_objective", "to_key_result")
+        if link.objective_id != objective.pk
     ]
     aligned = Objective.objects.filter(aligns_to_objective=objective) | Objective.objects.filter(
         aligns_to_key_result__objective=objective
@@ -522,18 +536,20 @@ def objective_deletion(objective: Objective) -> Deletion:
         key_results=[kr.title for kr in key_results],
         checkins=objective.key_results.aggregate(n=Count("checkins"))["n"],
         initiatives=list(objective.initiatives.values_list("title", flat=True)),
-        contributions=[str(link) for link in links],
+        contributions=[_link_words(link) for link in links],
         unaligned=list(aligned.exclude(pk=objective.pk).values_list("title", flat=True)),
     )
 
 
 def key_result_deletion(key_result: KeyResult) -> Deletion:
-    links = ContributionLink.objects.filter(to_key_result=key_result).select_related("objective")
+    links = ContributionLink.objects.filter(to_key_result=key_result).select_related(
+        "objective", "to_key_result"
+    )
     return Deletion(
         key_results=[key_result.title],
         checkins=key_result.checkins.count(),
         initiatives=[],
-        contributions=[str(link) for link in links],
+        contributions=[_link_words(link) for link in links],
         unaligned=list(
             Objective.objects.filter(aligns_to_key_result=key_result).values_list(
                 "title", flat=True

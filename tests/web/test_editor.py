@@ -282,6 +282,21 @@ def test_the_objective_editor_lists_its_key_results_with_edit_links(
     assert "/objectives/deploys-advantage/new-initiative/" in html
 
 
+def test_the_objective_editor_names_the_key_result_an_initiative_moves(
+    world: Any, client: Client
+) -> None:
+    Initiative.objects.create(
+        objective=world.platform_objective,
+        key="canary",
+        title="Roll out canary deployments",
+        key_result=world.lead_time,
+    )
+    signed_in(client, world.platform_lead)
+    html = client.get("/objectives/deploys-advantage/edit/").content.decode()
+    assert f"moves “{world.lead_time.title}”" in html
+    assert "moves lead-time" not in html
+
+
 def test_aligns_to_offers_the_cycles_objectives_and_key_results(world: Any, client: Client) -> None:
     signed_in(client, world.admin)
     html = field_html(client.get("/objectives/deploys-advantage/edit/"), "aligns_to")

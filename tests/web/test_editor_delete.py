@@ -35,6 +35,31 @@ def test_the_confirmation_page_says_what_goes_and_deletes_nothing(
     assert Objective.objects.filter(key="deploys-advantage").exists()
 
 
+def test_the_confirmation_names_contributes_to_links_by_their_titles(
+    world: Any, client: Client
+) -> None:
+    ContributionLink.objects.create(
+        objective=world.platform_objective, to_key_result=world.conversion
+    )
+    ContributionLink.objects.create(
+        objective=world.checkout_objective, to_objective=world.platform_objective
+    )
+    _signed_in(client, world.admin)
+
+    text = client.get("/objectives/deploys-advantage/delete/").content.decode()
+
+    assert (
+        f"the link by which “{world.platform_objective.title}” contributes to the key result "
+        f"“{world.conversion.title}”" in text
+    )
+    assert (
+        f"the link by which “{world.checkout_objective.title}” contributes to the objective "
+        f"“{world.platform_objective.title}”" in text
+    )
+    assert "contributes-to link" not in text and "-&gt;" not in text and " -> " not in text
+    assert "checkout-conversion/conversion" not in text
+
+
 def test_a_lead_deletes_their_objective_with_what_it_holds(world: Any, client: Client) -> None:
     CheckIn.objects.create(key_result=world.lead_time, value=50, author=world.member)
     Initiative.objects.create(objective=world.platform_objective, key="canary", title="Canary")
