@@ -82,3 +82,49 @@ def test_the_owner_sees_the_source_read_only_and_is_refused_a_change(
     world.lead_time.refresh_from_db()
     assert world.lead_time.source is None
     assert not AuditEntry.objects.exists()
+
+
+def test_a_dora_source_s_fields_are_in_words_and_its_values_stay_codes(
+    world: Any, client: Client
+) -> None:
+    world.lead_time.source = {"kind": "dora", "metric": "lead_time", "window": "30d"}
+    world.lead_time.save()
+    client.force_login(world.admin)
+
+    form = client.get(EDIT).content.decode()
+
+    for label in ("Metric", "Service", "Team", "Window", "Statistic"):
+        assert f'">{label}</label>' in form
+    assert '<option value="lead_time" selected>Change lead time (hours)</option>' in form
+    assert '<option value="p90">90th percentile</option>' in form
+    assert '">metric</label>' not in form and '">statistic</label>' not in form
+    assert "deployment_frequency (per day)" not in form
+    assert "for lead_time and recovery_time" not in form
+
+    response = client.post(
+        EDIT,
+        {
+            **_fields(),
+            "source-kind": "dora",
+            "source-p_metric": "change_failure_rate",
+            "source-p_statistic": "p90",
+        },
+    )
+
+    assert response.status_code == 302
+    world.lead_time.refresh_from_db()
+    assert world.lead_time.source == {
+        "kind": "dora",
+        "metric": "change_failure_rate",
+        "statistic": "p90",
+    }
+
+
+def test_a_long_metric_name_from_a_plan_file_stays_selected(world: Any, client: Client) -> None:
+    world.lead_time.source = {"kind": "dora", "metric": "change_lead_time"}
+    world.lead_time.save()
+    client.force_login(world.admin)
+
+    form = client.get(EDIT).content.decode()
+
+    assert '<option value="change_lead_time" selected>' in form

@@ -10,7 +10,7 @@ from typing import Any
 
 from django import forms
 
-from okrs.metrics.sources.registry import REGISTRY, SourceBackend
+from okrs.metrics.sources.registry import REGISTRY, Param, SourceBackend
 from okrs.org.models import KEY_VALIDATOR
 
 
@@ -94,6 +94,26 @@ def _shown_value(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _options_widget(param: Param, shown: str) -> forms.Select:
+    """A list of the parameter's options by name; the value sent is still the code. A stored
+    value the list does not offer (a long name a plan file wrote) stays selected."""
+    named = dict(param.options)
+    if param.required:
+        blank = "Choose one"
+    elif param.default is not None:
+        blank = f"Default: {named.get(str(param.default), param.default)}"
+    else:
+        blank = "None"
+    choices = [("", blank), *param.options]
+    if shown and shown not in named:
+        choices.append((shown, shown))
+    return forms.Select(choices=choices)
+
+
 class SourceForm(forms.Form):
     """A key result's source: the kind, then that kind's declared parameters.
 
@@ -173,7 +193,7 @@ class SourceForm(forms.Form):
             del self.fields["schedule"]
         for param in self.params:
             name = param_field_name(param.name)
-            help_text = param.help + ("" if param.required else " (optional)")
+            help_text = _sentence(param.help) + ("" if param.required else " (optional)")
             if param.secret:
                 stored_ref = bool(self.stored and self.stored.get(param.name))
                 how = (
@@ -183,13 +203,16 @@ class SourceForm(forms.Form):
                 )
                 self.fields[name] = _secret_field(f"{help_text}. Secret: {how}.", required=False)
             else:
+                shown = _shown_value(self.stored.get(param.name)) if self.stored else ""
                 self.fields[name] = forms.CharField(
                     required=False,
                     help_text=help_text,
-                    initial=_shown_value(self.stored.get(param.name)) if self.stored else "",
-                    widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+                    initial=shown,
+                    widget=_options_widget(param, shown)
+                    if param.options and param.type != "list"
+                    else forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
                 )
-            self.fields[name].label = param.name
+            self.fields[name].label = param.title
         if any(param.secret for param in self.params) and self.stored and not read_only:
             self.fields["forget_env"] = forms.BooleanField(
                 required=False,

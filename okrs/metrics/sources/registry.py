@@ -82,6 +82,10 @@ class Param:
     ("30d"), url (http or https, without user or password). `choices` limits text and list
     items. A secret parameter is never written in a source: it comes from a credential or an
     `env:VARIABLE` reference.
+
+    `name` is what plan files write; `label` and `help` are for the web forms, in words.
+    `options` (value, what people read) are the values the editor offers in a list: the stored
+    value stays the code (`lead_time`), the page shows "Change lead time (hours)".
     """
 
     name: str
@@ -91,6 +95,13 @@ class Param:
     default: Any = None
     type: str = "text"
     choices: tuple[str, ...] = ()
+    label: str = ""
+    options: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def title(self) -> str:
+        """The field's name as a form shows it: `label`, or the name in words ("Window")."""
+        return self.label or self.name.replace("_", " ").capitalize()
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,14 @@ METRICS = {
     "deployment_rework_rate": "rework_rate",
 }
 STATISTICS = ("median", "p90")
+# What the editor offers, by name and unit; a plan file may also write the long names above.
+METRIC_OPTIONS = (
+    ("deployment_frequency", "Deployment frequency (deployments per day)"),
+    ("lead_time", "Change lead time (hours)"),
+    ("change_failure_rate", "Change failure rate (%)"),
+    ("recovery_time", "Failed deployment recovery time (hours)"),
+    ("rework_rate", "Deployment rework rate (%)"),
+)
 
 
 def metric_value(metrics: dora.Metrics, metric: str, statistic: str = "median") -> float | None:
@@ -62,25 +70,26 @@ class DoraSource(SourceBackend):
     params = (
         Param(
             "metric",
-            "deployment_frequency (per day), lead_time (hours), change_failure_rate (%), "
-            "recovery_time (hours) or rework_rate (%)",
+            "the DORA metric the key result follows, in the unit shown",
             choices=tuple(METRICS),
+            options=METRIC_OPTIONS,
         ),
         Param("service", "a service key (default: the whole organisation)", required=False),
         Param("team", "a team key, its sub-teams included (instead of a service)", required=False),
         Param(
             "window",
-            "the rolling window measured, ending at the sync",
+            "the rolling window measured, ending at the sync, e.g. 30d",
             required=False,
             default="30d",
             type="duration",
         ),
         Param(
             "statistic",
-            "for lead_time and recovery_time: median or p90",
+            "for change lead time and recovery time: the typical change or the slow ones",
             required=False,
             default="median",
             choices=STATISTICS,
+            options=(("median", "Median"), ("p90", "90th percentile")),
         ),
     )
 

@@ -34,6 +34,7 @@ class GitHubSource(SourceBackend):
         Param(
             "api_url",
             "the API's base URL (GitHub Enterprise: https://HOST/api/v3)",
+            label="API URL",
             required=False,
             default="https://api.github.com",
             type="url",

@@ -19,11 +19,11 @@ class HttpJsonSource(SourceBackend):
     label = "JSON over HTTP (a URL and a JSONPath)"
     url_param = "url"
     params = (
-        Param("url", "the JSON document's URL", type="url"),
-        Param("jsonpath", "where the number is, e.g. $.data.active_customers"),
+        Param("url", "the JSON document's URL", type="url", label="URL"),
+        Param("jsonpath", "where the number is, e.g. $.data.active_customers", label="JSONPath"),
         Param(
             "token",
-            "sent as 'Authorization: Bearer TOKEN', or raw in 'header'",
+            "sent as 'Authorization: Bearer TOKEN', or as it is in the header below",
             required=False,
             secret=True,
         ),

@@ -22,9 +22,13 @@ class JiraSource(SourceBackend):
     url_param = "site"
     params = (
         Param("site", "the Jira site, e.g. https://acme.atlassian.net", type="url"),
-        Param("jql", "a bounded JQL query, e.g. project = OPS AND type = Bug AND created >= -30d"),
+        Param(
+            "jql",
+            "a bounded JQL query, e.g. project = OPS AND type = Bug AND created >= -30d",
+            label="JQL query",
+        ),
         Param("email", "the Atlassian account's email", secret=True),
-        Param("api_token", "an API token of that account", secret=True),
+        Param("api_token", "an API token of that account", secret=True, label="API token"),
     )
 
     def fetch(self, *, now: dt.datetime) -> float:

@@ -33,10 +33,13 @@ class PagerDutySource(SourceBackend):
         Param(
             "service_ids",
             "only these PagerDuty services (ids like PXXXXXX)",
+            label="Service IDs",
             required=False,
             type="list",
         ),
-        Param("team_ids", "only these PagerDuty teams", required=False, type="list"),
+        Param(
+            "team_ids", "only these PagerDuty teams", required=False, type="list", label="Team IDs"
+        ),
         Param(
             "statuses",
             "only incidents in these states",
@@ -48,6 +51,7 @@ class PagerDutySource(SourceBackend):
         Param(
             "api_url",
             "the API's base URL (EU accounts: https://api.eu.pagerduty.com)",
+            label="API URL",
             required=False,
             default="https://api.pagerduty.com",
             type="url",

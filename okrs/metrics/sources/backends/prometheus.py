@@ -30,6 +30,7 @@ class PrometheusSource(SourceBackend):
             required=False,
             default="http://localhost:9090",
             type="url",
+            label="URL",
         ),
         Param(
             "query",

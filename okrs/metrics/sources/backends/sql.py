@@ -43,6 +43,7 @@ class SqlSource(SourceBackend):
             "database_url",
             "postgresql://user:password@host/db or sqlite:///path/to/file.db",
             secret=True,
+            label="Database URL",
         ),
         Param("query", "one SELECT giving one row with one number"),
         Param(
