@@ -303,6 +303,44 @@ def test_the_admin_list_shows_every_failing_and_stopped_key_result(world, client
     assert "Retrying" in page and "HTTP 502" in page
 
 
+def test_the_sync_table_names_key_results_kinds_and_times_in_words(world, client) -> None:
+    with FakeJsonEndpoint({"v": 3}, token="tok") as fake:
+        store_credential("metrics", "http_json", site=fake.url, token="tok")
+        bind(
+            world.lead_time,
+            kind="http_json",
+            url=fake.url + "/metrics.json",
+            jsonpath="$.v",
+            credential="metrics",
+            schedule="15m",
+        )
+        sync_key_result(key_result=fresh(world.lead_time), now=NOW)
+    bind(world.change_failure_rate, kind="dora", metric="change_failure_rate")
+
+    page = signed_in(client, world.admin).get("/settings/sources/").content.decode()
+
+    link = '<a href="/key-results/deploys-advantage/lead-time/">'
+    assert f"{link}{world.lead_time.title}</a>" in page
+    assert ">deploys-advantage/lead-time<" not in page
+    assert "JSON over HTTP (a URL and a JSONPath) · credential metrics · every 15 minutes" in page
+    assert "DORA metric from delivery events" in page and ">dora<" not in page
+    assert "16 Nov 2026 12:00 UTC" in page and "2026-11-16 12:00" not in page
+
+
+def test_adding_a_credential_asks_its_kind_once_by_name(world, client) -> None:
+    signed_in(client, world.admin)
+
+    page = client.get("/settings/sources/?kind=github").content.decode()
+
+    assert page.count('name="kind"') == 2  # the chooser, and the form carrying its choice
+    assert '<input type="hidden" name="kind" value="github"' in page
+    assert '<option value="github" selected>GitHub search count</option>' in page
+    assert ">github<" not in page and "github, http_json" not in page
+    assert '">Site</label>' in page and '">Token</label>' in page
+    assert "must have their API URL there" in page and "'api_url'" not in page
+    assert "A token that can read the repositories searched" in page
+
+
 # --- secrets in the API, the export and the audit log ----------------------------------------
 
 

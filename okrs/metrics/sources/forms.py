@@ -40,20 +40,24 @@ class CredentialForm(forms.Form):
         kind_field = self.fields["kind"]
         assert isinstance(kind_field, forms.ChoiceField)
         kind_field.choices = [(k, REGISTRY[k].label or k) for k in kinds]
-        if not creating:
+        if creating:
+            # Chosen once, above the form (its fields depend on it): carried here, not asked again.
+            kind_field.widget = forms.HiddenInput()
+        else:
             del self.fields["name"]
         self.secret_names: list[str] = []
         backend: type[SourceBackend] | None = REGISTRY.get(kind)
         if backend is not None and backend.url_param:
             # The secrets go to this site only: a source elsewhere cannot use the credential.
-            default = next((p.default for p in backend.params if p.name == backend.url_param), None)
+            url = next(p for p in backend.params if p.name == backend.url_param)
+            default = url.default
             self.fields["site"] = forms.CharField(
                 max_length=500,
                 required=default is None,
-                label="site",
+                label="Site",
                 help_text=(
                     "The only site its secrets are sent to: sources using it must have their "
-                    f"'{backend.url_param}' there (https://host[:port][/path])."
+                    f"{url.title} there (https://host[:port][/path])."
                     + (f" Blank: {default}." if default else "")
                 ),
                 widget=forms.URLInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
@@ -61,11 +65,13 @@ class CredentialForm(forms.Form):
         for param in backend.params if backend else ():
             if not param.secret:
                 continue
-            hint = param.help if creating else f"{param.help} (leave blank to keep the stored one)"
+            hint = _sentence(param.help)
+            if not creating:
+                hint = f"{hint} (leave blank to keep the stored one)"
             self.fields[f"secret_{param.name}"] = _secret_field(
                 hint, required=creating and param.required
             )
-            self.fields[f"secret_{param.name}"].label = param.name
+            self.fields[f"secret_{param.name}"].label = param.title
             self.secret_names.append(param.name)
 
     def site(self) -> str:

@@ -21,7 +21,8 @@ from django.views.decorators.http import require_POST
 from okrs.goals.models import KeyResult
 from okrs.metrics.sources.forms import CredentialForm
 from okrs.metrics.sources.models import Credential
-from okrs.metrics.sources.public import public_source
+from okrs.metrics.sources.public import public_source, readable_source
+from okrs.metrics.sources.registry import REGISTRY
 from okrs.metrics.sources.services import (
     CredentialInvalid,
     delete_credential,
@@ -39,6 +40,30 @@ CHANNEL = "web"
 
 
 REFUSAL = "Only admins manage metric sources and their credentials."
+
+
+def kind_name(kind: str) -> str:
+    """A kind of source as people know it ("DORA metric from delivery events", not `dora`)."""
+    backend = REGISTRY.get(kind)
+    return (backend.label if backend else "") or kind
+
+
+def _secret_names(credential: Credential) -> list[str]:
+    """The secrets a credential holds, by their names in the form ("API token", not `api_token`)."""
+    backend = REGISTRY.get(credential.kind)
+    titles = {p.name: p.title for p in backend.params} if backend else {}
+    return sorted(titles.get(name, name) for name in credential.secrets())
+
+
+def _source_words(source: dict[str, Any]) -> str:
+    """A source in one line of words: its kind, its credential, how often it syncs."""
+    shown = dict(readable_source(source))
+    words = [kind_name(str(source.get("kind") or ""))]
+    if shown.get("credential"):
+        words.append(f"credential {shown['credential']}")
+    if shown.get("schedule"):
+        words.append(f"every {shown['schedule']}")
+    return " · ".join(words)
 
 
 def _status_rows() -> list[dict[str, Any]]:
@@ -60,6 +85,7 @@ def _status_rows() -> list[dict[str, Any]]:
                 "kr": kr,
                 "state": state,
                 "source": public_source(kr.source),
+                "source_words": _source_words(kr.source),
                 "flagged": flagged,
                 "failing": failing,
                 "pending": not current,
@@ -84,8 +110,10 @@ def _page(request: HttpRequest, form: CredentialForm, kind: str, status: int = 2
         "nav": "settings",
         "form": form,
         "kind": kind,
-        "kinds": kinds_with_secrets(),
-        "credentials": [(c, sorted(c.secrets()), usage.get(c.name, 0)) for c in credentials],
+        "kinds": [(k, kind_name(k)) for k in kinds_with_secrets()],
+        "credentials": [
+            (c, kind_name(c.kind), _secret_names(c), usage.get(c.name, 0)) for c in credentials
+        ],
         "rows": _status_rows(),
     }
     return render(request, "sources/settings.html", context, status=status)
@@ -162,7 +190,8 @@ def credential_edit(request: HttpRequest, name: str) -> HttpResponse:
         "form": form,
         "credential": credential,
         "kind": kind,
-        "set": sorted(credential.secrets()),
+        "kind_name": kind_name(credential.kind),
+        "set": _secret_names(credential),
         "used_by": key_results_using(credential.name),
     }
     return render(request, "sources/credential.html", context, status=status)
