@@ -10,10 +10,34 @@ from django import forms
 from okrs.channels.base import channel_choices
 from okrs.web.shell import Form
 
+# The areas of the IANA database's Area/Location names. Its other names (US/Eastern, CST6CDT,
+# Etc/GMT+0, Zulu, localtime, Factory...) are old aliases or internals nobody picks a city from.
+_AREAS = frozenset(
+    {
+        "Africa",
+        "America",
+        "Antarctica",
+        "Arctic",
+        "Asia",
+        "Atlantic",
+        "Australia",
+        "Europe",
+        "Indian",
+        "Pacific",
+    }
+)
 
-def timezone_choices(default_label: str) -> list[tuple[str, str]]:
-    """Every IANA zone this server knows, after a blank meaning the organisation's zone."""
-    zones = sorted(zoneinfo.available_timezones())
+
+def timezone_choices(default_label: str, keep: str = "") -> list[tuple[str, str]]:
+    """The Area/Location zones this server knows and UTC, after a blank meaning the
+    organisation's zone. `keep` (a person's stored zone, perhaps an old alias from a plan file)
+    stays offered, so saving the page does not change it."""
+    zones = sorted(
+        zone for zone in zoneinfo.available_timezones() if zone.split("/", 1)[0] in _AREAS
+    )
+    zones.append("UTC")
+    if keep and keep not in zones:
+        zones.append(keep)
     return [("", default_label), *((zone, zone.replace("_", " ")) for zone in zones)]
 
 
@@ -33,7 +57,8 @@ class PersonSettingsForm(Form):
     def __init__(self, *args: Any, default_timezone: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         label = f"Organisation default ({default_timezone})"
-        self.fields["timezone"].widget.choices = timezone_choices(label)
+        chosen = self.data.get("timezone") if self.is_bound else self.initial.get("timezone")
+        self.fields["timezone"].widget.choices = timezone_choices(label, keep=chosen or "")
 
 
 class ApiTokenForm(Form):

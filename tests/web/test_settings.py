@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 from typing import Any
@@ -74,6 +75,35 @@ def test_the_organisation_timezone_is_the_blank_choice(world: Any, client: Clien
     assert world.member.timezone == ""
 
 
+def test_the_timezone_list_offers_places_and_utc_not_aliases(world: Any, client: Client) -> None:
+    client.force_login(world.member)
+
+    timezone = field_html(client.get("/settings/"), "timezone")
+
+    for alias in ("localtime", "Factory", "CST6CDT", "W-SU", "GMT+0", "GMT-0", "Zulu", "UCT"):
+        assert f'value="{alias}"' not in timezone
+    assert 'value="Universal"' not in timezone and 'value="US/Eastern"' not in timezone
+    assert 'value="Etc/GMT+5"' not in timezone
+    assert '<option value="UTC">UTC</option>' in timezone
+    assert '<option value="Europe/London">Europe/London</option>' in timezone
+    assert '<option value="America/Argentina/Buenos_Aires">' in timezone
+
+
+def test_a_stored_legacy_timezone_stays_selected_and_saved(world: Any, client: Client) -> None:
+    world.member.timezone = "US/Eastern"
+    world.member.save()
+    client.force_login(world.member)
+
+    timezone = field_html(client.get("/settings/"), "timezone")
+    assert '<option value="US/Eastern" selected>' in timezone
+
+    assert (
+        client.post("/settings/", {"timezone": "US/Eastern", "channel": "slack"}).status_code == 302
+    )
+    world.member.refresh_from_db()
+    assert (world.member.timezone, world.member.channel) == ("US/Eastern", "slack")
+
+
 def test_an_unknown_timezone_is_refused_with_apply_s_message(world: Any, client: Client) -> None:
     client.force_login(world.member)
     response = client.post("/settings/", {"timezone": "Mars/Olympus_Mons", "channel": "teams"})
@@ -144,6 +174,20 @@ def field_free_row(page: str, name: str) -> str:
     """The table row of the token called `name`."""
     start = page.index(f'<td data-label="Name">{name}</td>')
     return page[start : page.index("</tr>", start)]
+
+
+def test_token_dates_read_like_the_rest_of_the_app(world: Any, client: Client) -> None:
+    client.force_login(world.member)
+    client.post("/settings/tokens/", {"name": "CI pipeline"})
+    ApiToken.objects.filter(name="CI pipeline").update(
+        created_at=dt.datetime(2026, 12, 4, 20, 43, tzinfo=dt.UTC),
+        last_used_at=dt.datetime(2026, 12, 5, 9, 7, tzinfo=dt.UTC),
+    )
+
+    row = field_free_row(page_text(client.get("/settings/")), "CI pipeline")
+
+    assert "4 Dec 2026 20:43 UTC" in row and "5 Dec 2026 09:07 UTC" in row
+    assert "2026-12-04" not in row
 
 
 def test_revoking_a_token_makes_it_401(world: Any, client: Client) -> None:
