@@ -423,8 +423,8 @@ def unlinked_initiative_finding(
         ref,
         None,
         f"no merged pull request has linked to this initiative in the {waited} days since "
-        f"{since.isoformat()}{listed}",
-        f"list the labels, branch prefixes or Jira issues its work uses (its work field), or add a "
-        f"line 'Initiative: {objective_key}/{initiative_key}' to its pull requests; if nobody "
-        "works on it, say so: drop it or plan the work",
+        f"{since:%-d %b %Y}{listed}",
+        "list in its work the labels, branch prefixes or Jira issues its pull requests use, or "
+        f"add a line 'Initiative: {objective_key}/{initiative_key}' to its pull requests; if "
+        "nobody works on it, say so: drop it or plan the work",
     )

@@ -62,8 +62,8 @@ def test_text_ends_with_the_coach_on_initiatives_nothing_links_to(delivered, cap
     assert lines[-2:] == [
         "",
         "OKR013 warning deploys-advantage/runbooks: no merged pull request has linked to this "
-        "initiative in the 50 days since 2026-10-01 (it lists no work); list the labels, branch "
-        "prefixes or Jira issues its work uses (its work field), or add a line 'Initiative: "
+        "initiative in the 50 days since 1 Oct 2026 (it lists no work); list in its work the "
+        "labels, branch prefixes or Jira issues its pull requests use, or add a line 'Initiative: "
         "deploys-advantage/runbooks' to its pull requests; if nobody works on it, say so: drop "
         "it or plan the work",
     ]
