@@ -79,8 +79,11 @@ def test_initiative_page_shows_whether_the_metric_moved(reviewed) -> None:
     assert page.status_code == 200
     text = page.content.decode()
     assert "Did it move the metric?" in text
-    assert "The metric moved the right way after completion" in text
-    assert "+1 hour/week to \u221210 hours/week" in text
+    assert (
+        "✓ Moved the right way.</strong> Slope changed from +1 hour/week to \u221210 hours/week"
+        in text
+    )
+    assert text.count("right way") == 1  # said once, not by the label and again by a sentence
 
 
 def test_initiative_page_says_too_few_points_to_tell(reviewed) -> None:
@@ -95,6 +98,8 @@ def test_initiative_page_says_too_few_points_to_tell(reviewed) -> None:
     )
     assert "Too few points to tell" in text
     assert "2 check-ins in the 6 weeks before completion and 3 check-ins after" in text
+    assert text.count("Too few points to tell") == 1 and text.count("3 needed") == 1
+    assert "needs at least 3 check-ins" not in text
 
 
 def test_initiative_not_done_has_nothing_to_compare(reviewed) -> None:
