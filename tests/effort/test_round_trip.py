@@ -11,6 +11,8 @@ Four person-weeks in all.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import time_machine
 from django.test import Client
@@ -145,6 +147,22 @@ def test_the_objective_page_shows_effort_beside_the_key_results_movement(deliver
     assert '<th scope="row">↳ Initiative: Quarantine flaky tests</th>' in section
     for login in ("ana", "ben", "cleo"):
         assert f">{login}<" not in section
+
+
+def test_the_objective_page_lists_each_initiative_under_the_key_result_it_serves(delivered, client):
+    with time_machine.travel(AFTER_THE_CYCLE, tick=False):
+        client.force_login(Person.objects.get(email="maya@acme.test"))
+        page = client.get("/objectives/deploys-advantage/").content.decode()
+
+    section = page[page.index('id="effort-title"') : page.index('id="initiatives-title"')]
+    rows = re.findall(r'<th scope="row">([^<]*)</th>', section)
+    assert rows == [
+        "Reduce deployment lead time from 96 hours to 6 hours",
+        "↳ Initiative: Roll out canary deployments",
+        "Keep the change failure rate below 5%",
+        "↳ Initiative: Quarantine flaky tests",
+        "Initiative for the objective as a whole: Write the runbooks",
+    ]
 
 
 def test_the_team_page_shows_the_teams_effort_and_what_it_moved(delivered, client):

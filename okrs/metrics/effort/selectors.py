@@ -371,6 +371,20 @@ class ObjectiveEffort:
     initiatives: list[EffortLine]
     weeks: int
 
+    @property
+    def rows(self) -> list[EffortLine]:
+        """The table's rows: each key result followed by the initiatives meant to move it, then
+        the initiatives tied to no key result (their parent is the objective itself)."""
+        under: dict[str | None, list[EffortLine]] = {}
+        for initiative in self.initiatives:
+            under.setdefault(initiative.parent, []).append(initiative)
+        rows: list[EffortLine] = []
+        for kr in self.key_results:
+            rows += [kr, *under.pop(kr.ref, [])]
+        for rest in under.values():
+            rows += rest
+        return rows
+
 
 def objective_effort(objective: Objective, *, as_of: dt.datetime) -> ObjectiveEffort | None:
     report = effort_report(objective.cycle, as_of=as_of)
