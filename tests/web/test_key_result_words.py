@@ -103,3 +103,23 @@ def test_the_demos_churn_key_result_reads_as_words(demo_loaded, db) -> None:
         assert "· Decrease" not in text and "· Increase" not in text
         assert_each_badge_once(where_it_stands(client, url))
         assert_each_badge_once(where_it_stands(client, LEAD_TIME))
+
+
+def history_section(client: Client, url: str) -> str:
+    return page_text(client, url).split("Check-ins When Value", 1)[1].split("Initiatives", 1)[0]
+
+
+def test_the_demos_automatic_key_result_lists_each_reading_once_in_words(demo_loaded, db) -> None:
+    with time_machine.travel(TODAY, tick=False):
+        client = Client()
+        client.force_login(Person.objects.get(email="maya@acme.test"))
+        history = history_section(client, LEAD_TIME)
+    # The owner's check-in and the sync at the same minute are one row.
+    assert history.count("26 Nov 2026 15:13") == 1, history
+    assert (
+        "26 Nov 2026 15:13 42 hours ✓ On track Canary on 14 services. Change advisory board now "
+        "skips canaried changes. Maya Patel, value synced command line"
+    ) in history
+    words = history.split()
+    for code in ("none", "system", "sync", "cli"):
+        assert code not in words, history

@@ -16,10 +16,11 @@ class Source(models.TextChoices):
     """Where a check-in came from, besides the channels of the registry (email, Slack, Teams),
     which are sources too under their own names: see `source_choices`."""
 
-    WEB = "web"
-    API = "api"
-    CLI = "cli"
-    SYNC = "sync"  # a metric source's value, not a person's word
+    # The labels are how a key result's check-ins name where each came from.
+    WEB = "web", "web"
+    API = "api", "API"
+    CLI = "cli", "command line"
+    SYNC = "sync", "synced"  # a metric source's value, not a person's word
 
 
 def source_choices() -> list[tuple[str, str]]:

@@ -21,6 +21,7 @@ from okrs.coach.work import unlinked_initiatives
 from okrs.goals import scoring
 from okrs.goals.checkins.forms import CheckInForm, form_for
 from okrs.goals.checkins.models import CheckIn
+from okrs.goals.checkins.present import history_rows
 from okrs.goals.checkins.services import CheckInsRefused, record_checkins
 from okrs.goals.evaluation import KeyResultState, evaluate_cycle, evaluate_key_result
 from okrs.goals.models import Cycle, Initiative, KeyResult, Objective
@@ -201,6 +202,7 @@ def _key_result_context(
         "state": state,
         "r": state.result,
         "history": history,
+        "history_rows": history_rows(history, automatic=key_result.source is not None),
         "chart": _chart_data(key_result, state, history, org),
         "source": public_source(key_result.source),
         "sync": sync_state(key_result, running=_cycle_is_active(cycle, org, now)),
