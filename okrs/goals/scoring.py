@@ -90,6 +90,8 @@ class KeyResultScore:
     stale: bool
     forecast: float | None
     forecast_score: float | None
+    # The owner's confidence is recent enough to set the status (it may equal the pace or not).
+    owner_vouches: bool = False
 
 
 def infer_kind(
@@ -355,6 +357,7 @@ def score_at(
         stale=stale,
         forecast=forecast[0],
         forecast_score=forecast[1],
+        owner_vouches=owner_vouches,
     )
 
 

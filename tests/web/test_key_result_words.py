@@ -89,6 +89,25 @@ def test_an_old_confidence_is_shown_as_not_counting(world: World) -> None:
     assert_each_badge_once(section)
 
 
+@pytest.mark.usefixtures("frozen_now")
+def test_an_old_confidence_that_equals_the_pace_still_says_it_no_longer_counts(
+    world: World,
+) -> None:
+    # 40 hours: on track by its pace, and its owner said on track, but 20 days ago.
+    section = where_it_stands(lead_time_checked_in(world, 40, days_ago=20), LEAD_TIME)
+    assert "Status ✓ On track by its pace" in section
+    assert "agree" not in section
+    assert "Confidence ✓ On track (over 10 days old: it no longer counts)" in section
+    assert "Freshness Stale : no check-in in 10 days" in section
+
+
+@pytest.mark.usefixtures("frozen_now")
+def test_freshness_reads_in_words(world: World) -> None:
+    section = where_it_stands(lead_time_checked_in(world, 40, days_ago=1), LEAD_TIME)
+    assert "Freshness Up to date" in section
+    assert "Fresh yes" not in section
+
+
 TODAY = dt.datetime(2026, 12, 3, 12, 0, tzinfo=dt.UTC)
 demo_loaded = demo_loaded_once(TODAY)
 
@@ -113,6 +132,7 @@ def test_the_demos_automatic_key_result_lists_each_reading_once_in_words(demo_lo
     with time_machine.travel(TODAY, tick=False):
         client = Client()
         client.force_login(Person.objects.get(email="maya@acme.test"))
+        text = page_text(client, LEAD_TIME)
         history = history_section(client, LEAD_TIME)
     # The owner's check-in and the sync at the same minute are one row.
     assert history.count("26 Nov 2026 15:13") == 1, history
@@ -123,3 +143,14 @@ def test_the_demos_automatic_key_result_lists_each_reading_once_in_words(demo_lo
     words = history.split()
     for code in ("none", "system", "sync", "cli"):
         assert code not in words, history
+    # The service by its name, not its key.
+    assert "service Checkout service" in text and "service checkout" not in text
+
+
+def test_the_demos_key_result_without_check_ins_says_it_is_stale_in_words(demo_loaded, db) -> None:
+    with time_machine.travel(TODAY, tick=False):
+        client = Client()
+        client.force_login(Person.objects.get(email="maya@acme.test"))
+        section = where_it_stands(client, "/key-results/same-day-numbers/churn-early-warning/")
+    assert "Freshness Stale : no check-in yet" in section  # the word is flagged
+    assert "Confidence not given" in section

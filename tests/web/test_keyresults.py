@@ -146,7 +146,7 @@ def test_key_result_page_shows_every_number_and_the_history(client: Client, worl
     assert state.result.forecast is not None
     # The status comes from the pace (no recent confidence), said once beside its badge.
     assert "by its pace" in page and "Pace" not in page
-    assert "Confidence none given" in page and "Forecast at cycle end" in page
+    assert "Confidence not given" in page and "Forecast at cycle end" in page
     # Newest first, each with its note, author and source.
     assert page.index("first teams on canary") < page.index("canary in staging")
     assert "Maya Patel web" in page

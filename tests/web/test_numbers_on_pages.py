@@ -99,7 +99,7 @@ def test_a_key_result_never_checked_in_says_so_and_what_its_forecast_waits_for(
     # Seven weeks into the cycle, nobody has checked in on the lead time: stale, but not "in
     # 10 days" beside "no check-ins yet".
     shown = text(signed_in(world.member).get(LEAD_TIME).content)
-    assert "stale no check-in yet" in shown
+    assert "Freshness Stale : no check-in yet" in shown  # "Stale" flagged
     assert "no check-in in" not in shown
     assert "needs 3 check-ins in the cycle" in shown
     # Once it updates itself, its forecast is drawn through synced values only: a person's

@@ -63,10 +63,13 @@ _SPAN_WORDS = {"s": "second", "m": "minute", "h": "hour", "d": "day", "w": "week
 
 def readable_source(source: dict[str, Any] | None) -> list[tuple[str, str]]:
     """What a key result's page shows of its source, field by field, in words: the public
-    fields of `public_source`, a DORA metric by its name ("Change lead time", not `lead_time`)
-    and a span in words ("30 days", not `30d`). The API keeps the configuration as written."""
+    fields of `public_source`, a DORA metric by its name ("Change lead time", not `lead_time`),
+    its service and team by their names ("Checkout service", not `checkout`) and a span in
+    words ("30 days", not `30d`). The API keeps the configuration as written."""
     from okrs.metrics.delivery.dora import METRIC_NAMES
+    from okrs.metrics.delivery.models import Service
     from okrs.metrics.sources.backends.dora import METRICS
+    from okrs.org.models import Team
 
     shown = public_source(source) or {}
     dora = shown.get("kind") == "dora"
@@ -78,6 +81,12 @@ def readable_source(source: dict[str, Any] | None) -> list[tuple[str, str]]:
             text = "DORA metric, from delivery events"
         elif dora and name == "metric":
             text = METRIC_NAMES.get(METRICS.get(text, text), text)
+        elif dora and name == "service":
+            found = Service.objects.filter(key=text).values_list("name", flat=True).first()
+            text = f"{found or text} service"
+        elif dora and name == "team":
+            found = Team.objects.filter(key=text).values_list("name", flat=True).first()
+            text = f"{found or text} team"
         elif span and name in ("window", "schedule"):
             text = amount(int(span.group(1)), _SPAN_WORDS[span.group(2)] + "s")
         rows.append((name, text))
