@@ -559,3 +559,17 @@ def test_a_value_beyond_what_scoring_can_hold_is_refused(world, client) -> None:
     assert response.status_code == 400
     assert CheckIn.objects.count() == 0
     assert client.get("/key-results/deploys-advantage/lead-time/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/key-results/deploys-advantage/lead-time/", "/key-results/checkout-conversion/conversion/"],
+    ids=["one-they-own", "one-they-do-not-own"],
+)
+def test_a_key_result_page_marks_the_dashboard_current_whoever_owns_it(world, url: str) -> None:
+    # As its crumbs say: a key result sits under the dashboard, also for its owner.
+    client = Client()
+    client.force_login(world.member)
+    html = client.get(url).content.decode()
+    current = re.findall(r'<a href="([^"]*)" aria-current="page">([^<]*)</a>', html)
+    assert current == [("/", "Dashboard")]

@@ -196,7 +196,7 @@ def _key_result_context(
     else:
         form = outcome.form
     return {
-        "nav": "checkins" if key_result.owner_id == person.pk else "dashboard",
+        "nav": "dashboard",  # as its crumbs say, whoever owns it
         "kr": key_result,
         "objective": key_result.objective,
         "state": state,
