@@ -75,7 +75,9 @@ def test_update_all_in_two_requests(world: World, flow: Flow) -> None:
     assert flow.recorded() == said
     page = text(person.response)
     assert f"Saved {len(flow.all)} check-ins" in page
-    assert "Nothing else is due this week." in page
+    # Said once: not followed by a second "nothing is due".
+    assert page.count("Nothing else is due this week. Thank you!") == 1
+    assert "Nothing is due" not in page and "That was everything" not in page
 
 
 def test_no_change_for_all_in_two_requests(world: World, flow: Flow) -> None:

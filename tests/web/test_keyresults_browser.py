@@ -122,7 +122,9 @@ def test_complete_my_check_ins_in_one_submit(
     assert saved.inner_text() == "Saved 2 check-ins"
     summary = page.locator("section.saved").inner_text()
     assert "50 hours — now ✓ On track" in summary and "4%" in summary
-    assert page.get_by_text("Nothing is due").is_visible()
+    # Said once, in the saved summary: no "Nothing is due" card after it.
+    assert page.get_by_text("Nothing else is due this week. Thank you!").is_visible()
+    assert page.get_by_text("Nothing is due").count() == 0
     assert "Done this week" in page.inner_text("main")
     rows = {c.key_result_id: c for c in CheckIn.objects.all()}
     assert rows[world.lead_time.pk].value == 50
