@@ -359,3 +359,39 @@ def test_my_check_ins_with_30_key_results_fits_and_no_change_for_all_records_the
     assert status == 200
     assert page.locator("#saved-title").inner_text() == "Saved 30 check-ins"
     assert len(flow.recorded()) == 30
+
+
+LEGEND_AND_BORDER = """(legend) => {
+  const fieldset = legend.parentElement;
+  const box = fieldset.getBoundingClientRect();
+  const style = getComputedStyle(fieldset);
+  const own = legend.getBoundingClientRect();
+  const lines = Math.round(own.height / parseFloat(getComputedStyle(legend).lineHeight));
+  return {
+    lines,
+    legendTop: own.top,
+    // Where the fieldset's content starts: below its top border and padding.
+    contentTop: box.top + parseFloat(style.borderTopWidth) + parseFloat(style.paddingTop),
+  };
+}"""
+
+
+def test_a_check_in_rows_long_title_sits_below_its_border_at_360_px(
+    world: World, live_server: Any, signed_in_page: Any
+) -> None:
+    """A key result's title wrapping to two lines in /checkins/ is not crossed by the row's top
+    border: it sits inside the box, above the row's facts."""
+    flow = make_flow(world, 3)
+    long_one = flow.all[-1]
+    long_one.title = "Cut the time from a merged change to production for every checkout service"
+    long_one.save(update_fields=["title"])
+    page = signed_in_page(world.member)
+    page.set_viewport_size({"width": WIDTH, "height": 740})
+    page.goto(live_server.url + "/checkins/")
+    legend = page.locator(f"#row-{long_one.pk} legend")
+    found = legend.evaluate(LEGEND_AND_BORDER)
+    assert found["lines"] >= 2, found  # the case at hand: it wraps
+    assert found["legendTop"] >= found["contentTop"] - 0.5, found
+    facts = page.locator(f"#row-{long_one.pk} .row-facts").bounding_box()
+    assert facts is not None
+    assert facts["y"] >= legend.bounding_box()["y"] + legend.bounding_box()["height"] - 0.5
