@@ -129,6 +129,34 @@ def amount(value: float | None, unit: str = "", *, none: str = NONE, grouping: b
     return with_unit(text, unit)
 
 
+# A milestone key result's value is 0 or 1: done or not, never a number to read.
+MILESTONE = "milestone"
+NOT_DONE = "not done"
+DONE = "done"
+
+
+def kind_amount(
+    value: float | None, unit: str = "", kind: str = "", *, none: str = NONE, grouping: bool = True
+) -> str:
+    """A key result's value as people read it for its kind: a milestone's "done" (at 1 or
+    more) or "not done", any other kind's value as `amount` writes it."""
+    if kind == MILESTONE:
+        if value is None or not math.isfinite(value):
+            return none
+        return DONE if value >= 1 else NOT_DONE
+    return amount(value, unit, none=none, grouping=grouping)
+
+
+def now_and_target(
+    current: float | None, target: float | None, unit: str = "", kind: str = ""
+) -> str:
+    """Where a key result stands in a line: "now 40.7 hours, target 6 hours"; a milestone's
+    "done" or "not done" alone (its target, 1, is "done")."""
+    if kind == MILESTONE:
+        return kind_amount(current, unit, kind)
+    return f"now {amount(current, unit)}, target {amount(target, unit)}"
+
+
 def _number_text(value: float, unit: str, *, grouping: bool) -> str:
     if abs(value) > LONGEST_INTEGER:
         return f"{value:.3g}"

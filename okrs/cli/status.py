@@ -72,14 +72,21 @@ def render_text(state: CycleState) -> str:
                 r.forecast, k.unit, baseline=k.baseline, target=k.target, grouping=False
             )
             forecast = f", forecast {forecast}" if r.forecast is not None else ""
-            # The value just before the span carries the unit: "2297 teams (from 1800 to 2400)".
-            span = numbers.from_to(
-                k.baseline, k.target, k.unit, grouping=False, after_value=r.current is not None
-            )
+            if k.kind == numbers.MILESTONE:
+                # Done or not: no span to travel, no forecast along a line.
+                reading, forecast = (
+                    f"milestone, {numbers.kind_amount(r.current, k.unit, k.kind)}",
+                    "",
+                )
+            else:
+                # The value just before the span carries the unit: "2297 teams (from 1800 to 2400)".
+                span = numbers.from_to(
+                    k.baseline, k.target, k.unit, grouping=False, after_value=r.current is not None
+                )
+                reading = f"{number(r.current, k.unit)} ({span})"
             lines.append(
                 f"  - {k.title}\n"
-                f"      {k.ref}: {number(r.current, k.unit)} "
-                f"({span}), "
+                f"      {k.ref}: {reading}, "
                 f"score {percent(r.score)}, expected {percent(r.expected)}{forecast}; "
                 f"{', '.join(flags)}; owner {k.owner.email}"
             )

@@ -34,7 +34,7 @@ from datetime import datetime, timedelta
 from typing import Final, Literal
 
 from okrs.goals.scoring import median, theil_sen
-from okrs.numbers import change_amount, with_unit
+from okrs.numbers import MILESTONE, change_amount, with_unit
 
 Verdict = Literal["right_way", "wrong_way", "no_clear_change", "too_few_points", "no_direction"]
 
@@ -162,6 +162,10 @@ def initiative_impact(
             noise, verdict, summary, detail,
         )  # fmt: skip
 
+    if kind == MILESTONE:
+        # Its values are 0 and 1: a slope or a level of them says nothing.
+        words = "a milestone is done or not: it has no trend to compare"
+        return answer("no_direction", f"{_upper(words)}.", _upper(words))
     if len(before) < MIN_POINTS or len(after) < MIN_POINTS:
         counts = (
             f"{_count(len(before))} in the {weeks} weeks before completion and "

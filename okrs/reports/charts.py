@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from django.utils.html import escape
 
-from okrs.numbers import amount, rounded_amount
+from okrs.numbers import MILESTONE, amount, kind_amount, rounded_amount
 from okrs.numbers import percent as percent_text
 
 
@@ -77,12 +77,18 @@ def trend_chart(
     def y(v: float) -> float:
         return fy * v + oy
 
-    described = (
-        f"{title}: {len(points)} check-ins"
-        + (f", from {amount(points[0][1], unit)} to {amount(points[-1][1], unit)}"
-           if points else "")
-        + (f"; target {amount(target, unit)}" if target is not None else "")
-    )  # fmt: skip
+    milestone = kind == MILESTONE  # done or not: its 0 and 1 are written as words
+    if milestone:
+        described = f"{title}: {len(points)} check-ins" + (
+            f", {kind_amount(points[-1][1], unit, kind)}" if points else ""
+        )
+    else:
+        described = (
+            f"{title}: {len(points)} check-ins"
+            + (f", from {amount(points[0][1], unit)} to {amount(points[-1][1], unit)}"
+               if points else "")
+            + (f"; target {amount(target, unit)}" if target is not None else "")
+        )  # fmt: skip
     parts = [
         f'<svg class="chart trend" viewBox="0 0 {width} {height}" width="{width}" '
         f'height="{height}" role="img" aria-label="{escape(described)}">',
@@ -92,9 +98,10 @@ def trend_chart(
     ]
     # Axis labels: the value range and the cycle's first and last day.
     for value in (lo + pad, hi - pad) if hi - pad != lo + pad else (lo + pad,):
+        shown = kind_amount(round(value), unit, kind) if milestone else rounded_amount(value)
         parts.append(
             f'<text class="axis" x="{left - 4}" y="{_num(y(value) + 4)}" text-anchor="end">'
-            f"{escape(rounded_amount(value))}</text>"
+            f"{escape(shown)}</text>"
         )
     parts.append(
         f'<text class="axis" x="{left}" y="{height - 8}">{escape(start_label)}</text>'
@@ -107,12 +114,16 @@ def trend_chart(
                 f'<line class="expected" x1="{_num(x(t0))}" y1="{_num(y(baseline))}" '
                 f'x2="{_num(x(t1))}" y2="{_num(y(target))}"/>'
             )
-        parts.append(
-            f'<line class="target" x1="{left}" y1="{_num(y(target))}" x2="{width - right}" '
-            f'y2="{_num(y(target))}"/>'
-            f'<text class="axis target-label" x="{width - right - 2}" '
+        label = (
+            ""
+            if milestone  # its axis says "done" already
+            else f'<text class="axis target-label" x="{width - right - 2}" '
             f'y="{_num(y(target) - 4)}" text-anchor="end">target '
             f"{escape(amount(target, unit))}</text>"
+        )
+        parts.append(
+            f'<line class="target" x1="{left}" y1="{_num(y(target))}" x2="{width - right}" '
+            f'y2="{_num(y(target))}"/>' + label
         )
     for at in completions:
         cx = _num(x(_parse(at).timestamp()))

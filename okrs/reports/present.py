@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from okrs.insights.impact import VERDICT_LABEL
-from okrs.numbers import NO_BASELINE, NONE, amount, bare_amount, significant
+from okrs.numbers import MILESTONE, NO_BASELINE, NONE, amount, bare_amount, kind_amount, significant
 from okrs.numbers import percent as whole_percent_text
 from okrs.reports.review import (
     BusinessReview,
@@ -186,12 +186,19 @@ def from_to(key_result: KeyResultReview) -> str:
     """Baseline -> final (target) with a worded unit written once, on the final value:
     "96 → 30 hours (target 6)", "9% → 10.1% (target 12%)" (docs/numbers.md)."""
     unit = key_result.unit
+    if key_result.kind == MILESTONE:
+        # Done or not: a milestone has no number to go from or to.
+        return "milestone, " + (
+            NO_CHECK_INS
+            if key_result.final is None
+            else kind_amount(key_result.final, unit, MILESTONE)
+        )
     if key_result.final is None:
         # Nothing to carry the unit: the target does.
         final, target = NO_CHECK_INS, value(key_result.target, unit)
     else:
         final, target = value(key_result.final, unit), bare_amount(key_result.target, unit)
-    if key_result.kind in ("stay_above", "stay_below", "milestone"):
+    if key_result.kind in ("stay_above", "stay_below"):
         return f"{final} ({KIND_TEXT[key_result.kind]} {target})"
     start = NO_BASELINE if key_result.baseline is None else bare_amount(key_result.baseline, unit)
     return f"{start} → {final} (target {target})"

@@ -133,6 +133,9 @@ def test_a_wider_window_takes_in_more_points() -> None:
 def test_a_milestone_has_no_direction() -> None:
     result = impact("milestone", weekly([0.0, 0.0, 0.0], [0.0, 1.0, 1.0]))
     assert result.verdict == "no_direction"
+    # Done or not: a slope of 0s and 1s says nothing, so none is given.
+    assert result.detail == "A milestone is done or not: it has no trend to compare"
+    assert result.slope_before is None and result.slope_after is None
 
 
 def test_a_change_smaller_than_the_material_share_is_no_clear_change() -> None:

@@ -37,6 +37,23 @@ def forecast(value: float | None, key_result: Measured) -> str:
     )
 
 
+class Kinded(Measured, Protocol):
+    kind: str
+
+
+@register.filter
+def reading(value: float | None, key_result: Kinded) -> str:
+    """A value of this key result as people read it: a milestone's "done" or "not done",
+    any other value with its unit (6 hours)."""
+    return numbers.kind_amount(value, key_result.unit, key_result.kind)
+
+
+@register.filter
+def now_and_target(current: float | None, key_result: Kinded) -> str:
+    """ "now 6 hours, target 1 hour"; for a milestone "done" or "not done"."""
+    return numbers.now_and_target(current, key_result.target, key_result.unit, key_result.kind)
+
+
 @register.filter
 def ago(moment: dt.datetime | None) -> str:
     """ "2 minutes ago", "1 week ago"; "just now" within the minute (not "0 minutes ago")."""
@@ -47,12 +64,8 @@ def ago(moment: dt.datetime | None) -> str:
     return f"{timesince(moment)} ago"
 
 
-class Aimed(Measured, Protocol):
-    kind: str
-
-
 @register.filter
-def aim(key_result: Aimed) -> str:
+def aim(key_result: Kinded) -> str:
     """What the key result's kind asks of its value, in words: "lower is better", "stays at or
     above 99.9%"."""
     target = numbers.amount(key_result.target, key_result.unit)
