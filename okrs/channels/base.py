@@ -144,6 +144,7 @@ class DueKeyResult:
     status: str  # on_track | at_risk | off_track | not_started | ...
     automatic: bool  # bound to a metric source: ask only for confidence and a note
     confidence: str | None = None
+    kind: str = ""  # a milestone's value reads "done" or "not done"
 
     @classmethod
     def of(cls, kr: KeyResult, result: KeyResultScore) -> DueKeyResult:
@@ -158,6 +159,7 @@ class DueKeyResult:
             status=result.status or "not_started",
             automatic=bool(kr.source),
             confidence=result.confidence,
+            kind=kr.kind,
         )
 
 

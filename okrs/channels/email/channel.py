@@ -19,7 +19,7 @@ from django.core.mail.message import make_msgid
 from django.template.loader import render_to_string
 
 from okrs.channels.base import AlertMessage, Channel, DeliveryError, NudgeMessage
-from okrs.numbers import amount
+from okrs.numbers import now_and_target
 
 if TYPE_CHECKING:
     from okrs.org.models import Person
@@ -72,8 +72,7 @@ class EmailChannel(Channel):
         rows = [
             {
                 "kr": kr,
-                "current": amount(kr.current, kr.unit),
-                "target": amount(kr.target, kr.unit),
+                "standing": now_and_target(kr.current, kr.target, kr.unit, kr.kind),
                 "status": STATUS_LABEL.get(kr.status, "no status yet"),
             }
             for kr in message.key_results

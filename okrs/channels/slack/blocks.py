@@ -26,7 +26,7 @@ from okrs.channels.base import (
     NudgeMessage,
     checkin_field_id,
 )
-from okrs.numbers import amount, positional_number
+from okrs.numbers import kind_amount, positional_number
 
 ACTION_UPDATE = "okrs_nudge_update"
 ACTION_NO_CHANGE = "okrs_nudge_no_change"
@@ -72,8 +72,8 @@ def _mrkdwn(text: str) -> dict[str, Any]:
 
 def key_result_line(kr: DueKeyResult) -> str:
     parts = [
-        f"Current: {amount(kr.current, kr.unit)}",
-        f"Target: {amount(kr.target, kr.unit)}",
+        f"Current: {kind_amount(kr.current, kr.unit, kr.kind)}",
+        f"Target: {kind_amount(kr.target, kr.unit, kr.kind)}",
         status_label(kr.status),
     ]
     if kr.automatic:

@@ -29,7 +29,7 @@ from okrs.channels.base import (
     NudgeMessage,
     checkin_field_id,
 )
-from okrs.numbers import amount
+from okrs.numbers import kind_amount
 
 VERSION = "1.5"
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -133,8 +133,8 @@ def key_result_url(base_url: str, kr: DueKeyResult) -> str:
 def _facts(kr: DueKeyResult, lengths: Lengths = LENGTHS[0]) -> dict[str, Any]:
     unit = _cut(kr.unit, lengths.unit)
     facts = [
-        {"title": "Current", "value": escape_markdown(amount(kr.current, unit))},
-        {"title": "Target", "value": escape_markdown(amount(kr.target, unit))},
+        {"title": "Current", "value": escape_markdown(kind_amount(kr.current, unit, kr.kind))},
+        {"title": "Target", "value": escape_markdown(kind_amount(kr.target, unit, kr.kind))},
         {"title": "Status", "value": status_label(kr.status)},
     ]
     if kr.confidence in CONFIDENCES:
