@@ -238,3 +238,14 @@ def test_the_email_link_offers_only_its_nudges_key_results(world: World, smtp: L
     assert answer.status_code == 200
     assert "Nothing was recorded: you changed nothing" in answer.content.decode()
     assert CheckIn.objects.count() == 0
+
+
+def test_a_milestone_in_the_nudge_email_reads_not_done(world: World, smtp: LocalSmtp):
+    world.lead_time.kind, world.lead_time.baseline, world.lead_time.target = "milestone", None, 1
+    world.lead_time.unit = ""
+    world.lead_time.save()
+    send_at(MONDAY_10)
+    [message] = smtp.to("maya@acme.test")
+    for part in (body_of(message, "plain"), body_of(message, "html")):
+        assert "Reduce deployment lead time from 4 days to 6 hours" in part
+        assert "not done," in part and "now 0, target 1" not in part

@@ -140,3 +140,13 @@ def test_error_mapping() -> None:
     assert not delivery_error(api_error(502, {"ok": False, "error": "bad gateway"})).permanent
     assert not delivery_error(api_error(200, {"ok": False, "error": "internal_error"})).permanent
     assert not delivery_error(ConnectionRefusedError()).permanent
+
+
+def test_a_milestone_reads_done_or_not_in_its_line() -> None:
+    milestone = DueKeyResult(
+        id=9, ref="k8s/complete", title="Complete the migration", unit="", current=0.0,
+        target=1.0, status="at_risk", automatic=False, kind="milestone",
+    )  # fmt: skip
+    line = blocks.key_result_line(milestone)
+    assert "Current: not done" in line and "Target: done" in line
+    assert "Current: 0" not in line

@@ -178,3 +178,13 @@ def test_any_value_is_read_as_a_finite_number_or_an_error(raw: Any) -> None:
 def test_action_data_from_a_hostile_client() -> None:
     assert cards.read_action_data({"nudge": "x", "krs": "nope"}) == cards.ActionData(None, ())
     assert cards.read_action_data(None) == cards.ActionData(None, ())
+
+
+def test_a_milestone_reads_done_or_not_on_the_card() -> None:
+    milestone = DueKeyResult(
+        id=9, ref="k8s/complete", title="Complete the migration", unit="", current=0.0,
+        target=1.0, status="at_risk", automatic=False, kind="milestone",
+    )  # fmt: skip
+    text = json.dumps(cards.nudge_card(message(milestone)))
+    assert '"value": "not done"' in text and '"value": "done"' in text
+    assert '"value": "0"' not in text
