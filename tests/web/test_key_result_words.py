@@ -108,6 +108,23 @@ def test_freshness_reads_in_words(world: World) -> None:
     assert "Fresh yes" not in section
 
 
+@pytest.mark.usefixtures("frozen_now")
+def test_an_owners_check_in_apart_from_a_sync_says_its_value_is_the_synced_one(
+    world: World,
+) -> None:
+    world.lead_time.source = {"kind": "dora", "metric": "lead_time", "window": "30d"}
+    world.lead_time.save(update_fields=["source"])
+    now = dt.datetime.now(dt.UTC)
+    CheckIn.objects.create(
+        key_result=world.lead_time, value=50, source="sync", at=now - dt.timedelta(days=2)
+    )
+    client = lead_time_checked_in(world, 50, days_ago=1)
+    history = history_section(client, LEAD_TIME)
+    # Two rows a day apart: the owner's confidence, and the sync by its source.
+    assert "50 hours (the last synced value) ✓ On track Maya Patel web" in history, history
+    assert "50 hours not given its source synced" in history, history
+
+
 TODAY = dt.datetime(2026, 12, 3, 12, 0, tzinfo=dt.UTC)
 demo_loaded = demo_loaded_once(TODAY)
 
