@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from html import escape
+from html import escape, unescape
 
+import time_machine
 from django.test import Client
 
 from tests.conftest import World
@@ -88,3 +90,34 @@ def test_the_rows_need_a_signed_in_person(client: Client, delivery: Delivery) ->
     response = client.get(f"/dora/service/checkout/detail/?{NOVEMBER}")
     assert response.status_code == 302
     assert "/login" in response["Location"] or "next=" in response["Location"]
+
+
+def _figures(html: str) -> list[str]:
+    """The figures as the cards write them: "6 deployments", "1 of 6 deployments", ..."""
+    return re.findall(r'<p class="dora-detail muted">([^<]*)</p>', html)
+
+
+def _link(html: str) -> str:
+    return unescape(re.findall(r'href="([^"]*/detail/[^"#]*)#', html)[0])
+
+
+def test_the_rows_behind_the_default_window_are_the_rows_it_was_computed_on(
+    client: Client, world: World, delivery: Delivery
+) -> None:
+    """The last 30 days end now; a deployment of this morning counts on the page, so it must
+    be among the rows its link opens, even when the link is followed a few minutes later."""
+    client = signed_in(client, world)
+    f.deploy(delivery.checkout, "2026-11-16T09:00", commits=("2026-11-16T08:00",))
+    now = dt.datetime(2026, 11, 16, 15, 30, 20, tzinfo=dt.UTC)
+    for page in ("/dora/", "/dora/service/checkout/", "/dora/team/checkout/"):
+        with time_machine.travel(now, tick=False):
+            html = client.get(page).content.decode()
+        link = _link(html)
+        with time_machine.travel(now + dt.timedelta(minutes=7), tick=False):
+            detail = client.get(link).content.decode()
+        assert "to=2026-11-16&" not in link and not link.endswith("to=2026-11-16")
+        assert _figures(detail) == _figures(html)[:5], page
+        assert "to 16 Nov 2026 15:30 (30 days" in html
+        assert "to 16 Nov 2026 15:30 (30 days" in detail
+    deployments = detail[detail.index('id="deployments"') :]
+    assert "6 successful production deployments" in deployments  # this morning's among them

@@ -2,7 +2,8 @@
 /dora/detail/, /dora/service|team/KEY/detail/ (the rows behind each figure, a page at a time).
 
 Read-only, for every signed-in person, like the rest of the plan. The window comes from
-`?from=&to=` (ISO dates, half-open, read in the scope's time zone; default the last 30 days);
+`?from=&to=` (ISO dates or date-times, half-open, read in the scope's time zone; default the
+last 30 days, to the minute); every link from one page to another names the same window.
 the trend charts show the twelve weeks before the window's end, one point per local week.
 """
 
@@ -12,11 +13,13 @@ import datetime as dt
 import re
 import zoneinfo
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import path, reverse
+from django.utils import timezone
 
 from okrs.metrics.delivery import dora, dora_detail
 from okrs.metrics.delivery.dora import Metrics, Window
@@ -31,6 +34,7 @@ from okrs.metrics.delivery.selectors import (
     parse_window,
     resolve_scope,
 )
+from okrs.numbers import amount
 from okrs.org.models import Organisation
 
 TREND_WEEKS = 12
@@ -38,13 +42,40 @@ NONE = "\u2013"  # an en dash stands for "no value", as on the other pages
 
 
 def _window(request: HttpRequest, tz_name: str) -> tuple[Window, str | None]:
-    """The requested window, or the default one and the reason the request's was refused."""
+    """The requested window, or the default one and the reason the request's was refused.
+
+    The default ends now, to the minute the page shows, so that the links of the page can
+    name the very same window (`_window_query`) however much later they are followed."""
+    now = timezone.now().replace(second=0, microsecond=0)
     try:
         return parse_window(
-            request.GET.get("from") or None, request.GET.get("to") or None, tz_name=tz_name
+            request.GET.get("from") or None,
+            request.GET.get("to") or None,
+            tz_name=tz_name,
+            now=now,
         ), None
     except DoraQueryInvalid as exc:
-        return parse_window(None, None, tz_name=tz_name), f"The dates were not used: {exc}."
+        problem = f"The dates were not used: {exc}."
+        return parse_window(None, None, tz_name=tz_name, now=now), problem
+
+
+def _instant_text(seconds: float, tz_name: str) -> str:
+    """An end of a window as `?from=` or `?to=` reads it back to the same instant: a bare
+    date for a local midnight, else the UTC date-time (no local wall time is ambiguous)."""
+    local = dt.datetime.fromtimestamp(seconds, zoneinfo.ZoneInfo(tz_name))
+    midnight = dt.datetime.combine(local.date(), dt.time(), local.tzinfo)
+    if midnight.timestamp() == seconds:
+        return local.date().isoformat()
+    moment = dt.datetime.fromtimestamp(seconds, dt.UTC).replace(tzinfo=None)
+    spec = "minutes" if moment.second == moment.microsecond == 0 else "auto"
+    return moment.isoformat(timespec=spec) + "Z"
+
+
+def _window_query(window: Window, tz_name: str) -> str:
+    """`from=...&to=...` naming exactly this window, for the links between the pages."""
+    return urlencode(
+        {"from": _instant_text(window.start, tz_name), "to": _instant_text(window.end, tz_name)}
+    )
 
 
 def _dates(window: Window, tz_name: str) -> dict[str, str]:
@@ -173,12 +204,12 @@ def overview_page(request: HttpRequest) -> HttpResponse:
     context = {
         "nav": "dora",
         "window": _dates(window, org.timezone),
-        "window_days": round(window.days, 1),
+        "window_days": amount(window.days, "days"),
         "timezone": org.timezone,
         "problem": problem,
         "metric_names": list(dora.METRIC_NAMES.values()),
         "organisation": _row(report.metrics),
-        "detail_url": _detail_url(None, _dates(window, org.timezone)),
+        "detail_url": _detail_url(None, _window_query(window, org.timezone)),
         "teams": [
             {"scope": row.scope, "indent": range(row.depth), "cells": _row(row.metrics)}
             for row in teams
@@ -189,13 +220,13 @@ def overview_page(request: HttpRequest) -> HttpResponse:
     return render(request, "delivery/dora.html", context)
 
 
-def _detail_url(scope: Any, dates: dict[str, str]) -> str:
-    """The detail page of the scope (None: the organisation) for the same window."""
+def _detail_url(scope: Any, query: str) -> str:
+    """The detail page of the scope (None: the organisation) for the window of `query`."""
     if scope is None or scope.kind == "organisation":
         url = reverse("dora_detail")
     else:
         url = reverse(f"dora_{scope.kind}_detail", args=[scope.key])
-    return f"{url}?from={dates['from']}&to={dates['to']}"
+    return f"{url}?{query}"
 
 
 def _spelled(text: str) -> str:
@@ -223,10 +254,10 @@ def _scope_page(request: HttpRequest, *, service: str | None, team: str | None) 
         "scope_key": key_worth_showing(scope.name, scope.key),
         "timezone": scope.timezone,
         "window": _dates(window, scope.timezone),
-        "window_days": round(window.days, 1),
+        "window_days": amount(window.days, "days"),
         "problem": problem,
         "cells": _row(report.metrics),
-        "detail_url": _detail_url(scope, _dates(window, scope.timezone)),
+        "detail_url": _detail_url(scope, _window_query(window, scope.timezone)),
         "trend": [
             {"week": _dates(week, scope.timezone)["from"], "cells": _row(metrics)}
             for week, metrics in trend
@@ -299,7 +330,7 @@ def _detail_page(request: HttpRequest, *, service: str | None, team: str | None)
         "scope": scope,
         "timezone": scope.timezone,
         "window": dates,
-        "window_days": round(window.days, 1),
+        "window_days": amount(window.days, "days"),
         "problem": problem,
         "cells": _row(report.metrics),
         "detail": detail,
@@ -307,7 +338,7 @@ def _detail_page(request: HttpRequest, *, service: str | None, team: str | None)
         "first_row": page.offset + 1,
         "previous_page": int(number) - 1 if int(number) > 1 else None,
         "next_page": int(number) + 1 if page.offset + PAGE_ROWS < longest else None,
-        "page_query": f"from={dates['from']}&to={dates['to']}",
+        "page_query": _window_query(window, scope.timezone),
         "rule_text": dora_detail.RULE_TEXT,
         "bands_source": BANDS_SOURCE,
     }
