@@ -350,3 +350,16 @@ def significant(value: float, digits: int = 2) -> str:
         return "0"
     places = max(0, digits - 1 - math.floor(math.log10(abs(value))))
     return _digits(value, places, grouping=True).replace("-", MINUS)
+
+
+def duration_text(hours: float | None, *, none: str = NONE) -> str:
+    """A measured duration in hours as people read it: whole minutes under an hour (24 min),
+    hours under two days (2.4 h, 24 h), days from there (2.9 days); `none` for no value."""
+    if hours is None or not math.isfinite(hours):
+        return none
+    minutes = round(hours * 60)
+    if minutes < 60:
+        return amount(minutes, "min")
+    if hours < 48:
+        return amount(hours, "h")
+    return amount(hours / 24, "days")

@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from okrs.cli import CommandError
-from okrs.numbers import amount
+from okrs.numbers import amount, duration_text
 
 
 def register(subparsers: Any) -> None:
@@ -79,18 +79,15 @@ def run(options: argparse.Namespace) -> int:
     return 0
 
 
-def _hours(value: float | None) -> str:
-    if value is None:
-        return "-"
-    if value < 1:
-        return f"{value * 60:.0f} min"
-    if value < 48:
-        return f"{value:.1f} h"
-    return f"{value / 24:.1f} days"
-
-
 def _percent(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f}%"
+    return "no deployments" if value is None else amount(value, "%")
+
+
+def _spread(median: float | None, p90: float | None, missing: str) -> str:
+    """ "median 2.4 h, p90 1.5 days", or what a missing median means in words."""
+    if median is None:
+        return missing
+    return f"median {duration_text(median)}, p90 {duration_text(p90, none='none')}"
 
 
 def _band(band: str | None) -> str:
@@ -115,6 +112,7 @@ def render_text(doc: dict[str, Any]) -> str:
         else "no whole week in the window"
     )
     unresolved = f", {rec['unresolved']} unresolved" if rec["unresolved"] else ""
+    recovery_missing = "not recovered yet" if rec["failures"] else "no failures"
     lines = [
         f"DORA metrics for {title}",
         f"  window    {window['from']} to {window['to']} ({window['days']:g} days, "
@@ -123,13 +121,14 @@ def render_text(doc: dict[str, Any]) -> str:
         "",
         f"  deployment frequency     {f['per_day']:.2f} per day ({f['deployments']} deployments; "
         f"{typical})  {_band(f['band'])}",
-        f"  change lead time         median {_hours(lt['median_hours'])}, "
-        f"p90 {_hours(lt['p90_hours'])} ({lt['changes']} changes)  {_band(lt['band'])}",
+        f"  change lead time         "
+        f"{_spread(lt['median_hours'], lt['p90_hours'], 'no changes')} "
+        f"({_count(lt['changes'], 'changes')})  {_band(lt['band'])}",
         f"  change failure rate      {_percent(cfr['percent'])} ({cfr['failed_deployments']} of "
         f"{cfr['deployments']} deployments)  {_band(cfr['band'])}",
-        f"  recovery time            median {_hours(rec['median_hours'])}, "
-        f"p90 {_hours(rec['p90_hours'])} ({rec['failures']} failures{unresolved})  "
-        f"{_band(rec['band'])}",
+        f"  recovery time            "
+        f"{_spread(rec['median_hours'], rec['p90_hours'], recovery_missing)} "
+        f"({_count(rec['failures'], 'failures')}{unresolved})  {_band(rec['band'])}",
         f"  deployment rework rate   {_percent(rw['percent'])} ({rw['remediation_deployments']} "
         f"of {rw['deployments']} deployments)  [no band in the 2023 report]",
         "",
@@ -177,7 +176,7 @@ def _failure_lines(row: dict[str, Any]) -> list[str]:
     if row["recovery_hours"] is None:
         recovery = "unresolved"
     else:
-        recovery = f"resolved {row['resolved_at']}, recovery {_hours(row['recovery_hours'])}"
+        recovery = f"resolved {row['resolved_at']}, recovery {duration_text(row['recovery_hours'])}"
     return [
         f"  {_deployment(row['deployment'])}",
         f"      why: {why}",
@@ -204,7 +203,7 @@ def _deployment_lines(row: dict[str, Any]) -> list[str]:
         request = f" #{change['pull_request']}" if change["pull_request"] else ""
         lines.append(
             f"      change {change['commit']}{request}, first commit "
-            f"{change['first_commit_at']}: lead time {_hours(change['lead_hours'])}"
+            f"{change['first_commit_at']}: lead time {duration_text(change['lead_hours'])}"
         )
     if not row["changes"]:
         lines.append("      no changes")

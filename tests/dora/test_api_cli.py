@@ -133,8 +133,18 @@ def test_the_cli_text_is_for_people(delivery: Delivery, capsys: Any) -> None:
     out, _ = capsys.readouterr()
     assert code == 0
     assert "DORA metrics for service checkout (Checkout)" in out
-    assert "change lead time         median 24.0 h, p90 4.0 days (3 changes)  [high]" in out
-    assert "change failure rate      25.0% (1 of 4 deployments)  [low]" in out
+    assert "change lead time         median 24 h, p90 4 days (3 changes)  [high]" in out
+    assert "change failure rate      25% (1 of 4 deployments)  [low]" in out
+    assert "24.0 h" not in out and "25.0%" not in out
+
+
+def test_the_cli_says_in_words_what_it_could_not_measure(delivery: Delivery, capsys: Any) -> None:
+    code = main(["dora", "--service", "search", "--from", "2026-11-02", "--to", "2026-11-16"])
+    out, _ = capsys.readouterr()
+    assert code == 0
+    assert "change lead time         no changes (0 changes)  [no band]" in out
+    assert "recovery time            no failures (0 failures)  [no band]" in out
+    assert " - " not in out and "-," not in out
 
 
 def test_the_cli_reports_errors_in_one_line(delivery: Delivery, capsys: Any) -> None:
@@ -193,8 +203,9 @@ def test_the_cli_detail_says_why_each_deployment_failed(delivery: Delivery, caps
     assert "Remediations and the rule each fell under: 1 remediation\n" in out
     assert "Successful production deployments and their changes: 6 deployments\n" in out
     assert "(checkout, finished 2026-11-03T10:00:00Z, failed)" in out
-    assert "first commit 2026-11-01T10:00:00Z: lead time 24.0 h" in out
-    assert "first commit 2026-11-06T10:00:00Z: lead time 4.0 days" in out
+    assert "first commit 2026-11-01T10:00:00Z: lead time 24 h" in out
+    assert "24.0 h" not in out and "4.0 days" not in out
+    assert "first commit 2026-11-06T10:00:00Z: lead time 4 days" in out
 
 
 def test_the_cli_detail_comes_in_pages(delivery: Delivery, capsys: Any) -> None:

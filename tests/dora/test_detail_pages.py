@@ -30,14 +30,19 @@ def test_a_figure_links_to_the_failed_deployments_and_why(
     assert f'href="{escape(link)}"' in scope_page
 
     html = client.get(link.split("#")[0]).content.decode()
-    assert "25.0%" in html  # the figure, beside its rows
+    assert "25%" in html  # the figure, beside its rows
     assert "1 failed deployment, 1 failure" in html
     failures = html[html.index('id="failures"') : html.index('id="remediations"')]
     # The deployment of the 3rd, marked by the hotfix of the 4th (rule 3), recovered in 23 h.
     assert delivery.bad_release.external_id in failures
     assert "marks the previous deployment, at most 7 days earlier (rule 3)" in failures
-    assert "23.0 h" in failures
+    assert "23 h" in failures
+    # In people's words and the scope's time zone (London: GMT in November), not the API's.
+    assert "3 Nov 2026 10:00" in failures and "4 Nov 2026 09:00" in failures
+    assert "2026-11-03T" not in html and "23.0 h" not in failures
+    assert "\u2013" not in html[html.index('id="failures"') :]
     deployments = html[html.index('id="deployments"') :]
+    assert ": 24 h</span>" in deployments and ": 4 days</span>" in deployments
     assert "4 successful production deployments" in deployments
     assert len(re.findall(r'data-label="Failed">failed<', deployments)) == 1
 

@@ -34,11 +34,10 @@ from okrs.metrics.delivery.selectors import (
     parse_window,
     resolve_scope,
 )
-from okrs.numbers import amount
+from okrs.numbers import amount, duration_text
 from okrs.org.models import Organisation
 
 TREND_WEEKS = 12
-NONE = "\u2013"  # an en dash stands for "no value", as on the other pages
 
 
 def _window(request: HttpRequest, tz_name: str) -> tuple[Window, str | None]:
@@ -91,22 +90,12 @@ def _dates(window: Window, tz_name: str) -> dict[str, str]:
     }
 
 
-def duration_text(hours: float | None, *, missing: str = NONE) -> str:
-    if hours is None:
-        return missing
-    if hours < 1:
-        return f"{hours * 60:.0f} min"
-    if hours < 48:
-        return f"{hours:.1f} h"
-    return f"{hours / 24:.1f} days"
-
-
 def _count(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _percent(value: float | None) -> str:
-    return "No deployments" if value is None else f"{value:.1f}%"
+    return amount(value, "%", none="No deployments")
 
 
 def _spread(n: int, word: str, p90_hours: float | None) -> str:
@@ -157,7 +146,7 @@ def _row(metrics: Metrics) -> list[dict[str, Any]]:
             f["band"],
         ),
         "lead_time": (
-            duration_text(lt["median_hours"], missing="No changes"),
+            duration_text(lt["median_hours"], none="No changes"),
             _spread(lt["changes"], "change", lt["p90_hours"])
             if lt["changes"]
             else "no changes deployed",
@@ -171,7 +160,7 @@ def _row(metrics: Metrics) -> list[dict[str, Any]]:
         "recovery_time": (
             duration_text(
                 rec["median_hours"],
-                missing="No failures" if not rec["failures"] else "Not recovered yet",
+                none="No failures" if not rec["failures"] else "Not recovered yet",
             ),
             _recovery_detail(rec),
             rec["band"],
@@ -312,6 +301,61 @@ def team_page(request: HttpRequest, key: str) -> HttpResponse:
 PAGE_ROWS = 100
 
 
+def moment_text(iso: str | None, tz_name: str, *, none: str = "none") -> str:
+    """An instant of the API ("2026-11-06T13:10:47.559945Z") as people read it, in the
+    scope's time zone: "6 Nov 2026 13:10"."""
+    if iso is None:
+        return none
+    moment = dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    return f"{moment.astimezone(zoneinfo.ZoneInfo(tz_name)):%-d %b %Y %H:%M}"
+
+
+def _rows_for_people(detail: dict[str, Any], tz_name: str) -> dict[str, Any]:
+    """The detail's rows with their instants and durations written for people; the API's
+    answer keeps its ISO instants and hours."""
+
+    def ref(row: dict[str, Any] | None) -> dict[str, Any] | None:
+        if row is None:
+            return None
+        return {**row, "finished_at": moment_text(row.get("finished_at"), tz_name)}
+
+    deployments = [
+        {
+            **row,
+            "finished_at": moment_text(row["finished_at"], tz_name),
+            "changes": [
+                {
+                    **change,
+                    "first_commit_at": moment_text(change["first_commit_at"], tz_name),
+                    "lead": duration_text(change["lead_hours"], none="no lead time"),
+                }
+                for change in row["changes"]
+            ],
+        }
+        for row in detail["deployments"]["rows"]
+    ]
+    failures = [
+        {
+            **row,
+            "deployment": ref(row["deployment"]),
+            "remediation": ref(row["remediation"]),
+            "began_at": moment_text(row["began_at"], tz_name),
+            "resolved_at": moment_text(row["resolved_at"], tz_name, none="unresolved"),
+            "recovery": duration_text(row["recovery_hours"], none="unresolved"),
+        }
+        for row in detail["failures"]["rows"]
+    ]
+    remediations = [
+        {**row, "deployment": ref(row["deployment"]), "marks": ref(row["marks"])}
+        for row in detail["remediations"]["rows"]
+    ]
+    return {
+        "deployments": {**detail["deployments"], "rows": deployments},
+        "failures": {**detail["failures"], "rows": failures},
+        "remediations": {**detail["remediations"], "rows": remediations},
+    }
+
+
 def _detail_page(request: HttpRequest, *, service: str | None, team: str | None) -> HttpResponse:
     try:
         scope = resolve_scope(service=service, team=team)
@@ -333,7 +377,7 @@ def _detail_page(request: HttpRequest, *, service: str | None, team: str | None)
         "window_days": amount(window.days, "days"),
         "problem": problem,
         "cells": _row(report.metrics),
-        "detail": detail,
+        "detail": _rows_for_people(detail, scope.timezone),
         "page": int(number),
         "first_row": page.offset + 1,
         "previous_page": int(number) - 1 if int(number) > 1 else None,
