@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
+import time_machine
 from django.test import Client
 
 from tests.conftest import World
@@ -75,3 +77,35 @@ def test_unknown_scopes_are_not_found_and_bad_dates_explained(
 def test_the_pages_need_a_sign_in(client: Client, delivery: Delivery) -> None:
     assert client.get("/dora/").status_code == 302
     assert client.get("/dora/service/checkout/").status_code == 302
+
+
+def _week_rows(html: str) -> list[str]:
+    table = html[html.index('id="weeks-title"') :]
+    return re.findall(r'<th scope="row">([^<]*)</th>', table)
+
+
+def test_the_weeks_are_whole_local_weeks_in_the_teams_own_time_zone(
+    client: Client, world: World, delivery: Delivery
+) -> None:
+    """On a Friday evening the twelve weeks start on a Monday, as people read dates, and the
+    page says the Platform team's time zone is its own, not the overview's."""
+    world.platform.timezone = "Europe/Berlin"
+    world.platform.save()
+    c = signed_in(client, world)
+    with time_machine.travel(dt.datetime(2026, 12, 4, 20, 45, tzinfo=dt.UTC), tick=False):
+        team = c.get("/dora/team/platform/").content.decode()
+        service = c.get("/dora/service/platform-api/").content.decode()
+        overview = c.get("/dora/").content.decode()
+    for html in (team, service):
+        weeks = _week_rows(html)
+        assert len(weeks) == 12
+        assert weeks[0] == "Week of 14 Sep"  # a Monday; not "2026-09-11", a Friday
+        assert weeks[-1] == "Week of 30 Nov (to 4 Dec 21:45)"  # so far, Berlin time
+        assert "2026-09-11" not in html and "Week of 11 Sep" not in html
+        assert (
+            "times, days and weeks in Europe/Berlin, the Platform team&#x27;s time zone "
+            "(the organisation&#x27;s, on the overview, is Europe/London)"
+        ) in html
+    assert "to 4 Dec 2026 21:45" in team
+    assert "to 4 Dec 2026 20:45" in overview
+    assert "times, days and weeks in Europe/London." in overview

@@ -4,7 +4,7 @@
 Read-only, for every signed-in person, like the rest of the plan. The window comes from
 `?from=&to=` (ISO dates or date-times, half-open, read in the scope's time zone; default the
 last 30 days, to the minute); every link from one page to another names the same window.
-the trend charts show the twelve weeks before the window's end, one point per local week.
+The trend charts show the twelve local weeks (Monday on) up to the window's end, a point each.
 """
 
 from __future__ import annotations
@@ -195,6 +195,7 @@ def overview_page(request: HttpRequest) -> HttpResponse:
         "window": _dates(window, org.timezone),
         "window_days": amount(window.days, "days"),
         "timezone": org.timezone,
+        "timezone_note": f"times, days and weeks in {org.timezone}",
         "problem": problem,
         "metric_names": list(dora.METRIC_NAMES.values()),
         "organisation": _row(report.metrics),
@@ -235,26 +236,60 @@ def _scope_page(request: HttpRequest, *, service: str | None, team: str | None) 
         raise Http404(str(exc)) from exc
     window, problem = _window(request, scope.timezone)
     report = dora_report(scope=scope, window=window)
-    trend_window = Window(window.end - TREND_WEEKS * dora.WEEK, window.end)
-    trend = dora_trend(scope=scope, window=trend_window)
+    trend = dora_trend(scope=scope, window=_trend_window(window, scope.timezone))
     context = {
         "nav": "dora",
         "scope": scope,
         "scope_key": key_worth_showing(scope.name, scope.key),
         "timezone": scope.timezone,
+        "timezone_note": _timezone_note(scope),
         "window": _dates(window, scope.timezone),
         "window_days": amount(window.days, "days"),
         "problem": problem,
         "cells": _row(report.metrics),
         "detail_url": _detail_url(scope, _window_query(window, scope.timezone)),
         "trend": [
-            {"week": _dates(week, scope.timezone)["from"], "cells": _row(metrics)}
+            {"week": _week_label(week, scope.timezone), "cells": _row(metrics)}
             for week, metrics in trend
         ],
         "chart": _chart_data(trend),
         "bands_source": BANDS_SOURCE,
     }
     return render(request, "delivery/dora_scope.html", context)
+
+
+def _trend_window(window: Window, tz_name: str) -> Window:
+    """The twelve local weeks (Monday 00:00 on) up to the window's end: the first one whole,
+    the last one cut at the window's end when the end falls inside it."""
+    tz = zoneinfo.ZoneInfo(tz_name)
+    last_day = dt.datetime.fromtimestamp(window.end - 1e-6, tz).date()
+    first_monday = last_day - dt.timedelta(days=last_day.weekday(), weeks=TREND_WEEKS - 1)
+    return Window(dt.datetime.combine(first_monday, dt.time(), tz).timestamp(), window.end)
+
+
+def _week_label(week: Window, tz_name: str) -> str:
+    """ "Week of 14 Sep", and for a week cut by the window's end "Week of 30 Nov (to 4 Dec
+    20:45)": a week of the trend starts on a Monday, local time."""
+    tz = zoneinfo.ZoneInfo(tz_name)
+    start = dt.datetime.fromtimestamp(week.start, tz)
+    end = dt.datetime.fromtimestamp(week.end, tz)
+    label = f"Week of {start:%-d %b}"
+    if week.end - week.start < dora.WEEK - dora.HOUR:  # not a whole week, even over summer time
+        label += f" (to {end:%-d %b %H:%M})"
+    return label
+
+
+def _timezone_note(scope: Any) -> str:
+    """Which time zone the page's times, days and weeks are in, and whose it is when it is
+    not the organisation's (the overview's)."""
+    org_timezone = Organisation.current().timezone
+    if scope.timezone == org_timezone:
+        return f"times, days and weeks in {scope.timezone}"
+    team = scope.name if scope.kind == "team" else scope.team_name
+    return (
+        f"times, days and weeks in {scope.timezone}, the {team} team's time zone "
+        f"(the organisation's, on the overview, is {org_timezone})"
+    )
 
 
 def _chart_data(trend: list[tuple[Window, Metrics]]) -> dict[str, Any]:
@@ -373,6 +408,7 @@ def _detail_page(request: HttpRequest, *, service: str | None, team: str | None)
         "nav": "dora",
         "scope": scope,
         "timezone": scope.timezone,
+        "timezone_note": _timezone_note(scope),
         "window": dates,
         "window_days": amount(window.days, "days"),
         "problem": problem,
