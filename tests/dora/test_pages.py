@@ -109,3 +109,14 @@ def test_the_weeks_are_whole_local_weeks_in_the_teams_own_time_zone(
     assert "to 4 Dec 2026 21:45" in team
     assert "to 4 Dec 2026 20:45" in overview
     assert "times, days and weeks in Europe/London." in overview
+
+
+def test_a_team_page_names_its_services(client: Client, world: World, delivery: Delivery) -> None:
+    delivery.platform_api.name = "Platform API"
+    delivery.platform_api.save()
+    html = signed_in(client, world).get("/dora/team/engineering/").content.decode()
+    services = html[html.index("Services of this team") :]
+    services = services[: services.index("</p>")]
+    assert '<a href="/dora/service/platform-api/">Platform API</a>' in services
+    assert '<a href="/dora/service/checkout/">Checkout</a>' in services
+    assert ">platform-api<" not in services

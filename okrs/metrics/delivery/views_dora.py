@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from okrs.metrics.delivery import dora, dora_detail
 from okrs.metrics.delivery.dora import Metrics, Window
+from okrs.metrics.delivery.models import Service
 from okrs.metrics.delivery.selectors import (
     BANDS_SOURCE,
     DoraQueryInvalid,
@@ -243,6 +244,7 @@ def _scope_page(request: HttpRequest, *, service: str | None, team: str | None) 
         "scope_key": key_worth_showing(scope.name, scope.key),
         "timezone": scope.timezone,
         "timezone_note": _timezone_note(scope),
+        "services": _service_names(scope) if scope.kind == "team" else [],
         "window": _dates(window, scope.timezone),
         "window_days": amount(window.days, "days"),
         "problem": problem,
@@ -256,6 +258,13 @@ def _scope_page(request: HttpRequest, *, service: str | None, team: str | None) 
         "bands_source": BANDS_SOURCE,
     }
     return render(request, "delivery/dora_scope.html", context)
+
+
+def _service_names(scope: Any) -> list[dict[str, str]]:
+    """A team's services as people know them, by name: key for the link, name to read."""
+    rows = Service.objects.filter(id__in=list(scope.services)).values_list("key", "name")
+    services = [{"key": key, "name": name or key} for key, name in rows]
+    return sorted(services, key=lambda s: (s["name"].lower(), s["key"]))
 
 
 def _trend_window(window: Window, tz_name: str) -> Window:
