@@ -9,6 +9,7 @@ import re
 import time_machine
 from django.test import Client
 
+from okrs.metrics.delivery.models import Service
 from tests.conftest import World
 from tests.dora.conftest import Delivery
 
@@ -120,3 +121,29 @@ def test_a_team_page_names_its_services(client: Client, world: World, delivery: 
     assert '<a href="/dora/service/platform-api/">Platform API</a>' in services
     assert '<a href="/dora/service/checkout/">Checkout</a>' in services
     assert ">platform-api<" not in services
+
+
+def _heading(html: str) -> str:
+    return re.sub(r"<[^>]+>", "", re.findall(r"<h1>(.*?)</h1>", html, re.S)[0]).strip()
+
+
+def test_a_scope_page_shows_the_key_unless_the_name_spells_it(
+    client: Client, world: World, delivery: Delivery
+) -> None:
+    """`okrs dora --service pay` needs the key: it is hidden only when the name spells it."""
+    c = signed_in(client, world)
+    Service.objects.create(key="pay", name="Payments gateway")
+    Service.objects.create(key="web", name="Checkout web")
+    delivery.platform_api.name = "Platform API"
+    delivery.platform_api.save()
+    world.platform.name = "Reliability (SRE)"
+    world.platform.key = "reliability"
+    world.platform.save()
+    assert _heading(c.get("/dora/service/pay/").content.decode()) == (
+        "Payments gateway (service pay)"
+    )
+    assert _heading(c.get("/dora/service/web/").content.decode()) == "Checkout web (service web)"
+    assert _heading(c.get("/dora/service/platform-api/").content.decode()) == (
+        "Platform API service"
+    )
+    assert _heading(c.get("/dora/team/reliability/").content.decode()) == ("Reliability (SRE) team")

@@ -225,9 +225,14 @@ def _spelled(text: str) -> str:
 
 
 def key_worth_showing(name: str, key: str | None) -> str | None:
-    """The key beside the name, or None when the name already spells it (Checkout and
-    checkout, Platform API and platform-api, Reliability (SRE) and reliability)."""
-    return key if key and _spelled(key) not in _spelled(name) else None
+    """The key beside the name (`okrs dora --service pay` needs it), or None when the name
+    spells exactly the key, an aside in brackets apart: Checkout and checkout, Platform API
+    and platform-api, Reliability (SRE) and reliability. A key that is only part of the name
+    is shown: pay for Payments gateway, web for Checkout web."""
+    if not key:
+        return None
+    plain = re.sub(r"\([^)]*\)", " ", name)
+    return None if _spelled(key) in (_spelled(name), _spelled(plain)) else key
 
 
 def _scope_page(request: HttpRequest, *, service: str | None, team: str | None) -> HttpResponse:
