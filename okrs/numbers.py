@@ -363,3 +363,11 @@ def duration_text(hours: float | None, *, none: str = NONE) -> str:
     if hours < 48:
         return amount(hours, "h")
     return amount(hours / 24, "days")
+
+
+def per_day(value: float | None, *, none: str = NONE) -> str:
+    """A rate of events a day as people read it, on every page, report and command alike:
+    2 significant figures, trailing zeros dropped (2 per day, 1.7 per day, 0.37 per day)."""
+    if value is None or not math.isfinite(value):
+        return none
+    return f"{significant(value)} per day"

@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from okrs.cli import CommandError
-from okrs.numbers import amount, duration_text
+from okrs.numbers import amount, duration_text, per_day
 
 
 def register(subparsers: Any) -> None:
@@ -119,7 +119,7 @@ def render_text(doc: dict[str, Any]) -> str:
         f"[from, to)), weeks in {doc['timezone']}",
         f"  services  {services}",
         "",
-        f"  deployment frequency     {f['per_day']:.2f} per day ({f['deployments']} deployments; "
+        f"  deployment frequency     {per_day(f['per_day'])} ({f['deployments']} deployments; "
         f"{typical})  {_band(f['band'])}",
         f"  change lead time         "
         f"{_spread(lt['median_hours'], lt['p90_hours'], 'no changes')} "

@@ -7,7 +7,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from okrs.insights.impact import VERDICT_LABEL
-from okrs.numbers import MILESTONE, NO_BASELINE, NONE, amount, bare_amount, kind_amount, significant
+from okrs.numbers import (
+    MILESTONE,
+    NO_BASELINE,
+    NONE,
+    amount,
+    bare_amount,
+    kind_amount,
+    per_day,
+)
 from okrs.numbers import percent as whole_percent_text
 from okrs.reports.review import (
     BusinessReview,
@@ -101,7 +109,7 @@ DORA_ROWS: tuple[tuple[str, str, str, str, bool], ...] = (
 
 def dora_value(metrics: DoraMetrics | None, metric: str, field: str, unit: str) -> str:
     """A DORA figure for people (docs/numbers.md): deployments a day to 2 significant figures
-    (0.37/day), hours and percentages at their unit's precision (2.3 h, 8.3%), and what a
+    (0.37 per day), hours and percentages at their unit's precision (2.3 h, 8.3%), and what a
     missing one means in words (no failures, not recovered yet, no deployments)."""
     if metrics is None:
         return "no deployments"
@@ -110,7 +118,7 @@ def dora_value(metrics: DoraMetrics | None, metric: str, field: str, unit: str) 
     if number is None:
         return _dora_missing(metric, figures)
     if unit == "/day":
-        return f"{significant(number)}/day"
+        return per_day(number)
     return amount(number, unit)
 
 

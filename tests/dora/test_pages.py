@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from typing import Any
 
 import time_machine
 from django.test import Client
 
+from okrs.cli import main
 from okrs.metrics.delivery.models import Service
 from tests.conftest import World
 from tests.dora.conftest import Delivery
@@ -147,3 +149,19 @@ def test_a_scope_page_shows_the_key_unless_the_name_spells_it(
         "Platform API service"
     )
     assert _heading(c.get("/dora/team/reliability/").content.decode()) == ("Reliability (SRE) team")
+
+
+def test_deployment_rates_read_as_in_reports_and_the_cli(
+    client: Client, world: World, delivery: Delivery, capsys: Any
+) -> None:
+    """Checkout deployed twice in the two days: "1 per day" on the pages and in okrs dora,
+    as the business review writes rates, not "1.00 per day"."""
+    two_days = ["--from", "2026-11-02", "--to", "2026-11-04"]
+    c = signed_in(client, world)
+    for url in ("/dora/", "/dora/service/checkout/"):
+        html = c.get(f"{url}?from=2026-11-02&to=2026-11-04").content.decode()
+        assert ">1 per day<" in html and "1.00 per day" not in html
+    assert main(["dora", "--service", "checkout", *two_days]) == 0
+    out, _ = capsys.readouterr()
+    assert "deployment frequency     1 per day (2 deployments;" in out
+    assert "1.00" not in out

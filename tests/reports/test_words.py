@@ -42,7 +42,9 @@ def signed_in() -> Client:
     return client
 
 
-RAW_FIGURE = re.compile(r"level [+\u2212-]?\d+\.\d{3}|\d\.\d{3}/day|level [+\u2212-]0(?:\.0+)? ")
+RAW_FIGURE = re.compile(
+    r"level [+\u2212-]?\d+\.\d{3}|\d\.\d{3} per day|\d/day|level [+\u2212-]0(?:\.0+)? "
+)
 
 
 def test_level_changes_and_rates_are_rounded_in_all_formats(demo, capsys) -> None:
@@ -51,11 +53,11 @@ def test_level_changes_and_rates_are_rounded_in_all_formats(demo, capsys) -> Non
     # A jump of a few seconds on an hours key result rounds to nothing; minutes below an hour.
     assert "no level change" in text
     assert re.search(r"level [+\u2212]\d+ minutes", text)
-    assert "0.43/day (high)" in text and "0.433/day" not in text
+    assert "0.43 per day (high)" in text and "0.433" not in text
     for url in ("/reports/2026-Q4/", "/reports/2026-Q4.html"):
         html = page_text(signed_in(), url)
         assert not RAW_FIGURE.search(html), (url, RAW_FIGURE.search(html))
-        assert "no level change" in html and "0.43/day" in html
+        assert "no level change" in html and "0.43 per day" in html
 
 
 def test_the_markdown_report_has_plurals_words_and_no_paths(demo, capsys) -> None:

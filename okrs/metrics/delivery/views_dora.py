@@ -35,7 +35,7 @@ from okrs.metrics.delivery.selectors import (
     parse_window,
     resolve_scope,
 )
-from okrs.numbers import amount, duration_text
+from okrs.numbers import amount, duration_text, per_day
 from okrs.org.models import Organisation
 
 TREND_WEEKS = 12
@@ -142,7 +142,7 @@ def _row(metrics: Metrics) -> list[dict[str, Any]]:
     }
     values = {
         "deployment_frequency": (
-            f"{f['per_day']:.2f} per day",
+            per_day(f["per_day"]),
             _count(f["deployments"], "deployment"),
             f["band"],
         ),
