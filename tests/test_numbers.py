@@ -14,9 +14,11 @@ from okrs.numbers import (
     amount,
     baseline_amount,
     decimals,
+    duration_text,
     forecast_amount,
     from_to,
     input_number,
+    per_day,
     percent,
     plain_number,
     positional_number,
@@ -238,3 +240,16 @@ def test_a_half_percent_rounds_up_as_people_round_it() -> None:
     assert percent(5 / 8) == "63%"
     assert percent(0.615) == "62%" and percent(0.125) == "13%"
     assert percent(None, none="no score") == "no score"
+
+
+def test_a_measured_duration_reads_in_minutes_hours_or_days() -> None:
+    assert [duration_text(h) for h in (0.4, 0.9999, 2.421, 24.0, 47.9, 96.0, 69.6)] == [
+        "24 min", "1 h", "2.4 h", "24 h", "47.9 h", "4 days", "2.9 days",
+    ]  # fmt: skip
+    assert duration_text(None, none="no failures") == "no failures"
+
+
+def test_a_rate_a_day_keeps_two_significant_figures() -> None:
+    assert [per_day(v) for v in (2.0, 1.6667, 0.3667, 6.1667, 0.0)] == [
+        "2 per day", "1.7 per day", "0.37 per day", "6.2 per day", "0 per day",
+    ]  # fmt: skip

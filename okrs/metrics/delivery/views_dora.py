@@ -74,7 +74,8 @@ def _instant_text(seconds: float, tz_name: str) -> str:
 def _window_query(window: Window, tz_name: str) -> str:
     """`from=...&to=...` naming exactly this window, for the links between the pages."""
     return urlencode(
-        {"from": _instant_text(window.start, tz_name), "to": _instant_text(window.end, tz_name)}
+        {"from": _instant_text(window.start, tz_name), "to": _instant_text(window.end, tz_name)},
+        safe=":",
     )
 
 
