@@ -53,7 +53,7 @@ def test_the_command_prints_a_summary_and_how_to_sign_in(
     # People read the cycle's name; the command to type takes its key.
     assert "8 teams; Q4 2026: " in first and "; cycle 2026-Q4" not in first
     assert "status --cycle 2026-Q4" in first
-    assert "okrs serve`: it prints where to sign in" in first
+    assert "Serve it (it prints where to sign in, and as whom):\n  okrs serve\n" in first
     # What `okrs serve` then prints, with the address it serves (tests/test_demo_served.py).
     sign_in = demo_command.sign_in_lines("http://127.0.0.1:8100/")
     assert "Sign in at http://127.0.0.1:8100/ as:" in sign_in[0]
