@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django import forms
+from django.forms.utils import pretty_name
 
 from okrs.ascode.problems import Problem
 from okrs.goals.checkins.services import LARGEST_VALUE
@@ -26,25 +27,35 @@ from okrs.web.shell import Form
 Choices = Sequence[tuple[str, Any]]
 
 
-def _required(name: str) -> dict[str, str]:
-    # The wording `okrs apply` uses for a required field left empty (ascode/parse.py).
-    return {"required": f"'{name}' is required and cannot be empty"}
+def _label(name: str, label: str | None = None) -> str:
+    """What the form calls the field: its label, or Django's default one from its name."""
+    return label or pretty_name(name)
 
 
-def _text(name: str, *, required: bool = True, **kwargs: Any) -> forms.CharField:
-    return forms.CharField(required=required, error_messages=_required(name), **kwargs)
+def _required(label: str) -> dict[str, str]:
+    # Beside the field and under its label: the words name it as the page does, not as a key.
+    return {"required": f"{label} is required"}
+
+
+def _text(
+    name: str, *, required: bool = True, label: str | None = None, **kwargs: Any
+) -> forms.CharField:
+    return forms.CharField(
+        required=required, label=label, error_messages=_required(_label(name, label)), **kwargs
+    )
 
 
 def _choice(name: str, *, required: bool = True, label: str | None = None) -> forms.CharField:
     return forms.CharField(
         required=required,
         label=label,
-        error_messages=_required(name),
+        error_messages=_required(_label(name, label)),
         widget=forms.Select(attrs={"data-searchable": "true"}),
     )
 
 
 def _number(name: str, *, label: str | None = None, help_text: str = "") -> forms.FloatField:
+    shown = _label(name, label)
     return forms.FloatField(
         required=False,
         label=label,
@@ -52,9 +63,9 @@ def _number(name: str, *, label: str | None = None, help_text: str = "") -> form
         min_value=-LARGEST_VALUE,
         max_value=LARGEST_VALUE,
         error_messages={
-            "invalid": f"'{name}' must be a finite number",
-            "min_value": f"'{name}' must be at least -10^15",
-            "max_value": f"'{name}' must be at most 10^15",
+            "invalid": f"{shown} must be a finite number",
+            "min_value": f"{shown} must be at least -10^15",
+            "max_value": f"{shown} must be at most 10^15",
         },
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
@@ -134,7 +145,7 @@ class ObjectiveForm(EditorForm):
     title = _text("title", widget=forms.TextInput(attrs={"autocomplete": "off"}))
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
     level = forms.CharField(
-        error_messages=_required("level"), widget=forms.Select(choices=Level.choices)
+        error_messages=_required("Level"), widget=forms.Select(choices=Level.choices)
     )
     team = _choice("team", required=False)
     owner = _choice("owner")
@@ -187,13 +198,13 @@ class InitiativeForm(EditorForm):
     key_result = _choice("key_result", required=False, label="Meant to move")
     owner = _choice("owner", required=False)
     status = forms.CharField(
-        error_messages=_required("status"),
+        error_messages=_required("Status"),
         widget=forms.Select(choices=InitiativeStatus.choices),
     )
     completed_on = forms.DateField(
         required=False,
         label="Completed on",
-        error_messages={"invalid": "'completed_on' must be a date (YYYY-MM-DD)"},
+        error_messages={"invalid": "Completed on must be a date (YYYY-MM-DD)"},
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     work = forms.CharField(
@@ -244,7 +255,13 @@ def place_problems(
             source_form.add_error(name if name in source_form.fields else None, text)
             continue
         name = problem.field or "key"
-        form.add_error(name if name in form.fields else None, problem.text)
+        field = form.fields.get(name)
+        text = problem.text
+        quoted = f"'{name}' "
+        if field is not None and text.startswith(quoted):
+            # apply's "'unit' is too long" names the plan file's key; the page, its label.
+            text = f"{_label(name, str(field.label or ''))} {text[len(quoted) :]}"
+        form.add_error(name if field is not None else None, text)
     return clean
 
 

@@ -49,7 +49,7 @@ class PersonSettingsForm(Form):
     )
     channel = forms.CharField(
         label="Preferred chat channel",
-        error_messages={"required": "'channel' is required and cannot be empty"},
+        error_messages={"required": "Preferred chat channel is required"},
         widget=forms.Select(choices=channel_choices()),
         help_text="Where check-in nudges reach you; email when the channel is not set up.",
     )
@@ -67,7 +67,8 @@ class ApiTokenForm(Form):
         max_length=100,
         error_messages={
             "required": "Give the token a name, e.g. the script that will use it",
-            "max_length": "'name' is too long (%(show_value)d characters, at most %(limit_value)d)",
+            "max_length": "Token name is too long "
+            "(%(show_value)d characters, at most %(limit_value)d)",
         },
         help_text="What will use it, e.g. “CI pipeline”.",
         widget=forms.TextInput(attrs={"autocomplete": "off"}),

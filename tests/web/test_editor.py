@@ -327,8 +327,9 @@ OBJECTIVE_ERRORS = [
         "aligns_to 'grow-self-serve/ghost': no key result 'grow-self-serve/ghost'",
     ),
     ({"aligns_to": "faster-onboarding"}, "aligns_to", "alignment loop: faster-onboarding"),
-    ({"title": ""}, "title", "'title' is required and cannot be empty"),
-    ({"title": "x" * 501}, "title", "'title' is too long (501 characters, at most 500)"),
+    ({"title": ""}, "title", "Title is required"),
+    ({"owner": ""}, "owner", "Owner is required"),
+    ({"title": "x" * 501}, "title", "Title is too long (501 characters, at most 500)"),
     ({"cycle": "1999-Q1"}, "cycle", "unknown cycle '1999-Q1'"),
 ]
 
@@ -403,8 +404,8 @@ KEY_RESULT_ERRORS = [
     ({"kind": "milestone", "baseline": "", "target": "4"}, "target", "a milestone is done at 1"),
     ({"kind": "sideways"}, "kind", "unknown kind 'sideways'"),
     ({"weight": "0"}, "weight", "weight must be greater than 0 (got 0)"),
-    ({"target": "lots"}, "target", "'target' must be a finite number"),
-    ({"unit": "u" * 33}, "unit", "'unit' is too long (33 characters, at most 32)"),
+    ({"target": "lots"}, "target", "Target must be a finite number"),
+    ({"unit": "u" * 33}, "unit", "Unit is too long (33 characters, at most 32)"),
 ]
 
 
@@ -450,7 +451,7 @@ INITIATIVE_ERRORS = [
     ),
     ({"owner": "nobody@acme.test"}, "owner", "unknown owner 'nobody@acme.test'"),
     ({"status": "someday"}, "status", "unknown status 'someday'"),
-    ({"completed_on": "next week"}, "completed_on", "'completed_on' must be a date (YYYY-MM-DD)"),
+    ({"completed_on": "next week"}, "completed_on", "Completed on must be a date (YYYY-MM-DD)"),
     (
         {"work": "label:canary\nticket:PLAT-12"},
         "work",
@@ -476,6 +477,40 @@ def test_a_bad_initiative_shows_apply_s_message_by_its_field(
     assert response.status_code == 400
     assert message in field_html(response, field)
     assert writes(world) == before
+
+
+# The page names a field as its label does; "'completed_on'" is the plan file's key, not a word
+# the person sees anywhere on the form.
+LABELLED_ERRORS = [
+    ("/new/objective/", {"title": ""}, "title", "Title is required"),
+    ("/new/objective/", {"title": "x" * 501}, "title", "Title is too long"),
+    ("/objectives/deploys-advantage/new-key-result/", {"unit": "u" * 33}, "unit", "Unit is too"),
+    ("/objectives/deploys-advantage/new-key-result/", {"target": "x"}, "target", "Target must"),
+    (
+        "/objectives/deploys-advantage/new-initiative/",
+        {"completed_on": "next week"},
+        "completed_on",
+        "Completed on must be a date",
+    ),
+]
+
+
+@pytest.mark.parametrize(("url", "overrides", "field", "message"), LABELLED_ERRORS)
+def test_a_field_s_message_names_it_as_its_label_does(
+    world: Any, client: Client, url: str, overrides: dict[str, str], field: str, message: str
+) -> None:
+    signed_in(client, world.admin)
+    if url.endswith("new-initiative/"):
+        data = initiative_data
+    elif url.endswith("new-key-result/"):
+        data = key_result_data
+    else:
+        data = objective_data
+    response = client.post(url, data(**overrides))
+    assert response.status_code == 400
+    shown = field_html(response, field)
+    assert message in shown
+    assert f"'{field}'" not in shown
 
 
 def test_a_duplicate_initiative_key_is_refused(world: Any, client: Client) -> None:

@@ -82,8 +82,8 @@ def test_without_a_title_the_title_is_asked_for_not_the_key(world: Any, client: 
     response = client.post("/new/objective/", objective_data(key="", title=""))
     assert response.status_code == 400
     page = html.unescape(response.content.decode())
-    assert "'title' is required" in page
-    assert "'key' is required" not in page
+    assert "Title is required" in page
+    assert "Key is required" not in page and "'key'" not in page
 
 
 def test_key_results_and_initiatives_take_their_keys_from_their_titles(

@@ -126,6 +126,17 @@ def test_an_unknown_channel_is_refused(world: Any, client: Client) -> None:
     assert world.member.channel == "email"
 
 
+def test_a_missing_channel_is_named_as_the_page_labels_it(world: Any, client: Client) -> None:
+    client.force_login(world.member)
+    response = client.post("/settings/", {"timezone": ""})
+    assert response.status_code == 400
+    channel = field_html(response, "channel")
+    assert "Preferred chat channel is required" in channel
+    assert "'channel'" not in channel
+    world.member.refresh_from_db()
+    assert world.member.channel == "email"
+
+
 def test_a_viewer_has_settings_too(world: Any, client: Client) -> None:
     client.force_login(world.viewer)
     assert client.get("/settings/").status_code == 200
@@ -238,7 +249,8 @@ def test_a_token_needs_a_name_of_sensible_length(world: Any, client: Client) -> 
     assert "Give the token a name" in field_html(blank, "name")
     long = client.post("/settings/tokens/", {"name": "n" * 101})
     assert long.status_code == 400
-    assert "'name' is too long (101 characters, at most 100)" in field_html(long, "name")
+    assert "Token name is too long (101 characters, at most 100)" in field_html(long, "name")
+    assert "'name'" not in field_html(long, "name")
     assert not ApiToken.objects.exists()
     assert TOKEN.search(long.content.decode()) is None
 
