@@ -55,6 +55,11 @@ def _first_word(unit: str) -> str:
     return re.split(r"[\s/]", unit.strip(), maxsplit=1)[0]
 
 
+def counted(count: int, noun: str) -> str:
+    """ "1 key result", "2 key results": the count with the noun in the number it needs."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def unit_kind(unit: str) -> UnitKind:
     """The kind of a free-text unit: % a percentage, hours or ms a duration, £k or USD money,
     a counted noun (deploys/week, teams) a count; anything else (no unit, °C) other."""

@@ -4,6 +4,7 @@ or the audit log."""
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from django.db import connection
@@ -275,7 +276,26 @@ def test_a_credential_in_use_cannot_be_deleted(world, client) -> None:
     bind(world.lead_time, kind="github", query="repo:a/b", credential="gh")
     signed_in(client, world.admin)
     response = client.post("/settings/sources/credentials/gh/delete/", follow=True)
-    assert "used by 1 key result(s) (deploys-advantage/lead-time)" in response.content.decode()
+    page = html.unescape(response.content.decode())
+    assert (
+        "“gh” is used by 1 key result: “Reduce deployment lead time from 4 days to 6 hours”. "
+        "Bind it to another credential first." in page
+    )
+    assert "key result(s)" not in page and "(deploys-advantage/lead-time)" not in page
+    assert Credential.objects.filter(name="gh").exists()
+
+
+def test_a_credential_used_twice_names_both_key_results(world, client) -> None:
+    store_credential("gh", "github", token="t")
+    bind(world.lead_time, kind="github", query="repo:a/b", credential="gh")
+    bind(world.change_failure_rate, kind="github", query="repo:a/c", credential="gh")
+    signed_in(client, world.admin)
+    response = client.post("/settings/sources/credentials/gh/delete/", follow=True)
+    page = html.unescape(response.content.decode())
+    assert (
+        "is used by 2 key results: “Keep the change failure rate below 5%” and “Reduce "
+        "deployment lead time from 4 days to 6 hours”. Bind them to another credential first."
+    ) in page
     assert Credential.objects.filter(name="gh").exists()
 
 

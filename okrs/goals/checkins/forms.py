@@ -19,7 +19,7 @@ from okrs.goals.checkins.models import Confidence
 from okrs.goals.checkins.services import LARGEST_VALUE, Answer, CheckInsRefused
 from okrs.goals.evaluation import KeyResultState
 from okrs.goals.models import KeyResult
-from okrs.numbers import input_number
+from okrs.numbers import counted, input_number
 
 CONFIDENCES = [
     (Confidence.ON_TRACK, "✓ On track"),
@@ -27,11 +27,6 @@ CONFIDENCES = [
     (Confidence.OFF_TRACK, "✕ Off track"),
 ]
 LAST_ANSWER = "(last answer)"
-
-
-def counted(count: int, noun: str) -> str:
-    """ "1 key result", "2 key results": the count with the noun in the number it needs."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def confidence_choices(last: str | None, *, automatic: bool) -> list[tuple[str, str]]:

@@ -11,6 +11,7 @@ from okrs.goals.models import KeyResult
 from okrs.metrics.sources.models import Credential
 from okrs.metrics.sources.registry import REGISTRY, _url, secret_params
 from okrs.metrics.sources.sync import resume_after_credential_change
+from okrs.numbers import counted
 from okrs.org.audit import Actor, record
 from okrs.org.models import Person
 from okrs.org.permissions import PermissionDenied, is_admin
@@ -123,15 +124,24 @@ def _checked_site(kind: str, site: str) -> str:
         raise CredentialInvalid(f"the site {exc}") from None
 
 
+def _titles(key_results: list[KeyResult], shown: int = 5) -> str:
+    """“A”, “B” and “C”; past `shown`, “A”, ... “E” and 2 more."""
+    titles = [f"“{kr.title}”" for kr in key_results[:shown]]
+    rest = len(key_results) - len(titles)
+    if rest:
+        titles.append(f"{rest} more")
+    return titles[0] if len(titles) == 1 else f"{', '.join(titles[:-1])} and {titles[-1]}"
+
+
 @transaction.atomic
 def delete_credential(*, actor: Actor, credential: Credential) -> None:
     _require_admin(actor)
     users = key_results_using(credential.name)
     if users:
-        refs = ", ".join(kr.ref for kr in users[:5])
         raise CredentialInvalid(
-            f"'{credential.name}' is used by {len(users)} key result(s) ({refs}): bind them "
-            "to another credential first"
+            f"“{credential.name}” is used by {counted(len(users), 'key result')}: "
+            f"{_titles(users)}. Bind {'it' if len(users) == 1 else 'them'} to another "
+            "credential first."
         )
     name = credential.name
     before = credential.description_for_audit()
