@@ -280,6 +280,9 @@ def test_the_objective_editor_lists_its_key_results_with_edit_links(
     assert "/key-results/deploys-advantage/lead-time/edit/" in html
     assert "/objectives/deploys-advantage/new-key-result/" in html
     assert "/objectives/deploys-advantage/new-initiative/" in html
+    # Each row: the title and who owns it; the key is part of the link, not of the words.
+    assert f'{world.lead_time.title} <span class="muted">(owned by Maya Patel)</span>' in html
+    assert "(lead-time, Maya Patel)" not in html
 
 
 def test_the_objective_editor_names_the_key_result_an_initiative_moves(
