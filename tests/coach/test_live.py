@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from html import unescape
 
 from django.test import Client
 
@@ -51,6 +52,21 @@ def test_a_deliverable_title_gets_the_finding_and_the_rewrite(world) -> None:
     assert "reads as a deliverable or activity" in html
     assert "Reduce infrastructure cost per customer from &lt;baseline&gt; to &lt;target&gt;" in html
     assert "to an initiative" in html
+
+
+def test_a_finding_reads_as_a_sentence_with_its_severity_and_rule_after_it(world) -> None:
+    client = signed_in(world.platform_lead)
+    html = client.post(
+        KR_URL, kr_fields(title="Complete the Kubernetes migration"), headers={"HX-Request": "true"}
+    ).content
+    words = re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", "", html.decode())))
+    assert "“Complete the Kubernetes migration” reads as a deliverable or activity" in words
+    assert re.search(
+        r"reads as a deliverable or activity, not an outcome: [^()]+\. "
+        r"\(Warning, rule OKR009\)",
+        words,
+    )
+    assert "Warning OKR009" not in words
 
 
 def test_an_outcome_gets_no_findings(world) -> None:

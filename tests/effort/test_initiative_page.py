@@ -77,12 +77,15 @@ def test_the_coach_names_an_initiative_nothing_links_to_after_two_weeks(delivere
 
     html = page(client, "/initiatives/deploys-advantage/runbooks/", MID_CYCLE)
     coach = text(section(html, "coach-title"))
-    assert "OKR013" in coach
+    # A sentence first, then its severity in words and the rule, as a small label.
     assert (
-        "no merged pull request has linked to this initiative in the 50 days since 1 Oct 2026 "
-        "(it lists no work)"
+        "No merged pull request has linked to this initiative in the 50 days since 1 Oct 2026 "
+        "(it lists no work). (Warning, rule OKR013)"
     ) in coach
+    assert "Warning OKR013" not in coach and "OKR013 no merged" not in coach
+    assert "→ List in its work the labels" in coach
     assert "add a line 'Initiative: deploys-advantage/runbooks' to its pull requests" in coach
+    assert "drop it or plan the work." in coach
     assert "`" not in coach  # words on a page, not the markdown of a plan's field
     assert "<dt>Status</dt><dd>In progress</dd>" in html  # not "In Progress"
     assert re.search(r"<dt>Completed</dt><dd><span[^>]*>not yet</span></dd>", html)

@@ -65,6 +65,20 @@ def ago(moment: dt.datetime | None) -> str:
 
 
 @register.filter
+def sentence(text: str) -> str:
+    """Words as a sentence on a page: a capital first letter and a closing full stop.
+    ("no merged pull request has linked ..." is how the CLI prints a finding after its rule.)
+    A first word that is a name as typed (maya@acme.test, a key like lead-time) stays as it is."""
+    text = text.strip()
+    if not text:
+        return text
+    first = text.split(maxsplit=1)[0]
+    if first.isalpha():
+        text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?" else f"{text}."
+
+
+@register.filter
 def aim(key_result: Kinded) -> str:
     """What the key result's kind asks of its value, in words: "lower is better", "stays at or
     above 99.9%"."""
