@@ -252,17 +252,21 @@ def place_problems(
             # "source of key result 'x': " says where in a file; the form shows it beside it.
             text = problem.text.split(": ", 1)[1] if ": " in problem.text else problem.text
             name = param_field_name(problem.param) if problem.param else None
-            source_form.add_error(name if name in source_form.fields else None, text)
+            _add_named(source_form, name, problem.param, text)
             continue
         name = problem.field or "key"
-        field = form.fields.get(name)
-        text = problem.text
-        quoted = f"'{name}' "
-        if field is not None and text.startswith(quoted):
-            # apply's "'unit' is too long" names the plan file's key; the page, its label.
-            text = f"{_label(name, str(field.label or ''))} {text[len(quoted) :]}"
-        form.add_error(name if field is not None else None, text)
+        _add_named(form, name, name, problem.text)
     return clean
+
+
+def _add_named(form: forms.Form, name: str | None, key: str | None, text: str) -> None:
+    """The problem beside field `name` (above the form if it shows none). apply's words start
+    "'unit' is too long": the plan file's `key`; beside the field they start with its label."""
+    field = form.fields.get(name) if name else None
+    quoted = f"'{key}' "
+    if field is not None and key and text.startswith(quoted):
+        text = f"{_label(key, str(field.label or ''))} {text[len(quoted) :]}"
+    form.add_error(name if field is not None else None, text)
 
 
 # ---------------------------------------------------------------------------------------------

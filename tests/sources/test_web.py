@@ -89,7 +89,7 @@ def test_the_editor_refuses_a_raw_secret_and_never_echoes_it(world, client) -> N
     )
     html = response.content.decode()
     assert response.status_code == 400
-    assert "&#x27;token&#x27; is secret and must not be written in the source" in html
+    assert "Token is secret and must not be written in the source" in html
     assert "ghp-typed-in-clear" not in html
     assert fresh(world.lead_time).source is None
 
@@ -108,8 +108,10 @@ def test_the_editor_reports_registry_problems_beside_their_field(world, client) 
     )
     html = response.content.decode()
     assert response.status_code == 400
-    assert "&#x27;window&#x27; &#x27;a month&#x27; is not a duration" in html
-    assert "&#x27;schedule&#x27; &#x27;5s&#x27; is not a duration" in html
+    # Beside the field, named as its label: "Window", not the plan file's key 'window'.
+    assert "Window &#x27;a month&#x27; is not a duration" in html
+    assert "Schedule &#x27;5s&#x27; is not a duration" in html
+    assert "&#x27;window&#x27;" not in html and "&#x27;schedule&#x27; &#x27;5s" not in html
 
 
 def test_an_environment_reference_is_write_only_and_kept_when_left_blank(world, client) -> None:
