@@ -171,7 +171,7 @@ def digest_facts(
         missing.append(
             rules.Missing(
                 owner.name or owner.email,
-                tuple(s.key_result.ref for s in owned),
+                tuple(s.key_result.title or s.key_result.ref for s in owned),
                 last.astimezone(schedule.zone(org.timezone)).date() if last else None,
             )
         )

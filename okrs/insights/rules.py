@@ -158,7 +158,7 @@ class Flagged:
 @dataclass(frozen=True)
 class Missing:
     owner_name: str
-    refs: tuple[str, ...]
+    titles: tuple[str, ...]  # of the key results without a check-in this week
     last_checkin: dt.date | None  # the owner's latest human check-in on any of them
 
 
@@ -172,26 +172,26 @@ def digest_message(
     """(subject, text, lines) of the leadership digest for one scope (teams or organisation)."""
     off = [f for f in flagged if f.status == OFF_TRACK]
     drifting = [f for f in flagged if f.status != OFF_TRACK]
-    missing_count = sum(len(m.refs) for m in missing)
+    missing_count = sum(len(m.titles) for m in missing)
     lines: list[str] = []
     lines.append(f"What moved this week ({len(moved)}):" if moved else "Nothing moved this week.")
     for m in moved[:MAX_ITEMS]:
         delta = m.score_after - m.score_before
         lines.append(
-            f"  {m.ref}: {amount(m.before, m.unit)} → {amount(m.after, m.unit)} "
+            f"  {_named(m)}: {amount(m.before, m.unit)} → {amount(m.after, m.unit)} "
             f"(score {percent(m.score_before)} → {percent(m.score_after)}, "
             f"{'+' if delta >= 0 else MINUS}{round(abs(delta) * 100)} points)"
         )
     lines += _more(len(moved))
     lines.append(f"Off track ({len(off)}):" if off else "Nothing is off track.")
     for f in off[:MAX_ITEMS]:
-        lines.append(f"  {f.ref} ({f.owner_name}): score {percent(f.score)}")
+        lines.append(f"  {_named(f)} ({f.owner_name}): score {percent(f.score)}")
     lines += _more(len(off))
     if drifting:
         lines.append(f"Drifting ({len(drifting)}):")
         for f in drifting[:MAX_ITEMS]:
             lines.append(
-                f"  {f.ref} ({f.owner_name}): on track now, forecast score "
+                f"  {_named(f)} ({f.owner_name}): on track now, forecast score "
                 f"{percent(f.forecast_score)}"
             )
         lines += _more(len(drifting))
@@ -201,8 +201,9 @@ def digest_message(
         else "Every key result was checked in on this week."
     )
     for gap in missing[:MAX_ITEMS]:
-        since = f"last check-in {gap.last_checkin.isoformat()}" if gap.last_checkin else "never"
-        lines.append(f"  {gap.owner_name}: {', '.join(gap.refs)} ({since})")
+        since = f"last check-in {gap.last_checkin:%-d %b %Y}" if gap.last_checkin else "never"
+        # A title may hold a comma: semicolons keep the key results apart.
+        lines.append(f"  {gap.owner_name}: {'; '.join(gap.titles)} ({since})")
     lines += _more(len(missing))
     counts = (
         f"{len(moved)} moved, {len(off)} off track, {len(drifting)} drifting, "
@@ -211,6 +212,11 @@ def digest_message(
     subject = f"Weekly OKR digest for {scope}: {counts}"
     headline = f"This week in {scope}: {counts}."
     return subject, headline + "\n" + "\n".join(lines), tuple(lines)
+
+
+def _named(item: Moved | Flagged) -> str:
+    """A key result as its readers know it: its title (its ref only when it has none)."""
+    return item.title or item.ref
 
 
 def _more(count: int) -> list[str]:

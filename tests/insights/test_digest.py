@@ -44,32 +44,31 @@ def test_a_lead_hears_about_their_teams_only_and_an_admin_about_everything(
     assert len(lena) == 1
     text = lena[0]
     assert "Weekly OKR digest for Platform: 1 moved, 1 off track" in text
-    assert "deploys-advantage/lead-time: 70 hours → 60 hours" in text
-    assert "deploys-advantage/change-failure-rate (Maya Patel)" in text  # off track
-    assert "Maya Patel: deploys-advantage/change-failure-rate (never)" in text  # missing
-    assert "checkout-conversion" not in text  # not her team
+    assert "Reduce deployment lead time from 4 days to 6 hours: 70 hours → 60 hours" in text
+    assert "Keep the change failure rate below 5% (Maya Patel)" in text  # off track
+    assert "Maya Patel: Keep the change failure rate below 5% (never)" in text  # missing
+    assert "checkout" not in text  # not her team
+    assert "deploys-advantage/" not in text  # key results by their titles, not their refs
 
     admin = [m for m in smtp.to("ada@acme.test") if m["Subject"].startswith(DIGEST)]
     assert len(admin) == 1
     assert admin[0]["Subject"].startswith("Weekly OKR digest for the whole organisation: 2 moved")
     body = body_of(admin[0], "plain")
     for expected in (
-        "deploys-advantage/lead-time: 70 hours → 60 hours",
-        "checkout-conversion/conversion: 2% → 2.1%",
-        "checkout-conversion/conversion (Owen Member): score 10%",
-        "Maya Patel: deploys-advantage/change-failure-rate (never)",
+        "Reduce deployment lead time from 4 days to 6 hours: 70 hours → 60 hours",
+        "Raise checkout conversion from 2% to 3%: 2% → 2.1%",
+        "Raise checkout conversion from 2% to 3% (Owen Member): score 10%",
+        "Maya Patel: Keep the change failure rate below 5% (never)",
     ):
         assert expected in body
     html = body_of(admin[0], "html")
-    assert "checkout-conversion/conversion (Owen Member)" in html
+    assert "Raise checkout conversion from 2% to 3% (Owen Member)" in html
 
     # Erin leads engineering, above both teams: she sees both.
     erin = [m for m in smtp.to("erin@acme.test") if m["Subject"].startswith(DIGEST)]
     assert len(erin) == 1
     erin_body = body_of(erin[0], "plain")
-    assert (
-        "checkout-conversion/conversion" in erin_body and "deploys-advantage/lead-time" in erin_body
-    )
+    assert "Raise checkout conversion" in erin_body and "Reduce deployment lead time" in erin_body
 
     # One per person and week: leads and admins only.
     rows = Nudge.objects.filter(kind=NudgeKind.LEADERSHIP)
@@ -82,6 +81,26 @@ def test_a_lead_hears_about_their_teams_only_and_an_admin_about_everything(
     worker_pass(MONDAY_8 + dt.timedelta(days=1))  # Tuesday: nothing more
     assert len(dms(slack, "U0LENA", DIGEST)) == 1
     assert Nudge.objects.filter(kind=NudgeKind.LEADERSHIP).count() == 4
+
+
+def test_the_digest_says_when_an_owner_last_checked_in_as_a_date_people_read(
+    world: World, slack: FakeSlack, smtp: LocalSmtp
+):
+    on_slack(slack, "U0LENA", world.platform_lead)
+    a_week_of_work(world)
+    # A week later Maya has checked in on neither of her key results; her last was 10 Nov.
+    worker_pass(MONDAY_8 + dt.timedelta(days=7, minutes=10))
+    [text] = [t for t in dms(slack, "U0LENA", DIGEST) if "0 moved" in t]
+    assert (
+        "Maya Patel: Reduce deployment lead time from 4 days to 6 hours; "
+        "Keep the change failure rate below 5% (last check-in 10 Nov 2026)"
+    ) in text
+    [ada] = [
+        m for m in smtp.to("ada@acme.test")
+        if m["Subject"].startswith(DIGEST) and "0 moved" in m["Subject"]
+    ]  # fmt: skip
+    assert "(last check-in 10 Nov 2026)" in body_of(ada, "plain")
+    assert "2026-11-10" not in body_of(ada, "plain")
 
 
 def slack_links(slack: FakeSlack, user_id: str) -> list[str]:

@@ -93,15 +93,15 @@ def test_the_retrospective_prompt_writes_its_numbers_for_people():
 
 
 def test_the_digest_caps_long_lists_and_counts_everything():
-    moved = [rules.Moved(f"o/kr{i}", "t", "%", 1, 2, 0.1, 0.2) for i in range(14)]
+    moved = [rules.Moved(f"o/kr{i}", f"Result {i}", "%", 1, 2, 0.1, 0.2) for i in range(14)]
     subject, text, lines = rules.digest_message(
         scope="platform", moved=moved, flagged=[], missing=[]
     )
     assert subject.startswith("Weekly OKR digest for platform: 14 moved, 0 off track")
     assert lines[0] == "What moved this week (14):"
-    assert lines[1] == "  o/kr0: 1% → 2% (score 10% → 20%, +10 points)"
+    assert lines[1] == "  Result 0: 1% → 2% (score 10% → 20%, +10 points)"
     assert "  … and 4 more on the dashboard" in lines
-    assert sum(1 for line in lines if line.startswith("  o/kr")) == rules.MAX_ITEMS
+    assert sum(1 for line in lines if line.startswith("  Result ")) == rules.MAX_ITEMS
     assert "Every key result was checked in on this week." in lines
     assert text.split("\n")[1:] == list(lines)
 
