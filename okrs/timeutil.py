@@ -1,4 +1,5 @@
-"""Reading instants given by people: `--as-of 2026-11-15`, `?as_of=2026-11-15T09:00`."""
+"""Reading instants given by people (`--as-of 2026-11-15`, `?as_of=2026-11-15T09:00`), and
+writing the API's instants for people ("6 Nov 2026 13:10")."""
 
 from __future__ import annotations
 
@@ -55,3 +56,12 @@ def is_id(text: str) -> bool:
 def is_bare_date(text: str) -> bool:
     text = text.strip()
     return "T" not in text and " " not in text and len(text) <= 10
+
+
+def moment_text(iso: str | None, tz_name: str, *, none: str = "none") -> str:
+    """An instant of the API ("2026-11-06T13:10:47.559945Z") as people read it, in the
+    scope's time zone, to the minute: "6 Nov 2026 13:10"."""
+    if iso is None:
+        return none
+    moment = dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    return f"{moment.astimezone(zoneinfo.ZoneInfo(tz_name)):%-d %b %Y %H:%M}"

@@ -2,7 +2,8 @@
 
 `--format json` prints exactly what GET /api/v1/dora answers; with `--detail`, exactly what
 GET /api/v1/dora/detail answers (the figures and the rows behind them, a page at a time), read
-by the same `dora_detail_document`.
+by the same `dora_detail_document`. The text names services by name and writes instants to
+the minute in the scope's time zone, as the DORA pages do.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from okrs.cli import CommandError
 from okrs.numbers import amount, duration_text, per_day
+from okrs.timeutil import moment_text
 
 
 def register(subparsers: Any) -> None:
@@ -73,7 +75,7 @@ def run(options: argparse.Namespace) -> int:
     elif options.detail:
         print(render_text(document))
         print()
-        print(render_detail(document["detail"]))
+        print(render_detail(document["detail"], document["timezone"]))
     else:
         print(render_text(document))
     return 0
@@ -101,7 +103,7 @@ def render_text(doc: dict[str, Any]) -> str:
         if scope["kind"] == "organisation"
         else f"{scope['kind']} {scope['key']} ({scope['name']})"
     )
-    window = doc["window"]
+    window, tz_name = doc["window"], doc["timezone"]
     f, lt, cfr = doc["deployment_frequency"], doc["lead_time"], doc["change_failure_rate"]
     rec, rw = doc["recovery_time"], doc["rework_rate"]
     services = ", ".join(doc["services"]) or "none"
@@ -115,8 +117,9 @@ def render_text(doc: dict[str, Any]) -> str:
     recovery_missing = "not recovered yet" if rec["failures"] else "no failures"
     lines = [
         f"DORA metrics for {title}",
-        f"  window    {window['from']} to {window['to']} ({window['days']:g} days, "
-        f"[from, to)), weeks in {doc['timezone']}",
+        f"  window    {moment_text(window['from'], tz_name)} to "
+        f"{moment_text(window['to'], tz_name)} ({window['days']:g} days, [from, to)), "
+        f"times and weeks in {tz_name}",
         f"  services  {services}",
         "",
         f"  deployment frequency     {per_day(f['per_day'])} ({f['deployments']} deployments; "
@@ -161,58 +164,70 @@ def _shown(section: dict[str, Any], noun: str) -> str:
     return f"{counted}, rows {offset + 1} to {offset + rows} shown{more}"
 
 
-def _deployment(ref: dict[str, Any]) -> str:
-    return f"{ref['id']} ({ref['service']}, finished {ref['finished_at']})"
+def _deployment(ref: dict[str, Any], tz_name: str) -> str:
+    return (
+        f"{ref['id']} ({ref['service_name']}, finished {moment_text(ref['finished_at'], tz_name)})"
+    )
 
 
-def _failure_lines(row: dict[str, Any]) -> list[str]:
+def _failure_lines(row: dict[str, Any], tz_name: str) -> list[str]:
     why = row["why"]
     incident, remediation = row["incident"], row["remediation"]
     if incident:
         linked = ATTRIBUTION.get(incident["attribution"], "linked by nothing")
         why += f': incident {incident["id"]} "{incident["title"]}", {linked}'
     if remediation:
-        why += f": remediation {remediation['id']} at {remediation['finished_at']}"
+        why += (
+            f": remediation {remediation['id']} at "
+            f"{moment_text(remediation['finished_at'], tz_name)}"
+        )
     if row["recovery_hours"] is None:
         recovery = "unresolved"
     else:
-        recovery = f"resolved {row['resolved_at']}, recovery {duration_text(row['recovery_hours'])}"
+        recovery = (
+            f"resolved {moment_text(row['resolved_at'], tz_name)}, "
+            f"recovery {duration_text(row['recovery_hours'])}"
+        )
     return [
-        f"  {_deployment(row['deployment'])}",
+        f"  {_deployment(row['deployment'], tz_name)}",
         f"      why: {why}",
-        f"      began {row['began_at']}, {recovery}",
+        f"      began {moment_text(row['began_at'], tz_name)}, {recovery}",
     ]
 
 
-def _remediation_lines(row: dict[str, Any]) -> list[str]:
+def _remediation_lines(row: dict[str, Any], tz_name: str) -> list[str]:
     kind = row["kind"] + (f", names {row['names']}" if row["names"] else "")
     rule = row["why"]
     if row["incident"]:
         rule += f": incident {row['incident']['id']}"
     if row["marks"]:
-        rule += f"; counts {_deployment(row['marks'])} as failed"
-    return [f"  {_deployment(row['deployment'])}, {kind}", f"      rule: {rule}"]
+        rule += f"; counts {_deployment(row['marks'], tz_name)} as failed"
+    return [f"  {_deployment(row['deployment'], tz_name)}, {kind}", f"      rule: {rule}"]
 
 
-def _deployment_lines(row: dict[str, Any]) -> list[str]:
+def _deployment_lines(row: dict[str, Any], tz_name: str) -> list[str]:
     notes = "".join(
         f", {note}" for note in (row["remediation"], "failed" if row["failed"] else None) if note
     )
-    lines = [f"  {row['id']} ({row['service']}, finished {row['finished_at']}{notes})"]
+    lines = [
+        f"  {row['id']} ({row['service_name']}, finished "
+        f"{moment_text(row['finished_at'], tz_name)}{notes})"
+    ]
     for change in row["changes"]:
         request = f" #{change['pull_request']}" if change["pull_request"] else ""
         lines.append(
             f"      change {change['commit']}{request}, first commit "
-            f"{change['first_commit_at']}: lead time {duration_text(change['lead_hours'])}"
+            f"{moment_text(change['first_commit_at'], tz_name, none='unknown')}: lead time "
+            f"{duration_text(change['lead_hours'], none='unknown')}"
         )
     if not row["changes"]:
         lines.append("      no changes")
     return lines
 
 
-def render_detail(detail: dict[str, Any]) -> str:
+def render_detail(detail: dict[str, Any], tz_name: str) -> str:
     """The rows behind the figures, as the detail page lists them: failures, remediations,
-    deployments (oldest first), each list a page of the whole."""
+    deployments (oldest first), each list a page of the whole, their instants in `tz_name`."""
     failures, remediations, deployments = (
         detail["failures"],
         detail["remediations"],
@@ -224,19 +239,19 @@ def render_detail(detail: dict[str, Any]) -> str:
         f"{_shown(failures, 'failures')}",
     ]
     for row in failures["rows"]:
-        lines += _failure_lines(row)
+        lines += _failure_lines(row, tz_name)
     lines += [
         "",
         f"Remediations and the rule each fell under: {_shown(remediations, 'remediations')}",
     ]
     for row in remediations["rows"]:
-        lines += _remediation_lines(row)
+        lines += _remediation_lines(row, tz_name)
     lines += [
         "",
         f"Successful production deployments and their changes: "
         f"{_shown(deployments, 'deployments')}",
     ]
     for row in deployments["rows"]:
-        lines += _deployment_lines(row)
+        lines += _deployment_lines(row, tz_name)
     lines += ["", "Lead time: the deployment's finish minus the change's first commit."]
     return "\n".join(lines)

@@ -198,14 +198,42 @@ def test_the_cli_detail_says_why_each_deployment_failed(delivery: Delivery, caps
     assert "Failed deployments and their recovery: 2 deployments failed, 2 failures" in out
     assert "why: an incident is attributed to it: incident i" in out
     assert '"Checkout errors", linked explicitly (the event named it)' in out
-    assert "began 2026-11-12T13:00:00Z, resolved 2026-11-12T15:30:00Z, recovery 2.5 h" in out
+    # Instants to the minute in the scope's time zone (London: GMT in November), as on the page.
+    assert "began 12 Nov 2026 13:00, resolved 12 Nov 2026 15:30, recovery 2.5 h" in out
     assert "why: marks the previous deployment, at most 7 days earlier (rule 3): remediation" in out
     assert "Remediations and the rule each fell under: 1 remediation\n" in out
     assert "Successful production deployments and their changes: 6 deployments\n" in out
-    assert "(checkout, finished 2026-11-03T10:00:00Z, failed)" in out
-    assert "first commit 2026-11-01T10:00:00Z: lead time 24 h" in out
+    assert "(Checkout, finished 3 Nov 2026 10:00, failed)" in out
+    assert "first commit 1 Nov 2026 10:00: lead time 24 h" in out
     assert "24.0 h" not in out and "4.0 days" not in out
-    assert "first commit 2026-11-06T10:00:00Z: lead time 4 days" in out
+    assert "first commit 6 Nov 2026 10:00: lead time 4 days" in out
+    assert "window    2 Nov 2026 00:00 to 16 Nov 2026 00:00 (14 days" in out
+    assert "2026-11-" not in out and "(checkout," not in out
+
+
+def test_the_cli_detail_names_services_and_writes_times_in_the_scopes_time_zone(
+    world: World, delivery: Delivery, capsys: Any
+) -> None:
+    world.platform.timezone = "America/New_York"  # EST, five hours behind, in November
+    world.platform.save()
+    delivery.platform_api.name = "Platform API"
+    delivery.platform_api.save()
+    from tests.dora import factory as f
+
+    f.deploy(delivery.platform_api, "2026-11-13T14:07:40.069213")
+    query = ["--service", "platform-api", "--from", "2026-11-02", "--to", "2026-11-16"]
+    assert main(["dora", *query, "--detail"]) == 0
+    out, _ = capsys.readouterr()
+    assert "window    2 Nov 2026 00:00 to 16 Nov 2026 00:00 (14 days" in out
+    assert "times and weeks in America/New_York" in out
+    assert "(Platform API, finished 13 Nov 2026 09:07)" in out
+    assert "began 12 Nov 2026 08:00, resolved 12 Nov 2026 10:30" in out
+    assert "(platform-api," not in out and "2026-11-" not in out and ":40" not in out
+    # The JSON stays the API's: the key, the name beside it, ISO instants.
+    assert main(["dora", *query, "--detail", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr()[0])["detail"]["deployments"]["rows"]
+    assert (rows[-1]["service"], rows[-1]["service_name"]) == ("platform-api", "Platform API")
+    assert rows[-1]["finished_at"] == "2026-11-13T14:07:40.069213Z"
 
 
 def test_the_cli_detail_comes_in_pages(delivery: Delivery, capsys: Any) -> None:

@@ -53,7 +53,13 @@ def test_the_overview_links_the_organisations_figures_to_their_rows(
     client = signed_in(client, world)
     overview = client.get(f"/dora/?{NOVEMBER}").content.decode()
     assert f'href="{escape(f"/dora/detail/?{NOVEMBER}#failures")}"' in overview
+    delivery.platform_api.name = "Platform API"
+    delivery.platform_api.save()
     html = client.get(f"/dora/detail/?{NOVEMBER}").content.decode()
+    # Services by their names, as people know them, not their keys.
+    rows = html[html.index('id="failures"') :]
+    assert "Platform API, 12 Nov 2026 12:00" in rows and "Checkout, 3 Nov 2026 10:00" in rows
+    assert "platform-api," not in rows and "checkout," not in rows
     # checkout's rule-3 failure and platform-api's incident, linked explicitly.
     assert "2 failed deployments, 2 failures" in html
     assert "an incident is attributed to it: incident" in html

@@ -160,7 +160,8 @@ class DetailQuery(DoraQuery):
 class DeploymentRef(BaseModel):
     id: str = Field(description="the provider's deployment id")
     provider: str
-    service: str
+    service: str = Field(description="the service's key")
+    service_name: str = Field(description="the service's name, as people know it")
     finished_at: str
 
 

@@ -131,6 +131,7 @@ def dora_detail(*, scope: Scope, window: Window, page: Page) -> tuple[DoraReport
             "is_remediation",
             "remediates_ref",
             service_key=F("service__key"),
+            service_name=F("service__name"),
         )
     }
     changes: dict[int, list[dict[str, Any]]] = defaultdict(list)
@@ -170,6 +171,7 @@ def dora_detail(*, scope: Scope, window: Window, page: Page) -> tuple[DoraReport
             "id": row["external_id"],
             "provider": row["provider"],
             "service": row["service_key"],
+            "service_name": row["service_name"] or row["service_key"],
             "finished_at": _iso(row["finished_at"]),
         }
 

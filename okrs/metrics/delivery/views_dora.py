@@ -37,6 +37,7 @@ from okrs.metrics.delivery.selectors import (
 )
 from okrs.numbers import amount, duration_text, per_day
 from okrs.org.models import Organisation
+from okrs.timeutil import moment_text
 
 TREND_WEEKS = 12
 
@@ -349,15 +350,6 @@ def team_page(request: HttpRequest, key: str) -> HttpResponse:
 
 
 PAGE_ROWS = 100
-
-
-def moment_text(iso: str | None, tz_name: str, *, none: str = "none") -> str:
-    """An instant of the API ("2026-11-06T13:10:47.559945Z") as people read it, in the
-    scope's time zone: "6 Nov 2026 13:10"."""
-    if iso is None:
-        return none
-    moment = dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    return f"{moment.astimezone(zoneinfo.ZoneInfo(tz_name)):%-d %b %Y %H:%M}"
 
 
 def _rows_for_people(detail: dict[str, Any], tz_name: str) -> dict[str, Any]:
