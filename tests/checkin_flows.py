@@ -97,10 +97,15 @@ class _Reader(HTMLParser):
             self._form = None
 
 
-def check_in_form(html: str) -> Form | None:
+def form_with_button(html: str, label: str) -> Form | None:
+    """The page's POST form that has a submit button labelled `label`."""
     reader = _Reader()
     reader.feed(html)
-    return next((f for f in reader.forms if any(b[0] == SAVE_ALL for b in f.buttons)), None)
+    return next((f for f in reader.forms if any(b[0] == label for b in f.buttons)), None)
+
+
+def check_in_form(html: str) -> Form | None:
+    return form_with_button(html, SAVE_ALL)
 
 
 class Person:
@@ -124,9 +129,18 @@ class Person:
         )
         self._changes[name] = value
 
-    def press(self, label: str) -> Any:
+    def press(self, label: str, value: str | None = None) -> Any:
+        """Press the button whose text starts with `label` (and of `value`, when given: a
+        row's No change is the key result's id)."""
         assert self.form is not None, "no check-in form on the page"
-        button = next((b for b in self.form.buttons if b[0].startswith(label)), None)
+        button = next(
+            (
+                b
+                for b in self.form.buttons
+                if b[0].startswith(label) and (value is None or b[2] == value)
+            ),
+            None,
+        )
         assert button is not None, f"no button {label!r}: {self.form.buttons}"
         data: dict[str, list[str]] = {}
         for name, value in self.form.fields:

@@ -3,7 +3,8 @@
 What the person did not say is never recorded (docs/checkins.md): the confidence is preselected
 only with the latest one a person gave, labelled as such; "no change" confirms a confidence and
 asks for one where there is none to confirm; an automatic key result has no value input at all
-and is checked in only with a confidence.
+and is checked in only with a confidence. A milestone's value is a choice of "Not done" or
+"Done" (stored as 0 or 1), preselected only with what a person's latest check-in said.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from django.http import QueryDict
 from okrs.goals.checkins.models import Confidence
 from okrs.goals.checkins.services import LARGEST_VALUE, Answer, CheckInsRefused
 from okrs.goals.evaluation import KeyResultState
-from okrs.goals.models import KeyResult
+from okrs.goals.models import KeyResult, Kind
 from okrs.numbers import counted, input_number
 
 CONFIDENCES = [
@@ -27,6 +28,17 @@ CONFIDENCES = [
     (Confidence.OFF_TRACK, "✕ Off track"),
 ]
 LAST_ANSWER = "(last answer)"
+# A milestone is done or not: its check-in says which, stored as 1 or 0.
+MILESTONE_VALUES = [("0", "Not done"), ("1", "Done")]
+
+
+def milestone_choices(last: str) -> list[tuple[str, str]]:
+    """A milestone's menu: nothing chosen (the current state kept), not done, done; what a
+    person's latest check-in said is marked as their last answer (it is the one preselected)."""
+    return [("", "Choose not done or done")] + [
+        (value, f"{label} {LAST_ANSWER}" if value == last else label)
+        for value, label in MILESTONE_VALUES
+    ]
 
 
 def confidence_choices(last: str | None, *, automatic: bool) -> list[tuple[str, str]]:
@@ -45,7 +57,8 @@ class CheckInForm(forms.Form):
     `automatic`: the key result's value comes from its metric source, so the form has no value
     field at all (nothing typed can be taken: the next sync would overwrite it) and the check-in
     needs a confidence. `last_confidence`: the latest confidence a person gave, which is
-    preselected and labelled "(last answer)".
+    preselected and labelled "(last answer)". `milestone`: the value is chosen, "Not done" or
+    "Done", and `last_milestone` ("0", "1" or "") is what a person's latest check-in said.
     """
 
     value = forms.FloatField(
@@ -70,13 +83,25 @@ class CheckInForm(forms.Form):
         *args: Any,
         automatic: bool = False,
         last_confidence: str | None = None,
+        milestone: bool = False,
+        last_milestone: str = "",
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.automatic = automatic
         self.last_confidence = last_confidence
+        self.milestone = milestone and not automatic
         if automatic:
             del self.fields["value"]
+        elif self.milestone:
+            self.fields["value"] = forms.TypedChoiceField(
+                required=False,
+                show_hidden_initial=True,
+                choices=milestone_choices(last_milestone),
+                coerce=float,
+                empty_value=None,
+                error_messages={"invalid_choice": "Choose not done or done."},
+            )
         else:
             self.fields["value"].widget.attrs.update({"inputmode": "decimal"})
         confidence = self.fields["confidence"]
@@ -125,15 +150,33 @@ def form_for(
     confidence a person gave (never a computed status)."""
     last = state.result.confidence
     initial: dict[str, str] = {"confidence": last or ""}
+    milestone = key_result.kind == Kind.MILESTONE
+    last_milestone = _milestone_said(state) if milestone else ""
     if not key_result.source:
-        initial["value"] = input_number(state.result.current, key_result.unit)
+        initial["value"] = (
+            last_milestone if milestone else input_number(state.result.current, key_result.unit)
+        )
     return CheckInForm(
         data,
         prefix=prefix,
         initial=initial,
         automatic=bool(key_result.source),
         last_confidence=last,
+        milestone=milestone,
+        last_milestone=last_milestone,
     )
+
+
+def _milestone_said(state: KeyResultState) -> str:
+    """ "0" or "1" when the latest check-in is a person's and said not done or done; else ""
+    (nothing checked in yet: a milestone starts at 0, which nobody said)."""
+    said = (
+        state.last_checkin_at is not None and state.last_checkin_at == state.last_human_checkin_at
+    )
+    current = state.result.current
+    if not said or current not in (0, 1):
+        return ""
+    return "1" if current == 1 else "0"
 
 
 def row_form(key_result: KeyResult, state: KeyResultState, data: Any = None) -> CheckInForm:
