@@ -65,6 +65,11 @@ def test_open_a_key_result_and_check_in_without_a_reload(
     assert page.locator("#kr-current").inner_text() == "50 hours"
     assert page.evaluate("() => window.notReloaded") is True
     assert "canary on every service" in page.locator("table.history").inner_text()
+    # The chart is redrawn once htmx has settled the swapped part, after its text is shown.
+    page.wait_for_function(
+        "() => { const c = document.getElementById('kr-chart');"
+        " return c && c.dataset.drawn === 'true' && Chart.getChart(c) !== undefined; }"
+    )
     assert _chart(page)["points"] == [1, 2, 0]  # redrawn with the new point
     saved = CheckIn.objects.get()
     assert (saved.value, saved.confidence, saved.source) == (50, "on_track", "web")
