@@ -58,10 +58,19 @@ def is_bare_date(text: str) -> bool:
     return "T" not in text and " " not in text and len(text) <= 10
 
 
+# How people read a day and a moment everywhere okrs writes one ("6 Nov 2026", "6 Nov 2026 13:10").
+DAY_FORMAT = "%-d %b %Y"
+MOMENT_FORMAT = DAY_FORMAT + " %H:%M"
+
+
+def day_text(day: dt.date) -> str:
+    return day.strftime(DAY_FORMAT)
+
+
 def moment_text(iso: str | None, tz_name: str, *, none: str = "none") -> str:
     """An instant of the API ("2026-11-06T13:10:47.559945Z") as people read it, in the
     scope's time zone, to the minute: "6 Nov 2026 13:10"."""
     if iso is None:
         return none
     moment = dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    return f"{moment.astimezone(zoneinfo.ZoneInfo(tz_name)):%-d %b %Y %H:%M}"
+    return moment.astimezone(zoneinfo.ZoneInfo(tz_name)).strftime(MOMENT_FORMAT)

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from okrs.ascode.parse import KeyResultSpec, ObjectiveSpec, Plan
 from okrs.coach.classify import DELIVERABLE, classify
 from okrs.coach.rewrite import outcome_rewrite
+from okrs.timeutil import day_text
 
 
 def _words(text: str) -> frozenset[str]:
@@ -423,7 +424,7 @@ def unlinked_initiative_finding(
         ref,
         None,
         f"no merged pull request has linked to this initiative in the {waited} days since "
-        f"{since:%-d %b %Y}{listed}",
+        f"{day_text(since)}{listed}",
         "list in its work the labels, branch prefixes or Jira issues its pull requests use, or "
         f"add a line 'Initiative: {objective_key}/{initiative_key}' to its pull requests; if "
         "nobody works on it, say so: drop it or plan the work",

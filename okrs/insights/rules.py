@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from okrs.numbers import amount, forecast_amount, percent
+from okrs.timeutil import day_text
 
 DRIFT = "drift"
 OFF_TRACK = "off_track"
@@ -201,7 +202,7 @@ def digest_message(
         else "Every key result was checked in on this week."
     )
     for gap in missing[:MAX_ITEMS]:
-        since = f"last check-in {gap.last_checkin:%-d %b %Y}" if gap.last_checkin else "never"
+        since = f"last check-in {day_text(gap.last_checkin)}" if gap.last_checkin else "never"
         # A title may hold a comma: semicolons keep the key results apart.
         lines.append(f"  {gap.owner_name}: {'; '.join(gap.titles)} ({since})")
     lines += _more(len(missing))

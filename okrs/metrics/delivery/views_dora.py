@@ -37,7 +37,7 @@ from okrs.metrics.delivery.selectors import (
 )
 from okrs.numbers import amount, duration_text, per_day
 from okrs.org.models import Organisation
-from okrs.timeutil import moment_text
+from okrs.timeutil import MOMENT_FORMAT, moment_text
 
 TREND_WEEKS = 12
 
@@ -88,8 +88,8 @@ def _dates(window: Window, tz_name: str) -> dict[str, str]:
     return {
         "from": start.date().isoformat(),
         "to": end.date().isoformat(),
-        "from_label": f"{start:%-d %b %Y %H:%M}",
-        "to_label": f"{end:%-d %b %Y %H:%M}",
+        "from_label": start.strftime(MOMENT_FORMAT),
+        "to_label": end.strftime(MOMENT_FORMAT),
     }
 
 
