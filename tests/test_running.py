@@ -329,3 +329,64 @@ def test_the_worker_knows_every_periodic_task(fresh_env) -> None:
         "plan_insights_hourly",
         "sync_due_key_results",
     ]
+
+
+def test_the_worker_restarts_on_sighup(migrated_env) -> None:
+    """huey re-executes the worker's own command line on SIGHUP (`kill -HUP`, a logrotate
+    hook): started as `python -m okrs worker`, it must come back as the same worker."""
+    import queue
+    import signal
+    import threading
+
+    worker = subprocess.Popen(
+        [*OKRS, "worker"], env=migrated_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True,
+    )  # fmt: skip
+    lines: queue.Queue[str] = queue.Queue()
+    seen: list[str] = []
+
+    def read() -> None:
+        for line in worker.stdout:  # type: ignore[union-attr]
+            lines.put(line)
+
+    threading.Thread(target=read, daemon=True).start()
+
+    def until_started() -> None:
+        deadline = time.monotonic() + HANG_SECONDS
+        while time.monotonic() < deadline:
+            try:
+                line = lines.get(timeout=0.5)
+            except queue.Empty:
+                if worker.poll() is not None:
+                    break
+                continue
+            seen.append(line)
+            if "okrs worker started" in line:
+                return
+        raise AssertionError("the worker did not start:\n" + "".join(seen))
+
+    def until_hup_is_handled() -> None:
+        """Until huey has installed its SIGHUP handler (before that, SIGHUP ends a process)."""
+        deadline = time.monotonic() + HANG_SECONDS
+        status = Path(f"/proc/{worker.pid}/status")
+        while time.monotonic() < deadline and worker.poll() is None:
+            caught = next(
+                line.split()[1] for line in status.read_text().splitlines()
+                if line.startswith("SigCgt:")
+            )  # fmt: skip
+            if int(caught, 16) >> (signal.SIGHUP - 1) & 1:
+                return
+            time.sleep(0.1)
+        raise AssertionError("the worker never handled SIGHUP:\n" + "".join(seen))
+
+    try:
+        until_started()
+        first_pid = worker.pid
+        until_hup_is_handled()
+        worker.send_signal(signal.SIGHUP)
+        until_started()  # the same process, re-executed
+        assert worker.poll() is None, "".join(seen)
+        assert worker.pid == first_pid
+        assert not any("Traceback" in line for line in seen), "".join(seen)
+    finally:
+        stop(worker)

@@ -11,6 +11,7 @@ import stat
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any, cast
 
 from django.conf import settings
@@ -124,6 +125,16 @@ def _started_pipe(options: argparse.Namespace) -> int | None:
         return None
 
 
+def _restart_as_a_module() -> None:
+    """huey restarts the worker on SIGHUP by running `python *sys.argv` again. Started as
+    `python -m okrs worker`, sys.argv[0] is the path of okrs/__main__.py: run as a script, its
+    directory would come first on the import path and okrs/numbers.py would hide the standard
+    library's `numbers`. So the restart runs `python -m okrs ...` again, as it was started."""
+    main = Path(sys.argv[0]).resolve() if sys.argv else None
+    if main is not None and main == Path(__file__).resolve().parents[1] / "__main__.py":
+        sys.argv[:1] = ["-m", "okrs"]
+
+
 def run(options: argparse.Namespace) -> int:
     tune_for_serving()
     if options.exit_with_parent:
@@ -135,5 +146,6 @@ def run(options: argparse.Namespace) -> int:
     # huey's own start-up lines are below the log level (settings.LOGGING): say it once here.
     queue = "Redis" if settings.HUEY["huey_class"] == "huey.RedisHuey" else "SQLite"
     log.info("okrs worker started: %d threads on the %s queue", options.workers, queue)
+    _restart_as_a_module()
     consumer.run()
     return 0
