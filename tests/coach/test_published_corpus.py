@@ -24,6 +24,7 @@ from okrs.coach.evaluate import (
     HELD_OUT_3,
     HELD_OUT_4,
     HELD_OUT_5,
+    HELD_OUT_6,
     load,
     report,
     split_of,
@@ -61,7 +62,12 @@ def test_the_corpus_is_real_sized_sourced_and_split_by_the_hash_of_each_text() -
     earlier = earlier + fourth
     assert {example.source for example in fifth}.isdisjoint(e.source for e in earlier)
     assert {example.label for example in fifth} == {"deliverable", "outcome"}
-    splits = {DEV, HELD_OUT, HELD_OUT_2, HELD_OUT_3, HELD_OUT_4, HELD_OUT_5}
+    sixth = [example for example in EXAMPLES if example.split == HELD_OUT_6]
+    assert len(sixth) >= 150
+    earlier = earlier + fifth
+    assert {example.source for example in sixth}.isdisjoint(e.source for e in earlier)
+    assert {example.label for example in sixth} == {"deliverable", "outcome"}
+    splits = {DEV, HELD_OUT, HELD_OUT_2, HELD_OUT_3, HELD_OUT_4, HELD_OUT_5, HELD_OUT_6}
     assert {example.split for example in EXAMPLES} == splits
 
 
