@@ -55,7 +55,7 @@ OUTCOME_VERBS = _words(
 TARGET_VERBS = _words(
     """
     achieve reach hit attain exceed beat win sign close convert save resolve serve
-    land acquire attract generate advance add onboard secure
+    land acquire attract generate advance add onboard secure partner
     """
 )
 # What a target verb must be followed by, with a number, to be an outcome: customers won,
@@ -65,7 +65,7 @@ GAIN_WORDS = _words(
     customers customer logos deals partners accounts users teams revenue business arr mrr
     hours days seats subscribers sign-ups signups trials contracts renewals iarr mau dau wau
     clients applicants profiles opportunities leads pipeline mentions visits visitors views
-    enterprises sales
+    enterprises sales subscriptions
     """
 )
 # Verbs that only name a level ("Close 30 tickets" counts work; "Achieve the ratio" is a level).
@@ -87,13 +87,14 @@ WORK_VERBS = _words(
     containerise containerize sunset deprecate enable translate send start begin prepare
     execute undertake capture cover contribute revamp
     plan draft produce rebuild replatform restructure transition switch roll set kick go
-    open schedule arrange delegate identify map
+    open schedule arrange delegate identify map analyze analyse examine collect gather
+    preprocess annotate label compile summarise summarize fix benchmark assess survey
     """
 )
 # Two-word work verbs whose first word alone means little ("roll out", "set up").
 WORK_PHRASES = (
     "roll out", "set up", "kick off", "go live", "move to", "switch to", "sign off", "reach out",
-    "carry out", "sign up", "double down",
+    "carry out", "sign up", "double down", "get feedback", "gather feedback", "collect feedback",
 )  # fmt: skip
 # Work verbs whose "from A to B" names versions or places, not a measure ("Upgrade React from
 # 16 to 18"): for these only a from-to with a unit or a percentage is a measured change.
@@ -119,6 +120,7 @@ METRIC_WORDS = _words(
     bookings renewals nrr grr findings vulnerabilities complaints rating reviews budget load
     rollbacks outages regressions breaches alerts iarr mau dau wau pipeline opportunities
     mentions views upvotes subscribers visitors clients applicants growth logos replication
+    subscriptions contributors participants attendees
     """
 )
 # Rates and levels: a percentage of one of these right after a work verb is an outcome
@@ -251,7 +253,7 @@ def _metric_with_number(words: list[str], nouns: frozenset[str]) -> str | None:
     """A sum of money, a number in thousands, or a number followed within three words by one of
     `nouns` ("10,000 paying customers", "15 new enterprise logos", "N1 IARR", "3x pipeline")."""
     for index, word in enumerate(words):
-        if re.fullmatch(r"[£$€]?(?:\d[\d,.]*[kmbx]?|n\d{1,2})%?", word) and not re.fullmatch(
+        if re.fullmatch(r"[£$€]?(?:\d[\d,.]*[kmbx]?|n\d{1,2})%?\+?", word) and not re.fullmatch(
             r"(19|20)\d\d", word
         ):
             if word[0] in "£$€" or word[-1] in "kmb" or "," in word:
@@ -358,6 +360,10 @@ _RECEIVED = re.compile(
     r"(?:get|gets|receive|receives|gain|gains|earn|earns)\s+(?:at least |over |more than )?"
     r"(?:\d[\d,.]*[kmx]?|n\d{0,2}\b|x\b|\"\d[\d,]*)"
 )
+# "Label ≥90% of collected records": the share of its own object a verb of work gets through.
+_SHARE_OF_WORK = re.compile(
+    r"(?:≥|>=|at least\s+|over\s+)?\d+(?:\.\d+)?\s*%\s*(?:\([^()]*\)\s*)?of\b"
+)
 # "80% complete": progress through work.
 _PERCENT_DONE = re.compile(
     r"\b\d+(?:\.\d+)?\s*%\s*(?:complete|completed|done|finished|migrated|implemented|built|"
@@ -403,6 +409,16 @@ _HAS_LEVEL = re.compile(
 _FASTER_BY = re.compile(
     r"\b(?:faster|quicker|sooner|cheaper)\b.*\bby\s+(?:\d+(?:\.\d+)?|x|y|n\d{1,2})\s*%"
 )
+# "in less time and effort compared to the CLI": a comparison with what was before.
+_LESS_THAN_BEFORE = re.compile(
+    r"\b(?:less|fewer|more)\s+(?:time|effort|steps|clicks|errors)\b.*?\b(?:compared (?:to|with)|"
+    r"than)\b"
+)
+# "NPS from users who completed activation ≥8": a measure opening the sentence, held at a level.
+_METRIC_AT_LEVEL = re.compile(
+    r"^(?:nps|csat|ces|churn|retention|conversion|latency|uptime|availability|p9[59])\b"
+    r"[^≥≤<>]{0,60}(?:>=|<=|≥|≤|<|>)\s*\d"
+)
 # Low or high levels of a measure, stated tersely: "Low dropoff when users ...".
 _TERSE_LEVEL = re.compile(
     r"^(?:low|lower|high|higher|minimal|fast|faster)\s+(?:[a-z-]+\s+){0,2}?(?:dropoff|drop-off|"
@@ -419,7 +435,8 @@ _CHANGE_NOUN = re.compile(
 _BY_PERCENT = re.compile(r"\bby\s+\d+(?:\.\d+)?\s*(?:%|percent\b|x\b|times\b|pp\b|points?\b)")
 _MAJORITY = re.compile(r"\b(?:a|the) majority of\b")
 _NAMED_LEVEL = re.compile(
-    r"\b(?:score|level|rating|index|nps|csat|maturity)\s+(?:of\s+|at\s+)?\d+(?:\.\d+)?\+?(?!\s*[a-z])"
+    r"\b(?:score|level|rating|index|nps|csat|maturity)\s+(?:of\s+|at\s+)?"
+    r"(?:\d+(?:\.\d+)?\+?(?!\s*[a-z])|(?:x|y|n\d{1,2})\b)"
 )
 # "Incidents not updated on all teams is <10": a count held under a level.
 _IS_LEVEL = re.compile(
@@ -561,6 +578,9 @@ def _thing_only(clean: str, words: list[str], verb: str, subject: str) -> Classi
     or measure named, is work on that thing."""
     if _stem(verb) not in _BETTERING_VERBS or measured(clean):
         return None
+    aim = re.search(r"\bto (?:achieve|reach|hit|get)\b(.*)$", clean)
+    if aim and _metric_with_number(_WORD.findall(aim.group(1)), GAIN_WORDS | METRIC_WORDS):
+        return None  # the level it aims at is the measure
     start = words.index(verb) + 1 if verb in words else 0
     obj = []
     for word in words[start : start + 6]:
@@ -681,6 +701,8 @@ def _state(clean: str, head: str, words: list[str], subject: str) -> Classificat
         return Classification(OUTCOME, cue, f"it states a level of a measure (“{cue}”)")
     for pattern, why in (
         (_FASTER_BY, "it states a measured change"),
+        (_LESS_THAN_BEFORE, "it states a measured change"),
+        (_METRIC_AT_LEVEL, "it states a level of a measure"),
         (_TERSE_LEVEL, "it states a level of a measure"),
         (_TIER_REACHED, "it names a level to reach"),
         (_COMPARED, "it states a measured change"),
@@ -816,12 +838,24 @@ _PRODUCED = ARTIFACT_HEADS | _words(
     post posts blog blogs article articles story stories video videos episode episodes talk talks
     feature features release releases doc docs page pages session sessions dive dives case
     studies interview interviews highlights tutorials demos demo nodes repos repositories
-    speaking stream streams livestream livestreams podcast podcasts
+    speaking stream streams livestream livestreams podcast podcasts experiment experiments
+    recommendation recommendations view views approach approaches certification certifications
+    prototypes paper papers presentation presentations model models rule rules
     """
 )
 
 
 _SUBJECT_OPENERS = _words("our the all each every their")
+
+
+def _counted_product(words: list[str]) -> str | None:
+    """ "3 analytics views", "≥3 recommendations": a count followed within three words by a
+    thing produced, as "3 … views"."""
+    for index, word in enumerate(words):
+        if re.fullmatch(_COUNT + r"\+?", word):
+            found = next((w for w in words[index + 1 : index + 4] if w in _PRODUCED), None)
+            return f"{word} … {found}" if found else None
+    return None
 
 
 def _without_match(text: str, match: re.Match[str]) -> str:
@@ -872,6 +906,21 @@ def classify(text: str) -> Classification:
             following = [w for w in words[after : after + 4] if w not in ("at", "least", "over")]
             if not level and following and re.fullmatch(_COUNT, following[0]):
                 level = following[0]
+        # "Partner with 5 NFT collections": the number of partners won.
+        if _stem(verb) == "partner":
+            following = [w for w in words[after : after + 4] if w not in ("with", "at", "least")]
+            if following and re.fullmatch(_COUNT + r"\+?", following[0]):
+                level = following[0]
+        # "Add at least 3 analytics views", "Achieve 10 certifications": the count is of things
+        # the team produces or earns, not a level others reach.
+        produced = _counted_product(words[after : after + 6])
+        if produced and _stem(verb) in ("add", "achieve"):
+            return Classification(
+                DELIVERABLE,
+                f"{verb} … {produced}",
+                f"“{verb}” counts things the team produces (“{produced}”), not a level",
+                subject,
+            )
         if level:
             cue = f"{verb} … {level}"
             return Classification(OUTCOME, cue, f"“{verb}” names a level to reach ({cue})")
@@ -889,12 +938,32 @@ def classify(text: str) -> Classification:
                 baseline,
                 f"it states a change from a baseline (“{baseline}”), not only work",
             )
-        held = COMPARATOR.search(head)
         # "with all accounts over $1m" describes whom the work is for, not a level to hold, and
         # "Interview at least 25 candidates" counts the work: only a rate or a share is a level
-        # ("Deploy to production at least 5 times a day").
-        if held and not _RATE_AFTER.match(head[held.end() :]) and "%" not in held.group(0):
-            held = None
+        # ("Deploy to production at least 5 times a day"). "(≥0.8) are correct ≥95% of the
+        # time": the first comparator may be a threshold, a later one the level.
+        held = next(
+            (
+                found
+                for found in COMPARATOR.finditer(head)
+                if _RATE_AFTER.match(head[found.end() :]) or "%" in found.group(0)
+            ),
+            None,
+        )
+        bar = _bar_for_product(head, words[after:], held) if held else None
+        if held and bar:
+            return Classification(
+                DELIVERABLE,
+                bar,
+                f"the level (“{held.group(0)}”) is a bar for what the work produces (“{bar}”)",
+                subject,
+            )
+        share = _SHARE_OF_WORK.match(_object_text(head, verb))
+        if held and share and not _SERVICE_LEVEL.search(head):
+            cue = f"{verb} {share.group(0)}"
+            return Classification(
+                DELIVERABLE, cue, f"“{cue}” is a share of the work done, not a result", subject
+            )
         if held and not held.group(0).startswith("within") and not re.search("[£$€]", held[0]):
             cue = held.group(0)
             return Classification(OUTCOME, cue, f"it sets a level to hold (“{cue}”), not only work")
@@ -931,6 +1000,15 @@ def classify(text: str) -> Classification:
     state = _state(clean, head, words, subject)
     if state is not None:
         return state
+    # "Provide ≥3 recommendations": a neutral verb counting things produced.
+    produced = _counted_product(words[after : after + 6]) if kind == "neutral" else None
+    if produced:
+        return Classification(
+            DELIVERABLE,
+            f"{verb} … {produced}",
+            f"“{verb}” counts things the team produces (“{produced}”), not a level",
+            subject,
+        )
     level = measured(clean)
     if level:
         return Classification(OUTCOME, level, f"it states a measured level or change (“{level}”)")
@@ -955,6 +1033,25 @@ def classify(text: str) -> Classification:
     return Classification(
         DELIVERABLE, cue, "it names no measure and no change to one: it reads as work", subject
     )
+
+
+def _bar_for_product(head: str, rest: list[str], held: re.Match[str]) -> str | None:
+    """ "Ship a live dashboard where the team can review ... in <10 seconds", "Develop 3
+    approaches, each achieving ≥60% accuracy": the level describes the thing made, not a result
+    the work brings. The thing made, or None."""
+    before = head[: held.start()]
+    product = _counted_product(rest[:6])
+    if product and re.search(r"\beach\s+(?:achieving|with|scoring|reaching)\b", before):
+        return product
+    obj = []
+    for word in rest[:5]:
+        if word in ("where", "that", "which", "so"):
+            break
+        obj.append(word)
+    artifact = _artifact_head(obj)
+    if artifact and re.search(rf"\b{re.escape(artifact)}\s+(?:where|that|which|so)\b", before):
+        return artifact
+    return None
 
 
 def _baseline(clean: str, head: str, verb: str) -> str | None:
@@ -982,9 +1079,10 @@ def _object_text(head: str, verb: str) -> str:
 
 def _outcome_clause(head: str) -> str | None:
     """ "Launch X and raise Y from A to B": a later clause with an outcome verb and a level."""
-    match = re.search(r"\b(?:and|to|so that)\s+([a-z]+)\b(.*)$", head)
-    if match and _stem(match.group(1)) in OUTCOME_VERBS and measured(match.group(2)):
-        return f"{match.group(1)}{match.group(2)}".strip()
+    for match in re.finditer(r"(?:\b(?:and|to|so that)|[,;])\s+([a-z]+)\b", head):
+        later = head[match.end() :]
+        if _stem(match.group(1)) in OUTCOME_VERBS and measured(later):
+            return f"{match.group(1)}{later}".strip()
     # "Run 3 competitions generating a total of 100 submissions": the work measured by what it
     # brings from others.
     generated = re.search(
