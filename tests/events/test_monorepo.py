@@ -17,6 +17,7 @@ from okrs.metrics.delivery.ingest.configure import (
 from okrs.metrics.delivery.models import Change, Deployment, RawEvent, Service, ServiceAlias
 from okrs.org.audit import Actor
 from tests.events.conftest import encode, generic_headers, github_payload, gitlab_headers
+from tests.events.test_gitlab import deployment_hook
 
 CLI = Actor(None, "cli", trusted=True)
 HELLO = "Codertocat/Hello-World"
@@ -299,4 +300,168 @@ def test_a_generic_change_with_files_belongs_to_the_services_they_touch(client, 
     assert sorted(Change.objects.values_list("commit_sha", "service__key")) == [
         ("c1", "cart"),
         ("c1", "pay"),
+    ]
+
+
+# --- GitLab deployments name their service in their environment's folders ---------------------
+
+
+def gitlab_deployment(environment: str, **changes: Any) -> dict[str, Any]:
+    """GitLab's Deployment Hook (the documented payload, test_gitlab.py) from the monorepo
+    acme/mono, deploying the commit of `gitlab_push` to `environment`."""
+    payload = deployment_hook(environment=environment, **changes)
+    payload["project"].update(name="mono", path_with_namespace="acme/mono")
+    payload["commit_url"] = (
+        "https://gitlab.example.com/acme/mono/-/commit/da1560886d4f094c3e6c9ef40349f7d38b5d27d7"
+    )
+    payload["environment_slug"] = environment.replace("/", "-").lower()
+    return payload
+
+
+@pytest.fixture
+def gitlab_mono(db: None) -> dict[str, Service]:
+    checkout = Service.objects.create(key="checkout", name="Checkout")
+    payments = Service.objects.create(key="payments", name="Payments")
+    for service in (checkout, payments):
+        create_alias(
+            actor=CLI,
+            service=service,
+            provider="gitlab",
+            external=f"acme/mono:services/{service.key}/",
+        )
+    return {"checkout": checkout, "payments": payments}
+
+
+@pytest.fixture
+def post_gitlab(post, secrets):
+    def post_gitlab(event: str, payload: dict[str, Any], delivery: str | None = None) -> Any:
+        return post("gitlab", encode(payload), gitlab_headers(event, secrets["gitlab"], delivery))
+
+    return post_gitlab
+
+
+def test_the_service_is_the_one_folder_of_the_environment_that_is_a_services_key():
+    def named(environment: str) -> str | None:
+        folders = monorepo.environment_folders(environment)
+        return monorepo.service_in_environment(folders, ["checkout", "payments"]).key
+
+    assert named("production/checkout") == "checkout"
+    assert named("checkout/production") == "checkout"
+    assert named("Production/Checkout") == "checkout"
+    assert named("production/eu/payments") == "payments"
+    assert named("production/unknown") is None
+    assert named("checkout/payments") is None
+    assert monorepo.environment_folders("production") == ()
+
+
+@pytest.mark.parametrize(
+    ("environment", "tier"),
+    [
+        ("production/checkout", {"environment_tier": "production"}),
+        ("Production/Checkout", {"environment_tier": "production"}),
+        # GitLab before 16.2 sends no tier: the environment without its service says production.
+        ("checkout/production", {"environment_tier": None}),
+    ],
+)
+def test_a_gitlab_deployment_belongs_to_the_service_its_environment_names(
+    post_gitlab, gitlab_mono, environment, tier
+):
+    response = post_gitlab("Deployment Hook", gitlab_deployment(environment, **tier))
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["detail"] == "deployment 15 to production: success for checkout"
+    deployment = Deployment.objects.get()
+    assert deployment.service == gitlab_mono["checkout"]
+    assert (deployment.environment, deployment.is_production) == (environment, True)
+    assert RawEvent.objects.get().service == gitlab_mono["checkout"]
+
+
+def test_a_gitlab_staging_folder_of_a_service_is_not_production(post_gitlab, gitlab_mono):
+    post_gitlab(
+        "Deployment Hook", gitlab_deployment("staging/payments", environment_tier="staging")
+    )
+
+    deployment = Deployment.objects.get()
+    assert (deployment.service, deployment.is_production) == (gitlab_mono["payments"], False)
+
+
+def test_a_gitlab_deployment_ships_only_the_changes_of_its_service(post_gitlab, gitlab_mono):
+    # The push (newest commit 21:36:29 UTC on 15 November) touches both services; the
+    # deployment of checkout (16 November, 09:50 UTC) ships checkout's change alone.
+    post_gitlab("Push Hook", gitlab_push("services/checkout/cart.rb", "services/payments/a.rb"))
+
+    post_gitlab("Deployment Hook", gitlab_deployment("production/checkout"))
+
+    deployment = Deployment.objects.get()
+    shipped = {c.service.key: c.deployment for c in Change.objects.select_related("service")}
+    assert shipped == {"checkout": deployment, "payments": None}
+    change = Change.objects.get(service=gitlab_mono["checkout"])
+    assert deployment.finished_at - change.first_commit_at == dt.timedelta(
+        hours=12, minutes=13, seconds=31
+    )
+
+
+@pytest.mark.parametrize(
+    ("environment", "reason"),
+    [
+        (
+            "production",
+            "the deployment's environment 'production' has no folder naming one of the services "
+            "with a path in the monorepo gitlab 'acme/mono' (checkout, payments): name it as in "
+            "production/checkout",
+        ),
+        (
+            "production/unknown",
+            "the deployment's environment 'production/unknown' names none of the services with a "
+            "path in the monorepo gitlab 'acme/mono' (checkout, payments): put the service in "
+            "its name, as in production/checkout",
+        ),
+        (
+            "checkout/payments",
+            "the deployment's environment 'checkout/payments' names more than one service of the "
+            "monorepo gitlab 'acme/mono' (checkout, payments): name exactly one, as in "
+            "production/checkout",
+        ),
+    ],
+)
+def test_a_gitlab_deployment_naming_no_one_service_is_unmapped_with_why(
+    post_gitlab, gitlab_mono, environment, reason
+):
+    response = post_gitlab("Deployment Hook", gitlab_deployment(environment))
+
+    assert response.status_code == 202
+    assert (response.json()["outcome"], response.json()["detail"]) == ("unmapped", reason)
+    raw = RawEvent.objects.get()
+    assert (raw.outcome, raw.detail, raw.service) == ("unmapped", reason, None)
+    assert Deployment.objects.count() == 0
+
+
+def test_a_redelivered_gitlab_deployment_hook_changes_nothing(post_gitlab, gitlab_mono):
+    post_gitlab("Push Hook", gitlab_push("services/checkout/cart.rb"))
+    payload = gitlab_deployment("production/checkout")
+    post_gitlab("Deployment Hook", payload, delivery="gl-d-1")
+
+    again = post_gitlab("Deployment Hook", payload, delivery="gl-d-1")
+
+    assert (again.status_code, again.json()["outcome"]) == (200, "duplicate")
+    assert (RawEvent.objects.count(), Deployment.objects.count()) == (2, 1)
+    assert Change.objects.get().deployment == Deployment.objects.get()
+
+
+def test_gitlab_deployments_before_the_split_find_their_service_when_it_is_made(post_gitlab, db):
+    post_gitlab("Deployment Hook", gitlab_deployment("production/payments"))
+    post_gitlab("Deployment Hook", gitlab_deployment("production", deployment_id=16))
+    assert list(RawEvent.objects.values_list("outcome", flat=True)) == ["unmapped", "unmapped"]
+
+    payments = Service.objects.create(key="payments", name="Payments")
+    create_alias(
+        actor=CLI, service=payments, provider="gitlab", external="acme/mono:services/payments/"
+    )
+
+    assert replay_unmapped(actor=CLI, provider="gitlab") == 1
+    deployment = Deployment.objects.get()
+    assert (deployment.service, deployment.external_id) == (payments, "15")
+    assert sorted(RawEvent.objects.values_list("outcome", flat=True)) == [
+        "normalised",
+        "unmapped",
     ]

@@ -2,7 +2,9 @@
 
 Headers: X-Gitlab-Event names the hook, X-Gitlab-Token carries the secret token,
 Idempotency-Key (GitLab 17.4+, the same on every retry) or else X-Gitlab-Event-UUID identifies the
-delivery. The service is the project's path ("acme/checkout"), compared case-insensitively.
+delivery. The service is the project's path ("acme/checkout"), compared case-insensitively; in a
+monorepo, a deployment's service is the segment of its environment's folders that is a service's
+key (`production/checkout`, monorepo.py).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-from okrs.metrics.delivery.ingest.monorepo import changed_files
+from okrs.metrics.delivery.ingest.monorepo import changed_files, environment_folders
 from okrs.metrics.delivery.ingest.normalise import (
     ChangeRecord,
     DeploymentRecord,
@@ -89,7 +91,12 @@ def _deployment(payload: dict[str, Any]) -> Normalised:
             messages=(text(payload, "commit_title"),), refs=(text(payload, "ref"),)
         ),
     )
-    return Normalised(service_ref=_project(payload), record=record)
+    # environment_slug is no use here: GitLab turns the "/" into "-", like any "-" in a key.
+    return Normalised(
+        service_ref=_project(payload),
+        record=record,
+        environment_folders=environment_folders(environment),
+    )
 
 
 def _merge_request(payload: dict[str, Any]) -> Normalised:

@@ -2,7 +2,9 @@
 
 Pure: no ORM here. An alias of that form says that the files under the prefix belong to the
 service; a change (a push) belongs to every service whose prefix one of its files falls under,
-and to none when it touches no prefix. A deployment names its own service (services.py).
+and to none when it touches no prefix. A deployment names its own service (services.py): a
+GitHub deployment in its payload, a GitLab one in a segment of its environment's folders
+(`production/checkout`).
 
 Paths are compared as git stores them, case-sensitively; the repository part of the alias is
 compared as the provider compares names (case-insensitively for GitHub, GitLab, generic).
@@ -14,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from okrs.metrics.delivery.ingest.normalise import PayloadInvalid
+from okrs.metrics.delivery.ingest.normalise import PayloadInvalid, is_production_environment
 
 SEPARATOR = ":"
 # PagerDuty names services by id: there is no repository and no path to split.
@@ -88,3 +90,36 @@ def changed_files(commits: Iterable[Any]) -> tuple[str, ...] | None:
             listed = True
             files.update(path for path in value if isinstance(path, str) and path)
     return tuple(sorted(files)) if listed else None
+
+
+def environment_folders(environment: str) -> tuple[str, ...]:
+    """GitLab's environment folders: `production/checkout` as ("production", "checkout").
+
+    () for a name without a "/": a plain `production` names no service, and a project that is
+    not a monorepo then costs no question about its paths."""
+    if "/" not in environment:
+        return ()
+    return tuple(segment.strip() for segment in environment.split("/"))
+
+
+@dataclass(frozen=True)
+class EnvironmentService:
+    """Which service a deployment's environment folders name, and what the rest says."""
+
+    key: str | None  # the one service named; None when none or several are
+    named: tuple[str, ...]  # the segments that are service keys, as written
+    rest_is_production: bool  # the environment without its service: `checkout/production`
+
+
+def service_in_environment(folders: Iterable[str], keys: Iterable[str]) -> EnvironmentService:
+    """The service whose key is exactly one segment of the folders (compared without case,
+    like every name a provider sends); none when no segment or more than one is a key."""
+    known = {key.lower() for key in keys}
+    segments = list(folders)
+    named = [i for i, segment in enumerate(segments) if segment.lower() in known]
+    if len(named) != 1:
+        return EnvironmentService(None, tuple(segments[i] for i in named), False)
+    rest = "/".join(s for i, s in enumerate(segments) if i != named[0])
+    return EnvironmentService(
+        segments[named[0]].lower(), (segments[named[0]],), is_production_environment(rest)
+    )

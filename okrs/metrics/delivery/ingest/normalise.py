@@ -82,6 +82,9 @@ class Normalised:
     # The service key a deployment names inside a monorepo (GitHub's deployment payload
     # `{"service": "checkout"}`): the repository alone cannot say which service it deploys.
     names_service: str = ""
+    # A GitLab deployment's environment folders (`production/checkout`): inside a monorepo, the
+    # one segment that is a service's key names the service. () when the name has no "/".
+    environment_folders: tuple[str, ...] = ()
 
     @classmethod
     def ignore(cls, reason: str) -> Normalised:

@@ -23,7 +23,7 @@ import datetime as dt
 import json
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -332,6 +332,23 @@ def _store(
     secret: CachedSecret,
 ) -> IngestResult | None:
     """Store the delivery, or None (nothing stored) when `secret` is no longer the provider's."""
+    result = _store_delivery(
+        provider, identity, payload_json, normalised, invalid, received_at, secret
+    )
+    if result is not None and result.outcome == Outcome.UNMAPPED:
+        return _explained_in_monorepo(provider, normalised, result)
+    return result
+
+
+def _store_delivery(
+    provider: str,
+    identity: Identity,
+    payload_json: str,
+    normalised: Normalised,
+    invalid: str,
+    received_at: dt.datetime,
+    secret: CachedSecret,
+) -> IngestResult | None:
     targets = monorepo_targets(provider, normalised)
     if targets is not None:
         return _store_monorepo(
@@ -369,6 +386,39 @@ def _store(
     return _store_in_transaction(
         provider, identity, payload_json, normalised, invalid, received_at, secret
     )
+
+
+def _explained_in_monorepo(
+    provider: str, normalised: Normalised, result: IngestResult
+) -> IngestResult:
+    """An unmapped GitLab deployment to an environment without folders (`production`): in a
+    monorepo, say that its environment must name the service rather than that the project has
+    no alias. Asked only once it is unmapped, so a mapped deployment costs what it did."""
+    record = normalised.record
+    if (
+        provider != "gitlab"
+        or not isinstance(record, DeploymentRecord)
+        or normalised.environment_folders
+        or result.raw_event_id is None
+    ):
+        return result
+    repository = alias_name(provider, normalised.service_ref) + monorepo.SEPARATOR
+    keys = sorted(
+        set(
+            ServiceAlias.objects.filter(
+                provider=provider, external__startswith=repository
+            ).values_list("service__key", flat=True)
+        )
+    )
+    if not keys:
+        return result
+    detail = (
+        f"the deployment's environment {record.environment!r} has no folder naming one of the "
+        f"services with a path in the monorepo {provider} {normalised.service_ref!r} "
+        f"({', '.join(keys)}): name it as in production/{keys[0]}"
+    )[:2000]
+    RawEvent.objects.filter(pk=result.raw_event_id).update(detail=detail)
+    return replace(result, detail=detail)
 
 
 def _duplicate(identity: Identity) -> IngestResult:
@@ -464,6 +514,9 @@ class MonorepoTargets:
     service_ids: list[int]
     service_keys: list[str]
     unmapped: str
+    # The record as those services get it: a GitLab deployment to `checkout/production` is a
+    # production deployment of checkout, which its whole environment name did not say.
+    record: DeploymentRecord | ChangeRecord | IncidentRecord
 
 
 def monorepo_targets(provider: str, normalised: Normalised) -> MonorepoTargets | None:
@@ -472,15 +525,20 @@ def monorepo_targets(provider: str, normalised: Normalised) -> MonorepoTargets |
     A monorepo is a repository with path aliases (`acme/mono:services/checkout/`). A change in
     it belongs to the services whose paths its files touch, and is asked about only when the
     event lists its files (pushes do; other changes cost no extra query). A deployment in it
-    belongs to the service it names."""
+    belongs to the service it names (a GitHub deployment's payload, a GitLab environment's
+    folders), and is asked about only when it names one that way."""
     record = normalised.record
     if provider not in monorepo.PROVIDERS_WITH_PATHS or not normalised.service_ref:
         return None
     if isinstance(record, ChangeRecord):
         if normalised.files is None:
             return None
-    elif not (isinstance(record, DeploymentRecord) and normalised.names_service):
+    elif not (
+        isinstance(record, DeploymentRecord)
+        and (normalised.names_service or normalised.environment_folders)
+    ):
         return None
+    assert record is not None
     repository = alias_name(provider, normalised.service_ref) + monorepo.SEPARATOR
     rows = list(
         ServiceAlias.objects.filter(provider=provider, external__startswith=repository)
@@ -498,14 +556,36 @@ def monorepo_targets(provider: str, normalised: Normalised) -> MonorepoTargets |
             f"change {record.commit_sha[:12]} touches none of the paths of the services in "
             f"the monorepo {where} ({', '.join(sorted(p for p, _ in prefixes))})"
         )
-    else:
+    elif isinstance(record, DeploymentRecord) and normalised.names_service:
         named = next((sid for sid, key in keys.items() if key == normalised.names_service), None)
         ids = [] if named is None else [named]
         why = (
             f"the deployment names the service {normalised.names_service!r}, which has no path "
             f"in the monorepo {where}: add an alias {normalised.service_ref}:<path> for it"
         )
-    return MonorepoTargets(ids, [keys[i] for i in ids], why[:2000])
+    else:
+        assert isinstance(record, DeploymentRecord)
+        found = monorepo.service_in_environment(normalised.environment_folders, keys.values())
+        ids = [sid for sid, key in keys.items() if key == found.key]
+        if ids and found.rest_is_production and not record.is_production:
+            record = replace(record, is_production=True)
+        why = _environment_unmapped(record.environment, found.named, sorted(keys.values()), where)
+    return MonorepoTargets(ids, [keys[i] for i in ids], why[:2000], record)
+
+
+def _environment_unmapped(
+    environment: str, named: tuple[str, ...], keys: list[str], where: str
+) -> str:
+    if named:
+        return (
+            f"the deployment's environment {environment!r} names more than one service of the "
+            f"monorepo {where} ({', '.join(named)}): name exactly one, as in production/{keys[0]}"
+        )
+    return (
+        f"the deployment's environment {environment!r} names none of the services with a path "
+        f"in the monorepo {where} ({', '.join(keys)}): put the service in its name, as in "
+        f"production/{keys[0]}"
+    )
 
 
 @transaction.atomic
@@ -519,8 +599,7 @@ def _store_monorepo(
     secret: CachedSecret,
 ) -> IngestResult | None:
     """A monorepo delivery: one raw event, and the record stored for each of its services."""
-    record = normalised.record
-    assert record is not None  # monorepo_targets answers only for deliveries with a record
+    record = targets.record
     if targets.service_ids:
         outcome, detail = (
             Outcome.NORMALISED,
@@ -610,9 +689,8 @@ def reprocess_unmapped(*, provider: str) -> int:
                 detail = describe(record) if record is not None else ""
             else:
                 service_ids = targets.service_ids
-                detail = (
-                    f"{describe(record)} for {', '.join(targets.service_keys)}" if record else ""
-                )
+                record = targets.record
+                detail = f"{describe(record)} for {', '.join(targets.service_keys)}"
             if record is None or not service_ids:
                 continue
             for service_id in service_ids:
