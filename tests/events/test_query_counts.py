@@ -14,7 +14,8 @@ from django.test.utils import CaptureQueriesContext
 
 from okrs.metrics.delivery.ingest.services import ingest
 from okrs.metrics.delivery.models import Change, Deployment, Incident, Service
-from tests.events.conftest import encode, generic_headers
+from tests.events.conftest import encode, generic_headers, gitlab_headers
+from tests.events.test_gitlab import deployment_hook
 
 T0 = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 
@@ -138,3 +139,35 @@ def test_the_cost_does_not_grow_with_history(send):
     history(send, 40)
 
     assert costs(send, "b") == before
+
+
+def test_a_gitlab_deployment_asks_about_monorepo_paths_only_when_its_environment_has_folders(
+    secrets,
+):
+    """A plain environment (`production`) costs what a generic deployment does; a folder
+    (`production/eu`) may name a monorepo's service, which is one more question."""
+    checkout = Service.objects.create(key="checkout", name="Checkout")
+    checkout.aliases.create(provider="gitlab", external="acme/checkout")
+
+    def send(delivery: str, **changes: Any) -> int:
+        body = encode(deployment_hook(**changes))
+        headers = gitlab_headers("Deployment Hook", secrets["gitlab"], delivery)
+        with CaptureQueriesContext(connection) as queries:
+            result = ingest(provider="gitlab", headers=headers, body=body)
+        assert result.outcome == "normalised", result.detail
+        return sum(
+            1
+            for query in queries.captured_queries
+            if not query["sql"].startswith(("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN"))
+        )
+
+    send("warm-up", deployment_id=1)
+    plain = send("plain", deployment_id=2)
+    folder = send("folder", deployment_id=3, environment="production/eu")
+
+    # As a generic deployment (test_each_new_event_is_a_handful_of_statements): one statement
+    # on PostgreSQL; the raw event, then the deployment's context, itself, its changes and its
+    # incidents on SQLite.
+    assert plain == (1 if connection.vendor == "postgresql" else 5)
+    assert folder == plain + 1
+    assert Deployment.objects.get(external_id="3").service == checkout
