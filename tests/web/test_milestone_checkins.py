@@ -119,3 +119,15 @@ def test_the_key_result_page_asks_done_or_not_and_stores_0_or_1(
     assert response.status_code == 400
     assert "Choose not done or done." in response.content.decode()
     assert len(recorded(milestone)) == 1
+
+
+def test_a_milestone_page_shows_no_pace_to_keep(world: World, milestone: KeyResult) -> None:
+    """Done or not has no share expected by a given day: the page shows its state and score."""
+    client = Client()
+    client.force_login(world.member)
+    page = client.get(f"/key-results/{world.platform_objective.key}/{milestone.key}/")
+    text = " ".join(unescape(re.sub(r"<[^>]+>", " ", page.content.decode())).split())
+    assert "Current not done" in text
+    assert "Expected by now" not in text
+    other = client.get(f"/key-results/{world.platform_objective.key}/{world.lead_time.key}/")
+    assert "Expected by now" in other.content.decode()
