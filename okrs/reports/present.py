@@ -13,6 +13,7 @@ from okrs.numbers import (
     NONE,
     amount,
     bare_amount,
+    duration_text,
     kind_amount,
     per_day,
 )
@@ -109,8 +110,9 @@ DORA_ROWS: tuple[tuple[str, str, str, str, bool], ...] = (
 
 def dora_value(metrics: DoraMetrics | None, metric: str, field: str, unit: str) -> str:
     """A DORA figure for people (docs/numbers.md): deployments a day to 2 significant figures
-    (0.37 per day), hours and percentages at their unit's precision (2.3 h, 8.3%), and what a
-    missing one means in words (no failures, not recovered yet, no deployments)."""
+    (0.37 per day), durations as people read them (24 min, 2.3 h, 3.2 days), percentages at
+    their unit's precision (8.3%), and what a missing one means in words (no failures, not
+    recovered yet, no deployments)."""
     if metrics is None:
         return "no deployments"
     figures = metrics[metric]
@@ -119,6 +121,8 @@ def dora_value(metrics: DoraMetrics | None, metric: str, field: str, unit: str) 
         return _dora_missing(metric, figures)
     if unit == "/day":
         return per_day(number)
+    if unit == "h":
+        return duration_text(number)  # "3.2 days", not "77 h"; minutes under an hour
     return amount(number, unit)
 
 
