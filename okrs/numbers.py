@@ -140,6 +140,15 @@ NOT_DONE = "not done"
 DONE = "done"
 
 
+def milestone_answer(current: float | None, *, said: bool) -> str:
+    """What a milestone's check-in preselects: "1" (done) or "0" (not done) when a person's
+    latest check-in said it (`said`), else "" (nothing: a milestone starts at 0, which nobody
+    said). Every check-in form asks the same way: the web's, Slack's modal, the Teams card."""
+    if not said or current not in (0, 1):
+        return ""
+    return "1" if current == 1 else "0"
+
+
 def kind_amount(
     value: float | None, unit: str = "", kind: str = "", *, none: str = NONE, grouping: bool = True
 ) -> str:

@@ -151,8 +151,9 @@ def test_the_statuses_after_saving_follow_the_order_given(world: World) -> None:
     shown = statuses(
         [world.change_failure_rate.pk, 999_999, world.lead_time.pk], as_of=timezone.now()
     )
-    assert [kr.pk for kr, _ in shown] == [world.change_failure_rate.pk, world.lead_time.pk]
-    assert shown[1][1].current == 6
+    assert [s.key_result.pk for s in shown] == [world.change_failure_rate.pk, world.lead_time.pk]
+    assert shown[1].result.current == 6
+    assert shown[1].said_by_a_person and not shown[0].said_by_a_person
 
 
 def test_a_press_is_claimed_once_per_channel(db: None) -> None:

@@ -114,6 +114,28 @@ def checkin_field_id(kr_id: int, field: str) -> str:
     return f"kr-{kr_id}-{field}"
 
 
+# A milestone's check-in in a chat form: a choice of these (stored as 0 or 1), or none (its
+# state kept). Anything else sent back is refused with MILESTONE_ERROR under the field.
+MILESTONE_CHOICES = (("0", "Not done"), ("1", "Done"))
+MILESTONE_LABEL = "Done?"
+MILESTONE_PLACEHOLDER = "Choose not done or done"
+MILESTONE_ERROR = "Choose not done or done."
+
+
+def read_milestone(raw: object) -> tuple[float | None, bool]:
+    """A milestone's answer as a chat form sent it back: (0.0 or 1.0, True) for a choice,
+    (None, True) for none (the current state kept, as "No change" does), (None, False) for
+    anything else (a forged or stale value: refused, nothing recorded)."""
+    if raw is None or isinstance(raw, bool):
+        return None, raw is None
+    text = str(raw).strip()
+    if text == "":
+        return None, True
+    if text in {value for value, _ in MILESTONE_CHOICES}:
+        return float(text), True
+    return None, False
+
+
 class DeliveryError(Exception):
     """A message could not be delivered.
 
@@ -144,11 +166,15 @@ class DueKeyResult:
     status: str  # on_track | at_risk | off_track | not_started | ...
     automatic: bool  # bound to a metric source: ask only for confidence and a note
     confidence: str | None = None
-    kind: str = ""  # a milestone's value reads "done" or "not done"
+    kind: str = ""  # a milestone's value reads "done" or "not done", and is asked as a choice
+    # `current` is what a person's latest check-in said (not a sync, not a milestone's starting
+    # 0): only then does a milestone's choice start with it.
+    said: bool = False
 
     @classmethod
-    def of(cls, kr: KeyResult, result: KeyResultScore) -> DueKeyResult:
-        """The key result as its evaluation `result` shows it."""
+    def of(cls, kr: KeyResult, result: KeyResultScore, *, said: bool = False) -> DueKeyResult:
+        """The key result as its evaluation `result` shows it; `said`: its latest check-in is a
+        person's."""
         return cls(
             id=kr.pk,
             ref=kr.ref,
@@ -160,6 +186,7 @@ class DueKeyResult:
             automatic=bool(kr.source),
             confidence=result.confidence,
             kind=kr.kind,
+            said=said,
         )
 
 

@@ -1,5 +1,5 @@
-"""The glue every chat channel shares: claiming a button press once, and showing the key
-results as they stand after a check-in.
+"""The glue every chat channel shares: claiming a button press once, knowing which answers of a
+submitted form are milestones', and showing the key results as they stand after a check-in.
 
 A channel's handlers call these instead of keeping their own copy; the check-ins themselves
 go through okrs.goals.checkins.services like every other submission.
@@ -8,7 +8,7 @@ go through okrs.goals.checkins.services like every other submission.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -16,6 +16,7 @@ from django.utils import timezone
 from okrs.channels.base import DueKeyResult
 from okrs.channels.models import HandledInteraction
 from okrs.goals.checkins.services import statuses
+from okrs.goals.models import KeyResult, Kind
 
 # Long after a message could still be pressed: old claims are dropped as new ones come in.
 MEMORY = dt.timedelta(days=30)
@@ -41,5 +42,16 @@ def release_interaction(*, channel: str, key: str) -> None:
 
 
 def shown_after_checkin(key_result_ids: Sequence[int], now: dt.datetime) -> list[DueKeyResult]:
-    """The key results as a confirmation shows them, with their status after the check-in."""
-    return [DueKeyResult.of(kr, result) for kr, result in statuses(key_result_ids, as_of=now)]
+    """The key results as a confirmation (or a form answered back) shows them, with their
+    status after the check-in."""
+    return [
+        DueKeyResult.of(state.key_result, state.result, said=state.said_by_a_person)
+        for state in statuses(key_result_ids, as_of=now)
+    ]
+
+
+def milestone_ids(key_results: Mapping[int, KeyResult]) -> frozenset[int]:
+    """Those of `key_results` (as a submitted form's, read once to record them) whose value is
+    a milestone's, done (1) or not done (0): the answer is read as a choice for them whatever
+    the form sent, so a forged form cannot give a milestone some other number."""
+    return frozenset(kr_id for kr_id, kr in key_results.items() if kr.kind == Kind.MILESTONE)

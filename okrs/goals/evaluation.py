@@ -48,6 +48,19 @@ class KeyResultState:
     # The instant it was evaluated at: the requested one, or the end of a frozen cycle.
     moment: dt.datetime
 
+    @property
+    def said_by_a_person(self) -> bool:
+        """Whether the current value is what a person said: the latest check-in is theirs (not
+        a sync, and not the value before any check-in)."""
+        return said_by_a_person(self.last_checkin_at, self.last_human_checkin_at)
+
+
+def said_by_a_person(
+    last_checkin_at: dt.datetime | None, last_human_checkin_at: dt.datetime | None
+) -> bool:
+    """Whether the latest check-in (at `last_checkin_at`) is a person's one."""
+    return last_checkin_at is not None and last_checkin_at == last_human_checkin_at
+
 
 @dataclass
 class ObjectiveState:

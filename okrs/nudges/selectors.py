@@ -17,7 +17,7 @@ from django.db.models import Max
 from okrs.channels.base import DueKeyResult
 from okrs.goals import scoring
 from okrs.goals.checkins.models import CheckIn, Source
-from okrs.goals.evaluation import evaluate_key_result, thresholds
+from okrs.goals.evaluation import evaluate_key_result, said_by_a_person, thresholds
 from okrs.goals.models import Cycle, KeyResult
 from okrs.nudges import schedule
 from okrs.org.models import Organisation, Person
@@ -70,7 +70,8 @@ def last_human_checkins(key_result_ids: list[int], now: dt.datetime) -> dict[int
 
 
 def _as_due(kr: KeyResult, now: dt.datetime, org: Organisation) -> DueKeyResult:
-    return DueKeyResult.of(kr, evaluate_key_result(kr, as_of=now, organisation=org).result)
+    state = evaluate_key_result(kr, as_of=now, organisation=org)
+    return DueKeyResult.of(kr, state.result, said=state.said_by_a_person)
 
 
 def my_key_results(*, person: Person, now: dt.datetime) -> list[DueKeyResult]:
@@ -120,14 +121,22 @@ def due_key_results_of(
             if kr.pk not in due:
                 continue
             start, end = bounds[kr.objective.cycle_id]
+            read = readings.get(kr.pk, [])
             # Running cycles are never frozen, so the moment is `now` itself.
             result = scoring.evaluate_key_result(
                 kind=kr.kind, baseline=kr.baseline, target=kr.target,
-                readings=readings.get(kr.pk, []), cycle_start=start, cycle_end=end, as_of=now,
+                readings=read, cycle_start=start, cycle_end=end, as_of=now,
                 thresholds=limits, automatic=bool(kr.source),
             )  # fmt: skip
-            found[owner].append(DueKeyResult.of(kr, result))
+            found[owner].append(DueKeyResult.of(kr, result, said=_said(read)))
     return found
+
+
+def _said(readings: list[scoring.Reading]) -> bool:
+    """Whether the latest of these readings (oldest first) is a person's, as the evaluation's
+    `said_by_a_person` decides it for one key result."""
+    last_human = next((r.at for r in reversed(readings) if r.human), None)
+    return said_by_a_person(readings[-1].at if readings else None, last_human)
 
 
 def _readings(key_result_ids: list[int], now: dt.datetime) -> dict[int, list[scoring.Reading]]:

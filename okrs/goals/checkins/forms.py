@@ -20,7 +20,7 @@ from okrs.goals.checkins.models import Confidence
 from okrs.goals.checkins.services import LARGEST_VALUE, Answer, CheckInsRefused
 from okrs.goals.evaluation import KeyResultState
 from okrs.goals.models import KeyResult, Kind
-from okrs.numbers import counted, input_number
+from okrs.numbers import counted, input_number, milestone_answer
 
 CONFIDENCES = [
     (Confidence.ON_TRACK, "✓ On track"),
@@ -170,13 +170,7 @@ def form_for(
 def _milestone_said(state: KeyResultState) -> str:
     """ "0" or "1" when the latest check-in is a person's and said not done or done; else ""
     (nothing checked in yet: a milestone starts at 0, which nobody said)."""
-    said = (
-        state.last_checkin_at is not None and state.last_checkin_at == state.last_human_checkin_at
-    )
-    current = state.result.current
-    if not said or current not in (0, 1):
-        return ""
-    return "1" if current == 1 else "0"
+    return milestone_answer(state.result.current, said=state.said_by_a_person)
 
 
 def row_form(key_result: KeyResult, state: KeyResultState, data: Any = None) -> CheckInForm:

@@ -12,9 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from okrs.goals.checkins.models import CheckIn, Confidence, Source, source_choices
-from okrs.goals.evaluation import evaluate_key_result
+from okrs.goals.evaluation import KeyResultState, evaluate_key_result
 from okrs.goals.models import KeyResult
-from okrs.goals.scoring import KeyResultScore
 from okrs.org import audit
 from okrs.org.models import Organisation
 from okrs.org.permissions import PermissionDenied, can_check_in
@@ -286,15 +285,13 @@ def _has_value(kr: KeyResult) -> bool:
     return kr.initial_value is not None or kr.checkins.exists()
 
 
-def statuses(
-    key_result_ids: Sequence[int], *, as_of: dt.datetime
-) -> list[tuple[KeyResult, KeyResultScore]]:
-    """The key results that still exist, in the order given, each with its score as of `as_of`:
-    what a confirmation shows after saving."""
+def statuses(key_result_ids: Sequence[int], *, as_of: dt.datetime) -> list[KeyResultState]:
+    """The key results that still exist, in the order given, each evaluated as of `as_of`:
+    what a confirmation (or a form answered back) shows after saving."""
     org = Organisation.current()
     key_results = key_results_by_id(key_result_ids)
     return [
-        (kr, evaluate_key_result(kr, as_of=as_of, organisation=org).result)
+        evaluate_key_result(kr, as_of=as_of, organisation=org)
         for kr_id in key_result_ids
         if (kr := key_results.get(kr_id)) is not None
     ]
