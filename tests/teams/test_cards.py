@@ -185,6 +185,18 @@ def test_a_milestone_reads_done_or_not_on_the_card() -> None:
         id=9, ref="k8s/complete", title="Complete the migration", unit="", current=0.0,
         target=1.0, status="at_risk", automatic=False, kind="milestone",
     )  # fmt: skip
-    text = json.dumps(cards.nudge_card(message(milestone)))
+    card = cards.nudge_card(message(milestone))
+    valid(card)
+    text = json.dumps(card)
     assert '"value": "not done"' in text and '"value": "done"' in text
-    assert '"value": "0"' not in text
+    choice = inputs(card)[cards.value_id(9)]
+    assert (choice["type"], choice["style"], choice["label"]) == (
+        "Input.ChoiceSet",
+        "compact",
+        "Done?",
+    )
+    assert [(c["value"], c["title"]) for c in choice["choices"]] == [
+        ("0", "Not done"),
+        ("1", "Done"),
+    ]
+    assert "value" not in choice  # its starting 0 is nobody's answer

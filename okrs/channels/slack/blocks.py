@@ -7,7 +7,10 @@ them, and a link leads to the web app); the check-in modal shows 24 at a time, a
 page records it and shows the next one in the same modal.
 
 Nothing is preselected that the person did not say: a confidence input starts empty, or with
-the confidence the person gave last time, labelled so ("On track (your last answer)").
+the confidence the person gave last time, labelled so ("On track (your last answer)"). A
+milestone's value is a menu of "Not done" and "Done" (stored as 0 or 1), empty unless a
+person's latest check-in said one of them ("Done (your last answer)"); left empty, the
+current state is kept.
 """
 
 from __future__ import annotations
@@ -20,13 +23,18 @@ from functools import partial
 from typing import Any
 
 from okrs.channels.base import (
+    MILESTONE_CHOICES,
+    MILESTONE_ERROR,
+    MILESTONE_LABEL,
+    MILESTONE_PLACEHOLDER,
     AlertMessage,
     CheckInEntry,
     DueKeyResult,
     NudgeMessage,
     checkin_field_id,
+    read_milestone,
 )
-from okrs.numbers import kind_amount, positional_number
+from okrs.numbers import MILESTONE, kind_amount, milestone_answer, positional_number
 
 ACTION_UPDATE = "okrs_nudge_update"
 ACTION_NO_CHANGE = "okrs_nudge_no_change"
@@ -398,7 +406,41 @@ class ModalMetadata:
             return cls(None, ())
 
 
+def _milestone_option(value: str, label: str, *, last: bool = False) -> dict[str, Any]:
+    return {"text": _plain(f"{label} {LAST_ANSWER}" if last else label), "value": value}
+
+
+def milestone_select(kr: DueKeyResult) -> dict[str, Any]:
+    """A milestone's value: "Not done" or "Done", nothing chosen unless a person's latest
+    check-in said it (then that one, labelled as their last answer). Its starting 0 is not
+    something anyone said, so it is never preselected."""
+    said = milestone_answer(kr.current, said=kr.said)
+    select: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": "value",
+        "placeholder": _plain(MILESTONE_PLACEHOLDER),
+        "options": [
+            _milestone_option(value, label, last=value == said)
+            for value, label in MILESTONE_CHOICES
+        ],
+    }
+    if said:
+        label = dict(MILESTONE_CHOICES)[said]
+        select["initial_option"] = _milestone_option(said, label, last=True)
+    return select
+
+
 def _value_input(kr: DueKeyResult) -> dict[str, Any]:
+    if kr.kind == MILESTONE:
+        # Optional: no choice keeps the current state (as "No change" does); the block id is
+        # the number's, so the submission is read by the same id.
+        return {
+            "type": "input",
+            "block_id": value_block_id(kr.id),
+            "optional": True,
+            "label": _plain(MILESTONE_LABEL),
+            "element": milestone_select(kr),
+        }
     number: dict[str, Any] = {
         "type": "number_input",
         "action_id": "value",
@@ -587,15 +629,45 @@ def read_confidences(
     return chosen
 
 
+# What a malformed input sent: no choice that can be read, so refused like a forged one.
+_UNREADABLE = object()
+
+
+def _milestone_choice(state: Any) -> Any:
+    """The value a milestone's input sent: its chosen option's (None when none is), or the
+    text of a number input (a modal opened before milestones were asked as a choice)."""
+    if state is None:
+        return None
+    element = state.get("value") if isinstance(state, Mapping) else _UNREADABLE
+    if element is None or not isinstance(element, Mapping):
+        return element
+    if "selected_option" in element:
+        selected = element.get("selected_option")
+        if selected is None:
+            return None
+        return selected.get("value") if isinstance(selected, Mapping) else _UNREADABLE
+    return element.get("value")
+
+
 def read_submission(
-    values: Mapping[str, Mapping[str, Any]], metadata: ModalMetadata
+    values: Mapping[str, Mapping[str, Any]],
+    metadata: ModalMetadata,
+    *,
+    milestones: frozenset[int] = frozenset(),
 ) -> tuple[list[CheckInEntry], dict[str, str]]:
-    """The check-ins a submitted modal asks for, or errors keyed by block id for the modal."""
+    """The check-ins a submitted modal asks for, or errors keyed by block id for the modal.
+
+    `milestones` are the key results (read from the database, not from the modal) whose value
+    is a choice of not done (0) or done (1); none chosen keeps the current state."""
     entries: list[CheckInEntry] = []
     errors: dict[str, str] = {}
     for kr_id, automatic in metadata.key_results:
         value: float | None = None
-        if not automatic:
+        if not automatic and kr_id in milestones:
+            value, understood = read_milestone(_milestone_choice(values.get(value_block_id(kr_id))))
+            if not understood:
+                errors[value_block_id(kr_id)] = MILESTONE_ERROR
+        elif not automatic:
             raw = (values.get(value_block_id(kr_id), {}).get("value") or {}).get("value")
             text = str(raw or "").strip().replace(",", "")
             if not text:

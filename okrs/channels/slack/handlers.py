@@ -21,11 +21,16 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from okrs.channels.base import DueKeyResult
-from okrs.channels.interactions import claim_interaction, shown_after_checkin
+from okrs.channels.interactions import claim_interaction, milestone_ids, shown_after_checkin
 from okrs.channels.slack import blocks
 from okrs.channels.slack.people import person_for_slack_user
 from okrs.channels.slack.services import CHANNEL, forget_workspace
-from okrs.goals.checkins.services import CheckInsRefused, record_checkins, record_no_change
+from okrs.goals.checkins.services import (
+    CheckInsRefused,
+    key_results_by_id,
+    record_checkins,
+    record_no_change,
+)
 from okrs.nudges.models import Nudge
 from okrs.nudges.selectors import due_key_results, my_key_results
 from okrs.nudges.services import SnoozeUnavailable, snooze_nudge
@@ -163,7 +168,12 @@ def submit_checkin(
     """A page of the check-in modal: recorded at once (all of it or none), then the next page
     in the same modal, or what was recorded once none is left."""
     metadata = blocks.ModalMetadata.load(view.get("private_metadata"))
-    entries, errors = blocks.read_submission(view.get("state", {}).get("values", {}), metadata)
+    # Read once: which answers are milestones' (a choice, whatever the modal says), then the
+    # same rows record them.
+    key_results = key_results_by_id([kr_id for kr_id, _ in metadata.key_results])
+    entries, errors = blocks.read_submission(
+        view.get("state", {}).get("values", {}), metadata, milestones=milestone_ids(key_results)
+    )
     if errors:
         ack(response_action="errors", errors=errors)
         return
@@ -172,7 +182,9 @@ def submit_checkin(
         ack(response_action="update", view=blocks.message_view(problem))
         return
     try:
-        recorded = record_checkins(actor=Actor(person, CHANNEL), entries=entries)
+        recorded = record_checkins(
+            actor=Actor(person, CHANNEL), entries=entries, key_results=key_results
+        )
     except CheckInsRefused as exc:
         # An automatic key result has no value input: its error goes beside the confidence.
         errors = exc.by_field(

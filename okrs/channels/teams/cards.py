@@ -7,6 +7,9 @@ network, so the shapes are tested directly and validated against the official Ad
 invoke with the inputs merged into the action's data, and shows the card the bot answers with
 in place of the old one.
 
+A milestone's value is a compact choice of "Not done" or "Done" (stored as 0 or 1), empty
+unless a person's latest check-in said one of them; left empty, the current state is kept.
+
 Plain dicts rather than the SDK's card builders (microsoft-teams-cards): the JSON is the
 contract with Teams, and writing it as JSON keeps it readable next to the schema it must match.
 """
@@ -23,13 +26,18 @@ from functools import partial
 from typing import Any
 
 from okrs.channels.base import (
+    MILESTONE_CHOICES,
+    MILESTONE_ERROR,
+    MILESTONE_LABEL,
+    MILESTONE_PLACEHOLDER,
     AlertMessage,
     CheckInEntry,
     DueKeyResult,
     NudgeMessage,
     checkin_field_id,
+    read_milestone,
 )
-from okrs.numbers import kind_amount
+from okrs.numbers import MILESTONE, kind_amount, milestone_answer
 
 VERSION = "1.5"
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -211,6 +219,31 @@ def _confidence_input(kr: DueKeyResult, chosen: Any) -> dict[str, Any]:
     return choice
 
 
+def _milestone_input(kr: DueKeyResult, chosen: Any) -> dict[str, Any]:
+    """A milestone's value: "Not done" or "Done", stored as 0 or 1. Empty, or what the person
+    chose: on a refused card, what they chose there; else what a person's latest check-in
+    said (labelled as their last answer). Its starting 0 is not something anyone said. Not
+    required: no choice keeps the current state, and "No change" sends the card's inputs too."""
+    said = milestone_answer(kr.current, said=kr.said)
+    value, _ = read_milestone(chosen)
+    choice: dict[str, Any] = {
+        "type": "Input.ChoiceSet",
+        "id": value_id(kr.id),
+        "label": MILESTONE_LABEL,
+        "style": "compact",
+        "isRequired": False,
+        "placeholder": MILESTONE_PLACEHOLDER,
+        "choices": [
+            {"title": f"{label} {LAST_ANSWER}" if value_ == said else label, "value": value_}
+            for value_, label in MILESTONE_CHOICES
+        ],
+    }
+    shown = str(int(value)) if value is not None else said
+    if shown:
+        choice["value"] = shown
+    return choice
+
+
 def _key_result_items(
     kr: DueKeyResult,
     submitted: Mapping[str, Any],
@@ -222,7 +255,11 @@ def _key_result_items(
     lengths: Lengths,
 ) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = [*_heading(kr, base_url, lengths), _facts(kr, lengths)]
-    if not kr.automatic and not confirm:
+    if not kr.automatic and not confirm and kr.kind == MILESTONE:
+        items.append(_milestone_input(kr, submitted.get(value_id(kr.id))))
+        if value_id(kr.id) in errors:
+            items.append(_error(errors[value_id(kr.id)]))
+    elif not kr.automatic and not confirm:
         # Not required on the card: "No change" sends the card's inputs too, and Teams would
         # refuse the press over an empty value that "No change" keeps. A Save without a value
         # is refused by okrs, with the error under the field.
@@ -574,14 +611,24 @@ def read_confidences(data: Mapping[str, Any], key_result_ids: Sequence[int]) -> 
 
 
 def read_submission(
-    data: Mapping[str, Any], key_results: Sequence[tuple[int, bool]]
+    data: Mapping[str, Any],
+    key_results: Sequence[tuple[int, bool]],
+    *,
+    milestones: frozenset[int] = frozenset(),
 ) -> tuple[list[CheckInEntry], dict[str, str]]:
-    """The check-ins a Save asks for, or errors keyed by input id (shown under each field)."""
+    """The check-ins a Save asks for, or errors keyed by input id (shown under each field).
+
+    `milestones` are the key results (read from the database, not from the card) whose value
+    is a choice of not done (0) or done (1); none chosen keeps the current state."""
     entries: list[CheckInEntry] = []
     errors: dict[str, str] = {}
     for kr_id, automatic in key_results:
         value: float | None = None
-        if not automatic:
+        if not automatic and kr_id in milestones:
+            value, understood = read_milestone(data.get(value_id(kr_id)))
+            if not understood:
+                errors[value_id(kr_id)] = MILESTONE_ERROR
+        elif not automatic:
             raw = data.get(value_id(kr_id))
             if raw is None or str(raw).strip() == "":
                 errors[value_id(kr_id)] = "Enter the current value."

@@ -30,12 +30,18 @@ from pydantic import TypeAdapter, ValidationError
 from okrs.channels.base import DeliveryError, DueKeyResult
 from okrs.channels.interactions import (
     claim_interaction,
+    milestone_ids,
     release_interaction,
     shown_after_checkin,
 )
 from okrs.channels.teams import cards, connector, services
 from okrs.channels.teams.models import TeamsConversation
-from okrs.goals.checkins.services import CheckInsRefused, record_checkins, record_no_change
+from okrs.goals.checkins.services import (
+    CheckInsRefused,
+    key_results_by_id,
+    record_checkins,
+    record_no_change,
+)
 from okrs.nudges.models import Nudge
 from okrs.nudges.selectors import due_key_results, my_key_results
 from okrs.nudges.services import SnoozeUnavailable, snooze_nudge
@@ -411,10 +417,17 @@ def save(
     or the confirmation once none is left."""
     now = timezone.now()
     ids = [kr_id for kr_id, _ in shown.key_results]
-    entries, errors = cards.read_submission(data, shown.key_results)
+    # Read once: which answers are milestones' (a choice, whatever the card says), then the
+    # same rows record them.
+    key_results = key_results_by_id(ids)
+    entries, errors = cards.read_submission(
+        data, shown.key_results, milestones=milestone_ids(key_results)
+    )
     if not errors:
         try:
-            recorded = record_checkins(actor=Actor(person, services.CHANNEL), entries=entries)
+            recorded = record_checkins(
+                actor=Actor(person, services.CHANNEL), entries=entries, key_results=key_results
+            )
         except CheckInsRefused as exc:
             # An automatic key result has no value input: its error goes under the confidence.
             errors = exc.by_field(
