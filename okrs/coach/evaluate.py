@@ -38,6 +38,8 @@ HELD_OUT_4 = "held_out_4"
 HELD_OUT_5 = "held_out_5"
 # Collected after the fifth one's figures were reported, from sources none of the others come from.
 HELD_OUT_6 = "held_out_6"
+# Collected after the sixth one was committed, from sources none of the others come from.
+HELD_OUT_7 = "held_out_7"
 # One row in four is held out: the hash of its text, not a person, decides which.
 HELD_OUT_EVERY = 4
 
@@ -115,6 +117,7 @@ def report(examples: Sequence[Example]) -> dict[str, Scores]:
         HELD_OUT_4: score(e for e in examples if e.split == HELD_OUT_4),
         HELD_OUT_5: score(e for e in examples if e.split == HELD_OUT_5),
         HELD_OUT_6: score(e for e in examples if e.split == HELD_OUT_6),
+        HELD_OUT_7: score(e for e in examples if e.split == HELD_OUT_7),
     }
 
 
@@ -132,7 +135,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument(
         "--misses",
-        choices=(DEV, HELD_OUT, HELD_OUT_2, HELD_OUT_3, HELD_OUT_4, HELD_OUT_5, HELD_OUT_6),
+        choices=(
+            DEV,
+            HELD_OUT,
+            HELD_OUT_2,
+            HELD_OUT_3,
+            HELD_OUT_4,
+            HELD_OUT_5,
+            HELD_OUT_6,
+            HELD_OUT_7,
+        ),
         help="also list the wrong verdicts of this part",
     )
     args = parser.parse_args(argv)
@@ -157,6 +169,7 @@ __all__ = [
     "HELD_OUT_4",
     "HELD_OUT_5",
     "HELD_OUT_6",
+    "HELD_OUT_7",
     "OUTCOME",
     "Example",
     "Scores",

@@ -26,6 +26,7 @@ from okrs.coach.evaluate import (
     HELD_OUT_4,
     HELD_OUT_5,
     HELD_OUT_6,
+    HELD_OUT_7,
     load,
     report,
     split_of,
@@ -68,7 +69,12 @@ def test_the_corpus_is_real_sized_sourced_and_split_by_the_hash_of_each_text() -
     earlier = earlier + fifth
     assert {example.source for example in sixth}.isdisjoint(e.source for e in earlier)
     assert {example.label for example in sixth} == {"deliverable", "outcome"}
-    splits = {DEV, HELD_OUT, HELD_OUT_2, HELD_OUT_3, HELD_OUT_4, HELD_OUT_5, HELD_OUT_6}
+    seventh = [example for example in EXAMPLES if example.split == HELD_OUT_7]
+    assert len(seventh) >= 150
+    earlier = earlier + sixth
+    assert {example.source for example in seventh}.isdisjoint(e.source for e in earlier)
+    assert {example.label for example in seventh} == {"deliverable", "outcome"}
+    splits = {DEV, HELD_OUT, HELD_OUT_2, HELD_OUT_3, HELD_OUT_4, HELD_OUT_5, HELD_OUT_6, HELD_OUT_7}
     assert {example.split for example in EXAMPLES} == splits
 
 
