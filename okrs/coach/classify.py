@@ -47,7 +47,7 @@ OUTCOME_VERBS = _words(
     reduce cut lower decrease drop shrink shorten halve minimise minimize trim slash limit
     cap increase raise grow improve lift boost double triple quadruple maximise maximize
     accelerate speed keep maintain sustain stay remain bring prevent avoid retain optimise
-    optimize enhance strengthen
+    optimize enhance strengthen streamline
     """
 )
 # Verbs that name a target level: an outcome when a level follows ("Reach 10,000 customers"),
@@ -89,6 +89,7 @@ WORK_VERBS = _words(
     plan draft produce rebuild replatform restructure transition switch roll set kick go
     open schedule arrange delegate identify map analyze analyse examine collect gather
     preprocess annotate label compile summarise summarize fix benchmark assess survey
+    practice practise read study learn
     """
 )
 # Two-word work verbs whose first word alone means little ("roll out", "set up").
@@ -142,7 +143,7 @@ COMPLETION_WORDS = _words(
 _PREFIXES = re.compile(
     r"^(?:(?:kr|key result)\s*\d*\s*[:.)-]\s*|\d+[.)]\s*|[-*•]\s*|"
     r"(?:we|i|the team)\s+(?:will|shall|want to|aim to|plan to|need to|must|should)\s+|"
-    r"(?:we|i)'ll\s+|(?:we|i)\s+have\s+|(?:we|i)'ve\s+|(?:our\s+)?goal\s*(?:is\s+to|:)\s*|(?:aim|try|plan)\s+to\s+|to\s+|"
+    r"(?:we|i)'ll\s+|(?:we|i)\s+have\s+|(?:we|i)'ve\s+|(?:our\s+)?goal\s*(?:is\s+to|:)\s*|(?:aim|try|plan|strive)\s+to\s+|to\s+|"
     # A deadline before the statement: "By 31 March 2026, ...", "By the end of Q2, ...".
     r"by\s+(?:the\s+)?(?:end\s+of\s+)?(?:\d{1,2}(?:st|nd|rd|th)?\s+)?(?:jan|feb|mar|apr|may|jun|"
     r"jul|aug|sep|oct|nov|dec|q[1-4]|h[12]|fy|the quarter|the year|this quarter)[a-z]*"
@@ -300,6 +301,8 @@ def _leading_verb(words: list[str]) -> tuple[str, str, int]:
     after_first = (words[start + 1 : start + 2] or [""])[0]
     if first == "map" and not (after_first in _DETERMINERS or re.match(r"\d|all\b", after_first)):
         return "", "", start  # "Map usage grows 20%": a noun
+    if words[start : start + 3] == ["hold", "the", "line"]:
+        return "outcome", "hold the line", start + 3  # keeping a level where it is
     pair = " ".join(words[start : start + 2])
     if pair in WORK_PHRASES:
         return "work", pair, start + 2
@@ -324,6 +327,10 @@ def _stem(word: str) -> str:
             candidate = word[: -len(suffix)] + replacement
             if candidate in WORK_VERBS or candidate in OUTCOME_VERBS or candidate in TARGET_VERBS:
                 return candidate
+    # A doubled consonant before the ending: "running", "planned", "shipping".
+    doubled = re.fullmatch(r"([a-z]*([b-df-hj-np-tv-z]))\2(?:ing|ed)", word)
+    if doubled and doubled.group(1) in WORK_VERBS | OUTCOME_VERBS | TARGET_VERBS:
+        return doubled.group(1)
     return word
 
 
@@ -569,7 +576,7 @@ def _means_only(clean: str, head: str, verb: str) -> Classification | None:
 
 
 # Verbs that better something: their object must be a quality or a measure for an outcome.
-_BETTERING_VERBS = _words("improve optimise optimize enhance strengthen")
+_BETTERING_VERBS = _words("improve optimise optimize enhance strengthen streamline")
 _OBJECT_ENDS = _words("according based per by through via using for to with")
 
 
@@ -577,6 +584,10 @@ def _thing_only(clean: str, words: list[str], verb: str, subject: str) -> Classi
     """ "Improve Modelforge according to DevRel requirements": bettering a thing, with no quality
     or measure named, is work on that thing."""
     if _stem(verb) not in _BETTERING_VERBS or measured(clean):
+        return None
+    # "Streamline project effort by reducing the number of increments": a measure moving.
+    means = re.search(r"\b(?:by|through)\s+([a-z]+ing)\b", clean)
+    if means and _stem(means.group(1)) in OUTCOME_VERBS:
         return None
     aim = re.search(r"\bto (?:achieve|reach|hit|get)\b(.*)$", clean)
     if aim and _metric_with_number(_WORD.findall(aim.group(1)), GAIN_WORDS | METRIC_WORDS):
@@ -629,10 +640,22 @@ def _read_first(
         )
     if kind == "outcome":
         return _means_only(clean, head, verb) or _thing_only(clean, words, verb, subject)
+    # "By organizing at least 6 meetups I have impact": the work is what it states.
+    by_work = re.match(r"by\s+([a-z]+ing)\b", clean)
+    if (
+        by_work
+        and _stem(by_work.group(1)) in WORK_VERBS
+        and not (FROM_TO.search(clean) or ARROW.search(clean) or BY_AMOUNT.search(clean))
+    ):
+        cue = by_work.group(0)
+        return Classification(DELIVERABLE, cue, f"what it states is the work (“{cue}”)", subject)
     experience = _EXPERIENCE.search(clean)
     # After a verb of work, "understand" or "feel" is usually the purpose of the work ("Launch
     # manager training to help managers understand ..."); people reporting is still measured.
     if experience and kind == "work" and not experience.group(0).endswith(" that"):
+        experience = None
+    # "25 user-testing sessions to understand ...": the purpose of the work, not a report.
+    if experience and re.search(r"\bto\s+(?:help\s+[a-z-]+\s+)?$", clean[: experience.start()]):
         experience = None
     if experience and experience.start() > 0:
         cue = experience.group(0)
@@ -997,10 +1020,8 @@ def classify(text: str) -> Classification:
     # No verb of either kind: a noun phrase, or a neutral verb ("Ensure", "Get", "Make").
     # Without a verb of work, a constraint clause is part of the statement ("Every release goes
     # out with zero rollbacks"), so the whole text counts.
-    state = _state(clean, head, words, subject)
-    if state is not None:
-        return state
-    # "Provide ≥3 recommendations": a neutral verb counting things produced.
+    # "Provide ≥3 recommendations": a neutral verb counting things produced; "Provide tools that
+    # boost productivity by 40%": a thing made, with what it should bring.
     produced = _counted_product(words[after : after + 6]) if kind == "neutral" else None
     if produced:
         return Classification(
@@ -1009,6 +1030,15 @@ def classify(text: str) -> Classification:
             f"“{verb}” counts things the team produces (“{produced}”), not a level",
             subject,
         )
+    made = _artifact_head(words[after : after + 5]) if _stem(verb) == "provide" else None
+    if made and re.search(rf"\b{re.escape(made)}\b.*?\b(?:that|which)\b", head):
+        cue = f"{verb} … {made}"
+        return Classification(
+            DELIVERABLE, cue, f"“{cue}” names a thing to make, with what it should bring", subject
+        )
+    state = _state(clean, head, words, subject)
+    if state is not None:
+        return state
     level = measured(clean)
     if level:
         return Classification(OUTCOME, level, f"it states a measured level or change (“{level}”)")

@@ -430,3 +430,55 @@ def test_outcomes_the_fifth_held_out_part_taught(text: str, cue: str) -> None:
 )
 def test_the_rules_of_the_fifth_round_leave_common_shapes_alone(text: str, label: str) -> None:
     assert classify(text).label == label, classify(text).reason
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        # Learning and practice are work, counted or not.
+        ("Practice incident drills weekly for at least two months", "practice"),
+        ("Read at least three books on distributed systems", "read"),
+        # A sentence that opens with the work it is done by states that work.
+        ("By running at least 4 game days we are ready for failovers", "by running"),
+        ("By shipping 3 internal tools the team feels productive", "by shipping"),
+        # A verb whose last consonant doubles before its ending is still that verb.
+        ("By planning 3 team offsites we know each other better", "by planning"),
+        # A thing made, with what it should bring.
+        ("Provide dashboards that cut triage time by 30%", "provide … dashboards"),
+    ],
+)
+def test_deliverables_the_sixth_held_out_part_taught(text: str, cue: str) -> None:
+    verdict = classify(text)
+    assert verdict.label == DELIVERABLE, verdict.reason
+    assert verdict.cue == cue
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("Strive to cut paging noise by a third", "cut"),
+        ("Hold the line on checkout latency", "hold the line"),
+        ("Streamline release effort by reducing manual approval steps", "streamline"),
+    ],
+)
+def test_outcomes_the_sixth_held_out_part_taught(text: str, cue: str) -> None:
+    verdict = classify(text)
+    assert verdict.label == OUTCOME, verdict.reason
+    assert verdict.cue == cue
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        # Bettering a thing with no measure is still work.
+        ("Streamline the release process", DELIVERABLE),
+        # "By" with a measured change keeps the outcome.
+        ("By automating rollbacks, cut MTTR from 2 hours to 20 minutes", OUTCOME),
+        # Providing a level is not providing a thing.
+        ("Provide 99.9% availability for the public API", OUTCOME),
+        # People understanding is still reported experience when it is what is measured.
+        ("80% of new hires say that they understand our architecture", OUTCOME),
+    ],
+)
+def test_the_rules_of_the_sixth_round_leave_common_shapes_alone(text: str, label: str) -> None:
+    assert classify(text).label == label, classify(text).reason
