@@ -9,7 +9,8 @@ that, from thirteen other sources, and scored once with the rules unchanged sinc
 (docs/coach.md has every figure); its misses were then read and the rules improved on them.
 `held_out_5` was collected before that round from sources none of the others come from,
 committed before the classifier was run on it, and scored once after the round; `held_out_6`
-likewise before the round built on the fifth part's misses, and scored once after it. Figures that
+likewise before the round built on the fifth part's misses, and scored once after it, and
+`held_out_7` before the round built on the sixth part's. Figures that
 reach the targets (precision and recall 0.95, at most 5% of outcomes flagged) are held to the
 targets; those that do not are held to what was measured, and the gap is stated, so a change
 that makes the coach worse on key results it was not tuned on fails here.
@@ -142,6 +143,19 @@ def test_the_sixth_held_out_figures_do_not_drop_below_those_measured() -> None:
     # Scored once, after the round built on the fifth part's misses (docs/coach.md): 124 of 132
     # flags right (precision 0.939), 124 of 141 deliverables flagged (recall 0.879), 8 of 53
     # outcomes flagged (15.1%). The rules before that round scored 121 of 130, 121 of 141 and 9
-    # of 53 on it. All three miss the targets; these floors record the gap.
-    assert sixth.true_flags >= 124, "sixth held-out recall dropped"
-    assert sixth.false_flags <= 8, "more sixth held-out outcomes are flagged"
+    # of 53 on it. All three missed the targets. Once the seventh part was committed, its misses
+    # were read and a round of rules built on them, so it is seen now: 130 of 135 flags right,
+    # 130 of 141 found (0.922), 5 of 53 outcomes flagged (9.4%).
+    assert sixth.true_flags >= 130, "sixth held-out recall dropped"
+    assert sixth.false_flags <= 5, "more sixth held-out outcomes are flagged"
+
+
+def test_the_seventh_held_out_figures_do_not_drop_below_those_measured() -> None:
+    seventh = FIGURES[HELD_OUT_7]
+    assert (seventh.deliverables, seventh.outcomes) == (123, 39)
+    # Scored once, after the round built on the sixth part's misses (docs/coach.md): 116 of 124
+    # flags right (precision 0.935), 116 of 123 deliverables flagged (recall 0.943), 8 of 39
+    # outcomes flagged (20.5%), the same as the rules before that round. All three miss the
+    # targets; these floors record the gap.
+    assert seventh.true_flags >= 116, "seventh held-out recall dropped"
+    assert seventh.false_flags <= 8, "more seventh held-out outcomes are flagged"
